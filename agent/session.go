@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/shirou/gopsutil/v4/host"
+)
+
+// session is one connection to the server with its writer goroutine.
+// Senders block while the outbox is full (backpressure on job output) but
+// never past the connection's end.
+type session struct {
+	ws   *websocket.Conn
+	out  chan outFrame
+	done chan struct{}
+	once sync.Once
+}
+
+type outFrame struct {
+	b      []byte
+	binary bool
+	ping   bool
+}
+
+func newSession(ws *websocket.Conn) *session {
+	return &session{ws: ws, out: make(chan outFrame, 256), done: make(chan struct{})}
+}
+
+func (s *session) close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.ws.Close()
+	})
+}
+
+func (s *session) enqueue(f outFrame) bool {
+	select {
+	case s.out <- f:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+func (s *session) send(b []byte) bool       { return s.enqueue(outFrame{b: b}) }
+func (s *session) sendBinary(b []byte) bool { return s.enqueue(outFrame{b: b, binary: true}) }
+func (s *session) ping() bool               { return s.enqueue(outFrame{ping: true}) }
+
+func (s *session) writeLoop() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case f := <-s.out:
+			var err error
+			_ = s.ws.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			switch {
+			case f.ping:
+				err = s.ws.WriteMessage(websocket.PingMessage, nil)
+			case f.binary:
+				err = s.ws.WriteMessage(websocket.BinaryMessage, f.b)
+			default:
+				err = s.ws.WriteMessage(websocket.TextMessage, f.b)
+			}
+			if err != nil {
+				s.close()
+				return
+			}
+		}
+	}
+}
+
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func bootTime() time.Time {
+	bt, err := host.BootTime()
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(int64(bt), 0).UTC()
+}

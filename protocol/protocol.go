@@ -1,0 +1,68 @@
+// Package protocol is the wire contract between the Steward agent and server:
+// the envelope, message types, the protocol version with its changelog, size
+// limits and the codec. It holds types only and does no I/O.
+package protocol
+
+// Version is the one integer protocol version. The agent sends it in hello;
+// the server refuses versions outside [MinVersion, Version] with an error
+// message whose code is CodeUnsupportedVersion.
+//
+// Changelog (bump Version and add a dated line for every change):
+//
+//	1 (2026-11-23): hello, welcome, heartbeat, inventory, health, error;
+//	                jobs (job, job_ack, job_output, job_result, result_ack,
+//	                job_cancel); shell sessions (shell_open, shell_opened,
+//	                shell_resize, shell_close, binary data and credit frames).
+const Version = 1
+
+// MinVersion is the oldest protocol version the server still speaks.
+const MinVersion = 1
+
+// Size limits. They are enforced by the websocket read limit, so an oversize
+// frame is refused before its payload is buffered.
+const (
+	// MaxAgentFrame bounds one frame from an agent (an inventory or health
+	// report with a large software list is the biggest message).
+	MaxAgentFrame = 4 << 20
+	// MaxServerFrame bounds one frame from the server to an agent.
+	MaxServerFrame = 4 << 20
+	// MaxEnrollBody bounds the enrollment request body.
+	MaxEnrollBody = 16 << 10
+	// MaxChunk is the largest output chunk an agent sends in one job_output.
+	MaxChunk = 32 << 10
+	// MaxShellData is the largest payload of one binary shell data frame.
+	MaxShellData = 32 << 10
+)
+
+// Message types.
+const (
+	TypeHello       = "hello"
+	TypeWelcome     = "welcome"
+	TypeHeartbeat   = "heartbeat"
+	TypeInventory   = "inventory"
+	TypeHealth      = "health"
+	TypeError       = "error"
+	TypeJob         = "job"
+	TypeJobAck      = "job_ack"
+	TypeJobOutput   = "job_output"
+	TypeJobResult   = "job_result"
+	TypeResultAck   = "result_ack"
+	TypeJobCancel   = "job_cancel"
+	TypeShellOpen   = "shell_open"
+	TypeShellOpened = "shell_opened"
+	TypeShellResize = "shell_resize"
+	TypeShellClose  = "shell_close"
+	TypeRefresh     = "refresh"
+	TypeUpdateOffer = "update_offer"
+)
+
+// Error codes carried in Error.Code.
+const (
+	CodeUnsupportedVersion = "unsupported_version"
+	CodeBadRequest         = "bad_request"
+	CodeTooLarge           = "too_large"
+	CodeUnauthorized       = "unauthorized"
+	CodeRevoked            = "revoked"
+	CodeInternal           = "internal"
+	CodeTryLater           = "try_later"
+)

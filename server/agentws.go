@@ -1,0 +1,285 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+// hashSecret is how enrollment and API token secrets are stored.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// handleEnroll turns a token and an agent-made public key into a device.
+func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
+	if !s.limit.enroll.tryAcquire(s.cfg.MaxEnrolls) {
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusTooManyRequests, "too many enrollments in progress, retry later")
+		return
+	}
+	defer s.limit.enroll.release()
+	var req protocol.EnrollRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, protocol.MaxEnrollBody)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "malformed enrollment request")
+		return
+	}
+	pub, err := x509.ParsePKIXPublicKey(req.PublicKey)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "public_key is not a PKIX public key")
+		return
+	}
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			writeError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
+			return
+		}
+	case ed25519.PublicKey:
+	default:
+		writeError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
+		return
+	}
+	keyHash, err := pki.PublicKeyFingerprint(pub)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad public key")
+		return
+	}
+	d := store.Device{ID: newID("d"), Hostname: cleanText(req.Hostname, 255), OS: cleanText(req.OS, 32),
+		Arch: cleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now()}
+	d, existing, err := s.st.Enroll(hashSecret(req.Token), s.now(), d)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.audit(r, "agent", "enroll.refused", "", map[string]string{"reason": "unknown token"})
+		writeError(w, http.StatusUnauthorized, "enrollment token not recognised")
+		return
+	case errors.Is(err, store.ErrTokenExpired), errors.Is(err, store.ErrTokenRevoked), errors.Is(err, store.ErrTokenUsedUp):
+		s.audit(r, "agent", "enroll.refused", "", map[string]string{"reason": err.Error()})
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	case errors.Is(err, store.ErrExists):
+		writeError(w, http.StatusConflict, "this key is already bound to another device")
+		return
+	case err != nil:
+		s.log.Error("enroll", "err", err)
+		writeError(w, http.StatusInternalServerError, "enrollment failed")
+		return
+	}
+	cert, err := s.ca.SignAgent(d.ID, pub)
+	if err != nil {
+		s.log.Error("sign agent certificate", "err", err)
+		writeError(w, http.StatusInternalServerError, "enrollment failed")
+		return
+	}
+	if !existing {
+		s.fleet.Add(d)
+		s.metric.enrollments.Inc()
+	}
+	s.audit(r, "agent", "device.enroll", d.ID, map[string]string{"client": d.ClientID, "hostname": d.Hostname,
+		"reenroll": fmt.Sprint(existing)})
+	writeJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: d.ID, Certificate: cert, CA: s.ca.PEM, ClientID: d.ClientID})
+}
+
+var agentUpgrader = websocket.Upgrader{
+	ReadBufferSize:  1024,
+	WriteBufferSize: 1024,
+	// A pooled write buffer is held only while a message is written, which
+	// keeps idle connections small.
+	WriteBufferPool: &poolAdapter{},
+	// Agents send no Origin; a browser always does. Refusing any Origin
+	// stops a web page from ever reaching the agent endpoint.
+	CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
+}
+
+// handleAgentWS authenticates an agent by its client certificate, checks
+// its hello and attaches it to the hub.
+func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		writeError(w, http.StatusUnauthorized, "client certificate required")
+		return
+	}
+	cert := r.TLS.PeerCertificates[0]
+	id := pki.AgentDeviceID(cert)
+	d, _, ok := s.fleet.Device(id)
+	if id == "" || !ok {
+		writeError(w, http.StatusUnauthorized, "unknown device")
+		return
+	}
+	kh, err := pki.PublicKeyFingerprint(cert.PublicKey)
+	if err != nil || kh != d.KeyHash {
+		writeError(w, http.StatusUnauthorized, "certificate key does not match the enrolled device")
+		return
+	}
+	if d.Revoked {
+		writeError(w, http.StatusForbidden, "device revoked")
+		return
+	}
+	ws, err := agentUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader wrote the error
+	}
+	ws.SetReadLimit(protocol.MaxAgentFrame)
+	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	fail := func(code, msg string) {
+		_ = ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeError, "", protocol.Error{Code: code, Message: msg}))
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, code), time.Now().Add(time.Second))
+		ws.Close()
+	}
+	mt, b, err := ws.ReadMessage()
+	if err != nil || mt != websocket.TextMessage {
+		ws.Close()
+		return
+	}
+	env, err := protocol.Decode(b, protocol.MaxAgentFrame)
+	var hello protocol.Hello
+	if err == nil && env.Type == protocol.TypeHello {
+		err = protocol.DecodeData(env, &hello)
+	} else if err == nil {
+		err = fmt.Errorf("first message must be hello, got %q", env.Type)
+	}
+	if err != nil {
+		fail(protocol.CodeBadRequest, "expected a valid hello")
+		return
+	}
+	if hello.ProtocolVersion < protocol.MinVersion || hello.ProtocolVersion > protocol.Version {
+		s.log.Warn("agent protocol version refused", "device", id, "version", hello.ProtocolVersion)
+		fail(protocol.CodeUnsupportedVersion, fmt.Sprintf("protocol version %d not supported; this server speaks %d to %d",
+			hello.ProtocolVersion, protocol.MinVersion, protocol.Version))
+		return
+	}
+	hello.Hostname = cleanText(hello.Hostname, 255)
+	hello.AgentVersion = cleanText(hello.AgentVersion, 64)
+	_ = ws.SetReadDeadline(time.Time{})
+	prevBoot := s.fleet.SetOnline(id, hello, r.RemoteAddr)
+	inv, _ := s.st.Inventory(id)
+	hl, _ := s.st.Health(id)
+	welcome := protocol.Welcome{DeviceID: id, ServerTime: s.now().UTC(), ProtocolVersion: protocol.Version,
+		HeartbeatSeconds: int(s.cfg.Heartbeat / time.Second), InventorySeconds: int(s.cfg.Inventory / time.Second),
+		HealthSeconds: int(s.cfg.HealthInterval / time.Second), PatchScanSeconds: int(s.cfg.PatchScan / time.Second),
+		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash}
+	if err := ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeWelcome, "", welcome)); err != nil {
+		s.fleet.SetOffline(id, "welcome failed")
+		ws.Close()
+		return
+	}
+	c := s.hub.Attach(ws, id, d.ClientID, r.RemoteAddr, hello)
+	s.jobs.deviceConnected(c, prevBoot, hello.BootTime)
+}
+
+// agentHandler routes agent messages to the server's parts.
+type agentHandler struct{ s *Server }
+
+func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
+	s := h.s
+	var err error
+	switch env.Type {
+	case protocol.TypeHeartbeat:
+		var hb protocol.Heartbeat
+		if err = protocol.DecodeData(env, &hb); err == nil {
+			hb.User = cleanText(hb.User, 256)
+			s.fleet.Heartbeat(c.DeviceID, hb)
+		}
+	case protocol.TypeInventory:
+		var inv protocol.Inventory
+		if err = protocol.DecodeData(env, &inv); err == nil {
+			err = s.storeInventory(c.DeviceID, &inv)
+		}
+	case protocol.TypeHealth:
+		var hl protocol.Health
+		if err = protocol.DecodeData(env, &hl); err == nil {
+			err = s.storeHealth(c.DeviceID, &hl)
+		}
+	case protocol.TypeJobAck, protocol.TypeJobOutput, protocol.TypeJobResult:
+		err = s.jobs.agentMessage(c, env)
+	case protocol.TypeShellOpened, protocol.TypeShellClose:
+		err = s.shell.agentMessage(c, env)
+	case protocol.TypeError:
+		var e protocol.Error
+		_ = protocol.DecodeData(env, &e)
+		s.log.Warn("agent reported an error", "device", c.DeviceID, "code", cleanText(e.Code, 64), "message", cleanText(e.Message, 512))
+	default:
+		// Forward compatibility: newer agents may send types we do not know.
+		s.log.Debug("ignored unknown message type", "device", c.DeviceID, "type", cleanText(env.Type, 64))
+	}
+	if errors.Is(err, protocol.ErrMalformed) {
+		s.hub.Metrics.BadFrames.Add(1)
+		c.CloseWithError(protocol.CodeBadRequest, "malformed "+env.Type)
+	} else if err != nil {
+		s.log.Error("agent message", "device", c.DeviceID, "type", env.Type, "err", err)
+	}
+}
+
+func (h *agentHandler) Binary(c *hub.Conn, frame []byte) { h.s.shell.agentBinary(c, frame) }
+
+func (h *agentHandler) Closed(c *hub.Conn, reason string) {
+	// A replaced connection must not mark the device offline: its successor
+	// is already attached.
+	if h.s.hub.Get(c.DeviceID) == nil {
+		h.s.fleet.SetOffline(c.DeviceID, reason)
+	}
+	h.s.shell.deviceGone(c, reason)
+	h.s.jobs.deviceGone(c)
+}
+
+func hashJSON(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {
+	sanitizeInventory(inv)
+	hash := hashJSON(inv)
+	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
+		return nil
+	}
+	if err := s.st.PutInventory(store.Inventory{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Inventory: *inv}); err != nil {
+		return err
+	}
+	s.fleet.SetInventory(id, inv)
+	return nil
+}
+
+func (s *Server) storeHealth(id string, h *protocol.Health) error {
+	sanitizeHealth(h)
+	hash := hashJSON(h)
+	if err := s.st.PutHealth(store.Health{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Health: *h}); err != nil {
+		return err
+	}
+	s.fleet.SetHealth(id, h)
+	return nil
+}
+
+// cleanText caps a device-reported string at max bytes on a rune boundary
+// and replaces invalid UTF-8. Control characters stay (they are data);
+// every renderer escapes them.
+func cleanText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = string([]rune(s)) // replaces invalid bytes with U+FFFD
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}

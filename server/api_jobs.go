@@ -1,0 +1,270 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req jobRequest
+	if err := decodeBody(r, &req, 2<<20); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if need := permFor(req.Kind); !p.has(need) {
+		writeError(w, 403, "permission denied: needs "+need)
+		return
+	}
+	spec, lib, err := s.jobs.validate(&req)
+	if err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	views, desc, err := s.jobs.targets(p, &req)
+	switch {
+	case errors.Is(err, errNotFound):
+		writeError(w, 404, "device or client not found")
+		return
+	case err != nil:
+		writeError(w, 400, err.Error())
+		return
+	}
+	if len(views) > s.cfg.LargeJob && !s.auth.fresh(p) {
+		writeError(w, 401, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
+		return
+	}
+	job, runs, err := s.jobs.create(p, &req, views, desc, spec, lib)
+	if err != nil {
+		s.log.Error("create job", "err", err)
+		writeError(w, 500, "internal error")
+		return
+	}
+	writeJSON(w, 201, map[string]any{"job": job, "runs": runs})
+}
+
+// jobVisible reports whether p may see a job: all of its runs must be on
+// clients in p's scope (a job spanning clients is visible to all-client users).
+func (s *Server) jobRunsVisible(p *principal, runs []store.Run) bool {
+	for _, r := range runs {
+		if !p.canSeeClient(r.ClientID) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
+	limit := 50
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
+		limit = v
+	}
+	kind := r.URL.Query().Get("kind")
+	jobs, err := s.st.Jobs(func(j *store.Job) bool {
+		if kind != "" && j.Kind != kind {
+			return false
+		}
+		if p.AllClients {
+			return true
+		}
+		runs, _ := s.st.JobRuns(j.ID)
+		return len(runs) > 0 && s.jobRunsVisible(p, runs)
+	}, limit)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	if jobs == nil {
+		jobs = []store.Job{}
+	}
+	type jobView struct {
+		store.Job
+		States map[string]int `json:"states"`
+	}
+	out := make([]jobView, len(jobs))
+	for i, j := range jobs {
+		out[i] = jobView{Job: j, States: map[string]int{}}
+		if runs, err := s.st.JobRuns(j.ID); err == nil {
+			for _, r := range runs {
+				out[i].States[r.State]++
+			}
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
+	j, err := s.st.Job(r.PathValue("id"))
+	if err != nil {
+		writeError(w, 404, "job not found")
+		return
+	}
+	runs, err := s.st.JobRuns(j.ID)
+	if err != nil || !s.jobRunsVisible(p, runs) {
+		writeError(w, 404, "job not found")
+		return
+	}
+	writeJSON(w, 200, map[string]any{"job": j, "runs": runs})
+}
+
+func (s *Server) visibleRun(p *principal, id string) (store.Run, bool) {
+	run, err := s.st.Run(id)
+	if err != nil || !p.canSeeClient(run.ClientID) {
+		return store.Run{}, false
+	}
+	return run, true
+}
+
+func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *principal) {
+	run, ok := s.visibleRun(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "run not found")
+		return
+	}
+	writeJSON(w, 200, run)
+}
+
+// apiRunOutput returns output from the given offsets. With wait=SECONDS it
+// long-polls until there is new output or the run ends, which is how the
+// CLI's -f and the dashboard follow a live run.
+func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *principal) {
+	q := r.URL.Query()
+	run, ok := s.visibleRun(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "run not found")
+		return
+	}
+	outFrom, _ := strconv.ParseInt(q.Get("stdout_from"), 10, 64)
+	errFrom, _ := strconv.ParseInt(q.Get("stderr_from"), 10, 64)
+	wait, _ := strconv.Atoi(q.Get("wait"))
+	wait = min(max(wait, 0), 60)
+	if wait > 0 && !protocol.Terminal(run.State) && run.Stdout <= outFrom && run.Stderr <= errFrom {
+		ch := s.jobs.wait(run.ID)
+		// Re-read after registering so a change in between is not missed.
+		if run2, err := s.st.Run(run.ID); err == nil && run2.Stdout <= outFrom && run2.Stderr <= errFrom && !protocol.Terminal(run2.State) {
+			select {
+			case <-ch:
+			case <-time.After(time.Duration(wait) * time.Second):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		run, _ = s.st.Run(run.ID)
+	}
+	const max = 256 << 10
+	so, soNext, err1 := s.st.Output(run.ID, "stdout", outFrom, max)
+	se, seNext, err2 := s.st.Output(run.ID, "stderr", errFrom, max)
+	if err1 != nil || err2 != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	writeJSON(w, 200, map[string]any{"run": run, "stdout": string(so), "stderr": string(se),
+		"stdout_next": soNext, "stderr_next": seNext, "done": protocol.Terminal(run.State)})
+}
+
+func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *principal) {
+	run, ok := s.visibleRun(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "run not found")
+		return
+	}
+	if need := permFor(run.Kind); !p.has(need) {
+		writeError(w, 403, "permission denied: needs "+need)
+		return
+	}
+	run, err := s.jobs.cancel(p, run.ID)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	writeJSON(w, 200, run)
+}
+
+func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *principal) {
+	j, err := s.st.Job(r.PathValue("id"))
+	if err != nil {
+		writeError(w, 404, "job not found")
+		return
+	}
+	runs, err := s.st.JobRuns(j.ID)
+	if err != nil || !s.jobRunsVisible(p, runs) {
+		writeError(w, 404, "job not found")
+		return
+	}
+	if need := permFor(j.Kind); !p.has(need) {
+		writeError(w, 403, "permission denied: needs "+need)
+		return
+	}
+	n := 0
+	for _, run := range runs {
+		if !protocol.Terminal(run.State) {
+			if _, err := s.jobs.cancel(p, run.ID); err == nil {
+				n++
+			}
+		}
+	}
+	writeJSON(w, 200, map[string]any{"cancelled": n})
+}
+
+func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal) {
+	sc, err := s.st.Scripts()
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	if sc == nil {
+		sc = []store.Script{}
+	}
+	writeJSON(w, 200, sc)
+}
+
+func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal) {
+	sc, err := s.st.Script(r.PathValue("name"))
+	if err != nil {
+		writeError(w, 404, "script not found")
+		return
+	}
+	writeJSON(w, 200, sc)
+}
+
+func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *principal) {
+	var sc store.Script
+	if err := decodeBody(r, &sc, 2<<20); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if !scriptNameRE.MatchString(sc.Name) {
+		writeError(w, 400, "script name must be 1-64 of a-z A-Z 0-9 . _ -")
+		return
+	}
+	if !interpreters[sc.Interpreter] {
+		writeError(w, 400, "interpreter must be one of sh, bash, powershell, cmd, python")
+		return
+	}
+	if sc.Body == "" || len(sc.Body) > 1<<20 {
+		writeError(w, 400, "body must be 1 byte to 1 MiB")
+		return
+	}
+	sc.UpdatedAt, sc.UpdatedBy, sc.Description = s.now(), p.Name, cleanText(sc.Description, 1000)
+	sc, err := s.st.PutScript(sc)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "script.put", sc.Name, map[string]string{"version": strconv.Itoa(sc.Version)})
+	writeJSON(w, 201, sc)
+}
+
+func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *principal) {
+	name := r.PathValue("name")
+	if err := s.st.DeleteScript(name); err != nil {
+		writeError(w, 404, "script not found")
+		return
+	}
+	s.auditP(p, "script.delete", name, nil)
+	writeJSON(w, 200, map[string]any{"deleted": name})
+}

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/steward-rmm/steward/server/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Permissions. A role is a fixed set of them.
+const (
+	permView     = "view"
+	permRun      = "run"
+	permShell    = "shell"
+	permPower    = "power"
+	permPatch    = "patch"
+	permServices = "services"
+	permClients  = "clients" // manage clients and enrollment tokens
+	permUsers    = "users"   // manage users
+	permAudit    = "audit"
+	permAdmin    = "admin" // server administration: agent releases, pprof
+)
+
+// Roles.
+const (
+	roleAdmin      = "admin"
+	roleTechnician = "technician"
+	roleHelpdesk   = "helpdesk"
+	roleReadOnly   = "read-only"
+)
+
+var rolePerms = map[string][]string{
+	roleAdmin:      {permView, permRun, permShell, permPower, permPatch, permServices, permClients, permUsers, permAudit, permAdmin},
+	roleTechnician: {permView, permRun, permShell, permPower, permPatch, permServices, permClients},
+	roleHelpdesk:   {permView, permServices},
+	roleReadOnly:   {permView},
+}
+
+var errNotFound = errors.New("not found")
+
+// principal is the authenticated caller of an API request.
+type principal struct {
+	UserID     string
+	Name       string
+	Role       string
+	Perms      []string
+	AllClients bool
+	Clients    []string
+	Via        string // token, session
+	TokenID    string
+	Session    *store.Session
+	// SecondFactorAt is when this caller last proved two-factor.
+	SecondFactorAt time.Time
+	Remote         string
+}
+
+func (p *principal) has(perm string) bool { return slices.Contains(p.Perms, perm) }
+
+// clientScope returns nil for all clients, else the allowed list.
+func (p *principal) clientScope() []string {
+	if p.AllClients {
+		return nil
+	}
+	if p.Clients == nil {
+		return []string{}
+	}
+	return p.Clients
+}
+
+func (p *principal) canSeeClient(id string) bool {
+	return p.AllClients || slices.Contains(p.Clients, id)
+}
+
+// authService authenticates API callers.
+type authService struct {
+	s *Server
+}
+
+func newAuthService(s *Server) *authService { return &authService{s: s} }
+
+// bootstrap creates the first admin and its API token exactly once.
+func (a *authService) bootstrap() error {
+	s := a.s
+	if err := s.st.SetMetaOnce("setup", time.Now().UTC().Format(time.RFC3339)); errors.Is(err, store.ErrExists) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	password := newSecret("pw")
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	u := store.User{ID: newID("u"), Name: "admin", PasswordHash: string(hash), Role: roleAdmin, AllClients: true,
+		CreatedAt: s.now()}
+	if err := s.st.CreateUser(u); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	token := newSecret("stw")
+	if err := s.st.PutAPIToken(store.APIToken{ID: newID("t"), Hash: hashSecret(token), UserID: u.ID, Name: "initial admin token",
+		CreatedAt: s.now()}); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	if err := writeSecretFile(s.cfg.DataDir, "admin-token", token); err != nil {
+		return err
+	}
+	if err := writeSecretFile(s.cfg.DataDir, "admin-password", password); err != nil {
+		return err
+	}
+	s.log.Info("created first admin account; its API token and password are in the data directory (mode 0600)",
+		"user", "admin", "token_file", "admin-token", "password_file", "admin-password")
+	s.auditSystem("setup.admin_created", u.ID, map[string]string{"user": "admin"})
+	return nil
+}
+
+func (a *authService) principalFor(u *store.User) *principal {
+	return &principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: slices.Clone(rolePerms[u.Role]),
+		AllClients: u.AllClients, Clients: u.Clients}
+}
+
+// fromToken authenticates a bearer token.
+func (a *authService) fromToken(secret string) (*principal, error) {
+	t, err := a.s.st.APITokenByHash(hashSecret(secret))
+	if err != nil {
+		return nil, errUnauthorized
+	}
+	if t.Revoked || (!t.ExpiresAt.IsZero() && a.s.now().After(t.ExpiresAt)) {
+		return nil, errUnauthorized
+	}
+	u, err := a.s.st.User(t.UserID)
+	if err != nil || u.Disabled || t.Epoch < u.Epoch {
+		return nil, errUnauthorized
+	}
+	p := a.principalFor(&u)
+	if len(t.Perms) > 0 {
+		// A token never exceeds its user: intersect.
+		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return !slices.Contains(t.Perms, x) })
+	}
+	p.Via, p.TokenID = "token", t.ID
+	// A token was minted behind a fresh two-factor check, and is itself
+	// the second factor the holder has (like an SSH key).
+	p.SecondFactorAt = a.s.now()
+	return p, nil
+}
+
+var errUnauthorized = errors.New("unauthorized")
+
+// authenticate finds the caller of a request: bearer token or session cookie.
+func (a *authService) authenticate(r *http.Request) (*principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			return nil, errUnauthorized
+		}
+		return a.fromToken(strings.TrimSpace(tok))
+	}
+	return a.fromSession(r)
+}

@@ -1,0 +1,115 @@
+// Command steward-server runs the Steward control server.
+//
+//	steward-server --data DIR --listen ADDR
+//	steward-server ca-fingerprint --data DIR
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/steward-rmm/steward/server"
+	"github.com/steward-rmm/steward/server/pki"
+)
+
+var version = "dev"
+
+func main() {
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "ca-fingerprint" {
+		fs := flag.NewFlagSet("ca-fingerprint", flag.ExitOnError)
+		data := fs.String("data", "data", "data directory")
+		cert := fs.String("tls-cert", "", "operator certificate chain (prints its topmost certificate's fingerprint)")
+		_ = fs.Parse(args[1:])
+		if err := printFingerprint(*data, *cert); err != nil {
+			fmt.Fprintln(os.Stderr, "steward-server:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	fs := flag.NewFlagSet("steward-server", flag.ExitOnError)
+	var cfg server.Config
+	var hosts, proxies, level string
+	fs.StringVar(&cfg.DataDir, "data", "data", "data directory (database, CA, keys)")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "HTTPS listen address for agents, API and dashboard")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "use this certificate chain (PEM) instead of the self-made one")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key for --tls-cert")
+	fs.StringVar(&hosts, "hostnames", "", "comma-separated extra names for the self-made server certificate")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", "", "serve /metrics without auth on this separate address (e.g. 127.0.0.1:9100)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL devices use to reach this server (install commands)")
+	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
+	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 60*time.Second, "agent heartbeat interval")
+	fs.DurationVar(&cfg.PresenceFlush, "presence-flush", 15*time.Second, "how often presence is written to disk")
+	fs.Int64Var(&cfg.OutputCap, "output-cap", 1<<20, "stored output per run and stream, in bytes")
+	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 256, "concurrent TLS handshakes")
+	fs.BoolVar(&cfg.Require2FAForAdmins, "require-2fa-admins", true, "admins must use two-factor in the web dashboard")
+	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	_ = fs.Parse(args)
+	cfg.Hostnames = splitList(hosts)
+	cfg.TrustedProxies = splitList(proxies)
+	cfg.Version = version
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		fmt.Fprintln(os.Stderr, "steward-server: bad --log-level:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("steward-server failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg server.Config, log *slog.Logger) error {
+	s, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	go func() {
+		select {
+		case <-s.Ready():
+			// The one line operators need to enroll agents, on stdout.
+			fmt.Printf("steward-server listening on https://%s\nCA fingerprint: %s\n", s.Addr(), s.Fingerprint())
+		case <-ctx.Done():
+		}
+	}()
+	return s.Run(ctx)
+}
+
+func printFingerprint(data, cert string) error {
+	if cert != "" {
+		fp, err := pki.FileFingerprint(cert)
+		if err != nil {
+			return err
+		}
+		fmt.Println(fp)
+		return nil
+	}
+	fp, err := pki.FileFingerprint(filepath.Join(data, pki.CACertFile))
+	if err != nil {
+		return fmt.Errorf("no CA in %s (start the server once first): %w", data, err)
+	}
+	fmt.Println(fp)
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

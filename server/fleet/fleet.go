@@ -1,0 +1,523 @@
+// Package fleet keeps every device's state in memory: availability, last
+// seen, heartbeat figures and a search index over names, addresses and MACs.
+// The device list is served from here, so filtering and sorting 20,000
+// devices needs no storage transaction, and heartbeats cost none: changed
+// devices are written to the store in batches by Flush.
+package fleet
+
+import (
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/events"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+// View is what the API shows of a device.
+type View struct {
+	ID              string             `json:"id"`
+	Hostname        string             `json:"hostname"`
+	Online          bool               `json:"online"`
+	LastSeen        time.Time          `json:"last_seen,omitzero"`
+	OfflineSince    time.Time          `json:"offline_since,omitzero"`
+	Client          string             `json:"client"`
+	ClientName      string             `json:"client_name,omitempty"`
+	Group           string             `json:"group,omitempty"`
+	OS              string             `json:"os"`
+	Platform        string             `json:"platform,omitempty"`
+	OSVersion       string             `json:"os_version,omitempty"`
+	Arch            string             `json:"arch,omitempty"`
+	DeviceType      string             `json:"device_type"` // pc, server, mac, linux
+	AgentVersion    string             `json:"agent_version,omitempty"`
+	PendingReboot   bool               `json:"pending_reboot"`
+	PatchesAvail    int                `json:"patches_available"`
+	SecurityPatches int                `json:"security_patches"`
+	LastUser        string             `json:"last_user,omitempty"`
+	LastUserAt      time.Time          `json:"last_user_at,omitzero"`
+	IPs             []string           `json:"ips,omitempty"`
+	MACs            []string           `json:"macs,omitempty"`
+	EnrolledAt      time.Time          `json:"enrolled_at"`
+	BootTime        time.Time          `json:"boot_time,omitzero"`
+	Heartbeat       protocol.Heartbeat `json:"heartbeat"`
+	Transitions     []store.Transition `json:"transitions,omitempty"`
+}
+
+type entry struct {
+	d      store.Device
+	online bool
+	// search index, all lower case; MACs without separators
+	name       string
+	ips        []string
+	macs       []string
+	platform   string
+	osVersion  string
+	server     bool
+	lastUser   string
+	lastUserAt time.Time
+}
+
+// Fleet is the in-memory device registry.
+type Fleet struct {
+	mu      sync.RWMutex
+	devs    map[string]*entry
+	dirty   map[string]struct{}
+	clients map[string]string // id -> name
+	st      *store.DB
+	bus     *events.Bus
+	now     func() time.Time
+}
+
+// New loads every device from the store. Devices start offline: nothing is
+// connected to a server that has just started.
+func New(st *store.DB, bus *events.Bus) (*Fleet, error) {
+	f := &Fleet{devs: map[string]*entry{}, dirty: map[string]struct{}{}, clients: map[string]string{},
+		st: st, bus: bus, now: time.Now}
+	ds, err := st.Devices()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		e := &entry{d: d, name: strings.ToLower(d.Hostname)}
+		f.devs[d.ID] = e
+	}
+	invs, err := st.Inventories()
+	if err != nil {
+		return nil, err
+	}
+	for i := range invs {
+		if e := f.devs[invs[i].DeviceID]; e != nil {
+			e.index(&invs[i].Inventory)
+		}
+	}
+	err = st.EachHealth(func(h *store.Health) error {
+		if e := f.devs[h.DeviceID]; e != nil {
+			e.lastUser, e.lastUserAt = h.Health.LastUser, h.Health.LastUserAt
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cs, err := st.Clients()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		f.clients[c.ID] = c.Name
+	}
+	return f, nil
+}
+
+// NormalizeMAC lower-cases a MAC and drops ':', '-' and '.' separators.
+func NormalizeMAC(s string) string {
+	return strings.ToLower(strings.NewReplacer(":", "", "-", "", ".", "").Replace(s))
+}
+
+func (e *entry) index(inv *protocol.Inventory) {
+	e.ips, e.macs = e.ips[:0], e.macs[:0]
+	for _, ifc := range inv.Interfaces {
+		if ifc.MAC != "" {
+			e.macs = append(e.macs, NormalizeMAC(ifc.MAC))
+		}
+		for _, a := range ifc.Addresses {
+			if ip, _, err := net.ParseCIDR(a); err == nil {
+				if !ip.IsLoopback() {
+					e.ips = append(e.ips, ip.String())
+				}
+			} else if ip := net.ParseIP(a); ip != nil && !ip.IsLoopback() {
+				e.ips = append(e.ips, ip.String())
+			}
+		}
+	}
+	e.platform, e.osVersion, e.server = inv.Platform, inv.OSVersion, inv.Server
+	if inv.Hostname != "" {
+		e.d.Hostname = inv.Hostname
+		e.name = strings.ToLower(inv.Hostname)
+	}
+}
+
+// SetClientName records a client's name for views.
+func (f *Fleet) SetClientName(id, name string) {
+	f.mu.Lock()
+	f.clients[id] = name
+	f.mu.Unlock()
+}
+
+// Add registers a newly enrolled device.
+func (f *Fleet) Add(d store.Device) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.devs[d.ID]; !ok {
+		f.devs[d.ID] = &entry{d: d, name: strings.ToLower(d.Hostname)}
+	}
+}
+
+// Remove forgets a device.
+func (f *Fleet) Remove(id string) {
+	f.mu.Lock()
+	delete(f.devs, id)
+	delete(f.dirty, id)
+	f.mu.Unlock()
+}
+
+// Device returns a device's stored record and whether it is online.
+func (f *Fleet) Device(id string) (store.Device, bool, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return store.Device{}, false, false
+	}
+	return e.d, e.online, true
+}
+
+// View returns one device's view.
+func (f *Fleet) View(id string) (View, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return View{}, false
+	}
+	return f.view(e, true), true
+}
+
+func deviceType(e *entry) string {
+	switch e.d.OS {
+	case "darwin":
+		return "mac"
+	case "windows":
+		if e.server || strings.Contains(strings.ToLower(e.platform), "server") {
+			return "server"
+		}
+		return "pc"
+	default:
+		if e.server {
+			return "server"
+		}
+		return "linux"
+	}
+}
+
+func (f *Fleet) view(e *entry, full bool) View {
+	v := View{ID: e.d.ID, Hostname: e.d.Hostname, Online: e.online, LastSeen: e.d.LastSeen,
+		OfflineSince: e.d.OfflineSince, Client: e.d.ClientID, ClientName: f.clients[e.d.ClientID], Group: e.d.Group,
+		OS: e.d.OS, Platform: e.platform, OSVersion: e.osVersion, Arch: e.d.Arch, DeviceType: deviceType(e),
+		AgentVersion: e.d.AgentVersion, PendingReboot: e.d.Heartbeat.PendingReboot,
+		PatchesAvail: e.d.Heartbeat.PatchCount, SecurityPatches: e.d.Heartbeat.SecurityPatches,
+		LastUser: e.lastUser, LastUserAt: e.lastUserAt, IPs: e.ips, MACs: e.macs, EnrolledAt: e.d.EnrolledAt,
+		BootTime: e.d.BootTime, Heartbeat: e.d.Heartbeat}
+	if v.LastUser == "" {
+		v.LastUser = e.d.Heartbeat.User
+	}
+	if full {
+		v.Transitions = e.d.Transitions
+	}
+	return v
+}
+
+func (f *Fleet) transition(e *entry, online bool, at time.Time, reason string) {
+	e.online = online
+	e.d.Transitions = append(e.d.Transitions, store.Transition{Online: online, At: at, Reason: reason})
+	if n := len(e.d.Transitions); n > store.MaxTransitions {
+		e.d.Transitions = slices.Clone(e.d.Transitions[n-store.MaxTransitions:])
+	}
+	if !online {
+		e.d.OfflineSince = at
+	}
+	f.dirty[e.d.ID] = struct{}{}
+	on := online
+	f.bus.Publish(events.Event{Type: "device", ID: e.d.ID, ClientID: e.d.ClientID, Online: &on, State: reason})
+}
+
+// SetOnline marks a device connected after its hello.
+func (f *Fleet) SetOnline(id string, h protocol.Hello, remote string) (prevBoot time.Time) {
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return time.Time{}
+	}
+	prevBoot = e.d.BootTime
+	e.d.AgentVersion, e.d.LastSeen, e.d.RemoteAddr = h.AgentVersion, now, remote
+	if !h.BootTime.IsZero() {
+		e.d.BootTime = h.BootTime
+	}
+	if h.Hostname != "" && e.name == "" {
+		e.d.Hostname, e.name = h.Hostname, strings.ToLower(h.Hostname)
+	}
+	f.transition(e, true, now, "connected")
+	return prevBoot
+}
+
+// SetOffline marks a device disconnected.
+func (f *Fleet) SetOffline(id, reason string) {
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.devs[id]; ok && e.online {
+		f.transition(e, false, now, reason)
+	}
+}
+
+// Heartbeat records a heartbeat in memory only.
+func (f *Fleet) Heartbeat(id string, hb protocol.Heartbeat) {
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.devs[id]; ok {
+		e.d.LastSeen = now
+		e.d.Heartbeat = hb
+		f.dirty[id] = struct{}{}
+	}
+}
+
+// SetInventory updates the search index from a new inventory.
+func (f *Fleet) SetInventory(id string, inv *protocol.Inventory) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.devs[id]; ok {
+		e.index(inv)
+		f.dirty[id] = struct{}{}
+	}
+}
+
+// SetHealth updates the list figures from a health report.
+func (f *Fleet) SetHealth(id string, h *protocol.Health) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.devs[id]; ok {
+		e.lastUser, e.lastUserAt = h.LastUser, h.LastUserAt
+		if e.lastUser == "" && len(h.Users) > 0 {
+			e.lastUser = h.Users[0].User
+		}
+		e.d.Heartbeat.PendingReboot = h.Reboot.Pending
+		e.d.Heartbeat.PatchCount = len(h.Patches.Available)
+		sec := 0
+		for _, p := range h.Patches.Available {
+			if p.Security {
+				sec++
+			}
+		}
+		e.d.Heartbeat.SecurityPatches = sec
+		f.dirty[id] = struct{}{}
+	}
+}
+
+// Flush writes every changed device to the store in one transaction.
+func (f *Fleet) Flush() error {
+	f.mu.Lock()
+	ds := make([]store.Device, 0, len(f.dirty))
+	for id := range f.dirty {
+		if e, ok := f.devs[id]; ok {
+			ds = append(ds, e.d)
+		}
+	}
+	clear(f.dirty)
+	f.mu.Unlock()
+	return f.st.PutDevices(ds)
+}
+
+// Filter selects devices for a list.
+type Filter struct {
+	Online        *bool
+	OS            string
+	DeviceType    string
+	Clients       []string // restrict to these clients (nil = any)
+	Search        string
+	PendingReboot *bool
+	HasPatches    *bool
+	Security      *bool
+	IDs           []string
+	Sort          string // hostname, last_seen, client, os, patches
+	Desc          bool
+	Offset, Limit int
+}
+
+func (e *entry) matches(q string, qmac string) bool {
+	if strings.Contains(e.name, q) || strings.Contains(strings.ToLower(e.d.ID), q) {
+		return true
+	}
+	for _, ip := range e.ips {
+		if strings.HasPrefix(ip, q) {
+			return true
+		}
+	}
+	if len(qmac) >= 4 {
+		for _, m := range e.macs {
+			if strings.Contains(m, qmac) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHexMAC(s string) bool {
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// List returns the devices matching f, sorted and paged, plus the total
+// count before paging.
+func (fl *Fleet) List(f Filter) ([]View, int) {
+	q := strings.ToLower(strings.TrimSpace(f.Search))
+	qmac := NormalizeMAC(q)
+	if !isHexMAC(qmac) {
+		qmac = ""
+	}
+	var allowed map[string]bool
+	if f.Clients != nil {
+		allowed = map[string]bool{}
+		for _, c := range f.Clients {
+			allowed[c] = true
+		}
+	}
+	var ids map[string]bool
+	if f.IDs != nil {
+		ids = map[string]bool{}
+		for _, id := range f.IDs {
+			ids[id] = true
+		}
+	}
+	fl.mu.RLock()
+	defer fl.mu.RUnlock()
+	hits := make([]*entry, 0, 64)
+	for _, e := range fl.devs {
+		switch {
+		case allowed != nil && !allowed[e.d.ClientID],
+			ids != nil && !ids[e.d.ID],
+			f.Online != nil && *f.Online != e.online,
+			f.OS != "" && !strings.EqualFold(f.OS, e.d.OS),
+			f.DeviceType != "" && f.DeviceType != deviceType(e),
+			f.PendingReboot != nil && *f.PendingReboot != e.d.Heartbeat.PendingReboot,
+			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
+			f.Security != nil && *f.Security != (e.d.Heartbeat.SecurityPatches > 0),
+			q != "" && !e.matches(q, qmac):
+			continue
+		}
+		hits = append(hits, e)
+	}
+	less := func(a, b *entry) int { return strings.Compare(a.name, b.name) }
+	switch f.Sort {
+	case "last_seen":
+		less = func(a, b *entry) int { return a.d.LastSeen.Compare(b.d.LastSeen) }
+	case "client":
+		less = func(a, b *entry) int {
+			return strings.Compare(fl.clients[a.d.ClientID], fl.clients[b.d.ClientID])
+		}
+	case "os":
+		less = func(a, b *entry) int { return strings.Compare(a.d.OS+a.platform, b.d.OS+b.platform) }
+	case "patches":
+		less = func(a, b *entry) int { return a.d.Heartbeat.PatchCount - b.d.Heartbeat.PatchCount }
+	case "online":
+		less = func(a, b *entry) int { return boolInt(a.online) - boolInt(b.online) }
+	case "pending_reboot":
+		less = func(a, b *entry) int {
+			return boolInt(a.d.Heartbeat.PendingReboot) - boolInt(b.d.Heartbeat.PendingReboot)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		c := less(hits[i], hits[j])
+		if c == 0 {
+			c = strings.Compare(hits[i].d.ID, hits[j].d.ID)
+		}
+		if f.Desc {
+			return c > 0
+		}
+		return c < 0
+	})
+	total := len(hits)
+	if f.Offset > 0 {
+		if f.Offset >= len(hits) {
+			hits = nil
+		} else {
+			hits = hits[f.Offset:]
+		}
+	}
+	if f.Limit > 0 && len(hits) > f.Limit {
+		hits = hits[:f.Limit]
+	}
+	out := make([]View, len(hits))
+	for i, e := range hits {
+		out[i] = fl.view(e, false)
+	}
+	return out, total
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Summary counts devices for the overview.
+type Summary struct {
+	Total, Online, Offline, PendingReboot, WithPatches, WithSecurity int
+}
+
+// Summarize counts devices per client (key "" holds the total).
+func (fl *Fleet) Summarize(clients []string) map[string]*Summary {
+	var allowed map[string]bool
+	if clients != nil {
+		allowed = map[string]bool{}
+		for _, c := range clients {
+			allowed[c] = true
+		}
+	}
+	out := map[string]*Summary{"": {}}
+	fl.mu.RLock()
+	defer fl.mu.RUnlock()
+	for _, e := range fl.devs {
+		if allowed != nil && !allowed[e.d.ClientID] {
+			continue
+		}
+		s := out[e.d.ClientID]
+		if s == nil {
+			s = &Summary{}
+			out[e.d.ClientID] = s
+		}
+		for _, s := range []*Summary{s, out[""]} {
+			s.Total++
+			if e.online {
+				s.Online++
+			} else {
+				s.Offline++
+			}
+			if e.d.Heartbeat.PendingReboot {
+				s.PendingReboot++
+			}
+			if e.d.Heartbeat.PatchCount > 0 {
+				s.WithPatches++
+			}
+			if e.d.Heartbeat.SecurityPatches > 0 {
+				s.WithSecurity++
+			}
+		}
+	}
+	return out
+}
+
+// OnlineIDs returns the IDs of online devices among ids (all when nil).
+func (fl *Fleet) OnlineIDs() map[string]bool {
+	fl.mu.RLock()
+	defer fl.mu.RUnlock()
+	out := make(map[string]bool, len(fl.devs))
+	for id, e := range fl.devs {
+		if e.online {
+			out[id] = true
+		}
+	}
+	return out
+}

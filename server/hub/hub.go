@@ -1,0 +1,308 @@
+// Package hub holds the agents' websocket connections. Each connection has
+// one reader and one writer goroutine and a bounded outbox: a send never
+// blocks, and a connection whose outbox is full is closed as a slow
+// consumer, so one stuck agent can never stall the hub. Liveness is checked
+// by one shared sweeper over all connections instead of a timer each.
+package hub
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/protocol"
+)
+
+// OutboxSize is how many frames may wait for one agent before it is
+// disconnected as too slow.
+const OutboxSize = 64
+
+// Handler receives what agents send.
+type Handler interface {
+	// Message handles one decoded text message.
+	Message(c *Conn, env protocol.Envelope)
+	// Binary handles one binary frame.
+	Binary(c *Conn, frame []byte)
+	// Closed is called once when a connection ends.
+	Closed(c *Conn, reason string)
+}
+
+type frame struct {
+	data   []byte
+	binary bool
+}
+
+// Conn is one agent connection.
+type Conn struct {
+	DeviceID string
+	ClientID string
+	Remote   string
+	Hello    protocol.Hello
+
+	ws       *websocket.Conn
+	out      chan frame
+	done     chan struct{}
+	once     sync.Once
+	reason   atomic.Pointer[string]
+	lastSeen atomic.Int64 // unix nanoseconds of the last frame read
+	hub      *Hub
+}
+
+// Metrics counts hub traffic; the server exposes them.
+type Metrics struct {
+	MessagesIn   atomic.Int64
+	MessagesOut  atomic.Int64
+	OutboxDrops  atomic.Int64
+	BadFrames    atomic.Int64
+	Disconnected atomic.Int64
+}
+
+// Hub is the set of live agent connections, one per device.
+type Hub struct {
+	mu      sync.RWMutex
+	conns   map[string]*Conn
+	h       Handler
+	log     *slog.Logger
+	Metrics Metrics
+	// Stale is how long a connection may stay silent before it is closed.
+	stale atomic.Int64
+}
+
+// New returns a hub dispatching to h.
+func New(h Handler, log *slog.Logger, stale time.Duration) *Hub {
+	hb := &Hub{conns: map[string]*Conn{}, h: h, log: log}
+	hb.stale.Store(int64(stale))
+	return hb
+}
+
+// Count returns the number of connected agents.
+func (h *Hub) Count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
+// Get returns the connection of a device, if any.
+func (h *Hub) Get(deviceID string) *Conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.conns[deviceID]
+}
+
+// Each calls fn for every connection (under a read lock: fn must not block).
+func (h *Hub) Each(fn func(*Conn)) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, c := range h.conns {
+		fn(c)
+	}
+}
+
+// Attach registers an upgraded, greeted connection and starts its reader
+// and writer. An older connection of the same device is closed: the newest
+// one wins, which is what a reconnecting agent needs.
+func (h *Hub) Attach(ws *websocket.Conn, deviceID, clientID, remote string, hello protocol.Hello) *Conn {
+	c := &Conn{DeviceID: deviceID, ClientID: clientID, Remote: remote, Hello: hello, ws: ws,
+		out: make(chan frame, OutboxSize), done: make(chan struct{}), hub: h}
+	c.lastSeen.Store(time.Now().UnixNano())
+	h.mu.Lock()
+	old := h.conns[deviceID]
+	h.conns[deviceID] = c
+	h.mu.Unlock()
+	if old != nil {
+		old.Close("replaced by a newer connection")
+	}
+	go c.writeLoop()
+	go c.readLoop()
+	return c
+}
+
+// Send queues a text frame. It never blocks: when the outbox is full the
+// connection is closed and false returned.
+func (c *Conn) Send(b []byte) bool { return c.enqueue(frame{data: b}) }
+
+// SendBinary queues a binary frame, with the same rules as Send.
+func (c *Conn) SendBinary(b []byte) bool { return c.enqueue(frame{data: b, binary: true}) }
+
+func (c *Conn) enqueue(f frame) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.out <- f:
+		return true
+	default:
+		c.hub.Metrics.OutboxDrops.Add(1)
+		c.Close("slow consumer: outbox full")
+		return false
+	}
+}
+
+// Done is closed when the connection ends.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Close ends the connection once, with a reason the server logs and
+// records in the device's availability history.
+func (c *Conn) Close(reason string) {
+	c.once.Do(func() {
+		c.reason.Store(&reason)
+		close(c.done)
+		// Closing the socket unblocks the reader; the writer sees done.
+		_ = c.ws.NetConn().Close()
+		h := c.hub
+		h.mu.Lock()
+		if h.conns[c.DeviceID] == c {
+			delete(h.conns, c.DeviceID)
+		}
+		h.mu.Unlock()
+		h.Metrics.Disconnected.Add(1)
+		h.h.Closed(c, reason)
+	})
+}
+
+// Reason returns why the connection closed ("" while open).
+func (c *Conn) Reason() string {
+	if r := c.reason.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// CloseWithError sends an error message, then closes.
+func (c *Conn) CloseWithError(code, msg string) {
+	b := protocol.MustEncode(protocol.TypeError, "", protocol.Error{Code: code, Message: msg})
+	_ = c.ws.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	// The writer may be mid-frame; WriteControl is safe concurrently, a data
+	// write is not, so the error goes through the outbox and the close
+	// follows once the writer drained it.
+	if c.Send(b) {
+		c.closeAfterFlush(msg)
+		return
+	}
+	c.Close(msg)
+}
+
+func (c *Conn) closeAfterFlush(reason string) {
+	c.enqueue(frame{data: nil, binary: false}) // nil frame = close marker
+	go func() {
+		select {
+		case <-c.done:
+		case <-time.After(3 * time.Second):
+			c.Close(reason)
+		}
+	}()
+	c.reason.Store(&reason)
+}
+
+func (c *Conn) writeLoop() {
+	for {
+		select {
+		case <-c.done:
+			return
+		case f := <-c.out:
+			if f.data == nil {
+				r := "closed by server"
+				if p := c.reason.Load(); p != nil {
+					r = *p
+				}
+				_ = c.ws.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.ClosePolicyViolation, truncate(r, 120)), time.Now().Add(time.Second))
+				c.Close(r)
+				return
+			}
+			typ := websocket.TextMessage
+			if f.binary {
+				typ = websocket.BinaryMessage
+			}
+			_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := c.ws.WriteMessage(typ, f.data); err != nil {
+				c.Close("write failed: " + err.Error())
+				return
+			}
+			c.hub.Metrics.MessagesOut.Add(1)
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (c *Conn) readLoop() {
+	c.ws.SetReadLimit(protocol.MaxAgentFrame)
+	_ = c.ws.SetReadDeadline(time.Time{})
+	for {
+		mt, b, err := c.ws.ReadMessage()
+		if err != nil {
+			reason := "connection closed"
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				reason = "frame too large"
+				c.hub.Metrics.BadFrames.Add(1)
+				_ = c.ws.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(websocket.CloseMessageTooBig, "frame too large"), time.Now().Add(time.Second))
+			case websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway):
+				reason = "agent closed the connection"
+			}
+			c.Close(reason)
+			return
+		}
+		c.lastSeen.Store(time.Now().UnixNano())
+		c.hub.Metrics.MessagesIn.Add(1)
+		if mt == websocket.BinaryMessage {
+			c.hub.h.Binary(c, b)
+			continue
+		}
+		env, err := protocol.Decode(b, protocol.MaxAgentFrame)
+		if err != nil {
+			c.hub.Metrics.BadFrames.Add(1)
+			c.CloseWithError(protocol.CodeBadRequest, "malformed message")
+			return
+		}
+		c.hub.h.Message(c, env)
+	}
+}
+
+// Sweep closes connections silent for longer than the stale limit. One
+// goroutine calls it on a shared ticker.
+func (h *Hub) Sweep(now time.Time) int {
+	limit := h.stale.Load()
+	var stale []*Conn
+	h.mu.RLock()
+	for _, c := range h.conns {
+		if now.UnixNano()-c.lastSeen.Load() > limit {
+			stale = append(stale, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range stale {
+		c.Close("heartbeat timeout")
+	}
+	return len(stale)
+}
+
+// SetStale changes the silence limit.
+func (h *Hub) SetStale(d time.Duration) { h.stale.Store(int64(d)) }
+
+// CloseAll closes every connection (server shutdown).
+func (h *Hub) CloseAll(reason string) {
+	h.mu.RLock()
+	all := make([]*Conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		all = append(all, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range all {
+		_ = c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, reason), time.Now().Add(100*time.Millisecond))
+		c.Close(reason)
+	}
+}

@@ -1,0 +1,592 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/events"
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+// jobService creates jobs, sends runs to devices, and records what comes
+// back. Every run ends in exactly one terminal state: the store refuses to
+// move a terminal run, so a duplicate or late result changes nothing.
+type jobService struct {
+	s *Server
+	// waiters wake followers of a run when its output or state changes.
+	mu      sync.Mutex
+	waiters map[string][]chan struct{}
+}
+
+func newJobService(s *Server) *jobService {
+	return &jobService{s: s, waiters: map[string][]chan struct{}{}}
+}
+
+// jobRequest is the API's body for creating a job.
+type jobRequest struct {
+	Devices        []string                `json:"devices,omitempty"`
+	Client         string                  `json:"client,omitempty"`
+	Filter         *deviceQuery            `json:"filter,omitempty"`
+	Kind           string                  `json:"kind"`
+	Script         *protocol.ScriptSpec    `json:"script,omitempty"`
+	Library        string                  `json:"library,omitempty"`
+	Service        *protocol.ServiceAction `json:"service,omitempty"`
+	Power          *protocol.PowerAction   `json:"power,omitempty"`
+	Patch          *protocol.PatchInstall  `json:"patch,omitempty"`
+	Software       *protocol.Uninstall     `json:"software,omitempty"`
+	TimeoutSeconds int                     `json:"timeout_seconds,omitempty"`
+	ExpiresSeconds int                     `json:"expires_seconds,omitempty"`
+	At             time.Time               `json:"at,omitzero"`
+}
+
+// deviceQuery is a device-list filter usable as a job target.
+type deviceQuery struct {
+	Search        string `json:"search,omitempty"`
+	OS            string `json:"os,omitempty"`
+	Online        *bool  `json:"online,omitempty"`
+	PendingReboot *bool  `json:"pending_reboot,omitempty"`
+	HasPatches    *bool  `json:"has_patches,omitempty"`
+	DeviceType    string `json:"device_type,omitempty"`
+	Client        string `json:"client,omitempty"`
+}
+
+var interpreters = map[string]bool{"sh": true, "bash": true, "powershell": true, "cmd": true, "python": true}
+
+// errBadJob marks a request the caller must fix (400).
+var errBadJob = errors.New("invalid job")
+
+func badJob(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errBadJob, fmt.Sprintf(format, a...))
+}
+
+// permFor returns the permission a job kind needs.
+func permFor(kind string) string {
+	switch kind {
+	case protocol.KindScript, protocol.KindUninstall:
+		return permRun
+	case protocol.KindService:
+		return permServices
+	case protocol.KindServiceList:
+		return permView
+	case protocol.KindPower:
+		return permPower
+	case protocol.KindPatchInstall, protocol.KindPatchScan:
+		return permPatch
+	}
+	return permAdmin
+}
+
+// validate checks a request and fills the protocol job template.
+func (j *jobService) validate(req *jobRequest) (protocol.Job, string, error) {
+	spec := protocol.Job{Kind: req.Kind, Timeout: req.TimeoutSeconds}
+	lib := ""
+	if req.TimeoutSeconds < 0 || req.TimeoutSeconds > 7*24*3600 {
+		return spec, "", badJob("timeout_seconds must be between 0 and 604800")
+	}
+	switch req.Kind {
+	case protocol.KindScript:
+		if req.Library != "" {
+			sc, err := j.s.st.Script(req.Library)
+			if err != nil {
+				return spec, "", badJob("no library script named %q", req.Library)
+			}
+			args := sc.Args
+			if req.Script != nil && req.Script.Args != nil {
+				args = req.Script.Args
+			}
+			spec.Script = &protocol.ScriptSpec{Interpreter: sc.Interpreter, Body: sc.Body, Args: args}
+			if req.Script != nil {
+				spec.Script.Env = req.Script.Env
+			}
+			lib = fmt.Sprintf("%s@%d", sc.Name, sc.Version)
+		} else {
+			if req.Script == nil {
+				return spec, "", badJob("a script job needs script or library")
+			}
+			sc := *req.Script
+			spec.Script = &sc
+		}
+		sc := spec.Script
+		if len(sc.Command) == 0 && !interpreters[sc.Interpreter] {
+			return spec, "", badJob("interpreter must be one of sh, bash, powershell, cmd, python")
+		}
+		if sc.Body == "" && len(sc.Command) == 0 {
+			return spec, "", badJob("script body or command is empty")
+		}
+		if len(sc.Body) > 1<<20 {
+			return spec, "", badJob("script body larger than 1 MiB")
+		}
+		if len(sc.Args) > 256 || len(sc.Env) > 256 || len(sc.Command) > 256 {
+			return spec, "", badJob("too many arguments or environment variables")
+		}
+		for k := range sc.Env {
+			if k == "" || strings.ContainsAny(k, "=\x00") {
+				return spec, "", badJob("invalid environment variable name %q", k)
+			}
+		}
+	case protocol.KindService:
+		if req.Service == nil || req.Service.Name == "" {
+			return spec, "", badJob("service name required")
+		}
+		switch req.Service.Action {
+		case "start", "stop", "restart":
+		default:
+			return spec, "", badJob("service action must be start, stop or restart")
+		}
+		spec.Service = req.Service
+	case protocol.KindServiceList, protocol.KindPatchScan:
+	case protocol.KindPower:
+		if req.Power == nil {
+			return spec, "", badJob("power action required")
+		}
+		switch req.Power.Action {
+		case "shutdown", "reboot", "logoff":
+		default:
+			return spec, "", badJob("power action must be shutdown, reboot or logoff")
+		}
+		if req.Power.DelaySeconds < 0 || req.Power.DelaySeconds > 7*24*3600 {
+			return spec, "", badJob("delay_seconds out of range")
+		}
+		if len(req.Power.Message) > 512 {
+			return spec, "", badJob("message longer than 512 bytes")
+		}
+		spec.Power = req.Power
+	case protocol.KindPatchInstall:
+		p := protocol.PatchInstall{}
+		if req.Patch != nil {
+			p = *req.Patch
+		}
+		switch p.Reboot {
+		case "", "never", "if-required":
+		default:
+			return spec, "", badJob("reboot must be never or if-required (use at for a scheduled reboot)")
+		}
+		spec.Patch = &p
+	case protocol.KindUninstall:
+		if req.Software == nil || req.Software.ID == "" {
+			return spec, "", badJob("software id required")
+		}
+		spec.Software = req.Software
+	default:
+		return spec, "", badJob("unknown job kind %q", req.Kind)
+	}
+	return spec, lib, nil
+}
+
+// targets resolves a request's devices within the principal's scope.
+func (j *jobService) targets(p *principal, req *jobRequest) ([]fleet.View, string, error) {
+	f := fleet.Filter{Clients: p.clientScope()}
+	desc := ""
+	switch {
+	case len(req.Devices) > 0:
+		f.IDs = req.Devices
+		desc = fmt.Sprintf("%d devices", len(req.Devices))
+	case req.Client != "":
+		if !p.canSeeClient(req.Client) {
+			return nil, "", errNotFound
+		}
+		f.Clients = []string{req.Client}
+		desc = "client " + req.Client
+	case req.Filter != nil:
+		q := req.Filter
+		f.Search, f.OS, f.Online, f.PendingReboot, f.HasPatches, f.DeviceType = q.Search, q.OS, q.Online, q.PendingReboot, q.HasPatches, q.DeviceType
+		if q.Client != "" {
+			if !p.canSeeClient(q.Client) {
+				return nil, "", errNotFound
+			}
+			f.Clients = []string{q.Client}
+		}
+		desc = "filter"
+	default:
+		return nil, "", badJob("a job needs devices, client or filter")
+	}
+	views, _ := j.s.fleet.List(f)
+	if len(req.Devices) > 0 && len(views) != len(dedupe(req.Devices)) {
+		// Unknown and out-of-scope devices look the same: not found.
+		return nil, "", errNotFound
+	}
+	if len(views) == 0 {
+		return nil, "", badJob("no device matches the target")
+	}
+	return views, desc, nil
+}
+
+func dedupe(ids []string) map[string]bool {
+	m := map[string]bool{}
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// create stores a job with one run per target and sends the runs to the
+// devices that are online. Runs for online devices are stored as "sent" in
+// the same transaction, so a fan-out to thousands costs one commit.
+func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, lib string) (store.Job, []store.Run, error) {
+	now := j.s.now()
+	exp := j.s.cfg.JobExpiry
+	if req.ExpiresSeconds > 0 {
+		exp = time.Duration(req.ExpiresSeconds) * time.Second
+	}
+	job := store.Job{ID: newID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
+		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib}
+	online := j.s.fleet.OnlineIDs()
+	runs := make([]store.Run, len(views))
+	immediate := req.At.IsZero() || !req.At.After(now)
+	for i, v := range views {
+		r := store.Run{ID: newID("r"), JobID: job.ID, DeviceID: v.ID, ClientID: v.Client, Kind: req.Kind,
+			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
+		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil {
+			r.State, r.SentAt = protocol.StateSent, now
+		}
+		runs[i] = r
+	}
+	if err := j.s.st.CreateJob(job, runs); err != nil {
+		return job, nil, err
+	}
+	for i := range runs {
+		if runs[i].State == protocol.StateSent {
+			if c := j.s.hub.Get(runs[i].DeviceID); c != nil {
+				c.Send(j.message(&job, &runs[i]))
+			}
+		}
+	}
+	ids := make([]string, 0, min(len(runs), 100))
+	for i := range runs {
+		if i < 100 {
+			ids = append(ids, runs[i].DeviceID)
+		}
+	}
+	j.s.auditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
+		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib)})
+	j.s.bus.Publish(events.Event{Type: "job", ID: job.ID, State: "created"})
+	return job, runs, nil
+}
+
+func jobSummary(spec *protocol.Job, lib string) string {
+	switch {
+	case lib != "":
+		return "library " + lib
+	case spec.Script != nil && len(spec.Script.Command) > 0:
+		return cleanText(strings.Join(spec.Script.Command, " "), 200)
+	case spec.Script != nil:
+		return spec.Script.Interpreter + " script, " + fmt.Sprint(len(spec.Script.Body)) + " bytes"
+	case spec.Service != nil:
+		return spec.Service.Action + " " + spec.Service.Name
+	case spec.Power != nil:
+		return spec.Power.Action
+	case spec.Patch != nil:
+		return fmt.Sprintf("patches %v reboot=%s", spec.Patch.IDs, spec.Patch.Reboot)
+	}
+	return spec.Kind
+}
+
+func (j *jobService) message(job *store.Job, r *store.Run) []byte {
+	m := job.Spec
+	m.RunID, m.JobID, m.Expires = r.ID, job.ID, r.Expires
+	return protocol.MustEncode(protocol.TypeJob, "", m)
+}
+
+// deviceConnected sends a reconnecting device its pending runs, expires
+// the stale ones, forwards pending cancels and confirms reboots.
+func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
+	runs, err := j.s.st.PendingRuns(c.DeviceID)
+	if err != nil {
+		j.s.log.Error("pending runs", "device", c.DeviceID, "err", err)
+		return
+	}
+	now := j.s.now()
+	jobs := map[string]*store.Job{}
+	for i := range runs {
+		r := &runs[i]
+		if r.CancelRequested {
+			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: r.ID}))
+		}
+		if r.State == protocol.StateQueued && now.After(r.Expires) {
+			j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
+			continue
+		}
+		if !r.NotBefore.IsZero() && r.NotBefore.After(now) {
+			continue
+		}
+		job := jobs[r.JobID]
+		if job == nil {
+			jb, err := j.s.st.Job(r.JobID)
+			if err != nil {
+				continue
+			}
+			job = &jb
+			jobs[r.JobID] = job
+		}
+		if r.State == protocol.StateQueued {
+			j.setState(r.ID, protocol.StateSent, "")
+		}
+		// Sent and running runs are sent again: the agent answers a run it
+		// has seen with a duplicate ack and its stored result, never a rerun.
+		c.Send(j.message(job, r))
+	}
+	if !prevBoot.IsZero() && newBoot.After(prevBoot.Add(time.Second)) {
+		j.confirmReboot(c.DeviceID, newBoot)
+	}
+}
+
+// confirmReboot marks the latest initiated reboot of a device confirmed.
+func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
+	runs, err := j.s.st.DeviceRuns(deviceID, 20)
+	if err != nil {
+		return
+	}
+	for _, r := range runs {
+		if r.Kind != protocol.KindPower || r.State != protocol.StateSucceeded {
+			continue
+		}
+		var d map[string]any
+		_ = json.Unmarshal(r.Data, &d)
+		if d == nil || d["action"] != "reboot" || d["confirmed_boot"] != nil {
+			continue
+		}
+		_, _, _ = j.s.st.UpdateRun(r.ID, func(x *store.Run) bool {
+			d["confirmed_boot"] = boot.UTC()
+			x.Data, _ = json.Marshal(d)
+			return true
+		})
+		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, State: "reboot_confirmed"})
+		return
+	}
+}
+
+func (j *jobService) deviceGone(c *hub.Conn) {}
+
+func (j *jobService) setState(runID, state, reason string) {
+	r, changed, err := j.s.st.UpdateRun(runID, func(r *store.Run) bool {
+		if protocol.Terminal(r.State) || r.State == state {
+			return false
+		}
+		if state == protocol.StateSent && r.State == protocol.StateRunning {
+			return false
+		}
+		r.State = state
+		switch state {
+		case protocol.StateSent:
+			r.SentAt = j.s.now()
+		case protocol.StateRunning:
+			if r.StartedAt.IsZero() {
+				r.StartedAt = j.s.now()
+			}
+		}
+		if reason != "" {
+			r.Reason = reason
+		}
+		return true
+	})
+	if err != nil {
+		j.s.log.Error("run state", "run", runID, "err", err)
+		return
+	}
+	if changed {
+		j.s.metric.runs.WithLabelValues(state).Inc()
+		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: r.DeviceID, ClientID: r.ClientID, State: state})
+		j.wake(runID)
+	}
+}
+
+// finish moves a run to a terminal state once; later calls change nothing.
+func (j *jobService) finish(runID, state, reason string, exit int, res *protocol.JobResult) (bool, error) {
+	r, changed, err := j.s.st.UpdateRun(runID, func(r *store.Run) bool {
+		if protocol.Terminal(r.State) {
+			return false
+		}
+		r.State, r.Reason, r.ExitCode, r.EndedAt = state, reason, exit, j.s.now()
+		if res != nil {
+			if !res.Started.IsZero() {
+				r.StartedAt = res.Started
+			}
+			if !res.Ended.IsZero() {
+				r.EndedAt = res.Ended
+			}
+			r.Truncated = r.Truncated || res.Truncated
+			if len(res.Data) > 0 && len(res.Data) < 1<<20 && json.Valid(res.Data) {
+				r.Data = res.Data
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return false, err
+	}
+	if changed {
+		j.s.metric.runs.WithLabelValues(state).Inc()
+		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: r.DeviceID, ClientID: r.ClientID, State: state})
+		j.wake(runID)
+	}
+	return changed, nil
+}
+
+func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
+	switch env.Type {
+	case protocol.TypeJobAck:
+		var a protocol.JobAck
+		if err := protocol.DecodeData(env, &a); err != nil {
+			return err
+		}
+		if !j.ownRun(c, a.RunID) {
+			return nil
+		}
+		if a.Refused != "" {
+			_, err := j.finish(a.RunID, protocol.StateFailed, "refused by agent: "+cleanText(a.Refused, 512), -1, nil)
+			return err
+		}
+		if !a.Duplicate {
+			j.setState(a.RunID, protocol.StateRunning, "")
+		}
+	case protocol.TypeJobOutput:
+		var o protocol.JobOutput
+		if err := protocol.DecodeData(env, &o); err != nil {
+			return err
+		}
+		if len(o.Data) > protocol.MaxChunk || o.Offset < 0 || (o.Stream != "stdout" && o.Stream != "stderr") {
+			return fmt.Errorf("%w: bad job_output", protocol.ErrMalformed)
+		}
+		if !j.ownRun(c, o.RunID) {
+			return nil
+		}
+		if _, n, err := j.s.st.AppendOutput(o.RunID, o.Stream, o.Offset, o.Data, j.s.cfg.OutputCap); err != nil {
+			return err
+		} else if n > 0 {
+			j.wake(o.RunID)
+		}
+	case protocol.TypeJobResult:
+		var res protocol.JobResult
+		if err := protocol.DecodeData(env, &res); err != nil {
+			return err
+		}
+		if !protocol.Terminal(res.State) || res.State == protocol.StateExpired {
+			return fmt.Errorf("%w: result state %q", protocol.ErrMalformed, res.State)
+		}
+		if !j.ownRun(c, res.RunID) {
+			return nil
+		}
+		if _, err := j.finish(res.RunID, res.State, cleanText(res.Reason, 1024), res.ExitCode, &res); err != nil {
+			return err // no ack: the agent keeps the result and resends it
+		}
+		c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: res.RunID}))
+	}
+	return nil
+}
+
+// ownRun checks a run belongs to the device on this connection, so one
+// agent can never write another device's results.
+func (j *jobService) ownRun(c *hub.Conn, runID string) bool {
+	r, err := j.s.st.Run(runID)
+	if err != nil || r.DeviceID != c.DeviceID {
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			// Unknown run: acknowledge results so the agent can forget them.
+			c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: runID}))
+		}
+		return false
+	}
+	return true
+}
+
+// cancel stops a run: queued runs end at once; sent or running ones are
+// killed on the device (or when it reconnects).
+func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
+	r, err := j.s.st.Run(runID)
+	if err != nil {
+		return r, err
+	}
+	if protocol.Terminal(r.State) {
+		return r, nil
+	}
+	if r.State == protocol.StateQueued {
+		if _, err := j.finish(runID, protocol.StateCancelled, "cancelled by "+p.Name+" before it was sent", -1, nil); err != nil {
+			return r, err
+		}
+	} else {
+		_, _, _ = j.s.st.UpdateRun(runID, func(x *store.Run) bool { x.CancelRequested = true; return true })
+		if c := j.s.hub.Get(r.DeviceID); c != nil {
+			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runID}))
+		}
+	}
+	j.s.auditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
+	return j.s.st.Run(runID)
+}
+
+// loop expires queued runs and starts scheduled ones, on one ticker.
+func (j *jobService) loop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			j.sweep()
+		}
+	}
+}
+
+func (j *jobService) sweep() {
+	runs, err := j.s.st.PendingRuns("")
+	if err != nil {
+		j.s.log.Error("sweep pending runs", "err", err)
+		return
+	}
+	now := j.s.now()
+	jobs := map[string]*store.Job{}
+	for i := range runs {
+		r := &runs[i]
+		if r.State != protocol.StateQueued {
+			continue
+		}
+		if now.After(r.Expires) {
+			_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
+			continue
+		}
+		if r.NotBefore.IsZero() || r.NotBefore.After(now) {
+			continue
+		}
+		c := j.s.hub.Get(r.DeviceID)
+		if c == nil {
+			continue
+		}
+		job := jobs[r.JobID]
+		if job == nil {
+			jb, err := j.s.st.Job(r.JobID)
+			if err != nil {
+				continue
+			}
+			job = &jb
+			jobs[r.JobID] = job
+		}
+		j.setState(r.ID, protocol.StateSent, "")
+		c.Send(j.message(job, r))
+	}
+}
+
+// wait returns a channel closed at the next change of a run.
+func (j *jobService) wait(runID string) chan struct{} {
+	ch := make(chan struct{})
+	j.mu.Lock()
+	j.waiters[runID] = append(j.waiters[runID], ch)
+	j.mu.Unlock()
+	return ch
+}
+
+func (j *jobService) wake(runID string) {
+	j.mu.Lock()
+	ws := j.waiters[runID]
+	delete(j.waiters, runID)
+	j.mu.Unlock()
+	for _, ch := range ws {
+		close(ch)
+	}
+}

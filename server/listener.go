@@ -1,0 +1,91 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"sync"
+	"time"
+)
+
+// handshakeListener completes TLS handshakes before handing connections to
+// the HTTP server, at most limit at a time. During a reconnect storm this
+// keeps thousands of simultaneous handshakes from starving the process of
+// CPU; the rest wait in the kernel backlog or here, and agents back off.
+type handshakeListener struct {
+	net.Listener
+	cfg    *tls.Config
+	sem    chan struct{}
+	ready  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+	m      *metrics
+}
+
+func newHandshakeLimiter(ln net.Listener, cfg *tls.Config, limit int, m *metrics) *handshakeListener {
+	l := &handshakeListener{Listener: ln, cfg: cfg, sem: make(chan struct{}, limit),
+		ready: make(chan net.Conn), closed: make(chan struct{}), m: m}
+	go l.acceptLoop()
+	return l
+}
+
+func (l *handshakeListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			select {
+			case <-l.closed:
+				return
+			default:
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			// Out of file descriptors and similar: wait a little, keep going.
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		go l.handshake(c)
+	}
+}
+
+func (l *handshakeListener) handshake(c net.Conn) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.closed:
+		c.Close()
+		return
+	}
+	l.m.handshakes.Inc()
+	tc := tls.Server(c, l.cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	l.m.handshakes.Dec()
+	<-l.sem
+	if err != nil {
+		l.m.handshakeErrors.Inc()
+		c.Close()
+		return
+	}
+	select {
+	case l.ready <- tc:
+	case <-l.closed:
+		tc.Close()
+	}
+}
+
+func (l *handshakeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handshakeListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}

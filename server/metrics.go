@@ -1,0 +1,56 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus series the server exposes on /metrics.
+type metrics struct {
+	reg             *prometheus.Registry
+	handshakes      prometheus.Gauge
+	handshakeErrors prometheus.Counter
+	runs            *prometheus.CounterVec
+	storeWrite      prometheus.Histogram
+	enrollments     prometheus.Counter
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.handshakes = prometheus.NewGauge(prometheus.GaugeOpts{Name: "steward_tls_handshakes_in_progress",
+		Help: "TLS handshakes under way."})
+	m.handshakeErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "steward_tls_handshake_errors_total",
+		Help: "Failed TLS handshakes."})
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_job_runs_total",
+		Help: "Job runs reaching a state."}, []string{"state"})
+	m.storeWrite = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "steward_store_write_seconds",
+		Help: "Latency of batched store writes.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
+	m.enrollments = prometheus.NewCounter(prometheus.CounterOpts{Name: "steward_enrollments_total",
+		Help: "Successful enrollments."})
+	hubGauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	hubCounter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.runs, m.storeWrite, m.enrollments,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
+		hubCounter("steward_messages_in_total", "Messages received from agents.",
+			func() float64 { return float64(s.hub.Metrics.MessagesIn.Load()) }),
+		hubCounter("steward_messages_out_total", "Messages sent to agents.",
+			func() float64 { return float64(s.hub.Metrics.MessagesOut.Load()) }),
+		hubCounter("steward_outbox_drops_total", "Agents disconnected because their outbox was full.",
+			func() float64 { return float64(s.hub.Metrics.OutboxDrops.Load()) }),
+		hubCounter("steward_bad_frames_total", "Oversize or malformed frames from agents.",
+			func() float64 { return float64(s.hub.Metrics.BadFrames.Load()) }),
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func fileSHA256(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// csvSafe neutralises a cell a spreadsheet would run as a formula, and
+// drops control characters.
+func csvSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="devices.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "hostname", "online", "last_seen", "client", "os", "platform", "os_version",
+		"pending_reboot", "patches_available", "last_user", "ips", "macs"})
+	for _, v := range views {
+		row := []string{v.ID, v.Hostname, strconv.FormatBool(v.Online), v.LastSeen.UTC().Format(time.RFC3339),
+			v.ClientName, v.OS, v.Platform, v.OSVersion, strconv.FormatBool(v.PendingReboot),
+			strconv.Itoa(v.PatchesAvail), v.LastUser, strings.Join(v.IPs, " "), strings.Join(v.MACs, " ")}
+		for i := range row {
+			row[i] = csvSafe(row[i])
+		}
+		_ = cw.Write(row)
+	}
+	cw.Flush()
+}
+
+// publicURL is the URL devices use to reach this server.
+func (s *Server) publicURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	if r != nil && r.Host != "" {
+		return "https://" + r.Host
+	}
+	return "https://" + s.Addr()
+}
+
+// installCommands returns one-line install commands for a token.
+func (s *Server) installCommands(r *http.Request, token string) map[string]string {
+	u := s.publicURL(r)
+	fp := s.fp
+	sh := fmt.Sprintf(`curl -fsSk %s/install.sh?token=%s | sh -s -- --ca-fingerprint %s`, u, token, fp)
+	return map[string]string{
+		"linux":   sh,
+		"macos":   sh,
+		"windows": fmt.Sprintf(`powershell -NoProfile -ExecutionPolicy Bypass -Command "& { $s=(New-Object Net.WebClient); [Net.ServicePointManager]::ServerCertificateValidationCallback={$true}; iex $s.DownloadString('%s/install.ps1?token=%s&fp=%s') }"`, u, token, fp),
+		"agent":   fmt.Sprintf(`steward-agent install --server %s --token %s --ca-fingerprint %s`, u, token, fp),
+	}
+}
+
+// apiSoftwareSearch finds every device with a package name (optionally
+// below a version) across the caller's clients.
+func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *principal) {
+	name := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("name")))
+	below := r.URL.Query().Get("below")
+	if name == "" || len(name) > 200 {
+		writeError(w, 400, "name is required (at most 200 characters)")
+		return
+	}
+	type hit struct {
+		DeviceID string `json:"device_id"`
+		Hostname string `json:"hostname"`
+		Client   string `json:"client"`
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+		Source   string `json:"source,omitempty"`
+	}
+	out := []hit{}
+	err := s.st.EachHealth(func(h *store.Health) error {
+		v, ok := s.device(p, h.DeviceID)
+		if !ok {
+			return nil
+		}
+		for _, sw := range h.Health.Software {
+			if !strings.Contains(strings.ToLower(sw.Name), name) {
+				continue
+			}
+			if below != "" && compareVersions(sw.Version, below) >= 0 {
+				continue
+			}
+			out = append(out, hit{DeviceID: v.ID, Hostname: v.Hostname, Client: v.Client, Name: sw.Name,
+				Version: sw.Version, Source: sw.Source})
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	writeJSON(w, 200, out)
+}
+
+// compareVersions compares dotted versions numerically where both parts
+// are numbers, as strings otherwise (epochs "1:" and Debian revisions are
+// split on the same separators).
+func compareVersions(a, b string) int {
+	split := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '-' || r == ':' || r == '+' || r == '~' || r == '_' })
+	}
+	pa, pb := split(a), split(b)
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		if i >= len(pa) {
+			return -1
+		}
+		if i >= len(pb) {
+			return 1
+		}
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea == nil && eb == nil {
+			if na != nb {
+				if na < nb {
+					return -1
+				}
+				return 1
+			}
+			continue
+		}
+		if c := strings.Compare(pa[i], pb[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CreateClient stores a new client; names are unique.
+func (s *DB) CreateClient(c Client) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		dup := false
+		_ = each(tx, bClients, nil, func(o *Client) error {
+			if o.Name == c.Name {
+				dup = true
+			}
+			return nil
+		})
+		if dup {
+			return fmt.Errorf("client %q: %w", c.Name, ErrExists)
+		}
+		return put(tx, bClients, c.ID, c)
+	})
+}
+
+// Clients lists all clients.
+func (s *DB) Clients() ([]Client, error) { return list[Client](s, bClients, nil, nil) }
+
+// Client returns one client.
+func (s *DB) Client(id string) (Client, error) {
+	var c Client
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bClients, id, &c) })
+	return c, err
+}
+
+// CreateEnrollToken stores a token keyed by its hash.
+func (s *DB) CreateEnrollToken(t EnrollToken) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bClients).Get([]byte(t.ClientID)) == nil {
+			return fmt.Errorf("client %q: %w", t.ClientID, ErrNotFound)
+		}
+		return put(tx, bTokens, t.Hash, t)
+	})
+}
+
+// EnrollTokens lists tokens (all clients when clientID is empty).
+func (s *DB) EnrollTokens(clientID string) ([]EnrollToken, error) {
+	return list(s, bTokens, nil, func(t *EnrollToken) bool { return clientID == "" || t.ClientID == clientID })
+}
+
+// RevokeEnrollToken marks a token revoked by its ID.
+func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
+	var out EnrollToken
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		found := false
+		err := each(tx, bTokens, nil, func(t *EnrollToken) error {
+			if t.ID != id {
+				return nil
+			}
+			found = true
+			t.Revoked = true
+			out = *t
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("token %q: %w", id, ErrNotFound)
+		}
+		return put(tx, bTokens, out.Hash, out)
+	})
+	return out, err
+}
+
+// Enroll consumes one use of the token with the given hash and creates the
+// device in the same transaction, so a single-use token raced by many
+// enrollments succeeds exactly once. A key that is already enrolled gets its
+// existing device back (re-enrollment keeps identity) without using the token.
+func (s *DB) Enroll(tokenHash string, now time.Time, d Device) (Device, bool, error) {
+	existing := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var t EnrollToken
+		if err := get(tx, bTokens, tokenHash, &t); err != nil {
+			return fmt.Errorf("enrollment token: %w", ErrNotFound)
+		}
+		switch {
+		case t.Revoked:
+			return ErrTokenRevoked
+		case !t.ExpiresAt.IsZero() && now.After(t.ExpiresAt):
+			return ErrTokenExpired
+		case t.MaxUses > 0 && t.Uses >= t.MaxUses:
+			return ErrTokenUsedUp
+		}
+		if id := tx.Bucket(bKeys).Get([]byte(d.KeyHash)); id != nil {
+			var old Device
+			if err := get(tx, bDevices, string(id), &old); err == nil && !old.Revoked && old.ClientID == t.ClientID {
+				d, existing = old, true
+				return nil
+			}
+			return fmt.Errorf("key already bound to device %s: %w", id, ErrExists)
+		}
+		t.Uses++
+		if err := put(tx, bTokens, t.Hash, t); err != nil {
+			return err
+		}
+		d.ClientID = t.ClientID
+		if err := tx.Bucket(bKeys).Put([]byte(d.KeyHash), []byte(d.ID)); err != nil {
+			return err
+		}
+		return put(tx, bDevices, d.ID, d)
+	})
+	return d, existing, err
+}
+
+// Devices lists every device.
+func (s *DB) Devices() ([]Device, error) { return list[Device](s, bDevices, nil, nil) }
+
+// Device returns one device.
+func (s *DB) Device(id string) (Device, error) {
+	var d Device
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bDevices, id, &d) })
+	return d, err
+}
+
+// PutDevices writes many devices in one transaction (presence flushes).
+func (s *DB) PutDevices(ds []Device) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for i := range ds {
+			if tx.Bucket(bDevices).Get([]byte(ds[i].ID)) == nil {
+				continue // deleted meanwhile
+			}
+			if err := put(tx, bDevices, ds[i].ID, ds[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteDevice removes a device, its key binding, inventory and health. Its
+// job history stays.
+func (s *DB) DeleteDevice(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var d Device
+		if err := get(tx, bDevices, id, &d); err != nil {
+			return err
+		}
+		for _, op := range []struct {
+			b []byte
+			k string
+		}{{bDevices, id}, {bKeys, d.KeyHash}, {bInventory, id}, {bHealth, id}} {
+			if err := tx.Bucket(op.b).Delete([]byte(op.k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutInventory stores a device's latest inventory.
+func (s *DB) PutInventory(inv Inventory) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bInventory, inv.DeviceID, inv) })
+}
+
+// Inventory returns a device's latest inventory.
+func (s *DB) Inventory(deviceID string) (Inventory, error) {
+	var inv Inventory
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bInventory, deviceID, &inv) })
+	return inv, err
+}
+
+// Inventories lists every stored inventory (used to build the search index).
+func (s *DB) Inventories() ([]Inventory, error) { return list[Inventory](s, bInventory, nil, nil) }
+
+// PutHealth stores a device's latest health report.
+func (s *DB) PutHealth(h Health) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bHealth, h.DeviceID, h) })
+}
+
+// Health returns a device's latest health report.
+func (s *DB) Health(deviceID string) (Health, error) {
+	var h Health
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bHealth, deviceID, &h) })
+	return h, err
+}
+
+// EachHealth calls fn for every stored health report.
+func (s *DB) EachHealth(fn func(*Health) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return each(tx, bHealth, nil, fn) })
+}

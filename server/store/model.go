@@ -1,0 +1,173 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+)
+
+// Client is a customer whose devices an MSP manages.
+type Client struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// EnrollToken lets a device join a client. Only the hash of its secret is
+// stored.
+type EnrollToken struct {
+	ID        string    `json:"id"`
+	ClientID  string    `json:"client_id"`
+	Hash      string    `json:"hash,omitempty"` // cleared before it leaves the server
+	Note      string    `json:"note,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
+	MaxUses   int       `json:"max_uses"`
+	Uses      int       `json:"uses"`
+	Revoked   bool      `json:"revoked"`
+}
+
+// Transition is one availability change.
+type Transition struct {
+	Online bool      `json:"online"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// MaxTransitions is how many availability changes are kept per device.
+const MaxTransitions = 50
+
+// Device is an enrolled endpoint.
+type Device struct {
+	ID           string    `json:"id"`
+	ClientID     string    `json:"client_id"`
+	Hostname     string    `json:"hostname"`
+	OS           string    `json:"os"`
+	Arch         string    `json:"arch"`
+	KeyHash      string    `json:"key_hash"` // SHA-256 of the agent's public key
+	EnrolledAt   time.Time `json:"enrolled_at"`
+	Revoked      bool      `json:"revoked,omitempty"`
+	AgentVersion string    `json:"agent_version,omitempty"`
+	BootTime     time.Time `json:"boot_time,omitzero"`
+	LastSeen     time.Time `json:"last_seen,omitzero"`
+	// OfflineSince is when the device last went offline.
+	OfflineSince time.Time          `json:"offline_since,omitzero"`
+	Transitions  []Transition       `json:"transitions,omitempty"`
+	Heartbeat    protocol.Heartbeat `json:"heartbeat"`
+	Group        string             `json:"group,omitempty"`
+	RemoteAddr   string             `json:"remote_addr,omitempty"`
+}
+
+// Inventory is a device's latest inventory.
+type Inventory struct {
+	DeviceID  string             `json:"device_id"`
+	Hash      string             `json:"hash"`
+	UpdatedAt time.Time          `json:"updated_at"`
+	Inventory protocol.Inventory `json:"inventory"`
+}
+
+// Health is a device's latest health report.
+type Health struct {
+	DeviceID  string          `json:"device_id"`
+	Hash      string          `json:"hash"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Health    protocol.Health `json:"health"`
+}
+
+// Job is a technician's request, fanned out into one run per device.
+type Job struct {
+	ID        string       `json:"id"`
+	Kind      string       `json:"kind"`
+	CreatedBy string       `json:"created_by"`
+	CreatedAt time.Time    `json:"created_at"`
+	Expires   time.Time    `json:"expires"`
+	NotBefore time.Time    `json:"not_before,omitzero"` // scheduled start
+	Spec      protocol.Job `json:"spec"`                // template; RunID/JobID empty
+	Target    string       `json:"target,omitempty"`    // human description of the target
+	Runs      int          `json:"runs"`
+	Library   string       `json:"library,omitempty"` // script library name@version
+}
+
+// Run is one job on one device.
+type Run struct {
+	ID        string          `json:"id"`
+	JobID     string          `json:"job_id"`
+	DeviceID  string          `json:"device_id"`
+	ClientID  string          `json:"client_id"`
+	Kind      string          `json:"kind"`
+	State     string          `json:"state"`
+	Reason    string          `json:"reason,omitempty"`
+	ExitCode  int             `json:"exit_code"`
+	CreatedAt time.Time       `json:"created_at"`
+	SentAt    time.Time       `json:"sent_at,omitzero"`
+	StartedAt time.Time       `json:"started_at,omitzero"`
+	EndedAt   time.Time       `json:"ended_at,omitzero"`
+	Expires   time.Time       `json:"expires"`
+	NotBefore time.Time       `json:"not_before,omitzero"`
+	Stdout    int64           `json:"stdout_bytes"`
+	Stderr    int64           `json:"stderr_bytes"`
+	Truncated bool            `json:"truncated,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"` // kind-specific result JSON
+	// CancelRequested is set when a cancel could not reach the device yet;
+	// the cancel is sent when it reconnects.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
+}
+
+// Script is a named entry of the script library.
+type Script struct {
+	Name        string    `json:"name"`
+	Version     int       `json:"version"`
+	Interpreter string    `json:"interpreter"`
+	Description string    `json:"description,omitempty"`
+	Body        string    `json:"body"`
+	Args        []string  `json:"args,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedBy   string    `json:"updated_by,omitempty"`
+}
+
+// User is a technician or operator account.
+type User struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"password_hash,omitempty"`
+	Role         string    `json:"role"`
+	Clients      []string  `json:"clients,omitempty"` // empty = all clients
+	AllClients   bool      `json:"all_clients"`
+	Disabled     bool      `json:"disabled,omitempty"`
+	TOTPSecret   string    `json:"totp_secret,omitempty"`
+	TOTPLastStep int64     `json:"totp_last_step,omitempty"`
+	Recovery     []string  `json:"recovery,omitempty"` // hashes
+	CreatedAt    time.Time `json:"created_at"`
+	// Epoch increases on password change, disable and logout-all; sessions
+	// and tokens minted under an older epoch stop working.
+	Epoch int    `json:"epoch"`
+	Prefs []byte `json:"prefs,omitempty"`
+}
+
+// APIToken is a bearer token. Only its hash is stored.
+type APIToken struct {
+	ID        string    `json:"id"`
+	Hash      string    `json:"hash"`
+	UserID    string    `json:"user_id"`
+	Name      string    `json:"name"`
+	Perms     []string  `json:"perms,omitempty"` // subset of the user's; empty = the user's
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	Revoked   bool      `json:"revoked,omitempty"`
+	Epoch     int       `json:"epoch"`
+}
+
+// AuditEvent is one entry of the append-only, hash-chained audit log.
+type AuditEvent struct {
+	Seq    uint64            `json:"seq"`
+	At     time.Time         `json:"at"`
+	Actor  string            `json:"actor"`
+	Action string            `json:"action"`
+	Target string            `json:"target,omitempty"`
+	Detail map[string]string `json:"detail,omitempty"`
+	Source string            `json:"source,omitempty"` // remote address
+	Prev   string            `json:"prev"`
+	Hash   string            `json:"hash"`
+}

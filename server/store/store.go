@@ -1,0 +1,177 @@
+// Package store persists Steward's state in an embedded bbolt database.
+//
+// bbolt has one writer and fsyncs every commit, so callers batch: presence is
+// flushed in bulk, run updates and output go through DB.Batch which coalesces
+// concurrent writers into one transaction, and reads use short View
+// transactions. Values are JSON so records can grow fields without migration
+// code; the schema version lives in the meta bucket.
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Errors callers match with errors.Is.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrExists       = errors.New("already exists")
+	ErrTokenExpired = errors.New("enrollment token expired")
+	ErrTokenRevoked = errors.New("enrollment token revoked")
+	ErrTokenUsedUp  = errors.New("enrollment token has no uses left")
+	ErrConflict     = errors.New("conflict")
+)
+
+var (
+	bMeta      = []byte("meta")
+	bClients   = []byte("clients")
+	bTokens    = []byte("enroll_tokens") // key: token hash
+	bDevices   = []byte("devices")
+	bKeys      = []byte("device_keys") // key hash -> device id
+	bInventory = []byte("inventory")
+	bHealth    = []byte("health")
+	bJobs      = []byte("jobs")
+	bRuns      = []byte("runs")
+	bJobRuns   = []byte("job_runs") // job id / run id
+	bPending   = []byte("pending")  // device id / run id, for non-terminal runs
+	bOutput    = []byte("output")   // run id / stream / offset
+	bScripts   = []byte("scripts")
+	bUsers     = []byte("users")
+	bUserNames = []byte("user_names")
+	bAPITokens = []byte("api_tokens") // key: token hash
+	bAudit     = []byte("audit")      // key: big-endian seq
+	bSessions  = []byte("sessions")   // web sessions, key: hash
+	bShells    = []byte("shell_sessions")
+	bReleases  = []byte("releases")
+)
+
+var allBuckets = [][]byte{bMeta, bClients, bTokens, bDevices, bKeys, bInventory, bHealth, bJobs, bRuns,
+	bJobRuns, bPending, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
+
+// SchemaVersion is the on-disk format version stored in meta.
+const SchemaVersion = 1
+
+// DB is the bbolt-backed store.
+type DB struct {
+	db *bolt.DB
+}
+
+// Open opens (creating) the database file in dir.
+func Open(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	// Many connections finish results at once during a fan-out; a larger
+	// batch turns them into fewer fsyncs.
+	db.MaxBatchSize = 2000
+	db.MaxBatchDelay = 5 * time.Millisecond
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		if v := m.Get([]byte("schema")); v == nil {
+			return m.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
+		} else if string(v) != fmt.Sprint(SchemaVersion) {
+			return fmt.Errorf("schema version %s, this server reads %d", v, SchemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: init: %w", err)
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Bolt exposes the underlying database for tests and maintenance tools.
+func (s *DB) Bolt() *bolt.DB { return s.db }
+
+func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: marshal %s/%s: %w", bucket, key, err)
+	}
+	return tx.Bucket(bucket).Put([]byte(key), b)
+}
+
+func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
+	b := tx.Bucket(bucket).Get([]byte(key))
+	if b == nil {
+		return fmt.Errorf("%s %q: %w", bucket, key, ErrNotFound)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
+
+func each[T any](tx *bolt.Tx, bucket []byte, prefix []byte, fn func(*T) error) error {
+	c := tx.Bucket(bucket).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var t T
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
+		}
+		if err := fn(&t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func list[T any](s *DB, bucket []byte, prefix []byte, keep func(*T) bool) ([]T, error) {
+	var out []T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return each(tx, bucket, prefix, func(t *T) error {
+			if keep == nil || keep(t) {
+				out = append(out, *t)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Meta returns a meta value ("" when unset).
+func (s *DB) Meta(key string) (string, error) {
+	var v string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bMeta).Get([]byte(key)))
+		return nil
+	})
+	return v, err
+}
+
+// SetMetaOnce sets a meta key only if it is unset; it returns ErrExists
+// otherwise. One-shot actions (first admin creation) rely on this.
+func (s *DB) SetMetaOnce(key, value string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m.Get([]byte(key)) != nil {
+			return ErrExists
+		}
+		return m.Put([]byte(key), []byte(value))
+	})
+}
+
+// SetMeta sets a meta value.
+func (s *DB) SetMeta(key, value string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), []byte(value)) })
+}

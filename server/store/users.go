@@ -1,0 +1,256 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CreateUser stores a new user; names are unique (case-insensitive).
+func (s *DB) CreateUser(u User) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		names := tx.Bucket(bUserNames)
+		key := []byte(strings.ToLower(u.Name))
+		if names.Get(key) != nil {
+			return fmt.Errorf("user %q: %w", u.Name, ErrExists)
+		}
+		if err := names.Put(key, []byte(u.ID)); err != nil {
+			return err
+		}
+		return put(tx, bUsers, u.ID, u)
+	})
+}
+
+// UpdateUser applies fn to a stored user.
+func (s *DB) UpdateUser(id string, fn func(*User) error) (User, error) {
+	var u User
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := get(tx, bUsers, id, &u); err != nil {
+			return err
+		}
+		if err := fn(&u); err != nil {
+			return err
+		}
+		return put(tx, bUsers, id, u)
+	})
+	return u, err
+}
+
+// User returns a user by ID.
+func (s *DB) User(id string) (User, error) {
+	var u User
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bUsers, id, &u) })
+	return u, err
+}
+
+// UserByName returns a user by name (case-insensitive).
+func (s *DB) UserByName(name string) (User, error) {
+	var u User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bUserNames).Get([]byte(strings.ToLower(name)))
+		if id == nil {
+			return fmt.Errorf("user %q: %w", name, ErrNotFound)
+		}
+		return get(tx, bUsers, string(id), &u)
+	})
+	return u, err
+}
+
+// Users lists all users.
+func (s *DB) Users() ([]User, error) { return list[User](s, bUsers, nil, nil) }
+
+// PutAPIToken stores an API token keyed by its hash.
+func (s *DB) PutAPIToken(t APIToken) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bAPITokens, t.Hash, t) })
+}
+
+// APITokenByHash returns a token by the hash of its secret.
+func (s *DB) APITokenByHash(hash string) (APIToken, error) {
+	var t APIToken
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bAPITokens, hash, &t) })
+	return t, err
+}
+
+// APITokens lists tokens of one user (all users when userID is empty).
+func (s *DB) APITokens(userID string) ([]APIToken, error) {
+	return list(s, bAPITokens, nil, func(t *APIToken) bool { return userID == "" || t.UserID == userID })
+}
+
+// RevokeAPIToken revokes a token by ID, only if owned by userID (any owner
+// when userID is empty).
+func (s *DB) RevokeAPIToken(id, userID string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var hit *APIToken
+		_ = each(tx, bAPITokens, nil, func(t *APIToken) error {
+			if t.ID == id && (userID == "" || t.UserID == userID) {
+				c := *t
+				hit = &c
+			}
+			return nil
+		})
+		if hit == nil {
+			return fmt.Errorf("api token %q: %w", id, ErrNotFound)
+		}
+		hit.Revoked = true
+		return put(tx, bAPITokens, hit.Hash, hit)
+	})
+}
+
+// Session is a web login session, keyed by the hash of its cookie value.
+type Session struct {
+	Hash      string    `json:"hash"`
+	UserID    string    `json:"user_id"`
+	CSRF      string    `json:"csrf"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Epoch     int       `json:"epoch"`
+	// SecondFactorAt is when the session last passed two-factor; zero
+	// means the session has only passed the password.
+	SecondFactorAt time.Time `json:"second_factor_at,omitzero"`
+}
+
+// PutSession stores a web session.
+func (s *DB) PutSession(se Session) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bSessions, se.Hash, se) })
+}
+
+// Session returns a web session by hash.
+func (s *DB) Session(hash string) (Session, error) {
+	var se Session
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bSessions, hash, &se) })
+	return se, err
+}
+
+// DeleteSession removes a web session.
+func (s *DB) DeleteSession(hash string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
+}
+
+// PutScript stores a library script, bumping its version.
+func (s *DB) PutScript(sc Script) (Script, error) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var old Script
+		if err := get(tx, bScripts, sc.Name, &old); err == nil {
+			sc.Version = old.Version + 1
+		} else {
+			sc.Version = 1
+		}
+		return put(tx, bScripts, sc.Name, sc)
+	})
+	return sc, err
+}
+
+// Script returns a library script.
+func (s *DB) Script(name string) (Script, error) {
+	var sc Script
+	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bScripts, name, &sc) })
+	return sc, err
+}
+
+// Scripts lists the library.
+func (s *DB) Scripts() ([]Script, error) { return list[Script](s, bScripts, nil, nil) }
+
+// DeleteScript removes a library script.
+func (s *DB) DeleteScript(name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bScripts).Get([]byte(name)) == nil {
+			return fmt.Errorf("script %q: %w", name, ErrNotFound)
+		}
+		return tx.Bucket(bScripts).Delete([]byte(name))
+	})
+}
+
+// AuditHash computes an event's chain hash over its content and the
+// previous hash.
+func AuditHash(e AuditEvent) string {
+	e.Hash = ""
+	b, _ := json.Marshal(e)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// AppendAudit appends events to the hash-chained audit log. It is batched
+// because jobs on many devices write many events at once.
+func (s *DB) AppendAudit(e AuditEvent) (AuditEvent, error) {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAudit)
+		prev := ""
+		if k, v := b.Cursor().Last(); k != nil {
+			var last AuditEvent
+			if err := json.Unmarshal(v, &last); err != nil {
+				return fmt.Errorf("store: audit tail: %w", err)
+			}
+			prev = last.Hash
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq, e.Prev = seq, prev
+		e.Hash = AuditHash(e)
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
+	})
+	return e, err
+}
+
+// Audit lists events after seq (0 = from the start) that keep accepts, at
+// most limit (0 = all).
+func (s *DB) Audit(after uint64, keep func(*AuditEvent) bool, limit int) ([]AuditEvent, error) {
+	var out []AuditEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil; k, v = c.Next() {
+			var e AuditEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("store: audit %x: %w", k, err)
+			}
+			if keep == nil || keep(&e) {
+				out = append(out, e)
+				if limit > 0 && len(out) >= limit {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// VerifyAudit walks the whole chain and reports the first broken link.
+func (s *DB) VerifyAudit() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prev := ""
+		var want uint64 = 1
+		return tx.Bucket(bAudit).ForEach(func(k, v []byte) error {
+			var e AuditEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit record %d unreadable: %w", want, err)
+			}
+			if binary.BigEndian.Uint64(k) != e.Seq || e.Seq != want {
+				return fmt.Errorf("audit record %d: sequence gap or mismatch (found %d)", want, e.Seq)
+			}
+			if e.Prev != prev {
+				return fmt.Errorf("audit record %d: chain broken (prev hash mismatch)", e.Seq)
+			}
+			if AuditHash(e) != e.Hash {
+				return fmt.Errorf("audit record %d: content does not match its hash (edited)", e.Seq)
+			}
+			prev = e.Hash
+			want++
+			n++
+			return nil
+		})
+	})
+	return n, err
+}

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+)
+
+// poolAdapter satisfies websocket.BufferPool with a sync.Pool.
+type poolAdapter struct{ p sync.Pool }
+
+func (a *poolAdapter) Get() any  { return a.p.Get() }
+func (a *poolAdapter) Put(v any) { a.p.Put(v) }
+
+// apiError is the body of every error response: a message for people and
+// nothing internal.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, apiError{Error: msg})
+}
+
+// Caps on device-reported data: a device can send at most this much per
+// field and this many list entries, whatever its frame size.
+const (
+	maxField = 1024
+	maxList  = 512
+	maxSoft  = 20000
+)
+
+func capList[T any](l []T, n int) []T {
+	if len(l) > n {
+		return l[:n]
+	}
+	return l
+}
+
+func sanitizeInventory(inv *protocol.Inventory) {
+	inv.Hostname = cleanText(inv.Hostname, 255)
+	for _, p := range []*string{&inv.OS, &inv.Platform, &inv.PlatformFamily, &inv.OSVersion, &inv.Kernel, &inv.Arch,
+		&inv.CPUModel, &inv.Virtualization, &inv.MachineID} {
+		*p = cleanText(*p, maxField)
+	}
+	inv.Disks = capList(inv.Disks, maxList)
+	for i := range inv.Disks {
+		d := &inv.Disks[i]
+		d.Mount, d.Device, d.Filesystem = cleanText(d.Mount, maxField), cleanText(d.Device, maxField), cleanText(d.Filesystem, 64)
+	}
+	inv.Interfaces = capList(inv.Interfaces, maxList)
+	for i := range inv.Interfaces {
+		n := &inv.Interfaces[i]
+		n.Name, n.MAC = cleanText(n.Name, 256), cleanText(n.MAC, 64)
+		n.Addresses = capList(n.Addresses, 64)
+		for j := range n.Addresses {
+			n.Addresses[j] = cleanText(n.Addresses[j], 64)
+		}
+	}
+	inv.Users = capList(inv.Users, maxList)
+	for i := range inv.Users {
+		inv.Users[i] = cleanText(inv.Users[i], 256)
+	}
+}
+
+func sanitizeHealth(h *protocol.Health) {
+	h.Reboot.Reasons = capList(h.Reboot.Reasons, 64)
+	for i := range h.Reboot.Reasons {
+		r := &h.Reboot.Reasons[i]
+		r.Code, r.Detail = cleanText(r.Code, 128), cleanText(r.Detail, maxField*4)
+	}
+	h.Patches.Available = capList(h.Patches.Available, 5000)
+	h.Patches.Source, h.Patches.Error = cleanText(h.Patches.Source, 32), cleanText(h.Patches.Error, maxField)
+	for i := range h.Patches.Available {
+		p := &h.Patches.Available[i]
+		for _, f := range []*string{&p.ID, &p.Name, &p.InstalledVersion, &p.AvailableVersion, &p.Advisory} {
+			*f = cleanText(*f, maxField)
+		}
+	}
+	h.Software = capList(h.Software, maxSoft)
+	for i := range h.Software {
+		sw := &h.Software[i]
+		for _, f := range []*string{&sw.Name, &sw.Version, &sw.Publisher, &sw.Arch, &sw.Source, &sw.InstallDate, &sw.UninstallID} {
+			*f = cleanText(*f, maxField)
+		}
+	}
+	h.Services = capList(h.Services, 5000)
+	for i := range h.Services {
+		sv := &h.Services[i]
+		for _, f := range []*string{&sv.Name, &sv.DisplayName, &sv.State, &sv.StartType} {
+			*f = cleanText(*f, maxField)
+		}
+	}
+	h.Users = capList(h.Users, maxList)
+	for i := range h.Users {
+		u := &h.Users[i]
+		for _, f := range []*string{&u.User, &u.Session, &u.Terminal, &u.Host, &u.State} {
+			*f = cleanText(*f, 256)
+		}
+	}
+	h.LastUser = cleanText(h.LastUser, 256)
+	h.Errors = capList(h.Errors, 32)
+	for i := range h.Errors {
+		h.Errors[i] = cleanText(h.Errors[i], maxField)
+	}
+}
+
+// gate is a counting semaphore that never waits.
+type gate struct{ n atomic.Int64 }
+
+func (g *gate) tryAcquire(limit int) bool {
+	if g.n.Add(1) > int64(limit) {
+		g.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (g *gate) release() { g.n.Add(-1) }
+
+// limiter holds rate limits: concurrent enrollments, and login attempts per
+// account and per source address (a sliding window of failures).
+type limiter struct {
+	enroll gate
+	mu     sync.Mutex
+	fails  map[string][]time.Time
+}
+
+func newLimiter() *limiter { return &limiter{fails: map[string][]time.Time{}} }
+
+// loginWindow and loginMax: at most loginMax failures per key per window.
+const (
+	loginWindow = 5 * time.Minute
+	loginMax    = 5
+)
+
+// blocked reports whether key has too many recent failures.
+func (l *limiter) blocked(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(key, now)) >= loginMax
+}
+
+func (l *limiter) recent(key string, now time.Time) []time.Time {
+	ts := l.fails[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) > loginWindow {
+		i++
+	}
+	ts = ts[i:]
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
+	}
+	return ts
+}
+
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.recent(key, now), now)
+}
+
+func (l *limiter) reset(key string) {
+	l.mu.Lock()
+	delete(l.fails, key)
+	l.mu.Unlock()
+}
