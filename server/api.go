@@ -55,6 +55,7 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/api/v1/me", perm(permView), s.apiMe},
 		{"GET", "/api/v1/overview", perm(permView), s.apiOverview},
+		{"GET", "/api/v1/events", perm(permView), s.apiEvents},
 		{"GET", "/api/v1/clients", perm(permView), s.apiClients},
 		{"POST", "/api/v1/clients", perm(permClients), s.apiCreateClient},
 		{"GET", "/api/v1/tokens", perm(permClients), s.apiTokens},

@@ -1,0 +1,53 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// apiEvents streams changes as server-sent events: devices going online or
+// offline, runs changing state, jobs created. Events of clients outside the
+// caller's scope are not sent. When the subscriber fell behind, a "resync"
+// event tells the page to reload its data.
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, 500, "streaming unsupported")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(200)
+	fmt.Fprint(w, "retry: 2000\n\n")
+	fl.Flush()
+	sub := s.bus.Subscribe(256)
+	defer sub.Close()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+			fl.Flush()
+		case e := <-sub.C:
+			if e.ClientID != "" && !p.canSeeClient(e.ClientID) {
+				continue
+			}
+			if e.ClientID == "" && e.Type != "job" && !p.AllClients {
+				continue
+			}
+			if sub.Lost() {
+				fmt.Fprint(w, "data: {\"type\":\"resync\"}\n\n")
+			}
+			b, _ := json.Marshal(e)
+			fmt.Fprintf(w, "data: %s\n\n", b)
+			fl.Flush()
+		}
+	}
+}
