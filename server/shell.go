@@ -1,32 +1,585 @@
 package server
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
 
+	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/store"
+	bolt "go.etcd.io/bbolt"
 )
 
-// shellRelay joins technicians' terminal websockets to agent sessions.
+// shellRelay joins technicians' terminal websockets to terminal sessions on
+// agents. Each session is multiplexed over the agent's one connection by
+// its id, with a credit window in each direction: the agent sends output
+// only while the relay has granted credit, and the relay grants it back
+// only once the technician's socket took the bytes. A flooding shell thus
+// holds at most one window of memory here and never delays the agent's
+// heartbeats, which travel on the same connection between data frames.
 type shellRelay struct {
-	s *Server
+	s      *Server
+	mu     sync.Mutex
+	byID   map[uint32]*shellSession
+	nextID atomic.Uint32
 }
 
-func newShellRelay(s *Server) *shellRelay { return &shellRelay{s: s} }
+type shellSession struct {
+	id       uint32
+	rec      shellRecord
+	conn     *hub.Conn
+	tech     *websocket.Conn
+	out      chan []byte // agent output waiting for the technician
+	opened   chan string // the agent's answer to shell_open ("" = ok)
+	inCredit chan int    // input credit the agent granted
+	done     chan struct{}
+	once     sync.Once
+	cast     *castWriter
+	bytesIn  atomic.Int64
+	bytesOut atomic.Int64
+	exitCode int
+	reason   string
+	user     string
+	relay    *shellRelay
+	techMu   sync.Mutex // serialises control writes to the technician
+}
 
-func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error { return nil }
-func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte)                 {}
-func (sr *shellRelay) deviceGone(c *hub.Conn, reason string)                 {}
-func (sr *shellRelay) closeAll(reason string)                                {}
-func (sr *shellRelay) retentionLoop(ctx context.Context)                     { <-ctx.Done() }
+// shellRecord is the stored metadata of a session and its recording.
+type shellRecord struct {
+	ID        string    `json:"id"`
+	DeviceID  string    `json:"device_id"`
+	ClientID  string    `json:"client_id"`
+	User      string    `json:"user"`
+	Shell     string    `json:"shell,omitempty"`
+	Started   time.Time `json:"started"`
+	Ended     time.Time `json:"ended,omitzero"`
+	BytesIn   int64     `json:"bytes_in"`
+	BytesOut  int64     `json:"bytes_out"`
+	ExitCode  int       `json:"exit_code"`
+	Reason    string    `json:"reason,omitempty"`
+	Recording string    `json:"recording,omitempty"` // file name under recordings/
+}
+
+func newShellRelay(s *Server) *shellRelay {
+	return &shellRelay{s: s, byID: map[uint32]*shellSession{}}
+}
+
+func (sr *shellRelay) recordingsDir() string { return filepath.Join(sr.s.cfg.DataDir, "recordings") }
+
+// sameOrigin accepts only a browser (or CLI) whose Origin is this server:
+// a missing or foreign Origin is refused, which stops cross-site
+// websocket hijacking with a technician's cookie.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Scheme != "https" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+var techUpgrader = websocket.Upgrader{
+	ReadBufferSize:  4096,
+	WriteBufferSize: 32 << 10,
+	CheckOrigin:     sameOrigin,
+}
 
 func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) {
-	writeError(w, 501, "not implemented")
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "origin not allowed")
+		return
+	}
+	v, ok := s.device(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "device not found")
+		return
+	}
+	c := s.hub.Get(v.ID)
+	if c == nil {
+		writeError(w, http.StatusConflict, "device is offline")
+		return
+	}
+	q := r.URL.Query()
+	cols, _ := strconv.Atoi(q.Get("cols"))
+	rows, _ := strconv.Atoi(q.Get("rows"))
+	if cols <= 0 || cols > 1000 {
+		cols = 80
+	}
+	if rows <= 0 || rows > 1000 {
+		rows = 24
+	}
+	shellName := q.Get("shell")
+	if len(shellName) > 256 {
+		writeError(w, 400, "shell name too long")
+		return
+	}
+	sr := s.shell
+	if err := sr.admit(v.ID, p.Name); err != nil {
+		writeError(w, http.StatusTooManyRequests, err.Error())
+		return
+	}
+	ws, err := techUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 64), opened: make(chan string, 1),
+		inCredit: make(chan int, 64), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
+		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC()}}
+	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname); err == nil {
+		ss.cast, ss.rec.Recording = cw, ss.rec.ID+".cast"
+	} else {
+		s.log.Error("shell recording", "err", err)
+	}
+	sr.mu.Lock()
+	sr.byID[ss.id] = ss
+	sr.mu.Unlock()
+	s.auditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
+	if !c.Send(protocol.MustEncode(protocol.TypeShellOpen, "", protocol.ShellOpen{Session: ss.id, Shell: shellName,
+		Cols: uint16(cols), Rows: uint16(rows)})) {
+		ss.end(-1, "device went offline")
+		return
+	}
+	select {
+	case msg := <-ss.opened:
+		if msg != "" {
+			ss.fail("the device could not start a shell: " + msg)
+			return
+		}
+	case <-ss.done:
+		return
+	case <-time.After(20 * time.Second):
+		ss.fail("the device did not answer")
+		return
+	}
+	// The agent starts with one window of output credit.
+	go ss.writeLoop()
+	ss.readLoop()
 }
+
+func (sr *shellRelay) admit(deviceID, user string) error {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	nd, nu := 0, 0
+	for _, ss := range sr.byID {
+		if ss.rec.DeviceID == deviceID {
+			nd++
+		}
+		if ss.user == user {
+			nu++
+		}
+	}
+	if nd >= sr.s.cfg.MaxShellsPerDevice {
+		return fmt.Errorf("this device already has %d open shell sessions", nd)
+	}
+	if nu >= sr.s.cfg.MaxShellsPerUser {
+		return fmt.Errorf("you already have %d open shell sessions", nu)
+	}
+	return nil
+}
+
+type techControl struct {
+	Type    string `json:"type"`
+	Cols    int    `json:"cols,omitempty"`
+	Rows    int    `json:"rows,omitempty"`
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+func (ss *shellSession) control(v techControl) {
+	ss.techMu.Lock()
+	defer ss.techMu.Unlock()
+	_ = ss.tech.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	b, _ := json.Marshal(v)
+	_ = ss.tech.WriteMessage(websocket.TextMessage, b)
+}
+
+// fail tells the technician why and ends the session.
+func (ss *shellSession) fail(msg string) {
+	ss.control(techControl{Type: "error", Message: msg})
+	ss.end(-1, msg)
+}
+
+// readLoop forwards the technician's keystrokes and resizes to the agent.
+func (ss *shellSession) readLoop() {
+	ss.tech.SetReadLimit(64 << 10)
+	credit := protocol.ShellWindow
+	for {
+		mt, b, err := ss.tech.ReadMessage()
+		if err != nil {
+			ss.end(-1, "technician closed the session")
+			return
+		}
+		if mt == websocket.TextMessage {
+			var c techControl
+			if json.Unmarshal(b, &c) == nil && c.Type == "resize" && c.Cols > 0 && c.Rows > 0 && c.Cols <= 1000 && c.Rows <= 1000 {
+				ss.conn.Send(protocol.MustEncode(protocol.TypeShellResize, "", protocol.ShellResize{Session: ss.id,
+					Cols: uint16(c.Cols), Rows: uint16(c.Rows)}))
+				ss.cast.resize(c.Cols, c.Rows)
+			}
+			continue
+		}
+		for len(b) > 0 {
+			// Input needs credit too, so a pasted flood cannot overflow the
+			// agent's connection.
+			for credit <= 0 {
+				select {
+				case n := <-ss.inCredit:
+					credit += n
+				case <-ss.done:
+					return
+				}
+			}
+			n := min(len(b), credit, protocol.MaxShellData)
+			if !ss.conn.SendBinary(protocol.AppendFrame(nil, protocol.FrameShellData, ss.id, b[:n])) {
+				ss.end(-1, "device went offline")
+				return
+			}
+			ss.cast.input(b[:n])
+			ss.bytesIn.Add(int64(n))
+			credit -= n
+			b = b[n:]
+		}
+	}
+}
+
+// writeLoop delivers agent output to the technician, granting credit back
+// as each chunk is taken.
+func (ss *shellSession) writeLoop() {
+	for {
+		select {
+		case <-ss.done:
+			return
+		case b := <-ss.out:
+			ss.techMu.Lock()
+			_ = ss.tech.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			err := ss.tech.WriteMessage(websocket.BinaryMessage, b)
+			ss.techMu.Unlock()
+			if err != nil {
+				ss.end(-1, "technician connection lost")
+				return
+			}
+			ss.cast.output(b)
+			ss.conn.SendBinary(protocol.CreditFrame(ss.id, uint32(len(b))))
+		}
+	}
+}
+
+// end closes the session once: tells the agent, records and audits it.
+func (ss *shellSession) end(code int, reason string) {
+	ss.once.Do(func() {
+		ss.exitCode, ss.reason = code, reason
+		close(ss.done)
+		sr := ss.relay
+		sr.mu.Lock()
+		delete(sr.byID, ss.id)
+		sr.mu.Unlock()
+		ss.conn.Send(protocol.MustEncode(protocol.TypeShellClose, "", protocol.ShellClose{Session: ss.id, Reason: reason}))
+		ss.control(techControl{Type: "exit", Code: code, Reason: reason})
+		ss.techMu.Lock()
+		_ = ss.tech.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""),
+			time.Now().Add(time.Second))
+		ss.techMu.Unlock()
+		ss.tech.Close()
+		ss.cast.close()
+		ss.rec.Ended, ss.rec.BytesIn, ss.rec.BytesOut = sr.s.now().UTC(), ss.bytesIn.Load(), ss.bytesOut.Load()
+		ss.rec.ExitCode, ss.rec.Reason = code, reason
+		if err := sr.s.st.Bolt().Update(func(tx *bolt.Tx) error {
+			b, _ := json.Marshal(ss.rec)
+			return tx.Bucket([]byte("shell_sessions")).Put([]byte(ss.rec.ID), b)
+		}); err != nil {
+			sr.s.log.Error("store shell session", "err", err)
+		}
+		sr.s.appendAudit(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
+			Detail: map[string]string{"session": ss.rec.ID, "bytes_in": strconv.FormatInt(ss.rec.BytesIn, 10),
+				"bytes_out": strconv.FormatInt(ss.rec.BytesOut, 10), "exit_code": strconv.Itoa(code), "reason": reason,
+				"duration": ss.rec.Ended.Sub(ss.rec.Started).Round(time.Millisecond).String()}})
+	})
+}
+
+func (sr *shellRelay) get(c *hub.Conn, id uint32) *shellSession {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	ss := sr.byID[id]
+	if ss == nil || ss.conn != c {
+		return nil // a session id of another device: ignore
+	}
+	return ss
+}
+
+func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
+	switch env.Type {
+	case protocol.TypeShellOpened:
+		var m protocol.ShellOpened
+		if err := protocol.DecodeData(env, &m); err != nil {
+			return err
+		}
+		if ss := sr.get(c, m.Session); ss != nil {
+			select {
+			case ss.opened <- cleanText(m.Error, 512):
+			default:
+			}
+		}
+	case protocol.TypeShellClose:
+		var m protocol.ShellClose
+		if err := protocol.DecodeData(env, &m); err != nil {
+			return err
+		}
+		if ss := sr.get(c, m.Session); ss != nil {
+			// Let queued output reach the technician before the exit.
+			go func() {
+				deadline := time.After(5 * time.Second)
+				for len(ss.out) > 0 {
+					select {
+					case <-deadline:
+						ss.end(m.ExitCode, "shell exited")
+						return
+					case <-ss.done:
+						return
+					case <-time.After(10 * time.Millisecond):
+					}
+				}
+				reason := "shell exited"
+				if m.Reason != "" {
+					reason = cleanText(m.Reason, 256)
+				}
+				ss.end(m.ExitCode, reason)
+			}()
+		}
+	}
+	return nil
+}
+
+// agentBinary takes shell frames from the agent's reader goroutine. It
+// never blocks: output beyond the granted window closes the session.
+func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
+	kind, id, payload, err := protocol.ParseFrame(frame)
+	if err != nil {
+		return
+	}
+	ss := sr.get(c, id)
+	if ss == nil {
+		return
+	}
+	switch kind {
+	case protocol.FrameShellData:
+		ss.bytesOut.Add(int64(len(payload)))
+		select {
+		case ss.out <- append([]byte(nil), payload...):
+		default:
+			go ss.fail("the device sent more than its flow-control window")
+		}
+	case protocol.FrameShellCredit:
+		select {
+		case ss.inCredit <- int(protocol.Credit(payload)):
+		default:
+		}
+	}
+}
+
+// deviceGone ends the device's sessions with a clear message.
+func (sr *shellRelay) deviceGone(c *hub.Conn, reason string) {
+	sr.mu.Lock()
+	var gone []*shellSession
+	for _, ss := range sr.byID {
+		if ss.conn == c {
+			gone = append(gone, ss)
+		}
+	}
+	sr.mu.Unlock()
+	for _, ss := range gone {
+		go ss.fail("the device went offline (" + reason + "); session ended")
+	}
+}
+
+func (sr *shellRelay) closeAll(reason string) {
+	sr.mu.Lock()
+	all := make([]*shellSession, 0, len(sr.byID))
+	for _, ss := range sr.byID {
+		all = append(all, ss)
+	}
+	sr.mu.Unlock()
+	for _, ss := range all {
+		ss.fail(reason)
+	}
+}
+
+// retentionLoop deletes recordings older than the retention period.
+func (sr *shellRelay) retentionLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		sr.prune()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (sr *shellRelay) prune() {
+	ents, err := os.ReadDir(sr.recordingsDir())
+	if err != nil {
+		return
+	}
+	cutoff := time.Now().Add(-sr.s.cfg.RecordingRetention)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(sr.recordingsDir(), e.Name()))
+		}
+	}
+}
+
+func (sr *shellRelay) records(p *principal) ([]shellRecord, error) {
+	var out []shellRecord
+	err := sr.s.st.Bolt().View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("shell_sessions")).ForEach(func(k, v []byte) error {
+			var r shellRecord
+			if json.Unmarshal(v, &r) == nil && p.canSeeClient(r.ClientID) {
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *principal) {
-	writeJSON(w, 200, []any{})
+	recs, err := s.shell.records(p)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	if recs == nil {
+		recs = []shellRecord{}
+	}
+	writeJSON(w, 200, recs)
 }
+
 func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *principal) {
+	recs, err := s.shell.records(p)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	for _, rec := range recs {
+		if rec.ID == r.PathValue("id") && rec.Recording != "" {
+			f, err := os.Open(filepath.Join(s.shell.recordingsDir(), filepath.Base(rec.Recording)))
+			if err != nil {
+				writeError(w, 404, "recording not found (expired)")
+				return
+			}
+			defer f.Close()
+			w.Header().Set("Content-Type", "application/x-asciicast")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+rec.ID+`.cast"`)
+			http.ServeContent(w, r, rec.ID+".cast", rec.Started, f)
+			return
+		}
+	}
 	writeError(w, 404, "recording not found")
+}
+
+// castWriter writes an asciicast v2 recording: a JSON header line, then
+// one [time, code, data] line per event. Output split mid-character is
+// carried over so every line holds valid UTF-8.
+type castWriter struct {
+	mu    sync.Mutex
+	f     *os.File
+	w     *bufio.Writer
+	start time.Time
+	carry []byte
+	size  int64
+}
+
+// maxRecording bounds one recording file.
+const maxRecording = 64 << 20
+
+func newCastWriter(dir, id string, cols, rows int, title string) (*castWriter, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, id+".cast"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cw := &castWriter{f: f, w: bufio.NewWriterSize(f, 8<<10), start: time.Now()}
+	hdr, _ := json.Marshal(map[string]any{"version": 2, "width": cols, "height": rows, "timestamp": cw.start.Unix(),
+		"title": title, "env": map[string]string{"TERM": "xterm-256color"}})
+	cw.w.Write(hdr)
+	cw.w.WriteByte('\n')
+	return cw, nil
+}
+
+func (cw *castWriter) event(code string, data string) {
+	if cw == nil {
+		return
+	}
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	if cw.f == nil || cw.size > maxRecording {
+		return
+	}
+	b, _ := json.Marshal([]any{float64(time.Since(cw.start).Microseconds()) / 1e6, code, data})
+	cw.size += int64(len(b) + 1)
+	cw.w.Write(b)
+	cw.w.WriteByte('\n')
+}
+
+func (cw *castWriter) output(b []byte) {
+	if cw == nil {
+		return
+	}
+	cw.mu.Lock()
+	data := append(cw.carry, b...)
+	// Hold back an incomplete rune at the end for the next chunk.
+	cut := len(data)
+	for i := len(data) - 1; i >= 0 && i >= len(data)-3; i-- {
+		if utf8.RuneStart(data[i]) {
+			if !utf8.FullRune(data[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	cw.carry = append([]byte(nil), data[cut:]...)
+	cw.mu.Unlock()
+	cw.event("o", strings.ToValidUTF8(string(data[:cut]), "\uFFFD"))
+}
+
+func (cw *castWriter) input(b []byte) { cw.event("i", strings.ToValidUTF8(string(b), "\uFFFD")) }
+
+func (cw *castWriter) resize(cols, rows int) { cw.event("r", fmt.Sprintf("%dx%d", cols, rows)) }
+
+func (cw *castWriter) close() {
+	if cw == nil {
+		return
+	}
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	if cw.f == nil {
+		return
+	}
+	if err := cw.w.Flush(); err != nil && !errors.Is(err, os.ErrClosed) {
+		_ = err
+	}
+	cw.f.Close()
+	cw.f = nil
 }
