@@ -53,7 +53,8 @@ test-browser: build
 test: vet cross test-go fuzz test-browser
 
 bench: build
-	$(GO) run ./server/cmd/steward-bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./agent/cmd/steward-sim ./server/cmd/steward-bench
+	./$(BIN)/steward-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BIN)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,6 +44,16 @@ type Config struct {
 	MaxBackoff time.Duration
 	// OutputCap bounds spooled output per run and stream.
 	OutputCap int64
+	// Dial overrides how the TCP connection is made (the simulator binds
+	// each agent to a loopback source address); nil = net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// HealthAtStart collects health once at start (real agents do; the
+	// simulator skips it).
+	SkipInitialHealth bool
+	// SpoolNoSync skips fsync in the job spool (simulator only).
+	SpoolNoSync bool
+	// Server overrides the enrolled server URL (a server that moved).
+	Server string
 }
 
 // Agent is a running agent.
@@ -92,6 +103,7 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	sp.NoSync = cfg.SpoolNoSync
 	a := &Agent{cfg: cfg, log: log, id: id, spool: sp, active: map[string]*activeRun{}, acks: map[string]chan struct{}{}}
 	a.execs = defaultExecutors(a)
 	for k, e := range cfg.Executors {
@@ -167,6 +179,9 @@ func (a *Agent) recoverSpool() {
 
 func (a *Agent) wsURL() string {
 	u := a.id.Config.Server
+	if a.cfg.Server != "" {
+		u = strings.TrimRight(a.cfg.Server, "/")
+	}
 	u = strings.Replace(u, "https://", "wss://", 1)
 	return u + "/agent/ws"
 }
@@ -187,6 +202,7 @@ func (a *Agent) connectOnce(ctx context.Context) error {
 		ReadBufferSize:   4096,
 		WriteBufferSize:  4096,
 		Proxy:            http.ProxyFromEnvironment,
+		NetDialContext:   a.cfg.Dial,
 	}
 	ws, resp, err := d.DialContext(ctx, a.wsURL(), nil)
 	if err != nil {
@@ -564,7 +580,9 @@ func (a *Agent) collectInventory(ctx context.Context) protocol.Inventory {
 // Between collections the agent sleeps: nothing wakes it but its timers
 // and the connection.
 func (a *Agent) collectLoop(ctx context.Context) {
-	a.collectHealth(ctx, true, false)
+	if !a.cfg.SkipInitialHealth {
+		a.collectHealth(ctx, true, false)
+	}
 	lastPatch := time.Now()
 	for {
 		a.mu.Lock()

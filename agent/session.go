@@ -28,7 +28,7 @@ type outFrame struct {
 }
 
 func newSession(ws *websocket.Conn) *session {
-	return &session{ws: ws, out: make(chan outFrame, 256), done: make(chan struct{})}
+	return &session{ws: ws, out: make(chan outFrame, 64), done: make(chan struct{})}
 }
 
 func (s *session) close() {

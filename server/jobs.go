@@ -190,19 +190,21 @@ func (j *jobService) targets(p *principal, req *jobRequest) ([]fleet.View, strin
 		f.IDs = req.Devices
 		desc = fmt.Sprintf("%d devices", len(req.Devices))
 	case req.Client != "":
-		if !p.canSeeClient(req.Client) {
+		c, ok := j.s.resolveClient(p, req.Client)
+		if !ok {
 			return nil, "", errNotFound
 		}
-		f.Clients = []string{req.Client}
-		desc = "client " + req.Client
+		f.Clients = []string{c.ID}
+		desc = "client " + c.Name
 	case req.Filter != nil:
 		q := req.Filter
 		f.Search, f.OS, f.Online, f.PendingReboot, f.HasPatches, f.DeviceType = q.Search, q.OS, q.Online, q.PendingReboot, q.HasPatches, q.DeviceType
 		if q.Client != "" {
-			if !p.canSeeClient(q.Client) {
+			c, ok := j.s.resolveClient(p, q.Client)
+			if !ok {
 				return nil, "", errNotFound
 			}
-			f.Clients = []string{q.Client}
+			f.Clients = []string{c.ID}
 		}
 		desc = "filter"
 	default:

@@ -80,7 +80,11 @@ func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
 // existing device back (re-enrollment keeps identity) without using the token.
 func (s *DB) Enroll(tokenHash string, now time.Time, d Device) (Device, bool, error) {
 	existing := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	in := d
+	// Batch groups concurrent enrollments into one commit; bbolt may run fn
+	// again after a failed batch, so it starts from the input each time.
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		d, existing = in, false
 		var t EnrollToken
 		if err := get(tx, bTokens, tokenHash, &t); err != nil {
 			return fmt.Errorf("enrollment token: %w", ErrNotFound)

@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// result is one row of the table.
+type result struct {
+	Agents          int       `json:"agents"`
+	ConnectSeconds  float64   `json:"connect_all_seconds"`
+	KBPerAgent      float64   `json:"server_kb_per_agent"`
+	HeapKBPerAgent  float64   `json:"server_heap_kb_per_agent"`
+	IdleCPUPercent  float64   `json:"idle_cpu_percent_of_one_core"`
+	FanoutMedianMS  float64   `json:"fanout_median_ms"`
+	FanoutMaxMS     float64   `json:"fanout_max_ms"`
+	FanoutRoundsMS  []float64 `json:"fanout_rounds_ms"`
+	StormBackSecond float64   `json:"storm_all_back_seconds"`
+	StormLost       int       `json:"storm_results_lost"`
+	Error           string    `json:"error,omitempty"`
+}
+
+type server struct {
+	cmd     *exec.Cmd
+	data    string
+	addr    string
+	metrics string
+	token   string
+	fp      string
+	hc      *http.Client
+	bin     string
+}
+
+func run(ctx context.Context, cfg config) error {
+	if err := os.MkdirAll(cfg.out, 0o700); err != nil {
+		return err
+	}
+	var results []result
+	for _, n := range cfg.sizes {
+		fmt.Printf("== %d agents\n", n)
+		r, err := measure(ctx, cfg, n)
+		if err != nil {
+			r.Error = err.Error()
+			fmt.Println("   error:", err)
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	b, _ := json.MarshalIndent(results, "", "  ")
+	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
+		return err
+	}
+	fmt.Println()
+	printTable(os.Stdout, results)
+	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
+	return nil
+}
+
+func printTable(w io.Writer, rs []result) {
+	fmt.Fprintf(w, "| agents | connect all (TLS) | server memory / agent | idle CPU (60 s heartbeats) | fan-out median | fan-out max | storm: all back | results lost |\n")
+	fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rs {
+		if r.Error != "" {
+			fmt.Fprintf(w, "| %d | error: %s |||||||\n", r.Agents, r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "| %d | %.1f s | %.1f KB (heap %.1f KB) | %.2f %% | %.0f ms | %.0f ms | %.1f s | %d |\n",
+			r.Agents, r.ConnectSeconds, r.KBPerAgent, r.HeapKBPerAgent, r.IdleCPUPercent, r.FanoutMedianMS, r.FanoutMaxMS,
+			r.StormBackSecond, r.StormLost)
+	}
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:18443"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startServer(ctx context.Context, cfg config, s *server) error {
+	if s.addr == "" {
+		s.addr, s.metrics = freePort(), freePort()
+	}
+	s.cmd = exec.Command(filepath.Join(cfg.bin, "steward-server"), "--data", s.data, "--listen", s.addr,
+		"--metrics-listen", s.metrics, "--heartbeat", "60s", "--log-level", "warn", "--max-handshakes", "64")
+	logf, err := os.OpenFile(filepath.Join(cfg.out, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	for i := 0; i < 300; i++ {
+		if c, err := net.Dial("tcp", s.addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tok, err := os.ReadFile(filepath.Join(s.data, "admin-token"))
+	if err != nil {
+		return err
+	}
+	s.token = strings.TrimSpace(string(tok))
+	out, err := exec.Command(filepath.Join(cfg.bin, "steward-server"), "ca-fingerprint", "--data", s.data).Output()
+	if err != nil {
+		return err
+	}
+	s.fp = strings.TrimSpace(string(out))
+	// The bench talks to its own freshly started server on loopback.
+	s.hc = &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	return nil
+}
+
+func (s *server) kill9() {
+	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	_ = s.cmd.Wait()
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		s.kill9()
+	}
+}
+
+func (s *server) api(method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "https://"+s.addr+path, rd)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (s *server) agents() int {
+	var h struct{ Agents int }
+	if err := s.api("GET", "/healthz", nil, &h); err != nil {
+		return -1
+	}
+	return h.Agents
+}
+
+// metric reads one sample from the server's /metrics.
+func (s *server) metric(name string) float64 {
+	resp, err := http.Get("http://" + s.metrics + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, name+" ") {
+			v, _ := strconv.ParseFloat(strings.TrimSpace(line[len(name):]), 64)
+			return v
+		}
+	}
+	return 0
+}
+
+func procRSSKB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			v, _ := strconv.ParseFloat(f[1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// procCPU returns user+system CPU seconds of a process.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
+type sims struct{ cmds []*exec.Cmd }
+
+func (ss *sims) stop() {
+	for _, c := range ss.cmds {
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+	for _, c := range ss.cmds {
+		done := make(chan struct{})
+		go func() { _ = c.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = c.Process.Kill()
+			<-done
+		}
+	}
+}
+
+// startSims launches ceil(n/perProc) simulators, each on its own source
+// address; with enrollOnly they enroll missing identities and exit.
+func startSims(cfg config, s *server, n int, token string, enrollOnly bool) (*sims, error) {
+	out := &sims{}
+	procs := (n + cfg.perProc - 1) / cfg.perProc
+	for p := 0; p < procs; p++ {
+		count := min(cfg.perProc, n-p*cfg.perProc)
+		args := []string{"--server", "https://" + s.addr, "--ca-fingerprint", s.fp, "--token", token,
+			"--agents", strconv.Itoa(count), "--dir", filepath.Join(cfg.out, "ids", fmt.Sprintf("p%d", p)),
+			"--source", fmt.Sprintf("127.0.0.%d", 2+p), "--prefix", fmt.Sprintf("sim%d", p)}
+		if enrollOnly {
+			args = append(args, "--enroll-only")
+		}
+		c := exec.Command(filepath.Join(cfg.bin, "steward-sim"), args...)
+		logf, err := os.OpenFile(filepath.Join(cfg.out, "sim.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		c.Stdout, c.Stderr = logf, logf
+		if err := c.Start(); err != nil {
+			return nil, err
+		}
+		out.cmds = append(out.cmds, c)
+	}
+	return out, nil
+}
+
+func waitUntil(ctx context.Context, limit time.Duration, every time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		time.Sleep(every)
+	}
+	return nil
+}
+
+func measure(ctx context.Context, cfg config, n int) (r result, err error) {
+	r.Agents = n
+	s := &server{data: filepath.Join(cfg.out, "data")}
+	if err := startServer(ctx, cfg, s); err != nil {
+		return r, fmt.Errorf("start server: %w", err)
+	}
+	defer func() { s.stop() }()
+	// One client holds the simulated fleet; the token covers new identities.
+	_ = s.api("POST", "/api/v1/clients", map[string]any{"name": "Bench"}, nil)
+	var tok struct{ Token string }
+	if err := s.api("POST", "/api/v1/tokens", map[string]any{"client": "Bench", "max_uses": n, "expires_seconds": 86400}, &tok); err != nil {
+		return r, err
+	}
+	en, err := startSims(cfg, s, n, tok.Token, true)
+	if err != nil {
+		return r, err
+	}
+	for _, c := range en.cmds {
+		if err := c.Wait(); err != nil {
+			return r, fmt.Errorf("enrollment simulator failed (see %s/sim.log): %w", cfg.out, err)
+		}
+	}
+	// Restart the server so its memory baseline excludes enrollment work.
+	s.stop()
+	if err := startServer(ctx, cfg, s); err != nil {
+		return r, err
+	}
+	time.Sleep(2 * time.Second)
+	base := procRSSKB(s.cmd.Process.Pid)
+	baseHeap := s.metric("go_memstats_heap_inuse_bytes")
+	t0 := time.Now()
+	sm, err := startSims(cfg, s, n, "", false)
+	if err != nil {
+		return r, err
+	}
+	defer sm.stop()
+	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
+		return r, fmt.Errorf("connect all: %w (%d connected)", err, s.agents())
+	}
+	r.ConnectSeconds = time.Since(t0).Seconds()
+	fmt.Printf("   connected in %.1f s\n", r.ConnectSeconds)
+	time.Sleep(10 * time.Second) // inventories land, buffers settle
+	r.KBPerAgent = (procRSSKB(s.cmd.Process.Pid) - base) / float64(n)
+	r.HeapKBPerAgent = (s.metric("go_memstats_heap_inuse_bytes") - baseHeap) / 1024 / float64(n)
+	fmt.Printf("   %.1f KB RSS per agent (heap %.1f KB)\n", r.KBPerAgent, r.HeapKBPerAgent)
+	c0 := procCPU(s.cmd.Process.Pid)
+	w0 := time.Now()
+	select {
+	case <-time.After(cfg.idle):
+	case <-ctx.Done():
+		return r, ctx.Err()
+	}
+	r.IdleCPUPercent = 100 * (procCPU(s.cmd.Process.Pid) - c0) / time.Since(w0).Seconds()
+	fmt.Printf("   idle CPU %.2f %% of one core\n", r.IdleCPUPercent)
+
+	job := func(body string) (string, error) {
+		var out struct {
+			Job struct{ ID string } `json:"job"`
+		}
+		err := s.api("POST", "/api/v1/jobs", map[string]any{"filter": map[string]any{"online": true, "client": "Bench"},
+			"kind": "script", "script": map[string]any{"interpreter": "sh", "body": body}}, &out)
+		return out.Job.ID, err
+	}
+	for i := 0; i < cfg.rounds; i++ {
+		before := s.metric(`steward_job_runs_total{state="succeeded"}`)
+		start := time.Now()
+		if _, err := job("true"); err != nil {
+			return r, err
+		}
+		if err := waitUntil(ctx, 5*time.Minute, 2*time.Millisecond, func() bool {
+			return s.metric(`steward_job_runs_total{state="succeeded"}`) >= before+float64(n)
+		}); err != nil {
+			return r, fmt.Errorf("fan-out round %d: %w", i, err)
+		}
+		ms := float64(time.Since(start).Microseconds()) / 1000
+		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
+		fmt.Printf("   fan-out round %d: %.0f ms\n", i+1, ms)
+	}
+	sorted := append([]float64(nil), r.FanoutRoundsMS...)
+	sort.Float64s(sorted)
+	r.FanoutMedianMS, r.FanoutMaxMS = sorted[len(sorted)/2], sorted[len(sorted)-1]
+
+	// Reconnect storm: a job in flight, the server killed and restarted.
+	id, err := job(fmt.Sprintf("sleep %g", cfg.stormJob.Seconds()))
+	if err != nil {
+		return r, err
+	}
+	time.Sleep(cfg.stormJob / 3)
+	s.kill9()
+	restart := time.Now()
+	if err := startServer(ctx, cfg, s); err != nil {
+		return r, err
+	}
+	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
+		return r, fmt.Errorf("storm reconnect: %w (%d back)", err, s.agents())
+	}
+	r.StormBackSecond = time.Since(restart).Seconds()
+	fmt.Printf("   storm: all %d back in %.1f s\n", n, r.StormBackSecond)
+	var jr struct {
+		Runs []struct{ State string } `json:"runs"`
+	}
+	err = waitUntil(ctx, 3*time.Minute, time.Second, func() bool {
+		if s.api("GET", "/api/v1/jobs/"+id, nil, &jr) != nil {
+			return false
+		}
+		for _, run := range jr.Runs {
+			if run.State != "succeeded" && run.State != "failed" && run.State != "timed_out" && run.State != "cancelled" && run.State != "expired" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, run := range jr.Runs {
+		if run.State != "succeeded" {
+			r.StormLost++
+		}
+	}
+	if err != nil {
+		r.StormLost = len(jr.Runs) - countState(jr.Runs, "succeeded")
+	}
+	fmt.Printf("   storm: %d of %d results lost\n", r.StormLost, len(jr.Runs))
+	return r, nil
+}
+
+func countState(runs []struct{ State string }, st string) int {
+	n := 0
+	for _, r := range runs {
+		if r.State == st {
+			n++
+		}
+	}
+	return n
+}

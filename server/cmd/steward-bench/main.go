@@ -1,0 +1,55 @@
+// Command steward-bench measures one steward-server process under many
+// simulated agents (steward-sim processes spread over loopback source
+// addresses) and prints a table, also written as JSON.
+//
+//	steward-bench [--sizes 1000,5000,19900] [--idle 60s] [--rounds 5] [--out bench-results]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	bin      string
+	out      string
+	sizes    []int
+	perProc  int
+	idle     time.Duration
+	rounds   int
+	stormJob time.Duration
+}
+
+func main() {
+	var cfg config
+	var sizes string
+	flag.StringVar(&cfg.bin, "bin", "bin", "directory holding steward-server and steward-sim")
+	flag.StringVar(&cfg.out, "out", "bench-results", "directory for data, identities and results")
+	flag.StringVar(&sizes, "sizes", "1000,5000,19900", "agent counts to measure")
+	flag.IntVar(&cfg.perProc, "per-proc", 5000, "simulated agents per steward-sim process")
+	flag.DurationVar(&cfg.idle, "idle", 60*time.Second, "idle CPU measurement window")
+	flag.IntVar(&cfg.rounds, "rounds", 5, "fan-out rounds per size")
+	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
+	flag.Parse()
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fmt.Fprintln(os.Stderr, "steward-bench: bad --sizes")
+			os.Exit(2)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "steward-bench:", err)
+		os.Exit(1)
+	}
+}
