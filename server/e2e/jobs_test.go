@@ -337,3 +337,17 @@ func TestServerKilledMidRunResultStoredOnce(t *testing.T) {
 		t.Errorf("%d job.create audit events", len(evs))
 	}
 }
+
+func TestTimeoutEndsTimedOut(t *testing.T) {
+	e := startServer(t, server.Config{})
+	_, id, _ := onlineAgent(t, e, e.createClient("Acme"), agent.Config{})
+	j := e.createJob(map[string]any{"devices": []string{id}, "kind": "script", "timeout_seconds": 1,
+		"script": map[string]any{"interpreter": "sh", "body": "echo begin; sleep 60; echo never"}})
+	r := e.waitState(j.Runs[0].ID, protocol.StateTimedOut, protocol.StateSucceeded, protocol.StateFailed)
+	if r.State != protocol.StateTimedOut || !strings.Contains(r.Reason, "timed out") {
+		t.Fatalf("state %s reason %q", r.State, r.Reason)
+	}
+	if o := e.output(r.ID); o.Stdout != "begin\n" {
+		t.Fatalf("output %q", o.Stdout)
+	}
+}
