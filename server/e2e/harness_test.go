@@ -145,6 +145,20 @@ func (e *env) apiAs(token, method, path string, body, out any) int {
 	return resp.StatusCode
 }
 
+// rawGet returns a response body as text.
+func (e *env) rawGet(t *testing.T, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", e.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err := e.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 func (e *env) createClient(name string) string {
 	e.t.Helper()
 	var c struct{ ID string }

@@ -1,0 +1,385 @@
+package ctl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// App holds one invocation's state.
+type App struct {
+	In       io.Reader
+	Out, Err io.Writer
+	Getenv   func(string) string
+	cfgPath  string
+	cfg      Config
+	output   string
+	exit     int
+}
+
+// ExitError carries a process exit code (a remote run's exit status).
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Execute runs stewardctl with args and returns the process exit code.
+func Execute(args []string, in io.Reader, out, errw io.Writer, getenv func(string) string) int {
+	a := &App{In: in, Out: out, Err: errw, Getenv: getenv, cfgPath: ConfigPath()}
+	root := a.root()
+	root.SetArgs(args)
+	root.SetOut(out)
+	root.SetErr(errw)
+	err := root.Execute()
+	var ee *ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.Code
+	case err != nil:
+		fmt.Fprintln(errw, "stewardctl:", err)
+		return 1
+	}
+	return a.exit
+}
+
+func (a *App) client() *Client { return NewClient(a.cfg) }
+
+func (a *App) print(v any, header []string, rows func() [][]string) error {
+	if a.output == "json" {
+		return JSON(a.Out, v)
+	}
+	Table(a.Out, header, rows())
+	return nil
+}
+
+func (a *App) root() *cobra.Command {
+	var server, token, fp string
+	root := &cobra.Command{
+		Use:           "stewardctl",
+		Short:         "Command line for the Steward RMM server",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			saved, err := LoadConfig(a.cfgPath)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", a.cfgPath, err)
+			}
+			a.cfg = saved
+			for _, o := range []struct {
+				flag, env string
+				dst       *string
+			}{{server, "STEWARD_SERVER", &a.cfg.Server}, {token, "STEWARD_TOKEN", &a.cfg.Token},
+				{fp, "STEWARD_CA_FINGERPRINT", &a.cfg.Fingerprint}} {
+				if o.flag != "" {
+					*o.dst = o.flag
+				} else if v := a.Getenv(o.env); v != "" {
+					*o.dst = v
+				}
+			}
+			if a.output != "table" && a.output != "json" {
+				return errors.New("-o must be table or json")
+			}
+			return nil
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&server, "server", "", "server URL (or STEWARD_SERVER)")
+	pf.StringVar(&token, "token", "", "API token (or STEWARD_TOKEN)")
+	pf.StringVar(&fp, "ca-fingerprint", "", "pinned server CA SHA-256 fingerprint (or STEWARD_CA_FINGERPRINT)")
+	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
+	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
+		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd())
+	return root
+}
+
+func (a *App) loginCmd() *cobra.Command {
+	return &cobra.Command{Use: "login", Short: "Save server, token and fingerprint for later commands",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var me map[string]any
+			if err := a.client().Do("GET", "/api/v1/me", nil, &me); err != nil {
+				return err
+			}
+			if err := SaveConfig(a.cfgPath, a.cfg); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "logged in as %v; saved to %s\n", me["name"], a.cfgPath)
+			return nil
+		}}
+}
+
+func (a *App) clientsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "clients", Short: "Manage clients (customers)"}
+	c.AddCommand(&cobra.Command{Use: "create NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		var out map[string]any
+		if err := a.client().Do("POST", "/api/v1/clients", map[string]any{"name": args[0]}, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{str(out["id"]), str(out["name"])}} })
+	}}, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		var out []map[string]any
+		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"ID", "NAME", "CREATED"}, func() [][]string {
+			var rows [][]string
+			for _, c := range out {
+				rows = append(rows, []string{str(c["id"]), str(c["name"]), str(c["created_at"])})
+			}
+			return rows
+		})
+	}})
+	return c
+}
+
+// ParseDuration accepts Go durations plus a "d" suffix for days.
+func ParseDuration(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func (a *App) tokensCmd() *cobra.Command {
+	c := &cobra.Command{Use: "tokens", Short: "Manage enrollment tokens"}
+	var client, expires string
+	var uses int
+	var install bool
+	create := &cobra.Command{Use: "create", RunE: func(cmd *cobra.Command, args []string) error {
+		d, err := ParseDuration(expires)
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := a.client().Do("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": uses,
+			"expires_seconds": int(d.Seconds())}, &out); err != nil {
+			return err
+		}
+		if a.output == "json" {
+			return JSON(a.Out, out)
+		}
+		fmt.Fprintf(a.Out, "token:   %s\nexpires: %s\nuses:    %v (0 = unlimited)\n", out["token"], out["expires_at"], out["max_uses"])
+		if install {
+			if m, ok := out["install"].(map[string]any); ok {
+				for _, k := range []string{"linux", "macos", "windows", "agent"} {
+					fmt.Fprintf(a.Out, "\n%s:\n  %s\n", k, m[k])
+				}
+			}
+		}
+		return nil
+	}}
+	create.Flags().StringVar(&client, "client", "", "client ID or name")
+	create.Flags().StringVar(&expires, "expires", "7d", "lifetime (e.g. 24h, 7d)")
+	create.Flags().IntVar(&uses, "uses", 0, "maximum enrollments (0 = unlimited)")
+	create.Flags().BoolVar(&install, "install-commands", false, "print ready-made install commands")
+	_ = create.MarkFlagRequired("client")
+	c.AddCommand(create, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		var out []map[string]any
+		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED"}, func() [][]string {
+			var rows [][]string
+			for _, t := range out {
+				rows = append(rows, []string{str(t["id"]), str(t["client_id"]), str(t["uses"]), str(t["max_uses"]),
+					str(t["expires_at"]), str(t["revoked"])})
+			}
+			return rows
+		})
+	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.Out, "revoked", args[0])
+		return nil
+	}})
+	return c
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	default:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+}
+
+// resolveDevice accepts a device ID or an exact hostname.
+func (a *App) resolveDevice(ref string) (string, error) {
+	if strings.HasPrefix(ref, "d_") {
+		return ref, nil
+	}
+	var out struct {
+		Devices []struct {
+			ID       string `json:"id"`
+			Hostname string `json:"hostname"`
+		} `json:"devices"`
+	}
+	if err := a.client().Do("GET", "/api/v1/devices?limit=1000&search="+url.QueryEscape(ref), nil, &out); err != nil {
+		return "", err
+	}
+	var hit []string
+	for _, d := range out.Devices {
+		if strings.EqualFold(d.Hostname, ref) {
+			hit = append(hit, d.ID)
+		}
+	}
+	switch len(hit) {
+	case 0:
+		return "", fmt.Errorf("no device named %q", ref)
+	case 1:
+		return hit[0], nil
+	}
+	return "", fmt.Errorf("%d devices are named %q; use an ID: %s", len(hit), ref, strings.Join(hit, ", "))
+}
+
+func (a *App) devicesCmd() *cobra.Command {
+	c := &cobra.Command{Use: "devices", Short: "Find and manage devices"}
+	var online, offline, reboot, patches bool
+	var search, client, osName string
+	var limit int
+	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		q := url.Values{}
+		if online {
+			q.Set("online", "true")
+		}
+		if offline {
+			q.Set("online", "false")
+		}
+		if reboot {
+			q.Set("pending_reboot", "true")
+		}
+		if patches {
+			q.Set("has_patches", "true")
+		}
+		for k, v := range map[string]string{"search": search, "client": client, "os": osName} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		q.Set("limit", strconv.Itoa(limit))
+		var out struct {
+			Devices []map[string]any `json:"devices"`
+			Total   int              `json:"total"`
+		}
+		if err := a.client().Do("GET", "/api/v1/devices?"+q.Encode(), nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"ID", "HOSTNAME", "ONLINE", "CLIENT", "OS", "REBOOT", "PATCHES", "LAST SEEN"}, func() [][]string {
+			var rows [][]string
+			for _, d := range out.Devices {
+				rows = append(rows, []string{str(d["id"]), str(d["hostname"]), str(d["online"]), str(d["client_name"]),
+					strings.TrimSpace(str(d["platform"]) + " " + str(d["os_version"])), str(d["pending_reboot"]),
+					str(d["patches_available"]), str(d["last_seen"])})
+			}
+			return rows
+		})
+	}}
+	f := list.Flags()
+	f.BoolVar(&online, "online", false, "only online devices")
+	f.BoolVar(&offline, "offline", false, "only offline devices")
+	f.BoolVar(&reboot, "pending-reboot", false, "only devices needing a reboot")
+	f.BoolVar(&patches, "has-patches", false, "only devices with available patches")
+	f.StringVar(&search, "search", "", "hostname, IP or MAC")
+	f.StringVar(&client, "client", "", "client ID or name")
+	f.StringVar(&osName, "os", "", "linux, windows or darwin")
+	f.IntVar(&limit, "limit", 500, "at most this many")
+	show := &cobra.Command{Use: "show DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		id, err := a.resolveDevice(args[0])
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
+			return err
+		}
+		if a.output == "json" {
+			return JSON(a.Out, out)
+		}
+		d, _ := out["device"].(map[string]any)
+		inv, _ := out["inventory"].(map[string]any)
+		rows := [][]string{{"id", str(d["id"])}, {"hostname", str(d["hostname"])}, {"online", str(d["online"])},
+			{"last seen", str(d["last_seen"])}, {"client", str(d["client_name"])}, {"os", str(d["platform"]) + " " + str(d["os_version"])},
+			{"pending reboot", str(d["pending_reboot"])}, {"patches", str(d["patches_available"])}, {"ips", str(d["ips"])},
+			{"macs", str(d["macs"])}}
+		if inv != nil {
+			rows = append(rows, [][]string{{"kernel", str(inv["kernel"])}, {"cpu", str(inv["cpu_model"])},
+				{"cores", str(inv["cpu_cores"])}, {"memory", str(inv["memory_total"])}}...)
+		}
+		Table(a.Out, []string{"FIELD", "VALUE"}, rows)
+		return nil
+	}}
+	revoke := &cobra.Command{Use: "revoke DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		id, err := a.resolveDevice(args[0])
+		if err != nil {
+			return err
+		}
+		if err := a.client().Do("DELETE", "/api/v1/devices/"+url.PathEscape(id), nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintln(a.Out, "revoked", id)
+		return nil
+	}}
+	c.AddCommand(list, show, revoke)
+	return c
+}
+
+func (a *App) auditCmd() *cobra.Command {
+	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
+	var action, actor string
+	var limit int
+	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		q := url.Values{"action": {action}, "actor": {actor}, "limit": {strconv.Itoa(limit)}}
+		var out []map[string]any
+		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, func() [][]string {
+			var rows [][]string
+			for _, e := range out {
+				rows = append(rows, []string{str(e["seq"]), str(e["at"]), str(e["actor"]), str(e["action"]), str(e["target"]), str(e["detail"])})
+			}
+			return rows
+		})
+	}}
+	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
+	list.Flags().StringVar(&actor, "actor", "", "user name")
+	list.Flags().IntVar(&limit, "limit", 500, "at most this many")
+	verify := &cobra.Command{Use: "verify", RunE: func(cmd *cobra.Command, args []string) error {
+		var out map[string]any
+		if err := a.client().Do("GET", "/api/v1/audit/verify", nil, &out); err != nil {
+			return err
+		}
+		if out["ok"] != true {
+			fmt.Fprintf(a.Out, "audit log BROKEN after %v records: %v\n", out["records"], out["error"])
+			return &ExitError{Code: 1}
+		}
+		fmt.Fprintf(a.Out, "audit log intact: %v records\n", out["records"])
+		return nil
+	}}
+	c.AddCommand(list, verify)
+	return c
+}
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

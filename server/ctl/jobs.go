@@ -1,0 +1,555 @@
+package ctl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type run struct {
+	ID       string          `json:"id"`
+	JobID    string          `json:"job_id"`
+	DeviceID string          `json:"device_id"`
+	State    string          `json:"state"`
+	Reason   string          `json:"reason"`
+	ExitCode int             `json:"exit_code"`
+	Data     json.RawMessage `json:"data"`
+}
+
+func terminal(s string) bool {
+	switch s {
+	case "succeeded", "failed", "timed_out", "cancelled", "expired":
+		return true
+	}
+	return false
+}
+
+// createJob posts a job and returns its runs.
+func (a *App) createJob(body map[string]any) (string, []run, error) {
+	var out struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+		Runs []run `json:"runs"`
+	}
+	if err := a.client().Do("POST", "/api/v1/jobs", body, &out); err != nil {
+		return "", nil, err
+	}
+	return out.Job.ID, out.Runs, nil
+}
+
+// follow streams a run's output until it ends and returns the final run.
+func (a *App) follow(id string, print bool) (run, error) {
+	var so, se int64
+	for {
+		var o struct {
+			Run        run    `json:"run"`
+			Stdout     string `json:"stdout"`
+			Stderr     string `json:"stderr"`
+			StdoutNext int64  `json:"stdout_next"`
+			StderrNext int64  `json:"stderr_next"`
+			Done       bool   `json:"done"`
+		}
+		q := fmt.Sprintf("/api/v1/runs/%s/output?stdout_from=%d&stderr_from=%d&wait=25", url.PathEscape(id), so, se)
+		if err := a.client().Do("GET", q, nil, &o); err != nil {
+			return run{}, err
+		}
+		if print {
+			fmt.Fprint(a.Out, o.Stdout)
+			fmt.Fprint(a.Err, o.Stderr)
+		}
+		so, se = o.StdoutNext, o.StderrNext
+		if o.Done && o.Stdout == "" && o.Stderr == "" {
+			return o.Run, nil
+		}
+	}
+}
+
+// waitRuns follows every run; it returns the exit code for the process:
+// a single run's exit code, else 0 only if all succeeded.
+func (a *App) waitRuns(runs []run, printOut bool) (int, []run, error) {
+	final := make([]run, len(runs))
+	code := 0
+	for i, r := range runs {
+		if len(runs) > 1 && printOut && a.output != "json" {
+			fmt.Fprintf(a.Out, "== %s (%s)\n", r.DeviceID, r.ID)
+		}
+		f, err := a.follow(r.ID, printOut && a.output != "json")
+		if err != nil {
+			return 1, nil, err
+		}
+		final[i] = f
+		if f.State != "succeeded" {
+			if f.Reason != "" && a.output != "json" {
+				fmt.Fprintf(a.Err, "stewardctl: run %s on %s %s: %s\n", f.ID, f.DeviceID, f.State, Clean(f.Reason))
+			}
+			code = 1
+		}
+	}
+	if len(final) == 1 {
+		code = final[0].ExitCode
+		if final[0].State != "succeeded" && code == 0 {
+			code = 1
+		}
+		if code < 0 || code > 255 {
+			code = 1
+		}
+	}
+	return code, final, nil
+}
+
+func (a *App) resolveDevices(refs []string) ([]string, error) {
+	var ids []string
+	for _, r := range refs {
+		id, err := a.resolveDevice(r)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func (a *App) runCmd() *cobra.Command {
+	var client, interp, scriptFile, library, timeout, expires string
+	var argsFlag, envFlag []string
+	var wait bool
+	c := &cobra.Command{Use: "run DEVICE... [--client C] (--script FILE | --library NAME | -- COMMAND ARGS...)",
+		Short: "Run a script or command on devices",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			devs, command := args, []string(nil)
+			if i := cmd.ArgsLenAtDash(); i >= 0 {
+				devs, command = args[:i], args[i:]
+			}
+			body := map[string]any{"kind": "script"}
+			switch {
+			case client != "":
+				body["client"] = client
+			case len(devs) > 0:
+				ids, err := a.resolveDevices(devs)
+				if err != nil {
+					return err
+				}
+				body["devices"] = ids
+			default:
+				return errors.New("name devices or --client")
+			}
+			env := map[string]string{}
+			for _, kv := range envFlag {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("--env %q: want KEY=VALUE", kv)
+				}
+				env[k] = v
+			}
+			spec := map[string]any{"interpreter": interp, "args": argsFlag, "env": env}
+			n := 0
+			if scriptFile != "" {
+				s, err := readFile(scriptFile)
+				if err != nil {
+					return err
+				}
+				spec["body"] = s
+				n++
+			}
+			if library != "" {
+				body["library"] = library
+				n++
+			}
+			if len(command) > 0 {
+				spec["command"] = command
+				n++
+			}
+			if n != 1 {
+				return errors.New("give exactly one of --script FILE, --library NAME or -- COMMAND ARGS")
+			}
+			body["script"] = spec
+			if timeout != "" {
+				d, err := ParseDuration(timeout)
+				if err != nil {
+					return err
+				}
+				body["timeout_seconds"] = int(d.Seconds())
+			}
+			if expires != "" {
+				d, err := ParseDuration(expires)
+				if err != nil {
+					return err
+				}
+				body["expires_seconds"] = int(d.Seconds())
+			}
+			jobID, runs, err := a.createJob(body)
+			if err != nil {
+				return err
+			}
+			if !wait {
+				return a.print(map[string]any{"job": jobID, "runs": runs}, []string{"JOB", "RUN", "DEVICE", "STATE"}, func() [][]string {
+					var rows [][]string
+					for _, r := range runs {
+						rows = append(rows, []string{jobID, r.ID, r.DeviceID, r.State})
+					}
+					return rows
+				})
+			}
+			code, final, err := a.waitRuns(runs, true)
+			if err != nil {
+				return err
+			}
+			if a.output == "json" {
+				if err := JSON(a.Out, final); err != nil {
+					return err
+				}
+			}
+			if code != 0 {
+				return &ExitError{Code: code}
+			}
+			return nil
+		}}
+	f := c.Flags()
+	f.StringVar(&client, "client", "", "run on every device of this client")
+	f.StringVar(&interp, "interpreter", "sh", "sh, bash, powershell, cmd or python")
+	f.StringVar(&scriptFile, "script", "", "script file")
+	f.StringVar(&library, "library", "", "script library name")
+	f.StringArrayVar(&argsFlag, "arg", nil, "script argument (repeatable)")
+	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
+	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
+	f.StringVar(&expires, "expires", "", "give up on offline devices after (default 24h)")
+	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code")
+	return c
+}
+
+func (a *App) jobsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "jobs", Short: "Job history"}
+	c.AddCommand(&cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		var out []map[string]any
+		if err := a.client().Do("GET", "/api/v1/jobs", nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, func() [][]string {
+			var rows [][]string
+			for _, j := range out {
+				rows = append(rows, []string{str(j["id"]), str(j["kind"]), str(j["created_by"]), str(j["created_at"]), str(j["runs"]), str(j["states"])})
+			}
+			return rows
+		})
+	}}, &cobra.Command{Use: "show JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		var out struct {
+			Job  map[string]any `json:"job"`
+			Runs []run          `json:"runs"`
+		}
+		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(args[0]), nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"RUN", "DEVICE", "STATE", "EXIT", "REASON"}, func() [][]string {
+			var rows [][]string
+			for _, r := range out.Runs {
+				rows = append(rows, []string{r.ID, r.DeviceID, r.State, strconv.Itoa(r.ExitCode), r.Reason})
+			}
+			return rows
+		})
+	}}, &cobra.Command{Use: "cancel JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		var out map[string]any
+		if err := a.client().Do("POST", "/api/v1/jobs/"+url.PathEscape(args[0])+"/cancel", nil, &out); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Out, "cancelled %v runs\n", out["cancelled"])
+		return nil
+	}})
+	var followFlag bool
+	output := &cobra.Command{Use: "output RUN", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		if followFlag {
+			_, err := a.follow(args[0], true)
+			return err
+		}
+		var o map[string]any
+		if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(args[0])+"/output", nil, &o); err != nil {
+			return err
+		}
+		fmt.Fprint(a.Out, o["stdout"])
+		fmt.Fprint(a.Err, o["stderr"])
+		return nil
+	}}
+	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
+	c.AddCommand(output)
+	return c
+}
+
+func (a *App) scriptsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "scripts", Short: "The script library"}
+	var file, interp, desc string
+	var args []string
+	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
+		body, err := readFile(file)
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		if err := a.client().Do("POST", "/api/v1/scripts", map[string]any{"name": a2[0], "interpreter": interp,
+			"description": desc, "body": body, "args": args}, &out); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Out, "%s version %v\n", out["name"], out["version"])
+		return nil
+	}}
+	add.Flags().StringVar(&file, "file", "", "script file")
+	add.Flags().StringVar(&interp, "interpreter", "sh", "interpreter")
+	add.Flags().StringVar(&desc, "description", "", "description")
+	add.Flags().StringArrayVar(&args, "arg", nil, "default argument (repeatable)")
+	_ = add.MarkFlagRequired("file")
+	c.AddCommand(add, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, _ []string) error {
+		var out []map[string]any
+		if err := a.client().Do("GET", "/api/v1/scripts", nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"NAME", "VERSION", "INTERPRETER", "DESCRIPTION"}, func() [][]string {
+			var rows [][]string
+			for _, s := range out {
+				rows = append(rows, []string{str(s["name"]), str(s["version"]), str(s["interpreter"]), str(s["description"])})
+			}
+			return rows
+		})
+	}}, &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
+		var out map[string]any
+		if err := a.client().Do("GET", "/api/v1/scripts/"+url.PathEscape(a2[0]), nil, &out); err != nil {
+			return err
+		}
+		if a.output == "json" {
+			return JSON(a.Out, out)
+		}
+		fmt.Fprintf(a.Out, "# %s v%v (%s): %s\n%s", out["name"], out["version"], out["interpreter"], Clean(str(out["description"])), out["body"])
+		return nil
+	}}, &cobra.Command{Use: "remove NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
+		return a.client().Do("DELETE", "/api/v1/scripts/"+url.PathEscape(a2[0]), nil, nil)
+	}})
+	return c
+}
+
+// oneJob runs a single-device job and waits for it.
+func (a *App) oneJob(device string, body map[string]any) (run, error) {
+	id, err := a.resolveDevice(device)
+	if err != nil {
+		return run{}, err
+	}
+	body["devices"] = []string{id}
+	_, runs, err := a.createJob(body)
+	if err != nil {
+		return run{}, err
+	}
+	_, final, err := a.waitRuns(runs, false)
+	if err != nil {
+		return run{}, err
+	}
+	return final[0], nil
+}
+
+func (a *App) servicesCmd() *cobra.Command {
+	c := &cobra.Command{Use: "services", Short: "List and control services"}
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		r, err := a.oneJob(args[0], map[string]any{"kind": "service_list"})
+		if err != nil {
+			return err
+		}
+		if r.State != "succeeded" {
+			return fmt.Errorf("listing services %s: %s", r.State, r.Reason)
+		}
+		var svcs []map[string]any
+		_ = json.Unmarshal(r.Data, &svcs)
+		return a.print(svcs, []string{"NAME", "DISPLAY NAME", "STATE", "START TYPE"}, func() [][]string {
+			var rows [][]string
+			for _, s := range svcs {
+				rows = append(rows, []string{str(s["name"]), str(s["display_name"]), str(s["state"]), str(s["start_type"])})
+			}
+			return rows
+		})
+	}})
+	for _, action := range []string{"start", "stop", "restart"} {
+		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := a.oneJob(args[0], map[string]any{"kind": "service", "service": map[string]any{"name": args[1], "action": action}})
+			if err != nil {
+				return err
+			}
+			if r.State != "succeeded" {
+				return fmt.Errorf("%s %s: %s: %s", action, args[1], r.State, Clean(r.Reason))
+			}
+			fmt.Fprintf(a.Out, "%s %s: done\n", action, args[1])
+			return nil
+		}})
+	}
+	return c
+}
+
+// ParseAt accepts RFC 3339 or HH:MM (today, or tomorrow if past).
+func ParseAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("15:04", s, now.Location())
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q: want RFC 3339 or HH:MM", s)
+	}
+	at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, now.Location())
+	if at.Before(now) {
+		at = at.Add(24 * time.Hour)
+	}
+	return at, nil
+}
+
+func (a *App) powerCmd() *cobra.Command {
+	c := &cobra.Command{Use: "power", Short: "Shut down, reboot or log off"}
+	for _, action := range []string{"reboot", "shutdown", "logoff"} {
+		var at, delay, msg, user string
+		cmd := &cobra.Command{Use: action + " DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := a.resolveDevice(args[0])
+			if err != nil {
+				return err
+			}
+			p := map[string]any{"action": action, "message": msg, "user": user}
+			if delay != "" {
+				d, err := ParseDuration(delay)
+				if err != nil {
+					return err
+				}
+				p["delay_seconds"] = int(d.Seconds())
+			}
+			body := map[string]any{"kind": "power", "devices": []string{id}, "power": p}
+			if at != "" {
+				t, err := ParseAt(at, time.Now())
+				if err != nil {
+					return err
+				}
+				body["at"] = t
+			}
+			jobID, runs, err := a.createJob(body)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "%s scheduled: job %s run %s (%s)\n", action, jobID, runs[0].ID, runs[0].State)
+			return nil
+		}}
+		cmd.Flags().StringVar(&at, "at", "", "when (RFC 3339 or HH:MM); the server holds the run until then")
+		cmd.Flags().StringVar(&delay, "delay", "", "delay on the device (e.g. 5m)")
+		cmd.Flags().StringVar(&msg, "message", "", "message shown to users")
+		if action == "logoff" {
+			cmd.Flags().StringVar(&user, "user", "", "only this user (default all)")
+		}
+		c.AddCommand(cmd)
+	}
+	return c
+}
+
+func (a *App) softwareCmd() *cobra.Command {
+	c := &cobra.Command{Use: "software", Short: "Installed software"}
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		id, err := a.resolveDevice(args[0])
+		if err != nil {
+			return err
+		}
+		var out struct {
+			Health struct {
+				Software []map[string]any `json:"software"`
+			} `json:"health"`
+		}
+		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
+			return err
+		}
+		return a.print(out.Health.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, func() [][]string {
+			var rows [][]string
+			for _, s := range out.Health.Software {
+				rows = append(rows, []string{str(s["name"]), str(s["version"]), str(s["publisher"]), str(s["source"])})
+			}
+			return rows
+		})
+	}})
+	var below string
+	search := &cobra.Command{Use: "search NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		var out []map[string]any
+		q := url.Values{"name": {args[0]}, "below": {below}}
+		if err := a.client().Do("GET", "/api/v1/software?"+q.Encode(), nil, &out); err != nil {
+			return err
+		}
+		return a.print(out, []string{"DEVICE", "HOSTNAME", "NAME", "VERSION"}, func() [][]string {
+			var rows [][]string
+			for _, s := range out {
+				rows = append(rows, []string{str(s["device_id"]), str(s["hostname"]), str(s["name"]), str(s["version"])})
+			}
+			return rows
+		})
+	}}
+	search.Flags().StringVar(&below, "below", "", "only versions below this")
+	c.AddCommand(search)
+	return c
+}
+
+func (a *App) patchesCmd() *cobra.Command {
+	c := &cobra.Command{Use: "patches", Short: "Available patches and installs"}
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		id, err := a.resolveDevice(args[0])
+		if err != nil {
+			return err
+		}
+		var out struct {
+			Health struct {
+				Patches struct {
+					Available []map[string]any `json:"available"`
+				} `json:"patches"`
+			} `json:"health"`
+		}
+		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
+			return err
+		}
+		ps := out.Health.Patches.Available
+		return a.print(ps, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"}, func() [][]string {
+			var rows [][]string
+			for _, p := range ps {
+				rows = append(rows, []string{str(p["id"]), str(p["name"]), str(p["installed_version"]), str(p["available_version"]), str(p["security"])})
+			}
+			return rows
+		})
+	}})
+	var all bool
+	var reboot string
+	install := &cobra.Command{Use: "install DEVICE [--all | ID...]", Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		if all == (len(args) > 1) {
+			return errors.New("give --all or patch IDs")
+		}
+		pol := reboot
+		var at time.Time
+		if t, ok := strings.CutPrefix(reboot, "at "); ok {
+			var err error
+			if at, err = ParseAt(t, time.Now()); err != nil {
+				return err
+			}
+			pol = "never"
+		}
+		r, err := a.oneJob(args[0], map[string]any{"kind": "patch_install", "patch": map[string]any{"ids": args[1:], "reboot": pol}})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.Out, "patch install %s: %s\n", r.State, Clean(string(r.Data)))
+		if !at.IsZero() {
+			id, _ := a.resolveDevice(args[0])
+			if _, _, err := a.createJob(map[string]any{"kind": "power", "devices": []string{id}, "at": at,
+				"power": map[string]any{"action": "reboot"}}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "reboot scheduled at %s\n", at.Format(time.RFC3339))
+		}
+		return nil
+	}}
+	install.Flags().BoolVar(&all, "all", false, "install every available patch")
+	install.Flags().StringVar(&reboot, "reboot", "if-required", `never, if-required or "at TIME"`)
+	c.AddCommand(install, &cobra.Command{Use: "scan DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		id, err := a.resolveDevice(args[0])
+		if err != nil {
+			return err
+		}
+		return a.client().Do("POST", "/api/v1/devices/"+url.PathEscape(id)+"/refresh?what=patches", nil, nil)
+	}})
+	return c
+}
