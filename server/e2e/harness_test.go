@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e_test runs the real server and the real agent together over
 // TLS on 127.0.0.1. It is the one place that imports both.
 package e2e_test
