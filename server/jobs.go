@@ -24,10 +24,103 @@ type jobService struct {
 	// waiters wake followers of a run when its output or state changes.
 	mu      sync.Mutex
 	waiters map[string][]chan struct{}
+	// ops feed the one writer goroutine, which applies everything queued
+	// in one transaction and then runs the callbacks (acks, events). Agent
+	// readers never wait for a commit, and a fan-out to thousands of
+	// devices costs a handful of commits.
+	ops      chan queuedOp
+	quit     chan struct{}
+	finished chan struct{}
 }
 
+type queuedOp struct {
+	op   store.RunOp
+	done func(store.RunOpResult)
+}
+
+// maxOpsPerCommit bounds one write transaction.
+const maxOpsPerCommit = 8192
+
 func newJobService(s *Server) *jobService {
-	return &jobService{s: s, waiters: map[string][]chan struct{}{}}
+	j := &jobService{s: s, waiters: map[string][]chan struct{}{}, ops: make(chan queuedOp, 1<<16),
+		quit: make(chan struct{}), finished: make(chan struct{})}
+	go j.writeLoop()
+	return j
+}
+
+// submit queues an op; done runs in the writer after the commit and must
+// not block.
+func (j *jobService) submit(op store.RunOp, done func(store.RunOpResult)) {
+	j.ops <- queuedOp{op: op, done: done}
+}
+
+// submitWait queues an op and waits for its commit.
+func (j *jobService) submitWait(op store.RunOp) store.RunOpResult {
+	ch := make(chan store.RunOpResult, 1)
+	j.submit(op, func(r store.RunOpResult) { ch <- r })
+	return <-ch
+}
+
+func (j *jobService) writeLoop() {
+	defer close(j.finished)
+	batch := make([]queuedOp, 0, 256)
+	for {
+		batch = batch[:0]
+		select {
+		case q := <-j.ops:
+			batch = append(batch, q)
+		case <-j.quit:
+			// Drain what is queued, then stop.
+			for {
+				select {
+				case q := <-j.ops:
+					batch = append(batch, q)
+					continue
+				default:
+				}
+				break
+			}
+			if len(batch) > 0 {
+				j.apply(batch)
+			}
+			return
+		}
+	drain:
+		for len(batch) < maxOpsPerCommit {
+			select {
+			case q := <-j.ops:
+				batch = append(batch, q)
+			default:
+				break drain
+			}
+		}
+		j.apply(batch)
+	}
+}
+
+func (j *jobService) apply(batch []queuedOp) {
+	ops := make([]store.RunOp, len(batch))
+	for i := range batch {
+		ops[i] = batch[i].op
+	}
+	t0 := time.Now()
+	res, err := j.s.st.ApplyRunOps(ops)
+	j.s.metric.storeWrite.Observe(time.Since(t0).Seconds())
+	for i, q := range batch {
+		r := store.RunOpResult{Err: err}
+		if err == nil {
+			r = res[i]
+		}
+		if q.done != nil {
+			q.done(r)
+		}
+	}
+}
+
+// stop flushes queued ops; call before closing the store.
+func (j *jobService) stop() {
+	close(j.quit)
+	<-j.finished
 }
 
 // jobRequest is the API's body for creating a job.
@@ -367,8 +460,8 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 
 func (j *jobService) deviceGone(c *hub.Conn) {}
 
-func (j *jobService) setState(runID, state, reason string) {
-	r, changed, err := j.s.st.UpdateRun(runID, func(r *store.Run) bool {
+func (j *jobService) stateOp(runID, device, state, reason string) store.RunOp {
+	return store.RunOp{RunID: runID, Device: device, Update: func(r *store.Run) bool {
 		if protocol.Terminal(r.State) || r.State == state {
 			return false
 		}
@@ -388,21 +481,32 @@ func (j *jobService) setState(runID, state, reason string) {
 			r.Reason = reason
 		}
 		return true
-	})
-	if err != nil {
-		j.s.log.Error("run state", "run", runID, "err", err)
+	}}
+}
+
+// changed publishes a run's new state after its commit.
+func (j *jobService) changed(r store.RunOpResult, state string) {
+	if r.Err != nil {
+		if !errors.Is(r.Err, store.ErrNotFound) {
+			j.s.log.Error("run state", "run", r.Run.ID, "err", r.Err)
+		}
 		return
 	}
-	if changed {
+	if r.Changed {
 		j.s.metric.runs.WithLabelValues(state).Inc()
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: r.DeviceID, ClientID: r.ClientID, State: state})
-		j.wake(runID)
+		j.s.bus.Publish(events.Event{Type: "run", ID: r.Run.ID, JobID: r.Run.JobID, DeviceID: r.Run.DeviceID,
+			ClientID: r.Run.ClientID, State: state})
+		j.wake(r.Run.ID)
 	}
 }
 
-// finish moves a run to a terminal state once; later calls change nothing.
-func (j *jobService) finish(runID, state, reason string, exit int, res *protocol.JobResult) (bool, error) {
-	r, changed, err := j.s.st.UpdateRun(runID, func(r *store.Run) bool {
+// setState moves a run forward (not to a terminal state), asynchronously.
+func (j *jobService) setState(runID, state, reason string) {
+	j.submit(j.stateOp(runID, "", state, reason), func(r store.RunOpResult) { j.changed(r, state) })
+}
+
+func (j *jobService) finishOp(runID, device, state, reason string, exit int, res *protocol.JobResult) store.RunOp {
+	return store.RunOp{RunID: runID, Device: device, Update: func(r *store.Run) bool {
 		if protocol.Terminal(r.State) {
 			return false
 		}
@@ -420,16 +524,21 @@ func (j *jobService) finish(runID, state, reason string, exit int, res *protocol
 			}
 		}
 		return true
-	})
-	if err != nil {
-		return false, err
-	}
-	if changed {
-		j.s.metric.runs.WithLabelValues(state).Inc()
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: r.DeviceID, ClientID: r.ClientID, State: state})
-		j.wake(runID)
-	}
-	return changed, nil
+	}}
+}
+
+// finish moves a run to a terminal state once and waits for the commit;
+// later calls change nothing.
+func (j *jobService) finish(runID, state, reason string, exit int, res *protocol.JobResult) (bool, error) {
+	r := j.submitWait(j.finishOp(runID, "", state, reason, exit, res))
+	j.changed(r, state)
+	return r.Changed, r.Err
+}
+
+// ackUnknown lets an agent forget a result for a run the server does not
+// know (deleted, or not this device's).
+func ackUnknown(c *hub.Conn, runID string) {
+	c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: runID}))
 }
 
 func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
@@ -439,15 +548,13 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		if err := protocol.DecodeData(env, &a); err != nil {
 			return err
 		}
-		if !j.ownRun(c, a.RunID) {
-			return nil
-		}
 		if a.Refused != "" {
-			_, err := j.finish(a.RunID, protocol.StateFailed, "refused by agent: "+cleanText(a.Refused, 512), -1, nil)
-			return err
-		}
-		if !a.Duplicate {
-			j.setState(a.RunID, protocol.StateRunning, "")
+			state := protocol.StateFailed
+			j.submit(j.finishOp(a.RunID, c.DeviceID, state, "refused by agent: "+cleanText(a.Refused, 512), -1, nil),
+				func(r store.RunOpResult) { j.changed(r, state) })
+		} else if !a.Duplicate {
+			j.submit(j.stateOp(a.RunID, c.DeviceID, protocol.StateRunning, ""),
+				func(r store.RunOpResult) { j.changed(r, protocol.StateRunning) })
 		}
 	case protocol.TypeJobOutput:
 		var o protocol.JobOutput
@@ -457,14 +564,12 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		if len(o.Data) > protocol.MaxChunk || o.Offset < 0 || (o.Stream != "stdout" && o.Stream != "stderr") {
 			return fmt.Errorf("%w: bad job_output", protocol.ErrMalformed)
 		}
-		if !j.ownRun(c, o.RunID) {
-			return nil
-		}
-		if _, n, err := j.s.st.AppendOutput(o.RunID, o.Stream, o.Offset, o.Data, j.s.cfg.OutputCap); err != nil {
-			return err
-		} else if n > 0 {
-			j.wake(o.RunID)
-		}
+		j.submit(store.RunOp{RunID: o.RunID, Device: c.DeviceID, Output: &store.OutputOp{Stream: o.Stream,
+			Offset: o.Offset, Data: o.Data, Cap: j.s.cfg.OutputCap}}, func(r store.RunOpResult) {
+			if r.Stored > 0 {
+				j.wake(o.RunID)
+			}
+		})
 	case protocol.TypeJobResult:
 		var res protocol.JobResult
 		if err := protocol.DecodeData(env, &res); err != nil {
@@ -473,29 +578,23 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		if !protocol.Terminal(res.State) || res.State == protocol.StateExpired {
 			return fmt.Errorf("%w: result state %q", protocol.ErrMalformed, res.State)
 		}
-		if !j.ownRun(c, res.RunID) {
-			return nil
-		}
-		if _, err := j.finish(res.RunID, res.State, cleanText(res.Reason, 1024), res.ExitCode, &res); err != nil {
-			return err // no ack: the agent keeps the result and resends it
-		}
-		c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: res.RunID}))
+		// The output chunks before it are in the same queue, so they are
+		// committed first; only then does the agent get its ack.
+		j.submit(j.finishOp(res.RunID, c.DeviceID, res.State, cleanText(res.Reason, 1024), res.ExitCode, &res),
+			func(r store.RunOpResult) {
+				switch {
+				case r.Err == nil:
+					j.changed(r, res.State)
+					c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: res.RunID}))
+				case errors.Is(r.Err, store.ErrNotFound):
+					ackUnknown(c, res.RunID)
+				default:
+					// No ack: the agent keeps the result and resends it.
+					j.s.log.Error("store result", "run", res.RunID, "err", r.Err)
+				}
+			})
 	}
 	return nil
-}
-
-// ownRun checks a run belongs to the device on this connection, so one
-// agent can never write another device's results.
-func (j *jobService) ownRun(c *hub.Conn, runID string) bool {
-	r, err := j.s.st.Run(runID)
-	if err != nil || r.DeviceID != c.DeviceID {
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			// Unknown run: acknowledge results so the agent can forget them.
-			c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: runID}))
-		}
-		return false
-	}
-	return true
 }
 
 // cancel stops a run: queued runs end at once; sent or running ones are

@@ -193,6 +193,7 @@ func (s *Server) Run(ctx context.Context) error {
 		if !errors.Is(err, http.ErrServerClosed) {
 			stop()
 			wg.Wait()
+			s.jobs.stop()
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
@@ -203,6 +204,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.shell.closeAll("server shutting down")
 	stop()
 	wg.Wait()
+	s.jobs.stop()
 	if err := s.fleet.Flush(); err != nil {
 		s.log.Error("final presence flush", "err", err)
 	}

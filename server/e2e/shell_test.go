@@ -178,7 +178,10 @@ func TestShellSession(t *testing.T) {
 		t.Errorf("recording input %q", typed.String())
 	}
 	var evs []store.AuditEvent
-	e.api("GET", "/api/v1/audit?action=shell.", nil, &evs)
+	waitFor(t, "shell audit events", func() bool {
+		e.api("GET", "/api/v1/audit?action=shell.", nil, &evs)
+		return len(evs) == 2
+	})
 	if len(evs) != 2 || evs[1].Detail["bytes_in"] == "0" || evs[1].Detail["bytes_out"] == "0" {
 		t.Errorf("audit %+v", evs)
 	}

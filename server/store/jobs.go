@@ -259,3 +259,108 @@ func (s *DB) Output(runID, stream string, from int64, max int) ([]byte, int64, e
 	})
 	return buf, next, err
 }
+
+// RunOp is one change to a run, applied by ApplyRunOps. Exactly one of
+// Output and Update is set.
+type RunOp struct {
+	RunID string
+	// Device, when set, must own the run: one agent can never write
+	// another device's runs. A mismatch fails like an unknown run.
+	Device string
+	Output *OutputOp
+	Update func(*Run) bool
+}
+
+// OutputOp appends an output chunk (see AppendOutput for the rules).
+type OutputOp struct {
+	Stream string
+	Offset int64
+	Data   []byte
+	Cap    int64
+}
+
+// RunOpResult is the outcome of one RunOp.
+type RunOpResult struct {
+	Run     Run
+	Changed bool
+	Stored  int
+	Err     error
+}
+
+// ApplyRunOps applies many run changes in one write transaction, in order.
+// A run touched by several ops is read and written once. An op on an
+// unknown run fails alone; a storage error fails them all.
+func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
+	res := make([]RunOpResult, len(ops))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cache := map[string]*Run{}
+		dirty := map[string]bool{}
+		out := tx.Bucket(bOutput)
+		for i, op := range ops {
+			r := cache[op.RunID]
+			if r == nil {
+				var x Run
+				if err := get(tx, bRuns, op.RunID, &x); err != nil {
+					res[i].Err = err
+					continue
+				}
+				r = &x
+				cache[op.RunID] = r
+			}
+			if op.Device != "" && r.DeviceID != op.Device {
+				res[i].Err = fmt.Errorf("run %q of another device: %w", op.RunID, ErrNotFound)
+				continue
+			}
+			switch {
+			case op.Update != nil:
+				c := *r
+				if op.Update(&c) {
+					*r = c
+					dirty[op.RunID] = true
+					res[i].Changed = true
+				}
+			case op.Output != nil:
+				o := op.Output
+				if protocol.Terminal(r.State) || (o.Stream != "stdout" && o.Stream != "stderr") {
+					break
+				}
+				cur := &r.Stdout
+				if o.Stream == "stderr" {
+					cur = &r.Stderr
+				}
+				end := o.Offset + int64(len(o.Data))
+				if end <= *cur || o.Offset > *cur {
+					break
+				}
+				data := o.Data[*cur-o.Offset:]
+				if room := o.Cap - *cur; int64(len(data)) > room {
+					data = data[:max(room, 0)]
+					r.Truncated = true
+				}
+				if len(data) > 0 {
+					if err := out.Put(outputKey(op.RunID, o.Stream, *cur), data); err != nil {
+						return err
+					}
+				}
+				*cur = end
+				res[i].Stored = len(data)
+				dirty[op.RunID] = true
+			}
+			res[i].Run = *r
+		}
+		pend := tx.Bucket(bPending)
+		for id := range dirty {
+			r := cache[id]
+			if err := put(tx, bRuns, id, r); err != nil {
+				return err
+			}
+			if protocol.Terminal(r.State) {
+				if err := pend.Delete([]byte(r.DeviceID + "/" + r.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return res, err
+}
