@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/steward-rmm/steward/agent/term"
+	"github.com/steward-rmm/steward/agent/shell"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -22,7 +22,7 @@ type shellHost struct {
 
 type hostedShell struct {
 	id     uint32
-	t      term.Session
+	t      shell.Session
 	sess   *session
 	credit chan int
 	input  chan []byte
@@ -78,7 +78,7 @@ func (h *shellHost) open(s *session, m protocol.ShellOpen) {
 		reply("too many terminal sessions on this device")
 		return
 	}
-	t, err := term.Start(h.a.ctx, term.Options{Shell: m.Shell, Cols: m.Cols, Rows: m.Rows, IdleTimeout: IdleShellTimeout})
+	t, err := shell.Start(h.a.ctx, shell.Options{Shell: m.Shell, Cols: m.Cols, Rows: m.Rows, IdleTimeout: IdleShellTimeout}, h.a.log)
 	if err != nil {
 		reply(err.Error())
 		return
@@ -141,12 +141,29 @@ func (h *shellHost) pump(hs *hostedShell) {
 }
 
 func (h *shellHost) finish(hs *hostedShell) {
+	type exit struct {
+		code int
+		err  error
+	}
+	ch := make(chan exit, 1)
+	go func() { c, err := hs.t.Wait(); ch <- exit{c, err} }()
+	var x exit
+	select {
+	case x = <-ch: // the shell ended by itself
+	case <-time.After(2 * time.Second):
+		hs.close()
+		x = <-ch
+	}
 	hs.close()
-	code, _ := hs.t.Wait()
+	code, werr := x.code, x.err
 	h.mu.Lock()
 	delete(h.m, hs.id)
 	h.mu.Unlock()
-	hs.sess.send(protocol.MustEncode(protocol.TypeShellClose, "", protocol.ShellClose{Session: hs.id, ExitCode: code}))
+	reason := ""
+	if werr != nil {
+		reason = werr.Error()
+	}
+	hs.sess.send(protocol.MustEncode(protocol.TypeShellClose, "", protocol.ShellClose{Session: hs.id, ExitCode: code, Reason: reason}))
 	h.a.log.Info("terminal session ended", "session", hs.id, "exit_code", code)
 }
 

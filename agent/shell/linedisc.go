@@ -11,8 +11,8 @@ const maxLine = 8191
 // terminal's keystrokes into whole lines for the shell's stdin, plus the
 // echo the technician should see. It handles printable text (UTF-8),
 // Enter (CR, LF or CRLF), Backspace/DEL, Ctrl-U (erase line) and Ctrl-C
-// (discard line); escape sequences (arrows, function keys) and other
-// control characters are dropped. Not safe for concurrent use.
+// (discard line); escape sequences (arrows, function keys), a lone ESC and
+// other control characters are dropped. Not safe for concurrent use.
 type lineDiscipline struct {
 	line   []byte
 	state  ldState
@@ -36,15 +36,16 @@ func (l *lineDiscipline) feed(in []byte) (toShell, echo []byte) {
 	for _, c := range in {
 		switch l.state {
 		case ldEsc:
+			l.state = ldNormal
 			switch c {
 			case '[':
 				l.state = ldCSI
+				continue
 			case 'O':
 				l.state = ldSS3
-			default:
-				l.state = ldNormal // Alt+key: drop both bytes
+				continue
 			}
-			continue
+			// A lone ESC (or Alt+key): drop the ESC, keep the key.
 		case ldCSI:
 			if c >= 0x40 && c <= 0x7e {
 				l.state = ldNormal
@@ -52,7 +53,9 @@ func (l *lineDiscipline) feed(in []byte) (toShell, echo []byte) {
 			continue
 		case ldSS3:
 			l.state = ldNormal
-			continue
+			if c >= 0x20 && c <= 0x7e {
+				continue
+			}
 		}
 		wasCR := l.lastCR
 		l.lastCR = c == '\r'

@@ -226,8 +226,8 @@ func TestIdleRemaining(t *testing.T) {
 	for _, tt := range []struct {
 		since, last, want time.Duration
 	}{
-		{idle, 0, 0},                            // untouched for exactly the timeout
-		{idle + time.Second, 0, -time.Second},   // overdue
+		{idle, 0, 0},                             // untouched for exactly the timeout
+		{idle + time.Second, 0, -time.Second},    // overdue
 		{idle, 4 * time.Second, 4 * time.Second}, // activity 6s ago
 		{20 * time.Second, 20 * time.Second, idle},
 	} {

@@ -224,11 +224,12 @@ type session struct {
 	// (monotonic), so activity costs one atomic store.
 	last atomic.Int64
 
-	mu      sync.Mutex
-	timer   *time.Timer
-	reason  error // why the session was ended by us; guarded by mu
-	natural bool  // the shell exited before anyone ended it; guarded by mu
-	closeEr error // from closeIO; guarded by mu
+	mu       sync.Mutex
+	timer    *time.Timer
+	timerOff bool  // the timer was stopped for good; guarded by mu
+	reason   error // why the session was ended by us; guarded by mu
+	natural  bool  // the shell exited before anyone ended it; guarded by mu
+	closeEr  error // from closeIO; guarded by mu
 
 	endOnce     sync.Once
 	ending      chan struct{} // closed when an end is requested
@@ -283,9 +284,10 @@ func (s *session) onIdleTimer() {
 		return
 	}
 	s.mu.Lock()
-	t := s.timer
-	s.mu.Unlock()
-	t.Reset(rem)
+	defer s.mu.Unlock()
+	if !s.timerOff {
+		s.timer.Reset(rem)
+	}
 }
 
 // requestEnd asks for the session to end with the given reason. Only the
@@ -338,6 +340,7 @@ func (s *session) monitor() {
 	s.closeEr = err
 	if s.timer != nil {
 		s.timer.Stop()
+		s.timerOff = true
 	}
 	s.mu.Unlock()
 	s.stopCtx()
@@ -389,7 +392,7 @@ func (s *session) Read(p []byte) (int, error) {
 
 // Write implements Session.
 func (s *session) Write(p []byte) (int, error) {
-	if s.endRequested() || s.isDone() {
+	if s.over() {
 		return 0, ErrClosed
 	}
 	n, err := s.b.Write(p)
@@ -397,12 +400,23 @@ func (s *session) Write(p []byte) (int, error) {
 		s.touch()
 	}
 	if err != nil {
-		if s.endRequested() || s.isDone() {
+		if s.over() {
 			return n, ErrClosed
 		}
 		return n, fmt.Errorf("shell: write input: %w", err)
 	}
 	return n, nil
+}
+
+// over reports whether the session has ended or is ending, for whatever
+// reason: input then has nowhere to go.
+func (s *session) over() bool {
+	select {
+	case <-s.b.exited():
+		return true
+	default:
+		return s.endRequested() || s.isDone()
+	}
 }
 
 func (s *session) isDone() bool {
@@ -419,7 +433,7 @@ func (s *session) Resize(cols, rows uint16) error {
 	if err := checkSize(cols, rows); err != nil {
 		return err
 	}
-	if s.endRequested() || s.isDone() {
+	if s.over() {
 		return ErrClosed
 	}
 	s.touch()
