@@ -1,8 +1,11 @@
 // Package hub holds the agents' websocket connections. Each connection has
-// one reader and one writer goroutine and a bounded outbox: a send never
-// blocks, and a connection whose outbox is full is closed as a slow
-// consumer, so one stuck agent can never stall the hub. Liveness is checked
-// by one shared sweeper over all connections instead of a timer each.
+// one reader goroutine and at most one writer goroutine, and a bounded
+// outbox: a send never blocks, and a connection whose outbox is full is
+// closed as a slow consumer, so one stuck agent can never stall the hub.
+// The writer exists only while there is something to write: an idle
+// connection costs no writer stack and no outbox buffer, which is most of
+// a connection's memory at 20,000 agents. Liveness is checked by one shared
+// sweeper over all connections instead of a timer each.
 package hub
 
 import (
@@ -43,7 +46,9 @@ type Conn struct {
 	Hello    protocol.Hello
 
 	ws       *websocket.Conn
-	out      chan frame
+	qmu      sync.Mutex
+	queue    []frame // the outbox; nil while empty
+	writing  bool    // a writer goroutine is draining queue
 	done     chan struct{}
 	once     sync.Once
 	reason   atomic.Pointer[string]
@@ -106,7 +111,7 @@ func (h *Hub) Each(fn func(*Conn)) {
 // one wins, which is what a reconnecting agent needs.
 func (h *Hub) Attach(ws *websocket.Conn, deviceID, clientID, remote string, hello protocol.Hello) *Conn {
 	c := &Conn{DeviceID: deviceID, ClientID: clientID, Remote: remote, Hello: hello, ws: ws,
-		out: make(chan frame, OutboxSize), done: make(chan struct{}), hub: h}
+		done: make(chan struct{}), hub: h}
 	c.lastSeen.Store(time.Now().UnixNano())
 	h.mu.Lock()
 	old := h.conns[deviceID]
@@ -115,7 +120,6 @@ func (h *Hub) Attach(ws *websocket.Conn, deviceID, clientID, remote string, hell
 	if old != nil {
 		old.Close("replaced by a newer connection")
 	}
-	go c.writeLoop()
 	go c.readLoop()
 	return c
 }
@@ -133,14 +137,35 @@ func (c *Conn) enqueue(f frame) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- f:
-		return true
-	default:
+	c.qmu.Lock()
+	if len(c.queue) >= OutboxSize {
+		c.qmu.Unlock()
 		c.hub.Metrics.OutboxDrops.Add(1)
 		c.Close("slow consumer: outbox full")
 		return false
 	}
+	c.queue = append(c.queue, f)
+	start := !c.writing
+	c.writing = true
+	c.qmu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+	return true
+}
+
+// next takes the next frame, or ends the writer when the outbox is empty.
+func (c *Conn) next() (frame, bool) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.queue) == 0 {
+		c.queue, c.writing = nil, false
+		return frame{}, false
+	}
+	f := c.queue[0]
+	c.queue[0] = frame{}
+	c.queue = c.queue[1:]
+	return f, true
 }
 
 // Done is closed when the connection ends.
@@ -203,29 +228,36 @@ func (c *Conn) writeLoop() {
 	for {
 		select {
 		case <-c.done:
+			c.qmu.Lock()
+			c.queue, c.writing = nil, false
+			c.qmu.Unlock()
 			return
-		case f := <-c.out:
-			if f.data == nil {
-				r := "closed by server"
-				if p := c.reason.Load(); p != nil {
-					r = *p
-				}
-				_ = c.ws.WriteControl(websocket.CloseMessage,
-					websocket.FormatCloseMessage(websocket.ClosePolicyViolation, truncate(r, 120)), time.Now().Add(time.Second))
-				c.Close(r)
-				return
-			}
-			typ := websocket.TextMessage
-			if f.binary {
-				typ = websocket.BinaryMessage
-			}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := c.ws.WriteMessage(typ, f.data); err != nil {
-				c.Close("write failed: " + err.Error())
-				return
-			}
-			c.hub.Metrics.MessagesOut.Add(1)
+		default:
 		}
+		f, ok := c.next()
+		if !ok {
+			return
+		}
+		if f.data == nil {
+			r := "closed by server"
+			if p := c.reason.Load(); p != nil {
+				r = *p
+			}
+			_ = c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, truncate(r, 120)), time.Now().Add(time.Second))
+			c.Close(r)
+			return
+		}
+		typ := websocket.TextMessage
+		if f.binary {
+			typ = websocket.BinaryMessage
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if err := c.ws.WriteMessage(typ, f.data); err != nil {
+			c.Close("write failed: " + err.Error())
+			return
+		}
+		c.hub.Metrics.MessagesOut.Add(1)
 	}
 }
 

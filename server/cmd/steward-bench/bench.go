@@ -253,7 +253,7 @@ func startSims(cfg config, s *server, n int, token string, enrollOnly bool) (*si
 	for p := 0; p < procs; p++ {
 		count := min(cfg.perProc, n-p*cfg.perProc)
 		args := []string{"--server", "https://" + s.addr, "--ca-fingerprint", s.fp, "--token", token,
-			"--agents", strconv.Itoa(count), "--dir", filepath.Join(cfg.out, "ids", fmt.Sprintf("p%d", p)),
+			"--agents", strconv.Itoa(count), "--dir", filepath.Join(cfg.ids, fmt.Sprintf("p%d", p)),
 			"--source", fmt.Sprintf("127.0.0.%d", 2+p), "--prefix", fmt.Sprintf("sim%d", p)}
 		if enrollOnly {
 			args = append(args, "--enroll-only")

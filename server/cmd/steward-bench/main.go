@@ -25,6 +25,16 @@ type config struct {
 	idle     time.Duration
 	rounds   int
 	stormJob time.Duration
+	ids      string
+}
+
+// defaultIDs keeps the simulators' files on tmpfs when there is one: the
+// bench measures the server, not the disk under 20,000 simulated spools.
+func defaultIDs() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm/steward-bench-ids"
+	}
+	return "bench-results/ids"
 }
 
 func main() {
@@ -36,6 +46,7 @@ func main() {
 	flag.IntVar(&cfg.perProc, "per-proc", 5000, "simulated agents per steward-sim process")
 	flag.DurationVar(&cfg.idle, "idle", 60*time.Second, "idle CPU measurement window")
 	flag.IntVar(&cfg.rounds, "rounds", 5, "fan-out rounds per size")
+	flag.StringVar(&cfg.ids, "ids", defaultIDs(), "directory of simulated agents' identities and job spools")
 	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
