@@ -463,9 +463,13 @@ func (a *Agent) onJob(s *session, j protocol.Job) {
 		a.sendResult(res)
 		return
 	}
-	s.send(protocol.MustEncode(protocol.TypeJobAck, "", protocol.JobAck{RunID: j.RunID}))
 	go a.execute(j)
 }
+
+// ackDelay is how long a run may take before the agent acknowledges it
+// separately; a run that ends sooner is reported by one result message
+// carrying its output (protocol 2), which is most of a fleet-wide fan-out.
+const ackDelay = 50 * time.Millisecond
 
 func (a *Agent) execute(j protocol.Job) {
 	ctx, cancel := context.WithCancel(a.ctx)
@@ -478,20 +482,55 @@ func (a *Agent) execute(j protocol.Job) {
 	out := a.spool.Writer(j.RunID)
 	a.mu.Lock()
 	a.active[j.RunID] = &activeRun{cancel: cancel, out: out}
+	inline := a.welcome.ProtocolVersion >= 2
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
 		delete(a.active, j.RunID)
 		a.mu.Unlock()
 	}()
+	// Until acked, output is only spooled; held chunks go out with the ack
+	// or inline with the result.
+	type held struct {
+		stream string
+		off    int64
+		data   []byte
+	}
+	var pending []held
+	acked := !inline
 	truncated := false
+	sendChunk := func(stream string, off int64, data []byte) {
+		a.send(protocol.MustEncode(protocol.TypeJobOutput, "", protocol.JobOutput{RunID: j.RunID, Stream: stream,
+			Offset: off, Data: data}))
+	}
+	ack := func() {
+		out.Locked(func() {
+			if acked {
+				return
+			}
+			acked = true
+			a.send(protocol.MustEncode(protocol.TypeJobAck, "", protocol.JobAck{RunID: j.RunID}))
+			for _, h := range pending {
+				sendChunk(h.stream, h.off, h.data)
+			}
+			pending = nil
+		})
+	}
+	if acked {
+		a.send(protocol.MustEncode(protocol.TypeJobAck, "", protocol.JobAck{RunID: j.RunID}))
+	}
+	timer := time.AfterFunc(ackDelay, ack)
 	emit := func(stream string, b []byte) {
 		out.Append(stream, b, func(off int64, kept []byte, trunc bool) {
 			truncated = truncated || trunc
-			if len(kept) > 0 {
-				a.send(protocol.MustEncode(protocol.TypeJobOutput, "", protocol.JobOutput{RunID: j.RunID, Stream: stream,
-					Offset: off, Data: kept}))
+			if len(kept) == 0 {
+				return
 			}
+			if !acked {
+				pending = append(pending, held{stream, off, append([]byte(nil), kept...)})
+				return
+			}
+			sendChunk(stream, off, kept)
 		})
 	}
 	started := time.Now().UTC()
@@ -518,6 +557,29 @@ func (a *Agent) execute(j protocol.Job) {
 	if err := a.spool.Finish(res); err != nil {
 		a.log.Error("spool result", "run", j.RunID, "err", err)
 	}
+	timer.Stop()
+	// Inline the held output when it is small; otherwise ack and stream it.
+	out.Locked(func() {
+		if acked {
+			return
+		}
+		size := map[string]int{}
+		for _, h := range pending {
+			size[h.stream] += len(h.data)
+		}
+		if size["stdout"] > protocol.MaxChunk || size["stderr"] > protocol.MaxChunk {
+			return
+		}
+		for _, h := range pending {
+			if h.stream == "stdout" {
+				res.Stdout = append(res.Stdout, h.data...)
+			} else {
+				res.Stderr = append(res.Stderr, h.data...)
+			}
+		}
+		pending, acked = nil, true
+	})
+	ack() // no-op when inlined
 	a.sendResult(res)
 }
 

@@ -210,6 +210,10 @@ type JobResult struct {
 	Ended     time.Time       `json:"ended,omitzero"`
 	Truncated bool            `json:"truncated,omitempty"`
 	Data      json.RawMessage `json:"data,omitempty"` // kind specific: service list, patch install result
+	// Stdout and Stderr, since version 2, hold the run's whole output
+	// (from offset 0, at most MaxChunk each) when none was sent before.
+	Stdout []byte `json:"stdout,omitempty"`
+	Stderr []byte `json:"stderr,omitempty"`
 }
 
 // ResultAck tells the agent the server stored a result; the agent may then

@@ -13,7 +13,11 @@ package protocol
 //	                jobs (job, job_ack, job_output, job_result, result_ack,
 //	                job_cancel); shell sessions (shell_open, shell_opened,
 //	                shell_resize, shell_close, binary data and credit frames).
-const Version = 1
+//	2 (2026-11-23): job_result may carry the run's whole output inline
+//	                (stdout, stderr) when it finished before its first
+//	                output was sent; agents send it only to servers whose
+//	                welcome says 2 or more, and may then skip job_ack.
+const Version = 2
 
 // MinVersion is the oldest protocol version the server still speaks.
 const MinVersion = 1

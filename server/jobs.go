@@ -575,9 +575,21 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		if err := protocol.DecodeData(env, &res); err != nil {
 			return err
 		}
-		if !protocol.Terminal(res.State) || res.State == protocol.StateExpired {
+		if !protocol.Terminal(res.State) || res.State == protocol.StateExpired ||
+			len(res.Stdout) > protocol.MaxChunk || len(res.Stderr) > protocol.MaxChunk {
 			return fmt.Errorf("%w: result state %q", protocol.ErrMalformed, res.State)
 		}
+		// Output carried inline (protocol 2) is stored before the state.
+		for _, o := range []struct {
+			stream string
+			data   []byte
+		}{{"stdout", res.Stdout}, {"stderr", res.Stderr}} {
+			if len(o.data) > 0 {
+				j.submit(store.RunOp{RunID: res.RunID, Device: c.DeviceID, Output: &store.OutputOp{Stream: o.stream,
+					Data: o.data, Cap: j.s.cfg.OutputCap}}, nil)
+			}
+		}
+		res.Stdout, res.Stderr = nil, nil
 		// The output chunks before it are in the same queue, so they are
 		// committed first; only then does the agent get its ack.
 		j.submit(j.finishOp(res.RunID, c.DeviceID, res.State, cleanText(res.Reason, 1024), res.ExitCode, &res),
