@@ -44,8 +44,17 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 500, "internal error")
 		return
 	}
+	// A fan-out to thousands answers with the job only; its runs are at
+	// GET /api/v1/jobs/{id}.
+	if len(runs) > maxRunsInline {
+		writeJSON(w, 201, map[string]any{"job": job, "runs_omitted": len(runs)})
+		return
+	}
 	writeJSON(w, 201, map[string]any{"job": job, "runs": runs})
 }
+
+// maxRunsInline is the most runs a job creation response lists.
+const maxRunsInline = 1000
 
 // jobVisible reports whether p may see a job: all of its runs must be on
 // clients in p's scope (a job spanning clients is visible to all-client users).

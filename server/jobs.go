@@ -69,6 +69,8 @@ func (j *jobService) writeLoop() {
 		select {
 		case q := <-j.ops:
 			batch = append(batch, q)
+			// A moment's wait lets a burst of results share one commit.
+			time.Sleep(2 * time.Millisecond)
 		case <-j.quit:
 			// Drain what is queued, then stop.
 			for {

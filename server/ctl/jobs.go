@@ -36,10 +36,20 @@ func (a *App) createJob(body map[string]any) (string, []run, error) {
 		Job struct {
 			ID string `json:"id"`
 		} `json:"job"`
-		Runs []run `json:"runs"`
+		Runs    []run `json:"runs"`
+		Omitted int   `json:"runs_omitted"`
 	}
 	if err := a.client().Do("POST", "/api/v1/jobs", body, &out); err != nil {
 		return "", nil, err
+	}
+	if out.Omitted > 0 {
+		var full struct {
+			Runs []run `json:"runs"`
+		}
+		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(out.Job.ID), nil, &full); err != nil {
+			return "", nil, err
+		}
+		out.Runs = full.Runs
 	}
 	return out.Job.ID, out.Runs, nil
 }

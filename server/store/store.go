@@ -68,7 +68,16 @@ func Open(dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, &bolt.Options{
+		Timeout: 2 * time.Second,
+		// The freelist is rebuilt at open instead of written at every
+		// commit, and kept as a hash map: commits of a large database stay
+		// small.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		// Room to grow without remapping during a fan-out.
+		InitialMmapSize: 256 << 20,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
