@@ -2,6 +2,7 @@ package agent
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-rmm/steward/agent/shell"
@@ -24,7 +25,8 @@ type hostedShell struct {
 	id     uint32
 	t      shell.Session
 	sess   *session
-	credit chan int
+	credit atomic.Int64  // output bytes the relay still accepts
+	more   chan struct{} // signalled when credit arrives
 	input  chan []byte
 	done   chan struct{}
 	once   sync.Once
@@ -83,7 +85,7 @@ func (h *shellHost) open(s *session, m protocol.ShellOpen) {
 		reply(err.Error())
 		return
 	}
-	hs := &hostedShell{id: m.Session, t: t, sess: s, credit: make(chan int, 64), input: make(chan []byte, 1024),
+	hs := &hostedShell{id: m.Session, t: t, sess: s, more: make(chan struct{}, 1), input: make(chan []byte, 1024),
 		done: make(chan struct{})}
 	h.mu.Lock()
 	h.m[m.Session] = hs
@@ -114,24 +116,23 @@ func (hs *hostedShell) typeLoop() {
 
 // pump sends terminal output within the credit window, then the exit.
 func (h *shellHost) pump(hs *hostedShell) {
-	credit := protocol.ShellWindow
+	hs.credit.Store(protocol.ShellWindow)
 	buf := make([]byte, protocol.MaxShellData)
 	for {
-		for credit <= 0 {
+		for hs.credit.Load() <= 0 {
 			select {
-			case n := <-hs.credit:
-				credit += n
+			case <-hs.more:
 			case <-hs.done:
 				h.finish(hs)
 				return
 			}
 		}
-		n, err := hs.t.Read(buf[:min(len(buf), credit)])
+		n, err := hs.t.Read(buf[:min(int64(len(buf)), hs.credit.Load())])
 		if n > 0 {
+			hs.credit.Add(-int64(n))
 			if !hs.sess.sendBinary(protocol.AppendFrame(nil, protocol.FrameShellData, hs.id, buf[:n])) {
 				hs.close()
 			}
-			credit -= n
 		}
 		if err != nil {
 			h.finish(hs)
@@ -191,8 +192,13 @@ func (h *shellHost) binary(s *session, b []byte) {
 			hs.close() // the relay ignored its credit window
 		}
 	case protocol.FrameShellCredit:
+		// Credit adds up; it is never dropped, or the window would shrink.
+		if hs.credit.Add(int64(protocol.Credit(payload))) > 4*protocol.ShellWindow {
+			hs.close() // a relay granting far more than it ever lent is broken
+			return
+		}
 		select {
-		case hs.credit <- int(protocol.Credit(payload)):
+		case hs.more <- struct{}{}:
 		default:
 		}
 	}

@@ -43,9 +43,10 @@ type shellSession struct {
 	rec      shellRecord
 	conn     *hub.Conn
 	tech     *websocket.Conn
-	out      chan []byte // agent output waiting for the technician
-	opened   chan string // the agent's answer to shell_open ("" = ok)
-	inCredit chan int    // input credit the agent granted
+	out      chan []byte   // agent output waiting for the technician
+	opened   chan string   // the agent's answer to shell_open ("" = ok)
+	inCredit atomic.Int64  // input bytes the agent still accepts
+	inMore   chan struct{} // signalled when input credit arrives
 	done     chan struct{}
 	once     sync.Once
 	cast     *castWriter
@@ -140,7 +141,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		return
 	}
 	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 64), opened: make(chan string, 1),
-		inCredit: make(chan int, 64), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
+		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
 		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC()}}
 	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname); err == nil {
 		ss.cast, ss.rec.Recording = cw, ss.rec.ID+".cast"
@@ -220,7 +221,7 @@ func (ss *shellSession) fail(msg string) {
 // readLoop forwards the technician's keystrokes and resizes to the agent.
 func (ss *shellSession) readLoop() {
 	ss.tech.SetReadLimit(64 << 10)
-	credit := protocol.ShellWindow
+	ss.inCredit.Store(protocol.ShellWindow)
 	for {
 		mt, b, err := ss.tech.ReadMessage()
 		if err != nil {
@@ -239,30 +240,31 @@ func (ss *shellSession) readLoop() {
 		for len(b) > 0 {
 			// Input needs credit too, so a pasted flood cannot overflow the
 			// agent's connection.
-			for credit <= 0 {
+			for ss.inCredit.Load() <= 0 {
 				select {
-				case n := <-ss.inCredit:
-					credit += n
+				case <-ss.inMore:
 				case <-ss.done:
 					return
 				}
 			}
-			n := min(len(b), credit, protocol.MaxShellData)
+			n := int(min(int64(len(b)), ss.inCredit.Load(), protocol.MaxShellData))
 			if !ss.conn.SendBinary(protocol.AppendFrame(nil, protocol.FrameShellData, ss.id, b[:n])) {
 				ss.end(-1, "device went offline")
 				return
 			}
 			ss.cast.input(b[:n])
 			ss.bytesIn.Add(int64(n))
-			credit -= n
+			ss.inCredit.Add(-int64(n))
 			b = b[n:]
 		}
 	}
 }
 
 // writeLoop delivers agent output to the technician, granting credit back
-// as each chunk is taken.
+// as chunks are taken: in quarter windows, or at once when nothing else is
+// queued, so credit frames never crowd the agent's outbox.
 func (ss *shellSession) writeLoop() {
+	var owed uint32
 	for {
 		select {
 		case <-ss.done:
@@ -277,7 +279,11 @@ func (ss *shellSession) writeLoop() {
 				return
 			}
 			ss.cast.output(b)
-			ss.conn.SendBinary(protocol.CreditFrame(ss.id, uint32(len(b))))
+			owed += uint32(len(b))
+			if owed >= protocol.ShellWindow/4 || len(ss.out) == 0 {
+				ss.conn.SendBinary(protocol.CreditFrame(ss.id, owed))
+				owed = 0
+			}
 		}
 	}
 }
@@ -387,8 +393,9 @@ func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
 			go ss.fail("the device sent more than its flow-control window")
 		}
 	case protocol.FrameShellCredit:
+		ss.inCredit.Add(int64(protocol.Credit(payload)))
 		select {
-		case ss.inCredit <- int(protocol.Credit(payload)):
+		case ss.inMore <- struct{}{}:
 		default:
 		}
 	}

@@ -51,6 +51,14 @@ func run(ctx context.Context, cfg config) error {
 	if err := os.MkdirAll(cfg.out, 0o700); err != nil {
 		return err
 	}
+	fmt.Println("== terminal relay")
+	sh := measureShell(cfg)
+	if sh.Error != "" {
+		fmt.Println("   error:", sh.Error)
+	} else {
+		fmt.Printf("   keystroke round trip: median %.2f ms, p99 %.2f ms (%d samples); flood %.1f MB/s\n",
+			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.Samples, sh.FloodMBps)
+	}
 	var results []result
 	for _, n := range cfg.sizes {
 		fmt.Printf("== %d agents\n", n)
@@ -64,12 +72,16 @@ func run(ctx context.Context, cfg config) error {
 			break
 		}
 	}
-	b, _ := json.MarshalIndent(results, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}
 	fmt.Println()
 	printTable(os.Stdout, results)
+	if sh.Error == "" {
+		fmt.Printf("\nterminal relay: keystroke round trip median %.2f ms, p99 %.2f ms; one flooding session %.1f MB/s\n",
+			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.FloodMBps)
+	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
