@@ -127,13 +127,7 @@ func (a *App) clientsCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"ID", "NAME", "CREATED"}, func() [][]string {
-			var rows [][]string
-			for _, c := range out {
-				rows = append(rows, []string{str(c["id"]), str(c["name"]), str(c["created_at"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"ID", "NAME", "CREATED"}, []string{"id", "name", "created_at"})
 	}})
 	return c
 }
@@ -188,14 +182,8 @@ func (a *App) tokensCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED"}, func() [][]string {
-			var rows [][]string
-			for _, t := range out {
-				rows = append(rows, []string{str(t["id"]), str(t["client_id"]), str(t["uses"]), str(t["max_uses"]),
-					str(t["expires_at"]), str(t["revoked"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED"},
+			[]string{"id", "client_id", "uses", "max_uses", "expires_at", "revoked"})
 	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 			return err
@@ -352,13 +340,7 @@ func (a *App) auditCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, func() [][]string {
-			var rows [][]string
-			for _, e := range out {
-				rows = append(rows, []string{str(e["seq"]), str(e["at"]), str(e["actor"]), str(e["action"]), str(e["target"]), str(e["detail"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, []string{"seq", "at", "actor", "action", "target", "detail"})
 	}}
 	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
 	list.Flags().StringVar(&actor, "actor", "", "user name")

@@ -241,13 +241,7 @@ func (a *App) jobsCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/jobs", nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, func() [][]string {
-			var rows [][]string
-			for _, j := range out {
-				rows = append(rows, []string{str(j["id"]), str(j["kind"]), str(j["created_by"]), str(j["created_at"]), str(j["runs"]), str(j["states"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, []string{"id", "kind", "created_by", "created_at", "runs", "states"})
 	}}, &cobra.Command{Use: "show JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out struct {
 			Job  map[string]any `json:"job"`
@@ -317,13 +311,7 @@ func (a *App) scriptsCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/scripts", nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"NAME", "VERSION", "INTERPRETER", "DESCRIPTION"}, func() [][]string {
-			var rows [][]string
-			for _, s := range out {
-				rows = append(rows, []string{str(s["name"]), str(s["version"]), str(s["interpreter"]), str(s["description"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"NAME", "VERSION", "INTERPRETER", "DESCRIPTION"}, []string{"name", "version", "interpreter", "description"})
 	}}, &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
 		var out map[string]any
 		if err := a.client().Do("GET", "/api/v1/scripts/"+url.PathEscape(a2[0]), nil, &out); err != nil {
@@ -370,13 +358,7 @@ func (a *App) servicesCmd() *cobra.Command {
 		}
 		var svcs []map[string]any
 		_ = json.Unmarshal(r.Data, &svcs)
-		return a.print(svcs, []string{"NAME", "DISPLAY NAME", "STATE", "START TYPE"}, func() [][]string {
-			var rows [][]string
-			for _, s := range svcs {
-				rows = append(rows, []string{str(s["name"]), str(s["display_name"]), str(s["state"]), str(s["start_type"])})
-			}
-			return rows
-		})
+		return a.printMaps(svcs, []string{"NAME", "DISPLAY NAME", "STATE", "START TYPE"}, []string{"name", "display_name", "state", "start_type"})
 	}})
 	for _, action := range []string{"start", "stop", "restart"} {
 		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
@@ -468,13 +450,8 @@ func (a *App) softwareCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
 			return err
 		}
-		return a.print(out.Health.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, func() [][]string {
-			var rows [][]string
-			for _, s := range out.Health.Software {
-				rows = append(rows, []string{str(s["name"]), str(s["version"]), str(s["publisher"]), str(s["source"])})
-			}
-			return rows
-		})
+		return a.printMaps(out.Health.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"},
+			[]string{"name", "version", "publisher", "source"})
 	}})
 	var below string
 	search := &cobra.Command{Use: "search NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
@@ -483,13 +460,7 @@ func (a *App) softwareCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/software?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"DEVICE", "HOSTNAME", "NAME", "VERSION"}, func() [][]string {
-			var rows [][]string
-			for _, s := range out {
-				rows = append(rows, []string{str(s["device_id"]), str(s["hostname"]), str(s["name"]), str(s["version"])})
-			}
-			return rows
-		})
+		return a.printMaps(out, []string{"DEVICE", "HOSTNAME", "NAME", "VERSION"}, []string{"device_id", "hostname", "name", "version"})
 	}}
 	search.Flags().StringVar(&below, "below", "", "only versions below this")
 	c.AddCommand(search)
@@ -513,14 +484,8 @@ func (a *App) patchesCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
 			return err
 		}
-		ps := out.Health.Patches.Available
-		return a.print(ps, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"}, func() [][]string {
-			var rows [][]string
-			for _, p := range ps {
-				rows = append(rows, []string{str(p["id"]), str(p["name"]), str(p["installed_version"]), str(p["available_version"]), str(p["security"])})
-			}
-			return rows
-		})
+		return a.printMaps(out.Health.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
+			[]string{"id", "name", "installed_version", "available_version", "security"})
 	}})
 	var all bool
 	var reboot string

@@ -43,3 +43,18 @@ func JSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// printMaps prints records as a table of the given keys (or JSON).
+func (a *App) printMaps(recs []map[string]any, header, keys []string) error {
+	return a.print(recs, header, func() [][]string {
+		rows := make([][]string, 0, len(recs))
+		for _, r := range recs {
+			row := make([]string, len(keys))
+			for i, k := range keys {
+				row[i] = str(r[k])
+			}
+			rows = append(rows, row)
+		}
+		return rows
+	})
+}

@@ -1,0 +1,125 @@
+package ctl
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestClean(t *testing.T) {
+	cases := map[string]string{
+		"\x1b[31mred\x1b[0m":          "red",
+		"title\x1b]0;pwned\x07 after": "title after",
+		"nul\x00bell\x07del\x7f":      "nulbelldel",
+		"<img src=x onerror=1>":       "<img src=x onerror=1>",
+		"tab\there":                   "tabhere",
+	}
+	for in, want := range cases {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseAtAndDuration(t *testing.T) {
+	now := time.Date(2026, 11, 23, 22, 0, 0, 0, time.UTC)
+	if at, err := ParseAt("23:30", now); err != nil || !at.Equal(now.Add(90*time.Minute)) {
+		t.Errorf("23:30 -> %v %v", at, err)
+	}
+	if at, err := ParseAt("21:00", now); err != nil || !at.Equal(now.Add(23*time.Hour)) {
+		t.Errorf("past time should be tomorrow: %v %v", at, err)
+	}
+	if _, err := ParseAt("soon", now); err == nil {
+		t.Error("bad --at accepted")
+	}
+	if d, err := ParseDuration("7d"); err != nil || d != 7*24*time.Hour {
+		t.Errorf("7d -> %v %v", d, err)
+	}
+}
+
+// fakeAPI records requests and answers with canned JSON.
+func fakeAPI(t *testing.T, answers map[string]string) (*httptest.Server, *[]string, string) {
+	var seen []string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		seen = append(seen, r.Method+" "+r.URL.RequestURI()+" "+string(body))
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(401)
+			w.Write([]byte(`{"error":"authentication required"}`))
+			return
+		}
+		a, ok := answers[r.Method+" "+r.URL.Path]
+		if !ok {
+			w.WriteHeader(404)
+			w.Write([]byte(`{"error":"device not found"}`))
+			return
+		}
+		w.Write([]byte(a))
+	}))
+	t.Cleanup(srv.Close)
+	sum := sha256.Sum256(srv.Certificate().Raw)
+	return srv, &seen, hex.EncodeToString(sum[:])
+}
+
+func runCtl(t *testing.T, srv *httptest.Server, fp string, args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	env := map[string]string{"STEWARD_SERVER": srv.URL, "STEWARD_TOKEN": "tok", "STEWARD_CA_FINGERPRINT": fp}
+	code := Execute(args, strings.NewReader(""), &out, &errb, func(k string) string { return env[k] })
+	return out.String(), errb.String(), code
+}
+
+func TestRequestsAndTables(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	srv, seen, fp := fakeAPI(t, map[string]string{
+		"GET /api/v1/devices": `{"devices":[{"id":"d_1","hostname":"\u001b[31mevil<img src=x>","online":true}],"total":1}`,
+		"POST /api/v1/jobs":   `{"job":{"id":"j_1"},"runs":[{"id":"r_1","device_id":"d_1","state":"sent"}]}`,
+	})
+	out, _, code := runCtl(t, srv, fp, "devices", "list", "--online", "--search", "52:54")
+	if code != 0 || strings.Contains(out, "\x1b") || !strings.Contains(out, "evil<img src=x>") {
+		t.Fatalf("table %q (exit %d)", out, code)
+	}
+	if want := "GET /api/v1/devices?limit=500&online=true&search=52%3A54 "; (*seen)[0] != want {
+		t.Fatalf("request %q, want %q", (*seen)[0], want)
+	}
+	out, _, code = runCtl(t, srv, fp, "-o", "json", "run", "d_1", "--", "echo", "$(id)")
+	var v map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+		t.Fatalf("json output %q", out)
+	}
+	last := (*seen)[len(*seen)-1]
+	if !strings.Contains(last, `"command":["echo","$(id)"]`) || !strings.Contains(last, `"devices":["d_1"]`) {
+		t.Fatalf("job body %q", last)
+	}
+	_, errs, code := runCtl(t, srv, fp, "devices", "show", "d_x")
+	if code != 1 || !strings.Contains(errs, "device not found (HTTP 404)") {
+		t.Fatalf("error %q %d", errs, code)
+	}
+	_, errs, code = runCtl(t, srv, strings.Repeat("ab", 32), "devices", "list")
+	if code != 1 || !strings.Contains(errs, "pinned CA") {
+		t.Fatalf("wrong pin: %q %d", errs, code)
+	}
+}
+
+func TestSaveConfigMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "steward", "ctl.json")
+	if err := SaveConfig(p, Config{Server: "https://x", Token: "secret"}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v", fi.Mode(), err)
+	}
+	c, err := LoadConfig(p)
+	if err != nil || c.Token != "secret" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
