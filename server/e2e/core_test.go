@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -420,4 +421,35 @@ func TestSilentAgentGoesOffline(t *testing.T) {
 	}
 	// The exact bound (1.5 intervals plus one sweep tick) is tested
 	// against an injected clock in the hub's unit tests.
+}
+
+func TestOperatorCertificate(t *testing.T) {
+	// An operator's own CA and server certificate: agents pin the
+	// operator's CA, and enrollment and the agent connection still work.
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Operator Root"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caCert, _ := x509.ParseCertificate(caDER)
+	leafKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(8), Subject: pkix.Name{CommonName: "rmm.example"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	leafDER, _ := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &leafKey.PublicKey, caKey)
+	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	keyDER, _ := x509.MarshalECPrivateKey(leafKey)
+	certFile, keyFile := filepath.Join(dir, "chain.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, chain, 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+
+	e := startServer(t, server.Config{TLSCert: certFile, TLSKey: keyFile})
+	if want := pki.Fingerprint(caDER); e.fp != want {
+		t.Fatalf("pinned fingerprint %s, want the operator CA's %s", e.fp, want)
+	}
+	dir2, id := e.enroll(e.enrollToken(e.createClient("Acme"), 1, 0))
+	startAgent(t, dir2, agent.Config{})
+	waitFor(t, "agent online behind the operator certificate", func() bool { return e.online(id) })
 }

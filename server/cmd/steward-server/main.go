@@ -75,9 +75,18 @@ func main() {
 }
 
 func run(ctx context.Context, cfg server.Config, log *slog.Logger) error {
+	_, err := os.Stat(filepath.Join(cfg.DataDir, "admin-token"))
+	firstRun := os.IsNotExist(err)
 	s, err := server.New(cfg, log)
 	if err != nil {
 		return err
+	}
+	if firstRun {
+		// Printed once; the files stay (mode 0600) for scripts like make run.
+		tok, _ := os.ReadFile(filepath.Join(cfg.DataDir, "admin-token"))
+		pw, _ := os.ReadFile(filepath.Join(cfg.DataDir, "admin-password"))
+		fmt.Printf("first start: admin account \"admin\", password %s, API token %s\n",
+			strings.TrimSpace(string(pw)), strings.TrimSpace(string(tok)))
 	}
 	go func() {
 		select {
