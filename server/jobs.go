@@ -430,7 +430,9 @@ func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
 		// has seen with a duplicate ack and its stored result, never a rerun.
 		c.Send(j.message(job, r))
 	}
-	if !prevBoot.IsZero() && newBoot.After(prevBoot.Add(time.Second)) {
+	// Boot times derived from uptime wobble by a second or two; a reboot
+	// moves them by much more.
+	if !prevBoot.IsZero() && newBoot.After(prevBoot.Add(30*time.Second)) {
 		j.confirmReboot(c.DeviceID, newBoot)
 	}
 }
@@ -637,7 +639,9 @@ func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
 
 // loop expires queued runs and starts scheduled ones, on one ticker.
 func (j *jobService) loop(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
+	// Every 10 s: scheduled runs start within that, and the scan of pending
+	// runs stays cheap for an idle server with thousands in flight.
+	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
 		select {

@@ -50,10 +50,22 @@ func (l *handshakeListener) acceptLoop() {
 	}
 }
 
+// queueWait is how long a connection may wait for a handshake slot. Past
+// it the client has likely given up; dropping it spends no CPU on a
+// handshake nobody will use, and the agent backs off and retries.
+const queueWait = 5 * time.Second
+
 func (l *handshakeListener) handshake(c net.Conn) {
+	t := time.NewTimer(queueWait)
 	select {
 	case l.sem <- struct{}{}:
+		t.Stop()
+	case <-t.C:
+		l.m.handshakeErrors.Inc()
+		c.Close()
+		return
 	case <-l.closed:
+		t.Stop()
 		c.Close()
 		return
 	}

@@ -15,13 +15,16 @@ func (s *DB) CreateJob(j Job, runs []Run) error {
 		if err := put(tx, bJobs, j.ID, j); err != nil {
 			return err
 		}
-		jr, pend := tx.Bucket(bJobRuns), tx.Bucket(bPending)
+		jr, pend, dr := tx.Bucket(bJobRuns), tx.Bucket(bPending), tx.Bucket(bDevRuns)
 		for i := range runs {
 			r := &runs[i]
 			if err := put(tx, bRuns, r.ID, r); err != nil {
 				return err
 			}
 			if err := jr.Put([]byte(j.ID+"/"+r.ID), nil); err != nil {
+				return err
+			}
+			if err := dr.Put([]byte(r.DeviceID+"/"+r.ID), nil); err != nil {
 				return err
 			}
 			if !protocol.Terminal(r.State) {
@@ -93,17 +96,24 @@ func (s *DB) JobRuns(jobID string) ([]Run, error) {
 func (s *DB) DeviceRuns(deviceID string, limit int) ([]Run, error) {
 	var out []Run
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bRuns).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		prefix := []byte(deviceID + "/")
+		c := tx.Bucket(bDevRuns).Cursor()
+		// Seek past the prefix and walk back: run ids are time-ordered.
+		end := append(append([]byte(nil), prefix[:len(prefix)-1]...), '/'+1)
+		k, _ := c.Seek(end)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
 			var r Run
-			if err := jsonUnmarshal(v, &r); err != nil {
-				return err
+			if err := get(tx, bRuns, string(k[len(prefix):]), &r); err != nil {
+				continue
 			}
-			if r.DeviceID == deviceID {
-				out = append(out, r)
-				if limit > 0 && len(out) >= limit {
-					break
-				}
+			out = append(out, r)
+			if limit > 0 && len(out) >= limit {
+				break
 			}
 		}
 		return nil

@@ -41,6 +41,7 @@ var (
 	bRuns      = []byte("runs")
 	bJobRuns   = []byte("job_runs") // job id / run id
 	bPending   = []byte("pending")  // device id / run id, for non-terminal runs
+	bDevRuns   = []byte("device_runs") // device id / run id, every run
 	bOutput    = []byte("output")   // run id / stream / offset
 	bScripts   = []byte("scripts")
 	bUsers     = []byte("users")
@@ -53,7 +54,7 @@ var (
 )
 
 var allBuckets = [][]byte{bMeta, bClients, bTokens, bDevices, bKeys, bInventory, bHealth, bJobs, bRuns,
-	bJobRuns, bPending, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
+	bJobRuns, bPending, bDevRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
 
 // SchemaVersion is the on-disk format version stored in meta.
 const SchemaVersion = 1

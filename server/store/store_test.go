@@ -180,3 +180,20 @@ func TestEnrollTokenRules(t *testing.T) {
 		t.Fatalf("revoked: %v", err)
 	}
 }
+
+func TestDeviceRunsNewestFirst(t *testing.T) {
+	db := open(t)
+	for _, j := range []string{"j1", "j2", "j3"} {
+		runs := []Run{{ID: "r_" + j + "a", JobID: j, DeviceID: "d1"}, {ID: "r_" + j + "b", JobID: j, DeviceID: "d2"}}
+		if err := db.CreateJob(Job{ID: j}, runs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.DeviceRuns("d1", 2)
+	if err != nil || len(got) != 2 || got[0].ID != "r_j3a" || got[1].ID != "r_j2a" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if got, _ := db.DeviceRuns("d", 0); len(got) != 0 {
+		t.Fatalf("prefix of another id matched: %+v", got)
+	}
+}
