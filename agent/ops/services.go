@@ -156,7 +156,9 @@ func strconvErr(action string) error {
 
 type actionError struct{ a string }
 
-func (e *actionError) Error() string { return "service action must be start, stop or restart, not " + strconv.Quote(e.a) }
+func (e *actionError) Error() string {
+	return "service action must be start, stop or restart, not " + strconv.Quote(e.a)
+}
 
 // ControlService starts, stops or restarts one service.
 func ControlService(ctx context.Context, goos, name, action string, r Runner) (string, error) {

@@ -10,4 +10,6 @@ import (
 
 func listWindows() ([]protocol.Service, error) { return nil, ErrUnsupported }
 
-func controlWindows(ctx context.Context, name, action string) (string, error) { return "", ErrUnsupported }
+func controlWindows(ctx context.Context, name, action string) (string, error) {
+	return "", ErrUnsupported
+}

@@ -39,10 +39,10 @@ var (
 	bHealth    = []byte("health")
 	bJobs      = []byte("jobs")
 	bRuns      = []byte("runs")
-	bJobRuns   = []byte("job_runs") // job id / run id
-	bPending   = []byte("pending")  // device id / run id, for non-terminal runs
+	bJobRuns   = []byte("job_runs")    // job id / run id
+	bPending   = []byte("pending")     // device id / run id, for non-terminal runs
 	bDevRuns   = []byte("device_runs") // device id / run id, every run
-	bOutput    = []byte("output")   // run id / stream / offset
+	bOutput    = []byte("output")      // run id / stream / offset
 	bScripts   = []byte("scripts")
 	bUsers     = []byte("users")
 	bUserNames = []byte("user_names")
