@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/agent/inventory"
+	"github.com/steward-rmm/steward/agent/ops"
 	"github.com/steward-rmm/steward/agent/spool"
 	"github.com/steward-rmm/steward/protocol"
 )
@@ -55,6 +56,12 @@ type Config struct {
 	SpoolNoSync bool
 	// Server overrides the enrolled server URL (a server that moved).
 	Server string
+	// OpsRunner runs service and power commands; nil = the real OS. Tests
+	// pass a recorder so nothing is restarted or rebooted.
+	OpsRunner ops.Runner
+	// GOOS overrides the OS whose commands service and power jobs use
+	// (tests of other OSes' plans); "" = runtime.GOOS.
+	GOOS string
 }
 
 // Agent is a running agent.

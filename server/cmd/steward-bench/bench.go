@@ -48,6 +48,10 @@ type server struct {
 }
 
 func run(ctx context.Context, cfg config) error {
+	if _, err := os.Stat(filepath.Join(cfg.out, "data")); os.IsNotExist(err) {
+		// Identities belong to the server that enrolled them.
+		_ = os.RemoveAll(cfg.ids)
+	}
 	if err := os.MkdirAll(cfg.out, 0o700); err != nil {
 		return err
 	}
