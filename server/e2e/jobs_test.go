@@ -353,3 +353,29 @@ func TestTimeoutEndsTimedOut(t *testing.T) {
 		t.Fatalf("output %q", o.Stdout)
 	}
 }
+
+func TestScriptLibraryRunByName(t *testing.T) {
+	e := startServer(t, server.Config{})
+	_, id, _ := onlineAgent(t, e, e.createClient("Acme"), agent.Config{})
+	var sc store.Script
+	if code := e.api("POST", "/api/v1/scripts", map[string]any{"name": "greet", "interpreter": "sh",
+		"description": "says hello", "body": `echo "hello $1"`, "args": []string{"world"}}, &sc); code != 201 || sc.Version != 1 {
+		t.Fatalf("add script: %d %+v", code, sc)
+	}
+	e.api("POST", "/api/v1/scripts", map[string]any{"name": "greet", "interpreter": "sh", "body": `echo "hi $1"`, "args": []string{"there"}}, &sc)
+	if sc.Version != 2 {
+		t.Fatalf("version %d, want 2", sc.Version)
+	}
+	j := e.createJob(map[string]any{"devices": []string{id}, "kind": "script", "library": "greet"})
+	r := e.waitState(j.Runs[0].ID, protocol.StateSucceeded)
+	if o := e.output(r.ID); o.Stdout != "hi there\n" {
+		t.Fatalf("output %q", o.Stdout)
+	}
+	if j.Job.Library != "greet@2" {
+		t.Errorf("job records library %q", j.Job.Library)
+	}
+	var bad map[string]any
+	if code := e.api("POST", "/api/v1/jobs", map[string]any{"devices": []string{id}, "kind": "script", "library": "nope"}, &bad); code != 400 {
+		t.Errorf("unknown library: %d %v", code, bad)
+	}
+}
