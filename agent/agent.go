@@ -54,6 +54,10 @@ type Config struct {
 	SkipInitialHealth bool
 	// SpoolNoSync skips fsync in the job spool (simulator only).
 	SpoolNoSync bool
+	// Live samples the heartbeat figures; nil = gopsutil. The simulator
+	// passes fixed figures: 20,000 simulated agents reading /proc at every
+	// heartbeat would measure the simulator, not the server.
+	Live func(ctx context.Context) inventory.Live
 	// Server overrides the enrolled server URL (a server that moved).
 	Server string
 	// OpsRunner runs service and power commands; nil = the real OS. Tests
@@ -398,7 +402,11 @@ func (a *Agent) heartbeatLoop(s *session, every time.Duration) {
 			}
 		}
 		a.mu.Unlock()
-		l := inventory.Sample(a.ctx)
+		sample := inventory.Sample
+		if a.cfg.Live != nil {
+			sample = a.cfg.Live
+		}
+		l := sample(a.ctx)
 		hb.CPUPercent, hb.MemPercent, hb.DiskPercent, hb.UptimeSeconds, hb.User = round1(l.CPUPercent),
 			round1(l.MemPercent), round1(l.DiskPercent), l.Uptime, l.User
 		s.send(protocol.MustEncode(protocol.TypeHeartbeat, "", hb))

@@ -112,11 +112,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 }
 
 // staleAfter is how long an agent may be silent before it counts as gone:
-// one and a half heartbeat intervals (heartbeats are jittered by at most
-// 10 %), and the sweeper runs every eighth of an interval, so a silent
-// device is offline within two intervals.
+// 1.75 heartbeat intervals (heartbeats are jittered by at most 10 %, and a
+// busy device needs slack, or a loaded fleet cascades into reconnects), and
+// the sweeper runs every eighth of an interval, so a silent device is
+// offline within two intervals.
 func (s *Server) staleAfter() time.Duration {
-	return s.cfg.Heartbeat * 3 / 2
+	return s.cfg.Heartbeat * 7 / 4
 }
 
 // Fingerprint is the SHA-256 fingerprint agents pin.

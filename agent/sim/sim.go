@@ -19,6 +19,7 @@ import (
 
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/agent/inventory"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -84,8 +85,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, progress func(string
 	for i, dir := range dirs {
 		src := cfg.Sources[i%len(cfg.Sources)]
 		a, err := agent.New(agent.Config{Dir: dir, Server: cfg.Server, Version: "sim-1.0.0", Dial: dialFrom(src),
-			Inventory: inventory(fmt.Sprintf("%s-%05d", cfg.Prefix, i), i), Health: health,
-			SkipInitialHealth: true, SpoolNoSync: true, MaxBackoff: 10 * time.Second,
+			Inventory: simInventory(fmt.Sprintf("%s-%05d", cfg.Prefix, i), i), Health: health,
+			SkipInitialHealth: true, SpoolNoSync: true, MaxBackoff: 30 * time.Second, Live: live,
 			Executors: map[string]agent.Executor{protocol.KindScript: scripted}}, log)
 		if err != nil {
 			return err
@@ -102,7 +103,7 @@ func dialFrom(src string) func(ctx context.Context, network, addr string) (net.C
 	return d.DialContext
 }
 
-func inventory(host string, i int) func(context.Context) protocol.Inventory {
+func simInventory(host string, i int) func(context.Context) protocol.Inventory {
 	mac := fmt.Sprintf("02:53:%02x:%02x:%02x:%02x", byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
 	inv := protocol.Inventory{Hostname: host, OS: "linux", Platform: "debian", OSVersion: "12.7", Kernel: "6.1.0-sim",
 		Arch: "amd64", CPUModel: "Simulated CPU", CPUCores: 2, CPUThreads: 4, MemoryTotal: 4 << 30,
@@ -112,6 +113,10 @@ func inventory(host string, i int) func(context.Context) protocol.Inventory {
 }
 
 func health(context.Context) protocol.Health { return protocol.Health{} }
+
+func live(context.Context) inventory.Live {
+	return inventory.Live{CPUPercent: 3, MemPercent: 40, DiskPercent: 60, Uptime: 3600}
+}
 
 // scripted answers a script job at once with "ok", or after N seconds when
 // the body is "sleep N" (used to keep jobs in flight during a crash test).

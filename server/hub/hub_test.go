@@ -62,17 +62,17 @@ func pair(t *testing.T, h *Hub, id string) (*Conn, *websocket.Conn) {
 func TestSweepUsesStaleLimit(t *testing.T) {
 	rec := &recorder{closed: map[string]string{}}
 	interval := 10 * time.Second
-	h := New(rec, slog.New(slog.NewTextHandler(io.Discard, nil)), interval*3/2)
+	h := New(rec, slog.New(slog.NewTextHandler(io.Discard, nil)), interval*7/4)
 	c, _ := pair(t, h, "d1")
 	last := time.Unix(0, c.lastSeen.Load())
-	if n := h.Sweep(last.Add(interval * 14 / 10)); n != 0 {
-		t.Fatalf("closed %d connections at 1.4 intervals of silence", n)
+	if n := h.Sweep(last.Add(interval * 17 / 10)); n != 0 {
+		t.Fatalf("closed %d connections at 1.7 intervals of silence", n)
 	}
 	if _, closed := rec.reason("d1"); closed || h.Count() != 1 {
 		t.Fatal("connection closed too early")
 	}
-	if n := h.Sweep(last.Add(interval * 16 / 10)); n != 1 {
-		t.Fatalf("closed %d connections at 1.6 intervals, want 1", n)
+	if n := h.Sweep(last.Add(interval * 18 / 10)); n != 1 {
+		t.Fatalf("closed %d connections at 1.8 intervals, want 1", n)
 	}
 	if r, _ := rec.reason("d1"); r != "heartbeat timeout" || h.Count() != 0 {
 		t.Fatalf("reason %q, count %d", r, h.Count())
