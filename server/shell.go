@@ -44,6 +44,7 @@ type shellSession struct {
 	conn     *hub.Conn
 	tech     *websocket.Conn
 	out      chan []byte   // agent output waiting for the technician
+	queued   atomic.Int64  // bytes in out: bounded by the credit window
 	opened   chan string   // the agent's answer to shell_open ("" = ok)
 	inCredit atomic.Int64  // input bytes the agent still accepts
 	inMore   chan struct{} // signalled when input credit arrives
@@ -140,7 +141,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err != nil {
 		return
 	}
-	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 64), opened: make(chan string, 1),
+	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 4096), opened: make(chan string, 1),
 		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
 		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC()}}
 	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname); err == nil {
@@ -270,6 +271,7 @@ func (ss *shellSession) writeLoop() {
 		case <-ss.done:
 			return
 		case b := <-ss.out:
+			ss.queued.Add(-int64(len(b)))
 			ss.techMu.Lock()
 			_ = ss.tech.SetWriteDeadline(time.Now().Add(30 * time.Second))
 			err := ss.tech.WriteMessage(websocket.BinaryMessage, b)
@@ -387,6 +389,12 @@ func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
 	switch kind {
 	case protocol.FrameShellData:
 		ss.bytesOut.Add(int64(len(payload)))
+		// The window bounds bytes, not frames: a PTY under load hands out
+		// many small reads.
+		if ss.queued.Add(int64(len(payload))) > 2*protocol.ShellWindow {
+			go ss.fail("the device sent more than its flow-control window")
+			return
+		}
 		select {
 		case ss.out <- append([]byte(nil), payload...):
 		default:
