@@ -19,7 +19,7 @@ func ParseSystemdUnits(b []byte) []protocol.Service {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		f := strings.Fields(strings.TrimLeft(sc.Text(), "●* "))
-		if len(f) < 4 || !strings.HasSuffix(f[0], ".service") {
+		if len(f) < 4 || !strings.HasSuffix(f[0], ".service") || f[0] == ".service" {
 			continue
 		}
 		s := protocol.Service{Name: strings.TrimSuffix(f[0], ".service"), State: systemdState(f[2], f[3])}
