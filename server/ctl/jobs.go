@@ -438,19 +438,11 @@ func (a *App) powerCmd() *cobra.Command {
 func (a *App) softwareCmd() *cobra.Command {
 	c := &cobra.Command{Use: "software", Short: "Installed software"}
 	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		id, err := a.resolveDevice(args[0])
+		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
 		}
-		var out struct {
-			Health struct {
-				Software []map[string]any `json:"software"`
-			} `json:"health"`
-		}
-		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
-			return err
-		}
-		return a.printMaps(out.Health.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"},
+		return a.printMaps(h.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"},
 			[]string{"name", "version", "publisher", "source"})
 	}})
 	var below string
@@ -467,24 +459,35 @@ func (a *App) softwareCmd() *cobra.Command {
 	return c
 }
 
+// health is the part of a device's health report the CLI lists.
+type health struct {
+	Software []map[string]any `json:"software"`
+	Patches  struct {
+		Available []map[string]any `json:"available"`
+	} `json:"patches"`
+}
+
+// deviceHealth fetches a device's latest health report.
+func (a *App) deviceHealth(ref string) (health, error) {
+	var out struct {
+		Health health `json:"health"`
+	}
+	id, err := a.resolveDevice(ref)
+	if err != nil {
+		return out.Health, err
+	}
+	err = a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out)
+	return out.Health, err
+}
+
 func (a *App) patchesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "patches", Short: "Available patches and installs"}
 	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		id, err := a.resolveDevice(args[0])
+		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
 		}
-		var out struct {
-			Health struct {
-				Patches struct {
-					Available []map[string]any `json:"available"`
-				} `json:"patches"`
-			} `json:"health"`
-		}
-		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
-			return err
-		}
-		return a.printMaps(out.Health.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
+		return a.printMaps(h.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
 			[]string{"id", "name", "installed_version", "available_version", "security"})
 	}})
 	var all bool
