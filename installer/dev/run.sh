@@ -35,7 +35,7 @@ cat <<MSG
   Steward is running.
     Dashboard:       $URL/   (self-signed: the CA fingerprint below identifies it)
     CA fingerprint:  $FP
-    Log in as:       admin / $(cat "$DATA/server/admin-password")   (first login sets up two-factor)
+    Log in as:       admin / $(cat "$DATA/server/admin-password")
     API token:       $DATA/server/admin-token
     CLI:             export STEWARD_SERVER=$URL STEWARD_TOKEN=\$(cat $DATA/server/admin-token) STEWARD_CA_FINGERPRINT=$FP
                      ./bin/stewardctl devices list
