@@ -101,9 +101,17 @@ func (s *Server) routeTable() []route {
 	}
 }
 
+// allRoutes is every API route with its policy; the route walker test
+// checks each one.
+func (s *Server) allRoutes() []route {
+	all := append(s.routeTable(), s.extraRoutes()...)
+	all = append(all, s.installRoutes()...)
+	return append(all, s.updateRoutes()...)
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range append(s.routeTable(), s.extraRoutes()...) {
+	for _, rt := range s.allRoutes() {
 		rt := rt
 		mux.HandleFunc(rt.method+" "+rt.pattern, func(w http.ResponseWriter, r *http.Request) {
 			s.serveRoute(w, r, rt)

@@ -53,6 +53,3 @@ func (a *authService) fresh(p *principal) bool {
 
 // extraRoutes are the account routes (login, users, two-factor).
 func (s *Server) extraRoutes() []route { return nil }
-
-// webRoutes serves the dashboard.
-func (s *Server) webRoutes(mux *http.ServeMux) {}

