@@ -26,6 +26,9 @@ type policy struct {
 	agent  bool   // agent client certificate
 	perm   string // operator permission required
 	fresh  bool   // needs a recent second factor
+	// partial admits a session that has passed only the password (the
+	// two-factor and logout routes); handlers check what they need.
+	partial bool
 }
 
 type route struct {
@@ -81,8 +84,8 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/v1/scripts/{name}", perm(permRun), s.apiDeleteScript},
 		{"GET", "/api/v1/audit", perm(permAudit), s.apiAudit},
 		{"GET", "/api/v1/audit/verify", perm(permAudit), s.apiAuditVerify},
-		{"GET", "/api/v1/shells", perm(permAudit), s.apiShellRecordings},
-		{"GET", "/api/v1/shells/{id}/recording", perm(permAudit), s.apiShellRecording},
+		{"GET", "/api/v1/shells", perm(permShell), s.apiShellRecordings}, // scoped to the caller's clients
+		{"GET", "/api/v1/shells/{id}/recording", perm(permShell), s.apiShellRecording},
 		{"GET", "/metrics", perm(permAdmin), func(w http.ResponseWriter, r *http.Request, _ *principal) {
 			s.metric.handler().ServeHTTP(w, r)
 		}},
@@ -109,6 +112,25 @@ func (s *Server) allRoutes() []route {
 	return append(all, s.updateRoutes()...)
 }
 
+// RouteInfo describes one API route and its auth policy, for the test
+// that walks every route.
+type RouteInfo struct {
+	Method, Pattern string
+	Public, Agent   bool
+	Partial, Fresh  bool
+	Perm            string
+}
+
+// Routes lists every API route with its policy.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.allRoutes() {
+		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Public: rt.pol.public, Agent: rt.pol.agent,
+			Partial: rt.pol.partial, Fresh: rt.pol.fresh, Perm: rt.pol.perm})
+	}
+	return out
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.allRoutes() {
@@ -127,13 +149,17 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	// An agent's client certificate is never an operator credential.
-	p, err := s.auth.authenticate(r)
+	authn := s.auth.authenticate
+	if rt.pol.partial {
+		authn = s.auth.fromPartial
+	}
+	p, err := authn(r)
 	if err != nil {
 		writeError(w, http.StatusUnauthorized, "authentication required")
 		return
 	}
 	p.Remote = s.clientIP(r)
-	if !p.has(rt.pol.perm) {
+	if rt.pol.perm != "" && !p.has(rt.pol.perm) {
 		writeError(w, http.StatusForbidden, "permission denied: needs "+rt.pol.perm)
 		return
 	}
@@ -144,7 +170,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	}
 	if rt.pol.fresh && !s.auth.fresh(p) {
-		writeError(w, http.StatusUnauthorized, "this action needs a fresh two-factor check")
+		writeNeedFresh(w, "this action needs a fresh two-factor check")
 		return
 	}
 	rt.h(w, r, p)
@@ -175,8 +201,19 @@ func decodeBody(r *http.Request, v any, limit int64) error {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *principal) {
-	writeJSON(w, 200, map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "perms": p.Perms,
-		"all_clients": p.AllClients, "clients": p.Clients, "via": p.Via})
+	out := map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "perms": p.Perms,
+		"all_clients": p.AllClients, "clients": p.Clients, "via": p.Via}
+	if u, err := s.st.User(p.UserID); err == nil {
+		out["totp_enabled"] = u.TOTPSecret != ""
+	}
+	if p.Session != nil {
+		out["csrf"] = p.Session.CSRF
+		out["session_expires"] = p.Session.ExpiresAt
+		if !p.SecondFactorAt.IsZero() {
+			out["fresh_until"] = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
+		}
+	}
+	writeJSON(w, 200, out)
 }
 
 func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *principal) {

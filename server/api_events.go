@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,11 +27,15 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 	fl.Flush()
 	sub := s.bus.Subscribe(256)
 	defer sub.Close()
+	// Logout or a disabled account ends the stream.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer s.conns.add(p, cancel)()
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case <-ping.C:
 			fmt.Fprint(w, ": ping\n\n")

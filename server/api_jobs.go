@@ -35,7 +35,7 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 		return
 	}
 	if len(views) > s.cfg.LargeJob && !s.auth.fresh(p) {
-		writeError(w, 401, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
+		writeNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return
 	}
 	job, runs, err := s.jobs.create(p, &req, views, desc, spec, lib)

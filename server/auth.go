@@ -57,6 +57,9 @@ type principal struct {
 	// SecondFactorAt is when this caller last proved two-factor.
 	SecondFactorAt time.Time
 	Remote         string
+	// Partial marks a session past the password but not two-factor: it
+	// may only finish two-factor or log out.
+	Partial bool
 }
 
 func (p *principal) has(perm string) bool { return slices.Contains(p.Perms, perm) }
@@ -119,8 +122,13 @@ func (a *authService) bootstrap() error {
 }
 
 func (a *authService) principalFor(u *store.User) *principal {
-	return &principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: slices.Clone(rolePerms[u.Role]),
-		AllClients: u.AllClients, Clients: u.Clients}
+	perms := slices.Clone(rolePerms[u.Role])
+	if !u.AllClients {
+		// The audit log, metrics and server administration span every
+		// client, so a user scoped to some clients never holds them.
+		perms = slices.DeleteFunc(perms, func(p string) bool { return p == permAudit || p == permAdmin })
+	}
+	return &principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: perms, AllClients: u.AllClients, Clients: u.Clients}
 }
 
 // fromToken authenticates a bearer token.

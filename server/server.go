@@ -47,6 +47,7 @@ type Server struct {
 	now    func() time.Time
 	metric *metrics
 	limit  *limiter
+	conns  *opConns
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -104,6 +105,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.shell = newShellRelay(s)
 	s.auth = newAuthService(s)
 	s.limit = newLimiter()
+	s.conns = newOpConns()
 	if err := s.auth.bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err

@@ -3,33 +3,69 @@ package server
 import (
 	"crypto/subtle"
 	"net/http"
+
+	"github.com/steward-rmm/steward/server/store"
 )
 
 // sessionCookie is the web session cookie's name. The __Host- prefix makes
 // browsers refuse it unless Secure, path=/ and without a Domain.
 const sessionCookie = "__Host-steward"
 
-// fromSession authenticates a browser by its session cookie.
-func (a *authService) fromSession(r *http.Request) (*principal, error) {
+// lookupSession finds the live session and its user behind the request's
+// cookie, whether or not it has passed two-factor yet.
+func (a *authService) lookupSession(r *http.Request) (store.Session, store.User, error) {
 	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
-		return nil, errUnauthorized
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return store.Session{}, store.User{}, errUnauthorized
 	}
 	se, err := a.s.st.Session(hashSecret(c.Value))
 	if err != nil || a.s.now().After(se.ExpiresAt) {
-		return nil, errUnauthorized
+		return store.Session{}, store.User{}, errUnauthorized
 	}
 	u, err := a.s.st.User(se.UserID)
 	if err != nil || u.Disabled || se.Epoch < u.Epoch {
-		return nil, errUnauthorized
+		return store.Session{}, store.User{}, errUnauthorized
+	}
+	return se, u, nil
+}
+
+// needs2FA reports whether u must pass a second factor to use a session.
+func (a *authService) needs2FA(u *store.User) bool {
+	return u.TOTPSecret != "" || (u.Role == roleAdmin && a.s.cfg.Require2FAForAdmins)
+}
+
+// fromSession authenticates a browser by its session cookie.
+func (a *authService) fromSession(r *http.Request) (*principal, error) {
+	se, u, err := a.lookupSession(r)
+	if err != nil {
+		return nil, err
 	}
 	// A session that passed the password but not two-factor (when the user
 	// has or needs it) is not a login yet: 401 everywhere.
-	if (u.TOTPSecret != "" || (u.Role == roleAdmin && a.s.cfg.Require2FAForAdmins)) && se.SecondFactorAt.IsZero() {
+	if a.needs2FA(&u) && se.SecondFactorAt.IsZero() {
 		return nil, errUnauthorized
 	}
 	p := a.principalFor(&u)
 	p.Via, p.Session, p.SecondFactorAt = "session", &se, se.SecondFactorAt
+	return p, nil
+}
+
+// fromPartial authenticates the two-factor and logout routes: a bearer
+// token, a full session, or a session that has passed only the password.
+// A partial session carries no permissions at all.
+func (a *authService) fromPartial(r *http.Request) (*principal, error) {
+	if r.Header.Get("Authorization") != "" {
+		return a.authenticate(r)
+	}
+	se, u, err := a.lookupSession(r)
+	if err != nil {
+		return nil, err
+	}
+	p := a.principalFor(&u)
+	p.Via, p.Session, p.SecondFactorAt = "session", &se, se.SecondFactorAt
+	if a.needs2FA(&u) && se.SecondFactorAt.IsZero() {
+		p.Perms, p.Partial = nil, true
+	}
 	return p, nil
 }
 
@@ -50,6 +86,3 @@ func (a *authService) fresh(p *principal) bool {
 	}
 	return !p.SecondFactorAt.IsZero() && a.s.now().Sub(p.SecondFactorAt) <= a.s.cfg.FreshTOTP
 }
-
-// extraRoutes are the account routes (login, users, two-factor).
-func (s *Server) extraRoutes() []route { return nil }

@@ -20,6 +20,9 @@ func (a *poolAdapter) Put(v any) { a.p.Put(v) }
 // nothing internal.
 type apiError struct {
 	Error string `json:"error"`
+	// Code is a stable machine-readable reason where a client must act
+	// on it (fresh_2fa: ask for a two-factor code and retry).
+	Code string `json:"code,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -32,6 +35,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, apiError{Error: msg})
+}
+
+// errFresh2FA is the reason code of a 401 that a new two-factor check fixes.
+const errFresh2FA = "fresh_2fa"
+
+// writeNeedFresh refuses an action until the caller proves two-factor again.
+func writeNeedFresh(w http.ResponseWriter, msg string) {
+	writeJSON(w, http.StatusUnauthorized, apiError{Error: msg, Code: errFresh2FA})
 }
 
 // Caps on device-reported data: a device can send at most this much per

@@ -1,0 +1,654 @@
+package server
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/png"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+	"github.com/steward-rmm/steward/server/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Login stages returned to the browser.
+const (
+	stageDone      = "done"       // fully logged in
+	stageTOTP      = "totp"       // password accepted, TOTP code next
+	stageTOTPSetup = "totp_setup" // password accepted, must enrol TOTP first
+)
+
+const (
+	sessionTTL     = 12 * time.Hour
+	maxPrefs       = 16 << 10
+	minPassword    = 12
+	maxPassword    = 72 // bcrypt ignores bytes beyond 72
+	recoveryCodes  = 10
+	maxTokenLife   = 366 * 24 * time.Hour
+	totpPeriod     = 30
+	totpIssuer     = "Steward"
+	defaultCtlLife = 30 * 24 * time.Hour
+)
+
+// dummyHash keeps a login for an unknown user as slow as for a known one,
+// so timing does not reveal which account names exist.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+
+// extraRoutes are the account routes: login, two-factor, the caller's own
+// settings and tokens, and user management.
+func (s *Server) extraRoutes() []route {
+	pub := policy{public: true}
+	partial := policy{partial: true}
+	perm := func(p string) policy { return policy{perm: p} }
+	fresh := func(p string) policy { return policy{perm: p, fresh: true} }
+	return []route{
+		{"POST", "/api/v1/auth/login", pub, s.apiLogin},
+		{"POST", "/api/v1/auth/token", pub, s.apiLoginToken},
+		{"POST", "/api/v1/auth/totp", partial, s.apiTOTP},
+		{"POST", "/api/v1/auth/totp/setup", partial, s.apiTOTPSetup},
+		{"POST", "/api/v1/auth/totp/confirm", partial, s.apiTOTPConfirm},
+		{"POST", "/api/v1/auth/logout", partial, s.apiLogout},
+		{"POST", "/api/v1/auth/logout-all", perm(permView), s.apiLogoutAll},
+		{"PUT", "/api/v1/me/password", perm(permView), s.apiChangePassword},
+		{"POST", "/api/v1/me/totp/disable", fresh(permView), s.apiTOTPDisable},
+		{"GET", "/api/v1/me/prefs", perm(permView), s.apiGetPrefs},
+		{"PUT", "/api/v1/me/prefs", perm(permView), s.apiPutPrefs},
+		{"GET", "/api/v1/me/tokens", perm(permView), s.apiMyTokens},
+		{"POST", "/api/v1/me/tokens", fresh(permView), s.apiMintToken},
+		{"DELETE", "/api/v1/me/tokens/{id}", perm(permView), s.apiRevokeMyToken},
+		{"GET", "/api/v1/users", perm(permUsers), s.apiUsers},
+		{"POST", "/api/v1/users", perm(permUsers), s.apiCreateUser},
+		{"GET", "/api/v1/users/{id}", perm(permUsers), s.apiUser},
+		{"PATCH", "/api/v1/users/{id}", perm(permUsers), s.apiUpdateUser},
+		{"POST", "/api/v1/users/{id}/reset-2fa", fresh(permUsers), s.apiResetUser2FA},
+	}
+}
+
+// throttled reports whether logins for this account or from this address
+// are blocked, and audits the refusal.
+func (s *Server) throttled(r *http.Request, name string) bool {
+	now := s.now()
+	ip := s.clientIP(r)
+	if s.limit.blocked("user:"+strings.ToLower(name), now) || s.limit.blocked("ip:"+ip, now) {
+		s.audit(r, clip(name, 64), "auth.login_throttled", "", map[string]string{"user": clip(name, 64)})
+		return true
+	}
+	return false
+}
+
+// loginFailed counts a failure against the account and the address.
+func (s *Server) loginFailed(r *http.Request, name, why string) {
+	now := s.now()
+	s.limit.fail("user:"+strings.ToLower(name), now)
+	s.limit.fail("ip:"+s.clientIP(r), now)
+	s.audit(r, clip(name, 64), "auth.login_failed", "", map[string]string{"user": clip(name, 64), "reason": why})
+}
+
+// checkPassword verifies name/password, spending the same time whether or
+// not the account exists.
+func (s *Server) checkPassword(name, password string) (store.User, bool) {
+	u, err := s.st.UserByName(name)
+	if err != nil || u.PasswordHash == "" {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return store.User{}, false
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
+		return store.User{}, false
+	}
+	return u, true
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// jsonOnly refuses a login posted as a form: a cross-site page can send a
+// form but not application/json without a CORS preflight (login CSRF).
+func jsonOnly(w http.ResponseWriter, r *http.Request) bool {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "send the request as application/json")
+		return false
+	}
+	return true
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) {
+	if !jsonOnly(w, r) {
+		return
+	}
+	var req loginRequest
+	if err := decodeBody(r, &req, 4096); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
+		writeError(w, 400, "username and password are required")
+		return
+	}
+	if s.throttled(r, req.Username) {
+		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+		return
+	}
+	u, ok := s.checkPassword(req.Username, req.Password)
+	if !ok {
+		s.loginFailed(r, req.Username, "bad password")
+		writeError(w, 401, "wrong username or password")
+		return
+	}
+	s.limit.reset("user:" + strings.ToLower(u.Name))
+	cookie := newSecret("ses")
+	se := store.Session{Hash: hashSecret(cookie), UserID: u.ID, CSRF: newSecret("csrf"), CreatedAt: s.now().UTC(),
+		ExpiresAt: s.now().Add(sessionTTL).UTC(), Epoch: u.Epoch}
+	if err := s.st.PutSession(se); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Expires: se.ExpiresAt})
+	stage := stageDone
+	switch {
+	case u.TOTPSecret != "":
+		stage = stageTOTP
+	case u.Role == roleAdmin && s.cfg.Require2FAForAdmins:
+		stage = stageTOTPSetup
+	}
+	s.audit(r, u.Name, "auth.login", u.ID, map[string]string{"stage": stage})
+	writeJSON(w, 200, map[string]any{"stage": stage, "csrf": se.CSRF})
+}
+
+// apiLoginToken is stewardctl's login: password and TOTP code in, a
+// time-limited API token out.
+func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *principal) {
+	if !jsonOnly(w, r) {
+		return
+	}
+	var req struct {
+		loginRequest
+		Code           string `json:"code"`
+		Name           string `json:"name"`
+		ExpiresSeconds int64  `json:"expires_seconds"`
+	}
+	if err := decodeBody(r, &req, 4096); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
+		writeError(w, 400, "username and password are required")
+		return
+	}
+	if s.throttled(r, req.Username) {
+		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+		return
+	}
+	u, ok := s.checkPassword(req.Username, req.Password)
+	if !ok {
+		s.loginFailed(r, req.Username, "bad password")
+		writeError(w, 401, "wrong username or password")
+		return
+	}
+	switch {
+	case u.TOTPSecret != "":
+		if req.Code == "" {
+			writeJSON(w, 401, apiError{Error: "a two-factor code is required", Code: "totp_required"})
+			return
+		}
+		if _, err := s.verifySecondFactor(u.ID, req.Code); err != nil {
+			s.loginFailed(r, req.Username, "bad two-factor code")
+			writeError(w, 401, "wrong or already used two-factor code")
+			return
+		}
+	case s.auth.needs2FA(&u):
+		writeError(w, 403, "this account must enrol two-factor first (log in to the dashboard)")
+		return
+	}
+	life := defaultCtlLife
+	if req.ExpiresSeconds > 0 {
+		life = time.Duration(req.ExpiresSeconds) * time.Second
+	}
+	if life > maxTokenLife {
+		writeError(w, 400, "expires_seconds may be at most one year")
+		return
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" {
+		name = "stewardctl login"
+	}
+	s.limit.reset("user:" + strings.ToLower(u.Name))
+	secret := newSecret("stw")
+	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: u.ID, Name: clip(name, 100),
+		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch}
+	if err := s.st.PutAPIToken(t); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login"})
+	writeJSON(w, 201, map[string]any{"token": secret, "id": t.ID, "expires_at": t.ExpiresAt, "user": u.Name})
+}
+
+// verifySecondFactor checks a TOTP code (each time step is accepted once)
+// or burns a recovery code. It returns which kind matched.
+func (s *Server) verifySecondFactor(userID, code string) (string, error) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if code == "" || len(code) > 64 {
+		return "", errors.New("no code")
+	}
+	kind := ""
+	_, err := s.st.UpdateUser(userID, func(u *store.User) error {
+		if u.TOTPSecret == "" {
+			return errors.New("two-factor is not enrolled")
+		}
+		if step, ok := matchTOTP(u.TOTPSecret, code, s.now()); ok {
+			if step <= u.TOTPLastStep {
+				return errors.New("code already used")
+			}
+			u.TOTPLastStep, kind = step, "totp"
+			return nil
+		}
+		h := hashSecret(strings.ToLower(code))
+		for i, rc := range u.Recovery {
+			if subtle.ConstantTimeCompare([]byte(rc), []byte(h)) == 1 {
+				u.Recovery, kind = slices.Delete(u.Recovery, i, i+1), "recovery"
+				return nil
+			}
+		}
+		return errors.New("wrong code")
+	})
+	return kind, err
+}
+
+// matchTOTP returns the time step a 6-digit code belongs to, allowing one
+// step of clock skew either way.
+func matchTOTP(secret, code string, now time.Time) (int64, bool) {
+	if len(code) != 6 {
+		return 0, false
+	}
+	step := now.Unix() / totpPeriod
+	for _, st := range []int64{step, step - 1, step + 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(st*totpPeriod, 0), totp.ValidateOpts{
+			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return st, true
+		}
+	}
+	return 0, false
+}
+
+// apiTOTP is the second step of a login, and the re-check before a
+// sensitive action.
+func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
+	if p.Session == nil {
+		writeError(w, 400, "two-factor checks belong to web sessions; API tokens need none")
+		return
+	}
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeBody(r, &req, 1024); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	key := "totp:" + p.UserID
+	if s.limit.blocked(key, s.now()) {
+		s.audit(r, p.Name, "auth.totp_throttled", p.UserID, nil)
+		writeError(w, http.StatusTooManyRequests, "too many wrong codes; try again later")
+		return
+	}
+	kind, err := s.verifySecondFactor(p.UserID, req.Code)
+	if err != nil {
+		s.limit.fail(key, s.now())
+		s.audit(r, p.Name, "auth.totp_failed", p.UserID, map[string]string{"reason": err.Error()})
+		writeError(w, 401, "wrong or already used code")
+		return
+	}
+	s.limit.reset(key)
+	se := *p.Session
+	se.SecondFactorAt = s.now().UTC()
+	if err := s.st.PutSession(se); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.audit(r, p.Name, "auth.totp", p.UserID, map[string]string{"kind": kind})
+	writeJSON(w, 200, map[string]any{"stage": stageDone, "csrf": se.CSRF})
+}
+
+// apiTOTPSetup starts enrolment: a new secret, kept pending until a code
+// from it is confirmed.
+func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *principal) {
+	u, err := s.st.User(p.UserID)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	// Replacing an enrolled secret needs the old one: a stolen password
+	// alone must not be able to move the second factor.
+	if u.TOTPSecret != "" {
+		writeError(w, 409, "two-factor is already enrolled; disable it first")
+		return
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: u.Name, Period: totpPeriod,
+		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	if err := s.st.SetMeta("totp-pending:"+u.ID, key.Secret()); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	out := map[string]any{"secret": key.Secret(), "url": key.URL()}
+	if img, err := key.Image(200, 200); err == nil {
+		var buf bytes.Buffer
+		if png.Encode(&buf, img) == nil {
+			out["qr_png"] = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+// apiTOTPConfirm finishes enrolment with a code from the pending secret
+// and returns single-use recovery codes, shown once.
+func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decodeBody(r, &req, 1024); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	secret, err := s.st.Meta("totp-pending:" + p.UserID)
+	if err != nil || secret == "" {
+		writeError(w, 409, "start two-factor setup first")
+		return
+	}
+	step, ok := matchTOTP(secret, strings.TrimSpace(req.Code), s.now())
+	if !ok {
+		s.audit(r, p.Name, "auth.totp_setup_failed", p.UserID, nil)
+		writeError(w, 401, "wrong code")
+		return
+	}
+	codes := make([]string, recoveryCodes)
+	hashes := make([]string, recoveryCodes)
+	for i := range codes {
+		codes[i] = strings.ToLower(newSecret("rc")[3:19])
+		hashes[i] = hashSecret(codes[i])
+	}
+	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error {
+		if u.TOTPSecret != "" {
+			return errors.New("already enrolled")
+		}
+		u.TOTPSecret, u.TOTPLastStep, u.Recovery = secret, step, hashes
+		return nil
+	}); err != nil {
+		writeError(w, 409, "two-factor is already enrolled")
+		return
+	}
+	_ = s.st.SetMeta("totp-pending:"+p.UserID, "")
+	out := map[string]any{"stage": stageDone, "recovery_codes": codes}
+	if p.Session != nil {
+		se := *p.Session
+		se.SecondFactorAt = s.now().UTC()
+		if err := s.st.PutSession(se); err != nil {
+			writeError(w, 500, "internal error")
+			return
+		}
+		out["csrf"] = se.CSRF
+	}
+	s.audit(r, p.Name, "auth.totp_enrolled", p.UserID, nil)
+	writeJSON(w, 200, out)
+}
+
+// apiTOTPDisable removes the caller's own second factor (fresh check
+// required); admins that must have one cannot.
+func (s *Server) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *principal) {
+	if p.Role == roleAdmin && s.cfg.Require2FAForAdmins {
+		writeError(w, 403, "admins must keep two-factor on this server")
+		return
+	}
+	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error {
+		u.TOTPSecret, u.TOTPLastStep, u.Recovery = "", 0, nil
+		return nil
+	}); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "user.2fa_disabled", p.UserID, nil)
+	writeJSON(w, 200, map[string]any{"totp_enabled": false})
+}
+
+func clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// apiLogout ends this session (or revokes this API token) and closes its
+// streams and shells.
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *principal) {
+	switch {
+	case p.Session != nil:
+		_ = s.st.DeleteSession(p.Session.Hash)
+		s.conns.closeSession(p.Session.Hash)
+		clearCookie(w)
+	case p.TokenID != "":
+		_ = s.st.RevokeAPIToken(p.TokenID, p.UserID)
+		s.conns.closeToken(p.TokenID)
+	}
+	s.auditP(p, "auth.logout", p.UserID, nil)
+	writeJSON(w, 200, map[string]any{"ok": true})
+}
+
+// endAllSessions makes every session and token of the user stale and
+// closes its live connections.
+func (s *Server) endAllSessions(userID string, mut func(*store.User) error) (store.User, int, error) {
+	u, err := s.st.UpdateUser(userID, func(u *store.User) error {
+		if mut != nil {
+			if err := mut(u); err != nil {
+				return err
+			}
+		}
+		u.Epoch++
+		return nil
+	})
+	if err != nil {
+		return u, 0, err
+	}
+	return u, s.conns.closeUser(userID), nil
+}
+
+func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *principal) {
+	if _, n, err := s.endAllSessions(p.UserID, nil); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	} else {
+		s.auditP(p, "auth.logout_all", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
+	}
+	clearCookie(w)
+	writeJSON(w, 200, map[string]any{"ok": true})
+}
+
+// checkNewPassword enforces length; bcrypt cannot use more than 72 bytes.
+func checkNewPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < minPassword {
+		return fmt.Errorf("password must have at least %d characters", minPassword)
+	}
+	if len(pw) > maxPassword {
+		return fmt.Errorf("password must be at most %d bytes", maxPassword)
+	}
+	return nil
+}
+
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := decodeBody(r, &req, 4096); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if s.throttled(r, p.Name) {
+		writeError(w, http.StatusTooManyRequests, "too many failed attempts; try again later")
+		return
+	}
+	if _, ok := s.checkPassword(p.Name, req.Current); !ok {
+		s.loginFailed(r, p.Name, "bad current password")
+		writeError(w, 403, "current password is wrong")
+		return
+	}
+	if err := checkNewPassword(req.New); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.New), bcrypt.DefaultCost)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	_, n, err := s.endAllSessions(p.UserID, func(u *store.User) error { u.PasswordHash = string(hash); return nil })
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "user.password_changed", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
+	clearCookie(w)
+	writeJSON(w, 200, map[string]any{"ok": true, "relogin": true})
+}
+
+func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *principal) {
+	u, err := s.st.User(p.UserID)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if len(u.Prefs) == 0 {
+		_, _ = w.Write([]byte("{}\n"))
+		return
+	}
+	_, _ = w.Write(u.Prefs)
+}
+
+func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *principal) {
+	var raw json.RawMessage
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPrefs))
+	if err := dec.Decode(&raw); err != nil {
+		writeError(w, 400, fmt.Sprintf("preferences must be a JSON object of at most %d bytes", maxPrefs))
+		return
+	}
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) != nil {
+		writeError(w, 400, "preferences must be a JSON object")
+		return
+	}
+	// Re-encoding escapes any markup in stored strings.
+	b, _ := json.Marshal(obj)
+	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error { u.Prefs = b; return nil }); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	writeJSON(w, 200, obj)
+}
+
+type tokenOut struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Perms     []string  `json:"perms,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	Revoked   bool      `json:"revoked,omitempty"`
+}
+
+func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *principal) {
+	ts, err := s.st.APITokens(p.UserID)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	out := []tokenOut{}
+	for _, t := range ts {
+		out = append(out, tokenOut{t.ID, t.Name, t.Perms, t.CreatedAt, t.ExpiresAt, t.Revoked})
+	}
+	writeJSON(w, 200, out)
+}
+
+// apiMintToken creates an API token for the caller, never wider than the
+// caller and always expiring.
+func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req struct {
+		Name           string   `json:"name"`
+		Perms          []string `json:"perms"`
+		ExpiresSeconds int64    `json:"expires_seconds"`
+	}
+	if err := decodeBody(r, &req, 4096); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" || len(req.Name) > 100 {
+		writeError(w, 400, "name is required (at most 100 characters)")
+		return
+	}
+	life := time.Duration(req.ExpiresSeconds) * time.Second
+	if life <= 0 || life > maxTokenLife {
+		writeError(w, 400, "expires_seconds is required, at most one year")
+		return
+	}
+	for _, pm := range req.Perms {
+		if !p.has(pm) {
+			writeError(w, 403, "a token cannot hold a permission you do not have: "+clip(pm, 40))
+			return
+		}
+	}
+	u, err := s.st.User(p.UserID)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	perms := slices.Clone(req.Perms)
+	if len(perms) == 0 {
+		perms = slices.Clone(p.Perms) // a token from a narrowed token stays narrow
+	}
+	secret := newSecret("stw")
+	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
+		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch}
+	if err := s.st.PutAPIToken(t); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "token.create", t.ID, map[string]string{"name": t.Name, "perms": strings.Join(perms, ",")})
+	writeJSON(w, 201, map[string]any{"token": secret, "id": t.ID, "perms": perms, "expires_at": t.ExpiresAt})
+}
+
+func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *principal) {
+	id := r.PathValue("id")
+	if err := s.st.RevokeAPIToken(id, p.UserID); errors.Is(err, store.ErrNotFound) {
+		writeError(w, 404, "token not found")
+		return
+	} else if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.conns.closeToken(id)
+	s.auditP(p, "token.revoke", id, nil)
+	writeJSON(w, 200, map[string]any{"revoked": id})
+}
+
+// clip shortens untrusted text for logs and audit details.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

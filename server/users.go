@@ -1,0 +1,319 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/steward-rmm/steward/server/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+// userOut is a user as the API shows it: never a hash or a secret.
+type userOut struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Role        string   `json:"role"`
+	AllClients  bool     `json:"all_clients"`
+	Clients     []string `json:"clients"`
+	Disabled    bool     `json:"disabled"`
+	TOTPEnabled bool     `json:"totp_enabled"`
+	CreatedAt   string   `json:"created_at"`
+}
+
+func viewUser(u store.User) userOut {
+	cl := u.Clients
+	if cl == nil {
+		cl = []string{}
+	}
+	return userOut{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
+		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+// manages reports whether p may see and change u: u's scope must lie
+// within p's, so a scoped manager never touches users of other clients.
+func (p *principal) manages(u *store.User) bool {
+	if p.AllClients {
+		return true
+	}
+	if u.AllClients {
+		return false
+	}
+	for _, c := range u.Clients {
+		if !slices.Contains(p.Clients, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsRole reports whether p has every permission of role.
+func (p *principal) holdsRole(role string) bool {
+	for _, pm := range rolePerms[role] {
+		if !p.has(pm) {
+			return false
+		}
+	}
+	return true
+}
+
+// canGrant checks that a role and scope are within what p holds.
+func (s *Server) canGrant(p *principal, role string, all bool, clients []string) (int, string) {
+	if _, ok := rolePerms[role]; !ok {
+		return 400, "role must be one of admin, technician, helpdesk, read-only"
+	}
+	if !p.holdsRole(role) {
+		return 403, "you cannot grant a role with permissions you do not hold"
+	}
+	if all && !p.AllClients {
+		return 403, "you cannot grant access to all clients"
+	}
+	if !all && len(clients) == 0 {
+		return 400, "give all_clients or at least one client"
+	}
+	for _, c := range clients {
+		if !p.canSeeClient(c) {
+			return 404, "client not found"
+		}
+		if _, err := s.st.Client(c); err != nil {
+			return 404, "client not found"
+		}
+	}
+	return 0, ""
+}
+
+// resolveClients maps client IDs or names to IDs within p's scope.
+func (s *Server) resolveClients(p *principal, refs []string) ([]string, bool) {
+	var ids []string
+	for _, ref := range refs {
+		c, ok := s.resolveClient(p, ref)
+		if !ok {
+			return nil, false
+		}
+		if !slices.Contains(ids, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, true
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *principal) {
+	us, err := s.st.Users()
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	out := []userOut{}
+	for _, u := range us {
+		if p.manages(&u) {
+			out = append(out, viewUser(u))
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+// userInScope loads a user the caller manages; anything else is not found.
+func (s *Server) userInScope(p *principal, id string) (store.User, bool) {
+	u, err := s.st.User(id)
+	if err != nil || !p.manages(&u) {
+		return store.User{}, false
+	}
+	return u, true
+}
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *principal) {
+	u, ok := s.userInScope(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "user not found")
+		return
+	}
+	writeJSON(w, 200, viewUser(u))
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req struct {
+		Name       string   `json:"name"`
+		Password   string   `json:"password"`
+		Role       string   `json:"role"`
+		AllClients bool     `json:"all_clients"`
+		Clients    []string `json:"clients"`
+	}
+	if err := decodeBody(r, &req, 16<<10); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	if !userNameRE.MatchString(req.Name) {
+		writeError(w, 400, "user name must be 1-64 letters, digits or . _ @ -, starting with a letter or digit")
+		return
+	}
+	if err := checkNewPassword(req.Password); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	clients, ok := s.resolveClients(p, req.Clients)
+	if !ok {
+		writeError(w, 404, "client not found")
+		return
+	}
+	if code, msg := s.canGrant(p, req.Role, req.AllClients, clients); code != 0 {
+		writeError(w, code, msg)
+		return
+	}
+	if req.Role == roleAdmin && !s.auth.fresh(p) {
+		writeNeedFresh(w, "creating an admin needs a fresh two-factor check")
+		return
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcrypt.DefaultCost)
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	if req.AllClients {
+		clients = nil
+	}
+	u := store.User{ID: newID("u"), Name: req.Name, PasswordHash: string(hash), Role: req.Role, AllClients: req.AllClients,
+		Clients: clients, CreatedAt: s.now().UTC()}
+	if err := s.st.CreateUser(u); errors.Is(err, store.ErrExists) {
+		writeError(w, 409, "a user with that name exists")
+		return
+	} else if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "user.create", u.ID, map[string]string{"name": u.Name, "role": u.Role,
+		"clients": scopeText(u.AllClients, u.Clients)})
+	writeJSON(w, 201, viewUser(u))
+}
+
+func scopeText(all bool, clients []string) string {
+	if all {
+		return "all"
+	}
+	return strings.Join(clients, ",")
+}
+
+// apiUpdateUser changes role, scope, disabled or password. Nobody changes
+// their own role or scope, and nobody grants beyond what they hold.
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *principal) {
+	var req struct {
+		Role       *string   `json:"role"`
+		AllClients *bool     `json:"all_clients"`
+		Clients    *[]string `json:"clients"`
+		Disabled   *bool     `json:"disabled"`
+		Password   *string   `json:"password"`
+	}
+	if err := decodeBody(r, &req, 16<<10); err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
+	u, ok := s.userInScope(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "user not found")
+		return
+	}
+	self := u.ID == p.UserID
+	if self && (req.Role != nil || req.AllClients != nil || req.Clients != nil || req.Disabled != nil) {
+		writeError(w, 403, "you cannot change your own role, scope or state")
+		return
+	}
+	// Changing someone who holds more than the caller would be a way to
+	// act with their permissions (e.g. reset their password).
+	if !p.holdsRole(u.Role) {
+		writeError(w, 403, "that user holds permissions you do not")
+		return
+	}
+	role, all, clients := u.Role, u.AllClients, u.Clients
+	if req.Role != nil {
+		role = *req.Role
+	}
+	if req.AllClients != nil {
+		all = *req.AllClients
+	}
+	if req.Clients != nil {
+		ids, ok := s.resolveClients(p, *req.Clients)
+		if !ok {
+			writeError(w, 404, "client not found")
+			return
+		}
+		clients = ids
+	}
+	if all {
+		clients = nil
+	}
+	if req.Role != nil || req.AllClients != nil || req.Clients != nil {
+		if code, msg := s.canGrant(p, role, all, clients); code != 0 {
+			writeError(w, code, msg)
+			return
+		}
+		if role == roleAdmin && u.Role != roleAdmin && !s.auth.fresh(p) {
+			writeNeedFresh(w, "making an admin needs a fresh two-factor check")
+			return
+		}
+	}
+	var hash []byte
+	if req.Password != nil {
+		if err := checkNewPassword(*req.Password); err != nil {
+			writeError(w, 400, err.Error())
+			return
+		}
+		var err error
+		if hash, err = bcrypt.GenerateFromPassword([]byte(*req.Password), bcrypt.DefaultCost); err != nil {
+			writeError(w, 500, "internal error")
+			return
+		}
+	}
+	mut := func(x *store.User) error {
+		x.Role, x.AllClients, x.Clients = role, all, clients
+		if req.Disabled != nil {
+			x.Disabled = *req.Disabled
+		}
+		if hash != nil {
+			x.PasswordHash = string(hash)
+		}
+		return nil
+	}
+	var err error
+	// Any change to who the user is or what they may do ends their
+	// sessions, so no open page keeps powers it lost.
+	if u, _, err = s.endAllSessions(u.ID, mut); err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	detail := map[string]string{"role": u.Role, "clients": scopeText(u.AllClients, u.Clients)}
+	if req.Disabled != nil {
+		detail["disabled"] = map[bool]string{true: "true", false: "false"}[*req.Disabled]
+	}
+	if req.Password != nil {
+		detail["password"] = "reset"
+	}
+	s.auditP(p, "user.update", u.ID, detail)
+	writeJSON(w, 200, viewUser(u))
+}
+
+// apiResetUser2FA clears another user's second factor (a lost phone);
+// they enrol again at their next login.
+func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *principal) {
+	u, ok := s.userInScope(p, r.PathValue("id"))
+	if !ok {
+		writeError(w, 404, "user not found")
+		return
+	}
+	if !p.holdsRole(u.Role) {
+		writeError(w, 403, "that user holds permissions you do not")
+		return
+	}
+	u, _, err := s.endAllSessions(u.ID, func(x *store.User) error {
+		x.TOTPSecret, x.TOTPLastStep, x.Recovery = "", 0, nil
+		return nil
+	})
+	if err != nil {
+		writeError(w, 500, "internal error")
+		return
+	}
+	s.auditP(p, "user.2fa_reset", u.ID, nil)
+	writeJSON(w, 200, viewUser(u))
+}
