@@ -107,6 +107,7 @@ func NewClient(cfg Config) *Client {
 type APIError struct {
 	Status  int
 	Message string
+	Code    string // machine-readable reason, e.g. totp_required, fresh_2fa
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
@@ -146,11 +147,12 @@ func (c *Client) Do(method, path string, body, out any) error {
 	if resp.StatusCode >= 300 {
 		var e struct {
 			Error string `json:"error"`
+			Code  string `json:"code"`
 		}
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
 			e.Error = http.StatusText(resp.StatusCode)
 		}
-		return &APIError{Status: resp.StatusCode, Message: e.Error}
+		return &APIError{Status: resp.StatusCode, Message: Clean(e.Error), Code: e.Code}
 	}
 	if out != nil {
 		if raw, ok := out.(*json.RawMessage); ok {

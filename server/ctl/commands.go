@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type App struct {
 	cfg      Config
 	output   string
 	exit     int
+	inLines  *bufio.Reader
 }
 
 // ExitError carries a process exit code (a remote run's exit status).
@@ -95,23 +97,9 @@ func (a *App) root() *cobra.Command {
 	pf.StringVar(&fp, "ca-fingerprint", "", "pinned server CA SHA-256 fingerprint (or STEWARD_CA_FINGERPRINT)")
 	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
-		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd())
+		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
+		a.usersCmd(), a.twoFACmd())
 	return root
-}
-
-func (a *App) loginCmd() *cobra.Command {
-	return &cobra.Command{Use: "login", Short: "Save server, token and fingerprint for later commands",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var me map[string]any
-			if err := a.client().Do("GET", "/api/v1/me", nil, &me); err != nil {
-				return err
-			}
-			if err := SaveConfig(a.cfgPath, a.cfg); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.Out, "logged in as %v; saved to %s\n", me["name"], a.cfgPath)
-			return nil
-		}}
 }
 
 func (a *App) clientsCmd() *cobra.Command {

@@ -11,7 +11,9 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
+	"github.com/steward-rmm/steward/server/ctl"
+	bolt "go.etcd.io/bbolt"
 )
 
 // browser is a web client with a cookie jar, like the dashboard.
@@ -811,8 +815,187 @@ func TestRouteWalkerPolicies(t *testing.T) {
 		}
 	}
 	t.Logf("walked %d routes, %d operator routes", len(routes), operator)
+	// Every answer carries the security headers; the CSP allows no inline code.
+	for _, p := range []string{"/", "/api/v1/devices", "/healthz", "/no/such/page"} {
+		resp, err := e.hc.Get(e.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") ||
+			!strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			resp.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET %s security headers: %v", p, resp.Header)
+		}
+	}
 }
 
 func serverConfig() server.Config { return server.Config{Require2FAForAdmins: true} }
 
 func agentConfig() agent.Config { return agent.Config{} }
+
+// syncBuf is a bytes.Buffer safe to read while a command writes to it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// ctlAs runs stewardctl with the saved config only (no token in the
+// environment) and the given standard input.
+func (e *env) ctlAs(t *testing.T, in io.Reader, out io.Writer, args ...string) (string, int) {
+	t.Helper()
+	var errb syncBuf
+	env := map[string]string{"STEWARD_SERVER": e.url, "STEWARD_CA_FINGERPRINT": e.fp}
+	code := ctl.Execute(args, in, out, &errb, func(k string) string { return env[k] })
+	return errb.String(), code
+}
+
+func TestStewardctlUsersLoginAnd2FA(t *testing.T) {
+	e := startServer(t, serverConfig())
+	e.createClient("Acme")
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	out, _, code := e.ctlIn(t, "tina-password-1\n", "users", "add", "tina", "--role", "technician", "--all-clients")
+	if code != 0 || !strings.Contains(out, "tina") || !strings.Contains(out, "technician") {
+		t.Fatalf("users add: %d %s", code, out)
+	}
+	if out, _, code := e.ctlIn(t, "short\n", "users", "add", "weak", "--all-clients"); code == 0 {
+		t.Fatalf("weak password accepted: %s", out)
+	}
+	if out, _, _ := e.ctl(t, "users", "scope", "tina", "Acme"); strings.Contains(out, " all ") || !strings.Contains(out, "c_") {
+		t.Fatalf("users scope: %s", out)
+	}
+	if out, _, _ := e.ctl(t, "users", "set-role", "tina", "helpdesk"); !strings.Contains(out, "helpdesk") {
+		t.Fatalf("set-role: %s", out)
+	}
+	if out, _, _ := e.ctl(t, "users", "list"); !strings.Contains(out, "helpdesk") || !strings.Contains(out, "admin") {
+		t.Fatalf("users list: %s", out)
+	}
+
+	// tina logs in with her password and saves a token.
+	var o syncBuf
+	if msg, code := e.ctlAs(t, strings.NewReader("wrong-password\n"), &o, "login", "--user", "tina"); code == 0 || !strings.Contains(msg, "wrong") {
+		t.Fatalf("login with a wrong password: %d %s", code, msg)
+	}
+	if msg, code := e.ctlAs(t, strings.NewReader("tina-password-1\n"), &o, "login", "--user", "tina"); code != 0 || !strings.Contains(o.String(), "logged in as tina (helpdesk)") {
+		t.Fatalf("login: %d %s %s", code, msg, o.String())
+	}
+	// She enrols two-factor; the code is typed after the secret is shown.
+	pr, pw := io.Pipe()
+	var eo syncBuf
+	done := make(chan int, 1)
+	go func() {
+		_, c := e.ctlAs(t, pr, &eo, "2fa", "enroll")
+		done <- c
+	}()
+	var secret string
+	waitFor(t, "secret printed", func() bool {
+		m := regexp.MustCompile(`secret: ([A-Z2-7]+)`).FindStringSubmatch(eo.String())
+		if m != nil {
+			secret = m[1]
+		}
+		return m != nil
+	})
+	now := time.Now()
+	io.WriteString(pw, totpAt(t, secret, now)+"\n")
+	if c := <-done; c != 0 || strings.Count(eo.String(), "\n  ") < 10 {
+		t.Fatalf("2fa enroll: %d %s", c, eo.String())
+	}
+	// Now login asks for the code, and refuses the one already used.
+	o = syncBuf{}
+	if _, code := e.ctlAs(t, strings.NewReader("tina-password-1\n"+totpAt(t, secret, now)+"\n"), &o, "login", "--user", "tina"); code == 0 {
+		t.Fatal("login reused a two-factor code")
+	}
+	if msg, code := e.ctlAs(t, strings.NewReader("tina-password-1\n"+totpAt(t, secret, now.Add(30*time.Second))+"\n"), &o, "login", "--user", "tina"); code != 0 {
+		t.Fatalf("login with two-factor: %s", msg)
+	}
+	if msg, code := e.ctlAs(t, nil, &o, "devices", "list"); code != 0 {
+		t.Fatalf("saved token: %s", msg)
+	}
+	if msg, code := e.ctlAs(t, nil, &o, "2fa", "disable"); code != 0 {
+		t.Fatalf("2fa disable: %s", msg)
+	}
+	home := os.Getenv("XDG_CONFIG_HOME") // where tina's token is saved; e.ctl moves it
+	if out, _, code := e.ctl(t, "users", "disable", "tina"); code != 0 || !strings.Contains(out, "true") {
+		t.Fatalf("users disable: %d %s", code, out)
+	}
+	t.Setenv("XDG_CONFIG_HOME", home)
+	if msg, code := e.ctlAs(t, nil, &o, "devices", "list"); code == 0 || !strings.Contains(msg, "401") {
+		t.Fatalf("a disabled user's saved token still works: %s", msg)
+	}
+}
+
+// ctlIn is e.ctl with standard input.
+func (e *env) ctlIn(t *testing.T, in string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := map[string]string{"STEWARD_SERVER": e.url, "STEWARD_TOKEN": e.token, "STEWARD_CA_FINGERPRINT": e.fp}
+	code := ctl.Execute(args, strings.NewReader(in), &out, &errb, func(k string) string { return env[k] })
+	return out.String(), errb.String(), code
+}
+
+func TestAuditLogCoversActionsAndDetectsEdits(t *testing.T) {
+	e := startServer(t, serverConfig())
+	client := e.createClient("Acme")
+	// Power commands go to a recorder, never to this machine.
+	_, dev, _ := onlineAgent(t, e, client, agent.Config{OpsRunner: (&recorder{}).run, GOOS: "linux"})
+	e.browser().login("admin", "wrong-password")
+	e.createUser("tina", "technician")
+	tok := e.tokenFor("tina")
+	e.apiAs(tok, "POST", "/api/v1/me/tokens", map[string]any{"name": "ci", "expires_seconds": 60}, nil)
+	j := e.createJob(script([]string{dev}, "true"))
+	e.waitState(j.Runs[0].ID, "succeeded")
+	e.api("POST", "/api/v1/jobs", map[string]any{"devices": []string{dev}, "kind": "power",
+		"power": map[string]any{"action": "reboot"}, "at": time.Now().Add(time.Hour).UTC()}, nil)
+	tc, _, err := e.dialShell(e.token, dev, e.url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.send("exit\n")
+	<-tc.done
+	var out string
+	waitFor(t, "shell.close audited", func() bool {
+		out, _, _ = e.ctl(t, "audit", "list", "-o", "json")
+		return strings.Contains(out, `"shell.close"`)
+	})
+	for _, want := range []string{"auth.login_failed", "auth.login", "user.create", "token.create", "job.create", "shell.open",
+		"shell.close", "client.create", `"kind": "power"`, `"kind": "script"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+	if out, _, code := e.ctl(t, "audit", "verify"); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("verify before tampering: %d %s", code, out)
+	}
+	// Edit one stored record behind the server's back.
+	e.stop()
+	db, err := bolt.Open(filepath.Join(e.dir, "steward.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		k, v := b.Cursor().First()
+		k, v = append([]byte(nil), k...), bytes.Replace(v, []byte(`"system"`), []byte(`"nobody"`), 1)
+		return b.Put(k, v)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	e.start()
+	if out, _, code := e.ctl(t, "audit", "verify"); code == 0 || !strings.Contains(out, "BROKEN") {
+		t.Fatalf("verify after an edit: %d %s", code, out)
+	}
+}

@@ -1,0 +1,215 @@
+package ctl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// prompt asks for one line on the terminal (without echo when secret) or
+// reads it from the input when that is not a terminal (scripts, tests).
+func (a *App) prompt(label string, secret bool) (string, error) {
+	fmt.Fprint(a.Err, label)
+	if f, ok := a.In.(*os.File); ok && secret && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.Err)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", strings.TrimSpace(label), err)
+		}
+		return string(b), nil
+	}
+	if a.inLines == nil {
+		a.inLines = bufio.NewReader(a.In)
+	}
+	line, err := a.inLines.ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read %s: %w", strings.TrimSpace(strings.TrimSuffix(label, ": ")), err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (a *App) loginCmd() *cobra.Command {
+	var user, name string
+	c := &cobra.Command{Use: "login [--user NAME]", Short: "Log in (password and two-factor code) and save a token for later commands",
+		Long: "With --user, asks for the password and two-factor code and saves a new API token (30 days) to the\n" +
+			"config file. Without it, checks the token given by --token or STEWARD_TOKEN and saves it.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if user != "" {
+				pw, err := a.prompt("Password: ", true)
+				if err != nil {
+					return err
+				}
+				body := map[string]any{"username": user, "password": pw, "name": name}
+				var out struct{ Token, ID string }
+				err = a.client().Do("POST", "/api/v1/auth/token", body, &out)
+				var ae *APIError
+				if errors.As(err, &ae) && ae.Code == "totp_required" {
+					code, perr := a.prompt("Two-factor code: ", true)
+					if perr != nil {
+						return perr
+					}
+					body["code"] = strings.TrimSpace(code)
+					err = a.client().Do("POST", "/api/v1/auth/token", body, &out)
+				}
+				if err != nil {
+					return err
+				}
+				a.cfg.Token = out.Token
+			}
+			var me map[string]any
+			if err := a.client().Do("GET", "/api/v1/me", nil, &me); err != nil {
+				return err
+			}
+			if err := SaveConfig(a.cfgPath, a.cfg); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "logged in as %s (%s); saved to %s\n", Clean(str(me["name"])), Clean(str(me["role"])), a.cfgPath)
+			return nil
+		}}
+	c.Flags().StringVar(&user, "user", "", "user name; asks for the password and two-factor code")
+	c.Flags().StringVar(&name, "token-name", "stewardctl login", "name of the token this login creates")
+	return c
+}
+
+// userID resolves a user name or ID.
+func (a *App) userID(ref string) (string, error) {
+	var us []map[string]any
+	if err := a.client().Do("GET", "/api/v1/users", nil, &us); err != nil {
+		return "", err
+	}
+	for _, u := range us {
+		if str(u["id"]) == ref || strings.EqualFold(str(u["name"]), ref) {
+			return str(u["id"]), nil
+		}
+	}
+	return "", fmt.Errorf("no user %q", ref)
+}
+
+func (a *App) patchUser(ref string, body map[string]any) error {
+	id, err := a.userID(ref)
+	if err != nil {
+		return err
+	}
+	var out map[string]any
+	if err := a.client().Do("PATCH", "/api/v1/users/"+id, body, &out); err != nil {
+		return err
+	}
+	return a.printUsers([]map[string]any{out})
+}
+
+func (a *App) printUsers(us []map[string]any) error {
+	return a.print(us, []string{"ID", "NAME", "ROLE", "CLIENTS", "2FA", "DISABLED"}, func() [][]string {
+		var rows [][]string
+		for _, u := range us {
+			scope := "all"
+			if u["all_clients"] != true {
+				var cl []string
+				if l, ok := u["clients"].([]any); ok {
+					for _, c := range l {
+						cl = append(cl, str(c))
+					}
+				}
+				scope = strings.Join(cl, ",")
+			}
+			rows = append(rows, []string{str(u["id"]), str(u["name"]), str(u["role"]), scope, str(u["totp_enabled"]), str(u["disabled"])})
+		}
+		return rows
+	})
+}
+
+func (a *App) usersCmd() *cobra.Command {
+	c := &cobra.Command{Use: "users", Short: "Manage technician accounts"}
+	var role string
+	var clients []string
+	var all bool
+	add := &cobra.Command{Use: "add NAME --role ROLE (--all-clients | --client C...)", Short: "Create a user; asks for the password",
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := a.prompt("Password for "+args[0]+": ", true)
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			body := map[string]any{"name": args[0], "password": pw, "role": role, "all_clients": all, "clients": clients}
+			if err := a.client().Do("POST", "/api/v1/users", body, &out); err != nil {
+				return err
+			}
+			return a.printUsers([]map[string]any{out})
+		}}
+	add.Flags().StringVar(&role, "role", "technician", "admin, technician, helpdesk or read-only")
+	add.Flags().StringSliceVar(&clients, "client", nil, "client name or ID the user may see (repeatable)")
+	add.Flags().BoolVar(&all, "all-clients", false, "the user may see every client")
+	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+		var us []map[string]any
+		if err := a.client().Do("GET", "/api/v1/users", nil, &us); err != nil {
+			return err
+		}
+		return a.printUsers(us)
+	}}
+	disable := &cobra.Command{Use: "disable USER", Short: "Disable a user and end all their sessions", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"disabled": true}) }}
+	enable := &cobra.Command{Use: "enable USER", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"disabled": false}) }}
+	setRole := &cobra.Command{Use: "set-role USER ROLE", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"role": args[1]}) }}
+	var scopeAll bool
+	scope := &cobra.Command{Use: "scope USER (--all-clients | CLIENT...)", Short: "Set the clients a user may see",
+		Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			if scopeAll == (len(args) > 1) {
+				return errors.New("give --all-clients or a list of clients")
+			}
+			return a.patchUser(args[0], map[string]any{"all_clients": scopeAll, "clients": args[1:]})
+		}}
+	scope.Flags().BoolVar(&scopeAll, "all-clients", false, "the user may see every client")
+	reset := &cobra.Command{Use: "reset-2fa USER", Short: "Clear a user's two-factor (they enrol again at next login)",
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := a.userID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.client().Do("POST", "/api/v1/users/"+id+"/reset-2fa", nil, nil)
+		}}
+	c.AddCommand(add, list, disable, enable, setRole, scope, reset)
+	return c
+}
+
+func (a *App) twoFACmd() *cobra.Command {
+	c := &cobra.Command{Use: "2fa", Short: "Your own two-factor authentication (TOTP)"}
+	enroll := &cobra.Command{Use: "enroll", Short: "Enrol an authenticator app; prints the secret and recovery codes",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var setup struct{ Secret, URL string }
+			if err := a.client().Do("POST", "/api/v1/auth/totp/setup", nil, &setup); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Out, "Add this account to your authenticator app:\n  secret: %s\n  url:    %s\n", Clean(setup.Secret), Clean(setup.URL))
+			code, err := a.prompt("Code from the app: ", false)
+			if err != nil {
+				return err
+			}
+			var out struct {
+				RecoveryCodes []string `json:"recovery_codes"`
+			}
+			if err := a.client().Do("POST", "/api/v1/auth/totp/confirm", map[string]any{"code": strings.TrimSpace(code)}, &out); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.Out, "Two-factor enrolled. Recovery codes (each works once; store them safely):")
+			for _, rc := range out.RecoveryCodes {
+				fmt.Fprintln(a.Out, "  "+Clean(rc))
+			}
+			return nil
+		}}
+	disable := &cobra.Command{Use: "disable", Short: "Remove your two-factor (not allowed for admins by default)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.client().Do("POST", "/api/v1/me/totp/disable", nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.Out, "two-factor disabled")
+			return nil
+		}}
+	c.AddCommand(enroll, disable)
+	return c
+}
