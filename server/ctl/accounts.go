@@ -151,11 +151,17 @@ func (a *App) usersCmd() *cobra.Command {
 		return a.printUsers(us)
 	}}
 	disable := &cobra.Command{Use: "disable USER", Short: "Disable a user and end all their sessions", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"disabled": true}) }}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.patchUser(args[0], map[string]any{"disabled": true})
+		}}
 	enable := &cobra.Command{Use: "enable USER", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"disabled": false}) }}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.patchUser(args[0], map[string]any{"disabled": false})
+		}}
 	setRole := &cobra.Command{Use: "set-role USER ROLE", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.patchUser(args[0], map[string]any{"role": args[1]}) }}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.patchUser(args[0], map[string]any{"role": args[1]})
+		}}
 	var scopeAll bool
 	scope := &cobra.Command{Use: "scope USER (--all-clients | CLIENT...)", Short: "Set the clients a user may see",
 		Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
