@@ -66,6 +66,10 @@ type Config struct {
 	// GOOS overrides the OS whose commands service and power jobs use
 	// (tests of other OSes' plans); "" = runtime.GOOS.
 	GOOS string
+	// UpdateExe is the agent binary self-update replaces; "" = this
+	// executable. Self-update runs only when the identity pins an
+	// update_key (see selfupdate.go).
+	UpdateExe string
 }
 
 // Agent is a running agent.
@@ -90,6 +94,7 @@ type Agent struct {
 	execs    map[string]Executor
 	bootTime time.Time
 	tlsConf  *tls.Config
+	upd      *selfUpdate // nil: self-update disabled (selfupdate.go)
 }
 
 type activeRun struct {
@@ -123,11 +128,18 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 		a.execs[k] = e
 	}
 	a.shells = newShellHost(a)
+	a.initUpdate() // self-update, when the identity pins a release key
 	return a, nil
 }
 
 // Run connects and serves until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
+	// Self-update first: a trial start or a rollback ends here, and a
+	// restart an update needs cancels the returned context.
+	ctx, done, err := a.updateStartup(ctx)
+	if done {
+		return err
+	}
 	a.ctx = ctx
 	a.recoverSpool()
 	go a.collectLoop(ctx)
@@ -137,7 +149,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		err := a.connectOnce(ctx)
 		a.shells.closeAll("connection to server lost")
 		if ctx.Err() != nil {
-			return nil
+			return a.updateExit() // nil unless an update needs a restart
 		}
 		wait := backoff
 		var ra *retryAfterError
@@ -157,7 +169,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.log.Warn("disconnected from server; retrying", "err", err, "in", wait.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
-			return nil
+			return a.updateExit()
 		case <-time.After(wait):
 		}
 	}
@@ -203,6 +215,7 @@ func (a *Agent) hello() protocol.Hello {
 	h := protocol.Hello{ProtocolVersion: protocol.Version, AgentVersion: a.cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH,
 		Capabilities: []string{protocol.CapScript, protocol.CapShell, protocol.CapService, protocol.CapPower,
 			protocol.CapPatch, protocol.CapHealth}}
+	a.updateHello(&h) // update capability and a waiting update outcome
 	h.Hostname, _ = os.Hostname()
 	h.BootTime = bootTime()
 	return h
@@ -336,6 +349,7 @@ func parseRetry(h string) time.Duration {
 // afterConnect sends what the server may lack: results it has not
 // acknowledged (with their output), then the inventory and health.
 func (a *Agent) afterConnect(s *session, w protocol.Welcome) {
+	a.updateConnected(s) // confirm a new version, report an update outcome
 	recs, err := a.spool.Pending()
 	if err != nil {
 		a.log.Error("read spool", "err", err)
@@ -453,6 +467,8 @@ func (a *Agent) handle(s *session, env protocol.Envelope) error {
 		go a.refresh(s, r.What)
 	case protocol.TypeShellOpen, protocol.TypeShellResize, protocol.TypeShellClose:
 		a.shells.message(s, env)
+	case protocol.TypeUpdateOffer:
+		a.onUpdateOffer(s, env) // applies in its own goroutine
 	case protocol.TypeError:
 		var e protocol.Error
 		_ = protocol.DecodeData(env, &e)

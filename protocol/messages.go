@@ -14,6 +14,10 @@ type Hello struct {
 	Hostname        string    `json:"hostname"`
 	BootTime        time.Time `json:"boot_time,omitzero"`
 	Capabilities    []string  `json:"capabilities,omitempty"`
+	// UpdateResult is an update outcome the agent has not reported yet (a
+	// rollback seen by the previous version); in hello the server knows it
+	// before it decides whether to offer an update again.
+	UpdateResult *UpdateResult `json:"update_result,omitempty"`
 }
 
 // Capabilities an agent may announce.
@@ -285,4 +289,44 @@ type EnrollResponse struct {
 	Certificate []byte `json:"certificate"` // PEM client certificate for PublicKey
 	CA          []byte `json:"ca"`          // PEM of the CA the agent pins
 	ClientID    string `json:"client_id"`
+}
+
+// UpdateResult reports how an offered agent update went (agent → server).
+// The agent sends it as an update_result message when it refuses, defers or
+// fails an offer and when a new version is confirmed; an outcome an earlier
+// process left behind (a rollback) rides in the next Hello.
+type UpdateResult struct {
+	Version string    `json:"version"`        // the offered version
+	From    string    `json:"from,omitempty"` // the version that was running
+	State   string    `json:"state"`          // one of the Update* states
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// Update result states.
+const (
+	UpdateInstalled  = "installed"   // the new version runs and reached the server
+	UpdateRefused    = "refused"     // never to be attempted: signature, downgrade, platform, rolled back before
+	UpdateDeferred   = "deferred"    // not attempted now: reboot pending, busy; offered again on reconnect
+	UpdateFailed     = "failed"      // attempted, nothing changed: download, hash, self-test
+	UpdateRolledBack = "rolled_back" // installed, did not come up, previous version restored
+)
+
+// ReleaseManifest is the signed description of one agent release: the bytes
+// of its JSON are what UpdateOffer.Manifest carries and what the release
+// key signs (ed25519, no prefix). Agents verify the signature with the key
+// pinned at install before they read a field.
+type ReleaseManifest struct {
+	Version string        `json:"version"`
+	Created time.Time     `json:"created,omitzero"`
+	Files   []ReleaseFile `json:"files"`
+}
+
+// ReleaseFile is one platform's agent binary in a release.
+type ReleaseFile struct {
+	OS     string `json:"os"`     // runtime.GOOS
+	Arch   string `json:"arch"`   // runtime.GOARCH
+	Name   string `json:"name"`   // steward-agent-OS-ARCH[.exe]
+	SHA256 string `json:"sha256"` // lower-case hex
+	Size   int64  `json:"size"`
 }

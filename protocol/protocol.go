@@ -17,7 +17,11 @@ package protocol
 //	                (stdout, stderr) when it finished before its first
 //	                output was sent; agents send it only to servers whose
 //	                welcome says 2 or more, and may then skip job_ack.
-const Version = 2
+//	3 (2026-11-23): agent self-update: update_offer carries a signed
+//	                ReleaseManifest; update_result (agent → server) and
+//	                hello.update_result report the outcome. Older peers
+//	                ignore both.
+const Version = 3
 
 // MinVersion is the oldest protocol version the server still speaks.
 const MinVersion = 1
@@ -58,6 +62,9 @@ const (
 	TypeShellClose  = "shell_close"
 	TypeRefresh     = "refresh"
 	TypeUpdateOffer = "update_offer"
+	// TypeUpdateResult (agent → server) carries an UpdateResult. Older
+	// servers ignore it as an unknown type, so it needs no version bump.
+	TypeUpdateResult = "update_result"
 )
 
 // Error codes carried in Error.Code.

@@ -181,6 +181,7 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.hub.Attach(ws, id, d.ClientID, r.RemoteAddr, hello)
 	s.jobs.deviceConnected(c, prevBoot, hello.BootTime)
+	s.updateAfterHello(c) // offer the device's target agent version (updateroutes.go)
 }
 
 // agentHandler routes agent messages to the server's parts.
@@ -210,6 +211,8 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 		err = s.jobs.agentMessage(c, env)
 	case protocol.TypeShellOpened, protocol.TypeShellClose:
 		err = s.shell.agentMessage(c, env)
+	case protocol.TypeUpdateResult:
+		err = s.agentUpdateResult(c, env) // updateroutes.go
 	case protocol.TypeError:
 		var e protocol.Error
 		_ = protocol.DecodeData(env, &e)

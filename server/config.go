@@ -45,6 +45,12 @@ type Config struct {
 	// (steward-agent-OS-ARCH[.exe]).
 	AgentBinDir string
 	Version     string
+	// ReleaseDir holds signed agent releases (VERSION/manifest.json,
+	// manifest.sig, binaries) for self-update; "" = DATA/releases.
+	ReleaseDir string
+	// ReleaseKey is the release public key, hex or a file holding the hex;
+	// empty disables agent updates.
+	ReleaseKey string
 }
 
 // Defaults fills unset fields.

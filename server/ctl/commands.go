@@ -98,7 +98,7 @@ func (a *App) root() *cobra.Command {
 	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
-		a.usersCmd(), a.twoFACmd())
+		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
 	return root
 }
 

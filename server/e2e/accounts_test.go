@@ -360,7 +360,7 @@ func TestDisableClosesOpenShell(t *testing.T) {
 	_, dev, _ := onlineAgent(t, e, client, agentConfig())
 	e.createUser("sam", "technician")
 	tok := e.tokenFor("sam")
-	tc, resp, err := e.dialShell(tok, dev, e.url, "")
+	tc, resp, err := e.dialShell(tok, dev, e.url, "shell=sh")
 	if err != nil {
 		t.Fatalf("shell: %v %v", err, resp)
 	}

@@ -47,6 +47,8 @@ func main() {
 	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", "", "serve /metrics without auth on this separate address (e.g. 127.0.0.1:9100)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL devices use to reach this server (install commands)")
 	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
+	fs.StringVar(&cfg.ReleaseDir, "release-dir", "", "signed agent releases for self-update (default DATA/releases)")
+	fs.StringVar(&cfg.ReleaseKey, "release-key", "", "release public key (hex, or a file holding it); empty disables agent updates")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 60*time.Second, "agent heartbeat interval")
 	fs.DurationVar(&cfg.PresenceFlush, "presence-flush", 15*time.Second, "how often presence is written to disk")

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+)
+
+func TestUpdateTargetNarrowestScopeWins(t *testing.T) {
+	db := open(t)
+	now := time.Now().UTC()
+	for _, tg := range []UpdateTarget{
+		{Scope: UpdateScopeAll, Version: "1.0.0", SetAt: now},
+		{Scope: UpdateScopeClient, ID: "c1", Version: "1.1.0", SetAt: now},
+		{Scope: UpdateScopeDevice, ID: "d9", Version: "1.2.0", SetAt: now},
+	} {
+		if err := db.SetUpdateTarget(tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		device, client string
+		want           string
+	}{
+		{"d9", "c1", "1.2.0"}, // device beats client
+		{"d1", "c1", "1.1.0"}, // client beats all
+		{"d1", "c2", "1.0.0"},
+		{"d1", "", "1.0.0"},
+	}
+	for _, c := range cases {
+		got, ok, err := db.UpdateTargetFor(c.device, c.client)
+		if err != nil || !ok || got.Version != c.want {
+			t.Errorf("UpdateTargetFor(%s, %s) = %+v %v %v, want %s", c.device, c.client, got, ok, err, c.want)
+		}
+	}
+	// Clearing the global target leaves devices outside the other scopes
+	// without one.
+	if err := db.SetUpdateTarget(UpdateTarget{Scope: UpdateScopeAll}); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := db.UpdateTargetFor("d1", "c2"); ok || err != nil {
+		t.Fatalf("after clear: %+v %v %v", got, ok, err)
+	}
+	all, err := db.UpdateTargets()
+	if err != nil || len(all) != 2 {
+		t.Fatalf("UpdateTargets = %+v %v", all, err)
+	}
+}
+
+func TestUpdateResults(t *testing.T) {
+	db := open(t)
+	if _, err := db.UpdateResultOf("d1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing result: %v", err)
+	}
+	for _, st := range []string{protocol.UpdateFailed, protocol.UpdateInstalled} {
+		r := UpdateResult{DeviceID: "d1", UpdateResult: protocol.UpdateResult{Version: "1.1.0", From: "1.0.0", State: st}}
+		if err := db.PutUpdateResult(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.UpdateResultOf("d1")
+	if err != nil || got.State != protocol.UpdateInstalled || got.Version != "1.1.0" {
+		t.Fatalf("latest = %+v %v", got, err)
+	}
+	if all, err := db.UpdateResults(); err != nil || len(all) != 1 {
+		t.Fatalf("UpdateResults = %+v %v", all, err)
+	}
+}
