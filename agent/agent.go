@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/agent/health"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/agent/inventory"
 	"github.com/steward-rmm/steward/agent/ops"
@@ -70,6 +71,9 @@ type Config struct {
 	// executable. Self-update runs only when the identity pins an
 	// update_key (see selfupdate.go).
 	UpdateExe string
+	// HealthRoot is the filesystem root the health collectors read
+	// ("" = "/"); tests point it at a prepared tree.
+	HealthRoot string
 }
 
 // Agent is a running agent.
@@ -95,6 +99,7 @@ type Agent struct {
 	bootTime time.Time
 	tlsConf  *tls.Config
 	upd      *selfUpdate // nil: self-update disabled (selfupdate.go)
+	hEnv     healthEnv
 }
 
 type activeRun struct {
@@ -729,7 +734,7 @@ func (a *Agent) collectHealth(ctx context.Context, scanPatches, force bool) {
 		prev := a.health.Patches
 		saw := a.saw3010
 		a.mu.Unlock()
-		h = collectHealth(ctx, a.log, scanPatches, prev, saw)
+		h = health.Collect(ctx, a.healthEnvironment(), scanPatches, prev, saw)
 	}
 	hash := hashJSON(h)
 	a.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -19,10 +18,13 @@ import (
 // defaultExecutors maps job kinds to the OS executors.
 func defaultExecutors(a *Agent) map[string]Executor {
 	return map[string]Executor{
-		protocol.KindScript:      a.runScript,
-		protocol.KindService:     a.runService,
-		protocol.KindServiceList: a.runServiceList,
-		protocol.KindPower:       a.runPower,
+		protocol.KindScript:       a.runScript,
+		protocol.KindService:      a.runService,
+		protocol.KindServiceList:  a.runServiceList,
+		protocol.KindPower:        a.runPower,
+		protocol.KindPatchScan:    a.runPatchScan,
+		protocol.KindPatchInstall: a.runPatchInstall,
+		protocol.KindUninstall:    a.runUninstall,
 	}
 }
 
@@ -155,9 +157,4 @@ func scriptResult(res script.Result) protocol.JobResult {
 		r.State, r.Reason = protocol.StateFailed, fmt.Sprintf("exit code %d", res.ExitCode)
 	}
 	return r
-}
-
-// collectHealth runs the OS health collectors.
-func collectHealth(ctx context.Context, log *slog.Logger, scanPatches bool, prev protocol.PatchStatus, saw3010 bool) protocol.Health {
-	return protocol.Health{Patches: prev}
 }

@@ -215,6 +215,12 @@ func startAgent(t *testing.T, dir string, cfg agent.Config) *runningAgent {
 	if cfg.MaxBackoff == 0 {
 		cfg.MaxBackoff = time.Second
 	}
+	if cfg.HealthRoot == "" {
+		// The OS collectors read an empty tree: a real patch scan takes
+		// seconds of CPU and would run for every agent of every test.
+		// TestHealthReportsPendingReboot runs them on a prepared tree.
+		cfg.HealthRoot = t.TempDir()
+	}
 	a, err := agent.New(cfg, testLogger(t))
 	if err != nil {
 		t.Fatalf("agent.New: %v", err)

@@ -1,0 +1,342 @@
+package health
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/steward-rmm/steward/protocol"
+)
+
+// seed adds every testdata file whose name matches one of the globs.
+func seed(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		names, _ := filepath.Glob(filepath.Join("testdata", g))
+		for _, n := range names {
+			b, err := os.ReadFile(n)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+}
+
+// cleanField reports whether s is safe device text: valid UTF-8, no control
+// characters, at most n bytes.
+func cleanField(s string, n int) bool {
+	if len(s) > n || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func checkPatches(t *testing.T, ps []protocol.Patch) {
+	t.Helper()
+	if len(ps) > maxPatches {
+		t.Fatalf("%d patches", len(ps))
+	}
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if p.ID == "" || strings.HasPrefix(p.ID, "-") || seen[p.ID] {
+			t.Fatalf("bad or repeated id in %+v", p)
+		}
+		seen[p.ID] = true
+		for _, s := range []string{p.ID, p.Name, p.InstalledVersion, p.AvailableVersion, p.Advisory} {
+			if !cleanField(s, maxField) {
+				t.Fatalf("unclean field %q in %+v", s, p)
+			}
+		}
+		if p.Size < 0 || p.Size > maxSize {
+			t.Fatalf("size %d", p.Size)
+		}
+	}
+}
+
+func FuzzParseAptSimulate(f *testing.F) {
+	seed(f, "apt-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps := ParseAptSimulate(b)
+		checkPatches(t, ps)
+		for _, p := range ps {
+			if err := ValidPatchID(SourceApt, p.ID); err != nil {
+				t.Fatalf("parsed id the install plan refuses: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzParseDNFCheckUpdate(f *testing.F) {
+	seed(f, "yum-check-*", "dnf-check-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps := ParseDNFCheckUpdate(b)
+		checkPatches(t, ps)
+		for _, p := range ps {
+			if p.Name == "" || ValidPatchID(SourceDNF, p.ID) != nil {
+				t.Fatalf("bad patch %+v", p)
+			}
+		}
+	})
+}
+
+func FuzzParseUpdateinfo(f *testing.F) {
+	seed(f, "yum-updateinfo-*", "dnf-list-sec-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, a := range ParseUpdateinfo(b) {
+			if !advisoryRE.MatchString(a.ID) || a.Name == "" || a.Arch == "" || !cleanField(a.Severity, 32) {
+				t.Fatalf("bad advisory %+v", a)
+			}
+		}
+	})
+}
+
+func FuzzParseZypperXML(f *testing.F) {
+	seed(f, "zypper-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps, _ := ParseZypperXML(b)
+		checkPatches(t, ps)
+		for _, p := range ps {
+			if ValidPatchID(SourceZypper, p.ID) != nil && len(p.ID) <= 200 {
+				t.Fatalf("parsed id the install plan refuses: %q", p.ID)
+			}
+		}
+	})
+}
+
+func FuzzParseSoftwareUpdate(f *testing.F) {
+	seed(f, "softwareupdate-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps := ParseSoftwareUpdate(b)
+		checkPatches(t, ps)
+		for _, p := range ps {
+			if p.Name == "" {
+				t.Fatalf("no name: %+v", p)
+			}
+		}
+	})
+}
+
+func FuzzParseNeedsRestarting(f *testing.F) {
+	for _, n := range []string{"needs-restarting-*", "dnf-needs-restarting-*"} {
+		names, _ := filepath.Glob(filepath.Join("testdata", n))
+		for _, name := range names {
+			b, _ := os.ReadFile(name)
+			f.Add(b, 1)
+			f.Add(b, 0)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte, exit int) {
+		pending, pkgs, err := ParseNeedsRestarting(b, exit)
+		if err != nil && (pending || len(pkgs) > 0) {
+			t.Fatal("result with an error")
+		}
+		for _, p := range pkgs {
+			if !pkgNameRE.MatchString(p) || len(p) > maxField {
+				t.Fatalf("bad package %q", p)
+			}
+		}
+	})
+}
+
+func FuzzParseNeedrestart(f *testing.F) {
+	seed(f, "needrestart-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nr := ParseNeedrestart(b)
+		if nr.KernelStatus < -1 || nr.KernelStatus > 3 || !cleanField(nr.KernelCurrent, maxField) || len(nr.Services) > maxReasons {
+			t.Fatalf("%+v", nr)
+		}
+	})
+}
+
+func FuzzParseRebootRequiredPkgs(f *testing.F) {
+	f.Add([]byte("linux-image-6.8.0-90-generic\nlinux-base\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		seen := map[string]bool{}
+		for _, p := range ParseRebootRequiredPkgs(b) {
+			if p == "" || seen[p] || !cleanField(p, maxField) {
+				t.Fatalf("bad or repeated %q", p)
+			}
+			seen[p] = true
+		}
+	})
+}
+
+func checkSoftware(t *testing.T, ss []protocol.Software, remover string) {
+	t.Helper()
+	if len(ss) > maxSoftware {
+		t.Fatalf("%d entries", len(ss))
+	}
+	for _, s := range ss {
+		if s.Name == "" {
+			t.Fatalf("no name: %+v", s)
+		}
+		for _, v := range []string{s.Name, s.Version, s.Publisher, s.Arch, s.InstallDate, s.UninstallID} {
+			if !cleanField(v, 2*maxField) {
+				t.Fatalf("unclean %q", v)
+			}
+		}
+		if s.UninstallID != "" {
+			if _, err := UninstallPlan("linux", remover, s.UninstallID); err != nil {
+				t.Fatalf("reported uninstall id the plan refuses: %v", err)
+			}
+		}
+	}
+}
+
+func FuzzParseDpkgQuery(f *testing.F) {
+	seed(f, "dpkg-query-*")
+	f.Fuzz(func(t *testing.T, b []byte) { checkSoftware(t, ParseDpkgQuery(b), SourceApt) })
+}
+
+func FuzzParseRPMQuery(f *testing.F) {
+	f.Add([]byte("openssl\t1:3.0.7-25.el9_3\tx86_64\t(none)\t1700000000\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { checkSoftware(t, ParseRPMQuery(b), SourceDNF) })
+}
+
+func FuzzParsePacmanQ(f *testing.F) {
+	f.Add([]byte("bash 5.2.026-2\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { checkSoftware(t, ParsePacmanQ(b), SourcePacman) })
+}
+
+func FuzzParseInfoPlist(f *testing.F) {
+	f.Add([]byte(`<?xml version="1.0"?><plist version="1.0"><dict><key>CFBundleName</key><string>X</string></dict></plist>`))
+	f.Add([]byte("bplist00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s, ok := ParseInfoPlist(b, "fallback"); ok && (s.Name == "" || !cleanField(s.Name, maxField) || !cleanField(s.Version, maxField)) {
+			t.Fatalf("%+v", s)
+		}
+	})
+}
+
+var userStates = map[string]bool{"active": true, "idle": true, "locked": true, "disconnected": true, "online": true}
+
+func checkUsers(t *testing.T, us []protocol.UserSession) {
+	t.Helper()
+	if len(us) > maxUsers {
+		t.Fatalf("%d users", len(us))
+	}
+	for _, u := range us {
+		if u.User == "" || !userStates[u.State] || !cleanField(u.User, 64) || !cleanField(u.Terminal, maxField) || !cleanField(u.Host, maxField) {
+			t.Fatalf("bad session %+v", u)
+		}
+	}
+}
+
+func FuzzParseLoginctl(f *testing.F) {
+	seed(f, "loginctl-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, s := range ParseLoginctlSessions(b) {
+			if !sessionIDRE.MatchString(s.ID) || s.User == "" || s.UID < 0 {
+				t.Fatalf("%+v", s)
+			}
+		}
+		var us []protocol.UserSession
+		for _, p := range ParseLoginctlShow(b) {
+			if u, ok := SessionFromLoginctl(p, time.UTC); ok {
+				us = append(us, u)
+			}
+		}
+		checkUsers(t, us)
+	})
+}
+
+func FuzzParseWho(f *testing.F) {
+	seed(f, "who-*")
+	f.Fuzz(func(t *testing.T, b []byte) { checkUsers(t, ParseWho(b, fixedNow)) })
+}
+
+func FuzzParseLast(f *testing.F) {
+	seed(f, "last-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if u, _ := ParseLast(b, fixedNow); !cleanField(u, 64) {
+			t.Fatalf("%q", u)
+		}
+	})
+}
+
+func FuzzParseQuser(f *testing.F) {
+	seed(f, "quser-*", "query-user-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		us := ParseQuser(b, fixedNow)
+		checkUsers(t, us)
+		for _, u := range us {
+			if u.IdleSince.After(fixedNow) {
+				t.Fatalf("idle in the future: %+v", u)
+			}
+		}
+	})
+}
+
+func FuzzCompareVersions(f *testing.F) {
+	f.Add("1.0~rc1", "1.0")
+	f.Add("1:2.04-1ubuntu26.11", "2.04-1ubuntu44")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if CompareVersions(a, a) != 0 || CompareVersions(a, b) != -CompareVersions(b, a) {
+			t.Fatalf("%q %q not a consistent order", a, b)
+		}
+	})
+}
+
+func FuzzInstallPlan(f *testing.F) {
+	for _, s := range []string{"apt", "dnf", "yum", "zypper", "softwareupdate", "wua"} {
+		f.Add(s, "openssl")
+		f.Add(s, "-o evil")
+	}
+	f.Fuzz(func(t *testing.T, source, id string) {
+		plan, err := InstallPlan(sourceOS[source], source, protocol.PatchInstall{IDs: []string{id}})
+		if err != nil {
+			return
+		}
+		if strings.HasPrefix(id, "-") || strings.ContainsAny(id, ";&|$`<>*?=/\\\"\n\r\t\x00") {
+			t.Fatalf("%s accepted hostile id %q: %q", source, id, plan)
+		}
+		for _, cmd := range plan {
+			if len(cmd) == 0 || cmd[0] == "" {
+				t.Fatal("empty command")
+			}
+		}
+	})
+}
+
+func FuzzSplitWindowsCommandLine(f *testing.F) {
+	f.Add(`"C:\Program Files\GAME\unins000.exe" /SILENT`)
+	f.Add(`C:\Program Files\X\uninst.exe /S "a\"b"`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if args := SplitWindowsCommandLine(s); len(args) > 257 {
+			t.Fatalf("%d args", len(args))
+		}
+	})
+}
+
+func FuzzRegistryUninstallPlan(f *testing.F) {
+	f.Add(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\x`, `"C:\x\unins000.exe" /SILENT`, `MsiExec.exe /X{26A24AE4-039D-4CA4-87B4-2F83218066F0}`)
+	f.Fuzz(func(t *testing.T, key, quiet, plain string) {
+		argv, err := RegistryUninstallPlan(key, map[string]any{"QuietUninstallString": quiet, "UninstallString": plain})
+		if err == nil && (len(argv) == 0 || argv[0] == "") {
+			t.Fatalf("empty plan for %q %q", quiet, plain)
+		}
+		if root, _, _ := SplitRegistryPath(key); err == nil && root == "HKU" && argv[0] != "msiexec.exe" {
+			t.Fatalf("per-user command line run: %q", argv)
+		}
+	})
+}
+
+func FuzzLoadReg(f *testing.F) {
+	seed(f, "reg-*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := newFakeRegistry()
+		if loadReg(r, string(b), "HKLM") != nil {
+			return
+		}
+		_ = RegistrySoftware(r)
+		_ = RebootFromRegistry(r)
+	})
+}

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package health
+
+func systemRegistry() Registry { return nil }
