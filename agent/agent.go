@@ -682,6 +682,10 @@ func (a *Agent) collectInventory(ctx context.Context) protocol.Inventory {
 	return inventory.Collect(ctx)
 }
 
+// cacheRefreshEvery is how often a scheduled patch scan first refreshes
+// the package manager's cache.
+const cacheRefreshEvery = 24 * time.Hour
+
 // collectLoop refreshes inventory and health on the server's intervals.
 // Between collections the agent sleeps: nothing wakes it but its timers
 // and the connection.
@@ -689,7 +693,7 @@ func (a *Agent) collectLoop(ctx context.Context) {
 	if !a.cfg.SkipInitialHealth {
 		a.collectHealth(ctx, true, false)
 	}
-	lastPatch := time.Now()
+	lastPatch, lastRefresh := time.Now(), time.Time{}
 	for {
 		a.mu.Lock()
 		w := a.welcome
@@ -711,6 +715,17 @@ func (a *Agent) collectLoop(ctx context.Context) {
 		scan := time.Since(lastPatch) > patchEvery
 		if scan {
 			lastPatch = time.Now()
+		}
+		if scan && a.cfg.Health == nil && time.Since(lastRefresh) > cacheRefreshEvery {
+			// Once a day a scheduled scan also refreshes the package
+			// manager's cache (apt-get update, ...), so "no patches" does
+			// not just mean "stale lists".
+			lastRefresh = time.Now()
+			st := health.Patches(ctx, a.healthEnvironment(), true)
+			a.mu.Lock()
+			a.health.Patches = st
+			a.mu.Unlock()
+			scan = false
 		}
 		a.collectHealth(ctx, scan, false)
 		inv := a.collectInventory(ctx)
