@@ -1,0 +1,111 @@
+#!/bin/bash
+# Browser tests of the dashboard (make test-browser, after make build):
+# Debian's headless Chromium driven by playwright-core against a real
+# steward-server, a real steward-agent and one simulated agent with a hostile
+# hostname, all on 127.0.0.1 with temporary data directories. Then a second
+# server seeded with 20,000 devices for a time-to-first-render measurement.
+# Screenshots and logs go to server/web/e2e/artifacts/. Every process this
+# script starts is stopped by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+E2E=server/web/e2e
+ART=${STEWARD_ARTIFACTS:-$PWD/$E2E/artifacts}
+SEEDED=${STEWARD_SEEDED:-20000}
+mkdir -p "$ART"
+rm -f "$ART"/*.png "$ART"/*.log
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/steward-web-e2e.XXXXXX")
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${PIDS[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+started=$(date +%s)
+
+# Debian's Chromium (never a browser download of Playwright's own).
+if [ ! -x /usr/bin/chromium ] && [ -z "${STEWARD_CHROMIUM:-}" ]; then
+	SUDO=
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "browser tests: need /usr/bin/chromium (apt-get install chromium) and no sudo to install it" >&2; exit 1; }
+		SUDO=sudo
+	fi
+	echo "browser tests: installing Debian's chromium"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+command -v node >/dev/null || { echo "browser tests: need Node.js 20+ and npm" >&2; exit 1; }
+(cd server/web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+# Rebuild (cached, quick): the dashboard is embedded in steward-server, so a
+# stale binary would test stale pages.
+make --no-print-directory build >/dev/null
+go build -o "$TMP/steward-sim" ./agent/cmd/steward-sim
+go build -o "$TMP/seed" ./$E2E/seed
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+
+# start_server DATA LOG: starts a server on a free port; sets URL and TOKEN.
+start_server() {
+	local data=$1 log=$2 port
+	port=$(free_port)
+	URL="https://127.0.0.1:$port"
+	./bin/steward-server --data "$data" --listen "127.0.0.1:$port" --heartbeat 10s --presence-flush 1s >"$log" 2>&1 &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
+	for _ in $(seq 1 300); do
+		curl -fsk "$URL/healthz" >/dev/null 2>&1 && break
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+		sleep 0.1
+	done
+	TOKEN=$(cat "$data/admin-token")
+}
+api() { curl -fsSk -H "Authorization: Bearer $TOKEN" "$@"; }
+stop_pid() { kill "$1" 2>/dev/null || true; { wait "$1"; } 2>/dev/null || true; }
+
+# Part 1: scenarios against a real agent and a hostile simulated one.
+D=$TMP/main
+start_server "$D/server" "$ART/server.log"
+FP=$(./bin/steward-server ca-fingerprint --data "$D/server")
+api -X POST "$URL/api/v1/clients" -d '{"name":"Local"}' >/dev/null
+api -X POST "$URL/api/v1/clients" -d '{"name":"Hostile Corp"}' >/dev/null
+ENROLL=$(api -X POST "$URL/api/v1/tokens" -d '{"client":"Local","max_uses":1,"expires_seconds":600}' | field token)
+./bin/steward-agent enroll --server "$URL" --token "$ENROLL" --ca-fingerprint "$FP" --config "$D/agent" >"$ART/agent-enroll.log" 2>&1
+./bin/steward-agent run --config "$D/agent" >"$ART/agent.log" 2>&1 &
+AGENT_PID=$!
+PIDS+=("$AGENT_PID")
+# The test kills this agent (SIGKILL, like a crash); disowned, so bash does
+# not report that as a failure line. cleanup still stops it by its PID.
+disown "$AGENT_PID"
+HOSTILE_PREFIX='<img src=x onerror=alert(1)>'
+ENROLL=$(api -X POST "$URL/api/v1/tokens" -d '{"client":"Hostile Corp","max_uses":1,"expires_seconds":600}' | field token)
+"$TMP/steward-sim" --server "$URL" --ca-fingerprint "$FP" --token "$ENROLL" --agents 1 --dir "$D/sim" \
+	--prefix "$HOSTILE_PREFIX" >"$ART/sim.log" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 300); do
+	[ "$(api "$URL/api/v1/devices?online=true&limit=1" -o /dev/null -D - | tr -d '\r' | sed -n 's/^[Xx]-[Tt]otal-[Cc]ount: //p')" = 2 ] && break
+	sleep 0.1
+done
+
+echo "browser tests: server $URL, agent pid $AGENT_PID"
+status=0
+STEWARD_URL=$URL STEWARD_ADMIN_PASSWORD=$(cat "$D/server/admin-password") STEWARD_AGENT_PID=$AGENT_PID \
+	STEWARD_HOSTILE_HOSTNAME="$HOSTILE_PREFIX-00000" STEWARD_ARTIFACTS=$ART \
+	node --test --test-reporter=spec "$E2E/dashboard.test.mjs" || status=$?
+for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+PIDS=()
+
+# Part 2: time to first render of the devices page with a large fleet.
+D=$TMP/big
+"$TMP/seed" --data "$D/server" --devices "$SEEDED"
+start_server "$D/server" "$ART/server-big.log"
+STEWARD_URL=$URL STEWARD_ADMIN_PASSWORD=$(cat "$D/server/admin-password") STEWARD_SEEDED=$SEEDED STEWARD_ARTIFACTS=$ART \
+	node "$E2E/measure.mjs" || status=$?
+stop_pid "$SERVER_PID"
+PIDS=()
+
+echo "browser tests: done in $(($(date +%s) - started)) s; screenshots in $ART"
+exit $status

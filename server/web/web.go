@@ -1,0 +1,171 @@
+// Package web holds the operator dashboard: static files (HTML, ES modules,
+// CSS and the vendored xterm.js) embedded into steward-server, so a plain
+// `go build` ships the dashboard with no front-end build step.
+//
+// Assets are served from an allowlist built once from the embedded tree:
+// a request path is looked up as an exact key, never joined onto a
+// directory, so "..", percent-encoded dots or slashes and backslashes can
+// only ever miss. The single-page app's own paths (/devices/{id}, ...) all
+// answer with index.html; everything else is left to the API's router.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// AssetPrefix is the URL prefix of the static files.
+const AssetPrefix = "/assets/"
+
+// maxAssetPath bounds a request path before it is looked at.
+const maxAssetPath = 256
+
+// spaRoutes are the app's client-side paths; each serves index.html.
+var spaRoutes = []string{
+	"/{$}",
+	"/login",
+	"/overview",
+	"/devices",
+	"/devices/{rest...}",
+	"/clients",
+	"/enrollment",
+	"/jobs",
+	"/jobs/{rest...}",
+	"/account",
+}
+
+// asset is one embedded file, ready to serve.
+type asset struct {
+	body  []byte
+	ctype string
+	etag  string
+}
+
+// Handler serves the dashboard.
+type Handler struct {
+	index  asset
+	assets map[string]asset // key: path below /assets/, e.g. "app.js"
+}
+
+// contentTypes are the only file types served; nosniff makes browsers
+// insist on a correct type for module scripts and stylesheets.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".mjs":  "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".png":  "image/png",
+	".txt":  "text/plain; charset=utf-8",
+}
+
+// New indexes the embedded files.
+func New() (*Handler, error) {
+	return newFromFS(static)
+}
+
+func newFromFS(fsys fs.FS) (*Handler, error) {
+	h := &Handler{assets: map[string]asset{}}
+	idx, err := fs.ReadFile(fsys, "static/index.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: index.html: %w", err)
+	}
+	h.index = newAsset(idx, contentTypes[".html"])
+	err = fs.WalkDir(fsys, "static/assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		ct, ok := contentTypes[path.Ext(p)]
+		if !ok {
+			return nil // source maps and the like are not served
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		h.assets[strings.TrimPrefix(p, "static/assets/")] = newAsset(b, ct)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: assets: %w", err)
+	}
+	return h, nil
+}
+
+func newAsset(b []byte, ctype string) asset {
+	sum := sha256.Sum256(b)
+	return asset{body: b, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+}
+
+// Register adds the dashboard's routes (GET and HEAD) to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, p := range spaRoutes {
+		mux.HandleFunc("GET "+p, h.serveIndex)
+	}
+	mux.HandleFunc("GET "+AssetPrefix+"{path...}", h.serveAsset)
+}
+
+// Asset reports whether name (a path below /assets/) is served.
+func (h *Handler) Asset(name string) bool {
+	_, ok := h.assets[name]
+	return ok
+}
+
+func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {
+	// The page itself is never cached: it is what a new release changes.
+	w.Header().Set("Cache-Control", "no-store")
+	h.write(w, r, h.index)
+}
+
+// assetName validates the raw request path and returns the asset key. The
+// escaped form is checked too: a client-supplied %2F or %2E must never turn
+// into a separator or a dot segment after decoding.
+func assetName(r *http.Request) (string, bool) {
+	raw := r.URL.EscapedPath()
+	if len(raw) > maxAssetPath || !strings.HasPrefix(raw, AssetPrefix) || strings.Contains(raw, "%") {
+		return "", false
+	}
+	name := strings.TrimPrefix(raw, AssetPrefix)
+	if name == "" || strings.ContainsAny(name, "\\\x00") || !fs.ValidPath(name) {
+		return "", false
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return "", false
+		}
+	}
+	return name, true
+}
+
+func (h *Handler) serveAsset(w http.ResponseWriter, r *http.Request) {
+	name, ok := assetName(r)
+	var a asset
+	if ok {
+		a, ok = h.assets[name]
+	}
+	if !ok {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	// Revalidate every time (cheap: ETag is the content hash), so a
+	// server upgrade never mixes old and new modules.
+	w.Header().Set("Cache-Control", "no-cache")
+	h.write(w, r, a)
+}
+
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, a asset) {
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("ETag", a.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+}
