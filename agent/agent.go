@@ -74,6 +74,9 @@ type Config struct {
 	// HealthRoot is the filesystem root the health collectors read
 	// ("" = "/"); tests point it at a prepared tree.
 	HealthRoot string
+	// HealthRunner runs the health collectors' and patch installs' OS
+	// tools; nil = the real OS. Tests stand in for apt and friends.
+	HealthRunner ops.Runner
 }
 
 // Agent is a running agent.

@@ -29,8 +29,8 @@ func (a *Agent) healthEnvironment() health.Env {
 		if a.cfg.GOOS != "" {
 			e.GOOS = a.cfg.GOOS
 		}
-		if a.cfg.OpsRunner != nil {
-			e.Run = a.cfg.OpsRunner
+		if a.cfg.HealthRunner != nil {
+			e.Run = a.cfg.HealthRunner
 		}
 		a.hEnv.env = e
 	})

@@ -126,7 +126,7 @@ func TestPatchListAndInstallJob(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "usr/bin/apt-get"), []byte("#!/bin/sh\n"), 0o755)
 	os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), nil, 0o644)
 	fake := &fakeApt{root: root}
-	_, id, _ := onlineAgent(t, e, e.createClient("Acme"), agent.Config{HealthRoot: root, OpsRunner: fake.run, GOOS: "linux"})
+	_, id, _ := onlineAgent(t, e, e.createClient("Acme"), agent.Config{HealthRoot: root, HealthRunner: fake.run, OpsRunner: fake.run, GOOS: "linux"})
 	waitFor(t, "patches reported", func() bool { return len(e.health(id).Patches.Available) == 121 })
 	h := e.health(id)
 	if h.Patches.Source != "apt" || !slices.ContainsFunc(h.Patches.Available, func(p protocol.Patch) bool {

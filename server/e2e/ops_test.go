@@ -95,6 +95,8 @@ func TestScheduledPowerHeldUntilTime(t *testing.T) {
 	if r.SentAt.Before(at) {
 		t.Fatalf("sent at %v, before its time %v", r.SentAt, at)
 	}
+	// The result is stored before the OS is told to go down.
+	waitFor(t, "shutdown command run", func() bool { return len(rec.got()) > 0 })
 	if calls := rec.got(); len(calls) != 1 || !reflect.DeepEqual(calls[0], []string{"shutdown", "-h", "now"}) {
 		t.Fatalf("commands %q", calls)
 	}
