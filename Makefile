@@ -24,6 +24,14 @@ dist:
 			-o $(BIN)/dist/steward-agent-$$os-$$arch$$ext ./agent/cmd/steward-agent || exit 1; \
 	done
 
+# deb and rpm packages of the Linux agent (bin/packages), from the dist builds.
+.PHONY: packages
+packages: dist
+	@for arch in amd64 arm64; do \
+		$(GO) run ./installer/cmd/steward-pkg --bin $(BIN)/dist/steward-agent-linux-$$arch \
+			--arch $$arch --version $(VERSION) --out $(BIN)/packages || exit 1; \
+	done
+
 # Build, start a server on ./data and a local agent in the foreground.
 run: build
 	./installer/dev/run.sh

@@ -74,6 +74,9 @@ type Config struct {
 	// HealthRoot is the filesystem root the health collectors read
 	// ("" = "/"); tests point it at a prepared tree.
 	HealthRoot string
+	// OnConnection, when set, hears each time the connection to the
+	// server comes up or goes down (the service's status file).
+	OnConnection func(up bool, server string)
 	// HealthRunner runs the health collectors' and patch installs' OS
 	// tools; nil = the real OS. Tests stand in for apt and friends.
 	HealthRunner ops.Runner
@@ -155,6 +158,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	for {
 		start := time.Now()
 		err := a.connectOnce(ctx)
+		a.connectionChanged(false)
 		a.shells.closeAll("connection to server lost")
 		if ctx.Err() != nil {
 			return a.updateExit() // nil unless an update needs a restart
@@ -296,6 +300,7 @@ func (a *Agent) connectOnce(ctx context.Context) error {
 		w.HeartbeatSeconds = 60
 	}
 	a.log.Info("connected", "server", a.id.Config.Server, "device", w.DeviceID)
+	a.connectionChanged(true)
 	s := newSession(ws)
 	a.mu.Lock()
 	a.sess, a.welcome = s, w
@@ -761,5 +766,15 @@ func (a *Agent) collectHealth(ctx context.Context, scanPatches, force bool) {
 	a.mu.Unlock()
 	if changed || force {
 		a.send(protocol.MustEncode(protocol.TypeHealth, "", h))
+	}
+}
+
+func (a *Agent) connectionChanged(up bool) {
+	if a.cfg.OnConnection != nil {
+		server := a.cfg.Server
+		if server == "" {
+			server = a.id.Config.Server
+		}
+		a.cfg.OnConnection(up, server)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -72,15 +71,7 @@ func (s *Server) publicURL(r *http.Request) string {
 
 // installCommands returns one-line install commands for a token.
 func (s *Server) installCommands(r *http.Request, token string) map[string]string {
-	u := s.publicURL(r)
-	fp := s.fp
-	sh := fmt.Sprintf(`curl -fsSk %s/install.sh?token=%s | sh -s -- --ca-fingerprint %s`, u, token, fp)
-	return map[string]string{
-		"linux":   sh,
-		"macos":   sh,
-		"windows": fmt.Sprintf(`powershell -NoProfile -ExecutionPolicy Bypass -Command "& { $s=(New-Object Net.WebClient); [Net.ServicePointManager]::ServerCertificateValidationCallback={$true}; iex $s.DownloadString('%s/install.ps1?token=%s&fp=%s') }"`, u, token, fp),
-		"agent":   fmt.Sprintf(`steward-agent install --server %s --token %s --ca-fingerprint %s`, u, token, fp),
-	}
+	return s.installCommandsFor(r, token)
 }
 
 // apiSoftwareSearch finds every device with a package name (optionally

@@ -1,36 +1,48 @@
 // Command steward-agent is the Steward endpoint agent.
 //
-//	steward-agent enroll --server URL --token T --ca-fingerprint FP [--config DIR]
+//	steward-agent enroll --server URL --token T --ca-fingerprint FP [--release-key HEX] [--config DIR]
 //	steward-agent run [--config DIR]
-//	steward-agent install --server URL --token T --ca-fingerprint FP
-//	steward-agent uninstall [--keep-identity]
-//	steward-agent status
+//	steward-agent install --server URL --token T --ca-fingerprint FP [--release-key HEX] [--config DIR]
+//	steward-agent uninstall [--keep-identity] [--config DIR]
+//	steward-agent status [--json] [--config DIR]
+//	steward-agent version
+//
+// install copies this binary to a root-owned path and registers the OS
+// service that runs it; `run` is what that service starts. With
+// STEWARD_INSTALL_ROOT=DIR, install, uninstall and status act on a staged
+// copy under DIR and record the service instead of registering it.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/debug"
 	"syscall"
 
-	"github.com/steward-rmm/steward/agent"
-	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/agent/service"
+	"github.com/steward-rmm/steward/agent/update"
 )
 
 var version = "dev"
 
 type config struct {
-	cmd         string
-	dir         string
-	server      string
-	token       string
-	fingerprint string
-	logLevel    string
+	cmd          string
+	dir          string
+	dirSet       bool // --config given explicitly
+	root         string
+	server       string
+	token        string
+	fingerprint  string
+	releaseKey   string
+	keepIdentity bool
+	json         bool
+	logLevel     string
 }
 
 func main() {
@@ -38,25 +50,49 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	cfg := config{cmd: os.Args[1]}
+	cfg := config{cmd: os.Args[1], root: os.Getenv(service.RootEnv)}
 	fs := flag.NewFlagSet(cfg.cmd, flag.ExitOnError)
-	fs.StringVar(&cfg.dir, "config", defaultDir(), "configuration directory (identity, spool)")
+	fs.StringVar(&cfg.dir, "config", defaultDir(cfg.root), "configuration directory (identity, spool)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
-	if cfg.cmd == "enroll" || cfg.cmd == "install" {
+	switch cfg.cmd {
+	case "enroll", "install":
 		fs.StringVar(&cfg.server, "server", "", "server URL, https://host:port")
 		fs.StringVar(&cfg.token, "token", "", "enrollment token")
 		fs.StringVar(&cfg.fingerprint, "ca-fingerprint", "", "SHA-256 fingerprint of the server CA")
+		fs.StringVar(&cfg.releaseKey, "release-key", "", "hex ed25519 public key agent releases are signed with")
+	case "uninstall":
+		fs.BoolVar(&cfg.keepIdentity, "keep-identity", false, "keep the identity, so a reinstall is the same device")
+	case "status":
+		fs.BoolVar(&cfg.json, "json", false, "print JSON")
 	}
 	_ = fs.Parse(os.Args[2:])
+	fs.Visit(func(f *flag.Flag) { cfg.dirSet = cfg.dirSet || f.Name == "config" })
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(cfg.logLevel)); err != nil {
 		fmt.Fprintln(os.Stderr, "steward-agent: bad --log-level")
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	var out io.Writer = os.Stderr
+	if cfg.cmd == "run" && runtime.GOOS == "windows" && !service.Interactive() {
+		// The SCM keeps no output: log to a file next to the identity.
+		if f, err := openLogFile(cfg.dir); err == nil {
+			defer f.Close()
+			out = f
+		}
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lv}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg, log); err != nil {
+	err := run(ctx, cfg, log)
+	stop()
+	var ec exitCode
+	switch {
+	case errors.As(err, &ec):
+		os.Exit(int(ec))
+	case errors.Is(err, update.ErrRestart):
+		// Not a failure: the service manager starts the binary now in place.
+		log.Info("exiting so the service manager starts the updated agent")
+		os.Exit(update.ExitRestart)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "steward-agent:", err)
 		os.Exit(1)
 	}
@@ -66,26 +102,23 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage: steward-agent enroll|run|install|uninstall|status|version [flags]`)
 }
 
+// exitCode ends the program with that code and no message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
 func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	switch cfg.cmd {
 	case "enroll":
-		host, _ := os.Hostname()
-		id, err := identity.Enroll(identity.EnrollOptions{Dir: cfg.dir, Server: cfg.server, Token: cfg.token,
-			Fingerprint: cfg.fingerprint, Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH})
-		if err != nil {
-			return err
-		}
-		fmt.Printf("enrolled as device %s\n", id.Config.DeviceID)
-		return nil
+		return enroll(cfg)
 	case "run":
-		// The agent idles for hours between events; a lower GC target keeps
-		// its resident memory small.
-		debug.SetGCPercent(50)
-		a, err := agent.New(agent.Config{Dir: cfg.dir, Version: version}, log)
-		if err != nil {
-			return err
-		}
-		return a.Run(ctx)
+		return runAgent(ctx, cfg, log)
+	case "install":
+		return install(cfg, log)
+	case "uninstall":
+		return uninstall(cfg, log)
+	case "status":
+		return status(cfg, os.Stdout)
 	case "version":
 		fmt.Println(version)
 		return nil
