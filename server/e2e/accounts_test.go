@@ -378,6 +378,17 @@ func TestDisableClosesOpenShell(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("shell stayed open after its user was disabled")
 	}
+	var recs []struct {
+		Ended  time.Time `json:"ended"`
+		Reason string    `json:"reason"`
+	}
+	waitFor(t, "shell recorded as ended", func() bool {
+		e.api("GET", "/api/v1/shells", nil, &recs)
+		return len(recs) == 1 && !recs[0].Ended.IsZero()
+	})
+	if recs[0].Reason != "signed out" {
+		t.Errorf("shell end reason %q", recs[0].Reason)
+	}
 }
 
 func TestAPITokensNeverWiderAndFresh2FA(t *testing.T) {

@@ -244,9 +244,20 @@ func TestShellRefusals(t *testing.T) {
 	if _, resp, err := e.dialShell(e.token, "d_nope", e.url, ""); err == nil || resp == nil || resp.StatusCode != 404 {
 		t.Errorf("unknown device: err=%v resp=%v", err, resp)
 	}
-	if _, _, err := e.dialShell(e.token, id, e.url, "shell="+"..%2F..%2Fbin%2Fsh"); err != nil {
+	tc, _, err := e.dialShell(e.token, id, e.url, "shell="+"..%2F..%2Fbin%2Fsh")
+	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
+	// End the session and let its recording be written before the data
+	// directory is removed.
+	tc.ws.Close()
+	waitFor(t, "shell session recorded as ended", func() bool {
+		var recs []struct {
+			Ended time.Time `json:"ended"`
+		}
+		e.api("GET", "/api/v1/shells", nil, &recs)
+		return len(recs) == 1 && !recs[0].Ended.IsZero()
+	})
 }
 
 func TestShellFloodKeepsHeartbeatsAndMemoryBounded(t *testing.T) {
