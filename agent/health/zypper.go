@@ -88,7 +88,9 @@ func ParseZypperXML(b []byte) ([]protocol.Patch, error) {
 		default:
 			continue
 		}
-		if seen[p.ID] || len(out) >= maxPatches {
+		// Report only what an install job could name (a leading '+' is
+		// not a package zypper would install by that id).
+		if !pkgIDRE.MatchString(p.ID) || seen[p.ID] || len(out) >= maxPatches {
 			continue
 		}
 		seen[p.ID] = true
