@@ -36,7 +36,14 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${STEWARD_CHROMIUM:-}" ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-command -v node >/dev/null || { echo "browser tests: need Node.js 20+ and npm" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	echo "browser tests: installing Node.js and npm from the Debian packages"
+	SUDO=
+	[ "$(id -u)" -ne 0 ] && SUDO=sudo
+	$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null || true
+fi
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null ||
+	{ echo "browser tests: need Node.js 20+ and npm (playwright-core requires it)" >&2; exit 1; }
 (cd server/web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 # Rebuild (cached, quick): the dashboard is embedded in steward-server, so a
