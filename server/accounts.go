@@ -112,6 +112,25 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
+// passwordStep checks a login's name and password under the rate limits,
+// answering the request itself when they fail.
+func (s *Server) passwordStep(w http.ResponseWriter, r *http.Request, req loginRequest) (store.User, bool) {
+	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
+		writeError(w, 400, "username and password are required")
+		return store.User{}, false
+	}
+	if s.throttled(r, req.Username) {
+		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+		return store.User{}, false
+	}
+	u, ok := s.checkPassword(req.Username, req.Password)
+	if !ok {
+		s.loginFailed(r, req.Username, "bad password")
+		writeError(w, 401, "wrong username or password")
+	}
+	return u, ok
+}
+
 // jsonOnly refuses a login posted as a form: a cross-site page can send a
 // form but not application/json without a CORS preflight (login CSRF).
 func jsonOnly(w http.ResponseWriter, r *http.Request) bool {
@@ -131,18 +150,8 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 		writeError(w, 400, err.Error())
 		return
 	}
-	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
-		writeError(w, 400, "username and password are required")
-		return
-	}
-	if s.throttled(r, req.Username) {
-		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
-		return
-	}
-	u, ok := s.checkPassword(req.Username, req.Password)
+	u, ok := s.passwordStep(w, r, req)
 	if !ok {
-		s.loginFailed(r, req.Username, "bad password")
-		writeError(w, 401, "wrong username or password")
 		return
 	}
 	s.limit.reset("user:" + strings.ToLower(u.Name))
@@ -182,18 +191,8 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 		writeError(w, 400, err.Error())
 		return
 	}
-	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
-		writeError(w, 400, "username and password are required")
-		return
-	}
-	if s.throttled(r, req.Username) {
-		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
-		return
-	}
-	u, ok := s.checkPassword(req.Username, req.Password)
+	u, ok := s.passwordStep(w, r, req.loginRequest)
 	if !ok {
-		s.loginFailed(r, req.Username, "bad password")
-		writeError(w, 401, "wrong username or password")
 		return
 	}
 	switch {

@@ -330,17 +330,12 @@ func UninstallPlan(goos, source, id string) ([]string, error) {
 }
 
 // remover picks the tool that removes packages of the system's database.
+// It is the patch source, or pacman, which Steward lists but does not scan.
 func remover(e Env) string {
-	switch {
-	case e.exists("/var/lib/dpkg/status") && e.has("apt-get"):
-		return SourceApt
-	case e.has("dnf") || e.has("dnf5"):
-		return SourceDNF
-	case e.has("yum"):
-		return SourceYum
-	case e.has("zypper"):
-		return SourceZypper
-	case e.has("pacman"):
+	if src := linuxSource(e); src != "" {
+		return src
+	}
+	if e.has("pacman") {
 		return SourcePacman
 	}
 	return ""
