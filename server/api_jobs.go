@@ -56,15 +56,27 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 // maxRunsInline is the most runs a job creation response lists.
 const maxRunsInline = 1000
 
-// jobVisible reports whether p may see a job: all of its runs must be on
-// clients in p's scope (a job spanning clients is visible to all-client users).
-func (s *Server) jobRunsVisible(p *principal, runs []store.Run) bool {
-	for _, r := range runs {
-		if !p.canSeeClient(r.ClientID) {
+// visibleJob returns a job with its run counts if p may see it: all of its
+// runs must be on clients in p's scope (a job spanning clients is visible
+// to all-client users).
+func (s *Server) visibleJob(p *principal, id string) (store.Job, bool) {
+	j, err := s.st.Job(id)
+	if err != nil || s.st.JobStates(&j) != nil || !s.jobVisible(p, &j) {
+		return store.Job{}, false
+	}
+	return j, true
+}
+
+func (s *Server) jobVisible(p *principal, j *store.Job) bool {
+	if p.AllClients {
+		return true
+	}
+	for _, c := range j.Clients {
+		if !p.canSeeClient(c) {
 			return false
 		}
 	}
-	return true
+	return len(j.Clients) > 0
 }
 
 func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -77,11 +89,7 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 		if kind != "" && j.Kind != kind {
 			return false
 		}
-		if p.AllClients {
-			return true
-		}
-		runs, _ := s.st.JobRuns(j.ID)
-		return len(runs) > 0 && s.jobRunsVisible(p, runs)
+		return s.st.JobStates(j) == nil && s.jobVisible(p, j)
 	}, limit)
 	if err != nil {
 		writeError(w, 500, "internal error")
@@ -90,31 +98,50 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 	if jobs == nil {
 		jobs = []store.Job{}
 	}
-	type jobView struct {
-		store.Job
-		States map[string]int `json:"states"`
-	}
-	out := make([]jobView, len(jobs))
-	for i, j := range jobs {
-		out[i] = jobView{Job: j, States: map[string]int{}}
-		if runs, err := s.st.JobRuns(j.ID); err == nil {
-			for _, r := range runs {
-				out[i].States[r.State]++
-			}
-		}
-	}
-	writeJSON(w, 200, out)
+	writeJSON(w, 200, jobs)
 }
 
+// apiJob returns a job and its runs. runs=0 leaves the runs out (a
+// fan-out's 20,000 runs are megabytes); wait=SECONDS first waits, up to
+// 60 s, until no run of the job can change any more.
 func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
-	j, err := s.st.Job(r.PathValue("id"))
-	if err != nil {
+	j, ok := s.visibleJob(p, r.PathValue("id"))
+	if !ok {
 		writeError(w, 404, "job not found")
 		return
 	}
+	q := r.URL.Query()
+	if wait, _ := strconv.Atoi(q.Get("wait")); wait > 0 && !j.Done() {
+		deadline := time.After(time.Duration(min(wait, 60)) * time.Second)
+	waiting:
+		for !j.Done() {
+			// Registered before the re-read, so a finish in between still wakes us.
+			ch := s.jobs.wait(jobWaitKey(j.ID))
+			if x, err := s.st.Job(j.ID); err == nil && s.st.JobStates(&x) == nil {
+				j = x
+				if j.Done() {
+					s.jobs.unwait(jobWaitKey(j.ID), ch)
+					break
+				}
+			}
+			select {
+			case <-ch:
+			case <-deadline:
+				s.jobs.unwait(jobWaitKey(j.ID), ch)
+				break waiting
+			case <-r.Context().Done():
+				s.jobs.unwait(jobWaitKey(j.ID), ch)
+				return
+			}
+		}
+	}
+	if q.Get("runs") == "0" {
+		writeJSON(w, 200, map[string]any{"job": j})
+		return
+	}
 	runs, err := s.st.JobRuns(j.ID)
-	if err != nil || !s.jobRunsVisible(p, runs) {
-		writeError(w, 404, "job not found")
+	if err != nil {
+		writeError(w, 500, "internal error")
 		return
 	}
 	writeJSON(w, 200, map[string]any{"job": j, "runs": runs})
@@ -158,9 +185,13 @@ func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *princip
 			select {
 			case <-ch:
 			case <-time.After(time.Duration(wait) * time.Second):
+				s.jobs.unwait(run.ID, ch)
 			case <-r.Context().Done():
+				s.jobs.unwait(run.ID, ch)
 				return
 			}
+		} else {
+			s.jobs.unwait(run.ID, ch)
 		}
 		run, _ = s.st.Run(run.ID)
 	}
@@ -194,14 +225,14 @@ func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *principal) {
-	j, err := s.st.Job(r.PathValue("id"))
-	if err != nil {
+	j, ok := s.visibleJob(p, r.PathValue("id"))
+	if !ok {
 		writeError(w, 404, "job not found")
 		return
 	}
 	runs, err := s.st.JobRuns(j.ID)
-	if err != nil || !s.jobRunsVisible(p, runs) {
-		writeError(w, 404, "job not found")
+	if err != nil {
+		writeError(w, 500, "internal error")
 		return
 	}
 	if need := permFor(j.Kind); !p.has(need) {

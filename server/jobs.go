@@ -346,7 +346,7 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 		}
 		runs[i] = r
 	}
-	if err := j.s.st.CreateJob(job, runs); err != nil {
+	if err := j.s.st.CreateJob(&job, runs); err != nil {
 		return job, nil, err
 	}
 	for i := range runs {
@@ -501,8 +501,15 @@ func (j *jobService) changed(r store.RunOpResult, state string) {
 		j.s.bus.Publish(events.Event{Type: "run", ID: r.Run.ID, JobID: r.Run.JobID, DeviceID: r.Run.DeviceID,
 			ClientID: r.Run.ClientID, State: state})
 		j.wake(r.Run.ID)
+		if r.JobDone {
+			j.wake(jobWaitKey(r.Run.JobID))
+		}
 	}
 }
+
+// jobWaitKey names a job among the waiters, which are keyed by run id
+// otherwise.
+func jobWaitKey(jobID string) string { return "job/" + jobID }
 
 // setState moves a run forward (not to a terminal state), asynchronously.
 func (j *jobService) setState(runID, state, reason string) {
@@ -698,6 +705,25 @@ func (j *jobService) wait(runID string) chan struct{} {
 	j.waiters[runID] = append(j.waiters[runID], ch)
 	j.mu.Unlock()
 	return ch
+}
+
+// unwait drops a waiter that stopped waiting (timeout, client gone), so a
+// run or job that never changes again does not keep its channels forever.
+func (j *jobService) unwait(key string, ch chan struct{}) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	ws := j.waiters[key]
+	for i, c := range ws {
+		if c == ch {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(j.waiters, key)
+	} else {
+		j.waiters[key] = ws
+	}
 }
 
 func (j *jobService) wake(runID string) {

@@ -45,23 +45,55 @@ var ErrBadID = errors.New("spool: invalid run id")
 
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// Spool is a directory of run records.
+// Spool is a directory of run records, indexed in memory so that the hot
+// path (begin, output, finish, ack) does no reads: a fan-out to a fleet is
+// a few file writes per run on each device.
 type Spool struct {
 	dir string
 	cap int64
 	mu  sync.Mutex
+	// live holds the records not yet acknowledged (running or done);
+	// acked the acknowledged run ids with their receive time, kept on disk
+	// and here only to refuse re-runs until they are pruned.
+	live  map[string]*Record
+	acked map[string]time.Time
 	// NoSync skips fsync. Only the load simulator sets it: thousands of
 	// simulated agents share one disk, and the server is what it measures.
 	NoSync bool
 }
 
-// Open opens (creating) a spool in dir. capBytes bounds the output kept
-// per run and stream.
+// Open opens (creating) a spool in dir and reads its records. capBytes
+// bounds the output kept per run and stream.
 func Open(dir string, capBytes int64) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	return &Spool{dir: dir, cap: capBytes}, nil
+	s := &Spool{dir: dir, cap: capBytes, live: map[string]*Record{}, acked: map[string]time.Time{}}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasSuffix(name, ".json.tmp") {
+			os.Remove(filepath.Join(dir, name)) // a save cut short; the old record stands
+			continue
+		}
+		id, ok := strings.CutSuffix(name, ".json")
+		if !ok || !idRE.MatchString(id) {
+			continue
+		}
+		r, err := s.load(id)
+		if err != nil {
+			continue // unreadable: treated as unknown, like before
+		}
+		if r.State == Acked {
+			s.acked[id] = r.Received
+			continue
+		}
+		s.live[id] = &r
+	}
+	return s, nil
 }
 
 func (s *Spool) path(id, ext string) string { return filepath.Join(s.dir, id+ext) }
@@ -74,6 +106,14 @@ func (s *Spool) Begin(j protocol.Job) (rec Record, dup bool, err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r := s.live[j.RunID]; r != nil {
+		return *r, true, nil
+	}
+	if _, ok := s.acked[j.RunID]; ok {
+		rec, err := s.load(j.RunID)
+		return rec, true, err
+	}
+	// O_EXCL still guards against a record written behind the index's back.
 	f, err := os.OpenFile(s.path(j.RunID, ".json"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		rec, err := s.load(j.RunID)
@@ -83,8 +123,13 @@ func (s *Spool) Begin(j protocol.Job) (rec Record, dup bool, err error) {
 		return rec, false, fmt.Errorf("spool: %w", err)
 	}
 	rec = Record{RunID: j.RunID, JobID: j.JobID, Kind: j.Kind, State: Running, Received: time.Now().UTC()}
-	err = writeSync(f, rec, !s.NoSync)
-	return rec, false, err
+	if err := writeSync(f, rec, !s.NoSync); err != nil {
+		os.Remove(s.path(j.RunID, ".json"))
+		return rec, false, err
+	}
+	r := rec
+	s.live[j.RunID] = &r
+	return rec, false, nil
 }
 
 func writeSync(f *os.File, v any, sync bool) error {
@@ -126,13 +171,14 @@ func fileSize(p string) int64 {
 	return 0
 }
 
-func (s *Spool) save(r Record) error {
+// save replaces a record's file atomically; sync makes it durable first.
+func (s *Spool) save(r Record, sync bool) error {
 	tmp := s.path(r.RunID, ".json.tmp")
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
-	if err := writeSync(f, r, !s.NoSync); err != nil {
+	if err := writeSync(f, r, sync && !s.NoSync); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, s.path(r.RunID, ".json")); err != nil {
@@ -152,8 +198,27 @@ type Output struct {
 // Writer returns the output appender of a run, continuing after what is
 // already stored.
 func (s *Spool) Writer(id string) *Output {
-	return &Output{s: s, id: id, offset: map[string]int64{
-		"stdout": fileSize(s.path(id, ".stdout")), "stderr": fileSize(s.path(id, ".stderr"))}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := &Output{s: s, id: id, offset: map[string]int64{}}
+	if r := s.live[id]; r != nil {
+		o.offset["stdout"], o.offset["stderr"] = r.Stdout, r.Stderr
+	}
+	return o
+}
+
+// stored notes how much of a stream is on disk, so Writer and Ack need
+// not stat the files.
+func (s *Spool) stored(id, stream string, size int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.live[id]; r != nil {
+		if stream == "stderr" {
+			r.Stderr = size
+		} else {
+			r.Stdout = size
+		}
+	}
 }
 
 // Append stores data, then calls sent with its offset (counting bytes past
@@ -179,6 +244,8 @@ func (o *Output) Append(stream string, data []byte, sent func(offset int64, kept
 			f.Close()
 		}
 	}
+	// The offset counts bytes past the cap too; what resumes a writer is it.
+	o.s.stored(o.id, stream, o.offset[stream])
 	if sent != nil {
 		sent(offset, kept, truncated)
 	}
@@ -199,39 +266,62 @@ func (s *Spool) ReadOutput(id, stream string) []byte {
 
 // Finish stores a run's result (durably) before it is sent.
 func (s *Spool) Finish(res protocol.JobResult) error {
+	if !idRE.MatchString(res.RunID) {
+		return ErrBadID
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.load(res.RunID)
-	if err != nil {
-		return err
+	r := s.live[res.RunID]
+	if r == nil {
+		if _, ok := s.acked[res.RunID]; ok {
+			return nil // already finished and acknowledged
+		}
+		return fmt.Errorf("spool: run %s: %w", res.RunID, os.ErrNotExist)
 	}
 	if r.State != Running {
 		return nil // already finished: keep the first result
 	}
-	r.State, r.Result = Done, &res
-	return s.save(r)
+	n := *r
+	n.State, n.Result = Done, &res
+	if err := s.save(n, true); err != nil {
+		return err
+	}
+	*r = n
+	return nil
 }
 
-// Ack marks a result acknowledged and drops its output.
+// Ack marks a result acknowledged and drops its output. The mark is not
+// synced: were it lost, the result would be sent again and the server,
+// which already stored it, would only acknowledge it again.
 func (s *Spool) Ack(id string) error {
 	if !idRE.MatchString(id) {
 		return ErrBadID
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.load(id)
-	if err != nil {
-		return err
+	r := s.live[id]
+	if r == nil {
+		if _, ok := s.acked[id]; ok {
+			return nil
+		}
+		return fmt.Errorf("spool: run %s: %w", id, os.ErrNotExist)
 	}
 	if r.State != Done {
 		return nil
 	}
-	r.State = Acked
-	if err := s.save(r); err != nil {
+	n := *r
+	n.State, n.Result = Acked, nil
+	if err := s.save(n, false); err != nil {
 		return err
 	}
-	os.Remove(s.path(id, ".stdout"))
-	os.Remove(s.path(id, ".stderr"))
+	if r.Stdout > 0 {
+		os.Remove(s.path(id, ".stdout"))
+	}
+	if r.Stderr > 0 {
+		os.Remove(s.path(id, ".stderr"))
+	}
+	delete(s.live, id)
+	s.acked[id] = n.Received
 	return nil
 }
 
@@ -242,6 +332,9 @@ func (s *Spool) Get(id string) (Record, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r := s.live[id]; r != nil {
+		return *r, nil
+	}
 	return s.load(id)
 }
 
@@ -249,21 +342,9 @@ func (s *Spool) Get(id string) (Record, error) {
 func (s *Spool) Pending() ([]Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ents, err := os.ReadDir(s.dir)
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	var out []Record
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		r, err := s.load(id)
-		if err != nil || r.State == Acked {
-			continue
-		}
-		out = append(out, r)
+	out := make([]Record, 0, len(s.live))
+	for _, r := range s.live {
+		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Received.Before(out[j].Received) })
 	return out, nil
@@ -275,16 +356,11 @@ func (s *Spool) Pending() ([]Record, error) {
 func (s *Spool) Prune(age time.Duration) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ents, _ := os.ReadDir(s.dir)
 	n := 0
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		r, err := s.load(id)
-		if err == nil && r.State == Acked && time.Since(r.Received) > age {
+	for id, received := range s.acked {
+		if time.Since(received) > age {
 			os.Remove(s.path(id, ".json"))
+			delete(s.acked, id)
 			n++
 		}
 	}

@@ -2,6 +2,8 @@ package spool
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/steward-rmm/steward/protocol"
@@ -57,5 +59,76 @@ func TestRejectsPathIDs(t *testing.T) {
 		if _, _, err := s.Begin(protocol.Job{RunID: id}); !errors.Is(err, ErrBadID) {
 			t.Errorf("%q: %v", id, err)
 		}
+	}
+}
+
+// The in-memory index must agree with the files after a restart: a record
+// begun, finished or acknowledged before Open is seen as such after it.
+func TestReopenKeepsEveryState(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"r_run", "r_done", "r_acked"} {
+		if _, _, err := s.Begin(protocol.Job{RunID: id, JobID: "j", Kind: "script"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Writer("r_run").Append("stdout", []byte("abc"), nil)
+	s.Writer("r_acked").Append("stderr", []byte("gone"), nil)
+	for _, id := range []string{"r_done", "r_acked"} {
+		if err := s.Finish(protocol.JobResult{RunID: id, State: protocol.StateSucceeded, ExitCode: 7}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Ack("r_acked"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "r_done.json.tmp"), []byte("{half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := Open(dir, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s2.Pending()
+	got := map[string]string{}
+	for _, r := range p {
+		got[r.RunID] = r.State
+	}
+	if len(got) != 2 || got["r_run"] != Running || got["r_done"] != Done {
+		t.Fatalf("pending after reopen: %v", got)
+	}
+	for _, r := range p {
+		if r.RunID == "r_done" && (r.Result == nil || r.Result.ExitCode != 7) {
+			t.Fatalf("result lost: %+v", r.Result)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r_done.json.tmp")); !os.IsNotExist(err) {
+		t.Fatalf("stale temp file kept: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r_acked.stderr")); !os.IsNotExist(err) {
+		t.Fatalf("acked run's output kept: %v", err)
+	}
+	if _, dup, _ := s2.Begin(protocol.Job{RunID: "r_acked"}); !dup {
+		t.Fatal("acked run would run again after a restart")
+	}
+	// A writer resumes after the output already stored.
+	var off int64 = -1
+	s2.Writer("r_run").Append("stdout", []byte("d"), func(o int64, _ []byte, _ bool) { off = o })
+	if off != 3 || string(s2.ReadOutput("r_run", "stdout")) != "abcd" {
+		t.Fatalf("resumed at %d, output %q", off, s2.ReadOutput("r_run", "stdout"))
+	}
+	if err := s2.Ack("r_unknown"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ack of unknown run: %v", err)
+	}
+	// Pruning drops old acknowledged records, and only those.
+	if n := s2.Prune(0); n != 1 {
+		t.Fatalf("pruned %d, want 1", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r_acked.json")); !os.IsNotExist(err) {
+		t.Fatalf("pruned record still on disk: %v", err)
 	}
 }

@@ -4,19 +4,43 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/steward-rmm/steward/protocol"
 	bolt "go.etcd.io/bbolt"
 )
 
-// CreateJob stores a job and all its runs in one transaction.
-func (s *DB) CreateJob(j Job, runs []Run) error {
+// CreateJob stores a job and all its runs in one transaction. It fills the
+// job's States and Clients from the runs.
+func (s *DB) CreateJob(j *Job, runs []Run) error {
+	j.States, j.Clients = map[string]int{}, nil
+	seen := map[string]bool{}
+	order := make([]int, len(runs))
+	for i := range runs {
+		order[i] = i
+		j.States[runs[i].State]++
+		if c := runs[i].ClientID; !seen[c] {
+			seen[c] = true
+			j.Clients = append(j.Clients, c)
+		}
+	}
+	sort.Strings(j.Clients)
+	// Keys put in ascending order append to bbolt's nodes instead of
+	// shifting them: a fan-out to 20,000 devices writes its runs in order.
+	sort.Slice(order, func(a, b int) bool { return runs[order[a]].ID < runs[order[b]].ID })
+	wide := len(runs) > WideJob
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := put(tx, bJobs, j.ID, j); err != nil {
 			return err
 		}
-		jr, pend, dr := tx.Bucket(bJobRuns), tx.Bucket(bPending), tx.Bucket(bDevRuns)
-		for i := range runs {
+		jr, pend, dr, wr := tx.Bucket(bJobRuns), tx.Bucket(bPending), tx.Bucket(bDevRuns), tx.Bucket(bWideRuns)
+		if wide {
+			if err := tx.Bucket(bWideJobs).Put([]byte(j.ID), nil); err != nil {
+				return err
+			}
+		}
+		for _, i := range order {
 			r := &runs[i]
 			if err := put(tx, bRuns, r.ID, r); err != nil {
 				return err
@@ -24,7 +48,11 @@ func (s *DB) CreateJob(j Job, runs []Run) error {
 			if err := jr.Put([]byte(j.ID+"/"+r.ID), nil); err != nil {
 				return err
 			}
-			if err := dr.Put([]byte(r.DeviceID+"/"+r.ID), nil); err != nil {
+			if wide {
+				if err := wr.Put([]byte(j.ID+"/"+r.DeviceID), []byte(r.ID)); err != nil {
+					return err
+				}
+			} else if err := dr.Put([]byte(r.DeviceID+"/"+r.ID), nil); err != nil {
 				return err
 			}
 			if !protocol.Terminal(r.State) {
@@ -35,6 +63,74 @@ func (s *DB) CreateJob(j Job, runs []Run) error {
 		}
 		return nil
 	})
+}
+
+// JobStates returns a job's run counts per state and its clients,
+// computing them from the runs for jobs stored before the store kept them.
+func (s *DB) JobStates(j *Job) error {
+	if j.States != nil {
+		return nil
+	}
+	runs, err := s.JobRuns(j.ID)
+	if err != nil {
+		return err
+	}
+	j.States = map[string]int{}
+	seen := map[string]bool{}
+	for _, r := range runs {
+		j.States[r.State]++
+		if !seen[r.ClientID] {
+			seen[r.ClientID] = true
+			j.Clients = append(j.Clients, r.ClientID)
+		}
+	}
+	sort.Strings(j.Clients)
+	return nil
+}
+
+// jobCounts keeps job records' States in step with run changes inside one
+// write transaction, writing each touched job once.
+type jobCounts struct {
+	tx   *bolt.Tx
+	jobs map[string]*Job
+}
+
+// moved records that a run of jobID went from state old to state new. It
+// reports whether that left the job with no run that can still change.
+func (c *jobCounts) moved(jobID, old, new string) bool {
+	if old == new {
+		return false
+	}
+	j := c.jobs[jobID]
+	if j == nil {
+		var x Job
+		if err := get(c.tx, bJobs, jobID, &x); err != nil || x.States == nil {
+			return false // unknown, or from before counts were kept
+		}
+		j = &x
+		if c.jobs == nil {
+			c.jobs = map[string]*Job{}
+		}
+		c.jobs[jobID] = j
+	}
+	wasDone := j.Done()
+	if j.States[old] > 0 {
+		j.States[old]--
+		if j.States[old] == 0 {
+			delete(j.States, old)
+		}
+	}
+	j.States[new]++
+	return !wasDone && j.Done()
+}
+
+func (c *jobCounts) flush() error {
+	for id, j := range c.jobs {
+		if err := put(c.tx, bJobs, id, j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Job returns one job.
@@ -92,9 +188,17 @@ func (s *DB) JobRuns(jobID string) ([]Run, error) {
 	return out, err
 }
 
-// DeviceRuns lists runs of one device (newest first), at most limit.
+// WideJob is the number of runs above which a job's runs are indexed by
+// job rather than by device (see wide_runs).
+const WideJob = 64
+
+// maxWideScan bounds how many wide jobs one device history looks through.
+const maxWideScan = 20000
+
+// DeviceRuns lists runs of one device (newest first), at most limit: those
+// of narrow jobs from device_runs, merged with its runs in wide jobs.
 func (s *DB) DeviceRuns(deviceID string, limit int) ([]Run, error) {
-	var out []Run
+	var ids []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := []byte(deviceID + "/")
 		c := tx.Bucket(bDevRuns).Cursor()
@@ -107,18 +211,79 @@ func (s *DB) DeviceRuns(deviceID string, limit int) ([]Run, error) {
 			k, _ = c.Prev()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			var r Run
-			if err := get(tx, bRuns, string(k[len(prefix):]), &r); err != nil {
-				continue
-			}
-			out = append(out, r)
-			if limit > 0 && len(out) >= limit {
+			ids = append(ids, string(k[len(prefix):]))
+			if limit > 0 && len(ids) >= limit {
 				break
+			}
+		}
+		// Wide jobs newest first; a run in one older than the oldest run
+		// already kept can only fall off the end, so the walk stops there.
+		wr := tx.Bucket(bWideRuns)
+		wc := tx.Bucket(bWideJobs).Cursor()
+		oldest := int64(-1) // creation time of the oldest run kept so far
+		if limit > 0 && len(ids) >= limit {
+			oldest, _ = idMillis(ids[len(ids)-1])
+		}
+		n := 0
+		for jk, _ := wc.Last(); jk != nil && n < maxWideScan; jk, _ = wc.Prev() {
+			n++
+			// A job's runs are made within moments of the job; a minute's
+			// margin covers the slowest fan-out.
+			if jt, ok := idMillis(string(jk)); ok && oldest >= 0 && jt < oldest-60_000 {
+				break
+			}
+			if v := wr.Get([]byte(string(jk) + "/" + deviceID)); v != nil {
+				ids = append(ids, string(v))
+				if limit > 0 && len(ids) >= limit {
+					// Later finds can only be older than this one.
+					sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+					ids = ids[:limit]
+					oldest, _ = idMillis(ids[len(ids)-1])
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Run ids are time-ordered within their "r_" prefix.
+	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	var out []Run
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			var r Run
+			if err := get(tx, bRuns, id, &r); err == nil {
+				out = append(out, r)
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// idAlphabet is the server's id encoding (server.newID): a prefix, "_",
+// then base32 of 6 bytes of Unix milliseconds and 9 random bytes.
+const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// idMillis returns the creation time of an id in Unix milliseconds.
+func idMillis(id string) (int64, bool) {
+	_, rest, ok := strings.Cut(id, "_")
+	if !ok || len(rest) < 10 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < 10; i++ { // 50 bits: the 48 time bits and 2 random ones
+		d := strings.IndexByte(idAlphabet, rest[i])
+		if d < 0 {
+			return 0, false
+		}
+		v = v<<5 | int64(d)
+	}
+	return v >> 2, true
 }
 
 // PendingRuns lists the non-terminal runs, of one device or of all devices
@@ -157,6 +322,7 @@ func (s *DB) UpdateRun(id string, fn func(*Run) bool) (Run, bool, error) {
 			return err
 		}
 		out = r
+		old := r.State
 		if !fn(&r) {
 			return nil
 		}
@@ -168,8 +334,10 @@ func (s *DB) UpdateRun(id string, fn func(*Run) bool) (Run, bool, error) {
 				return err
 			}
 		}
+		counts := jobCounts{tx: tx}
+		counts.moved(r.JobID, old, r.State)
 		out, changed = r, true
-		return nil
+		return counts.flush()
 	})
 	return out, changed, err
 }
@@ -295,6 +463,8 @@ type RunOpResult struct {
 	Changed bool
 	Stored  int
 	Err     error
+	// JobDone is set on the op after which no run of the job can change.
+	JobDone bool
 }
 
 // ApplyRunOps applies many run changes in one write transaction, in order.
@@ -305,6 +475,7 @@ func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		cache := map[string]*Run{}
 		dirty := map[string]bool{}
+		counts := jobCounts{tx: tx}
 		out := tx.Bucket(bOutput)
 		for i, op := range ops {
 			r := cache[op.RunID]
@@ -325,6 +496,7 @@ func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
 			case op.Update != nil:
 				c := *r
 				if op.Update(&c) {
+					res[i].JobDone = counts.moved(r.JobID, r.State, c.State)
 					*r = c
 					dirty[op.RunID] = true
 					res[i].Changed = true
@@ -358,8 +530,16 @@ func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
 			}
 			res[i].Run = *r
 		}
+		if err := counts.flush(); err != nil {
+			return err
+		}
 		pend := tx.Bucket(bPending)
+		ids := make([]string, 0, len(dirty))
 		for id := range dirty {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids) // in key order: appends, not shifts, in bbolt's nodes
+		for _, id := range ids {
 			r := cache[id]
 			if err := put(tx, bRuns, id, r); err != nil {
 				return err

@@ -88,6 +88,22 @@ type Job struct {
 	Target    string       `json:"target,omitempty"`    // human description of the target
 	Runs      int          `json:"runs"`
 	Library   string       `json:"library,omitempty"` // script library name@version
+	// States counts the job's runs per state and Clients lists the clients
+	// its runs are on. The store keeps both as runs change, so listing jobs
+	// or checking a technician's scope never reads a fan-out's 20,000 runs.
+	// Jobs stored before they existed have them nil (see JobStates).
+	States  map[string]int `json:"states,omitempty"`
+	Clients []string       `json:"clients,omitempty"`
+}
+
+// Done reports whether none of the job's runs can change any more.
+func (j *Job) Done() bool {
+	for st, n := range j.States {
+		if n > 0 && !protocol.Terminal(st) {
+			return false
+		}
+	}
+	return j.States != nil
 }
 
 // Run is one job on one device.

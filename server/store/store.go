@@ -41,8 +41,14 @@ var (
 	bRuns      = []byte("runs")
 	bJobRuns   = []byte("job_runs")    // job id / run id
 	bPending   = []byte("pending")     // device id / run id, for non-terminal runs
-	bDevRuns   = []byte("device_runs") // device id / run id, every run
-	bOutput    = []byte("output")      // run id / stream / offset
+	bDevRuns   = []byte("device_runs") // device id / run id, every run of a narrow job
+	// A wide job (more than WideJob runs) is listed in wide_jobs, and its
+	// runs are found by job id / device id -> run id in wide_runs instead of
+	// device_runs: those keys are contiguous, where device_runs keys of a
+	// fan-out land on a different page for every device.
+	bWideJobs  = []byte("wide_jobs")
+	bWideRuns  = []byte("wide_runs")
+	bOutput    = []byte("output") // run id / stream / offset
 	bScripts   = []byte("scripts")
 	bUsers     = []byte("users")
 	bUserNames = []byte("user_names")
@@ -54,7 +60,7 @@ var (
 )
 
 var allBuckets = [][]byte{bMeta, bClients, bTokens, bDevices, bKeys, bInventory, bHealth, bJobs, bRuns,
-	bJobRuns, bPending, bDevRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
+	bJobRuns, bPending, bDevRuns, bWideJobs, bWideRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
 
 // SchemaVersion is the on-disk format version stored in meta.
 const SchemaVersion = 1

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +26,7 @@ func open(t *testing.T) *DB {
 func TestAppendOutputIdempotentAndCapped(t *testing.T) {
 	db := open(t)
 	run := Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateRunning, Expires: time.Now().Add(time.Hour)}
-	if err := db.CreateJob(Job{ID: "j1"}, []Run{run}); err != nil {
+	if err := db.CreateJob(&Job{ID: "j1"}, []Run{run}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
@@ -66,7 +67,7 @@ func TestAppendOutputIdempotentAndCapped(t *testing.T) {
 func TestTerminalRunLeavesPendingOnce(t *testing.T) {
 	db := open(t)
 	runs := []Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: protocol.StateQueued}}
-	if err := db.CreateJob(Job{ID: "j1"}, runs); err != nil {
+	if err := db.CreateJob(&Job{ID: "j1"}, runs); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := db.PendingRuns("d1"); len(p) != 1 {
@@ -185,7 +186,7 @@ func TestDeviceRunsNewestFirst(t *testing.T) {
 	db := open(t)
 	for _, j := range []string{"j1", "j2", "j3"} {
 		runs := []Run{{ID: "r_" + j + "a", JobID: j, DeviceID: "d1"}, {ID: "r_" + j + "b", JobID: j, DeviceID: "d2"}}
-		if err := db.CreateJob(Job{ID: j}, runs); err != nil {
+		if err := db.CreateJob(&Job{ID: j}, runs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,5 +196,124 @@ func TestDeviceRunsNewestFirst(t *testing.T) {
 	}
 	if got, _ := db.DeviceRuns("d", 0); len(got) != 0 {
 		t.Fatalf("prefix of another id matched: %+v", got)
+	}
+}
+
+// testID makes an id the way the server does: prefix, "_", base32 of the
+// millisecond time and a random tail (fixed here).
+func testID(prefix string, ms int64, tail string) string {
+	var b []byte
+	for i := 5; i >= 0; i-- {
+		b = append(b, byte(ms>>(8*i)))
+	}
+	b = append(b, tail...)
+	for len(b) < 15 {
+		b = append(b, 0)
+	}
+	var sb strings.Builder
+	var acc uint64
+	bits := 0
+	for _, c := range b {
+		acc = acc<<8 | uint64(c)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			sb.WriteByte(idAlphabet[(acc>>bits)&31])
+		}
+	}
+	return prefix + "_" + sb.String()
+}
+
+func TestIDMillis(t *testing.T) {
+	for _, ms := range []int64{0, 1, 1763900000000, 1<<48 - 1} {
+		if got, ok := idMillis(testID("r", ms, "xyz")); !ok || got != ms {
+			t.Errorf("idMillis(%d) = %d, %v", ms, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "r", "r_", "r_0123", "r_012345678!", "nounderscore0123456789"} {
+		if _, ok := idMillis(bad); ok {
+			t.Errorf("idMillis(%q) accepted", bad)
+		}
+	}
+}
+
+// A device's history merges its narrow jobs (device_runs) with the wide
+// ones (wide_runs), newest first, and a wide job's other devices never
+// show up in it.
+func TestDeviceRunsMergesWideJobs(t *testing.T) {
+	db := open(t)
+	base := int64(1763900000000)
+	var want []string // d1's runs, oldest first
+	for k := 0; k < 6; k++ {
+		ms := base + int64(k)*1000
+		jid := testID("j", ms, "job")
+		var runs []Run
+		n := 1
+		if k%2 == 1 {
+			n = WideJob + 5 // wide: d1 plus other devices
+		}
+		for i := 0; i < n; i++ {
+			dev := fmt.Sprintf("d%d", i+1)
+			runs = append(runs, Run{ID: testID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
+				State: protocol.StateQueued})
+		}
+		want = append(want, runs[0].ID)
+		if err := db.CreateJob(&Job{ID: jid}, runs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, limit := range []int{0, 1, 3, 6} {
+		got, err := db.DeviceRuns("d1", limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(want)
+		if limit > 0 {
+			n = limit
+		}
+		if len(got) != n {
+			t.Fatalf("limit %d: %d runs", limit, len(got))
+		}
+		for i, r := range got {
+			if w := want[len(want)-1-i]; r.ID != w || r.DeviceID != "d1" {
+				t.Fatalf("limit %d: run %d is %s of %s, want %s", limit, i, r.ID, r.DeviceID, w)
+			}
+		}
+	}
+	if got, _ := db.DeviceRuns("d2", 0); len(got) != 3 {
+		t.Fatalf("d2 is only in the 3 wide jobs, got %d runs", len(got))
+	}
+}
+
+// The job record's per-state counts follow its runs, and exactly the op
+// that ends the last run says the job is done.
+func TestJobStatesFollowRuns(t *testing.T) {
+	db := open(t)
+	runs := []Run{{ID: "r_1", JobID: "j_1", DeviceID: "d1", ClientID: "cB", State: protocol.StateSent},
+		{ID: "r_2", JobID: "j_1", DeviceID: "d2", ClientID: "cA", State: protocol.StateQueued}}
+	j := Job{ID: "j_1"}
+	if err := db.CreateJob(&j, runs); err != nil {
+		t.Fatal(err)
+	}
+	if j.States[protocol.StateSent] != 1 || j.States[protocol.StateQueued] != 1 || strings.Join(j.Clients, ",") != "cA,cB" || j.Done() {
+		t.Fatalf("created: %+v", j)
+	}
+	to := func(state string) func(*Run) bool { return func(r *Run) bool { r.State = state; return true } }
+	res, err := db.ApplyRunOps([]RunOp{{RunID: "r_1", Update: to(protocol.StateRunning)}, {RunID: "r_1", Update: to(protocol.StateSucceeded)},
+		{RunID: "r_2", Update: to(protocol.StateFailed)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].JobDone || res[1].JobDone || !res[2].JobDone {
+		t.Fatalf("JobDone flags %v %v %v", res[0].JobDone, res[1].JobDone, res[2].JobDone)
+	}
+	got, _ := db.Job("j_1")
+	if len(got.States) != 2 || got.States[protocol.StateSucceeded] != 1 || got.States[protocol.StateFailed] != 1 || !got.Done() {
+		t.Fatalf("stored states %v", got.States)
+	}
+	// A job stored before counts were kept gets them from its runs.
+	old := Job{ID: "j_1"}
+	if err := db.JobStates(&old); err != nil || old.States[protocol.StateFailed] != 1 || len(old.Clients) != 2 {
+		t.Fatalf("computed %+v %v", old, err)
 	}
 }
