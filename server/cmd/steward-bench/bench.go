@@ -365,20 +365,24 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 			"kind": "script", "script": map[string]any{"interpreter": "sh", "body": body}}, &out)
 		return out.Job.ID, err
 	}
-	for i := 0; i < cfg.rounds; i++ {
-		before := s.metric(`steward_job_runs_total{state="succeeded"}`)
+	prof := s.startProfile(cfg, n)
+	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
-		if _, err := job("true"); err != nil {
+		id, err := job("true")
+		if err != nil {
 			return r, err
 		}
-		if err := waitUntil(ctx, 5*time.Minute, 2*time.Millisecond, func() bool {
-			return s.metric(`steward_job_runs_total{state="succeeded"}`) >= before+float64(n)
-		}); err != nil {
+		// The server answers when the last result is stored: no polling
+		// that would load the server being measured.
+		if err := s.waitJob(ctx, id, n); err != nil {
 			return r, fmt.Errorf("fan-out round %d: %w", i, err)
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
 		fmt.Printf("   fan-out round %d: %.0f ms\n", i+1, ms)
+	}
+	if err := prof.wait(); err != nil {
+		fmt.Println("   profile:", err)
 	}
 	sorted := append([]float64(nil), r.FanoutRoundsMS...)
 	sort.Float64s(sorted)
@@ -426,6 +430,40 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	return r, nil
 }
 
+// waitJob waits until every run of a job has ended and checks that n of
+// them succeeded.
+func (s *server) waitJob(ctx context.Context, id string, n int) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		var out struct {
+			Job struct {
+				States map[string]int `json:"states"`
+			} `json:"job"`
+		}
+		if err := s.api("GET", "/api/v1/jobs/"+id+"?runs=0&wait=60", nil, &out); err != nil {
+			return err
+		}
+		ended, other := 0, ""
+		for st, c := range out.Job.States {
+			switch st {
+			case "queued", "sent", "running":
+			default:
+				ended += c
+				if st != "succeeded" {
+					other = fmt.Sprintf("%d %s", c, st)
+				}
+			}
+		}
+		if ended >= n {
+			if other != "" || out.Job.States["succeeded"] != n {
+				return fmt.Errorf("job ended with %v", out.Job.States)
+			}
+			return nil
+		}
+	}
+	return errors.New("timed out")
+}
+
 func countState(runs []struct{ State string }, st string) int {
 	n := 0
 	for _, r := range runs {
@@ -434,4 +472,69 @@ func countState(runs []struct{ State string }, st string) int {
 		}
 	}
 	return n
+}
+
+// profile is a server CPU profile being recorded over the fan-out rounds;
+// the rounds go on until it is complete.
+type profile struct {
+	done chan struct{}
+	err  error
+}
+
+func (p *profile) finished() bool {
+	if p == nil {
+		return true
+	}
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *profile) wait() error {
+	if p == nil {
+		return nil
+	}
+	<-p.done
+	return p.err
+}
+
+// startProfile asks the server for a CPU profile of cfg.profile (nil when
+// not asked for) and writes it to out/server-fanout-N.pprof.
+func (s *server) startProfile(cfg config, n int) *profile {
+	if cfg.profile <= 0 {
+		return nil
+	}
+	p := &profile{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("https://%s/debug/pprof/profile?seconds=%d", s.addr, int(cfg.profile.Seconds())), nil)
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		resp, err := s.hc.Do(req)
+		if err != nil {
+			p.err = err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			p.err = fmt.Errorf("profile: %s", resp.Status)
+			return
+		}
+		path := filepath.Join(cfg.out, fmt.Sprintf("server-fanout-%d.pprof", n))
+		f, err := os.Create(path)
+		if err != nil {
+			p.err = err
+			return
+		}
+		if _, err = io.Copy(f, resp.Body); err == nil {
+			err = f.Close()
+		}
+		p.err = err
+		if err == nil {
+			fmt.Println("   server CPU profile of the fan-out rounds:", path)
+		}
+	}()
+	return p
 }

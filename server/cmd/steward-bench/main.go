@@ -2,7 +2,7 @@
 // simulated agents (steward-sim processes spread over loopback source
 // addresses) and prints a table, also written as JSON.
 //
-//	steward-bench [--sizes 1000,5000,19900] [--idle 60s] [--rounds 5] [--out bench-results]
+//	steward-bench [--sizes 1000,5000,19900] [--idle 60s] [--rounds 5] [--out bench-results] [--profile 10s]
 package main
 
 import (
@@ -26,6 +26,7 @@ type config struct {
 	rounds   int
 	stormJob time.Duration
 	ids      string
+	profile  time.Duration
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -47,6 +48,7 @@ func main() {
 	flag.DurationVar(&cfg.idle, "idle", 60*time.Second, "idle CPU measurement window")
 	flag.IntVar(&cfg.rounds, "rounds", 5, "fan-out rounds per size")
 	flag.StringVar(&cfg.ids, "ids", defaultIDs(), "directory of simulated agents' identities and job spools")
+	flag.DurationVar(&cfg.profile, "profile", 0, "also record the server's CPU profile for this long during the fan-out rounds (written to --out)")
 	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
