@@ -26,9 +26,16 @@ func (s *DB) CreateJob(j *Job, runs []Run) error {
 		}
 	}
 	sort.Strings(j.Clients)
-	// Keys put in ascending order append to bbolt's nodes instead of
-	// shifting them: a fan-out to 20,000 devices writes its runs in order.
-	sort.Slice(order, func(a, b int) bool { return runs[order[a]].ID < runs[order[b]].ID })
+	// Every index is written in its own key order: a key put above all
+	// others appends to bbolt's in-memory node, any other shifts it, and a
+	// fan-out to 20,000 devices would shift 20,000 times.
+	byRun := append([]int(nil), order...)
+	sort.Slice(byRun, func(a, b int) bool { return runs[byRun[a]].ID < runs[byRun[b]].ID })
+	byDevice := order
+	sort.Slice(byDevice, func(a, b int) bool {
+		x, y := &runs[byDevice[a]], &runs[byDevice[b]]
+		return x.DeviceID < y.DeviceID || x.DeviceID == y.DeviceID && x.ID < y.ID
+	})
 	wide := len(runs) > WideJob
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := put(tx, bJobs, j.ID, j); err != nil {
@@ -40,7 +47,7 @@ func (s *DB) CreateJob(j *Job, runs []Run) error {
 				return err
 			}
 		}
-		for _, i := range order {
+		for _, i := range byRun {
 			r := &runs[i]
 			if err := put(tx, bRuns, r.ID, r); err != nil {
 				return err
@@ -48,6 +55,9 @@ func (s *DB) CreateJob(j *Job, runs []Run) error {
 			if err := jr.Put([]byte(j.ID+"/"+r.ID), nil); err != nil {
 				return err
 			}
+		}
+		for _, i := range byDevice {
+			r := &runs[i]
 			if wide {
 				if err := wr.Put([]byte(j.ID+"/"+r.DeviceID), []byte(r.ID)); err != nil {
 					return err

@@ -349,10 +349,14 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	fmt.Printf("   %.1f KB RSS per agent (heap %.1f KB)\n", r.KBPerAgent, r.HeapKBPerAgent)
 	c0 := procCPU(s.cmd.Process.Pid)
 	w0 := time.Now()
+	idleProf := s.startProfile(cfg, min(cfg.profile, cfg.idle), fmt.Sprintf("server-idle-%d.pprof", n))
 	select {
 	case <-time.After(cfg.idle):
 	case <-ctx.Done():
 		return r, ctx.Err()
+	}
+	if err := idleProf.wait(); err != nil {
+		fmt.Println("   profile:", err)
 	}
 	r.IdleCPUPercent = 100 * (procCPU(s.cmd.Process.Pid) - c0) / time.Since(w0).Seconds()
 	fmt.Printf("   idle CPU %.2f %% of one core\n", r.IdleCPUPercent)
@@ -365,7 +369,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 			"kind": "script", "script": map[string]any{"interpreter": "sh", "body": body}}, &out)
 		return out.Job.ID, err
 	}
-	prof := s.startProfile(cfg, n)
+	prof := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-fanout-%d.pprof", n))
 	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
 		id, err := job("true")
@@ -501,16 +505,16 @@ func (p *profile) wait() error {
 	return p.err
 }
 
-// startProfile asks the server for a CPU profile of cfg.profile (nil when
-// not asked for) and writes it to out/server-fanout-N.pprof.
-func (s *server) startProfile(cfg config, n int) *profile {
-	if cfg.profile <= 0 {
+// startProfile asks the server for a CPU profile of d (nil when d is 0)
+// and writes it to out/name.
+func (s *server) startProfile(cfg config, d time.Duration, name string) *profile {
+	if d < time.Second {
 		return nil
 	}
 	p := &profile{done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		req, _ := http.NewRequest("GET", fmt.Sprintf("https://%s/debug/pprof/profile?seconds=%d", s.addr, int(cfg.profile.Seconds())), nil)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("https://%s/debug/pprof/profile?seconds=%d", s.addr, int(d.Seconds())), nil)
 		req.Header.Set("Authorization", "Bearer "+s.token)
 		resp, err := s.hc.Do(req)
 		if err != nil {
@@ -522,7 +526,7 @@ func (s *server) startProfile(cfg config, n int) *profile {
 			p.err = fmt.Errorf("profile: %s", resp.Status)
 			return
 		}
-		path := filepath.Join(cfg.out, fmt.Sprintf("server-fanout-%d.pprof", n))
+		path := filepath.Join(cfg.out, name)
 		f, err := os.Create(path)
 		if err != nil {
 			p.err = err
@@ -533,7 +537,7 @@ func (s *server) startProfile(cfg config, n int) *profile {
 		}
 		p.err = err
 		if err == nil {
-			fmt.Println("   server CPU profile of the fan-out rounds:", path)
+			fmt.Println("   server CPU profile:", path)
 		}
 	}()
 	return p

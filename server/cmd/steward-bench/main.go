@@ -48,7 +48,7 @@ func main() {
 	flag.DurationVar(&cfg.idle, "idle", 60*time.Second, "idle CPU measurement window")
 	flag.IntVar(&cfg.rounds, "rounds", 5, "fan-out rounds per size")
 	flag.StringVar(&cfg.ids, "ids", defaultIDs(), "directory of simulated agents' identities and job spools")
-	flag.DurationVar(&cfg.profile, "profile", 0, "also record the server's CPU profile for this long during the fan-out rounds (written to --out)")
+	flag.DurationVar(&cfg.profile, "profile", 0, "also record the server's CPU profile for this long while idle and during the fan-out rounds (written to --out)")
 	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
