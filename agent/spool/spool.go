@@ -3,12 +3,21 @@
 // written (and fsynced) before it is sent, and kept until the server
 // acknowledges it, so no result is lost to a disconnect, a restart or a
 // kill -9 of either side.
+//
+// Records live in memory and in one append-only journal of JSON lines
+// (journal.jsonl): beginning, finishing and acknowledging a run is one
+// write each to a file that stays open, instead of creating, reading and
+// renaming a file per run. The journal is rewritten with only the records
+// still wanted when it has grown well past them. Output goes to one file
+// per run and stream, since it can be large and is streamed as it comes.
 package spool
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,55 +54,253 @@ var ErrBadID = errors.New("spool: invalid run id")
 
 var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// Spool is a directory of run records, indexed in memory so that the hot
-// path (begin, output, finish, ack) does no reads: a fan-out to a fleet is
-// a few file writes per run on each device.
+// Spool is a directory holding the journal and the runs' output.
 type Spool struct {
 	dir string
 	cap int64
 	mu  sync.Mutex
 	// live holds the records not yet acknowledged (running or done);
-	// acked the acknowledged run ids with their receive time, kept on disk
-	// and here only to refuse re-runs until they are pruned.
+	// acked the acknowledged run ids with their receive time, kept only to
+	// refuse re-runs until they are pruned.
 	live  map[string]*Record
 	acked map[string]time.Time
+	log   *os.File
+	lines int // entries in the journal, for deciding when to compact
 	// NoSync skips fsync. Only the load simulator sets it: thousands of
 	// simulated agents share one disk, and the server is what it measures.
 	NoSync bool
 }
 
+// entry is one journal line; exactly one field is set.
+type entry struct {
+	Begin  *Record             `json:"b,omitempty"`
+	Finish *protocol.JobResult `json:"f,omitempty"`
+	Ack    string              `json:"a,omitempty"`
+}
+
+const journalName = "journal.jsonl"
+
 // Open opens (creating) a spool in dir and reads its records. capBytes
-// bounds the output kept per run and stream.
+// bounds the output kept per run and stream. Records of the older one file
+// per run layout are taken over into the journal.
 func Open(dir string, capBytes int64) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	s := &Spool{dir: dir, cap: capBytes, live: map[string]*Record{}, acked: map[string]time.Time{}}
-	ents, err := os.ReadDir(dir)
+	legacy, err := s.readLegacy()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readJournal(); err != nil {
+		return nil, err
+	}
+	for id := range s.live {
+		s.live[id].Stdout, s.live[id].Stderr = fileSize(s.path(id, ".stdout")), fileSize(s.path(id, ".stderr"))
+	}
+	if err := s.compact(); err != nil {
+		return nil, err
+	}
+	for _, p := range legacy {
+		os.Remove(p) // its record is in the journal now
+	}
+	return s, nil
+}
+
+// Close closes the journal.
+func (s *Spool) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log == nil {
+		return nil
+	}
+	err := s.log.Close()
+	s.log = nil
+	return err
+}
+
+// readLegacy loads the records of the one file per run layout and returns
+// the files to remove once the journal holds them.
+func (s *Spool) readLegacy() ([]string, error) {
+	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	var files []string
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, ".json.tmp") {
-			os.Remove(filepath.Join(dir, name)) // a save cut short; the old record stands
+			files = append(files, filepath.Join(s.dir, name)) // a save cut short; the old record stands
 			continue
 		}
 		id, ok := strings.CutSuffix(name, ".json")
 		if !ok || !idRE.MatchString(id) {
 			continue
 		}
-		r, err := s.load(id)
-		if err != nil {
+		files = append(files, filepath.Join(s.dir, name))
+		var r Record
+		b, err := os.ReadFile(filepath.Join(s.dir, name))
+		if err != nil || json.Unmarshal(b, &r) != nil || r.RunID != id {
 			continue // unreadable: treated as unknown, like before
 		}
-		if r.State == Acked {
-			s.acked[id] = r.Received
-			continue
-		}
-		s.live[id] = &r
+		s.apply(entry{Begin: &r})
 	}
-	return s, nil
+	return files, nil
+}
+
+// readJournal replays the journal. A line that does not parse (the last
+// one, cut short by a crash) is skipped: what it recorded had not been
+// reported as done.
+func (s *Spool) readJournal() error {
+	f, err := os.Open(filepath.Join(s.dir, journalName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	defer f.Close()
+	rd := bufio.NewReader(f)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if len(line) > 0 {
+			var e entry
+			if json.Unmarshal(line, &e) == nil {
+				s.apply(e)
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
+	}
+}
+
+// apply changes the in-memory records by one journal entry.
+func (s *Spool) apply(e entry) {
+	switch {
+	case e.Begin != nil:
+		r := *e.Begin
+		if !idRE.MatchString(r.RunID) || s.live[r.RunID] != nil {
+			return
+		}
+		if _, ok := s.acked[r.RunID]; ok {
+			return
+		}
+		if r.State == Acked {
+			s.acked[r.RunID] = r.Received
+			return
+		}
+		s.live[r.RunID] = &r
+	case e.Finish != nil:
+		if r := s.live[e.Finish.RunID]; r != nil && r.State == Running {
+			res := *e.Finish
+			r.State, r.Result = Done, &res
+		}
+	case e.Ack != "":
+		if r := s.live[e.Ack]; r != nil {
+			delete(s.live, e.Ack)
+			s.acked[e.Ack] = r.Received
+		}
+	}
+}
+
+// write appends one entry to the journal, synced when sync is set.
+func (s *Spool) write(e entry, sync bool) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if s.log == nil {
+		return fmt.Errorf("spool: closed")
+	}
+	if _, err := s.log.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if sync && !s.NoSync {
+		if err := s.log.Sync(); err != nil {
+			return fmt.Errorf("spool: %w", err)
+		}
+	}
+	s.lines++
+	return nil
+}
+
+// tidy rewrites the journal once it holds twice the lines its records
+// need (a run takes three lines until compacted to one). Called after the
+// in-memory records took the last entry; a failed rewrite leaves the
+// journal as it was, which is still correct.
+func (s *Spool) tidy() {
+	if s.lines > 256+2*(len(s.live)+len(s.acked)) {
+		_ = s.compact()
+	}
+}
+
+// compact rewrites the journal with one line per wanted record, through a
+// synced temporary file renamed over it, and reopens it for appending.
+func (s *Spool) compact() error {
+	path := filepath.Join(s.dir, journalName)
+	if s.log != nil {
+		s.log.Close()
+		s.log = nil
+	}
+	defer func() {
+		if s.log == nil { // failed: keep appending to the journal as it is
+			s.log, _ = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		}
+	}()
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w) // one JSON value and a newline per call
+	n := 0
+	for id, received := range s.acked {
+		if err := enc.Encode(entry{Begin: &Record{RunID: id, State: Acked, Received: received}}); err != nil {
+			f.Close()
+			return fmt.Errorf("spool: %w", err)
+		}
+		n++
+	}
+	for _, r := range s.live {
+		rec := *r
+		rec.State, rec.Result = Running, nil
+		if err := enc.Encode(entry{Begin: &rec}); err != nil {
+			f.Close()
+			return fmt.Errorf("spool: %w", err)
+		}
+		n++
+		if r.State == Done {
+			if err := enc.Encode(entry{Finish: r.Result}); err != nil {
+				f.Close()
+				return fmt.Errorf("spool: %w", err)
+			}
+			n++
+		}
+	}
+	err = w.Flush()
+	if err == nil && !s.NoSync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	s.log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	s.lines = n
+	return nil
 }
 
 func (s *Spool) path(id, ext string) string { return filepath.Join(s.dir, id+ext) }
@@ -109,59 +316,17 @@ func (s *Spool) Begin(j protocol.Job) (rec Record, dup bool, err error) {
 	if r := s.live[j.RunID]; r != nil {
 		return *r, true, nil
 	}
-	if _, ok := s.acked[j.RunID]; ok {
-		rec, err := s.load(j.RunID)
-		return rec, true, err
-	}
-	// O_EXCL still guards against a record written behind the index's back.
-	f, err := os.OpenFile(s.path(j.RunID, ".json"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		rec, err := s.load(j.RunID)
-		return rec, true, err
-	}
-	if err != nil {
-		return rec, false, fmt.Errorf("spool: %w", err)
+	if received, ok := s.acked[j.RunID]; ok {
+		return Record{RunID: j.RunID, State: Acked, Received: received}, true, nil
 	}
 	rec = Record{RunID: j.RunID, JobID: j.JobID, Kind: j.Kind, State: Running, Received: time.Now().UTC()}
-	if err := writeSync(f, rec, !s.NoSync); err != nil {
-		os.Remove(s.path(j.RunID, ".json"))
+	if err := s.write(entry{Begin: &rec}, true); err != nil {
 		return rec, false, err
 	}
 	r := rec
 	s.live[j.RunID] = &r
+	s.tidy()
 	return rec, false, nil
-}
-
-func writeSync(f *os.File, v any, sync bool) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("spool: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("spool: %w", err)
-	}
-	if sync {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return fmt.Errorf("spool: %w", err)
-		}
-	}
-	return f.Close()
-}
-
-func (s *Spool) load(id string) (Record, error) {
-	var r Record
-	b, err := os.ReadFile(s.path(id, ".json"))
-	if err != nil {
-		return r, fmt.Errorf("spool: %w", err)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("spool: record %s: %w", id, err)
-	}
-	r.Stdout, r.Stderr = fileSize(s.path(id, ".stdout")), fileSize(s.path(id, ".stderr"))
-	return r, nil
 }
 
 func fileSize(p string) int64 {
@@ -169,22 +334,6 @@ func fileSize(p string) int64 {
 		return fi.Size()
 	}
 	return 0
-}
-
-// save replaces a record's file atomically; sync makes it durable first.
-func (s *Spool) save(r Record, sync bool) error {
-	tmp := s.path(r.RunID, ".json.tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	if err := writeSync(f, r, sync && !s.NoSync); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, s.path(r.RunID, ".json")); err != nil {
-		return fmt.Errorf("spool: %w", err)
-	}
-	return nil
 }
 
 // Output appends a run's output to its stream files, up to the cap.
@@ -281,12 +430,11 @@ func (s *Spool) Finish(res protocol.JobResult) error {
 	if r.State != Running {
 		return nil // already finished: keep the first result
 	}
-	n := *r
-	n.State, n.Result = Done, &res
-	if err := s.save(n, true); err != nil {
+	if err := s.write(entry{Finish: &res}, true); err != nil {
 		return err
 	}
-	*r = n
+	r.State, r.Result = Done, &res
+	s.tidy()
 	return nil
 }
 
@@ -309,9 +457,7 @@ func (s *Spool) Ack(id string) error {
 	if r.State != Done {
 		return nil
 	}
-	n := *r
-	n.State, n.Result = Acked, nil
-	if err := s.save(n, false); err != nil {
+	if err := s.write(entry{Ack: id}, false); err != nil {
 		return err
 	}
 	if r.Stdout > 0 {
@@ -321,7 +467,8 @@ func (s *Spool) Ack(id string) error {
 		os.Remove(s.path(id, ".stderr"))
 	}
 	delete(s.live, id)
-	s.acked[id] = n.Received
+	s.acked[id] = r.Received
+	s.tidy()
 	return nil
 }
 
@@ -335,7 +482,10 @@ func (s *Spool) Get(id string) (Record, error) {
 	if r := s.live[id]; r != nil {
 		return *r, nil
 	}
-	return s.load(id)
+	if received, ok := s.acked[id]; ok {
+		return Record{RunID: id, State: Acked, Received: received}, nil
+	}
+	return Record{}, fmt.Errorf("spool: run %s: %w", id, os.ErrNotExist)
 }
 
 // Pending lists records not yet acknowledged, oldest first.
@@ -359,10 +509,12 @@ func (s *Spool) Prune(age time.Duration) int {
 	n := 0
 	for id, received := range s.acked {
 		if time.Since(received) > age {
-			os.Remove(s.path(id, ".json"))
 			delete(s.acked, id)
 			n++
 		}
+	}
+	if n > 0 && s.log != nil {
+		_ = s.compact() // on failure the journal keeps them; harmless
 	}
 	return n
 }
