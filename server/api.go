@@ -67,6 +67,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/devices", perm(permView), s.apiDevices},
 		{"GET", "/api/v1/devices/{id}", perm(permView), s.apiDevice},
 		{"DELETE", "/api/v1/devices/{id}", perm(permClients), s.apiRevokeDevice},
+		{"PATCH", "/api/v1/devices/{id}", perm(permClients), s.apiUpdateDevice},
+		{"GET", "/api/v1/groups", perm(permView), s.apiGroups},
 		{"GET", "/api/v1/devices/{id}/runs", perm(permView), s.apiDeviceRuns},
 		{"GET", "/api/v1/devices/{id}/shell", fresh(permShell), s.apiShell},
 		{"POST", "/api/v1/devices/{id}/refresh", perm(permView), s.apiRefresh},
@@ -367,6 +369,7 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 	q := r.URL.Query()
 	f := fleet.Filter{Clients: p.clientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
+	f.Group = q.Get("group") // folder, exact match
 	var err error
 	for name, dst := range map[string]**bool{"online": &f.Online, "pending_reboot": &f.PendingReboot,
 		"has_patches": &f.HasPatches, "security": &f.Security} {

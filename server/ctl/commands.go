@@ -314,7 +314,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		fmt.Fprintln(a.Out, "revoked", id)
 		return nil
 	}}
-	c.AddCommand(list, show, revoke)
+	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd())
 	return c
 }
 

@@ -310,6 +310,45 @@ func (f *Fleet) SetHealth(id string, h *protocol.Health) {
 	}
 }
 
+// SetGroup sets a device's folder in memory and marks it for the next
+// flush (the caller has already written it to the store; marking it again
+// keeps a flush that raced the store write from leaving the old value).
+// It reports whether the device exists.
+func (f *Fleet) SetGroup(id, group string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return false
+	}
+	e.d.Group = group
+	f.dirty[id] = struct{}{}
+	f.bus.Publish(events.Event{Type: "device", ID: id, ClientID: e.d.ClientID, State: "updated"})
+	return true
+}
+
+// Groups counts devices per folder among the given clients (nil = all);
+// devices without a folder are not counted.
+func (fl *Fleet) Groups(clients []string) map[string]int {
+	var allowed map[string]bool
+	if clients != nil {
+		allowed = make(map[string]bool, len(clients))
+		for _, c := range clients {
+			allowed[c] = true
+		}
+	}
+	out := map[string]int{}
+	fl.mu.RLock()
+	defer fl.mu.RUnlock()
+	for _, e := range fl.devs {
+		if e.d.Group == "" || (allowed != nil && !allowed[e.d.ClientID]) {
+			continue
+		}
+		out[e.d.Group]++
+	}
+	return out
+}
+
 // Flush writes every changed device to the store in one transaction.
 func (f *Fleet) Flush() error {
 	f.mu.Lock()
@@ -330,6 +369,7 @@ type Filter struct {
 	OS            string
 	DeviceType    string
 	Clients       []string // restrict to these clients (nil = any)
+	Group         string   // folder, exact match ("" = any)
 	Search        string
 	PendingReboot *bool
 	HasPatches    *bool
@@ -400,6 +440,7 @@ func (fl *Fleet) List(f Filter) ([]View, int) {
 			f.Online != nil && *f.Online != e.online,
 			f.OS != "" && !strings.EqualFold(f.OS, e.d.OS),
 			f.DeviceType != "" && f.DeviceType != deviceType(e),
+			f.Group != "" && f.Group != e.d.Group,
 			f.PendingReboot != nil && *f.PendingReboot != e.d.Heartbeat.PendingReboot,
 			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
 			f.Security != nil && *f.Security != (e.d.Heartbeat.SecurityPatches > 0),

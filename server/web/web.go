@@ -42,6 +42,11 @@ var spaRoutes = []string{
 	"/enrollment",
 	"/jobs",
 	"/jobs/{rest...}",
+	"/scripts",
+	"/users",
+	"/audit",
+	"/shells",
+	"/shells/{rest...}",
 	"/account",
 }
 

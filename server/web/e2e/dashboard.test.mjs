@@ -3,7 +3,8 @@
 // run.sh. Steps run in order and share one logged-in page.
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator } from './lib.mjs';
+import { request } from 'playwright-core';
+import { launch, newContext, newGuards, watch, shot, login, waitUntil, totp, Authenticator } from './lib.mjs';
 
 const BASE = process.env.STEWARD_URL;
 const PASSWORD = process.env.STEWARD_ADMIN_PASSWORD;
@@ -19,6 +20,9 @@ let page;
 let local; // the real agent's device view
 let hostile; // the simulated device with the hostile hostname
 let recovery = []; // recovery codes from the two-factor enrolment
+let typedN = 0; // the number typed into the terminal (its output is hi-<typedN+1>)
+const LIB = 'e2e-report.sh'; // a library script
+const FOLDER = 'E2E Lab <b>1</b>'; // a device folder that looks like markup
 
 // it runs a step and, when it fails, saves a screenshot of the page.
 function it(name, fn) {
@@ -38,6 +42,17 @@ async function apiGet(path) {
   const r = await ctx.request.get(`${BASE}${path}`);
   assert.equal(r.status(), 200, `GET ${path}: ${r.status()}`);
   return r.json();
+}
+
+async function openDevice(id, tab) {
+  await page.click('a[data-nav=devices]');
+  await page.waitForSelector(rowSel(id));
+  await page.click(`${rowSel(id)} .device-name`);
+  await page.waitForSelector('#panel-summary, #tab-summary');
+  if (tab) {
+    await page.click(`#tab-${tab}`);
+    await page.waitForSelector(`#panel-${tab}:not([hidden])`);
+  }
 }
 
 async function visibleRowIDs() {
@@ -197,6 +212,48 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.waitForSelector('#runs-table tbody tr');
   });
 
+  it('keeps a script library and runs a library script from the device page', async () => {
+    await page.click('a[data-nav=scripts]');
+    await page.click('#script-new');
+    await page.waitForSelector('dialog.modal[open] #lib-name');
+    await page.fill('#lib-name', LIB);
+    await page.selectOption('#lib-interpreter', 'sh');
+    await page.fill('#lib-description', 'Browser test: prints its argument');
+    await page.fill('#lib-body', 'echo "lib-v1 $1"\n');
+    await page.fill('#lib-args', 'default-arg');
+    await page.click('dialog.modal[open] button.primary');
+    const row = `#scripts-table tr[data-script="${LIB}"]`;
+    await page.waitForSelector(row);
+    // Editing saves a new version.
+    await page.click(`${row} .script-edit`);
+    await page.waitForSelector('dialog.modal[open] #lib-body');
+    assert.equal(await page.inputValue('#lib-body'), 'echo "lib-v1 $1"\n');
+    await page.fill('#lib-body', 'echo "lib-v2 $1 $((20+22))"\n');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await page.textContent(row)).includes('v2'), 'version 2 in the library');
+    await shot(page, '30-script-library');
+    // A second script, deleted again.
+    await page.click('#script-new');
+    await page.fill('#lib-name', 'e2e-delete-me');
+    await page.fill('#lib-body', 'true');
+    await page.click('dialog.modal[open] button.primary');
+    await page.click('#scripts-table tr[data-script="e2e-delete-me"] .script-delete');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await page.locator('#scripts-table tr[data-script="e2e-delete-me"]').count()) === 0, 'the script deleted');
+
+    await openDevice(local.id, 'script');
+    await page.check('#mode-library');
+    await page.waitForSelector(`#script-library option[value="${LIB}"]`, { state: 'attached' });
+    await page.selectOption('#script-library', LIB);
+    assert.match(await page.textContent('#script-library-preview'), /lib-v2/);
+    await page.click('#run-script');
+    await page.waitForSelector('#script-output .run-output[data-state=succeeded]', { timeout: 30000 });
+    assert.match(await page.textContent('#script-output pre.output'), /lib-v2 default-arg 42/);
+    await shot(page, '31-run-library-script');
+    const jobs = await apiGet('/api/v1/jobs?limit=5&kind=script');
+    assert.equal(jobs[0].library, `${LIB}@2`, 'the job records the library version it ran');
+  });
+
   it('opens a terminal and runs a command in it', async () => {
     await page.click('#tab-terminal');
     // Plain sh: the test must not depend on this machine's shell profile.
@@ -209,6 +266,7 @@ describe('dashboard', { timeout: 300000 }, () => {
     await waitUntil(async () => (await rows()).trim().length > 0, 'the shell prompt', 20000);
     await page.click('#terminal');
     const n = 1000 + Math.floor(Math.random() * 9000);
+    typedN = n;
     // Arithmetic, so the typed command line differs from its output.
     await page.keyboard.type(`echo hi-$((${n}+1)); printf '\\033[38;2;255;120;0mtruecolor-ok\\033[0m\\n'`);
     await page.keyboard.press('Enter');
@@ -218,6 +276,94 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.click('#terminal-close');
     await waitUntil(async () => (await page.textContent('#terminal-state')).startsWith('Session ended')
       || (await page.textContent('#terminal-state')) === 'Disconnected.', 'the session to end', 10000);
+  });
+
+  it('lists the terminal session among the recordings and replays it', async () => {
+    // The server stores the session when it has closed the recording.
+    await waitUntil(async () => (await apiGet('/api/v1/shells')).some((r) => r.device_id === local.id && r.recording && r.ended),
+      'the session recorded', 15000);
+    await page.click('a[data-nav=shells]');
+    const row = page.locator(`#shells-table tbody tr[data-device="${local.id}"]`).first();
+    await row.waitFor();
+    assert.equal(await row.locator('.device-name').textContent(), local.hostname);
+    await shot(page, '32-shell-recordings');
+    await row.locator('.shell-view').click();
+    await page.waitForSelector('#replay .xterm-rows');
+    await waitUntil(async () => (await page.textContent('#replay .xterm-rows')).includes(`hi-${typedN + 1}`),
+      `hi-${typedN + 1} in the replay`, 10000);
+    assert.ok((await page.textContent('#replay .xterm-rows')).includes('truecolor-ok'));
+    await page.click('#replay-input summary');
+    assert.ok((await page.textContent('#replay-keystrokes')).includes(`echo hi-$((${typedN}+1))`), 'the typed command among the keystrokes');
+    await page.click('#replay-play');
+    await waitUntil(async () => (await page.textContent('#replay-state')) === 'Replay finished.', 'the replay to finish', 20000);
+    assert.ok((await page.textContent('#replay .xterm-rows')).includes(`hi-${typedN + 1}`));
+    await shot(page, '33-shell-replay');
+  });
+
+  it('puts a device in a folder and filters the devices list by it', async () => {
+    await openDevice(local.id);
+    await page.waitForSelector('#folder-edit');
+    assert.equal(await page.textContent('#device-folder'), 'none');
+    await page.click('#folder-edit');
+    await page.fill('dialog.modal[open] #folder-input', `  ${FOLDER} `);
+    await shot(page, '34-device-folder');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await page.textContent('#device-folder')) === FOLDER, 'the folder on the device page');
+    assert.equal(await page.locator('#main b').count(), 0, 'the folder name is text, not markup');
+    // The preferences test hid the Folder column: show it again.
+    await page.click('a[data-nav=devices]');
+    await page.waitForSelector(rowSel(local.id));
+    if (await page.locator('#devices-table th[data-col=group]').count() === 0) {
+      await page.click('#column-chooser summary');
+      await page.check('#column-chooser input[data-col=group]');
+      await page.click('#column-chooser summary');
+    }
+    await waitUntil(async () => (await page.textContent(`${rowSel(local.id)} td[data-col=group]`)) === FOLDER, 'the folder in the devices table');
+    await page.waitForSelector(`#filter-group option[value="${FOLDER}"]`, { state: 'attached' });
+    await page.selectOption('#filter-group', FOLDER);
+    await waitUntil(async () => {
+      const ids = await visibleRowIDs();
+      return ids.length === 1 && ids[0] === local.id;
+    }, 'only the device in the folder');
+    assert.equal(new URL(page.url()).searchParams.get('group'), FOLDER);
+    assert.equal(await page.locator('#devices-table b').count(), 0);
+    await shot(page, '35-devices-folder-filter');
+    await page.selectOption('#filter-group', '');
+    await waitUntil(async () => (await visibleRowIDs()).length === 2, 'both rows back');
+  });
+
+  it('uninstalls a package from the software list as a job (a made-up package)', async () => {
+    // The agent is real and runs on this machine, so the package is made
+    // up and its id is not even a valid package name ("/"): the agent
+    // refuses it before any package manager runs, and the run fails.
+    const fake = { name: 'steward-e2e-no-such-package', version: '0.0.1', publisher: 'Steward browser test', source: 'dpkg',
+      uninstall_id: 'steward-e2e/no-such-package' };
+    const devURL = `${BASE}/api/v1/devices/${local.id}`;
+    await page.route(devURL, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.health = { ...(body.health || {}), software: [fake, ...(body.health?.software || [])] };
+      await route.fulfill({ status: res.status(), json: body });
+    });
+    await openDevice(local.id, 'software');
+    await page.fill('#software-filter', fake.name);
+    const row = page.locator(`#software-table tr[data-software="${fake.name}"]`);
+    await row.waitFor();
+    await row.locator('button.uninstall').click();
+    await page.waitForSelector('dialog.modal[open]');
+    assert.equal(await page.textContent('dialog.modal[open] h2'), `Uninstall ${fake.name}`);
+    await shot(page, '36-uninstall-confirm');
+    await page.click('dialog.modal[open] button.primary');
+    await page.locator('.toast.ok', { hasText: `Uninstall ${fake.name}: job created for 1 device.` }).waitFor();
+    await page.waitForSelector('#uninstall-output .run-output[data-state=failed]', { timeout: 30000 });
+    const meta = await page.textContent('#uninstall-output .run-meta');
+    assert.match(meta, /exit code -?\d+ — \S/, 'the failure and its reason are shown');
+    console.log(`  uninstall of a made-up package: ${meta.trim()}`);
+    await shot(page, '37-uninstall-result');
+    const jobs = await apiGet('/api/v1/jobs?limit=5&kind=software_uninstall');
+    assert.equal(jobs.length, 1);
+    assert.equal(jobs[0].spec.software.id, fake.uninstall_id);
+    await page.unroute(devURL);
   });
 
   it('runs a bulk script on selected devices after a confirmation with the count', async () => {
@@ -310,6 +456,110 @@ describe('dashboard', { timeout: 300000 }, () => {
     await shot(page, '16-enrollment');
   });
 
+  it('adds a user, changes their role and disables them on the Users page', async () => {
+    await page.click('a[data-nav=users]');
+    await page.waitForSelector('#users-table tr[data-user="admin"]');
+    await page.waitForSelector(`#user-clients input[value="${local.client}"]`, { state: 'attached' });
+    await page.fill('#user-name', 'tech-e2e');
+    await page.fill('#user-password', 'tech-e2e-password-1');
+    await page.selectOption('#user-role', 'technician');
+    await page.check(`#user-clients input[value="${local.client}"]`);
+    await page.click('#user-create');
+    const row = '#users-table tr[data-user="tech-e2e"]';
+    await page.waitForSelector(row);
+    const cell = async (c) => (await page.textContent(`${row} .${c}`)).trim();
+    assert.equal(await cell('user-role'), 'technician');
+    assert.equal(await cell('user-scope'), 'Local');
+    assert.equal(await cell('user-status'), 'active');
+    assert.equal(await cell('user-2fa'), 'not enrolled');
+    await page.click(`${row} .user-edit`);
+    await page.selectOption('dialog.modal[open] #edit-role', 'helpdesk');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await cell('user-role')) === 'helpdesk', 'the new role in the table');
+    await page.click(`${row} .user-toggle`);
+    assert.equal(await page.textContent('dialog.modal[open] h2'), 'Disable user');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await cell('user-status')) === 'disabled', 'the user disabled');
+    const u = (await apiGet('/api/v1/users')).find((x) => x.name === 'tech-e2e');
+    assert.deepEqual([u.role, u.disabled, u.all_clients, u.clients], ['helpdesk', true, false, [local.client]]);
+    // Making an admin needs a fresh two-factor check: the server's refusal
+    // is simulated once (the session is still fresh), the check is real.
+    let refused = 0;
+    await page.route('**/api/v1/users', async (route) => {
+      if (route.request().method() === 'POST' && refused === 0) {
+        refused++;
+        return route.fulfill({ status: 401, contentType: 'application/json',
+          body: JSON.stringify({ error: 'creating an admin needs a fresh two-factor check', code: 'fresh_2fa' }) });
+      }
+      return route.continue();
+    });
+    await page.fill('#user-name', 'admin-e2e');
+    await page.fill('#user-password', 'admin-e2e-password-1');
+    await page.selectOption('#user-role', 'admin');
+    await page.check('#user-all-clients');
+    await page.click('#user-create');
+    await page.waitForSelector('dialog.modal[open] input[name=code]');
+    await page.fill('dialog.modal[open] input[name=code]', recovery[1]);
+    await page.click('dialog.modal[open] button.primary');
+    await page.waitForSelector('#users-table tr[data-user="admin-e2e"]');
+    assert.equal(refused, 1);
+    await page.unroute('**/api/v1/users');
+    assert.equal((await page.textContent('#users-table tr[data-user="admin-e2e"] .user-scope')).trim(), 'all clients');
+    // admin-e2e enrols an authenticator (through the API, in a separate
+    // cookie jar); resetting it here clears it.
+    const rc = await request.newContext({ baseURL: BASE, ignoreHTTPSErrors: true });
+    const l = await (await rc.post('/api/v1/auth/login', { data: { username: 'admin-e2e', password: 'admin-e2e-password-1' } })).json();
+    const headers = { 'X-CSRF-Token': l.csrf };
+    const { secret } = await (await rc.post('/api/v1/auth/totp/setup', { headers, data: {} })).json();
+    const conf = await rc.post('/api/v1/auth/totp/confirm', { headers, data: { code: totp(secret, Math.floor(Date.now() / 30000)) } });
+    assert.equal(conf.status(), 200, await conf.text());
+    await rc.dispose();
+    const adminRow = '#users-table tr[data-user="admin-e2e"]';
+    await page.reload();
+    await page.waitForSelector(adminRow);
+    assert.equal((await page.textContent(`${adminRow} .user-2fa`)).trim(), 'enrolled');
+    await page.click(`${adminRow} .user-reset-2fa`);
+    assert.equal(await page.textContent('dialog.modal[open] h2'), 'Reset two-factor');
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await page.textContent(`${adminRow} .user-2fa`)).trim() === 'not enrolled', 'two-factor reset');
+    await shot(page, '38-users');
+  });
+
+  it('shows the audit log newest first, filters it and verifies the chain', async () => {
+    await page.click('a[data-nav=audit]');
+    await page.waitForSelector('#audit-table tbody tr');
+    const seqs = await page.$$eval('#audit-table tbody tr', (rs) => rs.map((r) => Number(r.dataset.seq)));
+    assert.ok(seqs.length > 10 && seqs.every((x, i) => i === 0 || x < seqs[i - 1]), `newest first: ${seqs.slice(0, 5)}`);
+    const rows = async () => page.$$eval('#audit-table tbody tr', (rs) => rs.map((r) => ({
+      action: r.dataset.action, actor: r.querySelector('.audit-actor').textContent, target: r.querySelector('.audit-target').textContent,
+      detail: r.querySelector('.audit-detail').textContent })));
+    await page.fill('#audit-action', 'auth.login');
+    await waitUntil(async () => {
+      const r = await rows();
+      return r.length && r.every((x) => x.action.startsWith('auth.login')) && r.some((x) => x.action === 'auth.login' && x.actor === 'admin');
+    }, 'the admin\'s login in the filtered log');
+    await page.fill('#audit-action', 'device.update');
+    await waitUntil(async () => {
+      const r = await rows();
+      return r.length === 1 && r[0].target === local.id && r[0].detail.includes(`group=${FOLDER}`);
+    }, 'the folder change in the log');
+    await page.fill('#audit-action', '');
+    await page.fill('#audit-actor', 'admin-e2e');
+    await waitUntil(async () => {
+      const r = await rows();
+      return r.length && r.every((x) => x.actor === 'admin-e2e') && r.some((x) => x.action === 'auth.totp_enrolled');
+    }, 'only admin-e2e\'s events');
+    await page.fill('#audit-actor', 'nobody-e2e');
+    await waitUntil(async () => (await page.$('#audit-table')) === null, 'no events by an unknown actor');
+    await page.fill('#audit-actor', '');
+    await page.waitForSelector('#audit-table tbody tr');
+    await page.click('#audit-verify');
+    await page.waitForSelector('#audit-verify-result[data-ok]');
+    assert.equal(await page.getAttribute('#audit-verify-result', 'data-ok'), 'true');
+    assert.match(await page.textContent('#audit-verify-result'), /^Chain intact: [\d,.\s]+ records$/);
+    await shot(page, '39-audit');
+  });
+
   it('shapes the dashboard by role and client scope', async () => {
     const me = await apiGet('/api/v1/me');
     const r = await ctx.request.post(`${BASE}/api/v1/users`, { headers: { 'X-CSRF-Token': me.csrf },
@@ -321,6 +571,8 @@ describe('dashboard', { timeout: 300000 }, () => {
     assert.equal(l.stage, 'done');
     await p2.waitForSelector('#overview-tiles .tile');
     assert.equal(await p2.locator('a[data-nav=enrollment]').count(), 0, 'no Enrollment without the clients permission');
+    for (const n of ['users', 'audit', 'shells']) assert.equal(await p2.locator(`a[data-nav=${n}]`).count(), 0, `no ${n} page for helpdesk`);
+    assert.equal(await p2.locator('a[data-nav=scripts]').count(), 1, 'the library is readable');
     await p2.click('a[data-nav=devices]');
     await p2.waitForSelector('#devices-table tbody tr');
     assert.deepEqual(await p2.$$eval('#devices-table tbody tr', (rows) => rows.map((x) => x.dataset.id)), [local.id], 'only devices of the user\'s client');

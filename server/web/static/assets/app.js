@@ -13,6 +13,11 @@ import * as jobsPage from './pages/jobs.js';
 import * as jobPage from './pages/job.js';
 import * as clientsPage from './pages/clients.js';
 import * as enrollPage from './pages/enrollment.js';
+import * as scriptsPage from './pages/scripts.js';
+import * as usersPage from './pages/users.js';
+import * as auditPage from './pages/audit.js';
+import * as shellsPage from './pages/shells.js';
+import * as shellPage from './pages/shell.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -22,6 +27,11 @@ const routes = [
   [/^\/jobs\/([^/]+)$/, jobPage, 'Job'],
   [/^\/clients$/, clientsPage, 'Clients'],
   [/^\/enrollment$/, enrollPage, 'Enrollment'],
+  [/^\/scripts$/, scriptsPage, 'Scripts'],
+  [/^\/users$/, usersPage, 'Users'],
+  [/^\/audit$/, auditPage, 'Audit log'],
+  [/^\/shells$/, shellsPage, 'Shell recordings'],
+  [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
 ];
 
 const app = document.getElementById('app');
@@ -48,8 +58,12 @@ function layout() {
     h('a', { href: '/overview', dataset: { nav: 'overview' }, text: 'Overview' }),
     h('a', { href: '/devices', dataset: { nav: 'devices' }, text: 'Devices' }),
     h('a', { href: '/jobs', dataset: { nav: 'jobs' }, text: 'Jobs' }),
+    h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),
-    can('clients') && h('a', { href: '/enrollment', dataset: { nav: 'enrollment' }, text: 'Enrollment' }));
+    can('clients') && h('a', { href: '/enrollment', dataset: { nav: 'enrollment' }, text: 'Enrollment' }),
+    can('shell') && h('a', { href: '/shells', dataset: { nav: 'shells' }, text: 'Recordings' }),
+    can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
+    can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: '', width: '22', height: '22' }), 'Steward'),
     nav,

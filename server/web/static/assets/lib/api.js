@@ -56,6 +56,33 @@ export async function api(method, path, body, opts = {}) {
 
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body, opts) => api('POST', path, body ?? {}, opts);
+export const patch = (path, body, opts) => api('PATCH', path, body ?? {}, opts);
+export const del = (path, opts) => api('DELETE', path, undefined, opts);
+
+/**
+ * getText fetches a non-JSON resource (a shell recording) as text, refusing
+ * bodies larger than maxBytes. Errors and an ended session are handled like
+ * api().
+ */
+export async function getText(path, maxBytes) {
+  const res = await fetch(path, { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) {
+    const data = (res.headers.get('Content-Type') || '').includes('json') ? await res.json().catch(() => null) : null;
+    if (res.status === 401 && session.me) {
+      session.me = null;
+      onLoggedOut();
+    }
+    throw new ApiError(res.status, data?.error || `${res.status} ${res.statusText}`, data?.code);
+  }
+  const len = Number(res.headers.get('Content-Length') || 0);
+  if (maxBytes && len > maxBytes) {
+    res.body?.cancel();
+    throw new ApiError(413, `too large to show here (${len} bytes)`);
+  }
+  const text = await res.text();
+  if (maxBytes && text.length > maxBytes) throw new ApiError(413, 'too large to show here');
+  return text;
+}
 
 /** verifyTOTP proves two-factor for this session (login step or fresh). */
 export async function verifyTOTP(code) {

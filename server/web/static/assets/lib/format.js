@@ -100,5 +100,6 @@ export function jobSummary(j) {
   if (s.service) return `${s.service.action} ${s.service.name}`;
   if (s.power) return s.power.action;
   if (s.patch) return s.patch.ids?.length ? `install ${s.patch.ids.length} patches` : 'install all patches';
+  if (s.software) return `uninstall ${s.software.id}`;
   return j.kind;
 }

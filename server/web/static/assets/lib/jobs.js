@@ -103,19 +103,26 @@ export function scriptForm(defaultOS) {
   const timeout = h('input', { name: 'timeout', id: 'script-timeout', type: 'number', min: '0', max: '604800', placeholder: 'default' });
   const lib = h('select', { name: 'library', id: 'script-library' }, h('option', { value: '', text: 'Loading…' }));
   const desc = h('p', { class: 'muted script-desc' });
+  const preview = h('pre', { class: 'code script-preview', id: 'script-library-preview', hidden: true });
   let scripts = [];
   get('/api/v1/scripts').then((list) => {
-    scripts = list || [];
+    scripts = (list || []).sort((a, b) => a.name.localeCompare(b.name));
     put(lib, scripts.length ? scripts.map((s) => h('option', { value: s.name, text: `${s.name} (v${s.version}, ${s.interpreter})` }))
       : h('option', { value: '', text: 'The library is empty' }));
     showDesc();
   }).catch(() => put(lib, h('option', { value: '', text: 'Could not load the library' })));
-  const showDesc = () => { desc.textContent = scripts.find((s) => s.name === lib.value)?.description || ''; };
+  const showDesc = () => {
+    const sc = scripts.find((s) => s.name === lib.value);
+    desc.textContent = sc?.description || '';
+    // What will run, as text: a library script is read before it is sent.
+    preview.textContent = sc ? sc.body : '';
+    preview.hidden = !sc;
+  };
   lib.addEventListener('change', showDesc);
   const modeAdhoc = h('input', { type: 'radio', name: 'mode', value: 'adhoc', checked: true, id: 'mode-adhoc' });
   const modeLib = h('input', { type: 'radio', name: 'mode', value: 'library', id: 'mode-library' });
   const adhoc = h('div', { class: 'stack' }, field('Interpreter', interp), field('Script', body));
-  const library = h('div', { class: 'stack', hidden: true }, field('Library script', lib), desc);
+  const library = h('div', { class: 'stack', hidden: true }, field('Library script', lib), desc, preview);
   const sync = () => {
     adhoc.hidden = !modeAdhoc.checked;
     library.hidden = modeAdhoc.checked;

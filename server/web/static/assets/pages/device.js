@@ -3,9 +3,9 @@
 // script, power actions and a terminal. Tabs switch in place (the terminal
 // survives switching); device and run events refresh what is shown.
 import { h, put, enc, throttle } from '../lib/dom.js';
-import { get, post, can } from '../lib/api.js';
+import { get, post, patch, can } from '../lib/api.js';
 import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBadge, when } from '../lib/format.js';
-import { confirm, toast, field, select, empty } from '../lib/ui.js';
+import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 
 const TABS = [
@@ -75,6 +75,24 @@ export function mount(root, ctx) {
         ' ', h('button', { type: 'button', class: 'link', id: 'refresh-device', text: 'Refresh data', disabled: !v.online, onclick: refresh })));
   }
 
+  // The folder ("group" in the API) is set by operators, not reported by
+  // the device; the datalist offers the folders already in use.
+  async function editFolder() {
+    const input = h('input', { name: 'group', id: 'folder-input', maxlength: '128', value: data.device.group || '', list: 'folder-options',
+      autocomplete: 'off', placeholder: 'e.g. Head office' });
+    const options = h('datalist', { id: 'folder-options' });
+    get('/api/v1/groups').then((gs) => put(options, (gs || []).map((g) => h('option', { value: g.group })))).catch(() => {});
+    const r = await modal({
+      title: `Folder of ${data.device.hostname}`, ok: 'Save',
+      body: h('div', { class: 'stack' }, field('Folder', input, 'Leave empty to take the device out of its folder. At most 128 bytes, no control characters.'), options),
+      onSubmit: async () => patch(base, { group: input.value.trim() }),
+    });
+    if (r?.device) {
+      toast(r.device.group ? `${data.device.hostname} is now in ${r.device.group}.` : `${data.device.hostname} is in no folder now.`, 'ok');
+      load();
+    }
+  }
+
   async function refresh() {
     try {
       await post(`${base}/refresh`, {});
@@ -99,7 +117,9 @@ export function mount(root, ctx) {
           put(el,
             h('div', { class: 'columns' },
               h('div', {}, h('h2', { text: 'Device' }), dl([
-                ['Name', v.hostname], ['Device ID', h('code', { text: v.id })], ['Client', v.client_name || v.client], ['Folder', v.group],
+                ['Name', v.hostname], ['Device ID', h('code', { text: v.id })], ['Client', v.client_name || v.client],
+                ['Folder', h('span', { class: 'folder' }, h('span', { id: 'device-folder', class: v.group ? '' : 'muted', text: v.group || 'none' }),
+                  can('clients') && h('button', { type: 'button', class: 'link', id: 'folder-edit', text: v.group ? 'Change' : 'Set folder', onclick: editFolder }))],
                 ['Type', TYPES[v.device_type] || v.device_type], ['Operating system', osText(v)], ['Kernel', inv.kernel], ['Architecture', v.arch || inv.arch],
                 ['Agent version', v.agent_version], ['Enrolled', full(v.enrolled_at)], ['Last seen', v.online ? 'now' : full(v.last_seen)],
                 ['Booted', when(v.boot_time) ? full(v.boot_time) : ''], ['Uptime', hb.uptime_seconds ? duration(hb.uptime_seconds) : ''],
@@ -185,19 +205,43 @@ export function mount(root, ctx) {
       const el = h('section', { class: 'panel', id: 'panel-software' });
       const filter = h('input', { type: 'search', placeholder: 'Filter software', id: 'software-filter', 'aria-label': 'Filter software' });
       const out = h('div');
+      const outBox = h('div', { class: 'output-box', id: 'uninstall-output' });
       let list = [];
+      let follow = null;
+      const canRun = can('run');
+      const uninstall = async (s) => {
+        const dev = data.device;
+        if (!await confirm(`Uninstall ${s.name}`, `Uninstall ${s.name}${s.version ? ` ${s.version}` : ''} from ${dev.hostname}? `
+          + 'The device runs its package manager or the program\'s own uninstaller; this cannot be undone from here.', { ok: 'Uninstall', danger: true })) return;
+        const r = await createJob({ devices: [id], kind: 'software_uninstall', software: { id: s.uninstall_id } }, `Uninstall ${s.name}`);
+        if (r?.runs?.[0]) {
+          follow?.dispose();
+          follow = followRun(r.runs[0].id);
+          put(outBox, h('h3', {}, `Uninstall ${s.name} `, h('a', { href: `/jobs/${enc(r.job.id)}`, class: 'small-link', text: 'job' })), follow.el);
+        }
+      };
       const draw = () => {
         const q = filter.value.trim().toLowerCase();
         const hits = q ? list.filter((s) => `${s.name} ${s.publisher || ''}`.toLowerCase().includes(q)) : list;
         const shown = hits.slice(0, 1000);
+        const online = data.device.online;
         put(out, h('p', { class: 'muted', text: `${count(hits.length)} of ${count(list.length)} packages${hits.length > shown.length ? ` (first ${shown.length} shown)` : ''}` }),
-          shown.length ? h('table', { class: 'grid compact' }, h('thead', {}, h('tr', {}, ['Name', 'Version', 'Publisher', 'Source', 'Installed'].map((x) => h('th', { text: x })))),
-            h('tbody', {}, shown.map((s) => h('tr', {}, h('td', { text: s.name }), h('td', { text: s.version || '' }), h('td', { text: s.publisher || '' }),
-              h('td', { text: s.source || '' }), h('td', { text: s.install_date || '' }))))) : null);
+          shown.length ? h('table', { class: 'grid compact', id: 'software-table' },
+            h('thead', {}, h('tr', {}, ['Name', 'Version', 'Publisher', 'Source', 'Installed', canRun ? '' : null].filter((x) => x !== null).map((x) => h('th', { text: x })))),
+            h('tbody', {}, shown.map((s) => h('tr', { dataset: { software: s.name } }, h('td', { text: s.name }), h('td', { text: s.version || '' }), h('td', { text: s.publisher || '' }),
+              h('td', { text: s.source || '' }), h('td', { text: s.install_date || '' }),
+              canRun && h('td', { class: 'actions' }, h('button', { type: 'button', class: 'small uninstall', text: 'Uninstall',
+                disabled: !online || !s.uninstall_id,
+                title: !s.uninstall_id ? 'The device reports no way to uninstall this' : online ? '' : 'The device is offline',
+                onclick: () => uninstall(s) })))))) : null);
       };
       filter.addEventListener('input', draw);
-      put(el, h('div', { class: 'toolbar' }, filter), out);
-      return { el, update(d) { list = [...(d.health?.software || [])].sort((a, b) => a.name.localeCompare(b.name)); draw(); } };
+      put(el, h('div', { class: 'toolbar' }, filter), outBox, out);
+      return {
+        el,
+        update(d) { list = [...(d.health?.software || [])].sort((a, b) => a.name.localeCompare(b.name)); draw(); },
+        dispose: () => follow?.dispose(),
+      };
     },
 
     services() {

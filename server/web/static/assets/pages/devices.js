@@ -28,7 +28,7 @@ const COLUMNS = [
 ];
 const DEFAULT_COLUMNS = ['status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
-const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'os'];
+const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os'];
 
 function dash() { return h('span', { class: 'muted', text: '—' }); }
 
@@ -70,6 +70,14 @@ export function mount(root, ctx) {
   const fPatches = select('patches', [['', 'Patches: any'], ['true', 'Has patches'], ['security', 'Has security patches'], ['false', 'Fully patched']], patchValue, { id: 'filter-patches', 'aria-label': 'Patches' });
   const fClient = select('client', [['', 'All clients']], st.f.client, { id: 'filter-client', 'aria-label': 'Client' });
   const fOS = select('os', [['', 'Any OS'], ...Object.entries(OSES)], st.f.os, { id: 'filter-os', 'aria-label': 'Operating system' });
+  const fGroup = select('group', [['', 'Any folder']], st.f.group, { id: 'filter-group', 'aria-label': 'Folder' });
+  const loadGroups = () => get('/api/v1/groups').then((gs) => {
+    const names = (gs || []).map((g) => g.group);
+    if (st.f.group && !names.includes(st.f.group)) names.push(st.f.group);
+    put(fGroup, h('option', { value: '', text: 'Any folder' }),
+      names.sort((a, b) => a.localeCompare(b)).map((g) => h('option', { value: g, selected: g === st.f.group, text: g })));
+  }).catch(() => {});
+  loadGroups();
   get('/api/v1/clients').then((cs) => {
     put(fClient, h('option', { value: '', text: 'All clients' }),
       (cs || []).sort((a, b) => a.name.localeCompare(b.name)).map((c) => h('option', { value: c.id, selected: c.id === st.f.client, text: c.name })));
@@ -102,7 +110,7 @@ export function mount(root, ctx) {
   const status = h('p', { class: 'muted', id: 'devices-status', 'aria-live': 'polite' });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Devices' }), h('span', { class: 'muted', id: 'device-total' })),
-    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fOS,
+    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS,
       h('span', { class: 'spacer' }), colChooser, density, csv),
     bulkBar, status, tableWrap, pager);
 
@@ -110,7 +118,7 @@ export function mount(root, ctx) {
     const f = { ...st.f };
     return {
       search: f.search.trim(), type: f.type, online: f.online, pending_reboot: f.pending_reboot,
-      has_patches: f.has_patches, security: f.security, client: f.client, os: f.os,
+      has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os,
     };
   }
 
@@ -154,7 +162,7 @@ export function mount(root, ctx) {
   const reloadSoon = throttle(() => load(), 2000);
 
   search.addEventListener('input', debounce(() => { st.f.search = search.value; reload(); }, 250));
-  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fOS, 'os']]) {
+  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os']]) {
     sel.addEventListener('change', () => { st.f[key] = sel.value; reload(); });
   }
   fPatches.addEventListener('change', () => {
@@ -255,8 +263,9 @@ export function mount(root, ctx) {
     const f = apiFilter();
     const only = Object.entries(f).filter(([, v]) => v);
     if (only.length === 1 && f.client) return { client: f.client };
-    if (f.security) {
-      // The job filter has no "security" field: resolve to device IDs.
+    if (f.security || f.group) {
+      // The job filter has no "security" or folder field: resolve to device
+      // IDs, so a job never reaches devices the list did not show.
       const r = await get(`/api/v1/devices${qs({ ...f, limit: 50000 })}`);
       return { devices: (r.devices || []).map((v) => v.id) };
     }
@@ -293,6 +302,11 @@ export function mount(root, ctx) {
     onEvent(ev) {
       if (ev.type === 'resync') return reloadSoon();
       if (ev.type !== 'device') return;
+      if (ev.state === 'updated') {
+        // A folder changed: rows and the folder list may differ now.
+        loadGroups();
+        return reloadSoon();
+      }
       const row = tableWrap.querySelector(`tr[data-id="${CSS.escape(ev.id)}"]`);
       if (row && typeof ev.online === 'boolean') {
         const v = st.rows.find((x) => x.id === ev.id);

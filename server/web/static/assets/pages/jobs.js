@@ -6,7 +6,7 @@ import { jobsTable } from '../lib/jobs.js';
 
 export function mount(root) {
   const kind = select('kind', [['', 'All kinds'], ['script', 'Scripts'], ['power', 'Power'], ['patch_install', 'Patch installs'],
-    ['patch_scan', 'Patch checks'], ['service', 'Services']], '', { 'aria-label': 'Kind' });
+    ['patch_scan', 'Patch checks'], ['service', 'Services'], ['software_uninstall', 'Uninstalls']], '', { 'aria-label': 'Kind' });
   const list = h('div', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Jobs' })), h('div', { class: 'toolbar' }, kind), list);
   const load = throttle(async () => {
