@@ -238,7 +238,7 @@ func (s *Server) Run(ctx context.Context) error {
 	stop()
 	wg.Wait()
 	s.jobs.stop()
-	if err := s.fleet.Flush(); err != nil {
+	if err := s.fleet.FlushAll(); err != nil {
 		s.log.Error("final presence flush", "err", err)
 	}
 	return nil
@@ -251,7 +251,11 @@ func (s *Server) presenceLoop(ctx context.Context) {
 	flush := time.NewTicker(s.cfg.PresenceFlush)
 	defer sweep.Stop()
 	defer flush.Stop()
-	for {
+	// Last-seen times alone are written every 5 min (and at shutdown): a
+	// kill -9 loses at most that much of "last seen" for devices that were
+	// online, which a restarted server shows as offline anyway.
+	every := max(1, int(5*time.Minute/max(s.cfg.PresenceFlush, time.Second)))
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
@@ -259,7 +263,11 @@ func (s *Server) presenceLoop(ctx context.Context) {
 			s.hub.Sweep(now)
 		case <-flush.C:
 			t0 := time.Now()
-			if err := s.fleet.Flush(); err != nil {
+			flush := s.fleet.Flush
+			if n%every == 0 {
+				flush = s.fleet.FlushAll
+			}
+			if err := flush(); err != nil {
 				s.log.Error("presence flush", "err", err)
 			}
 			s.metric.storeWrite.Observe(time.Since(t0).Seconds())

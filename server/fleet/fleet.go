@@ -63,9 +63,14 @@ type entry struct {
 
 // Fleet is the in-memory device registry.
 type Fleet struct {
-	mu      sync.RWMutex
-	devs    map[string]*entry
-	dirty   map[string]struct{}
+	mu    sync.RWMutex
+	devs  map[string]*entry
+	dirty map[string]struct{}
+	// seen holds devices whose only change is a heartbeat (last seen, live
+	// figures): written by FlushAll, on a slower cadence, since rewriting
+	// 5,000 device records every 15 s for their last-seen time was most of
+	// an idle server's store work.
+	seen    map[string]struct{}
 	clients map[string]string // id -> name
 	st      *store.DB
 	bus     *events.Bus
@@ -75,7 +80,7 @@ type Fleet struct {
 // New loads every device from the store. Devices start offline: nothing is
 // connected to a server that has just started.
 func New(st *store.DB, bus *events.Bus) (*Fleet, error) {
-	f := &Fleet{devs: map[string]*entry{}, dirty: map[string]struct{}{}, clients: map[string]string{},
+	f := &Fleet{devs: map[string]*entry{}, dirty: map[string]struct{}{}, seen: map[string]struct{}{}, clients: map[string]string{},
 		st: st, bus: bus, now: time.Now}
 	ds, err := st.Devices()
 	if err != nil {
@@ -162,6 +167,7 @@ func (f *Fleet) Remove(id string) {
 	f.mu.Lock()
 	delete(f.devs, id)
 	delete(f.dirty, id)
+	delete(f.seen, id)
 	f.mu.Unlock()
 }
 
@@ -274,7 +280,7 @@ func (f *Fleet) Heartbeat(id string, hb protocol.Heartbeat) {
 	if e, ok := f.devs[id]; ok {
 		e.d.LastSeen = now
 		e.d.Heartbeat = hb
-		f.dirty[id] = struct{}{}
+		f.seen[id] = struct{}{}
 	}
 }
 
@@ -349,16 +355,31 @@ func (fl *Fleet) Groups(clients []string) map[string]int {
 	return out
 }
 
-// Flush writes every changed device to the store in one transaction.
-func (f *Fleet) Flush() error {
+// Flush writes every changed device to the store in one transaction,
+// except those whose only change is a heartbeat (see FlushAll).
+func (f *Fleet) Flush() error { return f.flush(false) }
+
+// FlushAll writes every changed device, heartbeat-only changes included.
+func (f *Fleet) FlushAll() error { return f.flush(true) }
+
+func (f *Fleet) flush(all bool) error {
 	f.mu.Lock()
 	ds := make([]store.Device, 0, len(f.dirty))
 	for id := range f.dirty {
 		if e, ok := f.devs[id]; ok {
 			ds = append(ds, e.d)
 		}
+		delete(f.seen, id) // written now with its last-seen time
 	}
 	clear(f.dirty)
+	if all {
+		for id := range f.seen {
+			if e, ok := f.devs[id]; ok {
+				ds = append(ds, e.d)
+			}
+		}
+		clear(f.seen)
+	}
 	f.mu.Unlock()
 	return f.st.PutDevices(ds)
 }

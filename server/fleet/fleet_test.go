@@ -82,4 +82,27 @@ func TestSearchAndFilters(t *testing.T) {
 	if !d.Heartbeat.PendingReboot || len(d.Transitions) != 1 || !d.Transitions[0].Online {
 		t.Fatalf("flushed device %+v", d)
 	}
+	// A heartbeat alone waits for FlushAll; any other change takes the
+	// heartbeat's figures along at the next Flush.
+	f.Heartbeat("d1", protocol.Heartbeat{Seq: 7, CPUPercent: 42})
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Device("d1"); d.Heartbeat.Seq == 7 {
+		t.Fatal("heartbeat-only change written by Flush")
+	}
+	if err := f.FlushAll(); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Device("d1"); d.Heartbeat.Seq != 7 || d.LastSeen.IsZero() {
+		t.Fatalf("FlushAll did not write the heartbeat: %+v", d.Heartbeat)
+	}
+	f.Heartbeat("d1", protocol.Heartbeat{Seq: 8})
+	f.SetOnline("d1", protocol.Hello{}, "y")
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Device("d1"); d.Heartbeat.Seq != 8 {
+		t.Fatalf("dirty device flushed without its heartbeat: %+v", d.Heartbeat)
+	}
 }
