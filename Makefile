@@ -39,6 +39,7 @@ run: build
 vet:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	@$(GO) mod tidy -diff >/dev/null || (echo "go.mod/go.sum not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1)
 
 # go vet and a CGO_ENABLED=0 build for every supported OS and architecture.
 cross:
