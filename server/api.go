@@ -70,7 +70,8 @@ func (s *Server) routeTable() []route {
 		{"PATCH", "/api/v1/devices/{id}", perm(permClients), s.apiUpdateDevice},
 		{"GET", "/api/v1/groups", perm(permView), s.apiGroups},
 		{"GET", "/api/v1/devices/{id}/runs", perm(permView), s.apiDeviceRuns},
-		{"GET", "/api/v1/devices/{id}/shell", fresh(permShell), s.apiShell},
+		{"GET", "/api/v1/devices/{id}/shell", fresh(permShell), s.apiShell}, // also needs a ticket
+		{"POST", "/api/v1/devices/{id}/shell/ticket", fresh(permShell), s.apiShellTicket},
 		{"POST", "/api/v1/devices/{id}/refresh", perm(permView), s.apiRefresh},
 		{"GET", "/api/v1/software", perm(permView), s.apiSoftwareSearch},
 		{"POST", "/api/v1/jobs", perm(permView), s.apiCreateJob}, // kind-specific permission checked inside
@@ -86,8 +87,8 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/v1/scripts/{name}", perm(permRun), s.apiDeleteScript},
 		{"GET", "/api/v1/audit", perm(permAudit), s.apiAudit},
 		{"GET", "/api/v1/audit/verify", perm(permAudit), s.apiAuditVerify},
-		{"GET", "/api/v1/shells", perm(permShell), s.apiShellRecordings}, // scoped to the caller's clients
-		{"GET", "/api/v1/shells/{id}/recording", perm(permShell), s.apiShellRecording},
+		{"GET", "/api/v1/shells", perm(permRecordings), s.apiShellRecordings}, // scoped to the caller's clients
+		{"GET", "/api/v1/shells/{id}/recording", perm(permRecordings), s.apiShellRecording},
 		{"GET", "/metrics", perm(permAdmin), func(w http.ResponseWriter, r *http.Request, _ *principal) {
 			s.metric.handler().ServeHTTP(w, r)
 		}},

@@ -24,6 +24,8 @@ const (
 	permUsers    = "users"   // manage users
 	permAudit    = "audit"
 	permAdmin    = "admin" // server administration: agent releases, pprof
+	// permRecordings reads shell recordings (scoped to the holder's clients).
+	permRecordings = "recordings"
 )
 
 // Roles.
@@ -35,7 +37,7 @@ const (
 )
 
 var rolePerms = map[string][]string{
-	roleAdmin:      {permView, permRun, permShell, permPower, permPatch, permServices, permClients, permUsers, permAudit, permAdmin},
+	roleAdmin:      {permView, permRun, permShell, permPower, permPatch, permServices, permClients, permUsers, permAudit, permAdmin, permRecordings},
 	roleTechnician: {permView, permRun, permShell, permPower, permPatch, permServices, permClients},
 	roleHelpdesk:   {permView, permServices},
 	roleReadOnly:   {permView},

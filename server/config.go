@@ -41,6 +41,12 @@ type Config struct {
 	MaxShellsPerDevice int
 	MaxShellsPerUser   int
 	ShellIdle          time.Duration
+	// RecordShellInput keeps the technician's keystrokes in shell
+	// recordings. Off by default: keystrokes include passwords typed at
+	// prompts. Turning it on is audited at every start.
+	RecordShellInput bool
+	// ShellTicketTTL is how long a shell ticket stays usable (default 30 s).
+	ShellTicketTTL time.Duration
 	// AgentBinDir holds agent binaries served to installers
 	// (steward-agent-OS-ARCH[.exe]).
 	AgentBinDir string

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -25,8 +26,9 @@ func fileSHA256(r io.Reader) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// csvSafe neutralises a cell a spreadsheet would run as a formula, and
-// drops control characters.
+// csvSafe neutralises a cell a spreadsheet would run as a formula, drops
+// control characters, and shows bidirectional controls (which would make
+// "invoice\u202efdp.exe" read "invoiceexe.pdf") as a visible \u202e.
 func csvSafe(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 && r != '\t' || r == 0x7f {
@@ -34,10 +36,26 @@ func csvSafe(s string) string {
 		}
 		return r
 	}, s)
+	if strings.ContainsFunc(s, isBidiControl) {
+		var b strings.Builder
+		for _, r := range s {
+			if isBidiControl(r) {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
+}
+
+// isBidiControl reports the Unicode controls that reorder displayed text.
+func isBidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {

@@ -110,6 +110,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.st.Close()
 		return nil, err
 	}
+	s.shell.auditSettings()
 	return s, nil
 }
 

@@ -1,21 +1,15 @@
 package server
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/protocol"
@@ -36,6 +30,8 @@ type shellRelay struct {
 	mu     sync.Mutex
 	byID   map[uint32]*shellSession
 	nextID atomic.Uint32
+	// tickets are the one-time credentials of shell websockets.
+	tickets *shellTickets
 }
 
 type shellSession struct {
@@ -74,13 +70,13 @@ type shellRecord struct {
 	ExitCode  int       `json:"exit_code"`
 	Reason    string    `json:"reason,omitempty"`
 	Recording string    `json:"recording,omitempty"` // file name under recordings/
+	// InputRecorded says whether the recording keeps keystrokes.
+	InputRecorded bool `json:"input_recorded"`
 }
 
 func newShellRelay(s *Server) *shellRelay {
-	return &shellRelay{s: s, byID: map[uint32]*shellSession{}}
+	return &shellRelay{s: s, byID: map[uint32]*shellSession{}, tickets: newShellTickets()}
 }
-
-func (sr *shellRelay) recordingsDir() string { return filepath.Join(sr.s.cfg.DataDir, "recordings") }
 
 // sameOrigin accepts only a browser (or CLI) whose Origin is this server:
 // a missing or foreign Origin is refused, which stops cross-site
@@ -113,6 +109,12 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, 404, "device not found")
 		return
 	}
+	// The cookie or bearer token got the caller this far; the websocket
+	// itself needs a ticket that this credential minted for this device.
+	if !s.shell.tickets.redeem(r.URL.Query().Get("ticket"), p, v.ID, s.now()) {
+		writeError(w, http.StatusForbidden, "a valid shell ticket is required (POST /api/v1/devices/{id}/shell/ticket)")
+		return
+	}
 	c := s.hub.Get(v.ID)
 	if c == nil {
 		writeError(w, http.StatusConflict, "device is offline")
@@ -143,8 +145,9 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 4096), opened: make(chan string, 1),
 		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
-		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC()}}
-	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname); err == nil {
+		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC(),
+			InputRecorded: s.cfg.RecordShellInput}}
+	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname, s.cfg.RecordShellInput); err == nil {
 		ss.cast, ss.rec.Recording = cw, ss.rec.ID+".cast"
 	} else {
 		s.log.Error("shell recording", "err", err)
@@ -254,7 +257,7 @@ func (ss *shellSession) readLoop() {
 				ss.end(-1, "device went offline")
 				return
 			}
-			ss.cast.input(b[:n])
+			ss.cast.keys(b[:n])
 			ss.bytesIn.Add(int64(n))
 			ss.inCredit.Add(-int64(n))
 			b = b[n:]
@@ -435,167 +438,4 @@ func (sr *shellRelay) closeAll(reason string) {
 	for _, ss := range all {
 		ss.fail(reason)
 	}
-}
-
-// retentionLoop deletes recordings older than the retention period.
-func (sr *shellRelay) retentionLoop(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		sr.prune()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (sr *shellRelay) prune() {
-	ents, err := os.ReadDir(sr.recordingsDir())
-	if err != nil {
-		return
-	}
-	cutoff := time.Now().Add(-sr.s.cfg.RecordingRetention)
-	for _, e := range ents {
-		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
-			os.Remove(filepath.Join(sr.recordingsDir(), e.Name()))
-		}
-	}
-}
-
-func (sr *shellRelay) records(p *principal) ([]shellRecord, error) {
-	var out []shellRecord
-	err := sr.s.st.Bolt().View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("shell_sessions")).ForEach(func(k, v []byte) error {
-			var r shellRecord
-			if json.Unmarshal(v, &r) == nil && p.canSeeClient(r.ClientID) {
-				out = append(out, r)
-			}
-			return nil
-		})
-	})
-	return out, err
-}
-
-func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *principal) {
-	recs, err := s.shell.records(p)
-	if err != nil {
-		writeError(w, 500, "internal error")
-		return
-	}
-	if recs == nil {
-		recs = []shellRecord{}
-	}
-	writeJSON(w, 200, recs)
-}
-
-func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *principal) {
-	recs, err := s.shell.records(p)
-	if err != nil {
-		writeError(w, 500, "internal error")
-		return
-	}
-	for _, rec := range recs {
-		if rec.ID == r.PathValue("id") && rec.Recording != "" {
-			f, err := os.Open(filepath.Join(s.shell.recordingsDir(), filepath.Base(rec.Recording)))
-			if err != nil {
-				writeError(w, 404, "recording not found (expired)")
-				return
-			}
-			defer f.Close()
-			w.Header().Set("Content-Type", "application/x-asciicast")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+rec.ID+`.cast"`)
-			http.ServeContent(w, r, rec.ID+".cast", rec.Started, f)
-			return
-		}
-	}
-	writeError(w, 404, "recording not found")
-}
-
-// castWriter writes an asciicast v2 recording: a JSON header line, then
-// one [time, code, data] line per event. Output split mid-character is
-// carried over so every line holds valid UTF-8.
-type castWriter struct {
-	mu    sync.Mutex
-	f     *os.File
-	w     *bufio.Writer
-	start time.Time
-	carry []byte
-	size  int64
-}
-
-// maxRecording bounds one recording file.
-const maxRecording = 64 << 20
-
-func newCastWriter(dir, id string, cols, rows int, title string) (*castWriter, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, id+".cast"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	cw := &castWriter{f: f, w: bufio.NewWriterSize(f, 8<<10), start: time.Now()}
-	hdr, _ := json.Marshal(map[string]any{"version": 2, "width": cols, "height": rows, "timestamp": cw.start.Unix(),
-		"title": title, "env": map[string]string{"TERM": "xterm-256color"}})
-	cw.w.Write(hdr)
-	cw.w.WriteByte('\n')
-	return cw, nil
-}
-
-func (cw *castWriter) event(code string, data string) {
-	if cw == nil {
-		return
-	}
-	cw.mu.Lock()
-	defer cw.mu.Unlock()
-	if cw.f == nil || cw.size > maxRecording {
-		return
-	}
-	b, _ := json.Marshal([]any{float64(time.Since(cw.start).Microseconds()) / 1e6, code, data})
-	cw.size += int64(len(b) + 1)
-	cw.w.Write(b)
-	cw.w.WriteByte('\n')
-}
-
-func (cw *castWriter) output(b []byte) {
-	if cw == nil {
-		return
-	}
-	cw.mu.Lock()
-	data := append(cw.carry, b...)
-	// Hold back an incomplete rune at the end for the next chunk.
-	cut := len(data)
-	for i := len(data) - 1; i >= 0 && i >= len(data)-3; i-- {
-		if utf8.RuneStart(data[i]) {
-			if !utf8.FullRune(data[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
-	cw.carry = append([]byte(nil), data[cut:]...)
-	cw.mu.Unlock()
-	cw.event("o", strings.ToValidUTF8(string(data[:cut]), "\uFFFD"))
-}
-
-func (cw *castWriter) input(b []byte) { cw.event("i", strings.ToValidUTF8(string(b), "\uFFFD")) }
-
-func (cw *castWriter) resize(cols, rows int) { cw.event("r", fmt.Sprintf("%dx%d", cols, rows)) }
-
-func (cw *castWriter) close() {
-	if cw == nil {
-		return
-	}
-	cw.mu.Lock()
-	defer cw.mu.Unlock()
-	if cw.f == nil {
-		return
-	}
-	if err := cw.w.Flush(); err != nil && !errors.Is(err, os.ErrClosed) {
-		_ = err
-	}
-	cw.f.Close()
-	cw.f = nil
 }

@@ -23,6 +23,7 @@ type App struct {
 	cfgPath  string
 	cfg      Config
 	output   string
+	raw      bool // device output unsanitised even on a terminal
 	exit     int
 	inLines  *bufio.Reader
 }
@@ -96,6 +97,9 @@ func (a *App) root() *cobra.Command {
 	pf.StringVar(&token, "token", "", "API token (or STEWARD_TOKEN)")
 	pf.StringVar(&fp, "ca-fingerprint", "", "pinned server CA SHA-256 fingerprint (or STEWARD_CA_FINGERPRINT)")
 	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
+	pf.BoolVar(&a.raw, "raw", false, "write device output (run --wait, jobs output) to a terminal unchanged; by default "+
+		"control characters, escape sequences and bidi controls are shown as \\x1b-style escapes when stdout or stderr "+
+		"is a terminal (pipes and files always get the exact bytes)")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())

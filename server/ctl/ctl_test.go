@@ -17,16 +17,44 @@ import (
 
 func TestClean(t *testing.T) {
 	cases := map[string]string{
-		"\x1b[31mred\x1b[0m":          "red",
-		"title\x1b]0;pwned\x07 after": "title after",
-		"nul\x00bell\x07del\x7f":      "nulbelldel",
-		"<img src=x onerror=1>":       "<img src=x onerror=1>",
-		"tab\there":                   "tabhere",
+		"\x1b[31mred\x1b[0m":              `\x1b[31mred\x1b[0m`,
+		"title\x1b]0;pwned\x07 after":     `title\x1b]0;pwned\x07 after`,
+		"nul\x00bell\x07del\x7f":          `nul\x00bell\x07del\x7f`,
+		"<img src=x onerror=1>":           "<img src=x onerror=1>",
+		"tab\there\nline\r":               `tab\there\nline\r`,
+		"invoice\u202efdp.exe":            `invoice\u202efdp.exe`,
+		"\u2066x\u2069\u200e\u200f\u061c": `\u2066x\u2069\u200e\u200f\u061c`,
+		"c1\u009b31m":                     `c1\u009b31m`,
+		"bad\xffutf8":                     `bad\xffutf8`,
+		"héllo wörld ✓":                   "héllo wörld ✓",
 	}
 	for in, want := range cases {
 		if got := Clean(in); got != want {
 			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestSanitizerSplitWrites(t *testing.T) {
+	in := "a\r\nb\rc\x1b]52;c;ZXZpbA==\x07\x00d\u202e\xe2\x9c\x93\tend\xff\n\r"
+	want := "a\nb\nc" + `\x1b]52;c;ZXZpbA==\x07\x00d\u202e` + "\u2713\tend" + `\xff` + "\n\n"
+	// Every split point: characters and CR LF cut across writes.
+	for cut := 0; cut <= len(in); cut++ {
+		var b bytes.Buffer
+		s := NewSanitizer(&b)
+		s.Write([]byte(in[:cut]))
+		s.Write([]byte(in[cut:]))
+		s.Close()
+		if b.String() != want {
+			t.Fatalf("cut %d: %q, want %q", cut, b.String(), want)
+		}
+	}
+	var b bytes.Buffer
+	s := NewSanitizer(&b)
+	s.Write([]byte("x\xe2\x9c"))
+	s.Close()
+	if b.String() != `x\xe2\x9c` {
+		t.Fatalf("a character cut at the end: %q", b.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,6 +58,9 @@ func (a *App) createJob(body map[string]any) (string, []run, error) {
 // follow streams a run's output until it ends and returns the final run.
 func (a *App) follow(id string, print bool) (run, error) {
 	var so, se int64
+	out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
+	defer out.Close()
+	defer errw.Close()
 	for {
 		var o struct {
 			Run        run    `json:"run"`
@@ -71,8 +75,8 @@ func (a *App) follow(id string, print bool) (run, error) {
 			return run{}, err
 		}
 		if print {
-			fmt.Fprint(a.Out, o.Stdout)
-			fmt.Fprint(a.Err, o.Stderr)
+			_, _ = io.WriteString(out, o.Stdout)
+			_, _ = io.WriteString(errw, o.Stderr)
 		}
 		so, se = o.StdoutNext, o.StderrNext
 		if o.Done && o.Stdout == "" && o.Stderr == "" {
@@ -230,7 +234,8 @@ func (a *App) runCmd() *cobra.Command {
 	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
 	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
 	f.StringVar(&expires, "expires", "", "give up on offline devices after (default 24h)")
-	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code")
+	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code "+
+		"(sanitised on a terminal unless --raw; exact when piped)")
 	return c
 }
 
@@ -266,18 +271,22 @@ func (a *App) jobsCmd() *cobra.Command {
 		return nil
 	}})
 	var followFlag bool
-	output := &cobra.Command{Use: "output RUN", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	output := &cobra.Command{Use: "output RUN", Short: "Print a run's output (sanitised on a terminal unless --raw; exact when piped)", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if followFlag {
 			_, err := a.follow(args[0], true)
 			return err
 		}
-		var o map[string]any
+		var o struct {
+			Stdout string `json:"stdout"`
+			Stderr string `json:"stderr"`
+		}
 		if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(args[0])+"/output", nil, &o); err != nil {
 			return err
 		}
-		fmt.Fprint(a.Out, o["stdout"])
-		fmt.Fprint(a.Err, o["stderr"])
-		return nil
+		out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
+		_, _ = io.WriteString(out, o.Stdout)
+		_, _ = io.WriteString(errw, o.Stderr)
+		return errors.Join(out.Close(), errw.Close())
 	}}
 	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
 	c.AddCommand(output)

@@ -4,26 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 )
 
-var ansiRE = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])`)
-
-// Clean strips ANSI escape sequences and control characters: device data
-// is hostile and must not drive the technician's terminal.
-func Clean(s string) string {
-	s = ansiRE.ReplaceAllString(s, "")
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// Table writes rows under a header with every cell cleaned.
+// Table writes rows under a header with every cell cleaned: control and
+// bidirectional characters show as escapes, so a cell cannot drive the
+// terminal, break the table or reverse the text around it.
 func Table(w io.Writer, header []string, rows [][]string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))

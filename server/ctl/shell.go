@@ -116,8 +116,16 @@ func (a *App) shellCmd() *cobra.Command {
 			}
 			origin := u.Scheme + "://" + u.Host
 			u.Scheme = "wss"
+			// A one-time ticket, minted with this token, opens the websocket.
+			var tk struct {
+				Ticket string `json:"ticket"`
+			}
+			if err := a.client().Do("POST", "/api/v1/devices/"+url.PathEscape(id)+"/shell/ticket", nil, &tk); err != nil {
+				return err
+			}
 			u.Path += "/api/v1/devices/" + url.PathEscape(id) + "/shell"
-			u.RawQuery = url.Values{"shell": {shell}, "cols": {fmt.Sprint(cols)}, "rows": {fmt.Sprint(rows)}}.Encode()
+			u.RawQuery = url.Values{"shell": {shell}, "cols": {fmt.Sprint(cols)}, "rows": {fmt.Sprint(rows)},
+				"ticket": {tk.Ticket}}.Encode()
 			h := http.Header{"Authorization": {"Bearer " + a.cfg.Token}, "Origin": {origin}}
 			d := websocket.Dialer{TLSClientConfig: TLSConfig(a.cfg.Fingerprint), HandshakeTimeout: 30 * time.Second}
 			ws, resp, err := d.Dial(u.String(), h)

@@ -527,6 +527,7 @@ func TestFreshTwoFactorAskedAgain(t *testing.T) {
 		{"mint an API token", "POST", "/api/v1/me/tokens", map[string]any{"name": "ci", "expires_seconds": 60}},
 		{"job on more than LargeJob devices", "POST", "/api/v1/jobs", script([]string{d1, d2}, "true")},
 		{"open a shell", "GET", "/api/v1/devices/" + d1 + "/shell", nil},
+		{"mint a shell ticket", "POST", "/api/v1/devices/" + d1 + "/shell/ticket", nil},
 	} {
 		var er struct{ Code string }
 		if code := b.do(c.method, c.path, c.body, &er); code != 401 || er.Code != "fresh_2fa" {

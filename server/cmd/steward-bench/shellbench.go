@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +72,12 @@ func measureShell(cfg config) (r shellResult) {
 	}
 	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ReadBufferSize: 64 << 10}
 	h := http.Header{"Authorization": {"Bearer " + s.token}, "Origin": {"https://" + s.addr}}
-	ws, _, err := d.Dial("wss://"+s.addr+"/api/v1/devices/"+devs.Devices[0].ID+"/shell?shell=sh&cols=80&rows=24", h)
+	var tk struct{ Ticket string }
+	if err := s.api("POST", "/api/v1/devices/"+devs.Devices[0].ID+"/shell/ticket", nil, &tk); err != nil {
+		r.Error = "shell ticket: " + err.Error()
+		return
+	}
+	ws, _, err := d.Dial("wss://"+s.addr+"/api/v1/devices/"+devs.Devices[0].ID+"/shell?shell=sh&cols=80&rows=24&ticket="+url.QueryEscape(tk.Ticket), h)
 	if err != nil {
 		r.Error = err.Error()
 		return

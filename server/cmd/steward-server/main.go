@@ -57,6 +57,7 @@ func main() {
 	fs.BoolVar(&cfg.Require2FAForAdmins, "require-2fa-admins", true, "admins must use two-factor in the web dashboard")
 	fs.DurationVar(&cfg.FreshTOTP, "fresh-2fa", 10*time.Minute, "how recent a two-factor check must be for shells, large jobs, admin creation and token minting")
 	fs.IntVar(&cfg.LargeJob, "large-job", 50, "a job on more devices than this needs a fresh two-factor check")
+	fs.BoolVar(&cfg.RecordShellInput, "record-shell-input", false, "keep technicians' keystrokes (passwords typed at prompts too) in shell recordings; audited at every start")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)

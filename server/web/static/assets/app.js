@@ -61,7 +61,7 @@ function layout() {
     h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),
     can('clients') && h('a', { href: '/enrollment', dataset: { nav: 'enrollment' }, text: 'Enrollment' }),
-    can('shell') && h('a', { href: '/shells', dataset: { nav: 'shells' }, text: 'Recordings' }),
+    can('recordings') && h('a', { href: '/shells', dataset: { nav: 'shells' }, text: 'Recordings' }),
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }));
   const header = h('header', { class: 'topbar' },

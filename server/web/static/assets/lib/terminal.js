@@ -1,10 +1,11 @@
 // The device terminal: xterm.js over the shell websocket
-// (/api/v1/devices/{id}/shell). Keystrokes go up as binary frames, resizes
+// (/api/v1/devices/{id}/shell), opened with a one-time ticket minted just
+// before by POST /api/v1/devices/{id}/shell/ticket. Keystrokes go up as binary frames, resizes
 // as JSON text frames; output comes down as binary frames and the session's
 // end or failure as a JSON text frame. Loaded on demand (xterm is large).
 import { Terminal } from '../vendor/xterm.mjs';
 import { FitAddon } from '../vendor/addon-fit.mjs';
-import { ensureFresh } from './api.js';
+import { ensureFresh, post } from './api.js';
 import { enc, debounce } from './dom.js';
 
 /**
@@ -16,6 +17,14 @@ export async function openTerminal(box, deviceID, shell, onState) {
   onState('Checking two-factor…', false);
   if (!await ensureFresh('Opening a terminal needs a fresh two-factor check.')) {
     throw new Error('Not connected: two-factor check cancelled.');
+  }
+  // The websocket opens only with a ticket this session minted (a cookie
+  // alone is refused); it is good for one connection and 30 seconds.
+  let ticket;
+  try {
+    ({ ticket } = await post(`/api/v1/devices/${enc(deviceID)}/shell/ticket`));
+  } catch (e) {
+    throw new Error(`Not connected: ${e.message}`);
   }
   box.replaceChildren();
   const term = new Terminal({
@@ -32,6 +41,7 @@ export async function openTerminal(box, deviceID, shell, onState) {
   }
   const q = new URLSearchParams({ cols: String(term.cols), rows: String(term.rows) });
   if (shell) q.set('shell', shell);
+  q.set('ticket', ticket);
   const url = `wss://${location.host}/api/v1/devices/${enc(deviceID)}/shell?${q}`;
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';

@@ -416,7 +416,7 @@ export function mount(root, ctx) {
       });
       closeBtn.addEventListener('click', () => term?.close());
       put(el, h('div', { class: 'toolbar' }, shellSel, openBtn, closeBtn, state), box,
-        h('p', { class: 'muted', text: 'Sessions are recorded and audited. Opening one needs a recent two-factor check.' }));
+        h('p', { class: 'muted', text: 'Sessions are audited and their output is recorded (not your keystrokes). Opening one needs a recent two-factor check.' }));
       return { el, dispose: () => term?.dispose(), shown: () => term?.fit() };
     },
   };

@@ -1,7 +1,8 @@
 // One shell recording, replayed into a read-only xterm. The file is
 // asciicast v2 (server/shell.go): a JSON header line, then one
 // [seconds, code, data] line per event, where code "o" is output, "i" the
-// technician's keystrokes and "r" a resize to "COLSxROWS". Output goes to
+// technician's keystrokes (kept only when the server runs with
+// --record-shell-input) and "r" a resize to "COLSxROWS". Output goes to
 // the terminal (which interprets it, as the technician's did); keystrokes
 // are listed as escaped text. Nothing from the file becomes markup.
 import { h, put, enc } from '../lib/dom.js';
@@ -80,7 +81,7 @@ export function typedLines(events) {
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
-  if (!can('shell')) {
+  if (!can('recordings')) {
     put(root, h('h1', { text: 'Shell recording' }), h('p', { class: 'error', text: 'You do not have permission to review terminals.' }));
     return {};
   }
@@ -187,9 +188,14 @@ export function mount(root, ctx) {
     // The typed input, for review: what the technician sent, as text, one
     // line per Enter, each with the time it was started.
     const lines = typedLines(events);
-    put(keys, h('details', { class: 'keystrokes' }, h('summary', { text: `Keystrokes (${lines.length} line${lines.length === 1 ? '' : 's'})` }),
-      lines.length ? h('pre', { class: 'output', id: 'replay-keystrokes' }, lines.map((l) => `${l.t.toFixed(2).padStart(8)} s  ${l.text}\n`))
-        : h('p', { class: 'muted', text: 'Nothing was typed.' })));
+    if (!rec.input_recorded && !lines.length) {
+      put(keys, h('p', { class: 'muted', id: 'replay-no-input',
+        text: 'Keystrokes are not recorded (passwords typed at prompts would be among them); the server keeps them only when started with --record-shell-input.' }));
+    } else {
+      put(keys, h('details', { class: 'keystrokes' }, h('summary', { text: `Keystrokes (${lines.length} line${lines.length === 1 ? '' : 's'})` }),
+        lines.length ? h('pre', { class: 'output', id: 'replay-keystrokes' }, lines.map((l) => `${l.t.toFixed(2).padStart(8)} s  ${l.text}\n`))
+          : h('p', { class: 'muted', text: 'Nothing was typed.' })));
+    }
     showAll();
   })();
 

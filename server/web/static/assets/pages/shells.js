@@ -24,8 +24,8 @@ export function sessionLength(r) {
 }
 
 export function mount(root) {
-  if (!can('shell')) {
-    put(root, h('h1', { text: 'Shell recordings' }), h('p', { class: 'error', text: 'You do not have permission to use or review terminals.' }));
+  if (!can('recordings')) {
+    put(root, h('h1', { text: 'Shell recordings' }), h('p', { class: 'error', text: 'You do not have permission to review shell recordings.' }));
     return {};
   }
   const names = new Map();
@@ -33,7 +33,7 @@ export function mount(root) {
   const list = h('div', { class: 'table-wrap' }, h('p', { class: 'muted', text: 'Loading…' }));
   const pager = h('div', { class: 'pager' });
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Shell recordings' }), h('span', { class: 'muted', id: 'shells-count' })),
-    h('p', { class: 'muted', text: 'Every terminal session is recorded (output, keystrokes and resizes) and kept for the server\'s retention period.' }),
+    h('p', { class: 'muted', text: 'Every terminal session is recorded (output and resizes; keystrokes only when the server runs with --record-shell-input) and kept for the server\'s retention period.' }),
     h('div', { class: 'toolbar' }, filter), list, pager);
   let recs = [];
   let page = 0;
