@@ -87,11 +87,6 @@ func TestScriptOverwriteByOtherClientRefused(t *testing.T) {
 	if code := e.apiAs(c.techAlpha, "POST", "/api/v1/scripts", map[string]any{"id": g.ID, "name": "report", "interpreter": "sh", "body": "echo pwned"}, nil); code != 403 {
 		t.Errorf("Alpha technician writes the global script by ID: %d, want 403", code)
 	}
-	// A script of Alpha's own, of the same name, is Alpha's only.
-	var own scriptOut
-	if code := e.apiAs(c.techAlpha, "POST", "/api/v1/scripts", map[string]any{"client": c.alpha, "name": "report", "interpreter": "sh", "body": "echo alpha-report"}, &own); code != 201 || own.ClientID != c.alpha || own.Version != 1 {
-		t.Fatalf("Alpha technician writes Alpha's script: %d %+v", code, own)
-	}
 
 	j, out := c.runLibrary(t, c.techBravo, c.devB, "report")
 	if out != "legit-report\n" {
@@ -99,6 +94,11 @@ func TestScriptOverwriteByOtherClientRefused(t *testing.T) {
 	}
 	if j.Job.Script == nil || j.Job.Script.ID != g.ID || j.Job.Script.Version != 1 || j.Job.Script.SHA256 != sha("echo legit-report") {
 		t.Errorf("Bravo's job records %+v", j.Job.Script)
+	}
+	// A script of Alpha's own, of the same name, is Alpha's only.
+	var own scriptOut
+	if code := e.apiAs(c.techAlpha, "POST", "/api/v1/scripts", map[string]any{"client": c.alpha, "name": "report", "interpreter": "sh", "body": "echo alpha-report"}, &own); code != 201 || own.ClientID != c.alpha || own.Version != 1 {
+		t.Fatalf("Alpha technician writes Alpha's script: %d %+v", code, own)
 	}
 	// Alpha's devices get Alpha's script of that name.
 	if _, out := c.runLibrary(t, c.techAlpha, c.devA, "report"); out != "alpha-report\n" {
