@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -145,7 +146,7 @@ func (s *Server) libraryScript(p *principal, ref string, views []fleet.View) (st
 	}
 	if ver != 0 && ver != sc.Version {
 		v, err := s.st.ScriptVersion(sc.ID, ver)
-		if err != nil || v.Version > sc.Version {
+		if err != nil {
 			return store.Script{}, 400, "library script " + strconv.Quote(sc.Name) + " has no version " + strconv.Itoa(ver)
 		}
 		sc = v
@@ -243,11 +244,12 @@ func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	if q := r.URL.Query().Get("version"); q != "" {
 		n, _ := strconv.Atoi(q)
-		if n < 1 || n > len(vs) {
+		i := slices.IndexFunc(vs, func(x store.Script) bool { return x.Version == n })
+		if i < 0 {
 			writeError(w, 404, "script version not found")
 			return
 		}
-		sc = vs[n-1]
+		sc = vs[i]
 	}
 	v := s.scriptView(sc, nil)
 	for _, x := range vs {

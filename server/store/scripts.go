@@ -199,4 +199,3 @@ func (s *DB) DeleteScript(id string) error {
 		return put(tx, bScriptHeads, id, head)
 	})
 }
-
