@@ -153,6 +153,10 @@ func TestScriptOfAnotherClientNotFound(t *testing.T) {
 			t.Errorf("Alpha technician runs Bravo's script by ID on %s: %d", dev, code)
 		}
 	}
+	var refused struct{ Error string }
+	if code := e.apiAs(c.techAlpha, "POST", "/api/v1/scripts", map[string]any{"name": "fresh-global", "interpreter": "sh", "body": "id"}, &refused); code != 403 || !strings.Contains(refused.Error, "global") {
+		t.Errorf("Alpha technician writes a new global script: %d %q, want 403", code, refused.Error)
+	}
 	if code := e.apiAs(c.techAlpha, "DELETE", "/api/v1/scripts/"+g.ID, nil, nil); code != 403 {
 		t.Errorf("Alpha technician deletes a global script: %d, want 403", code)
 	}
