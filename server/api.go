@@ -83,8 +83,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/runs/{id}/cancel", perm(permView), s.apiCancelRun},
 		{"GET", "/api/v1/scripts", perm(permView), s.apiScripts},
 		{"POST", "/api/v1/scripts", perm(permRun), s.apiPutScript},
-		{"GET", "/api/v1/scripts/{name}", perm(permView), s.apiScript},
-		{"DELETE", "/api/v1/scripts/{name}", perm(permRun), s.apiDeleteScript},
+		{"GET", "/api/v1/scripts/{script}", perm(permView), s.apiScript}, // ID or name, within scope
+		{"DELETE", "/api/v1/scripts/{script}", perm(permRun), s.apiDeleteScript},
 		{"GET", "/api/v1/audit", perm(permAudit), s.apiAudit},
 		{"GET", "/api/v1/audit/verify", perm(permAudit), s.apiAuditVerify},
 		{"GET", "/api/v1/shells", perm(permRecordings), s.apiShellRecordings}, // scoped to the caller's clients

@@ -20,11 +20,6 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 403, "permission denied: needs "+need)
 		return
 	}
-	spec, lib, err := s.jobs.validate(&req)
-	if err != nil {
-		writeError(w, 400, err.Error())
-		return
-	}
 	views, desc, err := s.jobs.targets(p, &req)
 	switch {
 	case errors.Is(err, errNotFound):
@@ -34,11 +29,25 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 400, err.Error())
 		return
 	}
+	var lib *store.Script
+	if req.Kind == protocol.KindScript && req.Library != "" {
+		sc, code, msg := s.libraryScript(p, req.Library, views)
+		if code != 0 {
+			writeError(w, code, msg)
+			return
+		}
+		lib = &sc
+	}
+	spec, ref, err := s.jobs.validate(&req, lib)
+	if err != nil {
+		writeError(w, 400, err.Error())
+		return
+	}
 	if len(views) > s.cfg.LargeJob && !s.auth.fresh(p) {
 		writeNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return
 	}
-	job, runs, err := s.jobs.create(p, &req, views, desc, spec, lib)
+	job, runs, err := s.jobs.create(p, &req, views, desc, spec, ref)
 	if err != nil {
 		s.log.Error("create job", "err", err)
 		writeError(w, 500, "internal error")
@@ -248,63 +257,4 @@ func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *princip
 		}
 	}
 	writeJSON(w, 200, map[string]any{"cancelled": n})
-}
-
-func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal) {
-	sc, err := s.st.Scripts()
-	if err != nil {
-		writeError(w, 500, "internal error")
-		return
-	}
-	if sc == nil {
-		sc = []store.Script{}
-	}
-	writeJSON(w, 200, sc)
-}
-
-func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal) {
-	sc, err := s.st.Script(r.PathValue("name"))
-	if err != nil {
-		writeError(w, 404, "script not found")
-		return
-	}
-	writeJSON(w, 200, sc)
-}
-
-func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *principal) {
-	var sc store.Script
-	if err := decodeBody(r, &sc, 2<<20); err != nil {
-		writeError(w, 400, err.Error())
-		return
-	}
-	if !scriptNameRE.MatchString(sc.Name) {
-		writeError(w, 400, "script name must be 1-64 of a-z A-Z 0-9 . _ -")
-		return
-	}
-	if !interpreters[sc.Interpreter] {
-		writeError(w, 400, "interpreter must be one of sh, bash, powershell, cmd, python")
-		return
-	}
-	if sc.Body == "" || len(sc.Body) > 1<<20 {
-		writeError(w, 400, "body must be 1 byte to 1 MiB")
-		return
-	}
-	sc.UpdatedAt, sc.UpdatedBy, sc.Description = s.now(), p.Name, cleanText(sc.Description, 1000)
-	sc, err := s.st.PutScript(sc)
-	if err != nil {
-		writeError(w, 500, "internal error")
-		return
-	}
-	s.auditP(p, "script.put", sc.Name, map[string]string{"version": strconv.Itoa(sc.Version)})
-	writeJSON(w, 201, sc)
-}
-
-func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *principal) {
-	name := r.PathValue("name")
-	if err := s.st.DeleteScript(name); err != nil {
-		writeError(w, 404, "script not found")
-		return
-	}
-	s.auditP(p, "script.delete", name, nil)
-	writeJSON(w, 200, map[string]any{"deleted": name})
 }

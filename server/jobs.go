@@ -179,79 +179,84 @@ func permFor(kind string) string {
 	return permAdmin
 }
 
-// validate checks a request and fills the protocol job template.
-func (j *jobService) validate(req *jobRequest) (protocol.Job, string, error) {
+// validate checks a request and fills the protocol job template. lib is
+// the library script version the request names (resolved by
+// libraryScript), nil for an ad-hoc script.
+func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job, *store.ScriptRef, error) {
 	spec := protocol.Job{Kind: req.Kind, Timeout: req.TimeoutSeconds}
-	lib := ""
+	var ref *store.ScriptRef
 	if req.TimeoutSeconds < 0 || req.TimeoutSeconds > 7*24*3600 {
-		return spec, "", badJob("timeout_seconds must be between 0 and 604800")
+		return spec, nil, badJob("timeout_seconds must be between 0 and 604800")
 	}
 	switch req.Kind {
 	case protocol.KindScript:
-		if req.Library != "" {
-			sc, err := j.s.st.Script(req.Library)
-			if err != nil {
-				return spec, "", badJob("no library script named %q", req.Library)
-			}
-			args := sc.Args
+		if lib != nil {
+			args := lib.Args
 			if req.Script != nil && req.Script.Args != nil {
 				args = req.Script.Args
 			}
-			spec.Script = &protocol.ScriptSpec{Interpreter: sc.Interpreter, Body: sc.Body, Args: args}
+			spec.Script = &protocol.ScriptSpec{Interpreter: lib.Interpreter, Body: lib.Body, Args: args}
 			if req.Script != nil {
 				spec.Script.Env = req.Script.Env
 			}
-			lib = fmt.Sprintf("%s@%d", sc.Name, sc.Version)
+			ref = &store.ScriptRef{ID: lib.ID, ClientID: lib.ClientID, Name: lib.Name, Version: lib.Version}
 		} else {
 			if req.Script == nil {
-				return spec, "", badJob("a script job needs script or library")
+				return spec, nil, badJob("a script job needs script or library")
 			}
 			sc := *req.Script
 			spec.Script = &sc
+			if sc.Body != "" {
+				ref = &store.ScriptRef{}
+			}
+		}
+		if ref != nil {
+			// The hash of exactly what the agents are sent.
+			ref.SHA256 = store.ScriptHash(spec.Script.Body)
 		}
 		sc := spec.Script
 		if len(sc.Command) == 0 && !interpreters[sc.Interpreter] {
-			return spec, "", badJob("interpreter must be one of sh, bash, powershell, cmd, python")
+			return spec, nil, badJob("interpreter must be one of sh, bash, powershell, cmd, python")
 		}
 		if sc.Body == "" && len(sc.Command) == 0 {
-			return spec, "", badJob("script body or command is empty")
+			return spec, nil, badJob("script body or command is empty")
 		}
 		if len(sc.Body) > 1<<20 {
-			return spec, "", badJob("script body larger than 1 MiB")
+			return spec, nil, badJob("script body larger than 1 MiB")
 		}
 		if len(sc.Args) > 256 || len(sc.Env) > 256 || len(sc.Command) > 256 {
-			return spec, "", badJob("too many arguments or environment variables")
+			return spec, nil, badJob("too many arguments or environment variables")
 		}
 		for k := range sc.Env {
 			if k == "" || strings.ContainsAny(k, "=\x00") {
-				return spec, "", badJob("invalid environment variable name %q", k)
+				return spec, nil, badJob("invalid environment variable name %q", k)
 			}
 		}
 	case protocol.KindService:
 		if req.Service == nil || req.Service.Name == "" {
-			return spec, "", badJob("service name required")
+			return spec, nil, badJob("service name required")
 		}
 		switch req.Service.Action {
 		case "start", "stop", "restart":
 		default:
-			return spec, "", badJob("service action must be start, stop or restart")
+			return spec, nil, badJob("service action must be start, stop or restart")
 		}
 		spec.Service = req.Service
 	case protocol.KindServiceList, protocol.KindPatchScan:
 	case protocol.KindPower:
 		if req.Power == nil {
-			return spec, "", badJob("power action required")
+			return spec, nil, badJob("power action required")
 		}
 		switch req.Power.Action {
 		case "shutdown", "reboot", "logoff":
 		default:
-			return spec, "", badJob("power action must be shutdown, reboot or logoff")
+			return spec, nil, badJob("power action must be shutdown, reboot or logoff")
 		}
 		if req.Power.DelaySeconds < 0 || req.Power.DelaySeconds > 7*24*3600 {
-			return spec, "", badJob("delay_seconds out of range")
+			return spec, nil, badJob("delay_seconds out of range")
 		}
 		if len(req.Power.Message) > 512 {
-			return spec, "", badJob("message longer than 512 bytes")
+			return spec, nil, badJob("message longer than 512 bytes")
 		}
 		spec.Power = req.Power
 	case protocol.KindPatchInstall:
@@ -262,18 +267,18 @@ func (j *jobService) validate(req *jobRequest) (protocol.Job, string, error) {
 		switch p.Reboot {
 		case "", "never", "if-required":
 		default:
-			return spec, "", badJob("reboot must be never or if-required (use at for a scheduled reboot)")
+			return spec, nil, badJob("reboot must be never or if-required (use at for a scheduled reboot)")
 		}
 		spec.Patch = &p
 	case protocol.KindUninstall:
 		if req.Software == nil || req.Software.ID == "" {
-			return spec, "", badJob("software id required")
+			return spec, nil, badJob("software id required")
 		}
 		spec.Software = req.Software
 	default:
-		return spec, "", badJob("unknown job kind %q", req.Kind)
+		return spec, nil, badJob("unknown job kind %q", req.Kind)
 	}
-	return spec, lib, nil
+	return spec, ref, nil
 }
 
 // targets resolves a request's devices within the principal's scope.
@@ -327,14 +332,18 @@ func dedupe(ids []string) map[string]bool {
 // create stores a job with one run per target and sends the runs to the
 // devices that are online. Runs for online devices are stored as "sent" in
 // the same transaction, so a fan-out to thousands costs one commit.
-func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, lib string) (store.Job, []store.Run, error) {
+func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, ref *store.ScriptRef) (store.Job, []store.Run, error) {
+	lib := ""
+	if ref != nil && ref.ID != "" {
+		lib = fmt.Sprintf("%s@%d", ref.Name, ref.Version)
+	}
 	now := j.s.now()
 	exp := j.s.cfg.JobExpiry
 	if req.ExpiresSeconds > 0 {
 		exp = time.Duration(req.ExpiresSeconds) * time.Second
 	}
 	job := store.Job{ID: newID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
-		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib}
+		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib, Script: ref}
 	online := j.s.fleet.OnlineIDs()
 	runs := make([]store.Run, len(views))
 	immediate := req.At.IsZero() || !req.At.After(now)
@@ -363,9 +372,16 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 		}
 	}
 	j.s.auditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
-		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib)})
+		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib), "script_sha256": scriptHashOf(ref)})
 	j.s.bus.Publish(events.Event{Type: "job", ID: job.ID, State: "created"})
 	return job, runs, nil
+}
+
+func scriptHashOf(ref *store.ScriptRef) string {
+	if ref == nil {
+		return ""
+	}
+	return ref.SHA256
 }
 
 func jobSummary(spec *protocol.Job, lib string) string {

@@ -134,7 +134,7 @@ func (a *App) runCmd() *cobra.Command {
 	var client, interp, scriptFile, library, timeout, expires string
 	var argsFlag, envFlag []string
 	var wait bool
-	c := &cobra.Command{Use: "run DEVICE... [--client C] (--script FILE | --library NAME | -- COMMAND ARGS...)",
+	c := &cobra.Command{Use: "run DEVICE... [--client C] (--script FILE | --library NAME[@VERSION] | -- COMMAND ARGS...)",
 		Short: "Run a script or command on devices",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			devs, command := args, []string(nil)
@@ -229,7 +229,7 @@ func (a *App) runCmd() *cobra.Command {
 	f.StringVar(&client, "client", "", "run on every device of this client")
 	f.StringVar(&interp, "interpreter", "sh", "sh, bash, powershell, cmd or python")
 	f.StringVar(&scriptFile, "script", "", "script file")
-	f.StringVar(&library, "library", "", "script library name")
+	f.StringVar(&library, "library", "", "library script NAME[@VERSION] or ID (a name means the devices' client's script, else the global one)")
 	f.StringArrayVar(&argsFlag, "arg", nil, "script argument (repeatable)")
 	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
 	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
@@ -254,6 +254,9 @@ func (a *App) jobsCmd() *cobra.Command {
 		}
 		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(args[0]), nil, &out); err != nil {
 			return err
+		}
+		if a.output != "json" {
+			printJobScript(a.Out, out.Job)
 		}
 		return a.print(out, []string{"RUN", "DEVICE", "STATE", "EXIT", "REASON"}, func() [][]string {
 			var rows [][]string
@@ -290,50 +293,6 @@ func (a *App) jobsCmd() *cobra.Command {
 	}}
 	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
 	c.AddCommand(output)
-	return c
-}
-
-func (a *App) scriptsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "scripts", Short: "The script library"}
-	var file, interp, desc string
-	var args []string
-	add := &cobra.Command{Use: "add NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
-		body, err := readFile(file)
-		if err != nil {
-			return err
-		}
-		var out map[string]any
-		if err := a.client().Do("POST", "/api/v1/scripts", map[string]any{"name": a2[0], "interpreter": interp,
-			"description": desc, "body": body, "args": args}, &out); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.Out, "%s version %v\n", out["name"], out["version"])
-		return nil
-	}}
-	add.Flags().StringVar(&file, "file", "", "script file")
-	add.Flags().StringVar(&interp, "interpreter", "sh", "interpreter")
-	add.Flags().StringVar(&desc, "description", "", "description")
-	add.Flags().StringArrayVar(&args, "arg", nil, "default argument (repeatable)")
-	_ = add.MarkFlagRequired("file")
-	c.AddCommand(add, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, _ []string) error {
-		var out []map[string]any
-		if err := a.client().Do("GET", "/api/v1/scripts", nil, &out); err != nil {
-			return err
-		}
-		return a.printMaps(out, []string{"NAME", "VERSION", "INTERPRETER", "DESCRIPTION"}, []string{"name", "version", "interpreter", "description"})
-	}}, &cobra.Command{Use: "show NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
-		var out map[string]any
-		if err := a.client().Do("GET", "/api/v1/scripts/"+url.PathEscape(a2[0]), nil, &out); err != nil {
-			return err
-		}
-		if a.output == "json" {
-			return JSON(a.Out, out)
-		}
-		fmt.Fprintf(a.Out, "# %s v%v (%s): %s\n%s", out["name"], out["version"], out["interpreter"], Clean(str(out["description"])), out["body"])
-		return nil
-	}}, &cobra.Command{Use: "remove NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, a2 []string) error {
-		return a.client().Do("DELETE", "/api/v1/scripts/"+url.PathEscape(a2[0]), nil, nil)
-	}})
 	return c
 }
 

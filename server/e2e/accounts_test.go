@@ -577,19 +577,43 @@ func TestScopeWalk(t *testing.T) {
 
 	e.createUser("alpha-admin", "admin", a)
 	tok := e.tokenFor("alpha-admin")
+	var scB struct{ ID string }
+	if code := e.api("POST", "/api/v1/scripts", map[string]any{"client": bcl, "name": "bravo-script", "interpreter": "sh",
+		"body": "echo bravo-secret"}, &scB); code != 201 {
+		t.Fatalf("Bravo script: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl}
-	checked := 0
-	for _, rt := range e.srv.Routes() {
-		if rt.Public || rt.Agent || !strings.Contains(rt.Pattern, "{") || strings.HasPrefix(rt.Pattern, "/api/v1/scripts") ||
-			strings.HasPrefix(rt.Pattern, "/debug") || strings.HasPrefix(rt.Pattern, "/api/v1/releases") || strings.HasPrefix(rt.Pattern, "/api/v1/updates") {
-			continue
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo"}
+
+	// Every route is walked, each in exactly one way; a route that fits
+	// none fails the test, so a new route cannot slip past.
+	// Non-object routes that change something: each names Bravo (not
+	// found) or is refused outright.
+	writes := map[string]struct {
+		body any
+		want int
+	}{
+		"POST /api/v1/jobs":    {script([]string{devB}, "id"), 404},
+		"POST /api/v1/tokens":  {map[string]any{"client": bcl, "max_uses": 1}, 404},
+		"POST /api/v1/scripts": {map[string]any{"client": bcl, "name": "x", "interpreter": "sh", "body": "id"}, 404},
+		"POST /api/v1/users": {map[string]any{"name": "sneaky", "password": "sneaky-password-1", "role": "technician",
+			"clients": []string{bcl}}, 404},
+		"POST /api/v1/clients": {map[string]any{"name": "Charlie"}, 403},
+	}
+	// Routes that act on the caller's own account only; calling them here
+	// would end the walk's own credential.
+	callerOnly := map[string]bool{"POST /api/v1/auth/logout-all": true, "PUT /api/v1/me/password": true,
+		"POST /api/v1/me/totp/disable": true, "PUT /api/v1/me/prefs": true, "POST /api/v1/me/tokens": true}
+	// Lists, with the query that makes them search.
+	listQuery := map[string]string{"/api/v1/software": "?name=a", "/api/v1/devices": "?format=csv"}
+	do := func(method, path string, body any) (int, []byte) {
+		var rd io.Reader = strings.NewReader("{}")
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
 		}
-		path := fillPattern(rt.Pattern, vals)
-		if strings.HasPrefix(rt.Pattern, "/api/v1/me/tokens/") {
-			path = "/api/v1/me/tokens/" + adminTokens[0].ID
-		}
-		req, _ := http.NewRequest(rt.Method, e.url+path, strings.NewReader("{}"))
+		req, _ := http.NewRequest(method, e.url+path, rd)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Origin", e.url)
@@ -597,52 +621,83 @@ func TestScopeWalk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 404 {
-			t.Errorf("%s %s as a user scoped to Alpha: %d %s, want 404", rt.Method, path, resp.StatusCode, body)
+		defer resp.Body.Close()
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			return resp.StatusCode, nil // a stream: its events are scoped by their own test
 		}
-		if bytes.Contains(body, []byte("bravo")) {
-			t.Errorf("%s %s leaked Bravo data: %s", rt.Method, path, body)
-		}
-		checked++
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
 	}
-	if checked < 15 {
-		t.Fatalf("only %d object routes checked", checked)
-	}
-	// Lists and searches never show Bravo, and naming Bravo is not found.
-	for _, p := range []string{"/api/v1/devices", "/api/v1/jobs", "/api/v1/tokens", "/api/v1/clients", "/api/v1/users",
-		"/api/v1/overview", "/api/v1/software?name=a", "/api/v1/devices?format=csv", "/api/v1/devices/" + devA + "/runs"} {
-		req, _ := http.NewRequest("GET", e.url+p, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := e.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	routes := e.srv.Routes()
+	counts := map[string]int{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		path := fillPattern(rt.Pattern, vals)
+		if strings.HasPrefix(rt.Pattern, "/api/v1/me/tokens/") {
+			path = "/api/v1/me/tokens/" + adminTokens[0].ID
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("GET %s: %d", p, resp.StatusCode)
+		var code int
+		var body []byte
+		want := 0
+		switch {
+		case rt.Public || rt.Agent:
+			counts["no operator credential"]++
+			continue
+		case rt.Partial || callerOnly[key]:
+			counts["the caller's own account"]++
+			continue
+		case rt.Perm == "admin" || rt.Perm == "audit":
+			// A user scoped to some clients never holds these.
+			counts["refused to scoped users"]++
+			code, body = do(rt.Method, path, nil)
+			want = 403
+		case strings.Contains(rt.Pattern, "{"):
+			counts["object of Bravo"]++
+			code, body = do(rt.Method, path, nil)
+			want = 404
+		case rt.Method == "GET":
+			counts["list"]++
+			code, body = do("GET", path+listQuery[rt.Pattern], nil)
+			want = 200
+		default:
+			w, ok := writes[key]
+			if !ok {
+				t.Errorf("%s is not covered by the scope walk: add it to writes or callerOnly", key)
+				counts["not covered"]++
+				continue
+			}
+			counts["write naming Bravo"]++
+			code, body = do(rt.Method, path, w.body)
+			want = w.want
 		}
-		for _, secret := range []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, "Bravo", "bravo"} {
+		if code != want {
+			t.Errorf("%s %s as a user scoped to Alpha: %d %s, want %d", rt.Method, path, code, body, want)
+		}
+		for _, secret := range secrets {
 			if bytes.Contains(body, []byte(secret)) {
-				t.Errorf("GET %s shows %s: %s", p, secret, body)
+				t.Errorf("%s %s as a user scoped to Alpha shows %s: %s", rt.Method, path, secret, body)
 			}
 		}
 	}
-	for _, c := range []struct {
-		method, path string
-		body         any
-	}{
-		{"GET", "/api/v1/devices?client=" + bcl, nil},
-		{"GET", "/api/v1/devices?client=Bravo", nil},
-		{"POST", "/api/v1/jobs", script([]string{devB}, "id")},
-		{"POST", "/api/v1/jobs", map[string]any{"client": "Bravo", "kind": "script", "script": map[string]any{"interpreter": "sh", "body": "id"}}},
-		{"POST", "/api/v1/tokens", map[string]any{"client": bcl, "max_uses": 1}},
-	} {
-		if code := e.apiAs(tok, c.method, c.path, c.body, nil); code != 404 {
-			t.Errorf("%s %s naming Bravo: %d, want 404", c.method, c.path, code)
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	t.Logf("scope walk over %d routes: %v", len(routes), counts)
+	// Each route is counted once, so a route skipped without a count shows.
+	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 19 || counts["refused to scoped users"] < 4 {
+		t.Fatalf("walked %d of %d routes: %v", total, len(routes), counts)
+	}
+	// Naming Bravo in a query is not found either.
+	for _, p := range []string{"/api/v1/devices?client=" + bcl, "/api/v1/devices?client=Bravo", "/api/v1/scripts?client=Bravo",
+		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo"} {
+		code, body := do("GET", p, nil)
+		if code != 404 && !(code == 200 && !bytes.Contains(body, []byte("bravo"))) {
+			t.Errorf("GET %s naming Bravo: %d %s", p, code, body)
 		}
+	}
+	if code, _ := do("POST", "/api/v1/jobs", map[string]any{"client": "Bravo", "kind": "script", "script": map[string]any{"interpreter": "sh", "body": "id"}}); code != 404 {
+		t.Errorf("a job on client Bravo: %d, want 404", code)
 	}
 }
 

@@ -88,6 +88,9 @@ type Job struct {
 	Target    string       `json:"target,omitempty"`    // human description of the target
 	Runs      int          `json:"runs"`
 	Library   string       `json:"library,omitempty"` // script library name@version
+	// Script is the library version (or, for an ad-hoc script, only the
+	// body hash) the job sent; later edits of the library never change it.
+	Script *ScriptRef `json:"script,omitempty"`
 	// States counts the job's runs per state and Clients lists the clients
 	// its runs are on. The store keeps both as runs change, so listing jobs
 	// or checking a technician's scope never reads a fan-out's 20,000 runs.
@@ -131,16 +134,34 @@ type Run struct {
 	CancelRequested bool `json:"cancel_requested,omitempty"`
 }
 
-// Script is a named entry of the script library.
+// Script is one version of a library script. A script belongs to one
+// client, or is global (ClientID ""); names are unique per owner. Every
+// save appends an immutable version; the newest is the script's head.
 type Script struct {
+	ID          string    `json:"id"`
+	ClientID    string    `json:"client_id,omitempty"` // "" = global
 	Name        string    `json:"name"`
 	Version     int       `json:"version"`
 	Interpreter string    `json:"interpreter"`
 	Description string    `json:"description,omitempty"`
 	Body        string    `json:"body"`
 	Args        []string  `json:"args,omitempty"`
+	SHA256      string    `json:"sha256"` // of Body
 	UpdatedAt   time.Time `json:"updated_at"`
 	UpdatedBy   string    `json:"updated_by,omitempty"`
+	// Deleted marks a removed script; its versions stay readable for the
+	// jobs that ran them.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// ScriptRef is what a job records of the library script it ran: the exact
+// version and the SHA-256 of the body sent to the agents.
+type ScriptRef struct {
+	ID       string `json:"id,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Version  int    `json:"version,omitempty"`
+	SHA256   string `json:"sha256"`
 }
 
 // User is a technician or operator account.

@@ -100,11 +100,13 @@ func Open(dir string) (*DB, error) {
 		}
 		m := tx.Bucket(bMeta)
 		if v := m.Get([]byte("schema")); v == nil {
-			return m.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
+			if err := m.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion))); err != nil {
+				return err
+			}
 		} else if string(v) != fmt.Sprint(SchemaVersion) {
 			return fmt.Errorf("schema version %s, this server reads %d", v, SchemaVersion)
 		}
-		return nil
+		return convertScripts(tx)
 	})
 	if err != nil {
 		db.Close()

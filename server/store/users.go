@@ -132,40 +132,6 @@ func (s *DB) DeleteSession(hash string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
 }
 
-// PutScript stores a library script, bumping its version.
-func (s *DB) PutScript(sc Script) (Script, error) {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var old Script
-		if err := get(tx, bScripts, sc.Name, &old); err == nil {
-			sc.Version = old.Version + 1
-		} else {
-			sc.Version = 1
-		}
-		return put(tx, bScripts, sc.Name, sc)
-	})
-	return sc, err
-}
-
-// Script returns a library script.
-func (s *DB) Script(name string) (Script, error) {
-	var sc Script
-	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bScripts, name, &sc) })
-	return sc, err
-}
-
-// Scripts lists the library.
-func (s *DB) Scripts() ([]Script, error) { return list[Script](s, bScripts, nil, nil) }
-
-// DeleteScript removes a library script.
-func (s *DB) DeleteScript(name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bScripts).Get([]byte(name)) == nil {
-			return fmt.Errorf("script %q: %w", name, ErrNotFound)
-		}
-		return tx.Bucket(bScripts).Delete([]byte(name))
-	})
-}
-
 // AuditHash computes an event's chain hash over its content and the
 // previous hash.
 func AuditHash(e AuditEvent) string {

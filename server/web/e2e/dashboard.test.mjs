@@ -217,6 +217,8 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.click('#script-new');
     await page.waitForSelector('dialog.modal[open] #lib-name');
     await page.fill('#lib-name', LIB);
+    // An admin of every client may save a global script; it is the default.
+    assert.equal(await page.inputValue('#lib-owner'), '');
     await page.selectOption('#lib-interpreter', 'sh');
     await page.fill('#lib-description', 'Browser test: prints its argument');
     await page.fill('#lib-body', 'echo "lib-v1 $1"\n');
@@ -231,6 +233,7 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.fill('#lib-body', 'echo "lib-v2 $1 $((20+22))"\n');
     await page.click('dialog.modal[open] button.primary');
     await waitUntil(async () => (await page.textContent(row)).includes('v2'), 'version 2 in the library');
+    assert.equal(await page.textContent(`${row} .owner`), 'Global');
     await shot(page, '30-script-library');
     // A second script, deleted again.
     await page.click('#script-new');
@@ -243,8 +246,10 @@ describe('dashboard', { timeout: 300000 }, () => {
 
     await openDevice(local.id, 'script');
     await page.check('#mode-library');
-    await page.waitForSelector(`#script-library option[value="${LIB}"]`, { state: 'attached' });
-    await page.selectOption('#script-library', LIB);
+    // Options are script IDs, so what the preview shows is what runs.
+    const opt = `#script-library option[data-name="${LIB}"]`;
+    await page.waitForSelector(opt, { state: 'attached' });
+    await page.selectOption('#script-library', await page.getAttribute(opt, 'value'));
     assert.match(await page.textContent('#script-library-preview'), /lib-v2/);
     await page.click('#run-script');
     await page.waitForSelector('#script-output .run-output[data-state=succeeded]', { timeout: 30000 });
@@ -252,6 +257,15 @@ describe('dashboard', { timeout: 300000 }, () => {
     await shot(page, '31-run-library-script');
     const jobs = await apiGet('/api/v1/jobs?limit=5&kind=script');
     assert.equal(jobs[0].library, `${LIB}@2`, 'the job records the library version it ran');
+    assert.equal(jobs[0].script.version, 2);
+    assert.match(jobs[0].script.sha256, /^[0-9a-f]{64}$/);
+    // The job page shows the version and the hash of what was sent.
+    await page.goto(`${BASE}/jobs/${jobs[0].id}`);
+    await page.waitForSelector('#job-script');
+    const line = await page.textContent('#job-script');
+    assert.match(line, /version 2/);
+    assert.ok(line.includes(jobs[0].script.sha256), 'the hash on the job page');
+    await openDevice(local.id, 'script'); // the next test starts on the device page
   });
 
   it('opens a terminal and runs a command in it', async () => {

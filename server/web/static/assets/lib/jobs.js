@@ -93,9 +93,11 @@ export function followRun(runID) {
 
 /**
  * scriptForm builds the "run a script" fields: ad hoc (interpreter and
- * body) or from the library. body() returns the job request part.
+ * body) or from the library. body() returns the job request part. With a
+ * client, the library lists that client's scripts and the global ones; a
+ * script is sent by ID, so what the preview shows is what runs.
  */
-export function scriptForm(defaultOS) {
+export function scriptForm(defaultOS, client) {
   const interp = select('interpreter', [['sh', 'sh'], ['bash', 'bash'], ['powershell', 'PowerShell'], ['cmd', 'cmd'], ['python', 'Python']],
     defaultOS === 'windows' ? 'powershell' : 'sh', { id: 'script-interpreter' });
   const body = h('textarea', { name: 'body', id: 'script-body', rows: '8', spellcheck: 'false', class: 'code', placeholder: 'echo "hello from $(hostname)"' });
@@ -105,14 +107,15 @@ export function scriptForm(defaultOS) {
   const desc = h('p', { class: 'muted script-desc' });
   const preview = h('pre', { class: 'code script-preview', id: 'script-library-preview', hidden: true });
   let scripts = [];
-  get('/api/v1/scripts').then((list) => {
+  get(`/api/v1/scripts${client ? `?client=${encodeURIComponent(client)}` : ''}`).then((list) => {
     scripts = (list || []).sort((a, b) => a.name.localeCompare(b.name));
-    put(lib, scripts.length ? scripts.map((s) => h('option', { value: s.name, text: `${s.name} (v${s.version}, ${s.interpreter})` }))
+    put(lib, scripts.length ? scripts.map((s) => h('option', { value: s.id, dataset: { name: s.name },
+      text: `${s.name} (${s.client_id ? (s.client_name || s.client_id) : 'global'}, v${s.version}, ${s.interpreter})` }))
       : h('option', { value: '', text: 'The library is empty' }));
     showDesc();
   }).catch(() => put(lib, h('option', { value: '', text: 'Could not load the library' })));
   const showDesc = () => {
-    const sc = scripts.find((s) => s.name === lib.value);
+    const sc = scripts.find((s) => s.id === lib.value);
     desc.textContent = sc?.description || '';
     // What will run, as text: a library script is read before it is sent.
     preview.textContent = sc ? sc.body : '';

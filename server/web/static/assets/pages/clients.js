@@ -28,7 +28,7 @@ export function mount(root) {
 
   const who = (c, s) => `${count(pick(s, 'total'))} device${pick(s, 'total') === 1 ? '' : 's'} of ${c.name}`;
   async function runScript(c, s) {
-    const form = scriptForm('');
+    const form = scriptForm('', c.id);
     const r = await modal({ title: `Run a script on ${who(c, s)}`, body: form.el, ok: `Run on ${count(pick(s, 'total'))} devices`, wide: true, onSubmit: async () => ({ body: form.body() }) });
     if (r?.body) await createJob({ client: c.id, ...r.body }, `Run script on ${c.name}`);
   }

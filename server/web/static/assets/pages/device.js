@@ -322,7 +322,7 @@ export function mount(root, ctx) {
 
     script() {
       const el = h('section', { class: 'panel', id: 'panel-script' });
-      const form = scriptForm(data.device.os);
+      const form = scriptForm(data.device.os, data.device.client);
       const outBox = h('div', { class: 'output-box', id: 'script-output' });
       let follow = null;
       const run = h('button', { type: 'submit', class: 'primary', id: 'run-script', text: 'Run' });

@@ -42,6 +42,9 @@ export function mount(root, ctx) {
     put(head, h('div', { class: 'title-row' }, h('h1', {}, h('span', { class: 'kind', text: job.kind }), ' ', jobSummary(job))),
       h('p', { class: 'muted' }, `Created by ${job.created_by} `, time(job.created_at), ` for ${job.target || `${job.runs} devices`}`,
         job.not_before && new Date(job.not_before) > new Date(0) ? ` · scheduled for ${full(job.not_before)}` : '', ` · expires ${full(job.expires)}`),
+      job.script ? h('p', { class: 'muted', id: 'job-script' }, job.script.id
+        ? ['Library script ', h('code', { text: job.script.name }), ` version ${job.script.version} · sha256 `]
+        : 'Ad hoc script · sha256 ', h('code', { class: 'hash', text: job.script.sha256 })) : null,
       h('p', {}, outcome(states), ' ',
         open && can(PERM[job.kind] || 'admin') ? h('button', { type: 'button', class: 'small', id: 'cancel-job', text: `Cancel ${open} unfinished`, onclick: cancel }) : null));
     put(runsBox, h('table', { class: 'grid', id: 'job-runs' },
