@@ -10,7 +10,7 @@ import (
 
 // apiEvents streams changes as server-sent events: devices going online or
 // offline, runs changing state, jobs created. Events of clients outside the
-// caller's scope are not sent. When the subscriber fell behind, a "resync"
+// caller's scope are not sent (events.Event.VisibleTo). When the subscriber fell behind, a "resync"
 // event tells the page to reload its data.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal) {
 	fl, ok := w.(http.Flusher)
@@ -41,10 +41,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 			fmt.Fprint(w, ": ping\n\n")
 			fl.Flush()
 		case e := <-sub.C:
-			if e.ClientID != "" && !p.canSeeClient(e.ClientID) {
-				continue
-			}
-			if e.ClientID == "" && e.Type != "job" && !p.AllClients {
+			// The same rule as the REST routes: a scoped user sees events
+			// of their clients only, and a job only when all of its runs
+			// are on their clients (jobVisible).
+			if !e.VisibleTo(p.AllClients, p.canSeeClient) {
 				continue
 			}
 			if sub.Lost() {

@@ -113,6 +113,10 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, 404, "device not found")
 		return
 	}
+	if s.fleet.Pending(v.ID) {
+		writeError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
+		return
+	}
 	c := s.hub.Get(v.ID)
 	if c == nil {
 		writeError(w, http.StatusConflict, "device is offline")

@@ -138,3 +138,15 @@ func Sample(ctx context.Context) Live {
 	}
 	return l
 }
+
+// MachineID returns the OS's stable ID of this machine (on Linux the DMI
+// product UUID or /etc/machine-id; on Windows the MachineGuid; on macOS
+// the platform UUID), or "" when there is none. The agent sends it at
+// enrollment so the server can flag a second enrollment of one machine.
+func MachineID(ctx context.Context) string {
+	id, err := host.HostIDWithContext(ctx)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(id)
+}
