@@ -18,6 +18,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 		writeError(w, 500, "streaming unsupported")
 		return
 	}
+	// Subscribed before the first bytes go out, so a client that has read
+	// them misses no later event.
+	sub := s.bus.Subscribe(256)
+	defer sub.Close()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -25,8 +29,6 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 	w.WriteHeader(200)
 	fmt.Fprint(w, "retry: 2000\n\n")
 	fl.Flush()
-	sub := s.bus.Subscribe(256)
-	defer sub.Close()
 	// Logout or a disabled account ends the stream.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
