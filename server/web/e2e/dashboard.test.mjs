@@ -463,9 +463,12 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.waitForSelector(`#token-client option[value="${hostile.client}"]`, { state: 'attached' });
     await page.selectOption('#token-client', hostile.client);
     await page.check('#token-approval');
+    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/tokens') && r.request().method() === 'POST');
     await page.click('#token-create');
-    await page.waitForSelector('#token-secret');
-    const token = (await page.textContent('#token-secret')).trim();
+    const t = await (await created).json();
+    assert.equal(t.require_approval, true, 'the token requires approval');
+    const token = t.token;
+    await waitUntil(async () => (await page.textContent('#token-secret')).trim() === token, 'the new token shown');
     // Two enrollments of one machine (same machine ID, new keys), as an
     // agent makes them.
     const enroll = async (hostname) => {
@@ -489,12 +492,13 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.click(`${rowSel(second)} .device-name`);
     await page.waitForSelector('#duplicate-notice a.duplicate-link');
     assert.equal((await page.textContent('#duplicate-notice a.duplicate-link')).trim(), first);
+    await shot(page, '16c-duplicate-device');
     await page.click('.device-head .approve-device');
     await page.waitForSelector('dialog.modal[open] #approve-revoke-duplicate');
     assert.equal(await page.isChecked('dialog.modal[open] #approve-revoke-duplicate'), true);
     await page.click('dialog.modal[open] button.primary');
     await waitUntil(async () => (await page.locator('.device-head .approval-badge').count()) === 0, 'the pending badge gone after approval');
-    await shot(page, '16c-approved-device');
+    await shot(page, '16d-approved-device');
     assert.equal((await apiGet(`/api/v1/devices/${second}`)).device.approval, 'approved');
     assert.equal((await ctx.request.get(`${BASE}/api/v1/devices/${first}`)).status(), 404, 'the old enrollment was revoked');
   });
