@@ -362,7 +362,9 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	for i, v := range views {
 		r := store.Run{ID: newID("r"), JobID: job.ID, DeviceID: v.ID, ClientID: v.Client, Kind: req.Kind,
 			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
-		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil && !j.s.fleet.Pending(v.ID) {
+		// targets left pending devices out; checked again here because
+		// nothing may reach a device before it is approved.
+		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending {
 			r.State, r.SentAt = protocol.StateSent, now
 		}
 		runs[i] = r
@@ -372,7 +374,7 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	}
 	for i := range runs {
 		if runs[i].State == protocol.StateSent {
-			if c := j.s.hub.Get(runs[i].DeviceID); c != nil && !j.s.fleet.Pending(c.DeviceID) {
+			if c := j.s.hub.Get(runs[i].DeviceID); c != nil {
 				c.Send(j.message(&job, &runs[i]))
 			}
 		}
