@@ -10,10 +10,12 @@ import (
 // Device approval. A device enrolled with a token that requires approval,
 // on a server started with --require-approval, or whose machine ID another
 // device already has, is pending: it may connect and report inventory and
-// health, so a technician can see what it is, but nothing is sent to it
-// (jobs naming it are refused with 409, client and filter jobs leave it
-// out, shells are refused, update offers are held) until a technician
-// approves it here. Rejecting a pending device is revoking it.
+// health, so a technician can see what it is, but nothing that acts on it
+// is sent (jobs naming it are refused with 409, client and filter jobs
+// leave it out, queued runs are neither sent nor redelivered, shells are
+// refused, update offers are held; only a request for fresh inventory is
+// sent) until a technician approves it here. Rejecting a pending device is
+// revoking it.
 
 // apiApproveDevice makes a pending device active. With
 // ?revoke_duplicate=true it also revokes the device this one duplicates
