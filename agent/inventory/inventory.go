@@ -148,5 +148,11 @@ func MachineID(ctx context.Context) string {
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(id)
+	id = strings.TrimSpace(id)
+	// The server refuses anything but short printable ASCII; an odd ID is
+	// better left out than blocking the enrollment.
+	if len(id) > 128 || strings.IndexFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return ""
+	}
+	return id
 }
