@@ -163,6 +163,12 @@ func TestDuplicateEnrollmentFlagged(t *testing.T) {
 	if v, _ := e.approvalOf(e.token, first); v.Approval != "approved" || v.DuplicateOf != "" {
 		t.Fatalf("first enrollment: %+v, want approved", v)
 	}
+	// A machine ID that is not short printable ASCII is refused clearly.
+	_, err := identity.Enroll(identity.EnrollOptions{Dir: t.TempDir(), Server: e.url, Token: tok, Fingerprint: e.fp,
+		Hostname: "odd", OS: "linux", Arch: "amd64", MachineID: "id with\x00controls"})
+	if err == nil || !strings.Contains(err.Error(), "machine_id") {
+		t.Errorf("enrollment with a bad machine ID: %v, want a refusal naming machine_id", err)
+	}
 	// The same machine enrolls again with a new key (a reinstall into a
 	// fresh configuration directory); the ID's case does not matter.
 	dir2, second := e.enrollMachine(tok, "4C4C4544-0042-3510-8052-B4C04F4E4B32")
