@@ -128,9 +128,11 @@ func TestPendingDeviceGetsNoJobUntilApproved(t *testing.T) {
 	}
 
 	// Approval makes it active; a job then runs.
-	var ap struct{ Device approvalView }
-	if code := e.api("POST", "/api/v1/devices/"+id+"/approve", nil, &ap); code != 200 || ap.Device.Approval != "approved" {
-		t.Fatalf("approve: %d %+v", code, ap.Device)
+	if out, errs, code := e.ctl(t, "devices", "approve", id); code != 0 || !strings.Contains(out, "approved") {
+		t.Fatalf("stewardctl devices approve: %d %s %s", code, out, errs)
+	}
+	if v, _ := e.approvalOf(e.token, id); v.Approval != "approved" {
+		t.Fatalf("after approval: %+v", v)
 	}
 	if !e.auditHas("device.approve", id, map[string]string{"client": acme}) {
 		t.Error("approval not audited")
