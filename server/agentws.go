@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -62,8 +63,13 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad public key")
 		return
 	}
+	mid, ok := cleanMachineID(req.MachineID)
+	if !ok {
+		writeError(w, http.StatusBadRequest, "machine_id must be at most 128 printable ASCII characters")
+		return
+	}
 	d := store.Device{ID: newID("d"), Hostname: cleanText(req.Hostname, 255), OS: cleanText(req.OS, 32),
-		Arch: cleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now()}
+		Arch: cleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
 	d, existing, err := s.st.Enroll(hashSecret(req.Token), s.now(), d)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -92,9 +98,31 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.fleet.Add(d)
 		s.metric.enrollments.Inc()
 	}
-	s.audit(r, "agent", "device.enroll", d.ID, map[string]string{"client": d.ClientID, "hostname": d.Hostname,
-		"reenroll": fmt.Sprint(existing)})
+	detail := map[string]string{"client": d.ClientID, "hostname": d.Hostname, "reenroll": fmt.Sprint(existing),
+		"pending": fmt.Sprint(d.Pending)}
+	if d.MachineID != "" {
+		detail["machine_id"] = d.MachineID
+	}
+	if d.DuplicateOf != "" {
+		detail["duplicate_of"] = d.DuplicateOf
+	}
+	s.audit(r, "agent", "device.enroll", d.ID, detail)
 	writeJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: d.ID, Certificate: cert, CA: s.ca.PEM, ClientID: d.ClientID})
+}
+
+// cleanMachineID trims the machine ID an agent reports and refuses one
+// that is not short printable ASCII (it becomes part of an index key).
+func cleanMachineID(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 128 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return "", false
+		}
+	}
+	return strings.ToLower(s), true
 }
 
 var agentUpgrader = websocket.Upgrader{

@@ -68,6 +68,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/devices/{id}", perm(permView), s.apiDevice},
 		{"DELETE", "/api/v1/devices/{id}", perm(permClients), s.apiRevokeDevice},
 		{"PATCH", "/api/v1/devices/{id}", perm(permClients), s.apiUpdateDevice},
+		{"POST", "/api/v1/devices/{id}/approve", perm(permClients), s.apiApproveDevice},
 		{"GET", "/api/v1/groups", perm(permView), s.apiGroups},
 		{"GET", "/api/v1/devices/{id}/runs", perm(permView), s.apiDeviceRuns},
 		{"GET", "/api/v1/devices/{id}/shell", fresh(permShell), s.apiShell}, // also needs a ticket
@@ -305,6 +306,9 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *princ
 		ExpiresSeconds int    `json:"expires_seconds,omitempty"`
 		MaxUses        int    `json:"max_uses,omitempty"`
 		Note           string `json:"note,omitempty"`
+		// RequireApproval: devices enrolled with the token wait for a
+		// technician's approval before they receive anything.
+		RequireApproval bool `json:"require_approval,omitempty"`
 	}
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
@@ -325,13 +329,13 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *princ
 	secret := newSecret("enr")
 	t := store.EnrollToken{ID: newID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: cleanText(req.Note, 200),
 		CreatedAt: s.now(), CreatedBy: p.Name, ExpiresAt: s.now().Add(time.Duration(req.ExpiresSeconds) * time.Second),
-		MaxUses: req.MaxUses}
+		MaxUses: req.MaxUses, RequireApproval: req.RequireApproval || s.cfg.RequireApproval}
 	if err := s.st.CreateEnrollToken(t); err != nil {
 		writeError(w, 500, "internal error")
 		return
 	}
 	s.auditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
-		"expires": t.ExpiresAt.Format(time.RFC3339)})
+		"expires": t.ExpiresAt.Format(time.RFC3339), "require_approval": fmt.Sprint(t.RequireApproval)})
 	t.Hash = ""
 	writeJSON(w, 201, tokenView{EnrollToken: t, Token: secret, Install: s.installCommands(r, secret)})
 }
@@ -372,6 +376,15 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
 	f.Group = q.Get("group") // folder, exact match
 	var err error
+	switch q.Get("approval") {
+	case "":
+	case fleet.ApprovalPending, fleet.ApprovalApproved:
+		pending := q.Get("approval") == fleet.ApprovalPending
+		f.Pending = &pending
+	default:
+		writeError(w, 400, "approval must be pending or approved")
+		return
+	}
 	for name, dst := range map[string]**bool{"online": &f.Online, "pending_reboot": &f.PendingReboot,
 		"has_patches": &f.HasPatches, "security": &f.Security} {
 		if *dst, err = boolParam(r, name); err != nil {
@@ -408,6 +421,9 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 	if views == nil {
 		views = []fleet.View{}
 	}
+	for i := range views {
+		s.redactDuplicate(p, &views[i])
+	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	if q.Get("format") == "csv" {
 		writeDevicesCSV(w, views)
@@ -431,6 +447,7 @@ func (s *Server) apiDevice(w http.ResponseWriter, r *http.Request, p *principal)
 		writeError(w, 404, "device not found")
 		return
 	}
+	s.redactDuplicate(p, &v)
 	out := map[string]any{"device": v}
 	if inv, err := s.st.Inventory(v.ID); err == nil {
 		out["inventory"] = inv.Inventory
@@ -449,15 +466,10 @@ func (s *Server) apiRevokeDevice(w http.ResponseWriter, r *http.Request, p *prin
 		writeError(w, 404, "device not found")
 		return
 	}
-	if err := s.st.DeleteDevice(v.ID); err != nil {
+	if err := s.revokeDevice(p, v, nil); err != nil {
 		writeError(w, 500, "internal error")
 		return
 	}
-	s.fleet.Remove(v.ID)
-	if c := s.hub.Get(v.ID); c != nil {
-		c.CloseWithError(protocol.CodeRevoked, "device revoked")
-	}
-	s.auditP(p, "device.revoke", v.ID, map[string]string{"hostname": v.Hostname, "client": v.Client})
 	writeJSON(w, 200, map[string]any{"id": v.ID, "revoked": true})
 }
 

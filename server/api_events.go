@@ -10,7 +10,7 @@ import (
 
 // apiEvents streams changes as server-sent events: devices going online or
 // offline, runs changing state, jobs created. Events of clients outside the
-// caller's scope are not sent. When the subscriber fell behind, a "resync"
+// caller's scope are not sent (events.Event.VisibleTo). When the subscriber fell behind, a "resync"
 // event tells the page to reload its data.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal) {
 	fl, ok := w.(http.Flusher)
@@ -18,6 +18,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 		writeError(w, 500, "streaming unsupported")
 		return
 	}
+	// Subscribed before the first bytes go out, so a client that has read
+	// them misses no later event.
+	sub := s.bus.Subscribe(256)
+	defer sub.Close()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -25,8 +29,6 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 	w.WriteHeader(200)
 	fmt.Fprint(w, "retry: 2000\n\n")
 	fl.Flush()
-	sub := s.bus.Subscribe(256)
-	defer sub.Close()
 	// Logout or a disabled account ends the stream.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -41,10 +43,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 			fmt.Fprint(w, ": ping\n\n")
 			fl.Flush()
 		case e := <-sub.C:
-			if e.ClientID != "" && !p.canSeeClient(e.ClientID) {
-				continue
-			}
-			if e.ClientID == "" && e.Type != "job" && !p.AllClients {
+			// The same rule as the REST routes: a scoped user sees events
+			// of their clients only, and a job only when all of its runs
+			// are on their clients (jobVisible).
+			if !e.VisibleTo(p.AllClients, p.canSeeClient) {
 				continue
 			}
 			if sub.Lost() {

@@ -25,6 +25,9 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 	case errors.Is(err, errNotFound):
 		writeError(w, 404, "device or client not found")
 		return
+	case errors.Is(err, errPendingDevice):
+		writeError(w, 409, err.Error())
+		return
 	case err != nil:
 		writeError(w, 400, err.Error())
 		return

@@ -57,6 +57,9 @@ type Config struct {
 	// ReleaseKey is the release public key, hex or a file holding the hex;
 	// empty disables agent updates.
 	ReleaseKey string
+	// RequireApproval makes every newly enrolled device pending until a
+	// technician approves it, whatever its enrollment token says.
+	RequireApproval bool
 }
 
 // Defaults fills unset fields.

@@ -97,6 +97,7 @@ func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *prin
 	if nv, ok := s.fleet.View(v.ID); ok {
 		v = nv
 	}
+	s.redactDuplicate(p, &v)
 	writeJSON(w, 200, map[string]any{"device": v})
 }
 

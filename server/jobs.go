@@ -315,11 +315,32 @@ func (j *jobService) targets(p *principal, req *jobRequest) ([]fleet.View, strin
 		// Unknown and out-of-scope devices look the same: not found.
 		return nil, "", errNotFound
 	}
-	if len(views) == 0 {
+	// A device waiting for approval gets no job: naming one is refused,
+	// and a client or filter target leaves it out.
+	approved, pending := views[:0:0], 0
+	for _, v := range views {
+		if v.Approval == fleet.ApprovalPending {
+			if len(req.Devices) > 0 {
+				return nil, "", fmt.Errorf("%w: device %s is pending approval; approve it first (POST /api/v1/devices/%s/approve)",
+					errPendingDevice, v.ID, v.ID)
+			}
+			pending++
+			continue
+		}
+		approved = append(approved, v)
+	}
+	if len(approved) == 0 {
+		if pending > 0 {
+			return nil, "", fmt.Errorf("%w: no approved device matches the target (%d pending approval)", errPendingDevice, pending)
+		}
 		return nil, "", badJob("no device matches the target")
 	}
-	return views, desc, nil
+	return approved, desc, nil
 }
+
+// errPendingDevice marks a job refused because its devices wait for
+// approval (409).
+var errPendingDevice = errors.New("job refused")
 
 func dedupe(ids []string) map[string]bool {
 	m := map[string]bool{}
@@ -350,7 +371,9 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	for i, v := range views {
 		r := store.Run{ID: newID("r"), JobID: job.ID, DeviceID: v.ID, ClientID: v.Client, Kind: req.Kind,
 			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
-		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil {
+		// targets left pending devices out; checked again here because
+		// nothing may reach a device before it is approved.
+		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending {
 			r.State, r.SentAt = protocol.StateSent, now
 		}
 		runs[i] = r
@@ -373,7 +396,13 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	}
 	j.s.auditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
 		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib), "script_sha256": scriptHashOf(ref)})
-	j.s.bus.Publish(events.Event{Type: "job", ID: job.ID, State: "created"})
+	// The event names the job's clients, so the stream shows it only to
+	// users who can see the job itself (jobVisible).
+	ev := events.Event{Type: "job", ID: job.ID, State: "created", Clients: job.Clients}
+	if len(job.Clients) == 1 {
+		ev.ClientID = job.Clients[0]
+	}
+	j.s.bus.Publish(ev)
 	return job, runs, nil
 }
 
@@ -411,6 +440,10 @@ func (j *jobService) message(job *store.Job, r *store.Run) []byte {
 // deviceConnected sends a reconnecting device its pending runs, expires
 // the stale ones, forwards pending cancels and confirms reboots.
 func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
+	if j.s.fleet.Pending(c.DeviceID) {
+		// Nothing reaches a device before it is approved; runs wait.
+		return
+	}
 	runs, err := j.s.st.PendingRuns(c.DeviceID)
 	if err != nil {
 		j.s.log.Error("pending runs", "device", c.DeviceID, "err", err)
@@ -473,7 +506,8 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 			x.Data, _ = json.Marshal(d)
 			return true
 		})
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, State: "reboot_confirmed"})
+		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
+			State: "reboot_confirmed"})
 		return
 	}
 }
@@ -697,7 +731,7 @@ func (j *jobService) sweep() {
 			continue
 		}
 		c := j.s.hub.Get(r.DeviceID)
-		if c == nil {
+		if c == nil || j.s.fleet.Pending(r.DeviceID) {
 			continue
 		}
 		job := jobs[r.JobID]

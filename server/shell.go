@@ -109,6 +109,10 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, 404, "device not found")
 		return
 	}
+	if s.fleet.Pending(v.ID) {
+		writeError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
+		return
+	}
 	// The cookie or bearer token got the caller this far; the websocket
 	// itself needs a ticket that this credential minted for this device.
 	if !s.shell.tickets.redeem(r.URL.Query().Get("ticket"), p, v.ID, s.now()) {

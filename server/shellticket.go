@@ -85,6 +85,10 @@ func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *princ
 		writeError(w, 404, "device not found")
 		return
 	}
+	if s.fleet.Pending(v.ID) {
+		writeError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
+		return
+	}
 	ttl := ticketTTL
 	if s.cfg.ShellTicketTTL > 0 {
 		ttl = s.cfg.ShellTicketTTL

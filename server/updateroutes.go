@@ -322,9 +322,13 @@ func (s *Server) updateScopeConns(p *principal, devices []string, t store.Update
 }
 
 // offerUpdate sends rel to one connected agent when it can and should take
-// it, and says what it did: offered, up_to_date, no_capability, no_build.
+// it, and says what it did: offered, up_to_date, no_capability, no_build,
+// pending_approval.
 func (s *Server) offerUpdate(c *hub.Conn, rel *release.Release) string {
 	h := c.Hello
+	if s.fleet.Pending(c.DeviceID) {
+		return "pending_approval" // nothing reaches a device before approval
+	}
 	if !slices.Contains(h.Capabilities, protocol.CapUpdate) {
 		return "no_capability"
 	}
@@ -354,6 +358,12 @@ func (s *Server) updateAfterHello(c *hub.Conn) {
 			s.log.Warn("agent update outcome in hello", "device", c.DeviceID, "err", err)
 		}
 	}
+	s.offerTargetVersion(c)
+}
+
+// offerTargetVersion offers a connected device its target version (see
+// updateAfterHello); approving a pending device calls it too.
+func (s *Server) offerTargetVersion(c *hub.Conn) {
 	if s.cfg.ReleaseKey == "" || !slices.Contains(c.Hello.Capabilities, protocol.CapUpdate) {
 		return
 	}

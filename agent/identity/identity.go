@@ -141,8 +141,10 @@ type EnrollOptions struct {
 	Fingerprint string
 	Hostname    string
 	OS, Arch    string
-	MachineID   string
-	HTTPClient  *http.Client // for tests; nil = pinned default
+	// MachineID is the OS's ID of this machine (inventory.MachineID); the
+	// server flags a second enrollment of one machine. "" = not checked.
+	MachineID  string
+	HTTPClient *http.Client // for tests; nil = pinned default
 }
 
 // Enroll makes (or reuses) the device key in dir, proves the token to the

@@ -138,3 +138,21 @@ func Sample(ctx context.Context) Live {
 	}
 	return l
 }
+
+// MachineID returns the OS's stable ID of this machine (on Linux the DMI
+// product UUID or /etc/machine-id; on Windows the MachineGuid; on macOS
+// the platform UUID), or "" when there is none. The agent sends it at
+// enrollment so the server can flag a second enrollment of one machine.
+func MachineID(ctx context.Context) string {
+	id, err := host.HostIDWithContext(ctx)
+	if err != nil {
+		return ""
+	}
+	id = strings.TrimSpace(id)
+	// The server refuses anything but short printable ASCII; an odd ID is
+	// better left out than blocking the enrollment.
+	if len(id) > 128 || strings.IndexFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return ""
+	}
+	return id
+}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/agent/inventory"
 )
 
 // InstallOptions are the inputs of Install. Server, Token and Fingerprint
@@ -174,7 +176,7 @@ func enrollOrKeep(o InstallOptions, log *slog.Logger) (*identity.Identity, bool,
 	}
 	host, _ := os.Hostname()
 	id, err := enroll(identity.EnrollOptions{Dir: dir, Server: o.Server, Token: o.Token, Fingerprint: o.Fingerprint,
-		Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH})
+		Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH, MachineID: inventory.MachineID(context.Background())})
 	if err != nil {
 		return nil, false, err
 	}

@@ -140,7 +140,7 @@ func (a *App) tokensCmd() *cobra.Command {
 	c := &cobra.Command{Use: "tokens", Short: "Manage enrollment tokens"}
 	var client, expires string
 	var uses int
-	var install bool
+	var install, approval bool
 	create := &cobra.Command{Use: "create", RunE: func(cmd *cobra.Command, args []string) error {
 		d, err := ParseDuration(expires)
 		if err != nil {
@@ -148,13 +148,16 @@ func (a *App) tokensCmd() *cobra.Command {
 		}
 		var out map[string]any
 		if err := a.client().Do("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": uses,
-			"expires_seconds": int(d.Seconds())}, &out); err != nil {
+			"expires_seconds": int(d.Seconds()), "require_approval": approval}, &out); err != nil {
 			return err
 		}
 		if a.output == "json" {
 			return JSON(a.Out, out)
 		}
 		fmt.Fprintf(a.Out, "token:   %s\nexpires: %s\nuses:    %v (0 = unlimited)\n", out["token"], out["expires_at"], out["max_uses"])
+		if out["require_approval"] == true {
+			fmt.Fprintln(a.Out, "devices enrolled with it wait for approval (stewardctl devices approve)")
+		}
 		if install {
 			if m, ok := out["install"].(map[string]any); ok {
 				for _, k := range []string{"linux", "macos", "windows", "agent"} {
@@ -168,14 +171,15 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().StringVar(&expires, "expires", "7d", "lifetime (e.g. 24h, 7d)")
 	create.Flags().IntVar(&uses, "uses", 0, "maximum enrollments (0 = unlimited)")
 	create.Flags().BoolVar(&install, "install-commands", false, "print ready-made install commands")
+	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
 	c.AddCommand(create, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []map[string]any
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED"},
-			[]string{"id", "client_id", "uses", "max_uses", "expires_at", "revoked"})
+		return a.printMaps(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED", "APPROVAL"},
+			[]string{"id", "client_id", "uses", "max_uses", "expires_at", "revoked", "require_approval"})
 	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 			return err
@@ -233,7 +237,7 @@ func (a *App) resolveDevice(ref string) (string, error) {
 
 func (a *App) devicesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "devices", Short: "Find and manage devices"}
-	var online, offline, reboot, patches bool
+	var online, offline, reboot, patches, pending bool
 	var search, client, osName string
 	var limit int
 	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
@@ -250,6 +254,9 @@ func (a *App) devicesCmd() *cobra.Command {
 		if patches {
 			q.Set("has_patches", "true")
 		}
+		if pending {
+			q.Set("approval", "pending")
+		}
 		for k, v := range map[string]string{"search": search, "client": client, "os": osName} {
 			if v != "" {
 				q.Set(k, v)
@@ -263,12 +270,12 @@ func (a *App) devicesCmd() *cobra.Command {
 		if err := a.client().Do("GET", "/api/v1/devices?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"ID", "HOSTNAME", "ONLINE", "CLIENT", "OS", "REBOOT", "PATCHES", "LAST SEEN"}, func() [][]string {
+		return a.print(out, []string{"ID", "HOSTNAME", "ONLINE", "CLIENT", "OS", "REBOOT", "PATCHES", "LAST SEEN", "APPROVAL"}, func() [][]string {
 			var rows [][]string
 			for _, d := range out.Devices {
 				rows = append(rows, []string{str(d["id"]), str(d["hostname"]), str(d["online"]), str(d["client_name"]),
 					strings.TrimSpace(str(d["platform"]) + " " + str(d["os_version"])), str(d["pending_reboot"]),
-					str(d["patches_available"]), str(d["last_seen"])})
+					str(d["patches_available"]), str(d["last_seen"]), approvalText(d)})
 			}
 			return rows
 		})
@@ -278,6 +285,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	f.BoolVar(&offline, "offline", false, "only offline devices")
 	f.BoolVar(&reboot, "pending-reboot", false, "only devices needing a reboot")
 	f.BoolVar(&patches, "has-patches", false, "only devices with available patches")
+	f.BoolVar(&pending, "pending", false, "only devices waiting for approval")
 	f.StringVar(&search, "search", "", "hostname, IP or MAC")
 	f.StringVar(&client, "client", "", "client ID or name")
 	f.StringVar(&osName, "os", "", "linux, windows or darwin")
@@ -299,7 +307,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		rows := [][]string{{"id", str(d["id"])}, {"hostname", str(d["hostname"])}, {"online", str(d["online"])},
 			{"last seen", str(d["last_seen"])}, {"client", str(d["client_name"])}, {"os", str(d["platform"]) + " " + str(d["os_version"])},
 			{"pending reboot", str(d["pending_reboot"])}, {"patches", str(d["patches_available"])}, {"ips", str(d["ips"])},
-			{"macs", str(d["macs"])}}
+			{"macs", str(d["macs"])}, {"approval", approvalText(d)}, {"machine id", str(d["machine_id"])}}
 		if inv != nil {
 			rows = append(rows, [][]string{{"kernel", str(inv["kernel"])}, {"cpu", str(inv["cpu_model"])},
 				{"cores", str(inv["cpu_cores"])}, {"memory", str(inv["memory_total"])}}...)
@@ -318,7 +326,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		fmt.Fprintln(a.Out, "revoked", id)
 		return nil
 	}}
-	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd())
+	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd(), a.devicesApproveCmd())
 	return c
 }
 

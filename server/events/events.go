@@ -6,15 +6,19 @@ package events
 
 import "sync"
 
-// Event is one change.
+// Event is one change. Every event about a client's device, job, run or
+// token names that client in ClientID (or, for a job spanning clients,
+// all of them in Clients), so a stream can show it only to users who
+// can see every one of them; an event naming no client is server-wide.
 type Event struct {
-	Type     string `json:"type"` // device, run, output, job
-	ID       string `json:"id"`
-	ClientID string `json:"client_id,omitempty"`
-	DeviceID string `json:"device_id,omitempty"`
-	JobID    string `json:"job_id,omitempty"`
-	State    string `json:"state,omitempty"`
-	Online   *bool  `json:"online,omitempty"`
+	Type     string   `json:"type"` // device, run, output, job
+	ID       string   `json:"id"`
+	ClientID string   `json:"client_id,omitempty"`
+	Clients  []string `json:"-"`
+	DeviceID string   `json:"device_id,omitempty"`
+	JobID    string   `json:"job_id,omitempty"`
+	State    string   `json:"state,omitempty"`
+	Online   *bool    `json:"online,omitempty"`
 }
 
 // Subscription receives events on C. Lost is set when events were dropped
@@ -57,6 +61,25 @@ func (s *Subscription) Lost() bool {
 	l := s.lost
 	s.lost = false
 	return l
+}
+
+// VisibleTo reports whether a subscriber who can see the clients for
+// which canSee is true, or every client when all is set, may receive e.
+// Events naming no client go to all-client subscribers only.
+func (e *Event) VisibleTo(all bool, canSee func(clientID string) bool) bool {
+	if all {
+		return true
+	}
+	cs := e.Clients
+	if len(cs) == 0 && e.ClientID != "" {
+		cs = []string{e.ClientID}
+	}
+	for _, c := range cs {
+		if !canSee(c) {
+			return false
+		}
+	}
+	return len(cs) > 0
 }
 
 // Publish sends e to every subscriber without blocking.

@@ -45,7 +45,23 @@ type View struct {
 	BootTime        time.Time          `json:"boot_time,omitzero"`
 	Heartbeat       protocol.Heartbeat `json:"heartbeat"`
 	Transitions     []store.Transition `json:"transitions,omitempty"`
+	// Approval is "pending" until a technician approves the device (it
+	// then receives jobs), else "approved".
+	Approval    string `json:"approval"`
+	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// DuplicateElsewhere is set instead of DuplicateOf when the device it
+	// duplicates belongs to a client the caller cannot see.
+	DuplicateElsewhere bool      `json:"duplicate_other_client,omitempty"`
+	MachineID          string    `json:"machine_id,omitempty"`
+	ApprovedBy         string    `json:"approved_by,omitempty"`
+	ApprovedAt         time.Time `json:"approved_at,omitzero"`
 }
+
+// Approval states of a device (View.Approval).
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+)
 
 type entry struct {
 	d      store.Device
@@ -159,7 +175,32 @@ func (f *Fleet) Add(d store.Device) {
 	defer f.mu.Unlock()
 	if _, ok := f.devs[d.ID]; !ok {
 		f.devs[d.ID] = &entry{d: d, name: strings.ToLower(d.Hostname)}
+		f.bus.Publish(events.Event{Type: "device", ID: d.ID, ClientID: d.ClientID, State: "enrolled"})
 	}
+}
+
+// Pending reports whether a device waits for approval. Unknown devices
+// count as pending: nothing is sent to them either.
+func (f *Fleet) Pending(id string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	e, ok := f.devs[id]
+	return !ok || e.d.Pending
+}
+
+// Approve clears a device's pending state in memory (the caller has
+// written it to the store) and reports whether the device exists.
+func (f *Fleet) Approve(id, by string, at time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return false
+	}
+	e.d.Pending, e.d.ApprovedBy, e.d.ApprovedAt = false, by, at
+	f.dirty[id] = struct{}{}
+	f.bus.Publish(events.Event{Type: "device", ID: id, ClientID: e.d.ClientID, State: "approved"})
+	return true
 }
 
 // Remove forgets a device.
@@ -217,7 +258,11 @@ func (f *Fleet) view(e *entry, full bool) View {
 		AgentVersion: e.d.AgentVersion, PendingReboot: e.d.Heartbeat.PendingReboot,
 		PatchesAvail: e.d.Heartbeat.PatchCount, SecurityPatches: e.d.Heartbeat.SecurityPatches,
 		LastUser: e.lastUser, LastUserAt: e.lastUserAt, IPs: e.ips, MACs: e.macs, EnrolledAt: e.d.EnrolledAt,
-		BootTime: e.d.BootTime, Heartbeat: e.d.Heartbeat}
+		BootTime: e.d.BootTime, Heartbeat: e.d.Heartbeat, Approval: ApprovalApproved, DuplicateOf: e.d.DuplicateOf,
+		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt}
+	if e.d.Pending {
+		v.Approval = ApprovalPending
+	}
 	if v.LastUser == "" {
 		v.LastUser = e.d.Heartbeat.User
 	}
@@ -395,6 +440,7 @@ type Filter struct {
 	PendingReboot *bool
 	HasPatches    *bool
 	Security      *bool
+	Pending       *bool // awaiting approval
 	IDs           []string
 	Sort          string // hostname, last_seen, client, os, patches
 	Desc          bool
@@ -465,6 +511,7 @@ func (fl *Fleet) List(f Filter) ([]View, int) {
 			f.PendingReboot != nil && *f.PendingReboot != e.d.Heartbeat.PendingReboot,
 			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
 			f.Security != nil && *f.Security != (e.d.Heartbeat.SecurityPatches > 0),
+			f.Pending != nil && *f.Pending != e.d.Pending,
 			q != "" && !e.matches(q, qmac):
 			continue
 		}

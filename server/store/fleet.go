@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -78,6 +79,12 @@ func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
 // device in the same transaction, so a single-use token raced by many
 // enrollments succeeds exactly once. A key that is already enrolled gets its
 // existing device back (re-enrollment keeps identity) without using the token.
+//
+// A new device is pending when d.Pending is set (the server's default),
+// when the token requires approval, or when another device of any client
+// already has d.MachineID: then DuplicateOf names that device. The check
+// and the index entry are in the same transaction, so two enrollments of
+// one machine racing each other cannot both come out unflagged.
 func (s *DB) Enroll(tokenHash string, now time.Time, d Device) (Device, bool, error) {
 	existing := false
 	in := d
@@ -113,9 +120,56 @@ func (s *DB) Enroll(tokenHash string, now time.Time, d Device) (Device, bool, er
 		if err := tx.Bucket(bKeys).Put([]byte(d.KeyHash), []byte(d.ID)); err != nil {
 			return err
 		}
+		if d.MachineID != "" {
+			d.DuplicateOf = machineDevice(tx, d.MachineID)
+			if err := tx.Bucket(bMachines).Put(machineKey(d.MachineID, d.ID), []byte{1}); err != nil {
+				return err
+			}
+		}
+		d.Pending = d.Pending || t.RequireApproval || d.DuplicateOf != ""
 		return put(tx, bDevices, d.ID, d)
 	})
 	return d, existing, err
+}
+
+func machineKey(machineID, deviceID string) []byte {
+	return []byte(machineID + "\x00" + deviceID)
+}
+
+// machineDevice returns a device that has machineID and is not revoked,
+// preferring an approved one (the original rather than an earlier
+// duplicate), or "".
+func machineDevice(tx *bolt.Tx, machineID string) string {
+	prefix := []byte(machineID + "\x00")
+	c := tx.Bucket(bMachines).Cursor()
+	found := ""
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var d Device
+		if get(tx, bDevices, string(k[len(prefix):]), &d) != nil || d.Revoked {
+			continue
+		}
+		if !d.Pending {
+			return d.ID
+		}
+		if found == "" {
+			found = d.ID
+		}
+	}
+	return found
+}
+
+// ApproveDevice clears a device's pending state and returns the device.
+// The fleet holds the live record and must be told too (Fleet.Approve).
+func (s *DB) ApproveDevice(id, by string, at time.Time) (Device, error) {
+	var d Device
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := get(tx, bDevices, id, &d); err != nil {
+			return err
+		}
+		d.Pending, d.ApprovedBy, d.ApprovedAt = false, by, at
+		return put(tx, bDevices, id, d)
+	})
+	return d, err
 }
 
 // Devices lists every device.
@@ -161,6 +215,9 @@ func (s *DB) DeleteDevice(id string) error {
 			if err := tx.Bucket(op.b).Delete([]byte(op.k)); err != nil {
 				return err
 			}
+		}
+		if d.MachineID != "" {
+			return tx.Bucket(bMachines).Delete(machineKey(d.MachineID, id))
 		}
 		return nil
 	})

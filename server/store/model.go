@@ -27,6 +27,9 @@ type EnrollToken struct {
 	MaxUses   int       `json:"max_uses"`
 	Uses      int       `json:"uses"`
 	Revoked   bool      `json:"revoked"`
+	// RequireApproval makes every device enrolled with the token pending
+	// until a technician approves it.
+	RequireApproval bool `json:"require_approval,omitempty"`
 }
 
 // Transition is one availability change.
@@ -58,6 +61,17 @@ type Device struct {
 	Heartbeat    protocol.Heartbeat `json:"heartbeat"`
 	Group        string             `json:"group,omitempty"`
 	RemoteAddr   string             `json:"remote_addr,omitempty"`
+	// MachineID is what the agent reported at enrollment as its machine's
+	// stable ID ("" for agents that send none: they are not checked).
+	MachineID string `json:"machine_id,omitempty"`
+	// Pending is set until a technician approves the device: it may
+	// connect and report, but receives no job, shell or update.
+	Pending bool `json:"pending,omitempty"`
+	// DuplicateOf names the device that already had MachineID when this
+	// one enrolled.
+	DuplicateOf string    `json:"duplicate_of,omitempty"`
+	ApprovedBy  string    `json:"approved_by,omitempty"`
+	ApprovedAt  time.Time `json:"approved_at,omitzero"`
 }
 
 // Inventory is a device's latest inventory.

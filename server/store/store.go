@@ -34,7 +34,8 @@ var (
 	bClients   = []byte("clients")
 	bTokens    = []byte("enroll_tokens") // key: token hash
 	bDevices   = []byte("devices")
-	bKeys      = []byte("device_keys") // key hash -> device id
+	bKeys      = []byte("device_keys")     // key hash -> device id
+	bMachines  = []byte("device_machines") // machine id NUL device id -> nothing
 	bInventory = []byte("inventory")
 	bHealth    = []byte("health")
 	bJobs      = []byte("jobs")
@@ -60,7 +61,7 @@ var (
 )
 
 var allBuckets = [][]byte{bMeta, bClients, bTokens, bDevices, bKeys, bInventory, bHealth, bJobs, bRuns,
-	bJobRuns, bPending, bDevRuns, bWideJobs, bWideRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases}
+	bJobRuns, bPending, bDevRuns, bWideJobs, bWideRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases, bMachines}
 
 // SchemaVersion is the on-disk format version stored in meta.
 const SchemaVersion = 1

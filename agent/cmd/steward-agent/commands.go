@@ -16,6 +16,7 @@ import (
 
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/agent/inventory"
 	"github.com/steward-rmm/steward/agent/service"
 )
 
@@ -25,7 +26,8 @@ func enroll(cfg config) error {
 	}
 	host, _ := os.Hostname()
 	id, err := identity.Enroll(identity.EnrollOptions{Dir: cfg.dir, Server: cfg.server, Token: cfg.token,
-		Fingerprint: cfg.fingerprint, Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH})
+		Fingerprint: cfg.fingerprint, Hostname: host, OS: runtime.GOOS, Arch: runtime.GOARCH,
+		MachineID: inventory.MachineID(context.Background())})
 	if err != nil {
 		return err
 	}

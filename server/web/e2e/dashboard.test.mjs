@@ -4,6 +4,7 @@
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
+import { generateKeyPairSync } from 'node:crypto';
 import { launch, newContext, newGuards, watch, shot, login, waitUntil, totp, Authenticator } from './lib.mjs';
 
 const BASE = process.env.STEWARD_URL;
@@ -469,6 +470,52 @@ describe('dashboard', { timeout: 300000 }, () => {
     }
     await page.waitForSelector('#tokens-table tbody tr');
     await shot(page, '16-enrollment');
+  });
+
+  it('approves a pending device and names the machine it duplicates', async () => {
+    // A token that requires approval, made on the Enrollment page.
+    await page.click('a[data-nav=enrollment]');
+    await page.waitForSelector(`#token-client option[value="${hostile.client}"]`, { state: 'attached' });
+    await page.selectOption('#token-client', hostile.client);
+    await page.check('#token-approval');
+    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/tokens') && r.request().method() === 'POST');
+    await page.click('#token-create');
+    const t = await (await created).json();
+    assert.equal(t.require_approval, true, 'the token requires approval');
+    const token = t.token;
+    await waitUntil(async () => (await page.textContent('#token-secret')).trim() === token, 'the new token shown');
+    // Two enrollments of one machine (same machine ID, new keys), as an
+    // agent makes them.
+    const enroll = async (hostname) => {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const r = await ctx.request.post(`${BASE}/agent/enroll`, { data: { token, hostname, os: 'linux', arch: 'amd64',
+        machine_id: 'e2e-machine-0001', public_key: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') } });
+      assert.equal(r.status(), 200, await r.text());
+      return (await r.json()).device_id;
+    };
+    const first = await enroll('pending-e2e-first');
+    const second = await enroll(`pending-e2e-second-${'x'.repeat(120)}`);
+    await page.click('a[data-nav=devices]');
+    await page.waitForSelector('#devices-table');
+    await page.selectOption('#filter-approval', 'pending');
+    await page.waitForSelector(`${rowSel(second)} .duplicate-badge`);
+    await waitUntil(async () => (await visibleRowIDs()).length === 2, 'only the two pending devices listed');
+    assert.deepEqual((await visibleRowIDs()).sort(), [first, second].sort(), 'the pending filter lists both');
+    assert.equal(await page.locator(`${rowSel(first)} .approval-badge`).count(), 1);
+    assert.equal(await page.locator(`${rowSel(first)} .approve-device`).count(), 1);
+    await shot(page, '16b-pending-devices');
+    await page.click(`${rowSel(second)} .device-name`);
+    await page.waitForSelector('#duplicate-notice a.duplicate-link');
+    assert.equal((await page.textContent('#duplicate-notice a.duplicate-link')).trim(), first);
+    await shot(page, '16c-duplicate-device');
+    await page.click('.device-head .approve-device');
+    await page.waitForSelector('dialog.modal[open] #approve-revoke-duplicate');
+    assert.equal(await page.isChecked('dialog.modal[open] #approve-revoke-duplicate'), true);
+    await page.click('dialog.modal[open] button.primary');
+    await waitUntil(async () => (await page.locator('.device-head .approval-badge').count()) === 0, 'the pending badge gone after approval');
+    await shot(page, '16d-approved-device');
+    assert.equal((await apiGet(`/api/v1/devices/${second}`)).device.approval, 'approved');
+    assert.equal((await ctx.request.get(`${BASE}/api/v1/devices/${first}`)).status(), 404, 'the old enrollment was revoked');
   });
 
   it('adds a user, changes their role and disables them on the Users page', async () => {

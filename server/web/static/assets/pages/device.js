@@ -7,6 +7,7 @@ import { get, post, patch, can } from '../lib/api.js';
 import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBadge, when } from '../lib/format.js';
 import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
+import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
 
 const TABS = [
   ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
@@ -69,7 +70,9 @@ export function mount(root, ctx) {
     put(head,
       h('div', { class: 'title-row' }, h('h1', { id: 'device-hostname', text: v.hostname || v.id }), h('span', { id: 'device-status' }, onlineBadge(v.online)),
         v.pending_reboot && h('span', { class: 'badge warn', text: 'reboot pending' }),
-        v.patches_available ? h('span', { class: 'badge warn', text: `${v.patches_available} patches` }) : null),
+        v.patches_available ? h('span', { class: 'badge warn', text: `${v.patches_available} patches` }) : null,
+        approvalBadges(v), approveButton(v, () => load(), { small: false })),
+      duplicateNotice(v),
       h('p', { class: 'muted' }, [TYPES[v.device_type] || v.device_type, osText(v), v.client_name || v.client, v.group].filter(Boolean).join(' · '), ' · ',
         v.online ? 'online' : h('span', {}, 'last seen ', time(v.last_seen)),
         ' ', h('button', { type: 'button', class: 'link', id: 'refresh-device', text: 'Refresh data', disabled: !v.online, onclick: refresh })));
@@ -121,7 +124,9 @@ export function mount(root, ctx) {
                 ['Folder', h('span', { class: 'folder' }, h('span', { id: 'device-folder', class: v.group ? '' : 'muted', text: v.group || 'none' }),
                   can('clients') && h('button', { type: 'button', class: 'link', id: 'folder-edit', text: v.group ? 'Change' : 'Set folder', onclick: editFolder }))],
                 ['Type', TYPES[v.device_type] || v.device_type], ['Operating system', osText(v)], ['Kernel', inv.kernel], ['Architecture', v.arch || inv.arch],
-                ['Agent version', v.agent_version], ['Enrolled', full(v.enrolled_at)], ['Last seen', v.online ? 'now' : full(v.last_seen)],
+                ['Agent version', v.agent_version], ['Enrolled', full(v.enrolled_at)],
+                ['Approval', v.approval === 'pending' ? h('span', { id: 'device-approval', text: 'pending: receives no job until approved' })
+                  : v.approved_by ? h('span', { id: 'device-approval' }, `approved by ${v.approved_by} `, time(v.approved_at)) : ''], ['Last seen', v.online ? 'now' : full(v.last_seen)],
                 ['Booted', when(v.boot_time) ? full(v.boot_time) : ''], ['Uptime', hb.uptime_seconds ? duration(hb.uptime_seconds) : ''],
                 ['Last user', v.last_user ? [v.last_user, v.last_user_at ? [' (', time(v.last_user_at), ')'] : ''] : ''],
                 ['IP addresses', (v.ips || []).join(', ')], ['MAC addresses', (v.macs || []).map((m) => m.match(/../g)?.join(':') || m).join(', ')],

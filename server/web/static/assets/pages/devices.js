@@ -7,6 +7,10 @@ import { get, can, session, savePrefs, qs } from '../lib/api.js';
 import { time, osText, TYPES, OSES, count, onlineBadge } from '../lib/format.js';
 import { modal, confirm, select, field } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
+import { approvalBadges, approveButton, isPending } from '../lib/approval.js';
+
+// afterApprove reloads the mounted list after a device is approved.
+let afterApprove = () => {};
 
 const mac = (m) => (/^[0-9a-f]{12}$/.test(m) ? m.match(/../g).join(':') : m);
 
@@ -28,12 +32,13 @@ const COLUMNS = [
 ];
 const DEFAULT_COLUMNS = ['status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
-const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os'];
+const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval'];
 
 function dash() { return h('span', { class: 'muted', text: '—' }); }
 
 function nameCell(v) {
   return [h('a', { href: `/devices/${enc(v.id)}`, class: 'device-name', text: v.hostname || v.id }),
+    (isPending(v) || v.duplicate_of || v.duplicate_other_client) && h('span', { class: 'approval-cell' }, approvalBadges(v), approveButton(v, () => afterApprove())),
     h('span', { class: 'sub detail' }, [(v.ips || []).slice(0, 2).join(', '), (v.macs || []).slice(0, 1).map(mac).join('')].filter(Boolean).join(' · '))];
 }
 
@@ -70,6 +75,7 @@ export function mount(root, ctx) {
   const fPatches = select('patches', [['', 'Patches: any'], ['true', 'Has patches'], ['security', 'Has security patches'], ['false', 'Fully patched']], patchValue, { id: 'filter-patches', 'aria-label': 'Patches' });
   const fClient = select('client', [['', 'All clients']], st.f.client, { id: 'filter-client', 'aria-label': 'Client' });
   const fOS = select('os', [['', 'Any OS'], ...Object.entries(OSES)], st.f.os, { id: 'filter-os', 'aria-label': 'Operating system' });
+  const fApproval = select('approval', [['', 'Approval: any'], ['pending', 'Pending approval'], ['approved', 'Approved']], st.f.approval, { id: 'filter-approval', 'aria-label': 'Approval' });
   const fGroup = select('group', [['', 'Any folder']], st.f.group, { id: 'filter-group', 'aria-label': 'Folder' });
   const loadGroups = () => get('/api/v1/groups').then((gs) => {
     const names = (gs || []).map((g) => g.group);
@@ -110,7 +116,7 @@ export function mount(root, ctx) {
   const status = h('p', { class: 'muted', id: 'devices-status', 'aria-live': 'polite' });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Devices' }), h('span', { class: 'muted', id: 'device-total' })),
-    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS,
+    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval,
       h('span', { class: 'spacer' }), colChooser, density, csv),
     bulkBar, status, tableWrap, pager);
 
@@ -118,7 +124,7 @@ export function mount(root, ctx) {
     const f = { ...st.f };
     return {
       search: f.search.trim(), type: f.type, online: f.online, pending_reboot: f.pending_reboot,
-      has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os,
+      has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os, approval: f.approval,
     };
   }
 
@@ -162,7 +168,7 @@ export function mount(root, ctx) {
   const reloadSoon = throttle(() => load(), 2000);
 
   search.addEventListener('input', debounce(() => { st.f.search = search.value; reload(); }, 250));
-  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os']]) {
+  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval']]) {
     sel.addEventListener('change', () => { st.f[key] = sel.value; reload(); });
   }
   fPatches.addEventListener('change', () => {
@@ -263,7 +269,7 @@ export function mount(root, ctx) {
     const f = apiFilter();
     const only = Object.entries(f).filter(([, v]) => v);
     if (only.length === 1 && f.client) return { client: f.client };
-    if (f.security || f.group) {
+    if (f.security || f.group || f.approval) {
       // The job filter has no "security" or folder field: resolve to device
       // IDs, so a job never reaches devices the list did not show.
       const r = await get(`/api/v1/devices${qs({ ...f, limit: 50000 })}`);
@@ -295,6 +301,7 @@ export function mount(root, ctx) {
     if (r?.reboot) await createJob({ ...(await target()), kind: 'patch_install', patch: { reboot: r.reboot } }, 'Install patches');
   }
 
+  afterApprove = () => load();
   load();
   const tick = setInterval(() => { if (!document.hidden) load(); }, 60000);
   return {
@@ -302,6 +309,7 @@ export function mount(root, ctx) {
     onEvent(ev) {
       if (ev.type === 'resync') return reloadSoon();
       if (ev.type !== 'device') return;
+      if (ev.state === 'enrolled' || ev.state === 'approved') return reloadSoon();
       if (ev.state === 'updated') {
         // A folder changed: rows and the folder list may differ now.
         loadGroups();

@@ -19,9 +19,11 @@ export function mount(root, ctx) {
   const expiry = select('expires', EXPIRY, 7 * 86400, { id: 'token-expiry' });
   const uses = h('input', { type: 'number', name: 'max_uses', id: 'token-uses', min: '0', max: '1000000', value: '0' });
   const note = h('input', { name: 'note', id: 'token-note', maxlength: '200', placeholder: 'e.g. front office PCs' });
+  const approval = h('input', { type: 'checkbox', name: 'require_approval', id: 'token-approval' });
   const btn = h('button', { type: 'submit', class: 'primary', id: 'token-create', text: 'Create token' });
   const form = h('form', { class: 'stack narrow', id: 'token-form' }, field('Client', client), field('Expires after', expiry),
-    field('Maximum devices', uses, '0 = no limit until it expires'), field('Note', note), h('div', {}, btn));
+    field('Maximum devices', uses, '0 = no limit until it expires'), field('Note', note),
+    h('label', { class: 'check' }, approval, ' Require approval: enrolled devices get no job until a technician approves them'), h('div', {}, btn));
   const result = h('div', { id: 'token-result' });
   const list = h('div', { class: 'panel' });
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Enrollment' })),
@@ -41,7 +43,7 @@ export function mount(root, ctx) {
     btn.disabled = true;
     try {
       const t = await api('POST', '/api/v1/tokens', { client: client.value, expires_seconds: Number(expiry.value),
-        max_uses: Math.max(0, parseInt(uses.value, 10) || 0), note: note.value.trim() });
+        max_uses: Math.max(0, parseInt(uses.value, 10) || 0), note: note.value.trim(), require_approval: approval.checked });
       showToken(t);
       loadTokens();
     } catch (ex) {
@@ -68,12 +70,13 @@ export function mount(root, ctx) {
       const status = (t) => (t.revoked ? ['revoked', 'off'] : new Date(t.expires_at) < new Date() ? ['expired', 'off']
         : t.max_uses && t.uses >= t.max_uses ? ['used up', 'off'] : ['active', 'ok']);
       put(list, ts.length ? h('table', { class: 'grid', id: 'tokens-table' },
-        h('thead', {}, h('tr', {}, ['Client', 'Note', 'Created', 'By', 'Expires', 'Used', 'Status', ''].map((x) => h('th', { text: x })))),
+        h('thead', {}, h('tr', {}, ['Client', 'Note', 'Created', 'By', 'Expires', 'Used', 'Status', 'Approval', ''].map((x) => h('th', { text: x })))),
         h('tbody', {}, ts.map((t) => {
           const [s, cls] = status(t);
           return h('tr', { dataset: { token: t.id } }, h('td', { text: cname(t.client_id) }), h('td', { text: t.note || '' }), h('td', {}, time(t.created_at)),
             h('td', { text: t.created_by || '' }), h('td', {}, time(t.expires_at)), h('td', { class: 'num', text: `${t.uses}${t.max_uses ? ` / ${t.max_uses}` : ''}` }),
             h('td', {}, h('span', { class: ['badge', cls], text: s })),
+            h('td', { text: t.require_approval ? 'required' : '' }),
             h('td', {}, s === 'active' ? h('button', { type: 'button', class: 'small', text: 'Revoke', onclick: () => revoke(t) }) : null));
         }))) : empty('No tokens yet.'));
     } catch (e) {
