@@ -51,6 +51,9 @@ type Config struct {
 	// ReleaseKey is the release public key, hex or a file holding the hex;
 	// empty disables agent updates.
 	ReleaseKey string
+	// Clock replaces time.Now for tokens, sessions and two-factor checks
+	// (tests move it forward); nil means the real clock.
+	Clock func() time.Time
 }
 
 // Defaults fills unset fields.

@@ -58,6 +58,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now}
+	if cfg.Clock != nil {
+		s.now = cfg.Clock
+	}
 	ca, created, err := pki.LoadOrCreateCA(cfg.DataDir)
 	if err != nil {
 		return nil, err

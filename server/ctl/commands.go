@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // App holds one invocation's state.
@@ -51,7 +52,18 @@ func Execute(args []string, in io.Reader, out, errw io.Writer, getenv func(strin
 	return a.exit
 }
 
-func (a *App) client() *Client { return NewClient(a.cfg) }
+// client is an API client; at a terminal it asks for a two-factor code
+// when an action needs a fresh one.
+func (a *App) client() *Client {
+	c := NewClient(a.cfg)
+	if f, ok := a.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.AskCode = func() (string, error) {
+			fmt.Fprintln(a.Err, "This action needs a recent two-factor check.")
+			return a.prompt("Two-factor code: ", true)
+		}
+	}
+	return c
+}
 
 func (a *App) print(v any, header []string, rows func() [][]string) error {
 	if a.output == "json" {

@@ -173,6 +173,10 @@ type APIToken struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Revoked   bool      `json:"revoked,omitempty"`
 	Epoch     int       `json:"epoch"`
+	// SecondFactorAt is when the holder last proved two-factor for this
+	// token: at its minting, or at a later re-check. Zero means never (a
+	// password-only login, the first-start token).
+	SecondFactorAt time.Time `json:"second_factor_at,omitzero"`
 }
 
 // AuditEvent is one entry of the append-only, hash-chained audit log.

@@ -102,6 +102,26 @@ func (s *DB) RevokeAPIToken(id, userID string) error {
 	})
 }
 
+// StampAPIToken records that the holder of token id (owned by userID)
+// just proved two-factor.
+func (s *DB) StampAPIToken(id, userID string, at time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var hit *APIToken
+		_ = each(tx, bAPITokens, nil, func(t *APIToken) error {
+			if t.ID == id && t.UserID == userID {
+				c := *t
+				hit = &c
+			}
+			return nil
+		})
+		if hit == nil {
+			return fmt.Errorf("api token %q: %w", id, ErrNotFound)
+		}
+		hit.SecondFactorAt = at
+		return put(tx, bAPITokens, hit.Hash, hit)
+	})
+}
+
 // Session is a web login session, keyed by the hash of its cookie value.
 type Session struct {
 	Hash      string    `json:"hash"`
