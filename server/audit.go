@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -28,8 +30,13 @@ func (s *Server) auditSystem(action, target string, detail map[string]string) {
 }
 
 func (s *Server) appendAudit(e store.AuditEvent) {
-	if _, err := s.st.AppendAudit(e); err != nil {
+	e, err := s.st.AppendAudit(e)
+	if err != nil {
 		s.log.Error("audit append failed", "action", e.Action, "err", err)
+		return
+	}
+	if err := s.anchor.write(fmt.Sprintf("steward-audit seq=%d mac=%s", e.Seq, e.MAC)); err != nil {
+		s.log.Error("audit anchor write failed", "seq", e.Seq, "err", err)
 	}
 }
 
@@ -73,9 +80,14 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *principal) 
 }
 
 func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *principal) {
-	n, err := s.st.VerifyAudit()
+	n, err := s.verifyAudit()
 	if err != nil {
-		writeJSON(w, 200, map[string]any{"ok": false, "records": n, "error": err.Error()})
+		out := map[string]any{"ok": false, "records": n, "error": err.Error()}
+		var br *store.AuditBreak
+		if errors.As(err, &br) {
+			out["first_bad"] = br.Seq
+		}
+		writeJSON(w, 200, out)
 		return
 	}
 	writeJSON(w, 200, map[string]any{"ok": true, "records": n})

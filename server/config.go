@@ -51,6 +51,13 @@ type Config struct {
 	// ReleaseKey is the release public key, hex or a file holding the hex;
 	// empty disables agent updates.
 	ReleaseKey string
+	// AuditKeyFile holds the audit chain's key (hex); "" = DATA/audit.key,
+	// created when missing. AuditAnchor is the file chain heads are
+	// appended to ("" = DATA/audit-anchor.log), renamed to FILE.N when it
+	// reaches AuditAnchorRotate bytes (0 = 8 MiB).
+	AuditKeyFile      string
+	AuditAnchor       string
+	AuditAnchorRotate int64
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time

@@ -48,6 +48,7 @@ type Server struct {
 	metric *metrics
 	limit  *limiter
 	conns  *opConns
+	anchor *auditAnchor // audit chain heads, written outside the database
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -95,6 +96,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.st, err = store.Open(cfg.DataDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openAuditChain(); err != nil {
+		s.st.Close()
 		return nil, err
 	}
 	s.fleet, err = fleet.New(s.st, s.bus)
@@ -187,6 +192,7 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 
 // Run serves until ctx is cancelled.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.anchor.close()
 	defer s.st.Close()
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {

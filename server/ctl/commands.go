@@ -330,37 +330,6 @@ func (a *App) devicesCmd() *cobra.Command {
 	return c
 }
 
-func (a *App) auditCmd() *cobra.Command {
-	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
-	var action, actor string
-	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		q := url.Values{"action": {action}, "actor": {actor}, "limit": {strconv.Itoa(limit)}}
-		var out []map[string]any
-		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
-			return err
-		}
-		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, []string{"seq", "at", "actor", "action", "target", "detail"})
-	}}
-	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
-	list.Flags().StringVar(&actor, "actor", "", "user name")
-	list.Flags().IntVar(&limit, "limit", 500, "at most this many")
-	verify := &cobra.Command{Use: "verify", RunE: func(cmd *cobra.Command, args []string) error {
-		var out map[string]any
-		if err := a.client().Do("GET", "/api/v1/audit/verify", nil, &out); err != nil {
-			return err
-		}
-		if out["ok"] != true {
-			fmt.Fprintf(a.Out, "audit log BROKEN after %v records: %v\n", out["records"], out["error"])
-			return &ExitError{Code: 1}
-		}
-		fmt.Fprintf(a.Out, "audit log intact: %v records\n", out["records"])
-		return nil
-	}}
-	c.AddCommand(list, verify)
-	return c
-}
-
 func readFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err

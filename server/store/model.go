@@ -190,4 +190,7 @@ type AuditEvent struct {
 	Source string            `json:"source,omitempty"` // remote address
 	Prev   string            `json:"prev"`
 	Hash   string            `json:"hash"`
+	// MAC keys the chain (see AuditMAC); empty on records written before
+	// the server had an audit key.
+	MAC string `json:"mac,omitempty"`
 }

@@ -49,6 +49,8 @@ func main() {
 	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
 	fs.StringVar(&cfg.ReleaseDir, "release-dir", "", "signed agent releases for self-update (default DATA/releases)")
 	fs.StringVar(&cfg.ReleaseKey, "release-key", "", "release public key (hex, or a file holding it); empty disables agent updates")
+	fs.StringVar(&cfg.AuditKeyFile, "audit-key", "", "audit chain key file, kept out of the database (default DATA/audit.key, created when missing)")
+	fs.StringVar(&cfg.AuditAnchor, "audit-anchor", "", "file audit chain heads are appended to, for shipping off the host (default DATA/audit-anchor.log)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 60*time.Second, "agent heartbeat interval")
 	fs.DurationVar(&cfg.PresenceFlush, "presence-flush", 15*time.Second, "how often presence is written to disk")
