@@ -13,18 +13,20 @@ import (
 
 func (a *App) auditCmd() *cobra.Command {
 	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
-	var action, actor string
+	var action, actor, client string
 	var limit int
 	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		q := url.Values{"action": {action}, "actor": {actor}, "limit": {strconv.Itoa(limit)}}
+		q := url.Values{"action": {action}, "actor": {actor}, "client": {client}, "limit": {strconv.Itoa(limit)}}
 		var out []map[string]any
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, []string{"seq", "at", "actor", "action", "target", "detail"})
+		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "SOURCE", "CLIENT", "ACTION", "TARGET", "DETAIL"},
+			[]string{"seq", "at", "actor", "source", "client", "action", "target", "detail"})
 	}}
 	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
 	list.Flags().StringVar(&actor, "actor", "", "user name")
+	list.Flags().StringVar(&client, "client", "", "only events concerning this client (name or ID)")
 	list.Flags().IntVar(&limit, "limit", 500, "at most this many")
 	var anchor string
 	verify := &cobra.Command{Use: "verify [--anchor FILE]", Short: "Check the audit chain (exit 1 when broken)",

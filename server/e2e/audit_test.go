@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-rmm/steward/server/store"
 	bolt "go.etcd.io/bbolt"
@@ -128,6 +129,79 @@ func TestAuditRewriteReportedByVerify(t *testing.T) {
 		e.stop()
 		if err := os.WriteFile(filepath.Join(e.dir, "steward.db"), pristine, 0o600); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestAuditEventsNameClientAndSource walks a technician's day (enrol,
+// jobs, a cancel, a shell, a folder move, enrollment tokens, a revoke) and
+// checks every event names a source, and every event about a device, job,
+// run, shell or enrollment token names its client; the API filters by it.
+func TestAuditEventsNameClientAndSource(t *testing.T) {
+	e := startServer(t, serverConfig())
+	acme, other := e.createClient("Acme"), e.createClient("Other")
+	_, dev, _ := onlineAgent(t, e, acme, agentConfig())
+	j := e.createJob(script([]string{dev}, "true"))
+	e.waitState(j.Runs[0].ID, "succeeded")
+	later := e.createJob(map[string]any{"devices": []string{dev}, "kind": "script", "at": time.Now().Add(time.Hour).UTC(),
+		"script": map[string]any{"interpreter": "sh", "body": "true"}})
+	e.api("POST", "/api/v1/runs/"+later.Runs[0].ID+"/cancel", nil, nil)
+	tc, _, err := e.dialShell(e.token, dev, e.url, "shell=sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.send("exit\n")
+	<-tc.done
+	e.api("PATCH", "/api/v1/devices/"+dev, map[string]any{"group": "Lab"}, nil)
+	var tok struct{ ID string }
+	e.api("POST", "/api/v1/tokens", map[string]any{"client": other, "max_uses": 1}, &tok)
+	e.api("DELETE", "/api/v1/tokens/"+tok.ID, nil, nil)
+	var evs []store.AuditEvent
+	waitFor(t, "shell.close audited", func() bool {
+		evs = nil
+		e.api("GET", "/api/v1/audit?limit=5000", nil, &evs)
+		for _, ev := range evs {
+			if ev.Action == "shell.close" {
+				return true
+			}
+		}
+		return false
+	})
+	wantClient := map[string]string{"device.enroll": acme, "job.create": acme, "run.cancel": acme, "shell.open": acme,
+		"shell.close": acme, "device.update": acme, "client.create": "", "token.create": "", "token.revoke": other}
+	seen := map[string]bool{}
+	for _, ev := range evs {
+		seen[ev.Action] = true
+		if ev.Source == "" {
+			t.Errorf("%s (record %d) has no source", ev.Action, ev.Seq)
+		}
+		if ev.Actor == "system" && ev.Source != "system" {
+			t.Errorf("system event %s has source %q", ev.Action, ev.Source)
+		}
+		if want, ok := wantClient[ev.Action]; ok && want != "" && ev.Client != want {
+			t.Errorf("%s (record %d) names client %q, want %q", ev.Action, ev.Seq, ev.Client, want)
+		}
+		if ev.Action == "client.create" && ev.Client != ev.Target {
+			t.Errorf("client.create names client %q for %s", ev.Client, ev.Target)
+		}
+		if strings.HasPrefix(ev.Target, "d_") && ev.Client != acme {
+			t.Errorf("%s on device %s names client %q", ev.Action, ev.Target, ev.Client)
+		}
+	}
+	for a := range wantClient {
+		if !seen[a] {
+			t.Errorf("no %s event", a)
+		}
+	}
+	// The API and stewardctl filter by client (name or ID).
+	out, _, code := e.ctl(t, "audit", "list", "--client", "Other", "-o", "json")
+	var listed []store.AuditEvent
+	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed) < 2 {
+		t.Fatalf("audit list --client Other: %d %s", code, out)
+	}
+	for _, ev := range listed {
+		if ev.Client != other {
+			t.Errorf("filtered list has %s for client %q", ev.Action, ev.Client)
 		}
 	}
 }

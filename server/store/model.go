@@ -187,10 +187,13 @@ type AuditEvent struct {
 	Action string            `json:"action"`
 	Target string            `json:"target,omitempty"`
 	Detail map[string]string `json:"detail,omitempty"`
-	Source string            `json:"source,omitempty"` // remote address
+	Source string            `json:"source,omitempty"` // remote address, or "system"
 	Prev   string            `json:"prev"`
 	Hash   string            `json:"hash"`
 	// MAC keys the chain (see AuditMAC); empty on records written before
 	// the server had an audit key.
 	MAC string `json:"mac,omitempty"`
+	// Client is the client the event concerns (comma-separated when it
+	// concerns several); empty when it concerns none.
+	Client string `json:"client,omitempty"`
 }
