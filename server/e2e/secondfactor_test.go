@@ -165,6 +165,15 @@ func TestTokenFreshnessAndBootstrapExpiry(t *testing.T) {
 		t.Fatalf("stale stewardctl: %d %s", c, errb.String())
 	}
 
+	// At a terminal, stewardctl asks for a code, refreshes and retries once.
+	c := ctl.NewClient(ctl.Config{Server: e.url, Token: minted.Token, Fingerprint: e.fp})
+	asked := 0
+	c.AskCode = func() (string, error) { asked++; return e.adminCode(), nil }
+	var again struct{ Token string }
+	if err := c.Do("POST", "/api/v1/me/tokens", map[string]any{"name": "ci2", "expires_seconds": 60}, &again); err != nil || asked != 1 || again.Token == "" {
+		t.Fatalf("stale token with a code at hand: %v (asked %d)", err, asked)
+	}
+
 	// The first-start token expires after a day.
 	boot, _ := os.ReadFile(filepath.Join(e.dir, "admin-token"))
 	bt := strings.TrimSpace(string(boot))

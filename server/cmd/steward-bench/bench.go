@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 )
 
 // result is one row of the table.
@@ -118,7 +120,9 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 		s.addr, s.metrics = freePort(), freePort()
 	}
 	s.cmd = exec.Command(filepath.Join(cfg.bin, "steward-server"), "--data", s.data, "--listen", s.addr,
-		"--metrics-listen", s.metrics, "--heartbeat", "60s", "--log-level", "warn", "--max-handshakes", "64")
+		"--metrics-listen", s.metrics, "--heartbeat", "60s", "--log-level", "warn", "--max-handshakes", "64",
+		// One two-factor check covers the whole run's fan-outs and shells.
+		"--fresh-2fa", "48h")
 	logf, err := os.OpenFile(filepath.Join(cfg.out, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
@@ -134,11 +138,6 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tok, err := os.ReadFile(filepath.Join(s.data, "admin-token"))
-	if err != nil {
-		return err
-	}
-	s.token = strings.TrimSpace(string(tok))
 	out, err := exec.Command(filepath.Join(cfg.bin, "steward-server"), "ca-fingerprint", "--data", s.data).Output()
 	if err != nil {
 		return err
@@ -146,6 +145,66 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 	s.fp = strings.TrimSpace(string(out))
 	// The bench talks to its own freshly started server on loopback.
 	s.hc = &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if s.token == "" { // restarts keep the token
+		return s.freshToken()
+	}
+	return nil
+}
+
+// freshToken gets an admin token that passed two-factor, as an operator
+// would: the first-start token (which may not run jobs or shells) enrols
+// TOTP for admin, then admin logs in with password and a recovery code.
+func (s *server) freshToken() error {
+	read := func(name string) (string, error) {
+		b, err := os.ReadFile(filepath.Join(s.data, name))
+		return strings.TrimSpace(string(b)), err
+	}
+	boot, err := read("admin-token")
+	if err != nil {
+		return err
+	}
+	pw, err := read("admin-password")
+	if err != nil {
+		return err
+	}
+	// A data directory from an earlier run already has admin's secret.
+	secretFile := filepath.Join(s.data, "bench-totp-secret")
+	secret, _ := read("bench-totp-secret")
+	var code string
+	if secret != "" {
+		if code, err = totp.GenerateCode(secret, time.Now()); err != nil {
+			return err
+		}
+	} else {
+		s.token = boot
+		var setup struct{ Secret string }
+		if err := s.api("POST", "/api/v1/auth/totp/setup", nil, &setup); err != nil {
+			return err
+		}
+		if code, err = totp.GenerateCode(setup.Secret, time.Now()); err != nil {
+			return err
+		}
+		var conf struct {
+			RecoveryCodes []string `json:"recovery_codes"`
+		}
+		if err := s.api("POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, &conf); err != nil {
+			return err
+		}
+		if len(conf.RecoveryCodes) == 0 {
+			return errors.New("no recovery codes")
+		}
+		if err := os.WriteFile(secretFile, []byte(setup.Secret+"\n"), 0o600); err != nil {
+			return err
+		}
+		code = conf.RecoveryCodes[0]
+	}
+	s.token = ""
+	var tok struct{ Token string }
+	if err := s.api("POST", "/api/v1/auth/token", map[string]any{"username": "admin", "password": pw,
+		"code": code, "name": "bench", "expires_seconds": 7 * 86400}, &tok); err != nil {
+		return err
+	}
+	s.token = tok.Token
 	return nil
 }
 
@@ -173,6 +232,9 @@ func (s *server) api(method, path string, body, out any) error {
 	}
 	req, _ := http.NewRequest(method, "https://"+s.addr+path, rd)
 	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return err
