@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -195,19 +194,22 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	if !ok {
 		return
 	}
+	// The token carries the second factor proved here; without one (a user
+	// who neither has nor must have two-factor) it is never fresh.
+	var secondFactorAt time.Time
 	switch {
 	case u.TOTPSecret != "":
 		if req.Code == "" {
 			writeJSON(w, 401, apiError{Error: "a two-factor code is required", Code: "totp_required"})
 			return
 		}
-		if _, err := s.verifySecondFactor(u.ID, req.Code); err != nil {
-			s.loginFailed(r, req.Username, "bad two-factor code")
-			writeError(w, 401, "wrong or already used two-factor code")
+		if _, ok := s.checkCode(w, r, u.Name, u.ID, func() (string, error) { return s.verifySecondFactor(u.ID, req.Code) }); !ok {
 			return
 		}
+		secondFactorAt = s.now().UTC()
 	case s.auth.needs2FA(&u):
-		writeError(w, 403, "this account must enrol two-factor first (log in to the dashboard)")
+		writeJSON(w, 403, apiError{Error: "this account must enrol two-factor before it can get a token: log in to the " +
+			"dashboard and follow the setup, or run `stewardctl 2fa enroll` with a token you have", Code: "totp_setup"})
 		return
 	}
 	life := defaultCtlLife
@@ -225,99 +227,14 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	s.limit.reset("user:" + strings.ToLower(u.Name))
 	secret := newSecret("stw")
 	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: u.ID, Name: clip(name, 100),
-		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch}
+		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: secondFactorAt}
 	if err := s.st.PutAPIToken(t); err != nil {
 		writeError(w, 500, "internal error")
 		return
 	}
-	s.audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login"})
+	s.audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login",
+		"two_factor": fmt.Sprint(!secondFactorAt.IsZero())})
 	writeJSON(w, 201, map[string]any{"token": secret, "id": t.ID, "expires_at": t.ExpiresAt, "user": u.Name})
-}
-
-// verifySecondFactor checks a TOTP code (each time step is accepted once)
-// or burns a recovery code. It returns which kind matched.
-func (s *Server) verifySecondFactor(userID, code string) (string, error) {
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	if code == "" || len(code) > 64 {
-		return "", errors.New("no code")
-	}
-	kind := ""
-	_, err := s.st.UpdateUser(userID, func(u *store.User) error {
-		if u.TOTPSecret == "" {
-			return errors.New("two-factor is not enrolled")
-		}
-		if step, ok := matchTOTP(u.TOTPSecret, code, s.now()); ok {
-			if step <= u.TOTPLastStep {
-				return errors.New("code already used")
-			}
-			u.TOTPLastStep, kind = step, "totp"
-			return nil
-		}
-		h := hashSecret(strings.ToLower(code))
-		for i, rc := range u.Recovery {
-			if subtle.ConstantTimeCompare([]byte(rc), []byte(h)) == 1 {
-				u.Recovery, kind = slices.Delete(u.Recovery, i, i+1), "recovery"
-				return nil
-			}
-		}
-		return errors.New("wrong code")
-	})
-	return kind, err
-}
-
-// matchTOTP returns the time step a 6-digit code belongs to, allowing one
-// step of clock skew either way.
-func matchTOTP(secret, code string, now time.Time) (int64, bool) {
-	if len(code) != 6 {
-		return 0, false
-	}
-	step := now.Unix() / totpPeriod
-	for _, st := range []int64{step, step - 1, step + 1} {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(st*totpPeriod, 0), totp.ValidateOpts{
-			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			return st, true
-		}
-	}
-	return 0, false
-}
-
-// apiTOTP is the second step of a login, and the re-check before a
-// sensitive action.
-func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
-	if p.Session == nil {
-		writeError(w, 400, "two-factor checks belong to web sessions; API tokens need none")
-		return
-	}
-	var req struct {
-		Code string `json:"code"`
-	}
-	if err := decodeBody(r, &req, 1024); err != nil {
-		writeError(w, 400, err.Error())
-		return
-	}
-	key := "totp:" + p.UserID
-	if s.limit.blocked(key, s.now()) {
-		s.audit(r, p.Name, "auth.totp_throttled", p.UserID, nil)
-		writeError(w, http.StatusTooManyRequests, "too many wrong codes; try again later")
-		return
-	}
-	kind, err := s.verifySecondFactor(p.UserID, req.Code)
-	if err != nil {
-		s.limit.fail(key, s.now())
-		s.audit(r, p.Name, "auth.totp_failed", p.UserID, map[string]string{"reason": err.Error()})
-		writeError(w, 401, "wrong or already used code")
-		return
-	}
-	s.limit.reset(key)
-	se := *p.Session
-	se.SecondFactorAt = s.now().UTC()
-	if err := s.st.PutSession(se); err != nil {
-		writeError(w, 500, "internal error")
-		return
-	}
-	s.audit(r, p.Name, "auth.totp", p.UserID, map[string]string{"kind": kind})
-	writeJSON(w, 200, map[string]any{"stage": stageDone, "csrf": se.CSRF})
 }
 
 // apiTOTPSetup starts enrolment: a new secret, kept pending until a code
@@ -369,10 +286,15 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 		writeError(w, 409, "start two-factor setup first")
 		return
 	}
-	step, ok := matchTOTP(secret, strings.TrimSpace(req.Code), s.now())
-	if !ok {
-		s.audit(r, p.Name, "auth.totp_setup_failed", p.UserID, nil)
-		writeError(w, 401, "wrong code")
+	var step int64
+	if _, ok := s.checkCode(w, r, p.Name, p.UserID, func() (string, error) {
+		st, ok := matchTOTP(secret, strings.TrimSpace(req.Code), s.now())
+		if !ok {
+			return "", errors.New("wrong setup code")
+		}
+		step = st
+		return "totp", nil
+	}); !ok {
 		return
 	}
 	codes := make([]string, recoveryCodes)
@@ -617,8 +539,9 @@ func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *princip
 		perms = slices.Clone(p.Perms) // a token from a narrowed token stays narrow
 	}
 	secret := newSecret("stw")
+	// The new token is exactly as fresh as its minter, never fresher.
 	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
-		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch}
+		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: p.SecondFactorAt.UTC()}
 	if err := s.st.PutAPIToken(t); err != nil {
 		writeError(w, 500, "internal error")
 		return

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -24,13 +26,66 @@ func (s *Server) auditP(p *principal, action, target string, detail map[string]s
 }
 
 func (s *Server) auditSystem(action, target string, detail map[string]string) {
-	s.appendAudit(store.AuditEvent{At: s.now().UTC(), Actor: "system", Action: action, Target: target, Detail: detail})
+	s.appendAudit(store.AuditEvent{At: s.now().UTC(), Actor: "system", Action: action, Target: target, Detail: detail,
+		Source: "system"})
 }
 
 func (s *Server) appendAudit(e store.AuditEvent) {
-	if _, err := s.st.AppendAudit(e); err != nil {
-		s.log.Error("audit append failed", "action", e.Action, "err", err)
+	if e.Client == "" {
+		e.Client = s.auditClient(&e)
 	}
+	e, err := s.st.AppendAudit(e)
+	if err != nil {
+		s.log.Error("audit append failed", "action", e.Action, "err", err)
+		return
+	}
+	if err := s.anchor.write(fmt.Sprintf("steward-audit seq=%d mac=%s", e.Seq, e.MAC)); err != nil {
+		s.log.Error("audit anchor write failed", "seq", e.Seq, "err", err)
+	}
+}
+
+// auditClient finds the client an event concerns: the "client" detail, or
+// the client of its target, known by the target ID's prefix (c_ client,
+// d_ device, r_ run, j_ job, u_ scoped user, and the client:ID and
+// device:ID targets of agent updates). Events that concern no client
+// return "".
+func (s *Server) auditClient(e *store.AuditEvent) string {
+	if c := e.Detail["client"]; c != "" {
+		return c
+	}
+	target := e.Target
+	if scope, id, ok := strings.Cut(target, ":"); ok {
+		switch scope {
+		case store.UpdateScopeClient:
+			return id
+		case store.UpdateScopeDevice:
+			target = id
+		default:
+			return ""
+		}
+	}
+	kind, _, _ := strings.Cut(target, "_")
+	switch kind {
+	case "c":
+		return target
+	case "d":
+		if d, _, ok := s.fleet.Device(target); ok {
+			return d.ClientID
+		}
+	case "r":
+		if r, err := s.st.Run(target); err == nil {
+			return r.ClientID
+		}
+	case "j":
+		if j, err := s.st.Job(target); err == nil {
+			return strings.Join(j.Clients, ",")
+		}
+	case "u":
+		if u, err := s.st.User(target); err == nil && !u.AllClients {
+			return strings.Join(u.Clients, ",")
+		}
+	}
+	return ""
 }
 
 // clientIP is the caller's address. X-Forwarded-For is believed only when
@@ -58,9 +113,18 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *principal) 
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
-	action, actor := q.Get("action"), q.Get("actor")
+	action, actor, client := q.Get("action"), q.Get("actor"), q.Get("client")
+	if client != "" {
+		c, ok := s.resolveClient(p, client)
+		if !ok {
+			writeError(w, 404, "client not found")
+			return
+		}
+		client = c.ID
+	}
 	evs, err := s.st.Audit(after, func(e *store.AuditEvent) bool {
-		return (action == "" || strings.HasPrefix(e.Action, action)) && (actor == "" || e.Actor == actor)
+		return (action == "" || strings.HasPrefix(e.Action, action)) && (actor == "" || e.Actor == actor) &&
+			(client == "" || slices.Contains(strings.Split(e.Client, ","), client))
 	}, limit)
 	if err != nil {
 		writeError(w, 500, "internal error")
@@ -73,9 +137,14 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *principal) 
 }
 
 func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *principal) {
-	n, err := s.st.VerifyAudit()
+	n, err := s.verifyAudit()
 	if err != nil {
-		writeJSON(w, 200, map[string]any{"ok": false, "records": n, "error": err.Error()})
+		out := map[string]any{"ok": false, "records": n, "error": err.Error()}
+		var br *store.AuditBreak
+		if errors.As(err, &br) {
+			out["first_bad"] = br.Seq
+		}
+		writeJSON(w, 200, out)
 		return
 	}
 	writeJSON(w, 200, map[string]any{"ok": true, "records": n})

@@ -45,6 +45,9 @@ var rolePerms = map[string][]string{
 
 var errNotFound = errors.New("not found")
 
+// bootstrapTokenLife is how long the first-start admin token works.
+const bootstrapTokenLife = 24 * time.Hour
+
 // principal is the authenticated caller of an API request.
 type principal struct {
 	UserID     string
@@ -106,9 +109,13 @@ func (a *authService) bootstrap() error {
 	if err := s.st.CreateUser(u); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	// The first-start token only sets the server up: it expires after
+	// bootstrapTokenLife and carries no second factor, so it cannot open
+	// shells, run scripts or mint tokens until the admin enrols two-factor
+	// and refreshes it with a code (POST /api/v1/auth/totp).
 	token := newSecret("stw")
 	if err := s.st.PutAPIToken(store.APIToken{ID: newID("t"), Hash: hashSecret(token), UserID: u.ID, Name: "initial admin token",
-		CreatedAt: s.now()}); err != nil {
+		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(bootstrapTokenLife).UTC()}); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
 	if err := writeSecretFile(s.cfg.DataDir, "admin-token", token); err != nil {
@@ -117,7 +124,8 @@ func (a *authService) bootstrap() error {
 	if err := writeSecretFile(s.cfg.DataDir, "admin-password", password); err != nil {
 		return err
 	}
-	s.log.Info("created first admin account; its API token and password are in the data directory (mode 0600)",
+	// Only the file names are logged, never the secrets.
+	s.log.Info("created first admin account; its password and a 24-hour API token are in the data directory (mode 0600)",
 		"user", "admin", "token_file", "admin-token", "password_file", "admin-password")
 	s.auditSystem("setup.admin_created", u.ID, map[string]string{"user": "admin"})
 	return nil
@@ -152,9 +160,14 @@ func (a *authService) fromToken(secret string) (*principal, error) {
 		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return !slices.Contains(t.Perms, x) })
 	}
 	p.Via, p.TokenID = "token", t.ID
-	// A token was minted behind a fresh two-factor check, and is itself
-	// the second factor the holder has (like an SSH key).
-	p.SecondFactorAt = a.s.now()
+	// A token is as fresh as the two-factor check behind it, no fresher.
+	p.SecondFactorAt = t.SecondFactorAt
+	if t.SecondFactorAt.IsZero() && a.needs2FA(&u) {
+		// A token that never passed two-factor (the first-start token, or
+		// one from before the user enrolled) cannot run code for a user
+		// who has or must have a second factor.
+		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return x == permRun || x == permShell })
+	}
 	return p, nil
 }
 

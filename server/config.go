@@ -60,6 +60,16 @@ type Config struct {
 	// RequireApproval makes every newly enrolled device pending until a
 	// technician approves it, whatever its enrollment token says.
 	RequireApproval bool
+	// AuditKeyFile holds the audit chain's key (hex); "" = DATA/audit.key,
+	// created when missing. AuditAnchor is the file chain heads are
+	// appended to ("" = DATA/audit-anchor.log), renamed to FILE.N when it
+	// reaches AuditAnchorRotate bytes (0 = 8 MiB).
+	AuditKeyFile      string
+	AuditAnchor       string
+	AuditAnchorRotate int64
+	// Clock replaces time.Now for tokens, sessions and two-factor checks
+	// (tests move it forward); nil means the real clock.
+	Clock func() time.Time
 }
 
 // Defaults fills unset fields.

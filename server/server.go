@@ -48,6 +48,7 @@ type Server struct {
 	metric *metrics
 	limit  *limiter
 	conns  *opConns
+	anchor *auditAnchor // audit chain heads, written outside the database
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -58,6 +59,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now}
+	if cfg.Clock != nil {
+		s.now = cfg.Clock
+	}
 	ca, created, err := pki.LoadOrCreateCA(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -92,6 +96,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.st, err = store.Open(cfg.DataDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.openAuditChain(); err != nil {
+		s.st.Close()
 		return nil, err
 	}
 	s.fleet, err = fleet.New(s.st, s.bus)
@@ -185,6 +193,7 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 
 // Run serves until ctx is cancelled.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.anchor.close()
 	defer s.st.Close()
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {

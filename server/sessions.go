@@ -80,9 +80,7 @@ func (a *authService) checkCSRF(r *http.Request, p *principal) bool {
 
 // fresh reports whether p proved two-factor recently enough for a
 // sensitive action.
+// Sessions and tokens alike carry the time of their last check.
 func (a *authService) fresh(p *principal) bool {
-	if p.Via == "token" {
-		return true
-	}
 	return !p.SecondFactorAt.IsZero() && a.s.now().Sub(p.SecondFactorAt) <= a.s.cfg.FreshTOTP
 }

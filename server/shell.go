@@ -52,6 +52,7 @@ type shellSession struct {
 	exitCode int
 	reason   string
 	user     string
+	remote   string // the technician's address, for the audit log
 	relay    *shellRelay
 	techMu   sync.Mutex // serialises control writes to the technician
 }
@@ -148,7 +149,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		return
 	}
 	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 4096), opened: make(chan string, 1),
-		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, relay: sr, exitCode: -1,
+		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, remote: p.Remote, relay: sr, exitCode: -1,
 		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC(),
 			InputRecorded: s.cfg.RecordShellInput}}
 	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname, s.cfg.RecordShellInput); err == nil {
@@ -324,6 +325,7 @@ func (ss *shellSession) end(code int, reason string) {
 			sr.s.log.Error("store shell session", "err", err)
 		}
 		sr.s.appendAudit(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
+			Client: ss.rec.ClientID, Source: ss.remote,
 			Detail: map[string]string{"session": ss.rec.ID, "bytes_in": strconv.FormatInt(ss.rec.BytesIn, 10),
 				"bytes_out": strconv.FormatInt(ss.rec.BytesOut, 10), "exit_code": strconv.Itoa(code), "reason": reason,
 				"duration": ss.rec.Ended.Sub(ss.rec.Started).Round(time.Millisecond).String()}})

@@ -9,7 +9,9 @@ URL="https://$LISTEN"
 mkdir -p "$DATA"
 start=$(date +%s.%N)
 
-./bin/steward-server --data "$DATA/server" --listen "$LISTEN" >"$DATA/server.log" 2>&1 &
+# The log is the operator's alone; the server writes no secret into it.
+(umask 077 && : >>"$DATA/server.log") && chmod 600 "$DATA/server.log"
+./bin/steward-server --data "$DATA/server" --listen "$LISTEN" >>"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -36,7 +38,7 @@ cat <<MSG
     Dashboard:       $URL/   (self-signed: the CA fingerprint below identifies it)
     CA fingerprint:  $FP
     Log in as:       admin / $(cat "$DATA/server/admin-password")
-    API token:       $DATA/server/admin-token
+    API token:       $DATA/server/admin-token   (setup only: expires 24 h after the first start)
     CLI:             export STEWARD_SERVER=$URL STEWARD_TOKEN=\$(cat $DATA/server/admin-token) STEWARD_CA_FINGERPRINT=$FP
                      ./bin/stewardctl devices list
     Logs:            $DATA/server.log

@@ -216,6 +216,18 @@ func (a *App) twoFACmd() *cobra.Command {
 			fmt.Fprintln(a.Out, "two-factor disabled")
 			return nil
 		}}
-	c.AddCommand(enroll, disable)
+	refresh := &cobra.Command{Use: "refresh", Short: "Prove two-factor again, so this token may open shells and mint tokens for a while",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code, err := a.prompt("Two-factor code: ", true)
+			if err != nil {
+				return err
+			}
+			if err := a.client().Refresh(code); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.Out, "two-factor checked; this token is fresh again")
+			return nil
+		}}
+	c.AddCommand(enroll, disable, refresh)
 	return c
 }

@@ -95,6 +95,10 @@ func TLSConfig(fingerprint string) *tls.Config {
 type Client struct {
 	cfg Config
 	hc  *http.Client
+	// AskCode, when set, asks the person at the terminal for a two-factor
+	// code: a request refused for a stale second factor (fresh_2fa) is
+	// then re-checked with that code and sent once more.
+	AskCode func() (string, error)
 }
 
 // NewClient builds a client for cfg.
@@ -112,8 +116,39 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }
 
+// errNeedFresh explains what to do about a fresh_2fa refusal when no
+// terminal can be asked for the code.
+const errNeedFresh = "this action needs a recent two-factor check: run `stewardctl 2fa refresh` " +
+	"(asks for a code) and try again"
+
 // Do sends a request with an optional JSON body and decodes a JSON answer.
+// A refusal for a stale second factor asks for a code (AskCode), refreshes
+// the token with it and retries once.
 func (c *Client) Do(method, path string, body, out any) error {
+	err := c.do(method, path, body, out)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != "fresh_2fa" {
+		return err
+	}
+	if c.AskCode == nil {
+		return fmt.Errorf("%s: %w", errNeedFresh, err)
+	}
+	code, aerr := c.AskCode()
+	if aerr != nil {
+		return aerr
+	}
+	if err := c.Refresh(code); err != nil {
+		return err
+	}
+	return c.do(method, path, body, out)
+}
+
+// Refresh re-checks two-factor with code, making the token fresh again.
+func (c *Client) Refresh(code string) error {
+	return c.do("POST", "/api/v1/auth/totp", map[string]any{"code": strings.TrimSpace(code)}, nil)
+}
+
+func (c *Client) do(method, path string, body, out any) error {
 	if c.cfg.Server == "" {
 		return errors.New("no server: use --server or STEWARD_SERVER, or stewardctl login")
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // App holds one invocation's state.
@@ -52,7 +53,18 @@ func Execute(args []string, in io.Reader, out, errw io.Writer, getenv func(strin
 	return a.exit
 }
 
-func (a *App) client() *Client { return NewClient(a.cfg) }
+// client is an API client; at a terminal it asks for a two-factor code
+// when an action needs a fresh one.
+func (a *App) client() *Client {
+	c := NewClient(a.cfg)
+	if f, ok := a.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.AskCode = func() (string, error) {
+			fmt.Fprintln(a.Err, "This action needs a recent two-factor check.")
+			return a.prompt("Two-factor code: ", true)
+		}
+	}
+	return c
+}
 
 func (a *App) print(v any, header []string, rows func() [][]string) error {
 	if a.output == "json" {
@@ -327,37 +339,6 @@ func (a *App) devicesCmd() *cobra.Command {
 		return nil
 	}}
 	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd(), a.devicesApproveCmd())
-	return c
-}
-
-func (a *App) auditCmd() *cobra.Command {
-	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
-	var action, actor string
-	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		q := url.Values{"action": {action}, "actor": {actor}, "limit": {strconv.Itoa(limit)}}
-		var out []map[string]any
-		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
-			return err
-		}
-		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"}, []string{"seq", "at", "actor", "action", "target", "detail"})
-	}}
-	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
-	list.Flags().StringVar(&actor, "actor", "", "user name")
-	list.Flags().IntVar(&limit, "limit", 500, "at most this many")
-	verify := &cobra.Command{Use: "verify", RunE: func(cmd *cobra.Command, args []string) error {
-		var out map[string]any
-		if err := a.client().Do("GET", "/api/v1/audit/verify", nil, &out); err != nil {
-			return err
-		}
-		if out["ok"] != true {
-			fmt.Fprintf(a.Out, "audit log BROKEN after %v records: %v\n", out["records"], out["error"])
-			return &ExitError{Code: 1}
-		}
-		fmt.Fprintf(a.Out, "audit log intact: %v records\n", out["records"])
-		return nil
-	}}
-	c.AddCommand(list, verify)
 	return c
 }
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
@@ -42,6 +43,11 @@ type env struct {
 	token  string
 	fp     string
 	hc     *http.Client
+	// adminTOTP is the admin's two-factor secret and adminRecovery its
+	// unused recovery codes: the harness enrols two-factor for admin so
+	// that token is a fully fresh admin token.
+	adminTOTP     string
+	adminRecovery []string
 }
 
 func startServer(t *testing.T, cfg server.Config) *env {
@@ -57,6 +63,10 @@ func startServer(t *testing.T, cfg server.Config) *env {
 	}
 	if cfg.PresenceFlush == 0 {
 		cfg.PresenceFlush = 200 * time.Millisecond
+	}
+	if cfg.FreshTOTP == 0 {
+		// e.token's two-factor check stays fresh for the whole test.
+		cfg.FreshTOTP = time.Hour
 	}
 	e := &env{t: t, dir: cfg.DataDir, cfg: cfg}
 	e.start()
@@ -84,12 +94,59 @@ func (e *env) start() {
 	e.cfg.Listen = srv.Addr()
 	e.url = "https://" + srv.Addr()
 	e.fp = srv.Fingerprint()
-	b, err := os.ReadFile(filepath.Join(e.dir, "admin-token"))
+	e.hc = newPinnedClient(e.fp)
+	if e.token == "" { // restarts keep the token
+		e.token = e.freshAdminToken()
+	}
+}
+
+// freshAdminToken turns the first-start admin token (which carries no
+// second factor) into a fully fresh admin token, as an operator would:
+// enrol two-factor for admin with it, then log in with password and a
+// recovery code. The TOTP steps are left unused for the tests.
+func (e *env) freshAdminToken() string {
+	e.t.Helper()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(e.dir, name))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	boot := read("admin-token")
+	var setup struct{ Secret string }
+	if code := e.apiAs(boot, "POST", "/api/v1/auth/totp/setup", nil, &setup); code != 200 || setup.Secret == "" {
+		e.t.Fatalf("harness: admin two-factor setup: %d", code)
+	}
+	code, err := totp.GenerateCode(setup.Secret, time.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.token = strings.TrimSpace(string(b))
-	e.hc = newPinnedClient(e.fp)
+	var conf struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	if c := e.apiAs(boot, "POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, &conf); c != 200 || len(conf.RecoveryCodes) < 2 {
+		e.t.Fatalf("harness: admin two-factor confirm: %d", c)
+	}
+	e.adminTOTP, e.adminRecovery = setup.Secret, conf.RecoveryCodes[1:]
+	var out struct{ Token string }
+	body := map[string]any{"username": "admin", "password": read("admin-password"), "code": conf.RecoveryCodes[0], "name": "e2e admin"}
+	if c := e.apiAs("", "POST", "/api/v1/auth/token", body, &out); c != 201 || out.Token == "" {
+		e.t.Fatalf("harness: admin token with two-factor: %d", c)
+	}
+	return out.Token
+}
+
+// adminCode returns an unused second-factor code of admin (a recovery
+// code, so TOTP time steps stay free for the tests).
+func (e *env) adminCode() string {
+	e.t.Helper()
+	if len(e.adminRecovery) == 0 {
+		e.t.Fatal("no admin recovery codes left")
+	}
+	c := e.adminRecovery[0]
+	e.adminRecovery = e.adminRecovery[1:]
+	return c
 }
 
 func newPinnedClient(fp string) *http.Client {
@@ -130,6 +187,9 @@ func (e *env) apiAs(token, method, path string, body, out any) int {
 	req, _ := http.NewRequest(method, e.url+path, rd)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := e.hc.Do(req)
 	if err != nil {

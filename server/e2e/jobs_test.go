@@ -320,6 +320,7 @@ func TestServerKilledMidRunResultStoredOnce(t *testing.T) {
 	}
 	e.fp = strings.TrimSpace(string(out))
 	e.hc = newPinnedClient(e.fp)
+	e.token = e.freshAdminToken()
 	dir, id := e.enroll(e.enrollToken(e.createClient("Acme"), 1, 0))
 	startAgent(t, dir, agent.Config{})
 	waitFor(t, "online", func() bool { return e.online(id) })

@@ -208,6 +208,10 @@ type APIToken struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Revoked   bool      `json:"revoked,omitempty"`
 	Epoch     int       `json:"epoch"`
+	// SecondFactorAt is when the holder last proved two-factor for this
+	// token: at its minting, or at a later re-check. Zero means never (a
+	// password-only login, the first-start token).
+	SecondFactorAt time.Time `json:"second_factor_at,omitzero"`
 }
 
 // AuditEvent is one entry of the append-only, hash-chained audit log.
@@ -218,7 +222,13 @@ type AuditEvent struct {
 	Action string            `json:"action"`
 	Target string            `json:"target,omitempty"`
 	Detail map[string]string `json:"detail,omitempty"`
-	Source string            `json:"source,omitempty"` // remote address
+	Source string            `json:"source,omitempty"` // remote address, or "system"
 	Prev   string            `json:"prev"`
 	Hash   string            `json:"hash"`
+	// MAC keys the chain (see AuditMAC); empty on records written before
+	// the server had an audit key.
+	MAC string `json:"mac,omitempty"`
+	// Client is the client the event concerns (comma-separated when it
+	// concerns several); empty when it concerns none.
+	Client string `json:"client,omitempty"`
 }

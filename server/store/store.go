@@ -69,6 +69,8 @@ const SchemaVersion = 1
 // DB is the bbolt-backed store.
 type DB struct {
 	db *bolt.DB
+	// auditKey keys the audit chain (SetAuditKey); nil = unkeyed.
+	auditKey []byte
 }
 
 // Open opens (creating) the database file in dir.

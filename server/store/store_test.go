@@ -117,7 +117,7 @@ func TestAuditChainDetectsEdits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := db.VerifyAudit(); err != nil || n != 5 {
+	if n, err := db.VerifyAudit(AuditAnchors{}); err != nil || n != 5 {
 		t.Fatalf("verify: %d %v", n, err)
 	}
 	// Edit record 3 in place, as someone with the database file could.
@@ -135,7 +135,7 @@ func TestAuditChainDetectsEdits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.VerifyAudit(); err == nil || !strings.Contains(err.Error(), "record 3") {
+	if _, err := db.VerifyAudit(AuditAnchors{}); err == nil || !strings.Contains(err.Error(), "record 3") {
 		t.Fatalf("edited record not detected: %v", err)
 	}
 }

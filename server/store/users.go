@@ -1,10 +1,6 @@
 package store
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -102,6 +98,26 @@ func (s *DB) RevokeAPIToken(id, userID string) error {
 	})
 }
 
+// StampAPIToken records that the holder of token id (owned by userID)
+// just proved two-factor.
+func (s *DB) StampAPIToken(id, userID string, at time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var hit *APIToken
+		_ = each(tx, bAPITokens, nil, func(t *APIToken) error {
+			if t.ID == id && t.UserID == userID {
+				c := *t
+				hit = &c
+			}
+			return nil
+		})
+		if hit == nil {
+			return fmt.Errorf("api token %q: %w", id, ErrNotFound)
+		}
+		hit.SecondFactorAt = at
+		return put(tx, bAPITokens, hit.Hash, hit)
+	})
+}
+
 // Session is a web login session, keyed by the hash of its cookie value.
 type Session struct {
 	Hash      string    `json:"hash"`
@@ -130,93 +146,4 @@ func (s *DB) Session(hash string) (Session, error) {
 // DeleteSession removes a web session.
 func (s *DB) DeleteSession(hash string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
-}
-
-// AuditHash computes an event's chain hash over its content and the
-// previous hash.
-func AuditHash(e AuditEvent) string {
-	e.Hash = ""
-	b, _ := json.Marshal(e)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// AppendAudit appends events to the hash-chained audit log. It is batched
-// because jobs on many devices write many events at once.
-func (s *DB) AppendAudit(e AuditEvent) (AuditEvent, error) {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bAudit)
-		prev := ""
-		if k, v := b.Cursor().Last(); k != nil {
-			var last AuditEvent
-			if err := json.Unmarshal(v, &last); err != nil {
-				return fmt.Errorf("store: audit tail: %w", err)
-			}
-			prev = last.Hash
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		e.Seq, e.Prev = seq, prev
-		e.Hash = AuditHash(e)
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
-	})
-	return e, err
-}
-
-// Audit lists events after seq (0 = from the start) that keep accepts, at
-// most limit (0 = all).
-func (s *DB) Audit(after uint64, keep func(*AuditEvent) bool, limit int) ([]AuditEvent, error) {
-	var out []AuditEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bAudit).Cursor()
-		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil; k, v = c.Next() {
-			var e AuditEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("store: audit %x: %w", k, err)
-			}
-			if keep == nil || keep(&e) {
-				out = append(out, e)
-				if limit > 0 && len(out) >= limit {
-					break
-				}
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// VerifyAudit walks the whole chain and reports the first broken link.
-func (s *DB) VerifyAudit() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		prev := ""
-		var want uint64 = 1
-		return tx.Bucket(bAudit).ForEach(func(k, v []byte) error {
-			var e AuditEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("audit record %d unreadable: %w", want, err)
-			}
-			if binary.BigEndian.Uint64(k) != e.Seq || e.Seq != want {
-				return fmt.Errorf("audit record %d: sequence gap or mismatch (found %d)", want, e.Seq)
-			}
-			if e.Prev != prev {
-				return fmt.Errorf("audit record %d: chain broken (prev hash mismatch)", e.Seq)
-			}
-			if AuditHash(e) != e.Hash {
-				return fmt.Errorf("audit record %d: content does not match its hash (edited)", e.Seq)
-			}
-			prev = e.Hash
-			want++
-			n++
-			return nil
-		})
-	})
-	return n, err
 }

@@ -49,6 +49,8 @@ func main() {
 	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
 	fs.StringVar(&cfg.ReleaseDir, "release-dir", "", "signed agent releases for self-update (default DATA/releases)")
 	fs.StringVar(&cfg.ReleaseKey, "release-key", "", "release public key (hex, or a file holding it); empty disables agent updates")
+	fs.StringVar(&cfg.AuditKeyFile, "audit-key", "", "audit chain key file, kept out of the database (default DATA/audit.key, created when missing)")
+	fs.StringVar(&cfg.AuditAnchor, "audit-anchor", "", "file audit chain heads are appended to, for shipping off the host (default DATA/audit-anchor.log)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", 60*time.Second, "agent heartbeat interval")
 	fs.DurationVar(&cfg.PresenceFlush, "presence-flush", 15*time.Second, "how often presence is written to disk")
@@ -88,11 +90,9 @@ func run(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		return err
 	}
 	if firstRun {
-		// Printed once; the files stay (mode 0600) for scripts like make run.
-		tok, _ := os.ReadFile(filepath.Join(cfg.DataDir, "admin-token"))
-		pw, _ := os.ReadFile(filepath.Join(cfg.DataDir, "admin-password"))
-		fmt.Printf("first start: admin account \"admin\", password %s, API token %s\n",
-			strings.TrimSpace(string(pw)), strings.TrimSpace(string(tok)))
+		// Only where the secrets are: output often ends up in log files.
+		fmt.Printf("first start: admin account \"admin\"; its password and a 24-hour API token are in %s and %s (mode 0600)\n",
+			filepath.Join(cfg.DataDir, "admin-password"), filepath.Join(cfg.DataDir, "admin-token"))
 	}
 	go func() {
 		select {
