@@ -129,6 +129,9 @@ func (e *env) createUser(name, role string, clients ...string) string {
 // and returns an API token fresh from that two-factor check.
 func (e *env) tokenFor(name string) string {
 	e.t.Helper()
+	if tok, ok := e.userTokens[name]; ok {
+		return tok
+	}
 	pw := name + "-password-1"
 	b := e.browser()
 	stage, code := b.login(name, pw)
@@ -144,6 +147,10 @@ func (e *env) tokenFor(name string) string {
 	if code := b.do("POST", "/api/v1/auth/token", body, &out); code != 201 {
 		e.t.Fatalf("token for %s: %d", name, code)
 	}
+	if e.userTokens == nil {
+		e.userTokens = map[string]string{}
+	}
+	e.userTokens[name] = out.Token
 	return out.Token
 }
 

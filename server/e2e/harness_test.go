@@ -48,6 +48,9 @@ type env struct {
 	// that token is a fully fresh admin token.
 	adminTOTP     string
 	adminRecovery []string
+	// userTokens caches tokenFor's fresh tokens: a user's TOTP is enrolled
+	// once, and each time step is accepted once.
+	userTokens map[string]string
 }
 
 func startServer(t *testing.T, cfg server.Config) *env {

@@ -33,7 +33,10 @@ func TestShellWebsocketNeedsTicket(t *testing.T) {
 	_, devB := e.enroll(e.enrollToken(client, 1, 0))
 	b := e.browser()
 	b.login("admin", e.adminPassword())
-	b.enrolTOTP(time.Now().Add(-30 * time.Second)) // a fresh, full session
+	// A fresh, full session: admin's second step (the harness enrolled TOTP).
+	if code := b.do("POST", "/api/v1/auth/totp", map[string]string{"code": e.adminCode()}, nil); code != 200 {
+		t.Fatalf("admin second step: %d", code)
+	}
 	browserWS := websocket.Dialer{Jar: b.hc.Jar}
 
 	// The attack: the cookie and the right Origin, no ticket.
