@@ -94,7 +94,7 @@ func (a *App) root() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&server, "server", "", "server URL (or STEWARD_SERVER)")
 	pf.StringVar(&token, "token", "", "API token (or STEWARD_TOKEN)")
-	pf.StringVar(&fp, "ca-fingerprint", "", "pinned server CA SHA-256 fingerprint (or STEWARD_CA_FINGERPRINT)")
+	pf.StringVar(&fp, "ca-fingerprint", "", "server pin(s) as steward-server pin prints them, spki:HEX or ca:HEX (or STEWARD_CA_FINGERPRINT)")
 	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),

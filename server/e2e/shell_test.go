@@ -21,7 +21,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
-	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -41,7 +40,7 @@ func (e *env) dialShell(token, deviceID, origin, query string) (*tech, *http.Res
 	if origin != "" {
 		h.Set("Origin", origin)
 	}
-	d := websocket.Dialer{TLSClientConfig: identity.PinnedTLS(e.fp, nil), HandshakeTimeout: 10 * time.Second}
+	d := websocket.Dialer{TLSClientConfig: pinnedTLS(e.fp, nil), HandshakeTimeout: 10 * time.Second}
 	ws, resp, err := d.Dial(strings.Replace(e.url, "https", "wss", 1)+"/api/v1/devices/"+deviceID+"/shell?"+query, h)
 	if err != nil {
 		return nil, resp, err
