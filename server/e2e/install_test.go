@@ -405,10 +405,37 @@ func TestInstallScriptOperatorCertificate(t *testing.T) {
 			}
 			client := e.createClient("Acme")
 			var tok struct {
+				Token   string
 				Install map[string]string
 			}
 			if code := e.api("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": 1}, &tok); code != 201 {
 				t.Fatalf("create token: %d", code)
+			}
+			if tc.pinCA == "" {
+				// curl holds the key pin even with -k: another key is refused.
+				resp, err := e.hc.Get(e.url + "/install.sh?token=" + tok.Token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				other := tlspin.KeyPin(root.cert).Base64()
+				bad := strings.Replace(string(body), "pin_key='"+tlspin.KeyPin(leaf.cert).Base64()+"'", "pin_key='"+other+"'", 1)
+				if bad == string(body) {
+					t.Fatal("pin_key line not found in install.sh")
+				}
+				p := filepath.Join(t.TempDir(), "install.sh")
+				if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				staged := t.TempDir()
+				out, err := instRun(t, staged, "sh "+p)
+				if err == nil || !strings.Contains(out, "cannot fetch the agent checksum") {
+					t.Errorf("install with another key pinned: %v\n%s", err, out)
+				}
+				if files := instFiles(t, staged); len(files) != 0 {
+					t.Errorf("installed %v despite the refusal", files)
+				}
 			}
 			root := t.TempDir()
 			out, err := instRun(t, root, tok.Install["linux"])

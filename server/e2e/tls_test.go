@@ -3,6 +3,7 @@
 package e2e_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -367,4 +368,56 @@ func TestAgentListener(t *testing.T) {
 	if o := e.output(r.ID); o.Stdout != "through-the-agent-port\n" {
 		t.Errorf("output %q", o.Stdout)
 	}
+}
+
+// TestLegacyPinKeepsWorking: an agent enrolled before typed pins holds
+// only ca_fingerprint, the Steward CA's. It keeps connecting even by a
+// name the server's certificate lacks (that CA signed the agent's own
+// certificate: only this server holds its key), and stays on its old pin
+// there; by a name the certificate holds it adopts the advertised
+// "ca:" pin, host name check included.
+func TestLegacyPinKeepsWorking(t *testing.T) {
+	e := startServer(t, server.Config{})
+	client := e.createClient("Acme")
+	legacy := func(dir string) {
+		idt, err := identity.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := idt.Config
+		c.Fingerprint, c.Pins = strings.TrimPrefix(e.fp, "ca:"), nil
+		if err := identity.Save(dir, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pins := func(dir string) []string {
+		idt, err := identity.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return idt.Config.Pins
+	}
+
+	dir, id := e.enroll(e.enrollToken(client, 1, 0))
+	legacy(dir)
+	port := e.url[strings.LastIndex(e.url, ":")+1:]
+	addr := e.srv.Addr()
+	startAgent(t, dir, agent.Config{Server: "https://legacy-name.example:" + port,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}})
+	waitFor(t, "legacy agent online by another name", func() bool { return e.online(id) })
+	// A job has run, so the welcome (and its pins) was handled before.
+	job := e.createJob(script([]string{id}, "echo legacy"))
+	e.waitState(job.Runs[0].ID, protocol.StateSucceeded)
+	if p := pins(dir); len(p) != 0 {
+		t.Errorf("adopted %v, which would refuse the name it dials", p)
+	}
+
+	dir2, id2 := e.enroll(e.enrollToken(client, 1, 0))
+	legacy(dir2)
+	startAgent(t, dir2, agent.Config{})
+	waitFor(t, "legacy agent online", func() bool { return e.online(id2) })
+	waitFor(t, "typed pin adopted", func() bool { return slices.Equal(pins(dir2), []string{e.fp}) })
 }
