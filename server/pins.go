@@ -145,7 +145,7 @@ func ReadCertificates(file string) ([]*x509.Certificate, error) {
 // starting a server.
 func Pins(cfg Config) (string, error) {
 	cfg.Defaults()
-	if cfg.TLSCert == "" {
+	if cfg.TLSCert == "" && cfg.PinCA == "" {
 		ca, _, err := pki.LoadOrCreateCA(cfg.DataDir)
 		if err != nil {
 			return "", err

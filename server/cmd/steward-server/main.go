@@ -36,7 +36,7 @@ func main() {
 		fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key for --tls-cert")
 		fs.StringVar(&cfg.PinCA, "pin-ca", "", "with --tls-cert: pin these CA certificates (PEM) and the host name instead")
 		_ = fs.Parse(args[1:])
-		if err := printPin(cfg); err != nil {
+		if err := printPin(cfg, args[0] == "ca-fingerprint"); err != nil {
 			fmt.Fprintln(os.Stderr, "steward-server:", err)
 			os.Exit(1)
 		}
@@ -117,7 +117,9 @@ func run(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	return s.Run(ctx)
 }
 
-func printPin(cfg server.Config) error {
+// printPin prints the pin; bare prints a lone CA pin as the bare hex
+// ca-fingerprint always printed (it still reads as that CA pin).
+func printPin(cfg server.Config, bare bool) error {
 	if cfg.TLSCert == "" {
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, pki.CACertFile)); err != nil {
 			return fmt.Errorf("no CA in %s (start the server once first): %w", cfg.DataDir, err)
@@ -126,6 +128,9 @@ func printPin(cfg server.Config) error {
 	pin, err := server.Pins(cfg)
 	if err != nil {
 		return err
+	}
+	if bare && !strings.Contains(pin, ",") {
+		pin = strings.TrimPrefix(pin, "ca:")
 	}
 	fmt.Println(pin)
 	return nil
