@@ -147,7 +147,7 @@ func TestTokenRefusals(t *testing.T) {
 	// A wrong CA fingerprint is refused before anything is sent.
 	_, err := identity.Enroll(identity.EnrollOptions{Dir: t.TempDir(), Server: e.url, Token: used,
 		Fingerprint: strings.Repeat("ab", 32), Hostname: "h"})
-	if err == nil || !strings.Contains(err.Error(), "pinned CA") {
+	if err == nil || !strings.Contains(err.Error(), "matches no pin") {
 		t.Errorf("wrong fingerprint: %v", err)
 	}
 }
