@@ -75,7 +75,7 @@ func loadTLS(cfg Config, ca *pki.CA) (*serverTLS, error) {
 // certificate chains up to, and each is added to the chain the server
 // presents when missing, so agents can find the CA they pin.
 func (st *serverTLS) pinCAs(file string, leaf *x509.Certificate) error {
-	cas, err := ReadCertificates(file)
+	cas, err := readCertificates(file)
 	if err != nil {
 		return fmt.Errorf("--pin-ca: %w", err)
 	}
@@ -112,8 +112,8 @@ func (st *serverTLS) advertised() []string {
 	return out
 }
 
-// ReadCertificates reads every certificate of a PEM file.
-func ReadCertificates(file string) ([]*x509.Certificate, error) {
+// readCertificates reads every certificate of a PEM file.
+func readCertificates(file string) ([]*x509.Certificate, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
