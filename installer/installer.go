@@ -1,5 +1,5 @@
 // Package installer turns a server URL, an enrollment token and the
-// server's CA fingerprint into what a person runs on a device: the
+// server's pin into what a person runs on a device: the
 // install.sh (Linux, macOS) and install.ps1 (Windows) scripts the server
 // serves, and one-line commands that fetch and run them.
 //
