@@ -214,13 +214,17 @@ func (a *Agent) recoverSpool() {
 	a.spool.Prune(8 * 24 * time.Hour)
 }
 
-func (a *Agent) wsURL() string {
-	u := a.id.Config.Server
+// serverURL is the server's https:// URL: the enrolled one, unless
+// Config.Server overrides it.
+func (a *Agent) serverURL() string {
 	if a.cfg.Server != "" {
-		u = strings.TrimRight(a.cfg.Server, "/")
+		return strings.TrimRight(a.cfg.Server, "/")
 	}
-	u = strings.Replace(u, "https://", "wss://", 1)
-	return u + "/agent/ws"
+	return a.id.Config.Server
+}
+
+func (a *Agent) wsURL() string {
+	return strings.Replace(a.serverURL(), "https://", "wss://", 1) + "/agent/ws"
 }
 
 func (a *Agent) hello() protocol.Hello {
@@ -235,7 +239,11 @@ func (a *Agent) hello() protocol.Hello {
 
 func (a *Agent) connectOnce(ctx context.Context) error {
 	if a.tlsConf == nil {
-		a.tlsConf = identity.PinnedTLS(a.id.Config.Fingerprint, &a.id.Cert)
+		conf, err := a.id.TLSConfig(a.serverURL())
+		if err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		a.tlsConf = conf
 		// Reconnects resume the TLS session: after a server restart,
 		// 20,000 agents cost far less than 20,000 full handshakes.
 		a.tlsConf.ClientSessionCache = tls.NewLRUClientSessionCache(1)
@@ -300,6 +308,7 @@ func (a *Agent) connectOnce(ctx context.Context) error {
 		w.HeartbeatSeconds = 60
 	}
 	a.log.Info("connected", "server", a.id.Config.Server, "device", w.DeviceID)
+	a.adoptPins(ws, w.Pins)
 	a.connectionChanged(true)
 	s := newSession(ws)
 	a.mu.Lock()

@@ -13,11 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/agent/update"
 	"github.com/steward-rmm/steward/protocol"
 )
@@ -62,14 +60,16 @@ func (a *Agent) initUpdate() {
 		a.log.Warn("self-update disabled", "err", err)
 		return
 	}
-	server := a.id.Config.Server
-	if a.cfg.Server != "" {
-		server = strings.TrimRight(a.cfg.Server, "/")
-	}
-	// The download uses the same pin and client certificate as the
+	server := a.serverURL()
+	// The download uses the same pins and client certificate as the
 	// websocket: the server must prove it is ours, the agent who it is.
+	tlsConf, err := a.id.TLSConfig(server)
+	if err != nil {
+		a.log.Warn("self-update disabled", "err", err)
+		return
+	}
 	hc := &http.Client{Timeout: 30 * time.Minute, Transport: &http.Transport{
-		TLSClientConfig: identity.PinnedTLS(a.id.Config.Fingerprint, &a.id.Cert),
+		TLSClientConfig: tlsConf,
 		Proxy:           http.ProxyFromEnvironment,
 		DialContext:     a.cfg.Dial,
 	}}

@@ -1,15 +1,16 @@
 // Package installer turns a server URL, an enrollment token and the
-// server's CA fingerprint into what a person runs on a device: the
+// server's pin into what a person runs on a device: the
 // install.sh (Linux, macOS) and install.ps1 (Windows) scripts the server
 // serves, and one-line commands that fetch and run them.
 //
 // Trust works in two steps. The one-liner (handed to the operator over a
 // trusted channel) pins the SHA-256 of the script it downloads, so a
-// script altered on the way is never run. The script then pins the
-// server's CA by its fingerprint before it trusts the server for anything,
-// and pins the SHA-256 of the agent binary it downloads (checked against
-// both the server's published checksum and the one written into the
-// script). The agent then enrolls over TLS pinned to the same fingerprint.
+// script altered on the way is never run. The script then pins the server
+// (package tlspin: its own key, or a CA plus the server's host name)
+// before it trusts the server for anything, and pins the SHA-256 of the
+// agent binary it downloads (checked against both the server's published
+// checksum and the one written into the script). The agent then enrolls
+// over TLS pinned the same way.
 //
 // A one-liner is therefore bound to the agent builds the server had when it
 // was made: after the server gets new builds, make a new one.
@@ -27,6 +28,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // Platforms are the os/arch pairs agent builds exist for.
@@ -38,8 +41,16 @@ type Params struct {
 	ServerURL string
 	// Token is the enrollment token ([A-Za-z0-9_-], at most 128).
 	Token string
-	// CAFingerprint is the SHA-256 (hex) of the CA certificate the agent pins.
-	CAFingerprint string
+	// Pin is what the agent pins the server by, as tlspin.ParsePins reads
+	// it (spki:HEX, ca:HEX or a bare CA fingerprint; several
+	// comma-separated). The scripts check their own downloads with the
+	// first one.
+	Pin string
+	// ServerCertSHA256 is the SHA-256 (hex) of the server's certificate.
+	// install.ps1 pins it when the first pin is an SPKI pin, since Windows
+	// PowerShell cannot hash a public key; the script is made for the
+	// certificate the server has now.
+	ServerCertSHA256 string
 	// ReleaseKey is the hex ed25519 key agent releases are signed with; "" = none.
 	ReleaseKey string
 	// Binaries maps "os/arch" to the SHA-256 (hex) of that agent build.
@@ -70,9 +81,14 @@ func normalize(p Params) (Params, error) {
 	if !ValidToken(p.Token) {
 		return p, errors.New("installer: the token must be 1-128 letters, digits, _ or -")
 	}
-	p.CAFingerprint = strings.ToLower(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(p.CAFingerprint)))
-	if !hex64RE.MatchString(p.CAFingerprint) {
-		return p, errors.New("installer: the CA fingerprint must be 64 hex characters (SHA-256)")
+	pins, err := tlspin.ParsePins(p.Pin)
+	if err != nil {
+		return p, fmt.Errorf("installer: the server pin: %w", err)
+	}
+	p.Pin = tlspin.Format(pins)
+	p.ServerCertSHA256 = strings.ToLower(p.ServerCertSHA256)
+	if pins[0].Kind == tlspin.KindSPKI && !hex64RE.MatchString(p.ServerCertSHA256) {
+		return p, errors.New("installer: an SPKI pin needs the server certificate's SHA-256 (64 hex characters) for install.ps1")
 	}
 	p.ReleaseKey = strings.ToLower(p.ReleaseKey)
 	if p.ReleaseKey != "" && !hex64RE.MatchString(p.ReleaseKey) {
@@ -141,10 +157,16 @@ func Render(p Params) (Scripts, error) {
 			unix = append(unix, s)
 		}
 	}
+	first, _ := tlspin.ParsePin(strings.Split(p.Pin, ",")[0])
+	kind := "ca"
+	if first.Kind == tlspin.KindSPKI {
+		kind = "spki"
+	}
 	data := struct {
 		Params
-		Unix, Windows []platformSum
-	}{p, unix, windows}
+		Unix, Windows           []platformSum
+		PinKind, PinHex, PinB64 string
+	}{p, unix, windows, kind, first.Hex(), first.Base64()}
 	var sh, ps bytes.Buffer
 	if err := scripts.ExecuteTemplate(&sh, "install.sh", data); err != nil {
 		return Scripts{}, fmt.Errorf("installer: %w", err)
@@ -184,7 +206,7 @@ func Commands(p Params) (map[string]string, error) {
 			`{ [ "$(%s "$f" | cut -c1-64)" = %s ] || { echo 'install.sh does not match its pinned SHA-256: not running it' >&2; false; }; } && sh "$f")`,
 			shQuote(shURL), sumCmd, s.ShellSHA256())
 	}
-	agent := "steward-agent install --server " + p.ServerURL + " --token " + p.Token + " --ca-fingerprint " + p.CAFingerprint
+	agent := "steward-agent install --server " + p.ServerURL + " --token " + p.Token + " --pin " + p.Pin
 	if p.ReleaseKey != "" {
 		agent += " --release-key " + p.ReleaseKey
 	}
@@ -193,7 +215,7 @@ func Commands(p Params) (map[string]string, error) {
 		"macos": unix("shasum -a 256"),
 		// -File runs the script in a new process, so nothing of the
 		// unchecked download (its callback, its pooled connection) carries
-		// over; the script pins the CA itself.
+		// over; the script pins the server itself.
 		"windows": fmt.Sprintf(`$ErrorActionPreference='Stop'; [Net.ServicePointManager]::SecurityProtocol=[Net.SecurityProtocolType]::Tls12; `+
 			`$f=Join-Path $env:TEMP ('steward-install-'+[guid]::NewGuid()+'.ps1'); `+
 			`[Net.ServicePointManager]::ServerCertificateValidationCallback={$true}; `+

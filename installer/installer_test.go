@@ -3,6 +3,7 @@ package installer
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"flag"
 	"os"
@@ -21,7 +22,7 @@ const (
 )
 
 func params() Params {
-	return Params{ServerURL: "https://rmm.example:8443/", Token: "enr_abc-DEF_123", CAFingerprint: strings.ToUpper(fp),
+	return Params{ServerURL: "https://rmm.example:8443/", Token: "enr_abc-DEF_123", Pin: strings.ToUpper(fp),
 		ReleaseKey: strings.Repeat("cd", 32),
 		Binaries: map[string]string{"linux/amd64": sum, "linux/arm64": strings.Repeat("2", 64),
 			"darwin/arm64": strings.Repeat("3", 64), "windows/amd64": strings.Repeat("4", 64)}}
@@ -51,7 +52,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	golden(t, "install.sh.golden", s.Shell)
 	golden(t, "install.ps1.golden", s.PowerShell)
-	for _, want := range []string{"server='https://rmm.example:8443'\n", "fingerprint='" + fp + "'\n",
+	for _, want := range []string{"server='https://rmm.example:8443'\n", "pins='ca:" + fp + "'\n", "pin_kind='ca'\n", "pin='" + fp + "'\n",
 		"linux/amd64) want='" + sum + "' ;;\n", "token='enr_abc-DEF_123'\n"} {
 		if !bytes.Contains(s.Shell, []byte(want)) {
 			t.Errorf("install.sh lacks %q", want)
@@ -59,6 +60,35 @@ func TestRenderGolden(t *testing.T) {
 	}
 	if bytes.Contains(s.Shell, []byte(strings.Repeat("4", 64))) || !bytes.Contains(s.PowerShell, []byte("'amd64' = '"+strings.Repeat("4", 64)+"'")) {
 		t.Error("windows checksums belong in install.ps1 only")
+	}
+}
+
+// TestRenderSPKIPin: with the server's key pinned, install.sh has curl
+// check that key on every connection (base64 of the same SHA-256) and
+// install.ps1 pins the server certificate's hash.
+func TestRenderSPKIPin(t *testing.T) {
+	p := params()
+	p.Pin, p.ServerCertSHA256 = "spki:"+fp+",ca:"+sum, strings.Repeat("5", 64)
+	s, err := Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := hex.DecodeString(fp)
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	for _, want := range []string{"pin_kind='spki'\n", "pin_key='" + b64 + "'\n", "pins='spki:" + fp + ",ca:" + sum + "'\n",
+		`--pinnedpubkey "sha256//$pin_key"`} {
+		if !bytes.Contains(s.Shell, []byte(want)) {
+			t.Errorf("install.sh lacks %q", want)
+		}
+	}
+	for _, want := range []string{"$PinKind = 'spki'\n", "$ServerCert = '" + strings.Repeat("5", 64) + "'\n"} {
+		if !bytes.Contains(s.PowerShell, []byte(want)) {
+			t.Errorf("install.ps1 lacks %q", want)
+		}
+	}
+	c, err := Commands(p)
+	if err != nil || !strings.Contains(c["agent"], "--pin spki:"+fp+",ca:"+sum) {
+		t.Errorf("agent command %q, %v", c["agent"], err)
 	}
 }
 
@@ -93,7 +123,9 @@ func TestRenderRefuses(t *testing.T) {
 		{"token with quote", func(p *Params) { p.Token = "enr_x'" }},
 		{"empty token", func(p *Params) { p.Token = "" }},
 		{"long token", func(p *Params) { p.Token = strings.Repeat("a", 129) }},
-		{"short fingerprint", func(p *Params) { p.CAFingerprint = "abcd" }},
+		{"short fingerprint", func(p *Params) { p.Pin = "abcd" }},
+		{"no pin", func(p *Params) { p.Pin = "" }},
+		{"SPKI pin without the server certificate's hash", func(p *Params) { p.Pin = "spki:" + fp }},
 		{"bad release key", func(p *Params) { p.ReleaseKey = "zz" }},
 		{"unknown platform", func(p *Params) { p.Binaries = map[string]string{"plan9/amd64": sum} }},
 		{"bad checksum", func(p *Params) { p.Binaries = map[string]string{"linux/amd64": "x"} }},
@@ -124,7 +156,7 @@ func TestCommandsPinTheScripts(t *testing.T) {
 		"linux":   {"'https://rmm.example:8443/install.sh?token=enr_abc-DEF_123'", "sha256sum", h(s.Shell)},
 		"macos":   {"shasum -a 256", h(s.Shell)},
 		"windows": {"'https://rmm.example:8443/install.ps1?token=enr_abc-DEF_123'", "'" + h(s.PowerShell) + "'", "Get-FileHash"},
-		"agent":   {"steward-agent install --server https://rmm.example:8443 --token enr_abc-DEF_123 --ca-fingerprint " + fp, "--release-key"},
+		"agent":   {"steward-agent install --server https://rmm.example:8443 --token enr_abc-DEF_123 --pin ca:" + fp, "--release-key"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(c[key], w) {
@@ -205,7 +237,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("https://[::1]:8443/steward", "x", strings.ToUpper(fp), "windows/arm64", sum)
 	f.Add("https://a'b", "t;rm", "zz", "x", "y")
 	f.Fuzz(func(t *testing.T, server, token, caFP, plat, binSum string) {
-		p := Params{ServerURL: server, Token: token, CAFingerprint: caFP, Binaries: map[string]string{plat: binSum}}
+		p := Params{ServerURL: server, Token: token, Pin: caFP, Binaries: map[string]string{plat: binSum}}
 		s, err := Render(p)
 		if err != nil {
 			return

@@ -43,6 +43,11 @@ type Welcome struct {
 	ProtocolVersion  int       `json:"protocol_version"`
 	InventoryHash    string    `json:"inventory_hash,omitempty"` // what the server holds; the agent skips an identical send
 	HealthHash       string    `json:"health_hash,omitempty"`
+	// Pins are what the agent should pin the server by from now on
+	// (tlspin form, "spki:HEX" or "ca:HEX"): the current certificate's and
+	// any next one's. The agent stores them when they accept the
+	// connection they arrived on (protocol 4).
+	Pins []string `json:"pins,omitempty"`
 }
 
 // Heartbeat is the small periodic message carrying what the device list shows.

@@ -21,7 +21,10 @@ package protocol
 //	                ReleaseManifest; update_result (agent → server) and
 //	                hello.update_result report the outcome. Older peers
 //	                ignore both.
-const Version = 3
+//	4 (2026-12-05): welcome.pins: the server pins (current and next) the
+//	                agent stores for certificate rotation. Older agents
+//	                ignore it.
+const Version = 4
 
 // MinVersion is the oldest protocol version the server still speaks.
 const MinVersion = 1

@@ -201,7 +201,7 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	welcome := protocol.Welcome{DeviceID: id, ServerTime: s.now().UTC(), ProtocolVersion: protocol.Version,
 		HeartbeatSeconds: int(s.cfg.Heartbeat / time.Second), InventorySeconds: int(s.cfg.Inventory / time.Second),
 		HealthSeconds: int(s.cfg.HealthInterval / time.Second), PatchScanSeconds: int(s.cfg.PatchScan / time.Second),
-		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash}
+		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.tls.advertised()}
 	if err := ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeWelcome, "", welcome)); err != nil {
 		s.fleet.SetOffline(id, "welcome failed")
 		ws.Close()

@@ -135,15 +135,22 @@ func (s *Server) Routes() []RouteInfo {
 	return out
 }
 
-func (s *Server) routes() http.Handler {
+// routes serves the routes whose pattern serve accepts, and the dashboard
+// when dashboard is set (with --agent-listen, each listener serves its part).
+func (s *Server) routes(serve func(pattern string) bool, dashboard bool) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.allRoutes() {
 		rt := rt
+		if !serve(rt.pattern) {
+			continue
+		}
 		mux.HandleFunc(rt.method+" "+rt.pattern, func(w http.ResponseWriter, r *http.Request) {
 			s.serveRoute(w, r, rt)
 		})
 	}
-	s.webRoutes(mux)
+	if dashboard {
+		s.webRoutes(mux)
+	}
 	return securityHeaders(mux)
 }
 

@@ -9,13 +9,23 @@ import (
 
 // Config is the server's configuration, filled from flags by main.
 type Config struct {
-	DataDir     string
-	Listen      string
-	TLSCert     string // operator's own certificate (PEM chain); empty = self-made
-	TLSKey      string
+	DataDir string
+	Listen  string
+	TLSCert string // operator's own certificate (PEM chain); empty = self-made
+	TLSKey  string
+	// PinCA is a PEM file of CA certificates agents pin (with the host
+	// name) instead of the --tls-cert key; see pins.go.
+	PinCA string
+	// NextPins are pins of the next certificate, advertised to agents
+	// beside the current ones so a certificate can be replaced.
+	NextPins []string
+	// AgentListen, when set, is a second listener that alone serves the
+	// device routes (agents, enrollment, install scripts), while Listen
+	// serves the API and dashboard only.
+	AgentListen string
 	Hostnames   []string // extra names for the self-made server certificate
 	MetricsAddr string   // separate listen address for /metrics; empty = on the API behind auth
-	PublicURL   string   // how devices reach the server (install commands)
+	PublicURL   string   // how devices reach the server (install commands); "" = derived at start
 
 	Heartbeat      time.Duration // agent heartbeat interval (sent in welcome)
 	Inventory      time.Duration

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/pem"
 	"net/http"
@@ -11,8 +12,8 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/installer"
-	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/release"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // installRoutes serves the install scripts the one-line install commands
@@ -32,20 +33,18 @@ func (s *Server) installRoutes() []route {
 	}
 }
 
-// serveInstallAnchor serves the certificate install.sh pins: the one of the
-// server's chain whose fingerprint agents pin. That is the Steward CA,
-// except with an operator's own certificate (--tls-cert), where it is the
-// last certificate of their chain and /agent/ca.pem (the Steward CA, which
-// signs agents) would not match the pin.
+// serveInstallAnchor serves the CA certificate install.sh pins when the
+// server is pinned by a CA (the Steward CA of the self-made certificate,
+// or --pin-ca): /agent/ca.pem is always the Steward CA, which signs agents
+// but not an operator's certificate. A server pinned by its own key has
+// no CA to serve; its install.sh pins the key.
 func (s *Server) serveInstallAnchor(w http.ResponseWriter, r *http.Request, _ *principal) {
-	for _, der := range s.cert.Certificate {
-		if pki.Fingerprint(der) == s.fp {
-			w.Header().Set("Content-Type", "application/x-pem-file")
-			_ = pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: der})
-			return
-		}
+	if s.tls.anchor == nil {
+		writeError(w, http.StatusNotFound, "this server is pinned by its key, not a CA")
+		return
 	}
-	writeError(w, http.StatusNotFound, "the pinned certificate is not in the server's chain")
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	_ = pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: s.tls.anchor})
 }
 
 func (s *Server) serveInstallScript(w http.ResponseWriter, r *http.Request, powershell bool) {
@@ -54,10 +53,10 @@ func (s *Server) serveInstallScript(w http.ResponseWriter, r *http.Request, powe
 		writeError(w, http.StatusBadRequest, "token must be 1-128 letters, digits, _ or -")
 		return
 	}
-	scripts, err := installer.Render(s.installParams(r, token))
+	scripts, err := installer.Render(s.installParams(token))
 	if err != nil {
-		// Most likely a Host header that is no usable URL.
-		writeError(w, http.StatusBadRequest, "cannot make an install script for this server address; set the public URL")
+		s.log.Warn("no install script", "err", err)
+		writeError(w, http.StatusInternalServerError, "cannot make an install script for this server's public URL; set --public-url")
 		return
 	}
 	body, ctype := scripts.Shell, "text/x-shellscript; charset=utf-8"
@@ -71,8 +70,8 @@ func (s *Server) serveInstallScript(w http.ResponseWriter, r *http.Request, powe
 // installCommandsFor is installCommands' body: the one-line install
 // commands for a new token, each pinned to the script the routes above
 // serve for it.
-func (s *Server) installCommandsFor(r *http.Request, token string) map[string]string {
-	cmds, err := installer.Commands(s.installParams(r, token))
+func (s *Server) installCommandsFor(token string) map[string]string {
+	cmds, err := installer.Commands(s.installParams(token))
 	if err != nil {
 		s.log.Warn("no install commands for this token", "err", err)
 		return nil
@@ -80,9 +79,10 @@ func (s *Server) installCommandsFor(r *http.Request, token string) map[string]st
 	return cmds
 }
 
-func (s *Server) installParams(r *http.Request, token string) installer.Params {
-	p := installer.Params{ServerURL: s.publicURL(r), Token: token, CAFingerprint: s.fp,
-		Binaries: agentSums.get(s.cfg.AgentBinDir)}
+func (s *Server) installParams(token string) installer.Params {
+	leaf := sha256.Sum256(s.tls.cert.Certificate[0])
+	p := installer.Params{ServerURL: s.publicURL(), Token: token, Pin: tlspin.Format(s.tls.pins),
+		ServerCertSHA256: hex.EncodeToString(leaf[:]), Binaries: agentSums.get(s.cfg.AgentBinDir)}
 	// Devices installed from here pin the release key self-updates are
 	// signed with.
 	if s.cfg.ReleaseKey != "" {

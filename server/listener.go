@@ -22,8 +22,10 @@ type handshakeListener struct {
 	m      *metrics
 }
 
-func newHandshakeLimiter(ln net.Listener, cfg *tls.Config, limit int, m *metrics) *handshakeListener {
-	l := &handshakeListener{Listener: ln, cfg: cfg, sem: make(chan struct{}, limit),
+// newHandshakeLimiter wraps ln; sem bounds concurrent handshakes and may
+// be shared by several listeners.
+func newHandshakeLimiter(ln net.Listener, cfg *tls.Config, sem chan struct{}, m *metrics) *handshakeListener {
+	l := &handshakeListener{Listener: ln, cfg: cfg, sem: sem,
 		ready: make(chan net.Conn), closed: make(chan struct{}), m: m}
 	go l.acceptLoop()
 	return l

@@ -76,20 +76,10 @@ func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
 	cw.Flush()
 }
 
-// publicURL is the URL devices use to reach this server.
-func (s *Server) publicURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	if r != nil && r.Host != "" {
-		return "https://" + r.Host
-	}
-	return "https://" + s.Addr()
-}
-
-// installCommands returns one-line install commands for a token.
-func (s *Server) installCommands(r *http.Request, token string) map[string]string {
-	return s.installCommandsFor(r, token)
+// installCommands returns one-line install commands for a token. The
+// request plays no part: the URL in them is fixed at start (publicurl.go).
+func (s *Server) installCommands(_ *http.Request, token string) map[string]string {
+	return s.installCommandsFor(token)
 }
 
 // apiSoftwareSearch finds every device with a package name (optionally

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base32"
@@ -22,6 +23,7 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // Server is one running control server.
@@ -36,8 +38,6 @@ type Server struct {
 	jobs  *jobService
 	shell *shellRelay
 	auth  *authService
-	fp    string // pinned fingerprint agents use
-	cert  tls.Certificate
 
 	// Addr is the bound API address once listening.
 	addrMu sync.Mutex
@@ -49,6 +49,10 @@ type Server struct {
 	limit  *limiter
 	conns  *opConns
 	anchor *auditAnchor // audit chain heads, written outside the database
+
+	tls       *serverTLS // certificate and pins (pins.go)
+	agentAddr string     // bound --agent-listen address, under addrMu
+	pubURL    string     // how devices reach the server (publicurl.go), under addrMu
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -67,32 +71,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.ca = ca
-	if cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-		if err != nil {
-			return nil, fmt.Errorf("load --tls-cert/--tls-key: %w", err)
-		}
-		s.cert = cert
-		s.fp, err = pki.FileFingerprint(cfg.TLSCert)
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		hosts := append([]string{"localhost", "127.0.0.1", "::1"}, cfg.Hostnames...)
-		if h, err := os.Hostname(); err == nil {
-			hosts = append(hosts, h)
-		}
-		if host, _, err := net.SplitHostPort(cfg.Listen); err == nil && host != "" && host != "0.0.0.0" && host != "::" {
-			hosts = append(hosts, host)
-		}
-		s.cert, err = ca.ServerCertificate(cfg.DataDir, hosts)
-		if err != nil {
-			return nil, err
-		}
-		s.fp = pki.Fingerprint(ca.Cert.Raw)
+	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
+	if s.tls, err = loadTLS(cfg, ca); err != nil {
+		return nil, err
 	}
 	if created {
-		log.Info("created certificate authority", "fingerprint", s.fp)
+		log.Info("created certificate authority", "pin", s.Fingerprint())
 	}
 	s.st, err = store.Open(cfg.DataDir)
 	if err != nil {
@@ -131,8 +117,16 @@ func (s *Server) staleAfter() time.Duration {
 	return s.cfg.Heartbeat * 7 / 4
 }
 
-// Fingerprint is the SHA-256 fingerprint agents pin.
-func (s *Server) Fingerprint() string { return s.fp }
+// Fingerprint is what agents pin, as tlspin.ParsePins reads it (ca:HEX
+// or spki:HEX; see pins.go).
+func (s *Server) Fingerprint() string { return tlspin.Format(s.tls.pins) }
+
+// AgentAddr returns the bound --agent-listen address ("" without one).
+func (s *Server) AgentAddr() string {
+	s.addrMu.Lock()
+	defer s.addrMu.Unlock()
+	return s.agentAddr
+}
 
 // Addr returns the listening address (after Ready).
 func (s *Server) Addr() string {
@@ -171,7 +165,10 @@ func (s *Server) TLSConfig() *tls.Config {
 	pool.AddCert(s.ca.Cert)
 	cfg := s.tlsConfig(pool)
 	if k, err := s.ticketKey(); err == nil {
-		cfg.SetSessionTicketKeys([][32]byte{k})
+		// Bound to the certificate: a session from another certificate is
+		// not resumed, so after a certificate change every agent sees (and
+		// checks, and learns the pins of) the new one.
+		cfg.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(k[:], s.tls.cert.Certificate[0]...))})
 	} else {
 		s.log.Warn("session ticket key", "err", err)
 	}
@@ -180,7 +177,7 @@ func (s *Server) TLSConfig() *tls.Config {
 
 func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 	return &tls.Config{
-		Certificates: []tls.Certificate{s.cert},
+		Certificates: []tls.Certificate{s.tls.cert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    pool,
 		MinVersion:   tls.VersionTLS12,
@@ -199,16 +196,39 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
 	}
+	var agentLn net.Listener
+	if s.cfg.AgentListen != "" {
+		if agentLn, err = net.Listen("tcp", s.cfg.AgentListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen %s (--agent-listen): %w", s.cfg.AgentListen, err)
+		}
+	}
 	s.addrMu.Lock()
 	s.addr = ln.Addr().String()
+	if agentLn != nil {
+		s.agentAddr = agentLn.Addr().String()
+	}
 	s.addrMu.Unlock()
-	tl := newHandshakeLimiter(ln, s.TLSConfig(), s.cfg.MaxHandshakes, s.metric)
-	s.http = &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	s.setPublicURL(s.Addr(), s.AgentAddr())
+	tlsConf := s.TLSConfig()
+	// One handshake budget for both listeners: a reconnect storm on the
+	// agent port and a burst on the API port share the CPU.
+	sem := make(chan struct{}, s.cfg.MaxHandshakes)
+	newHTTP := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		}
+	}
+	var agentHTTP *http.Server
+	if agentLn == nil {
+		s.http = newHTTP(s.routes(func(string) bool { return true }, true))
+	} else {
+		s.http = newHTTP(s.routes(func(p string) bool { return !deviceRoute(p) }, true))
+		agentHTTP = newHTTP(s.routes(func(p string) bool { return deviceRoute(p) || p == "/healthz" }, false))
 	}
 	var wg sync.WaitGroup
 	bg, stop := context.WithCancel(ctx)
@@ -226,10 +246,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { _ = ms.Serve(mln) }()
 		defer ms.Close()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(tl) }()
+	errc := make(chan error, 2)
+	go func() { errc <- s.http.Serve(newHandshakeLimiter(ln, tlsConf, sem, s.metric)) }()
+	if agentHTTP != nil {
+		go func() { errc <- agentHTTP.Serve(newHandshakeLimiter(agentLn, tlsConf, sem, s.metric)) }()
+	}
 	close(s.ready)
-	s.log.Info("listening", "addr", s.Addr(), "fingerprint", s.fp)
+	s.log.Info("listening", "addr", s.Addr(), "agent_addr", s.AgentAddr(), "public_url", s.publicURL(), "pin", s.Fingerprint())
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -237,11 +260,18 @@ func (s *Server) Run(ctx context.Context) error {
 			stop()
 			wg.Wait()
 			s.jobs.stop()
+			if agentHTTP != nil {
+				agentHTTP.Close()
+			}
+			s.http.Close()
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if agentHTTP != nil {
+		_ = agentHTTP.Shutdown(sctx)
+	}
 	_ = s.http.Shutdown(sctx)
 	s.hub.CloseAll("server shutting down")
 	s.shell.closeAll("server shutting down")

@@ -1,6 +1,6 @@
 // Package identity holds the agent's enrolled identity: its key pair (made
 // on the device; the private key never leaves it), its client certificate,
-// the server URL and the pinned server CA fingerprint. It also performs
+// the server URL and the server pins (package tlspin). It also performs
 // enrollment and builds the pinned TLS configuration.
 package identity
 
@@ -9,10 +9,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -22,10 +20,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // File names in the config directory.
@@ -37,10 +38,15 @@ const (
 
 // Config is the persisted identity.
 type Config struct {
-	Server      string `json:"server"`
-	DeviceID    string `json:"device_id"`
-	ClientID    string `json:"client_id"`
-	Fingerprint string `json:"ca_fingerprint"`
+	Server   string `json:"server"`
+	DeviceID string `json:"device_id"`
+	ClientID string `json:"client_id"`
+	// Fingerprint is the pin of identities enrolled before pins were
+	// typed (a CA certificate's SHA-256); see TLSConfig.
+	Fingerprint string `json:"ca_fingerprint,omitempty"`
+	// Pins are what the server is pinned by (tlspin: "spki:HEX" or
+	// "ca:HEX"); when set, Fingerprint is ignored.
+	Pins []string `json:"pins,omitempty"`
 	// UpdateKey is the pinned ed25519 public key (hex) releases are signed
 	// with; empty disables self-update.
 	UpdateKey string `json:"update_key,omitempty"`
@@ -49,63 +55,119 @@ type Config struct {
 // Identity is a loaded, enrolled identity.
 type Identity struct {
 	Dir    string
-	Config Config
+	Config Config // Config.Pins is written under mu (AdoptPins)
 	Cert   tls.Certificate
+	mu     sync.Mutex
 }
 
 // ErrNotEnrolled is returned by Load when the directory holds no identity.
 var ErrNotEnrolled = errors.New("agent is not enrolled (run steward-agent enroll or install first)")
 
-// NormalizeFingerprint accepts hex with or without colons, any case.
-func NormalizeFingerprint(fp string) string {
-	return strings.ToLower(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(fp)))
-}
-
-// PinnedTLS returns a TLS config that accepts the server only if one
-// certificate of its chain has the pinned SHA-256 fingerprint, the leaf
-// chains up to that certificate and is valid for server authentication.
-// The OS trust store plays no part: a certificate the OS trusts but that
-// is not under the pinned CA is refused. Host names are not checked, since
-// the pin already names the one CA that may sign for the server.
-func PinnedTLS(fingerprint string, client *tls.Certificate) *tls.Config {
-	fp := NormalizeFingerprint(fingerprint)
-	cfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		InsecureSkipVerify: true, // replaced by VerifyConnection below
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			return verifyPinned(cs.PeerCertificates, fp)
-		},
+// TLSConfig is the pinned TLS configuration for connections to serverURL
+// (the URL actually dialled: its host is what CA pins are checked
+// against), presenting the agent's client certificate.
+//
+// Pins written at enrollment or adopted from the server (Config.Pins) are
+// checked strictly (see tlspin). An identity from before pins were typed
+// holds only ca_fingerprint, the SHA-256 of a CA certificate: it is read
+// as a CA pin with the host name checked, except when that CA is the one
+// that signed this agent's own certificate. That is the server's own
+// Steward CA, whose key only that server holds, so the host name adds
+// nothing there and agents that dial a name missing from the server's
+// certificate keep working.
+//
+// The pins are read at each handshake, so pins adopted later (AdoptPins)
+// apply to configurations made before.
+func (id *Identity) TLSConfig(serverURL string) (*tls.Config, error) {
+	host, err := tlspin.HostOf(serverURL)
+	if err != nil {
+		return nil, err
 	}
-	if client != nil {
-		cfg.Certificates = []tls.Certificate{*client}
+	if _, _, err := id.pins(); err != nil {
+		return nil, err
 	}
-	return cfg
-}
-
-func verifyPinned(chain []*x509.Certificate, fp string) error {
-	if len(chain) == 0 {
-		return errors.New("server presented no certificate")
+	var own *x509.Certificate
+	if len(id.Cert.Certificate) > 0 {
+		own, _ = x509.ParseCertificate(id.Cert.Certificate[0])
 	}
-	var anchor *x509.Certificate
-	inter := x509.NewCertPool()
-	for _, c := range chain {
-		sum := sha256.Sum256(c.Raw)
-		if hex.EncodeToString(sum[:]) == fp {
-			anchor = c
-		} else {
-			inter.AddCert(c)
+	cfg := tlspin.ClientConfig(tlspin.Verifier{})
+	cfg.Certificates = []tls.Certificate{id.Cert}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		pins, legacy, err := id.pins()
+		if err != nil {
+			return err
 		}
+		err = tlspin.Verifier{Pins: pins, ServerName: host}.Verify(cs.PeerCertificates)
+		if err == nil || !legacy || own == nil {
+			return err
+		}
+		for _, c := range cs.PeerCertificates {
+			if tlspin.CertPin(c.Raw) == pins[0] && own.CheckSignatureFrom(c) == nil {
+				return tlspin.Verifier{Pins: pins, AnyName: true}.Verify(cs.PeerCertificates)
+			}
+		}
+		return err
 	}
-	if anchor == nil {
-		return fmt.Errorf("server certificate chain does not contain the pinned CA %s", fp)
+	return cfg, nil
+}
+
+// pins returns the stored pins; legacy means the one ca_fingerprint of
+// an identity from before typed pins.
+func (id *Identity) pins() (pins []tlspin.Pin, legacy bool, err error) {
+	id.mu.Lock()
+	c := id.Config
+	id.mu.Unlock()
+	if len(c.Pins) > 0 {
+		pins, err = tlspin.ParsePins(strings.Join(c.Pins, ","))
+		if err != nil {
+			return nil, false, fmt.Errorf("identity: stored pins: %w", err)
+		}
+		return pins, false, nil
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(anchor)
-	if _, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
-		return fmt.Errorf("server certificate not valid under the pinned CA: %w", err)
+	pin, err := tlspin.ParsePin(c.Fingerprint)
+	if err != nil {
+		return nil, false, fmt.Errorf("identity: stored ca_fingerprint: %w", err)
 	}
-	return nil
+	return []tlspin.Pin{pin}, true, nil
+}
+
+// AdoptPins replaces the stored pins with the ones the server advertised
+// over a connection the current pins accepted (cs), when they differ and
+// they accept that same connection too, so an agent never adopts pins
+// that would lock it out. It reports whether the pins changed.
+func (id *Identity) AdoptPins(advertised []string, cs tls.ConnectionState, serverURL string) (bool, error) {
+	pins, err := tlspin.ParsePins(strings.Join(advertised, ","))
+	if err != nil {
+		return false, err
+	}
+	next := strings.Split(tlspin.Format(pins), ",")
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	if slices.Equal(next, id.Config.Pins) {
+		return false, nil
+	}
+	host, err := tlspin.HostOf(serverURL)
+	if err != nil {
+		return false, err
+	}
+	if err := (tlspin.Verifier{Pins: pins, ServerName: host}).Verify(cs.PeerCertificates); err != nil {
+		return false, fmt.Errorf("the server's advertised pins do not accept its own certificate for %s: %w", host, err)
+	}
+	c := id.Config
+	c.Pins = next
+	if err := Save(id.Dir, c); err != nil {
+		return false, err
+	}
+	id.Config.Pins = next
+	return true, nil
+}
+
+// PinString is what the identity pins, as tlspin.ParsePins reads it.
+func (c Config) PinString() string {
+	if len(c.Pins) > 0 {
+		return strings.Join(c.Pins, ",")
+	}
+	return c.Fingerprint
 }
 
 // Load reads the identity from dir.
@@ -135,9 +197,11 @@ func Enrolled(dir string) bool {
 
 // EnrollOptions are the inputs of Enroll.
 type EnrollOptions struct {
-	Dir         string
-	Server      string
-	Token       string
+	Dir    string
+	Server string
+	Token  string
+	// Fingerprint is the server pin: "spki:HEX", "ca:HEX" or a bare CA
+	// fingerprint, several comma-separated (see tlspin.ParsePins).
 	Fingerprint string
 	Hostname    string
 	OS, Arch    string
@@ -155,9 +219,9 @@ func Enroll(o EnrollOptions) (*Identity, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("server must be an https:// URL, got %q", o.Server)
 	}
-	fp := NormalizeFingerprint(o.Fingerprint)
-	if len(fp) != 64 || strings.Trim(fp, "0123456789abcdef") != "" {
-		return nil, errors.New("ca fingerprint must be 64 hex characters (SHA-256)")
+	pins, err := tlspin.ParsePins(o.Fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("server pin (--pin): %w", err)
 	}
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("identity: %w", err)
@@ -175,7 +239,8 @@ func Enroll(o EnrollOptions) (*Identity, error) {
 		OS: o.OS, Arch: o.Arch, MachineID: o.MachineID})
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: PinnedTLS(fp, nil)}}
+		hc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: tlspin.ClientConfig(tlspin.Verifier{Pins: pins, ServerName: u.Hostname()})}}
 	}
 	var resp *http.Response
 	for attempt := 0; ; attempt++ {
@@ -211,7 +276,8 @@ func Enroll(o EnrollOptions) (*Identity, error) {
 		return nil, err
 	}
 	old, _ := Load(o.Dir)
-	c := Config{Server: strings.TrimRight(o.Server, "/"), DeviceID: er.DeviceID, ClientID: er.ClientID, Fingerprint: fp}
+	c := Config{Server: strings.TrimRight(o.Server, "/"), DeviceID: er.DeviceID, ClientID: er.ClientID,
+		Pins: strings.Split(tlspin.Format(pins), ",")}
 	if old != nil {
 		c.UpdateKey = old.Config.UpdateKey
 	}

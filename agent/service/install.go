@@ -14,6 +14,7 @@ import (
 
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/agent/inventory"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // InstallOptions are the inputs of Install. Server, Token and Fingerprint
@@ -159,8 +160,8 @@ func enrollOrKeep(o InstallOptions, log *slog.Logger) (*identity.Identity, bool,
 			return nil, false, fmt.Errorf("this device is enrolled with %s, not %s: run `steward-agent uninstall` first to move it",
 				id.Config.Server, o.Server)
 		}
-		if o.Fingerprint != "" && identity.NormalizeFingerprint(o.Fingerprint) != id.Config.Fingerprint {
-			log.Warn("keeping the enrolled CA fingerprint; the one given differs", "enrolled", id.Config.Fingerprint)
+		if given, err := tlspin.ParsePins(o.Fingerprint); o.Fingerprint != "" && (err != nil || tlspin.Format(given) != id.Config.PinString()) {
+			log.Warn("keeping the enrolled server pins; the ones given differ", "enrolled", id.Config.PinString())
 		}
 		log.Info("already enrolled; keeping this device's identity", "device", id.Config.DeviceID)
 		return id, true, nil
@@ -168,7 +169,7 @@ func enrollOrKeep(o InstallOptions, log *slog.Logger) (*identity.Identity, bool,
 		log.Warn("the stored identity is unusable; enrolling again", "err", err)
 	}
 	if o.Server == "" || o.Token == "" || o.Fingerprint == "" {
-		return nil, false, errors.New("not enrolled yet: --server, --token and --ca-fingerprint are required")
+		return nil, false, errors.New("not enrolled yet: --server, --token and --pin are required")
 	}
 	enroll := o.Enroll
 	if enroll == nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // fakeEnroller writes a loadable identity without a server and counts
@@ -47,8 +48,12 @@ func (f *fakeEnroller) enroll(o identity.EnrollOptions) (*identity.Identity, err
 	if err := os.WriteFile(filepath.Join(o.Dir, identity.CertFile), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
+	pins, err := tlspin.ParsePins(o.Fingerprint)
+	if err != nil {
+		return nil, err
+	}
 	if err := identity.Save(o.Dir, identity.Config{Server: strings.TrimRight(o.Server, "/"), DeviceID: "d_test",
-		Fingerprint: identity.NormalizeFingerprint(o.Fingerprint)}); err != nil {
+		Pins: []string{tlspin.Format(pins)}}); err != nil {
 		return nil, err
 	}
 	return identity.Load(o.Dir)

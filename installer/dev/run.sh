@@ -21,7 +21,7 @@ for _ in $(seq 1 100); do
 	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DATA/server.log"; exit 1; }
 	sleep 0.1
 done
-FP=$(./bin/steward-server ca-fingerprint --data "$DATA/server")
+FP=$(./bin/steward-server pin --data "$DATA/server")
 TOKEN=$(cat "$DATA/server/admin-token")
 api() { curl -fsSk -H "Authorization: Bearer $TOKEN" "$@"; }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
@@ -29,14 +29,14 @@ field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 if [ ! -f "$DATA/agent/agent.json" ]; then
 	api -X POST "$URL/api/v1/clients" -d '{"name":"Local"}' >/dev/null 2>&1 || true
 	ENROLL=$(api -X POST "$URL/api/v1/tokens" -d '{"client":"Local","max_uses":1,"expires_seconds":600}' | field token)
-	./bin/steward-agent enroll --server "$URL" --token "$ENROLL" --ca-fingerprint "$FP" --config "$DATA/agent" >/dev/null
+	./bin/steward-agent enroll --server "$URL" --token "$ENROLL" --pin "$FP" --config "$DATA/agent" >/dev/null
 fi
 
 cat <<MSG
 
   Steward is running.
-    Dashboard:       $URL/   (self-signed: the CA fingerprint below identifies it)
-    CA fingerprint:  $FP
+    Dashboard:       $URL/   (self-signed: the server pin below identifies it)
+    Server pin:      $FP
     Log in as:       admin / $(cat "$DATA/server/admin-password")
     API token:       $DATA/server/admin-token   (setup only: expires 24 h after the first start)
     CLI:             export STEWARD_SERVER=$URL STEWARD_TOKEN=\$(cat $DATA/server/admin-token) STEWARD_CA_FINGERPRINT=$FP

@@ -2,11 +2,13 @@
 # enrollment token. Run it from an elevated PowerShell.
 #
 # Nothing downloaded is trusted until checked: every connection to the
-# server must present a certificate chain holding the CA whose SHA-256
-# fingerprint is pinned below, and the agent binary must have the SHA-256
-# pinned below (the server's published checksum must agree too). The agent
-# then enrolls over TLS pinned to the same fingerprint, copies itself to
-# Program Files and registers its service.
+# server must match the pin below (ca: a certificate for this server's host
+# name under the CA with that SHA-256; spki: the server's own key, checked
+# here as the server certificate it had when this script was made), and
+# the agent binary must have the SHA-256 pinned below (the server's
+# published checksum must agree too). The agent then enrolls over TLS
+# pinned the same way, copies itself to Program Files and registers its
+# service.
 #
 # STEWARD_INSTALL_ROOT=DIR stages the install under DIR: no elevation
 # needed, and the service registration is recorded instead of made.
@@ -15,7 +17,10 @@ $ProgressPreference = 'SilentlyContinue'
 
 $Server = {{psq .ServerURL}}
 $Token = {{psq .Token}}
-$Fingerprint = {{psq .CAFingerprint}}
+$Pins = {{psq .Pin}}
+$PinKind = {{psq .PinKind}}
+$Pin = {{psq .PinHex}}
+$ServerCert = {{psq .ServerCertSHA256}}
 $ReleaseKey = {{psq .ReleaseKey}}
 # The SHA-256 of each agent build the server had when it made this script.
 $Sums = @{
@@ -60,19 +65,26 @@ if (-not $want) { Fail "the server has no agent build for windows/$arch" }
 
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 
-# The pin: the chain Windows built for the server must hold the pinned CA
-# (so the server certificate is signed under it) and have no fault other
-# than that CA not being in the Windows store. Host names are not checked:
-# the pin already names the one CA that may sign for the server.
-$pinned = $Fingerprint
+# The pin. ca: the chain Windows built for the server must hold the pinned
+# CA (so the server certificate is signed under it), name this server's
+# host, and have no fault other than that CA not being in the Windows
+# store. spki: Windows PowerShell cannot hash a public key, so the
+# server's certificate itself is pinned, as it was when this script was
+# made (the agent then pins the key).
+$pinned, $pinKind, $serverCert = $Pin, $PinKind, $ServerCert
 $validate = {
 	param($sender, $certificate, $chain, $errors)
+	$sha = [Security.Cryptography.SHA256]::Create()
+	if ($pinKind -eq 'spki') {
+		$hex = -join ($sha.ComputeHash($certificate.GetRawCertData()) | ForEach-Object { $_.ToString('x2') })
+		return ($hex -eq $serverCert)
+	}
 	if ($null -eq $chain) { return $false }
+	if (($errors -band [Net.Security.SslPolicyErrors]::RemoteCertificateNameMismatch) -ne 0) { return $false }
 	$tolerated = @('NoError', 'UntrustedRoot', 'RevocationStatusUnknown', 'OfflineRevocation')
 	foreach ($s in $chain.ChainStatus) {
 		if ($tolerated -notcontains [string]$s.Status) { return $false }
 	}
-	$sha = [Security.Cryptography.SHA256]::Create()
 	foreach ($element in $chain.ChainElements) {
 		$hex = -join ($sha.ComputeHash($element.Certificate.RawData) | ForEach-Object { $_.ToString('x2') })
 		if ($hex -eq $pinned) { return $true }
@@ -93,7 +105,7 @@ function Get-Pinned([string]$Url, [string]$OutFile) {
 	try {
 		$response = $request.GetResponse()
 	} catch {
-		Fail "cannot fetch $Url with the CA pinned to $($pinned): $($_.Exception.Message) (wrong server, or the connection is intercepted)"
+		Fail "cannot fetch $Url with the server pinned to $($pinKind):$($pinned): $($_.Exception.Message) (wrong server, or the connection is intercepted)"
 	}
 	try {
 		$in = $response.GetResponseStream()
@@ -118,7 +130,7 @@ try {
 	$got = (Get-FileHash -Algorithm SHA256 $exe).Hash.ToLowerInvariant()
 	if ($got -ne $want) { Fail "the downloaded agent has SHA-256 $got, not the pinned $($want): refusing to run it" }
 
-	$arguments = @('install', '--server', $Server, '--token', $Token, '--ca-fingerprint', $Fingerprint)
+	$arguments = @('install', '--server', $Server, '--token', $Token, '--pin', $Pins)
 	if ($ReleaseKey) { $arguments += @('--release-key', $ReleaseKey) }
 	& $exe @arguments
 	if ($LASTEXITCODE -ne 0) { Fail 'the agent could not install itself (see above)' }

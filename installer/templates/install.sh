@@ -2,12 +2,13 @@
 # Steward agent installer for Linux and macOS, made by the Steward server
 # for one enrollment token.
 #
-# Nothing downloaded is trusted until checked: the server's CA certificate
-# must have the SHA-256 fingerprint pinned below before the server is
-# trusted for anything, and the agent binary must have the SHA-256 pinned
-# below (the server's published checksum must agree too). The agent then
-# enrolls over TLS pinned to the same fingerprint, copies itself to a
-# root-owned path and registers its service.
+# Nothing downloaded is trusted until checked: the server must match the
+# pin below before it is trusted for anything (spki: its own public key;
+# ca: a certificate for this server's host name under the CA with that
+# SHA-256), and the agent binary must have the SHA-256 pinned below (the
+# server's published checksum must agree too). The agent then enrolls
+# over TLS pinned the same way, copies itself to a root-owned path and
+# registers its service.
 #
 # STEWARD_INSTALL_ROOT=DIR stages the install under DIR: no root needed,
 # and the service registration is recorded instead of made.
@@ -16,7 +17,10 @@ umask 077
 
 server={{shq .ServerURL}}
 token={{shq .Token}}
-fingerprint={{shq .CAFingerprint}}
+pins={{shq .Pin}}
+pin_kind={{shq .PinKind}}
+pin={{shq .PinHex}}
+pin_key={{shq .PinB64}}
 release_key={{shq .ReleaseKey}}
 
 say() { printf 'steward-install: %s\n' "$*" >&2; }
@@ -75,25 +79,33 @@ tmp=$(mktemp -d 2>/dev/null || mktemp -d -t steward) || die "cannot make a tempo
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 
-# 1. The CA, fetched without verification and then checked against the pin.
-say "checking the server CA of $server"
-curl -fsSk --proto =https --max-time 60 "$server/install/ca.pem" -o "$tmp/download.pem" ||
-	die "cannot reach $server"
-# Only the first certificate is checked, so only it is kept and trusted.
-awk '/-----BEGIN CERTIFICATE-----/ { p = 1 } p { print } p && /-----END CERTIFICATE-----/ { exit }' \
-	"$tmp/download.pem" >"$tmp/ca.pem"
-sed -e '/-----/d' "$tmp/ca.pem" | tr -d ' \r\n' >"$tmp/ca.b64"
-{ base64 -d <"$tmp/ca.b64" || base64 -D <"$tmp/ca.b64" || openssl base64 -d -A <"$tmp/ca.b64"; } >"$tmp/ca.der" 2>/dev/null ||
-	die "cannot decode the server CA (base64 or openssl is needed)"
-got=$(sha256 "$tmp/ca.der")
-[ "$got" = "$fingerprint" ] ||
-	die "the server CA has fingerprint ${got:-none}, not the pinned $fingerprint: refusing to go on (wrong server, or the connection is intercepted)"
+if [ "$pin_kind" = spki ]; then
+	# 1. The server's own key is pinned: curl checks it on every connection
+	#    (and nothing else: -k only turns off the system trust store).
+	say "pinning the server key of $server"
+	fetch() { curl -fsS -k --proto =https --pinnedpubkey "sha256//$pin_key" --max-time "$1" "$2" -o "$3"; }
+else
+	# 1. The CA, fetched without verification and then checked against the pin.
+	say "checking the server CA of $server"
+	curl -fsSk --proto =https --max-time 60 "$server/install/ca.pem" -o "$tmp/download.pem" ||
+		die "cannot reach $server"
+	# Only the first certificate is checked, so only it is kept and trusted.
+	awk '/-----BEGIN CERTIFICATE-----/ { p = 1 } p { print } p && /-----END CERTIFICATE-----/ { exit }' \
+		"$tmp/download.pem" >"$tmp/ca.pem"
+	sed -e '/-----/d' "$tmp/ca.pem" | tr -d ' \r\n' >"$tmp/ca.b64"
+	{ base64 -d <"$tmp/ca.b64" || base64 -D <"$tmp/ca.b64" || openssl base64 -d -A <"$tmp/ca.b64"; } >"$tmp/ca.der" 2>/dev/null ||
+		die "cannot decode the server CA (base64 or openssl is needed)"
+	got=$(sha256 "$tmp/ca.der")
+	[ "$got" = "$pin" ] ||
+		die "the server CA has fingerprint ${got:-none}, not the pinned $pin: refusing to go on (wrong server, or the connection is intercepted)"
+	# 2. Everything else over TLS that trusts only that CA, for the server's
+	#    host name (curl checks the name).
+	fetch() { curl -fsS --proto =https --cacert "$tmp/ca.pem" --max-time "$1" "$2" -o "$3"; }
+fi
 
-# 2. The agent, over TLS that trusts only that CA.
-fetch() { curl -fsS --proto =https --cacert "$tmp/ca.pem" --max-time "$1" "$2" -o "$3"; }
 say "downloading the agent for $os/$arch"
 fetch 60 "$server/agent/download/$os/$arch.sha256" "$tmp/agent.sha256" ||
-	die "cannot fetch the agent checksum from $server"
+	die "cannot fetch the agent checksum from $server (with the server pinned to $pin_kind:$pin: wrong server, or the connection is intercepted?)"
 published=$(cut -c1-64 "$tmp/agent.sha256")
 [ "$published" = "$want" ] ||
 	die "the server publishes SHA-256 $published for this agent, but this script pins $want: the agent changed since this script was made; get a new install command"
@@ -105,7 +117,7 @@ got=$(sha256 "$tmp/steward-agent")
 chmod 0700 "$tmp/steward-agent"
 
 # 3. The agent enrolls, installs itself and starts its service.
-set -- install --server "$server" --token "$token" --ca-fingerprint "$fingerprint"
+set -- install --server "$server" --token "$token" --pin "$pins"
 [ -z "$release_key" ] || set -- "$@" --release-key "$release_key"
 "$tmp/steward-agent" "$@" || {
 	rc=$?

@@ -5,10 +5,7 @@ package ctl
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // Config is where and how to reach the server.
@@ -60,35 +59,26 @@ func SaveConfig(path string, c Config) error {
 	return os.Chmod(path, 0o600)
 }
 
-// TLSConfig pins the server CA fingerprint when one is given: a chain
-// certificate must have it and the leaf must chain to it. Without a
-// fingerprint the system roots are used.
-func TLSConfig(fingerprint string) *tls.Config {
-	fp := strings.ToLower(strings.NewReplacer(":", "", " ", "").Replace(fingerprint))
-	if fp == "" {
+// TLSConfig pins the server when cfg has pins (--ca-fingerprint or
+// STEWARD_CA_FINGERPRINT: what steward-server pin prints, spki:HEX or
+// ca:HEX, comma-separated; a bare hex is a CA pin), checked by package
+// tlspin against the host of cfg.Server. Without pins the system roots
+// are used. A pin that does not parse fails every connection with the
+// reason.
+func TLSConfig(cfg Config) *tls.Config {
+	if strings.TrimSpace(cfg.Fingerprint) == "" {
 		return &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true,
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			var anchor *x509.Certificate
-			inter := x509.NewCertPool()
-			for _, c := range cs.PeerCertificates {
-				sum := sha256.Sum256(c.Raw)
-				if hex.EncodeToString(sum[:]) == fp {
-					anchor = c
-				} else {
-					inter.AddCert(c)
-				}
-			}
-			if anchor == nil || len(cs.PeerCertificates) == 0 {
-				return fmt.Errorf("server certificate is not under the pinned CA %s", fp)
-			}
-			roots := x509.NewCertPool()
-			roots.AddCert(anchor)
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter,
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-			return err
-		}}
+	pins, err := tlspin.ParsePins(cfg.Fingerprint)
+	var host string
+	if err == nil {
+		host, err = tlspin.HostOf(cfg.Server)
+	}
+	if err != nil {
+		return &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: true,
+			VerifyConnection: func(tls.ConnectionState) error { return fmt.Errorf("server pin: %w", err) }}
+	}
+	return tlspin.ClientConfig(tlspin.Verifier{Pins: pins, ServerName: host})
 }
 
 // Client calls the REST API.
@@ -104,7 +94,7 @@ type Client struct {
 // NewClient builds a client for cfg.
 func NewClient(cfg Config) *Client {
 	return &Client{cfg: cfg, hc: &http.Client{Timeout: 120 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: TLSConfig(cfg.Fingerprint)}}}
+		Transport: &http.Transport{TLSClientConfig: TLSConfig(cfg)}}}
 }
 
 // APIError is a non-2xx answer.

@@ -107,7 +107,7 @@ func (a *App) root() *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&server, "server", "", "server URL (or STEWARD_SERVER)")
 	pf.StringVar(&token, "token", "", "API token (or STEWARD_TOKEN)")
-	pf.StringVar(&fp, "ca-fingerprint", "", "pinned server CA SHA-256 fingerprint (or STEWARD_CA_FINGERPRINT)")
+	pf.StringVar(&fp, "ca-fingerprint", "", "server pin(s) as steward-server pin prints them, spki:HEX or ca:HEX (or STEWARD_CA_FINGERPRINT)")
 	pf.StringVarP(&a.output, "output", "o", "table", "table or json")
 	pf.BoolVar(&a.raw, "raw", false, "write device output (run --wait, jobs output) to a terminal unchanged; by default "+
 		"control characters, escape sequences and bidi controls are shown as \\x1b-style escapes when stdout or stderr "+

@@ -132,8 +132,19 @@ func TestRequestsAndTables(t *testing.T) {
 		t.Fatalf("error %q %d", errs, code)
 	}
 	_, errs, code = runCtl(t, srv, strings.Repeat("ab", 32), "devices", "list")
-	if code != 1 || !strings.Contains(errs, "pinned CA") {
+	if code != 1 || !strings.Contains(errs, "matches no pin") {
 		t.Fatalf("wrong pin: %q %d", errs, code)
+	}
+	// The pin in any form steward-server or a browser shows it: upper
+	// case, separated by dashes or spaces, with a sha256: prefix.
+	var dashed []string
+	for i := 0; i < len(fp); i += 2 {
+		dashed = append(dashed, strings.ToUpper(fp[i:i+2]))
+	}
+	for _, form := range []string{strings.Join(dashed, "-"), "sha256:" + strings.Join(dashed, " "), "ca:" + strings.Join(dashed, ":")} {
+		if _, errs, code := runCtl(t, srv, form, "devices", "list"); code != 0 {
+			t.Errorf("pin %q refused: %q %d", form, errs, code)
+		}
 	}
 }
 

@@ -127,7 +127,7 @@ func (a *App) shellCmd() *cobra.Command {
 			u.RawQuery = url.Values{"shell": {shell}, "cols": {fmt.Sprint(cols)}, "rows": {fmt.Sprint(rows)},
 				"ticket": {tk.Ticket}}.Encode()
 			h := http.Header{"Authorization": {"Bearer " + a.cfg.Token}, "Origin": {origin}}
-			d := websocket.Dialer{TLSClientConfig: TLSConfig(a.cfg.Fingerprint), HandshakeTimeout: 30 * time.Second}
+			d := websocket.Dialer{TLSClientConfig: TLSConfig(a.cfg), HandshakeTimeout: 30 * time.Second}
 			ws, resp, err := d.Dial(u.String(), h)
 			if err != nil {
 				if resp != nil {

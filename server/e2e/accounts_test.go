@@ -835,7 +835,7 @@ func TestRouteWalkerPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agentHC := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: identity.PinnedTLS(e.fp, &id.Cert)}}
+	agentHC := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: pinnedTLS(e.fp, &id.Cert)}}
 	half := e.browser()
 	if stage, _ := half.login("admin", e.adminPassword()); stage != "totp" {
 		t.Fatalf("stage %q", stage)

@@ -29,6 +29,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 func TestEnrollConnectInventory(t *testing.T) {
@@ -146,7 +147,7 @@ func TestTokenRefusals(t *testing.T) {
 	// A wrong CA fingerprint is refused before anything is sent.
 	_, err := identity.Enroll(identity.EnrollOptions{Dir: t.TempDir(), Server: e.url, Token: used,
 		Fingerprint: strings.Repeat("ab", 32), Hostname: "h"})
-	if err == nil || !strings.Contains(err.Error(), "pinned CA") {
+	if err == nil || !strings.Contains(err.Error(), "matches no pin") {
 		t.Errorf("wrong fingerprint: %v", err)
 	}
 }
@@ -181,7 +182,7 @@ func TestSingleUseTokenRace(t *testing.T) {
 
 // dialAs opens an agent websocket with the given client certificate.
 func dialAs(e *env, cert *tls.Certificate) (*websocket.Conn, *http.Response, error) {
-	d := websocket.Dialer{TLSClientConfig: identity.PinnedTLS(e.fp, cert), HandshakeTimeout: 10 * time.Second}
+	d := websocket.Dialer{TLSClientConfig: pinnedTLS(e.fp, cert), HandshakeTimeout: 10 * time.Second}
 	return d.Dial(strings.Replace(e.url, "https", "wss", 1)+"/agent/ws", nil)
 }
 
@@ -425,7 +426,7 @@ func TestSilentAgentGoesOffline(t *testing.T) {
 
 func TestOperatorCertificate(t *testing.T) {
 	// An operator's own CA and server certificate: agents pin the
-	// operator's CA, and enrollment and the agent connection still work.
+	// server's key, and enrollment and the agent connection work.
 	dir := t.TempDir()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Operator Root"},
@@ -446,8 +447,9 @@ func TestOperatorCertificate(t *testing.T) {
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 
 	e := startServer(t, server.Config{TLSCert: certFile, TLSKey: keyFile})
-	if want := pki.Fingerprint(caDER); e.fp != want {
-		t.Fatalf("pinned fingerprint %s, want the operator CA's %s", e.fp, want)
+	leaf, _ := x509.ParseCertificate(leafDER)
+	if want := tlspin.KeyPin(leaf).String(); e.fp != want {
+		t.Fatalf("pin %s, want the server key's %s", e.fp, want)
 	}
 	dir2, id := e.enroll(e.enrollToken(e.createClient("Acme"), 1, 0))
 	startAgent(t, dir2, agent.Config{})

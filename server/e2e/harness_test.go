@@ -7,6 +7,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -153,7 +155,22 @@ func (e *env) adminCode() string {
 }
 
 func newPinnedClient(fp string) *http.Client {
-	return &http.Client{Timeout: 90 * time.Second, Transport: &http.Transport{TLSClientConfig: identity.PinnedTLS(fp, nil)}}
+	return &http.Client{Timeout: 90 * time.Second, Transport: &http.Transport{TLSClientConfig: pinnedTLS(fp, nil)}}
+}
+
+// pinnedTLS is the pinned client configuration for the test server on
+// 127.0.0.1 (the host name CA pins are checked against), presenting cert
+// when given.
+func pinnedTLS(pins string, cert *tls.Certificate) *tls.Config {
+	p, err := tlspin.ParsePins(pins)
+	if err != nil {
+		panic(fmt.Sprintf("test pins %q: %v", pins, err))
+	}
+	cfg := tlspin.ClientConfig(tlspin.Verifier{Pins: p, ServerName: "127.0.0.1"})
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	return cfg
 }
 
 func (e *env) stop() {

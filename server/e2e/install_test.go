@@ -4,20 +4,12 @@ package e2e_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -37,6 +29,7 @@ import (
 	"github.com/steward-rmm/steward/installer"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/tlspin"
 )
 
 // instAgentBinDir builds the real agent into a directory laid out as the
@@ -114,8 +107,8 @@ func startInstProxy(t *testing.T, e *env) *instProxy {
 		t.Fatal(err)
 	}
 	target, _ := url.Parse(e.url)
-	rp := httputil.NewSingleHostReverseProxy(target) // keeps the Host header: scripts name the proxy
-	rp.Transport = &http.Transport{TLSClientConfig: identity.PinnedTLS(e.fp, nil)}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{TLSClientConfig: pinnedTLS(e.fp, nil)}
 	p := &instProxy{}
 	// Were it run, it would "install" successfully: the refusals below
 	// fail on that.
@@ -131,10 +124,15 @@ func startInstProxy(t *testing.T, e *env) *instProxy {
 			_, _ = w.Write(tampered)
 		case r.URL.Path == binPath+".sha256" && mode == "tampered binary and checksum":
 			fmt.Fprintln(w, hex.EncodeToString(tamperedSum[:]))
-		case r.URL.Path == "/install.sh" && mode == "altered script":
+		case r.URL.Path == "/install.sh":
+			// The script as the server would make it for the proxy's
+			// address (the server names only its own public URL).
 			rec := httptest.NewRecorder()
 			rp.ServeHTTP(rec, r)
-			body := bytes.Replace(rec.Body.Bytes(), []byte("set -eu\n"), []byte("set -eu\ntouch \"$STEWARD_INSTALL_ROOT/owned\"\n"), 1)
+			body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(e.url), []byte(p.url))
+			if mode == "altered script" {
+				body = bytes.Replace(body, []byte("set -eu\n"), []byte("set -eu\ntouch \"$STEWARD_INSTALL_ROOT/owned\"\n"), 1)
+			}
 			_, _ = w.Write(body)
 		default:
 			rp.ServeHTTP(w, r)
@@ -197,7 +195,7 @@ func TestInstallScript(t *testing.T) {
 	}
 	// What the server's one-liner would be for the proxy's address: it
 	// pins the script the real server renders for that address.
-	proxyOneLiner, err := installer.Commands(installer.Params{ServerURL: proxy.url, Token: tok.Token, CAFingerprint: e.fp,
+	proxyOneLiner, err := installer.Commands(installer.Params{ServerURL: proxy.url, Token: tok.Token, Pin: e.fp,
 		Binaries: map[string]string{"linux/" + runtime.GOARCH: agentSum}})
 	if err != nil {
 		t.Fatal(err)
@@ -210,9 +208,9 @@ func TestInstallScript(t *testing.T) {
 	}{
 		{"wrong pinned fingerprint", "", func() string {
 			s := fetch(e.url)
-			bad := strings.Replace(s, "fingerprint='"+e.fp+"'", "fingerprint='"+strings.Repeat("0", 64)+"'", 1)
+			bad := strings.Replace(s, "pin='"+strings.TrimPrefix(e.fp, "ca:")+"'", "pin='"+strings.Repeat("0", 64)+"'", 1)
 			if bad == s {
-				t.Fatal("fingerprint line not found in install.sh")
+				t.Fatal("pin line not found in install.sh")
 			}
 			return "sh " + writeScript(bad)
 		}, "not the pinned"},
@@ -269,7 +267,7 @@ func TestInstallScript(t *testing.T) {
 			t.Fatal(err)
 		}
 		deviceID = id.Config.DeviceID
-		if id.Config.Server != e.url || id.Config.Fingerprint != e.fp {
+		if id.Config.Server != e.url || id.Config.PinString() != e.fp {
 			t.Errorf("identity %+v, want server %s pinned to %s", id.Config, e.url, e.fp)
 		}
 		d, _, code := e.device(deviceID)
@@ -363,7 +361,7 @@ func TestInstallScript(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		sum := sha256.Sum256(b)
-		if resp.StatusCode != 200 || !bytes.Contains(b, []byte("$Fingerprint = '"+e.fp+"'")) ||
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte("$Pins = '"+e.fp+"'")) ||
 			!strings.Contains(tok.Install["windows"], hex.EncodeToString(sum[:])) {
 			t.Errorf("install.ps1: %d, or its hash is not the one the windows command pins", resp.StatusCode)
 		}
@@ -380,44 +378,10 @@ func TestInstallScript(t *testing.T) {
 	})
 }
 
-// instOperatorChain writes an operator's own root and a server certificate
-// for 127.0.0.1 under it, as --tls-cert/--tls-key take them.
-func instOperatorChain(t *testing.T) (certFile, keyFile, rootFP string) {
-	t.Helper()
-	dir := t.TempDir()
-	rootKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(70), Subject: pkix.Name{CommonName: "MSP Root"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, &rootKey.PublicKey, rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ := x509.ParseCertificate(rootDER)
-	leafKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(71), Subject: pkix.Name{CommonName: "rmm.example"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, root, &leafKey.PublicKey, rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(leafKey)
-	certFile, keyFile = filepath.Join(dir, "chain.pem"), filepath.Join(dir, "key.pem")
-	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: rootDER})...)
-	if err := os.WriteFile(certFile, chain, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile, pki.Fingerprint(rootDER)
-}
-
 // TestInstallScriptOperatorCertificate: behind an operator's own
-// certificate the pin is the operator's root, which the script must find
-// and check (the Steward CA at /agent/ca.pem would not match it).
+// certificate, install.sh pins the server's key (curl --pinnedpubkey), or
+// with --pin-ca the operator's root, which it fetches and checks (the
+// Steward CA at /agent/ca.pem would not match it); the agent pins the same.
 func TestInstallScriptOperatorCertificate(t *testing.T) {
 	for _, tool := range []string{"sh", "curl", "sha256sum", "awk", "sed", "base64", "mktemp"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -425,31 +389,69 @@ func TestInstallScriptOperatorCertificate(t *testing.T) {
 		}
 	}
 	binDir, _ := instAgentBinDir(t)
-	certFile, keyFile, rootFP := instOperatorChain(t)
-	e := startServer(t, server.Config{AgentBinDir: binDir, TLSCert: certFile, TLSKey: keyFile})
-	if e.fp != rootFP {
-		t.Fatalf("server pins %s, want the operator root %s", e.fp, rootFP)
-	}
-	client := e.createClient("Acme")
-	var tok struct {
-		Install map[string]string
-	}
-	if code := e.api("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": 1}, &tok); code != 201 {
-		t.Fatalf("create token: %d", code)
-	}
-	root := t.TempDir()
-	out, err := instRun(t, root, tok.Install["linux"])
-	if err != nil {
-		t.Fatalf("install behind an operator certificate: %v\n%s", err, out)
-	}
-	id, err := identity.Load(service.LayoutFor("linux", "", "").WithRoot(root).ConfigDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if id.Config.Fingerprint != rootFP {
-		t.Errorf("agent pins %s, want %s", id.Config.Fingerprint, rootFP)
-	}
-	if _, _, code := e.device(id.Config.DeviceID); code != 200 {
-		t.Errorf("device %s: %d", id.Config.DeviceID, code)
+	root := makeCert(t, nil, 70, "MSP Root", true)
+	leaf := makeCert(t, root, 71, "rmm.example", false, "127.0.0.1")
+	certFile, keyFile := writeChain(t, leaf, root)
+	for _, tc := range []struct {
+		name, pinCA, want string
+	}{
+		{"server key", "", tlspin.KeyPin(leaf.cert).String()},
+		{"operator root", writeCA(t, root), tlspin.CertPin(root.cert.Raw).String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startServer(t, server.Config{AgentBinDir: binDir, TLSCert: certFile, TLSKey: keyFile, PinCA: tc.pinCA})
+			if e.fp != tc.want {
+				t.Fatalf("server pins %s, want %s", e.fp, tc.want)
+			}
+			client := e.createClient("Acme")
+			var tok struct {
+				Token   string
+				Install map[string]string
+			}
+			if code := e.api("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": 1}, &tok); code != 201 {
+				t.Fatalf("create token: %d", code)
+			}
+			if tc.pinCA == "" {
+				// curl holds the key pin even with -k: another key is refused.
+				resp, err := e.hc.Get(e.url + "/install.sh?token=" + tok.Token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				other := tlspin.KeyPin(root.cert).Base64()
+				bad := strings.Replace(string(body), "pin_key='"+tlspin.KeyPin(leaf.cert).Base64()+"'", "pin_key='"+other+"'", 1)
+				if bad == string(body) {
+					t.Fatal("pin_key line not found in install.sh")
+				}
+				p := filepath.Join(t.TempDir(), "install.sh")
+				if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				staged := t.TempDir()
+				out, err := instRun(t, staged, "sh "+p)
+				if err == nil || !strings.Contains(out, "cannot fetch the agent checksum") {
+					t.Errorf("install with another key pinned: %v\n%s", err, out)
+				}
+				if files := instFiles(t, staged); len(files) != 0 {
+					t.Errorf("installed %v despite the refusal", files)
+				}
+			}
+			root := t.TempDir()
+			out, err := instRun(t, root, tok.Install["linux"])
+			if err != nil {
+				t.Fatalf("install behind an operator certificate: %v\n%s", err, out)
+			}
+			id, err := identity.Load(service.LayoutFor("linux", "", "").WithRoot(root).ConfigDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.Config.PinString() != tc.want {
+				t.Errorf("agent pins %s, want %s", id.Config.PinString(), tc.want)
+			}
+			if _, _, code := e.device(id.Config.DeviceID); code != 200 {
+				t.Errorf("device %s: %d", id.Config.DeviceID, code)
+			}
+		})
 	}
 }

@@ -22,7 +22,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
-	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -76,7 +75,7 @@ func (e *env) dialShellWith(d websocket.Dialer, h http.Header, deviceID, origin,
 	if origin != "" {
 		h.Set("Origin", origin)
 	}
-	d.TLSClientConfig, d.HandshakeTimeout = identity.PinnedTLS(e.fp, nil), 10*time.Second
+	d.TLSClientConfig, d.HandshakeTimeout = pinnedTLS(e.fp, nil), 10*time.Second
 	ws, resp, err := d.Dial(strings.Replace(e.url, "https", "wss", 1)+"/api/v1/devices/"+deviceID+"/shell?"+query, h)
 	if err != nil {
 		return nil, resp, err

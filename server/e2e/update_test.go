@@ -388,7 +388,7 @@ func TestUpdateRoutesRefuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	agentHC := &http.Client{Timeout: 30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: identity.PinnedTLS(e.fp, &idt.Cert)}}
+		Transport: &http.Transport{TLSClientConfig: pinnedTLS(e.fp, &idt.Cert)}}
 	get := func(hc *http.Client, path string) (int, string) {
 		t.Helper()
 		resp, err := hc.Get(e.url + path)

@@ -1,6 +1,6 @@
 // Package pki holds the server's certificate authority: it creates the CA and
 // the server certificate on first start, signs agent client certificates at
-// enrollment, and computes the fingerprint agents pin.
+// enrollment, and computes certificate and key fingerprints.
 package pki
 
 import (
@@ -20,7 +20,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -47,11 +46,6 @@ type CA struct {
 func Fingerprint(der []byte) string {
 	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
-}
-
-// NormalizeFingerprint accepts hex with or without colons, any case.
-func NormalizeFingerprint(fp string) string {
-	return strings.ToLower(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(fp)))
 }
 
 // LoadOrCreateCA loads the CA from dir, creating it (ECDSA P-256, 10 years)
@@ -120,11 +114,22 @@ func loadCA(certPath, keyPath string) (*CA, error) {
 }
 
 // ServerCertificate loads dir's server certificate, creating one signed by
-// the CA for the given host names and addresses when absent. The chain
+// the CA for the given host names and addresses when absent, and making a
+// new one when the stored one is not this CA's or does not name every
+// host (agents check the host name they dial against it). The chain
 // includes the CA so agents can find the certificate they pin.
 func (ca *CA) ServerCertificate(dir string, hosts []string) (tls.Certificate, error) {
 	certPath, keyPath := filepath.Join(dir, ServerCertFile), filepath.Join(dir, ServerKeyFile)
-	if _, err := os.Stat(certPath); errors.Is(err, os.ErrNotExist) {
+	_, err := os.Stat(certPath)
+	if err == nil && !ca.covers(certPath, hosts) {
+		// Both files go; the new pair is made below with O_EXCL as at
+		// first start.
+		if err := errors.Join(os.Remove(certPath), os.Remove(keyPath)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return tls.Certificate{}, fmt.Errorf("pki: replace server certificate: %w", err)
+		}
+		err = os.ErrNotExist
+	}
+	if errors.Is(err, os.ErrNotExist) {
 		if err := ca.createServerCert(certPath, keyPath, hosts); err != nil {
 			return tls.Certificate{}, err
 		}
@@ -137,6 +142,29 @@ func (ca *CA) ServerCertificate(dir string, hosts []string) (tls.Certificate, er
 		cert.Certificate = append(cert.Certificate, ca.Cert.Raw)
 	}
 	return cert, nil
+}
+
+// covers reports whether the certificate at path is signed by ca and
+// valid for every host.
+func (ca *CA) covers(path string, hosts []string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return false
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil || c.CheckSignatureFrom(ca.Cert) != nil {
+		return false
+	}
+	for _, h := range hosts {
+		if h != "" && c.VerifyHostname(h) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (ca *CA) createServerCert(certPath, keyPath string, hosts []string) error {
@@ -205,30 +233,6 @@ func PublicKeyFingerprint(pub crypto.PublicKey) (string, error) {
 		return "", fmt.Errorf("pki: marshal public key: %w", err)
 	}
 	return Fingerprint(der), nil
-}
-
-// FileFingerprint returns the fingerprint of the last certificate in a PEM
-// file: for an operator's own chain that is its root or topmost intermediate.
-func FileFingerprint(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("pki: %w", err)
-	}
-	var last []byte
-	for {
-		var block *pem.Block
-		block, b = pem.Decode(b)
-		if block == nil {
-			break
-		}
-		if block.Type == "CERTIFICATE" {
-			last = block.Bytes
-		}
-	}
-	if last == nil {
-		return "", fmt.Errorf("pki: %s holds no certificate", path)
-	}
-	return Fingerprint(last), nil
 }
 
 func randSerial() *big.Int {

@@ -1,11 +1,15 @@
 // Command steward-agent is the Steward endpoint agent.
 //
-//	steward-agent enroll --server URL --token T --ca-fingerprint FP [--release-key HEX] [--config DIR]
+//	steward-agent enroll --server URL --token T --pin PIN [--release-key HEX] [--config DIR]
 //	steward-agent run [--config DIR]
-//	steward-agent install --server URL --token T --ca-fingerprint FP [--release-key HEX] [--config DIR]
+//	steward-agent install --server URL --token T --pin PIN [--release-key HEX] [--config DIR]
 //	steward-agent uninstall [--keep-identity] [--config DIR]
 //	steward-agent status [--json] [--config DIR]
 //	steward-agent version
+//
+// PIN is what `steward-server pin` prints: spki:HEX (the server's key),
+// ca:HEX (a CA, with the server's host name checked) or a bare CA
+// fingerprint; several comma-separated. --ca-fingerprint is its old name.
 //
 // install copies this binary to a root-owned path and registers the OS
 // service that runs it; `run` is what that service starts. With
@@ -58,7 +62,8 @@ func main() {
 	case "enroll", "install":
 		fs.StringVar(&cfg.server, "server", "", "server URL, https://host:port")
 		fs.StringVar(&cfg.token, "token", "", "enrollment token")
-		fs.StringVar(&cfg.fingerprint, "ca-fingerprint", "", "SHA-256 fingerprint of the server CA")
+		fs.StringVar(&cfg.fingerprint, "pin", "", "server pin(s) as steward-server prints them: spki:HEX or ca:HEX, comma-separated")
+		fs.StringVar(&cfg.fingerprint, "ca-fingerprint", "", "old name of --pin")
 		fs.StringVar(&cfg.releaseKey, "release-key", "", "hex ed25519 public key agent releases are signed with")
 	case "uninstall":
 		fs.BoolVar(&cfg.keepIdentity, "keep-identity", false, "keep the identity, so a reinstall is the same device")

@@ -1,7 +1,10 @@
 // Command steward-server runs the Steward control server.
 //
-//	steward-server --data DIR --listen ADDR
-//	steward-server ca-fingerprint --data DIR
+//	steward-server --data DIR --listen ADDR [--agent-listen ADDR]
+//	steward-server pin --data DIR [--tls-cert FILE --tls-key FILE [--pin-ca FILE]]
+//
+// pin prints what agents, install scripts and stewardctl pin the server
+// by (ca-fingerprint is its old name).
 package main
 
 import (
@@ -25,12 +28,15 @@ var version = "dev"
 
 func main() {
 	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "ca-fingerprint" {
-		fs := flag.NewFlagSet("ca-fingerprint", flag.ExitOnError)
-		data := fs.String("data", "data", "data directory")
-		cert := fs.String("tls-cert", "", "operator certificate chain (prints its topmost certificate's fingerprint)")
+	if len(args) > 0 && (args[0] == "pin" || args[0] == "ca-fingerprint") {
+		fs := flag.NewFlagSet(args[0], flag.ExitOnError)
+		var cfg server.Config
+		fs.StringVar(&cfg.DataDir, "data", "data", "data directory")
+		fs.StringVar(&cfg.TLSCert, "tls-cert", "", "operator certificate chain: its key is pinned (SPKI)")
+		fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key for --tls-cert")
+		fs.StringVar(&cfg.PinCA, "pin-ca", "", "with --tls-cert: pin these CA certificates (PEM) and the host name instead")
 		_ = fs.Parse(args[1:])
-		if err := printFingerprint(*data, *cert); err != nil {
+		if err := printPin(cfg, args[0] == "ca-fingerprint"); err != nil {
 			fmt.Fprintln(os.Stderr, "steward-server:", err)
 			os.Exit(1)
 		}
@@ -38,14 +44,17 @@ func main() {
 	}
 	fs := flag.NewFlagSet("steward-server", flag.ExitOnError)
 	var cfg server.Config
-	var hosts, proxies, level string
+	var hosts, proxies, level, nextPins string
 	fs.StringVar(&cfg.DataDir, "data", "data", "data directory (database, CA, keys)")
-	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "HTTPS listen address for agents, API and dashboard")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "use this certificate chain (PEM) instead of the self-made one")
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8443", "HTTPS listen address for the API and dashboard (and agents, without --agent-listen)")
+	fs.StringVar(&cfg.AgentListen, "agent-listen", "", "separate HTTPS listen address for agents, enrollment and install scripts (then not served on --listen)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "use this certificate chain (PEM) instead of the self-made one; agents pin its key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key for --tls-cert")
+	fs.StringVar(&cfg.PinCA, "pin-ca", "", "with --tls-cert: agents pin the CA certificate(s) in this PEM file and the host name instead of the key")
+	fs.StringVar(&nextPins, "next-pin", "", "comma-separated pins of the next certificate (steward-server pin prints them), told to agents for rotation")
 	fs.StringVar(&hosts, "hostnames", "", "comma-separated extra names for the self-made server certificate")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", "", "serve /metrics without auth on this separate address (e.g. 127.0.0.1:9100)")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL devices use to reach this server (install commands)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL devices use to reach this server (install commands; the --agent-listen one if set); default https://first --hostnames name or listen host:port")
 	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
 	fs.StringVar(&cfg.ReleaseDir, "release-dir", "", "signed agent releases for self-update (default DATA/releases)")
 	fs.StringVar(&cfg.ReleaseKey, "release-key", "", "release public key (hex, or a file holding it); empty disables agent updates")
@@ -66,6 +75,7 @@ func main() {
 	_ = fs.Parse(args)
 	cfg.Hostnames = splitList(hosts)
 	cfg.TrustedProxies = splitList(proxies)
+	cfg.NextPins = splitList(nextPins)
 	cfg.Version = version
 	debug.SetGCPercent(*gcPercent)
 	var lv slog.Level
@@ -98,27 +108,33 @@ func run(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		select {
 		case <-s.Ready():
 			// The one line operators need to enroll agents, on stdout.
-			fmt.Printf("steward-server listening on https://%s\nCA fingerprint: %s\n", s.Addr(), s.Fingerprint())
+			fmt.Printf("steward-server listening on https://%s\n", s.Addr())
+			if a := s.AgentAddr(); a != "" {
+				fmt.Printf("agents on https://%s\n", a)
+			}
+			fmt.Printf("Pin: %s\n", s.Fingerprint())
 		case <-ctx.Done():
 		}
 	}()
 	return s.Run(ctx)
 }
 
-func printFingerprint(data, cert string) error {
-	if cert != "" {
-		fp, err := pki.FileFingerprint(cert)
-		if err != nil {
-			return err
+// printPin prints the pin; bare prints a lone CA pin as the bare hex
+// ca-fingerprint always printed (it still reads as that CA pin).
+func printPin(cfg server.Config, bare bool) error {
+	if cfg.TLSCert == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, pki.CACertFile)); err != nil {
+			return fmt.Errorf("no CA in %s (start the server once first): %w", cfg.DataDir, err)
 		}
-		fmt.Println(fp)
-		return nil
 	}
-	fp, err := pki.FileFingerprint(filepath.Join(data, pki.CACertFile))
+	pin, err := server.Pins(cfg)
 	if err != nil {
-		return fmt.Errorf("no CA in %s (start the server once first): %w", data, err)
+		return err
 	}
-	fmt.Println(fp)
+	if bare && !strings.Contains(pin, ",") {
+		pin = strings.TrimPrefix(pin, "ca:")
+	}
+	fmt.Println(pin)
 	return nil
 }
 
