@@ -57,6 +57,14 @@ type env struct {
 
 func startServer(t *testing.T, cfg server.Config) *env {
 	t.Helper()
+	return startServerToken(t, cfg, "")
+}
+
+// startServerToken starts a server on a data folder that already has a
+// fresh admin token (a copy of another test server's), using that token
+// instead of enrolling admin's two-factor again.
+func startServerToken(t *testing.T, cfg server.Config, token string) *env {
+	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
@@ -73,7 +81,7 @@ func startServer(t *testing.T, cfg server.Config) *env {
 		// e.token's two-factor check stays fresh for the whole test.
 		cfg.FreshTOTP = time.Hour
 	}
-	e := &env{t: t, dir: cfg.DataDir, cfg: cfg}
+	e := &env{t: t, dir: cfg.DataDir, cfg: cfg, token: token}
 	e.start()
 	t.Cleanup(e.stop)
 	return e

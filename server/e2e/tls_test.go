@@ -174,8 +174,8 @@ func TestImpostorFromSameCARefused(t *testing.T) {
 			// holds a copy of the server's data, session ticket key
 			// included, so it can accept the device and send it a job.
 			e.stop()
-			bad := startServer(t, server.Config{DataDir: copyDir(t, e.dir), Listen: e.cfg.Listen,
-				TLSCert: evilCert, TLSKey: evilKey, PinCA: tc.pinCA})
+			bad := startServerToken(t, server.Config{DataDir: copyDir(t, e.dir), Listen: e.cfg.Listen,
+				TLSCert: evilCert, TLSKey: evilKey, PinCA: tc.pinCA}, e.token)
 			bad.hc = newPinnedClient(tlspin.KeyPin(evil.cert).String()) // the test's own API calls
 			marker := filepath.Join(t.TempDir(), "owned")
 			job := bad.createJob(script([]string{id}, "touch "+marker))
