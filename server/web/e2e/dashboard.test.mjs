@@ -594,7 +594,8 @@ describe('dashboard', { timeout: 300000 }, () => {
     assert.ok(seqs.length > 10 && seqs.every((x, i) => i === 0 || x < seqs[i - 1]), `newest first: ${seqs.slice(0, 5)}`);
     const rows = async () => page.$$eval('#audit-table tbody tr', (rs) => rs.map((r) => ({
       action: r.dataset.action, actor: r.querySelector('.audit-actor').textContent, target: r.querySelector('.audit-target').textContent,
-      detail: r.querySelector('.audit-detail').textContent })));
+      detail: r.querySelector('.audit-detail').textContent, client: r.querySelector('.audit-client').textContent,
+      source: r.querySelector('.audit-source').textContent })));
     await page.fill('#audit-action', 'auth.login');
     await waitUntil(async () => {
       const r = await rows();
@@ -605,6 +606,13 @@ describe('dashboard', { timeout: 300000 }, () => {
       const r = await rows();
       return r.length === 1 && r[0].target === local.id && r[0].detail.includes(`group=${FOLDER}`);
     }, 'the folder change in the log');
+    // The event names the device's client (by name) and the browser's address.
+    const [upd] = await rows();
+    assert.equal(upd.client, 'Local');
+    assert.equal(upd.source, '127.0.0.1');
+    await page.selectOption('#audit-client', { label: 'Hostile Corp' });
+    await waitUntil(async () => (await page.$('#audit-table')) === null, 'no folder change on the other client');
+    await page.selectOption('#audit-client', '');
     await page.fill('#audit-action', '');
     await page.fill('#audit-actor', 'admin-e2e');
     await waitUntil(async () => {

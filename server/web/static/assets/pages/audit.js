@@ -44,13 +44,18 @@ export function mount(root, ctx) {
   const actions = h('datalist', { id: 'audit-actions' }, ACTIONS.map((a) => h('option', { value: a })));
   const actor = h('input', { type: 'search', id: 'audit-actor', placeholder: 'Actor (exact user name)', value: ctx.query.get('actor') || '',
     maxlength: '64', 'aria-label': 'Actor' });
+  // Events name the client they concern by ID; the names come from the
+  // clients list (a client the user cannot see is shown by its ID).
+  const clientSel = h('select', { id: 'audit-client', 'aria-label': 'Client' }, h('option', { value: '', text: 'All clients' }));
+  const names = new Map();
+  const clientText = (ids) => (ids || '').split(',').filter(Boolean).map((id) => names.get(id) || id).join(', ');
   const verifyBtn = h('button', { type: 'button', id: 'audit-verify', text: 'Verify chain' });
   const verifyOut = h('span', { id: 'audit-verify-result', 'aria-live': 'polite' });
   const status = h('p', { class: 'muted', id: 'audit-status' });
   const list = h('div', { class: 'table-wrap' });
   const pager = h('div', { class: 'pager' });
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Audit log' })),
-    h('div', { class: 'toolbar' }, action, actions, actor, h('span', { class: 'spacer' }), verifyBtn, verifyOut),
+    h('div', { class: 'toolbar' }, action, actions, actor, clientSel, h('span', { class: 'spacer' }), verifyBtn, verifyOut),
     status, list, pager);
 
   // pages[i] is the exclusive upper bound of page i (sequence numbers below it).
@@ -59,14 +64,14 @@ export function mount(root, ctx) {
   let last = 0;
   let gen = 0;
 
-  const filters = () => ({ action: action.value.trim(), actor: actor.value.trim() });
+  const filters = () => ({ action: action.value.trim(), actor: actor.value.trim(), client: clientSel.value });
 
   /** below collects up to PAGE matching events with seq < hi, newest first. */
   async function below(hi, f) {
     const out = [];
     let windows = 0;
     // Unfiltered, every sequence number is a row: read just one page.
-    const win = f.action || f.actor ? WINDOW : PAGE;
+    const win = f.action || f.actor || f.client ? WINDOW : PAGE;
     while (out.length < PAGE && hi > 1 && windows < MAX_WINDOWS) {
       const lo = Math.max(0, hi - 1 - win);
       const evs = (await get(`/api/v1/audit${qs({ after: lo, limit: win, ...f })}`)) || [];
@@ -99,18 +104,19 @@ export function mount(root, ctx) {
     // The next (older) page starts below the oldest event shown, or below
     // the part already searched when nothing matched.
     pages[page + 1] = evs.length === PAGE ? evs[evs.length - 1].seq : r.scannedTo;
-    const filtered = f.action || f.actor;
+    const filtered = f.action || f.actor || f.client;
     status.textContent = `${count(last)} events in the log${filtered ? '; showing those that match' : ''}.`;
     put(list, evs.length ? h('table', { class: 'grid compact', id: 'audit-table' },
-      h('thead', {}, h('tr', {}, ['#', 'Time', 'Actor', 'Action', 'Target', 'Detail', 'Source'].map((x) => h('th', { text: x })))),
+      h('thead', {}, h('tr', {}, ['#', 'Time', 'Actor', 'Action', 'Target', 'Client', 'Detail', 'Source'].map((x) => h('th', { text: x })))),
       h('tbody', {}, evs.map((e) => h('tr', { dataset: { seq: String(e.seq), action: e.action } },
         h('td', { class: 'num', text: String(e.seq) }),
         h('td', { title: full(e.at) }, time(e.at)),
         h('td', { class: 'audit-actor', text: e.actor }),
         h('td', {}, h('code', { class: 'audit-action', text: e.action })),
         h('td', { class: 'audit-target', text: e.target || '' }),
+        h('td', { class: 'audit-client clip-cell', text: clientText(e.client), title: clientText(e.client) }),
         h('td', { class: 'audit-detail', text: detailText(e.detail) }),
-        h('td', { text: e.source || '' })))))
+        h('td', { class: 'audit-source', text: e.source || '' })))))
       : empty(r.scannedTo > 1 ? 'No matching events in this part of the log; look further back with "Older".' : 'No matching events.'));
     const more = r.scannedTo > 1 || evs.length === PAGE;
     put(pager,
@@ -122,6 +128,16 @@ export function mount(root, ctx) {
   const refilter = debounce(() => { page = 0; show(); }, 300);
   action.addEventListener('input', refilter);
   actor.addEventListener('input', refilter);
+  clientSel.addEventListener('change', () => { page = 0; show(); });
+  get('/api/v1/clients').then((cs) => {
+    for (const c of cs || []) {
+      names.set(c.id, c.name);
+      clientSel.append(h('option', { value: c.id, text: c.name, title: c.name }));
+    }
+    const want = ctx.query.get('client');
+    if (want) clientSel.value = want;
+    show();
+  }).catch(() => {});
 
   verifyBtn.addEventListener('click', async () => {
     verifyBtn.disabled = true;
