@@ -8,7 +8,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
 PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 
-.PHONY: all build dist run test test-go test-browser vet cross fuzz bench clean
+.PHONY: all build dist run test test-go test-browser vet lint cross fuzz bench clean
 
 all: build
 
@@ -40,6 +40,10 @@ vet:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	@$(GO) mod tidy -diff >/dev/null || (echo "go.mod/go.sum not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1)
+
+# staticcheck, pinned as a tool in go.mod; staticcheck.conf says which checks.
+lint:
+	$(GO) tool staticcheck $(PKGS)
 
 # go vet and a CGO_ENABLED=0 build for every supported OS and architecture.
 cross:

@@ -138,8 +138,9 @@ func Run(ctx context.Context, spec Spec, out func(stream string, chunk []byte)) 
 			return fail("create script directory: %v", err)
 		}
 		defer os.RemoveAll(dir)
-		var ext string
-		argv, ext, err = Invocation(runtime.GOOS, spec.Interpreter, "", spec.Args, exec.LookPath)
+		// The first call only checks the interpreter and learns the file
+		// extension; the second builds the argv with the written file.
+		_, ext, err := Invocation(runtime.GOOS, spec.Interpreter, "", spec.Args, exec.LookPath)
 		if err != nil {
 			return fail("%v", err)
 		}
