@@ -1,32 +1,21 @@
-package store
+package storetest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/steward-rmm/steward/server/store"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
-	bolt "go.etcd.io/bbolt"
 )
 
-func open(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func TestAppendOutputIdempotentAndCapped(t *testing.T) {
-	db := open(t)
-	run := Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateRunning, Expires: time.Now().Add(time.Hour)}
-	if err := db.CreateJob(&Job{ID: "j1"}, []Run{run}); err != nil {
+func testAppendOutputIdempotentAndCapped(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	run := store.Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateRunning, Expires: time.Now().Add(time.Hour)}
+	if err := db.CreateJob(&store.Job{ID: "j1"}, []store.Run{run}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
@@ -42,7 +31,7 @@ func TestAppendOutputIdempotentAndCapped(t *testing.T) {
 		{20, "more", 0},      // beyond the cap
 	}
 	for i, s := range steps {
-		_, n, err := db.AppendOutput("r1", "stdout", s.off, []byte(s.data), 15)
+		_, n, err := appendOut(t, db, "r1", "stdout", s.off, []byte(s.data), 15)
 		if err != nil || n != s.stored {
 			t.Fatalf("step %d: stored %d (%v), want %d", i, n, err, s.stored)
 		}
@@ -59,15 +48,15 @@ func TestAppendOutputIdempotentAndCapped(t *testing.T) {
 	if !r.Truncated {
 		t.Fatal("run not marked truncated")
 	}
-	if _, _, err := db.AppendOutput("r1", "../etc", 0, []byte("x"), 15); err == nil {
+	if _, _, err := appendOut(t, db, "r1", "../etc", 0, []byte("x"), 15); err == nil {
 		t.Fatal("bad stream accepted")
 	}
 }
 
-func TestTerminalRunLeavesPendingOnce(t *testing.T) {
-	db := open(t)
-	runs := []Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: protocol.StateQueued}}
-	if err := db.CreateJob(&Job{ID: "j1"}, runs); err != nil {
+func testTerminalRunLeavesPendingOnce(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	runs := []store.Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: protocol.StateQueued}}
+	if err := db.CreateJob(&store.Job{ID: "j1"}, runs); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := db.PendingRuns("d1"); len(p) != 1 {
@@ -81,17 +70,11 @@ func TestTerminalRunLeavesPendingOnce(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, ok, err := db.UpdateRun("r1", func(r *Run) bool {
-				if protocol.Terminal(r.State) {
-					return false
-				}
-				r.State, r.ExitCode = protocol.StateSucceeded, i
-				return true
-			})
-			if err != nil {
-				t.Error(err)
+			res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r1", Finish: &store.RunFinish{State: protocol.StateSucceeded, ExitCode: i}}})
+			if err != nil || res[0].Err != nil {
+				t.Error(err, res[0].Err)
 			}
-			if ok {
+			if res[0].Changed {
 				mu.Lock()
 				changed++
 				mu.Unlock()
@@ -110,83 +93,53 @@ func TestTerminalRunLeavesPendingOnce(t *testing.T) {
 	}
 }
 
-func TestAuditChainDetectsEdits(t *testing.T) {
-	db := open(t)
-	for i := 0; i < 5; i++ {
-		if _, err := db.AppendAudit(AuditEvent{At: time.Now(), Actor: "alice", Action: "job.create", Target: "d1"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n, err := db.VerifyAudit(AuditAnchors{}); err != nil || n != 5 {
-		t.Fatalf("verify: %d %v", n, err)
-	}
-	// Edit record 3 in place, as someone with the database file could.
-	err := db.Bolt().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
-		var e AuditEvent
-		if err := json.Unmarshal(b.Get(k), &e); err != nil {
-			return err
-		}
-		e.Actor = "mallory"
-		v, _ := json.Marshal(e)
-		return b.Put(k, v)
-	})
-	if err != nil {
+func testEnrollTokenRules(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	if err := db.CreateClient(store.Client{ID: "c1", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.VerifyAudit(AuditAnchors{}); err == nil || !strings.Contains(err.Error(), "record 3") {
-		t.Fatalf("edited record not detected: %v", err)
-	}
-}
-
-func TestEnrollTokenRules(t *testing.T) {
-	db := open(t)
-	if err := db.CreateClient(Client{ID: "c1", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateClient(Client{ID: "c2", Name: "Acme"}); !errors.Is(err, ErrExists) {
+	if err := db.CreateClient(store.Client{ID: "c2", Name: "Acme"}); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("duplicate client name: %v", err)
 	}
 	now := time.Now()
-	if err := db.CreateEnrollToken(EnrollToken{ID: "t1", ClientID: "c1", Hash: "h1", ExpiresAt: now.Add(time.Hour), MaxUses: 2}); err != nil {
+	if err := db.CreateEnrollToken(store.EnrollToken{ID: "t1", ClientID: "c1", Hash: "h1", ExpiresAt: now.Add(time.Hour), MaxUses: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateEnrollToken(EnrollToken{ID: "t2", ClientID: "nope", Hash: "h2"}); !errors.Is(err, ErrNotFound) {
+	if err := db.CreateEnrollToken(store.EnrollToken{ID: "t2", ClientID: "nope", Hash: "h2"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("token for unknown client: %v", err)
 	}
-	d1, existing, err := db.Enroll("h1", now, Device{ID: "d1", KeyHash: "k1"})
+	d1, existing, err := db.Enroll("h1", now, store.Device{ID: "d1", KeyHash: "k1"})
 	if err != nil || existing || d1.ClientID != "c1" {
 		t.Fatalf("enroll: %+v %v %v", d1, existing, err)
 	}
 	// The same key again keeps its identity and uses no token use.
-	d, existing, err := db.Enroll("h1", now, Device{ID: "d9", KeyHash: "k1"})
+	d, existing, err := db.Enroll("h1", now, store.Device{ID: "d9", KeyHash: "k1"})
 	if err != nil || !existing || d.ID != "d1" {
 		t.Fatalf("re-enroll: %+v %v %v", d, existing, err)
 	}
-	if _, _, err := db.Enroll("h1", now, Device{ID: "d2", KeyHash: "k2"}); err != nil {
+	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d2", KeyHash: "k2"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Enroll("h1", now, Device{ID: "d3", KeyHash: "k3"}); !errors.Is(err, ErrTokenUsedUp) {
+	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d3", KeyHash: "k3"}); !errors.Is(err, store.ErrTokenUsedUp) {
 		t.Fatalf("third use: %v", err)
 	}
-	if _, _, err := db.Enroll("h1", now.Add(2*time.Hour), Device{ID: "d4", KeyHash: "k4"}); !errors.Is(err, ErrTokenExpired) &&
-		!errors.Is(err, ErrTokenUsedUp) {
+	if _, _, err := db.Enroll("h1", now.Add(2*time.Hour), store.Device{ID: "d4", KeyHash: "k4"}); !errors.Is(err, store.ErrTokenExpired) &&
+		!errors.Is(err, store.ErrTokenUsedUp) {
 		t.Fatalf("expired: %v", err)
 	}
 	if _, err := db.RevokeEnrollToken("t1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Enroll("h1", now, Device{ID: "d5", KeyHash: "k5"}); !errors.Is(err, ErrTokenRevoked) {
+	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d5", KeyHash: "k5"}); !errors.Is(err, store.ErrTokenRevoked) {
 		t.Fatalf("revoked: %v", err)
 	}
 }
 
-func TestDeviceRunsNewestFirst(t *testing.T) {
-	db := open(t)
+func testDeviceRunsNewestFirst(t *testing.T, f Factory) {
+	db := f.fresh(t)
 	for _, j := range []string{"j1", "j2", "j3"} {
-		runs := []Run{{ID: "r_" + j + "a", JobID: j, DeviceID: "d1"}, {ID: "r_" + j + "b", JobID: j, DeviceID: "d2"}}
-		if err := db.CreateJob(&Job{ID: j}, runs); err != nil {
+		runs := []store.Run{{ID: "r_" + j + "a", JobID: j, DeviceID: "d1"}, {ID: "r_" + j + "b", JobID: j, DeviceID: "d2"}}
+		if err := db.CreateJob(&store.Job{ID: j}, runs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,41 +177,28 @@ func testID(prefix string, ms int64, tail string) string {
 	return prefix + "_" + sb.String()
 }
 
-func TestIDMillis(t *testing.T) {
-	for _, ms := range []int64{0, 1, 1763900000000, 1<<48 - 1} {
-		if got, ok := idMillis(testID("r", ms, "xyz")); !ok || got != ms {
-			t.Errorf("idMillis(%d) = %d, %v", ms, got, ok)
-		}
-	}
-	for _, bad := range []string{"", "r", "r_", "r_0123", "r_012345678!", "nounderscore0123456789"} {
-		if _, ok := idMillis(bad); ok {
-			t.Errorf("idMillis(%q) accepted", bad)
-		}
-	}
-}
-
 // A device's history merges its narrow jobs (device_runs) with the wide
 // ones (wide_runs), newest first, and a wide job's other devices never
 // show up in it.
-func TestDeviceRunsMergesWideJobs(t *testing.T) {
-	db := open(t)
+func testDeviceRunsMergesWideJobs(t *testing.T, f Factory) {
+	db := f.fresh(t)
 	base := int64(1763900000000)
 	var want []string // d1's runs, oldest first
 	for k := 0; k < 6; k++ {
 		ms := base + int64(k)*1000
 		jid := testID("j", ms, "job")
-		var runs []Run
+		var runs []store.Run
 		n := 1
 		if k%2 == 1 {
-			n = WideJob + 5 // wide: d1 plus other devices
+			n = store.WideJob + 5 // wide: d1 plus other devices
 		}
 		for i := 0; i < n; i++ {
 			dev := fmt.Sprintf("d%d", i+1)
-			runs = append(runs, Run{ID: testID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
+			runs = append(runs, store.Run{ID: testID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
 				State: protocol.StateQueued})
 		}
 		want = append(want, runs[0].ID)
-		if err := db.CreateJob(&Job{ID: jid}, runs); err != nil {
+		if err := db.CreateJob(&store.Job{ID: jid}, runs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -287,20 +227,20 @@ func TestDeviceRunsMergesWideJobs(t *testing.T) {
 
 // The job record's per-state counts follow its runs, and exactly the op
 // that ends the last run says the job is done.
-func TestJobStatesFollowRuns(t *testing.T) {
-	db := open(t)
-	runs := []Run{{ID: "r_1", JobID: "j_1", DeviceID: "d1", ClientID: "cB", State: protocol.StateSent},
+func testJobStatesFollowRuns(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	runs := []store.Run{{ID: "r_1", JobID: "j_1", DeviceID: "d1", ClientID: "cB", State: protocol.StateSent},
 		{ID: "r_2", JobID: "j_1", DeviceID: "d2", ClientID: "cA", State: protocol.StateQueued}}
-	j := Job{ID: "j_1"}
+	j := store.Job{ID: "j_1"}
 	if err := db.CreateJob(&j, runs); err != nil {
 		t.Fatal(err)
 	}
 	if j.States[protocol.StateSent] != 1 || j.States[protocol.StateQueued] != 1 || strings.Join(j.Clients, ",") != "cA,cB" || j.Done() {
 		t.Fatalf("created: %+v", j)
 	}
-	to := func(state string) func(*Run) bool { return func(r *Run) bool { r.State = state; return true } }
-	res, err := db.ApplyRunOps([]RunOp{{RunID: "r_1", Update: to(protocol.StateRunning)}, {RunID: "r_1", Update: to(protocol.StateSucceeded)},
-		{RunID: "r_2", Update: to(protocol.StateFailed)}})
+	res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r_1", Advance: &store.RunAdvance{State: protocol.StateRunning}},
+		{RunID: "r_1", Finish: &store.RunFinish{State: protocol.StateSucceeded}},
+		{RunID: "r_2", Finish: &store.RunFinish{State: protocol.StateFailed}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,8 +252,21 @@ func TestJobStatesFollowRuns(t *testing.T) {
 		t.Fatalf("stored states %v", got.States)
 	}
 	// A job stored before counts were kept gets them from its runs.
-	old := Job{ID: "j_1"}
+	old := store.Job{ID: "j_1"}
 	if err := db.JobStates(&old); err != nil || old.States[protocol.StateFailed] != 1 || len(old.Clients) != 2 {
 		t.Fatalf("computed %+v %v", old, err)
 	}
 }
+
+// appendOut stores one output chunk through ApplyRunOps.
+func appendOut(t *testing.T, db store.Store, runID, stream string, off int64, data []byte, capBytes int64) (store.Run, int, error) {
+	t.Helper()
+	res, err := db.ApplyRunOps([]store.RunOp{{RunID: runID, Output: &store.OutputOp{Stream: stream, Offset: off, Data: data, Cap: capBytes}}})
+	if err != nil {
+		return store.Run{}, 0, err
+	}
+	return res[0].Run, res[0].Stored, res[0].Err
+}
+
+// idAlphabet is the server's id encoding (base32, Crockford-like).
+const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"

@@ -1,6 +1,7 @@
-package store
+package storetest
 
 import (
+	"github.com/steward-rmm/steward/server/store"
 	"testing"
 	"time"
 )
@@ -9,20 +10,20 @@ import (
 // ID is pending and names the first; a revoked (deleted) device is no
 // longer a match, and an approved original is preferred over a pending
 // duplicate.
-func TestEnrollFlagsDuplicateMachines(t *testing.T) {
-	db := open(t)
+func testEnrollFlagsDuplicateMachines(t *testing.T, f Factory) {
+	db := f.fresh(t)
 	now := time.Now()
-	if err := db.CreateClient(Client{ID: "c1", Name: "A"}); err != nil {
+	if err := db.CreateClient(store.Client{ID: "c1", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range []EnrollToken{{ID: "t1", ClientID: "c1", Hash: "open"}, {ID: "t2", ClientID: "c1", Hash: "approval", RequireApproval: true}} {
+	for _, tok := range []store.EnrollToken{{ID: "t1", ClientID: "c1", Hash: "open"}, {ID: "t2", ClientID: "c1", Hash: "approval", RequireApproval: true}} {
 		if err := db.CreateEnrollToken(tok); err != nil {
 			t.Fatal(err)
 		}
 	}
-	enroll := func(tok, id, machine string) Device {
+	enroll := func(tok, id, machine string) store.Device {
 		t.Helper()
-		d, _, err := db.Enroll(tok, now, Device{ID: id, KeyHash: "k-" + id, MachineID: machine})
+		d, _, err := db.Enroll(tok, now, store.Device{ID: id, KeyHash: "k-" + id, MachineID: machine})
 		if err != nil {
 			t.Fatal(err)
 		}
