@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
 )
 
 // Shell recordings are asciicast v2 files under DATA/recordings, one per
