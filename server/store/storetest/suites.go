@@ -61,6 +61,26 @@ func EnrollTokens(t *testing.T, f Factory) {
 		"Rules":             testEnrollTokenRules,
 		"DuplicateMachines": testEnrollFlagsDuplicateMachines,
 		"SingleUseRace":     testEnrollRace,
+		"KeyOfAnotherClient": func(t *testing.T, f Factory) {
+			db := f.fresh(t)
+			for _, c := range []string{"c1", "c2"} {
+				if err := db.CreateClient(store.Client{ID: c, Name: c}); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.CreateEnrollToken(store.EnrollToken{ID: "t" + c, ClientID: c, Hash: "h" + c}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, _, err := db.Enroll("hc1", time.Now(), store.Device{ID: "d1", KeyHash: "k"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.Enroll("hc2", time.Now(), store.Device{ID: "d2", KeyHash: "k"}); !errors.Is(err, store.ErrExists) {
+				t.Fatalf("a key of client c1's device enrolling for c2: %v, want ErrExists", err)
+			}
+			if toks, _ := db.EnrollTokens("c2"); len(toks) != 1 || toks[0].Uses != 0 {
+				t.Fatalf("the refused enrollment used the token: %+v", toks)
+			}
+		},
 		"RevokeUnknown": func(t *testing.T, f Factory) {
 			db := f.fresh(t)
 			if _, err := db.RevokeEnrollToken("nope"); !errors.Is(err, store.ErrNotFound) {
