@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The audit log is a chain. Every record holds the SHA-256 hash of its
@@ -18,15 +19,37 @@ import (
 // outside the database; the first keyed record links to the last unkeyed
 // record's hash. The number of the first keyed record is kept by the store
 // and reported to the caller, which writes it and every chain head to an
-// anchor outside the database. Hash and MAC are over the record's JSON
-// encoding, so that encoding is part of the chain's format.
+// anchor outside the database. Hash and MAC are over chainEncoding.
+
+// chainRecord fixes the encoding the chain's hashes and MACs are over
+// (the JSON the first servers wrote), so that AuditEvent can change, or
+// lose its JSON tags, without breaking a chain already written.
+type chainRecord struct {
+	Seq    uint64            `json:"seq"`
+	At     time.Time         `json:"at"`
+	Actor  string            `json:"actor"`
+	Action string            `json:"action"`
+	Target string            `json:"target,omitempty"`
+	Detail map[string]string `json:"detail,omitempty"`
+	Source string            `json:"source,omitempty"`
+	Prev   string            `json:"prev"`
+	Hash   string            `json:"hash"`
+	MAC    string            `json:"mac,omitempty"`
+	Client string            `json:"client,omitempty"`
+}
+
+// chainEncoding is the byte string an event's hash and MAC cover.
+func chainEncoding(e AuditEvent) []byte {
+	b, _ := json.Marshal(chainRecord{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail,
+		Source: e.Source, Prev: e.Prev, Hash: e.Hash, MAC: e.MAC, Client: e.Client})
+	return b
+}
 
 // AuditHash computes an event's chain hash over its content and the
 // previous hash.
 func AuditHash(e AuditEvent) string {
 	e.Hash, e.MAC = "", ""
-	b, _ := json.Marshal(e)
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(chainEncoding(e))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -34,7 +57,7 @@ func AuditHash(e AuditEvent) string {
 // (the previous record's MAC, or its hash for the first keyed record).
 func AuditMAC(key []byte, prev string, e AuditEvent) string {
 	e.MAC = ""
-	b, _ := json.Marshal(e)
+	b := chainEncoding(e)
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(prev))
 	m.Write([]byte{'\n'})
