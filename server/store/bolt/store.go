@@ -2,8 +2,10 @@
 // (package store) on bbolt, and the only package of Steward that imports
 // bbolt. Its on-disk format is versioned: see migrations.go.
 //
-// bbolt has one writer and fsyncs every commit, so callers batch: presence is
-// flushed in bulk, run updates and output go through DB.Batch which coalesces
+// bbolt has one writer and fsyncs every commit, so writes are batched:
+// presence is flushed in bulk (PutDevices), run changes and output arrive
+// as one ApplyRunOps call per batch of the server's run writer, enrollment,
+// inventory, health and audit go through bbolt's Batch, which coalesces
 // concurrent writers into one transaction, and reads use short View
 // transactions. Values are the records' JSON, so records can grow fields
 // without a migration; the schema version lives in the meta bucket.

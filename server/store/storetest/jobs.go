@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
 	"github.com/steward-rmm/steward/server/store"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 )
 
+// Chunks resent, overlapping, past a gap and past the cap.
 func testAppendOutputIdempotentAndCapped(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	run := store.Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateRunning, Expires: time.Now().Add(time.Hour)}
@@ -53,6 +53,8 @@ func testAppendOutputIdempotentAndCapped(t *testing.T, f Factory) {
 	}
 }
 
+// Twenty results racing for one run: one terminal transition, and the
+// run leaves the pending index.
 func testTerminalRunLeavesPendingOnce(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	runs := []store.Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: protocol.StateQueued}}
@@ -93,48 +95,7 @@ func testTerminalRunLeavesPendingOnce(t *testing.T, f Factory) {
 	}
 }
 
-func testEnrollTokenRules(t *testing.T, f Factory) {
-	db := f.fresh(t)
-	if err := db.CreateClient(store.Client{ID: "c1", Name: "Acme"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateClient(store.Client{ID: "c2", Name: "Acme"}); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("duplicate client name: %v", err)
-	}
-	now := time.Now()
-	if err := db.CreateEnrollToken(store.EnrollToken{ID: "t1", ClientID: "c1", Hash: "h1", ExpiresAt: now.Add(time.Hour), MaxUses: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateEnrollToken(store.EnrollToken{ID: "t2", ClientID: "nope", Hash: "h2"}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("token for unknown client: %v", err)
-	}
-	d1, existing, err := db.Enroll("h1", now, store.Device{ID: "d1", KeyHash: "k1"})
-	if err != nil || existing || d1.ClientID != "c1" {
-		t.Fatalf("enroll: %+v %v %v", d1, existing, err)
-	}
-	// The same key again keeps its identity and uses no token use.
-	d, existing, err := db.Enroll("h1", now, store.Device{ID: "d9", KeyHash: "k1"})
-	if err != nil || !existing || d.ID != "d1" {
-		t.Fatalf("re-enroll: %+v %v %v", d, existing, err)
-	}
-	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d2", KeyHash: "k2"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d3", KeyHash: "k3"}); !errors.Is(err, store.ErrTokenUsedUp) {
-		t.Fatalf("third use: %v", err)
-	}
-	if _, _, err := db.Enroll("h1", now.Add(2*time.Hour), store.Device{ID: "d4", KeyHash: "k4"}); !errors.Is(err, store.ErrTokenExpired) &&
-		!errors.Is(err, store.ErrTokenUsedUp) {
-		t.Fatalf("expired: %v", err)
-	}
-	if _, err := db.RevokeEnrollToken("t1"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.Enroll("h1", now, store.Device{ID: "d5", KeyHash: "k5"}); !errors.Is(err, store.ErrTokenRevoked) {
-		t.Fatalf("revoked: %v", err)
-	}
-}
-
+// A device's runs newest first, limited; another ID's prefix never matches.
 func testDeviceRunsNewestFirst(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	for _, j := range []string{"j1", "j2", "j3"} {
