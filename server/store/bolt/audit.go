@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,7 +55,7 @@ func (s *DB) AppendAudit(e store.AuditEvent) (store.AuditEvent, error) {
 		var last *store.AuditEvent
 		if k, v := b.Cursor().Last(); k != nil {
 			last = new(store.AuditEvent)
-			if err := json.Unmarshal(v, last); err != nil {
+			if err := decode(v, last); err != nil {
 				return fmt.Errorf("store: audit tail: %w", err)
 			}
 		}
@@ -66,7 +65,7 @@ func (s *DB) AppendAudit(e store.AuditEvent) (store.AuditEvent, error) {
 		}
 		e.Seq = seq
 		e.Link(last, key)
-		v, err := json.Marshal(e)
+		v, err := encode(e)
 		if err != nil {
 			return err
 		}
@@ -82,7 +81,7 @@ func (s *DB) Audit(q store.AuditQuery) ([]store.AuditEvent, error) {
 		c := tx.Bucket(bAudit).Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, q.After+1)); k != nil; k, v = c.Next() {
 			var e store.AuditEvent
-			if err := json.Unmarshal(v, &e); err != nil {
+			if err := decode(v, &e); err != nil {
 				return fmt.Errorf("store: audit %x: %w", k, err)
 			}
 			if q.Match(&e) {
@@ -115,7 +114,7 @@ func (s *DB) VerifyAudit(anchors store.AuditAnchors) (int, error) {
 		}
 		return tx.Bucket(bAudit).ForEach(func(k, raw []byte) error {
 			var e store.AuditEvent
-			if err := json.Unmarshal(raw, &e); err != nil {
+			if err := decode(raw, &e); err != nil {
 				return v.Unreadable()
 			}
 			return v.Next(binary.BigEndian.Uint64(k), e)

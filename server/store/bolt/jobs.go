@@ -167,7 +167,7 @@ func (s *DB) Jobs(q store.JobQuery) ([]store.Job, error) {
 		}
 		for ; k != nil; k, v = c.Prev() {
 			var j store.Job
-			if err := jsonUnmarshal(v, &j); err != nil {
+			if err := decode(v, &j); err != nil {
 				return err
 			}
 			if q.Keep == nil || q.Keep(&j) {

@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -62,7 +61,7 @@ func migrate2(tx *bolt.Tx) error {
 	old := tx.Bucket(bScripts1)
 	err := old.ForEach(func(k, v []byte) error {
 		var sc store.Script
-		if err := json.Unmarshal(v, &sc); err != nil {
+		if err := decode(v, &sc); err != nil {
 			return fmt.Errorf("convert script %q: %w", k, err)
 		}
 		sc.ID, sc.ClientID, sc.SHA256 = newScriptID(), "", store.ScriptHash(sc.Body)

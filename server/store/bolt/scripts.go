@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"github.com/steward-rmm/steward/server/store"
 
@@ -34,7 +33,7 @@ func versionKey(id string, v int) []byte {
 }
 
 func putScriptVersion(tx *bolt.Tx, sc store.Script) error {
-	b, err := json.Marshal(sc)
+	b, err := encode(sc)
 	if err != nil {
 		return fmt.Errorf("store: marshal script %s: %w", sc.ID, err)
 	}
@@ -106,7 +105,7 @@ func (s *DB) ScriptVersion(id string, version int) (store.Script, error) {
 		if v == nil || version < 1 {
 			return fmt.Errorf("script %q version %d: %w", id, version, store.ErrNotFound)
 		}
-		return json.Unmarshal(v, &sc)
+		return decode(v, &sc)
 	})
 	return sc, err
 }

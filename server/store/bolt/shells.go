@@ -17,7 +17,7 @@ func (s *DB) ShellSessions() ([]store.ShellSession, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bShells).ForEach(func(_, v []byte) error {
 			var r store.ShellSession
-			if jsonUnmarshal(v, &r) == nil {
+			if decode(v, &r) == nil {
 				out = append(out, r)
 			}
 			return nil

@@ -13,7 +13,6 @@ package boltstore
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,7 +94,7 @@ func Open(dir string) (*DB, error) {
 func (s *DB) Close() error { return s.db.Close() }
 
 func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	b, err := json.Marshal(v)
+	b, err := encode(v)
 	if err != nil {
 		return fmt.Errorf("store: marshal %s/%s: %w", bucket, key, err)
 	}
@@ -107,7 +106,7 @@ func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
 	if b == nil {
 		return fmt.Errorf("%s %q: %w", bucket, key, store.ErrNotFound)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decode(b, v); err != nil {
 		return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
 	}
 	return nil
@@ -117,7 +116,7 @@ func each[T any](tx *bolt.Tx, bucket []byte, prefix []byte, fn func(*T) error) e
 	c := tx.Bucket(bucket).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var t T
-		if err := json.Unmarshal(v, &t); err != nil {
+		if err := decode(v, &t); err != nil {
 			return fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
 		}
 		if err := fn(&t); err != nil {
