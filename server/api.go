@@ -521,7 +521,7 @@ func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *princi
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *principal) {
 	sum := s.fleet.Summarize(p.clientScope())
-	jobs, _ := s.st.Jobs(nil, 10)
+	jobs, _ := s.st.Jobs(store.JobQuery{Limit: 10})
 	var visible []store.Job
 	for _, j := range jobs {
 		if p.AllClients || j.CreatedBy == p.Name {

@@ -97,12 +97,12 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 		limit = v
 	}
 	kind := r.URL.Query().Get("kind")
-	jobs, err := s.st.Jobs(func(j *store.Job) bool {
+	jobs, err := s.st.Jobs(store.JobQuery{Keep: func(j *store.Job) bool {
 		if kind != "" && j.Kind != kind {
 			return false
 		}
 		return s.st.JobStates(j) == nil && s.jobVisible(p, j)
-	}, limit)
+	}, Limit: limit})
 	if err != nil {
 		writeError(w, 500, "internal error")
 		return

@@ -122,10 +122,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *principal) 
 		}
 		client = c.ID
 	}
-	evs, err := s.st.Audit(after, func(e *store.AuditEvent) bool {
-		return (action == "" || strings.HasPrefix(e.Action, action)) && (actor == "" || e.Actor == actor) &&
-			(client == "" || slices.Contains(strings.Split(e.Client, ","), client))
-	}, limit)
+	evs, err := s.st.Audit(store.AuditQuery{After: after, Action: action, Actor: actor, Client: client, Limit: limit})
 	if err != nil {
 		writeError(w, 500, "internal error")
 		return

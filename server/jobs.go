@@ -501,13 +501,12 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 		if d == nil || d["action"] != "reboot" || d["confirmed_boot"] != nil {
 			continue
 		}
-		_, _, _ = j.s.st.UpdateRun(r.ID, func(x *store.Run) bool {
-			d["confirmed_boot"] = boot.UTC()
-			x.Data, _ = json.Marshal(d)
-			return true
+		d["confirmed_boot"] = boot.UTC()
+		data, _ := json.Marshal(d)
+		j.submit(store.RunOp{RunID: r.ID, Data: data}, func(store.RunOpResult) {
+			j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
+				State: "reboot_confirmed"})
 		})
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
-			State: "reboot_confirmed"})
 		return
 	}
 }
@@ -515,27 +514,7 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 func (j *jobService) deviceGone(c *hub.Conn) {}
 
 func (j *jobService) stateOp(runID, device, state, reason string) store.RunOp {
-	return store.RunOp{RunID: runID, Device: device, Update: func(r *store.Run) bool {
-		if protocol.Terminal(r.State) || r.State == state {
-			return false
-		}
-		if state == protocol.StateSent && r.State == protocol.StateRunning {
-			return false
-		}
-		r.State = state
-		switch state {
-		case protocol.StateSent:
-			r.SentAt = j.s.now()
-		case protocol.StateRunning:
-			if r.StartedAt.IsZero() {
-				r.StartedAt = j.s.now()
-			}
-		}
-		if reason != "" {
-			r.Reason = reason
-		}
-		return true
-	}}
+	return store.RunOp{RunID: runID, Device: device, Advance: &store.RunAdvance{State: state, Reason: reason, At: j.s.now()}}
 }
 
 // changed publishes a run's new state after its commit.
@@ -567,25 +546,14 @@ func (j *jobService) setState(runID, state, reason string) {
 }
 
 func (j *jobService) finishOp(runID, device, state, reason string, exit int, res *protocol.JobResult) store.RunOp {
-	return store.RunOp{RunID: runID, Device: device, Update: func(r *store.Run) bool {
-		if protocol.Terminal(r.State) {
-			return false
+	f := &store.RunFinish{State: state, Reason: reason, ExitCode: exit, At: j.s.now()}
+	if res != nil {
+		f.Started, f.Ended, f.Truncated = res.Started, res.Ended, res.Truncated
+		if len(res.Data) > 0 && len(res.Data) < 1<<20 && json.Valid(res.Data) {
+			f.Data = res.Data
 		}
-		r.State, r.Reason, r.ExitCode, r.EndedAt = state, reason, exit, j.s.now()
-		if res != nil {
-			if !res.Started.IsZero() {
-				r.StartedAt = res.Started
-			}
-			if !res.Ended.IsZero() {
-				r.EndedAt = res.Ended
-			}
-			r.Truncated = r.Truncated || res.Truncated
-			if len(res.Data) > 0 && len(res.Data) < 1<<20 && json.Valid(res.Data) {
-				r.Data = res.Data
-			}
-		}
-		return true
-	}}
+	}
+	return store.RunOp{RunID: runID, Device: device, Finish: f}
 }
 
 // finish moves a run to a terminal state once and waits for the commit;
@@ -685,7 +653,7 @@ func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
 			return r, err
 		}
 	} else {
-		_, _, _ = j.s.st.UpdateRun(runID, func(x *store.Run) bool { x.CancelRequested = true; return true })
+		j.submitWait(store.RunOp{RunID: runID, Cancel: true})
 		if c := j.s.hub.Get(r.DeviceID); c != nil {
 			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runID}))
 		}

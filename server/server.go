@@ -23,6 +23,7 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
+	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
@@ -30,7 +31,7 @@ import (
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	st    *store.DB
+	st    store.Store
 	ca    *pki.CA
 	fleet *fleet.Fleet
 	hub   *hub.Hub
@@ -80,7 +81,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if created {
 		log.Info("created certificate authority", "pin", s.Fingerprint())
 	}
-	s.st, err = store.Open(cfg.DataDir)
+	s.st, err = boltstore.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,7 @@ func (s *Server) Addr() string {
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // Store exposes the store (tests, tools).
-func (s *Server) Store() *store.DB { return s.st }
+func (s *Server) Store() store.Store { return s.st }
 
 // ticketKey loads (creating) the session ticket key, so agents resume
 // their TLS sessions across server restarts instead of all doing full

@@ -15,7 +15,6 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/store"
-	bolt "go.etcd.io/bbolt"
 )
 
 // shellRelay joins technicians' terminal websockets to terminal sessions on
@@ -57,23 +56,9 @@ type shellSession struct {
 	techMu   sync.Mutex // serialises control writes to the technician
 }
 
-// shellRecord is the stored metadata of a session and its recording.
-type shellRecord struct {
-	ID        string    `json:"id"`
-	DeviceID  string    `json:"device_id"`
-	ClientID  string    `json:"client_id"`
-	User      string    `json:"user"`
-	Shell     string    `json:"shell,omitempty"`
-	Started   time.Time `json:"started"`
-	Ended     time.Time `json:"ended,omitzero"`
-	BytesIn   int64     `json:"bytes_in"`
-	BytesOut  int64     `json:"bytes_out"`
-	ExitCode  int       `json:"exit_code"`
-	Reason    string    `json:"reason,omitempty"`
-	Recording string    `json:"recording,omitempty"` // file name under recordings/
-	// InputRecorded says whether the recording keeps keystrokes.
-	InputRecorded bool `json:"input_recorded"`
-}
+// shellRecord is the stored metadata of a session and its recording (the
+// store's record, also the REST body of the recordings list).
+type shellRecord = store.ShellSession
 
 func newShellRelay(s *Server) *shellRelay {
 	return &shellRelay{s: s, byID: map[uint32]*shellSession{}, tickets: newShellTickets()}
@@ -318,10 +303,7 @@ func (ss *shellSession) end(code int, reason string) {
 		ss.cast.close()
 		ss.rec.Ended, ss.rec.BytesIn, ss.rec.BytesOut = sr.s.now().UTC(), ss.bytesIn.Load(), ss.bytesOut.Load()
 		ss.rec.ExitCode, ss.rec.Reason = code, reason
-		if err := sr.s.st.Bolt().Update(func(tx *bolt.Tx) error {
-			b, _ := json.Marshal(ss.rec)
-			return tx.Bucket([]byte("shell_sessions")).Put([]byte(ss.rec.ID), b)
-		}); err != nil {
+		if err := sr.s.st.PutShellSession(ss.rec); err != nil {
 			sr.s.log.Error("store shell session", "err", err)
 		}
 		sr.s.appendAudit(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Shell recordings are asciicast v2 files under DATA/recordings, one per
@@ -63,16 +61,13 @@ func (sr *shellRelay) prune() {
 }
 
 func (sr *shellRelay) records(p *principal) ([]shellRecord, error) {
+	all, err := sr.s.st.ShellSessions()
 	var out []shellRecord
-	err := sr.s.st.Bolt().View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("shell_sessions")).ForEach(func(k, v []byte) error {
-			var r shellRecord
-			if json.Unmarshal(v, &r) == nil && p.canSeeClient(r.ClientID) {
-				out = append(out, r)
-			}
-			return nil
-		})
-	})
+	for _, r := range all {
+		if p.canSeeClient(r.ClientID) {
+			out = append(out, r)
+		}
+	}
 	return out, err
 }
 

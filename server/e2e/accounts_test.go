@@ -22,7 +22,7 @@ import (
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/ctl"
-	bolt "go.etcd.io/bbolt"
+	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 
 // browser is a web client with a cookie jar, like the dashboard.
@@ -1060,19 +1060,12 @@ func TestAuditLogCoversActionsAndDetectsEdits(t *testing.T) {
 	}
 	// Edit one stored record behind the server's back.
 	e.stop()
-	db, err := bolt.Open(filepath.Join(e.dir, "steward.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k, v := b.Cursor().First()
-		k, v = append([]byte(nil), k...), bytes.Replace(v, []byte(`"system"`), []byte(`"nobody"`), 1)
-		return b.Put(k, v)
+	if err := boltstore.TamperAudit(e.dir, func(recs [][]byte) [][]byte {
+		recs[0] = bytes.Replace(recs[0], []byte(`"system"`), []byte(`"nobody"`), 1)
+		return recs
 	}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
 	e.start()
 	if out, _, code := e.ctl(t, "audit", "verify"); code == 0 || !strings.Contains(out, "BROKEN") {
 		t.Fatalf("verify after an edit: %d %s", code, out)

@@ -3,7 +3,6 @@
 package e2e_test
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/server/store"
-	bolt "go.etcd.io/bbolt"
+	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 
 // rewriteAuditDB replaces the stopped server's audit log with fn's version,
@@ -22,31 +21,17 @@ import (
 // given: what someone with the database file (and perhaps the key) can do.
 func rewriteAuditDB(t *testing.T, dir string, key []byte, fn func([]store.AuditEvent) []store.AuditEvent) {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
+	err := boltstore.TamperAudit(dir, func(recs [][]byte) [][]byte {
 		var evs []store.AuditEvent
-		if err := b.ForEach(func(k, v []byte) error {
+		for _, v := range recs {
 			var e store.AuditEvent
 			if err := json.Unmarshal(v, &e); err != nil {
-				return err
+				t.Fatal(err)
 			}
 			evs = append(evs, e)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket([]byte("audit")); err != nil {
-			return err
-		}
-		if b, err = tx.CreateBucket([]byte("audit")); err != nil {
-			return err
 		}
 		evs = fn(evs)
+		var out [][]byte
 		prev, link := "", ""
 		for i := range evs {
 			e := &evs[i]
@@ -60,11 +45,9 @@ func rewriteAuditDB(t *testing.T, dir string, key []byte, fn func([]store.AuditE
 				link = e.Hash
 			}
 			v, _ := json.Marshal(e)
-			if err := b.Put(binary.BigEndian.AppendUint64(nil, e.Seq), v); err != nil {
-				return err
-			}
+			out = append(out, v)
 		}
-		return b.SetSequence(uint64(len(evs)))
+		return out
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -88,14 +88,14 @@ type Fleet struct {
 	// an idle server's store work.
 	seen    map[string]struct{}
 	clients map[string]string // id -> name
-	st      *store.DB
+	st      store.Store
 	bus     *events.Bus
 	now     func() time.Time
 }
 
 // New loads every device from the store. Devices start offline: nothing is
 // connected to a server that has just started.
-func New(st *store.DB, bus *events.Bus) (*Fleet, error) {
+func New(st store.Store, bus *events.Bus) (*Fleet, error) {
 	f := &Fleet{devs: map[string]*entry{}, dirty: map[string]struct{}{}, seen: map[string]struct{}{}, clients: map[string]string{},
 		st: st, bus: bus, now: time.Now}
 	ds, err := st.Devices()

@@ -7,10 +7,11 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/store"
+	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 
 func TestSearchAndFilters(t *testing.T) {
-	st, err := store.Open(t.TempDir())
+	st, err := boltstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

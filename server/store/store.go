@@ -1,198 +1,215 @@
-// Package store persists Steward's state in an embedded bbolt database.
+// Package store is Steward's storage contract: the records the server
+// keeps, the errors a store returns, and one interface per resource area
+// in domain terms. Implementations live below it (server/store/bolt, the
+// embedded default); every implementation must pass the conformance
+// suites in server/store/storetest.
 //
-// bbolt has one writer and fsyncs every commit, so callers batch: presence is
-// flushed in bulk, run updates and output go through DB.Batch which coalesces
-// concurrent writers into one transaction, and reads use short View
-// transactions. Values are JSON so records can grow fields without migration
-// code; the schema version lives in the meta bucket.
+// What must happen atomically is one method: Enroll consumes a token and
+// creates the device together, ApplyRunOps applies a batch of run changes
+// in one commit, AppendAudit extends the chain without a gap.
 package store
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"time"
+import "time"
 
-	bolt "go.etcd.io/bbolt"
-)
-
-// Errors callers match with errors.Is.
-var (
-	ErrNotFound     = errors.New("not found")
-	ErrExists       = errors.New("already exists")
-	ErrTokenExpired = errors.New("enrollment token expired")
-	ErrTokenRevoked = errors.New("enrollment token revoked")
-	ErrTokenUsedUp  = errors.New("enrollment token has no uses left")
-	ErrConflict     = errors.New("conflict")
-)
-
-var (
-	bMeta      = []byte("meta")
-	bClients   = []byte("clients")
-	bTokens    = []byte("enroll_tokens") // key: token hash
-	bDevices   = []byte("devices")
-	bKeys      = []byte("device_keys")     // key hash -> device id
-	bMachines  = []byte("device_machines") // machine id NUL device id -> nothing
-	bInventory = []byte("inventory")
-	bHealth    = []byte("health")
-	bJobs      = []byte("jobs")
-	bRuns      = []byte("runs")
-	bJobRuns   = []byte("job_runs")    // job id / run id
-	bPending   = []byte("pending")     // device id / run id, for non-terminal runs
-	bDevRuns   = []byte("device_runs") // device id / run id, every run of a narrow job
-	// A wide job (more than WideJob runs) is listed in wide_jobs, and its
-	// runs are found by job id / device id -> run id in wide_runs instead of
-	// device_runs: those keys are contiguous, where device_runs keys of a
-	// fan-out land on a different page for every device.
-	bWideJobs  = []byte("wide_jobs")
-	bWideRuns  = []byte("wide_runs")
-	bOutput    = []byte("output") // run id / stream / offset
-	bScripts   = []byte("scripts")
-	bUsers     = []byte("users")
-	bUserNames = []byte("user_names")
-	bAPITokens = []byte("api_tokens") // key: token hash
-	bAudit     = []byte("audit")      // key: big-endian seq
-	bSessions  = []byte("sessions")   // web sessions, key: hash
-	bShells    = []byte("shell_sessions")
-	bReleases  = []byte("releases")
-)
-
-var allBuckets = [][]byte{bMeta, bClients, bTokens, bDevices, bKeys, bInventory, bHealth, bJobs, bRuns,
-	bJobRuns, bPending, bDevRuns, bWideJobs, bWideRuns, bOutput, bScripts, bUsers, bUserNames, bAPITokens, bAudit, bSessions, bShells, bReleases, bMachines}
-
-// SchemaVersion is the on-disk format version stored in meta.
-const SchemaVersion = 1
-
-// DB is the bbolt-backed store.
-type DB struct {
-	db *bolt.DB
-	// auditKey keys the audit chain (SetAuditKey); nil = unkeyed.
-	auditKey []byte
+// MetaStore holds small server-wide settings.
+type MetaStore interface {
+	// Meta returns a value ("" when unset).
+	Meta(key string) (string, error)
+	SetMeta(key, value string) error
+	// SetMetaOnce sets key only if unset, else returns ErrExists: one-shot
+	// actions (the first admin) rely on it.
+	SetMetaOnce(key, value string) error
 }
 
-// Open opens (creating) the database file in dir.
-func Open(dir string) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	db, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, &bolt.Options{
-		Timeout: 2 * time.Second,
-		// The freelist is rebuilt at open instead of written at every
-		// commit, and kept as a hash map: commits of a large database stay
-		// small.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-		// Room to grow without remapping during a fan-out.
-		InitialMmapSize: 256 << 20,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dir, err)
-	}
-	// Many connections finish results at once during a fan-out; a larger
-	// batch turns them into fewer fsyncs.
-	db.MaxBatchSize = 2000
-	db.MaxBatchDelay = 5 * time.Millisecond
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bMeta)
-		if v := m.Get([]byte("schema")); v == nil {
-			if err := m.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion))); err != nil {
-				return err
-			}
-		} else if string(v) != fmt.Sprint(SchemaVersion) {
-			return fmt.Errorf("schema version %s, this server reads %d", v, SchemaVersion)
-		}
-		return convertScripts(tx)
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: init: %w", err)
-	}
-	return &DB{db: db}, nil
+// ClientStore holds the customers whose devices are managed.
+type ClientStore interface {
+	// CreateClient stores a new client; ErrExists if the name is taken.
+	CreateClient(c Client) error
+	Clients() ([]Client, error)
+	Client(id string) (Client, error)
 }
 
-// Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
-
-// Bolt exposes the underlying database for tests and maintenance tools.
-func (s *DB) Bolt() *bolt.DB { return s.db }
-
-func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("store: marshal %s/%s: %w", bucket, key, err)
-	}
-	return tx.Bucket(bucket).Put([]byte(key), b)
+// EnrollTokenStore holds enrollment tokens (by the hash of their secret)
+// and enrolls devices with them.
+type EnrollTokenStore interface {
+	// CreateEnrollToken stores a token of an existing client (else
+	// ErrNotFound).
+	CreateEnrollToken(t EnrollToken) error
+	// EnrollTokens lists tokens of a client, or of all when clientID is "".
+	EnrollTokens(clientID string) ([]EnrollToken, error)
+	// RevokeEnrollToken marks a token revoked by its ID.
+	RevokeEnrollToken(id string) (EnrollToken, error)
+	// Enroll consumes one use of the token with the given hash and creates
+	// the device, atomically: a single-use token raced by many enrollments
+	// makes one device. A key already enrolled for the token's client gets
+	// its device back (existing true) without using the token. The new
+	// device is pending when d.Pending is set, when the token requires
+	// approval, or when another live device has d.MachineID (then
+	// DuplicateOf names it). Token errors: ErrNotFound, ErrTokenRevoked,
+	// ErrTokenExpired, ErrTokenUsedUp; a key bound to another device:
+	// ErrExists.
+	Enroll(tokenHash string, now time.Time, d Device) (dev Device, existing bool, err error)
 }
 
-func get(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	b := tx.Bucket(bucket).Get([]byte(key))
-	if b == nil {
-		return fmt.Errorf("%s %q: %w", bucket, key, ErrNotFound)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
-	}
-	return nil
+// DeviceStore holds enrolled devices and their latest reports.
+type DeviceStore interface {
+	Devices() ([]Device, error)
+	Device(id string) (Device, error)
+	// PutDevices writes many devices at once (presence flushes); devices
+	// deleted meanwhile stay deleted.
+	PutDevices(ds []Device) error
+	// DeleteDevice removes a device, its key binding, machine ID, inventory
+	// and health; its job history stays.
+	DeleteDevice(id string) error
+	// ApproveDevice clears a device's pending state.
+	ApproveDevice(id, by string, at time.Time) (Device, error)
+	// SetDeviceGroup sets a device's folder ("" = none), changing nothing
+	// else.
+	SetDeviceGroup(id, group string) (Device, error)
+	PutInventory(inv Inventory) error
+	Inventory(deviceID string) (Inventory, error)
+	Inventories() ([]Inventory, error)
+	PutHealth(h Health) error
+	Health(deviceID string) (Health, error)
+	// EachHealth calls fn for every stored health report, stopping at the
+	// first error, which it returns.
+	EachHealth(fn func(*Health) error) error
 }
 
-func each[T any](tx *bolt.Tx, bucket []byte, prefix []byte, fn func(*T) error) error {
-	c := tx.Bucket(bucket).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var t T
-		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
-		}
-		if err := fn(&t); err != nil {
-			return err
-		}
-	}
-	return nil
+// JobQuery selects jobs, newest first: those created before the job with
+// ID Before ("" = from the newest), that Keep accepts (nil = all), at most
+// Limit (0 = all).
+type JobQuery struct {
+	Before string
+	Keep   func(*Job) bool
+	Limit  int
 }
 
-func list[T any](s *DB, bucket []byte, prefix []byte, keep func(*T) bool) ([]T, error) {
-	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return each(tx, bucket, prefix, func(t *T) error {
-			if keep == nil || keep(t) {
-				out = append(out, *t)
-			}
-			return nil
-		})
-	})
-	return out, err
+// JobStore holds jobs, their runs and the runs' output.
+type JobStore interface {
+	// CreateJob stores a job with all its runs at once and fills the
+	// job's States and Clients from them.
+	CreateJob(j *Job, runs []Run) error
+	Job(id string) (Job, error)
+	// JobStates fills States and Clients of a job stored before the store
+	// kept them.
+	JobStates(j *Job) error
+	Jobs(q JobQuery) ([]Job, error)
+	Run(id string) (Run, error)
+	// JobRuns lists a job's runs in ID order.
+	JobRuns(jobID string) ([]Run, error)
+	// DeviceRuns lists a device's runs newest first, at most limit.
+	DeviceRuns(deviceID string, limit int) ([]Run, error)
+	// PendingRuns lists the non-terminal runs of a device, or of all when
+	// deviceID is "".
+	PendingRuns(deviceID string) ([]Run, error)
+	// ApplyRunOps applies run changes in order in one commit. An op on an
+	// unknown run (or a run of another device) fails alone with
+	// ErrNotFound; a storage error fails them all.
+	ApplyRunOps(ops []RunOp) ([]RunOpResult, error)
+	// Output returns a run's stored output of one stream from byte offset
+	// from, at most max bytes (0 = all), and the offset to continue from.
+	Output(runID, stream string, from int64, max int) ([]byte, int64, error)
 }
 
-// Meta returns a meta value ("" when unset).
-func (s *DB) Meta(key string) (string, error) {
-	var v string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v = string(tx.Bucket(bMeta).Get([]byte(key)))
-		return nil
-	})
-	return v, err
+// ScriptStore is the versioned script library. A script has a stable ID,
+// an owner (a client, or "" for global) and a name unique per owner among
+// live scripts; every save appends an immutable version.
+type ScriptStore interface {
+	// PutScript saves a new version: of the live script sc.ID when set
+	// (else ErrNotFound), else of the owner's live script named sc.Name, or
+	// of a new script. ID, Version and SHA256 are set by the store.
+	PutScript(sc Script) (Script, error)
+	// Script returns the newest version of a live script.
+	Script(id string) (Script, error)
+	// ScriptVersion returns one version, also of a deleted script.
+	ScriptVersion(id string, version int) (Script, error)
+	// ScriptVersions lists every version of a script, oldest first.
+	ScriptVersions(id string) ([]Script, error)
+	ScriptByName(clientID, name string) (Script, error)
+	// Scripts lists the newest version of every live script keep accepts.
+	Scripts(keep func(*Script) bool) ([]Script, error)
+	// DeleteScript removes a script from the library; its versions stay.
+	DeleteScript(id string) error
 }
 
-// SetMetaOnce sets a meta key only if it is unset; it returns ErrExists
-// otherwise. One-shot actions (first admin creation) rely on this.
-func (s *DB) SetMetaOnce(key, value string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bMeta)
-		if m.Get([]byte(key)) != nil {
-			return ErrExists
-		}
-		return m.Put([]byte(key), []byte(value))
-	})
+// UserStore holds accounts.
+type UserStore interface {
+	// CreateUser stores a user; ErrExists if the name is taken (any case).
+	CreateUser(u User) error
+	// UpdateUser changes a stored user atomically: fn sees the current
+	// record, and an error from fn leaves it unchanged.
+	UpdateUser(id string, fn func(*User) error) (User, error)
+	User(id string) (User, error)
+	UserByName(name string) (User, error)
+	Users() ([]User, error)
 }
 
-// SetMeta sets a meta value.
-func (s *DB) SetMeta(key, value string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), []byte(value)) })
+// SessionStore holds web sessions by the hash of their cookie.
+type SessionStore interface {
+	PutSession(se Session) error
+	Session(hash string) (Session, error)
+	DeleteSession(hash string) error
+}
+
+// APITokenStore holds bearer tokens by the hash of their secret.
+type APITokenStore interface {
+	PutAPIToken(t APIToken) error
+	APITokenByHash(hash string) (APIToken, error)
+	// APITokens lists a user's tokens, or all when userID is "".
+	APITokens(userID string) ([]APIToken, error)
+	// RevokeAPIToken revokes a token by ID if userID owns it ("" = any).
+	RevokeAPIToken(id, userID string) error
+	// StampAPIToken records that the holder just proved two-factor.
+	StampAPIToken(id, userID string, at time.Time) error
+}
+
+// AuditStore is the append-only, hash-chained audit log.
+type AuditStore interface {
+	// SetAuditKey keys every later record; the first call fixes the number
+	// where the keyed chain starts, returned on every call.
+	SetAuditKey(key []byte) (uint64, error)
+	// AppendAudit appends an event (Seq, Prev, Hash, MAC set by the store)
+	// without a gap in the sequence and returns it as stored.
+	AppendAudit(e AuditEvent) (AuditEvent, error)
+	Audit(q AuditQuery) ([]AuditEvent, error)
+	// VerifyAudit walks the chain (see ChainVerifier).
+	VerifyAudit(anchors AuditAnchors) (int, error)
+}
+
+// ShellStore keeps what is recorded of ended shell sessions.
+type ShellStore interface {
+	PutShellSession(s ShellSession) error
+	// ShellSessions lists them in ID order.
+	ShellSessions() ([]ShellSession, error)
+}
+
+// UpdateStore holds agent update targets and outcomes.
+type UpdateStore interface {
+	// SetUpdateTarget stores a target; an empty Version removes the scope's.
+	SetUpdateTarget(t UpdateTarget) error
+	UpdateTargets() ([]UpdateTarget, error)
+	// UpdateTargetFor returns the narrowest target that applies to a
+	// device; ok is false when none does.
+	UpdateTargetFor(deviceID, clientID string) (t UpdateTarget, ok bool, err error)
+	PutUpdateResult(r UpdateResult) error
+	UpdateResultOf(deviceID string) (UpdateResult, error)
+	UpdateResults() ([]UpdateResult, error)
+}
+
+// Store is the whole contract, as the server's wiring opens it.
+type Store interface {
+	MetaStore
+	ClientStore
+	EnrollTokenStore
+	DeviceStore
+	JobStore
+	ScriptStore
+	UserStore
+	SessionStore
+	APITokenStore
+	AuditStore
+	ShellStore
+	UpdateStore
+	Close() error
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/store"
+	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 
 type config struct {
@@ -85,7 +86,7 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.data == "" || cfg.devices < 0 || cfg.clients < 1 || cfg.workers < 1 {
 		return fmt.Errorf("need --data, --devices >= 0, --clients >= 1, --workers >= 1")
 	}
-	st, err := store.Open(cfg.data)
+	st, err := boltstore.Open(cfg.data)
 	if err != nil {
 		return err
 	}

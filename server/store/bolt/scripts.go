@@ -1,12 +1,11 @@
-package store
+package boltstore
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"github.com/steward-rmm/steward/server/store"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -21,12 +20,6 @@ var (
 	bScriptVersions = []byte("script_versions") // script id / big-endian version -> version
 )
 
-// ScriptHash is the hex SHA-256 of a script body, as jobs record it.
-func ScriptHash(body string) string {
-	sum := sha256.Sum256([]byte(body))
-	return hex.EncodeToString(sum[:])
-}
-
 func newScriptID() string {
 	var b [10]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -39,51 +32,8 @@ func versionKey(id string, v int) []byte {
 	return binary.BigEndian.AppendUint32([]byte(id+"/"), uint32(v))
 }
 
-// convertScripts moves scripts stored before ownership (the "scripts"
-// bucket, keyed by name, newest version only) into the versioned layout as
-// global scripts. It runs at every open and does nothing once converted.
-func convertScripts(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bScriptHeads, bScriptVersions} {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return fmt.Errorf("store: scripts: %w", err)
-		}
-	}
-	old := tx.Bucket(bScripts)
-	if old == nil {
-		return nil
-	}
-	var keys [][]byte
-	err := old.ForEach(func(k, v []byte) error {
-		var sc Script
-		if err := json.Unmarshal(v, &sc); err != nil {
-			return fmt.Errorf("store: convert script %q: %w", k, err)
-		}
-		sc.ID, sc.ClientID, sc.SHA256 = newScriptID(), "", ScriptHash(sc.Body)
-		if sc.Name == "" {
-			sc.Name = string(k)
-		}
-		if sc.Version < 1 {
-			sc.Version = 1
-		}
-		if err := putScriptVersion(tx, sc); err != nil {
-			return err
-		}
-		keys = append(keys, append([]byte(nil), k...))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if err := old.Delete(k); err != nil {
-			return fmt.Errorf("store: convert scripts: %w", err)
-		}
-	}
-	return nil
-}
-
-func putScriptVersion(tx *bolt.Tx, sc Script) error {
-	b, err := json.Marshal(sc)
+func putScriptVersion(tx *bolt.Tx, sc store.Script) error {
+	b, err := encode(sc)
 	if err != nil {
 		return fmt.Errorf("store: marshal script %s: %w", sc.ID, err)
 	}
@@ -95,10 +45,10 @@ func putScriptVersion(tx *bolt.Tx, sc Script) error {
 
 // scriptNamed finds the live script of an owner by name (case-sensitive,
 // as names are used in jobs).
-func scriptNamed(tx *bolt.Tx, clientID, name string) (Script, bool, error) {
-	var hit Script
+func scriptNamed(tx *bolt.Tx, clientID, name string) (store.Script, bool, error) {
+	var hit store.Script
 	found := false
-	err := each(tx, bScriptHeads, nil, func(sc *Script) error {
+	err := each(tx, bScriptHeads, nil, func(sc *store.Script) error {
 		if !sc.Deleted && sc.ClientID == clientID && sc.Name == name {
 			hit, found = *sc, true
 		}
@@ -111,13 +61,13 @@ func scriptNamed(tx *bolt.Tx, clientID, name string) (Script, bool, error) {
 // a live script, whose owner and name do not change; without, the live
 // script of sc.ClientID named sc.Name gets the new version, or a new
 // script is made. Version, ID and SHA256 are set here.
-func (s *DB) PutScript(sc Script) (Script, error) {
+func (s *DB) PutScript(sc store.Script) (store.Script, error) {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		var head Script
+		var head store.Script
 		found := false
 		if sc.ID != "" {
 			if err := get(tx, bScriptHeads, sc.ID, &head); err != nil || head.Deleted {
-				return fmt.Errorf("script %q: %w", sc.ID, ErrNotFound)
+				return fmt.Errorf("script %q: %w", sc.ID, store.ErrNotFound)
 			}
 			found = true
 		} else {
@@ -131,50 +81,50 @@ func (s *DB) PutScript(sc Script) (Script, error) {
 		} else {
 			sc.ID, sc.Version = newScriptID(), 1
 		}
-		sc.SHA256, sc.Deleted = ScriptHash(sc.Body), false
+		sc.SHA256, sc.Deleted = store.ScriptHash(sc.Body), false
 		return putScriptVersion(tx, sc)
 	})
 	return sc, err
 }
 
 // Script returns the newest version of a live script by ID.
-func (s *DB) Script(id string) (Script, error) {
-	var sc Script
+func (s *DB) Script(id string) (store.Script, error) {
+	var sc store.Script
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bScriptHeads, id, &sc) })
 	if err == nil && sc.Deleted {
-		err = fmt.Errorf("script %q: %w", id, ErrNotFound)
+		err = fmt.Errorf("script %q: %w", id, store.ErrNotFound)
 	}
 	return sc, err
 }
 
 // ScriptVersion returns one version of a script, also of a deleted one.
-func (s *DB) ScriptVersion(id string, version int) (Script, error) {
-	var sc Script
+func (s *DB) ScriptVersion(id string, version int) (store.Script, error) {
+	var sc store.Script
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bScriptVersions).Get(versionKey(id, version))
 		if v == nil || version < 1 {
-			return fmt.Errorf("script %q version %d: %w", id, version, ErrNotFound)
+			return fmt.Errorf("script %q version %d: %w", id, version, store.ErrNotFound)
 		}
-		return json.Unmarshal(v, &sc)
+		return decode(v, &sc)
 	})
 	return sc, err
 }
 
 // ScriptVersions lists every version of a script, oldest first.
-func (s *DB) ScriptVersions(id string) ([]Script, error) {
-	return list[Script](s, bScriptVersions, []byte(id+"/"), nil)
+func (s *DB) ScriptVersions(id string) ([]store.Script, error) {
+	return list[store.Script](s, bScriptVersions, []byte(id+"/"), nil)
 }
 
 // ScriptByName returns the live script of an owner ("" = global) by name.
-func (s *DB) ScriptByName(clientID, name string) (Script, error) {
-	var sc Script
+func (s *DB) ScriptByName(clientID, name string) (store.Script, error) {
+	var sc store.Script
 	err := s.db.View(func(tx *bolt.Tx) error {
 		hit, ok, err := scriptNamed(tx, clientID, name)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("script %q: %w", name, ErrNotFound)
+			return fmt.Errorf("script %q: %w", name, store.ErrNotFound)
 		}
 		sc = hit
 		return nil
@@ -184,16 +134,16 @@ func (s *DB) ScriptByName(clientID, name string) (Script, error) {
 
 // Scripts lists the newest version of every live script that keep
 // accepts (nil = all).
-func (s *DB) Scripts(keep func(*Script) bool) ([]Script, error) {
-	return list(s, bScriptHeads, nil, func(sc *Script) bool { return !sc.Deleted && (keep == nil || keep(sc)) })
+func (s *DB) Scripts(keep func(*store.Script) bool) ([]store.Script, error) {
+	return list(s, bScriptHeads, nil, func(sc *store.Script) bool { return !sc.Deleted && (keep == nil || keep(sc)) })
 }
 
 // DeleteScript removes a script from the library; its versions stay.
 func (s *DB) DeleteScript(id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		var head Script
+		var head store.Script
 		if err := get(tx, bScriptHeads, id, &head); err != nil || head.Deleted {
-			return fmt.Errorf("script %q: %w", id, ErrNotFound)
+			return fmt.Errorf("script %q: %w", id, store.ErrNotFound)
 		}
 		head.Deleted = true
 		return put(tx, bScriptHeads, id, head)

@@ -1,20 +1,21 @@
-package store
+package storetest
 
 import (
 	"errors"
+	"github.com/steward-rmm/steward/server/store"
 	"testing"
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
 )
 
-func TestUpdateTargetNarrowestScopeWins(t *testing.T) {
-	db := open(t)
+func testUpdateTargetNarrowestScopeWins(t *testing.T, f Factory) {
+	db := f.fresh(t)
 	now := time.Now().UTC()
-	for _, tg := range []UpdateTarget{
-		{Scope: UpdateScopeAll, Version: "1.0.0", SetAt: now},
-		{Scope: UpdateScopeClient, ID: "c1", Version: "1.1.0", SetAt: now},
-		{Scope: UpdateScopeDevice, ID: "d9", Version: "1.2.0", SetAt: now},
+	for _, tg := range []store.UpdateTarget{
+		{Scope: store.UpdateScopeAll, Version: "1.0.0", SetAt: now},
+		{Scope: store.UpdateScopeClient, ID: "c1", Version: "1.1.0", SetAt: now},
+		{Scope: store.UpdateScopeDevice, ID: "d9", Version: "1.2.0", SetAt: now},
 	} {
 		if err := db.SetUpdateTarget(tg); err != nil {
 			t.Fatal(err)
@@ -37,7 +38,7 @@ func TestUpdateTargetNarrowestScopeWins(t *testing.T) {
 	}
 	// Clearing the global target leaves devices outside the other scopes
 	// without one.
-	if err := db.SetUpdateTarget(UpdateTarget{Scope: UpdateScopeAll}); err != nil {
+	if err := db.SetUpdateTarget(store.UpdateTarget{Scope: store.UpdateScopeAll}); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok, err := db.UpdateTargetFor("d1", "c2"); ok || err != nil {
@@ -49,13 +50,13 @@ func TestUpdateTargetNarrowestScopeWins(t *testing.T) {
 	}
 }
 
-func TestUpdateResults(t *testing.T) {
-	db := open(t)
-	if _, err := db.UpdateResultOf("d1"); !errors.Is(err, ErrNotFound) {
+func testUpdateResults(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	if _, err := db.UpdateResultOf("d1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing result: %v", err)
 	}
 	for _, st := range []string{protocol.UpdateFailed, protocol.UpdateInstalled} {
-		r := UpdateResult{DeviceID: "d1", UpdateResult: protocol.UpdateResult{Version: "1.1.0", From: "1.0.0", State: st}}
+		r := store.UpdateResult{DeviceID: "d1", UpdateResult: protocol.UpdateResult{Version: "1.1.0", From: "1.0.0", State: st}}
 		if err := db.PutUpdateResult(r); err != nil {
 			t.Fatal(err)
 		}

@@ -1,61 +1,62 @@
-package store
+package boltstore
 
 import (
 	"bytes"
 	"fmt"
+	"github.com/steward-rmm/steward/server/store"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // CreateClient stores a new client; names are unique.
-func (s *DB) CreateClient(c Client) error {
+func (s *DB) CreateClient(c store.Client) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		dup := false
-		_ = each(tx, bClients, nil, func(o *Client) error {
+		_ = each(tx, bClients, nil, func(o *store.Client) error {
 			if o.Name == c.Name {
 				dup = true
 			}
 			return nil
 		})
 		if dup {
-			return fmt.Errorf("client %q: %w", c.Name, ErrExists)
+			return fmt.Errorf("client %q: %w", c.Name, store.ErrExists)
 		}
 		return put(tx, bClients, c.ID, c)
 	})
 }
 
 // Clients lists all clients.
-func (s *DB) Clients() ([]Client, error) { return list[Client](s, bClients, nil, nil) }
+func (s *DB) Clients() ([]store.Client, error) { return list[store.Client](s, bClients, nil, nil) }
 
 // Client returns one client.
-func (s *DB) Client(id string) (Client, error) {
-	var c Client
+func (s *DB) Client(id string) (store.Client, error) {
+	var c store.Client
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bClients, id, &c) })
 	return c, err
 }
 
 // CreateEnrollToken stores a token keyed by its hash.
-func (s *DB) CreateEnrollToken(t EnrollToken) error {
+func (s *DB) CreateEnrollToken(t store.EnrollToken) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bClients).Get([]byte(t.ClientID)) == nil {
-			return fmt.Errorf("client %q: %w", t.ClientID, ErrNotFound)
+			return fmt.Errorf("client %q: %w", t.ClientID, store.ErrNotFound)
 		}
 		return put(tx, bTokens, t.Hash, t)
 	})
 }
 
 // EnrollTokens lists tokens (all clients when clientID is empty).
-func (s *DB) EnrollTokens(clientID string) ([]EnrollToken, error) {
-	return list(s, bTokens, nil, func(t *EnrollToken) bool { return clientID == "" || t.ClientID == clientID })
+func (s *DB) EnrollTokens(clientID string) ([]store.EnrollToken, error) {
+	return list(s, bTokens, nil, func(t *store.EnrollToken) bool { return clientID == "" || t.ClientID == clientID })
 }
 
 // RevokeEnrollToken marks a token revoked by its ID.
-func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
-	var out EnrollToken
+func (s *DB) RevokeEnrollToken(id string) (store.EnrollToken, error) {
+	var out store.EnrollToken
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		found := false
-		err := each(tx, bTokens, nil, func(t *EnrollToken) error {
+		err := each(tx, bTokens, nil, func(t *store.EnrollToken) error {
 			if t.ID != id {
 				return nil
 			}
@@ -68,7 +69,7 @@ func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
 			return err
 		}
 		if !found {
-			return fmt.Errorf("token %q: %w", id, ErrNotFound)
+			return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
 		}
 		return put(tx, bTokens, out.Hash, out)
 	})
@@ -85,32 +86,32 @@ func (s *DB) RevokeEnrollToken(id string) (EnrollToken, error) {
 // already has d.MachineID: then DuplicateOf names that device. The check
 // and the index entry are in the same transaction, so two enrollments of
 // one machine racing each other cannot both come out unflagged.
-func (s *DB) Enroll(tokenHash string, now time.Time, d Device) (Device, bool, error) {
+func (s *DB) Enroll(tokenHash string, now time.Time, d store.Device) (store.Device, bool, error) {
 	existing := false
 	in := d
 	// Batch groups concurrent enrollments into one commit; bbolt may run fn
 	// again after a failed batch, so it starts from the input each time.
 	err := s.db.Batch(func(tx *bolt.Tx) error {
 		d, existing = in, false
-		var t EnrollToken
+		var t store.EnrollToken
 		if err := get(tx, bTokens, tokenHash, &t); err != nil {
-			return fmt.Errorf("enrollment token: %w", ErrNotFound)
+			return fmt.Errorf("enrollment token: %w", store.ErrNotFound)
 		}
 		switch {
 		case t.Revoked:
-			return ErrTokenRevoked
+			return store.ErrTokenRevoked
 		case !t.ExpiresAt.IsZero() && now.After(t.ExpiresAt):
-			return ErrTokenExpired
+			return store.ErrTokenExpired
 		case t.MaxUses > 0 && t.Uses >= t.MaxUses:
-			return ErrTokenUsedUp
+			return store.ErrTokenUsedUp
 		}
 		if id := tx.Bucket(bKeys).Get([]byte(d.KeyHash)); id != nil {
-			var old Device
+			var old store.Device
 			if err := get(tx, bDevices, string(id), &old); err == nil && !old.Revoked && old.ClientID == t.ClientID {
 				d, existing = old, true
 				return nil
 			}
-			return fmt.Errorf("key already bound to device %s: %w", id, ErrExists)
+			return fmt.Errorf("key already bound to device %s: %w", id, store.ErrExists)
 		}
 		t.Uses++
 		if err := put(tx, bTokens, t.Hash, t); err != nil {
@@ -144,7 +145,7 @@ func machineDevice(tx *bolt.Tx, machineID string) string {
 	c := tx.Bucket(bMachines).Cursor()
 	found := ""
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		var d Device
+		var d store.Device
 		if get(tx, bDevices, string(k[len(prefix):]), &d) != nil || d.Revoked {
 			continue
 		}
@@ -160,8 +161,8 @@ func machineDevice(tx *bolt.Tx, machineID string) string {
 
 // ApproveDevice clears a device's pending state and returns the device.
 // The fleet holds the live record and must be told too (Fleet.Approve).
-func (s *DB) ApproveDevice(id, by string, at time.Time) (Device, error) {
-	var d Device
+func (s *DB) ApproveDevice(id, by string, at time.Time) (store.Device, error) {
+	var d store.Device
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := get(tx, bDevices, id, &d); err != nil {
 			return err
@@ -173,17 +174,17 @@ func (s *DB) ApproveDevice(id, by string, at time.Time) (Device, error) {
 }
 
 // Devices lists every device.
-func (s *DB) Devices() ([]Device, error) { return list[Device](s, bDevices, nil, nil) }
+func (s *DB) Devices() ([]store.Device, error) { return list[store.Device](s, bDevices, nil, nil) }
 
 // Device returns one device.
-func (s *DB) Device(id string) (Device, error) {
-	var d Device
+func (s *DB) Device(id string) (store.Device, error) {
+	var d store.Device
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bDevices, id, &d) })
 	return d, err
 }
 
 // PutDevices writes many devices in one transaction (presence flushes).
-func (s *DB) PutDevices(ds []Device) error {
+func (s *DB) PutDevices(ds []store.Device) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -204,7 +205,7 @@ func (s *DB) PutDevices(ds []Device) error {
 // job history stays.
 func (s *DB) DeleteDevice(id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		var d Device
+		var d store.Device
 		if err := get(tx, bDevices, id, &d); err != nil {
 			return err
 		}
@@ -224,33 +225,35 @@ func (s *DB) DeleteDevice(id string) error {
 }
 
 // PutInventory stores a device's latest inventory.
-func (s *DB) PutInventory(inv Inventory) error {
+func (s *DB) PutInventory(inv store.Inventory) error {
 	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bInventory, inv.DeviceID, inv) })
 }
 
 // Inventory returns a device's latest inventory.
-func (s *DB) Inventory(deviceID string) (Inventory, error) {
-	var inv Inventory
+func (s *DB) Inventory(deviceID string) (store.Inventory, error) {
+	var inv store.Inventory
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bInventory, deviceID, &inv) })
 	return inv, err
 }
 
 // Inventories lists every stored inventory (used to build the search index).
-func (s *DB) Inventories() ([]Inventory, error) { return list[Inventory](s, bInventory, nil, nil) }
+func (s *DB) Inventories() ([]store.Inventory, error) {
+	return list[store.Inventory](s, bInventory, nil, nil)
+}
 
 // PutHealth stores a device's latest health report.
-func (s *DB) PutHealth(h Health) error {
+func (s *DB) PutHealth(h store.Health) error {
 	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bHealth, h.DeviceID, h) })
 }
 
 // Health returns a device's latest health report.
-func (s *DB) Health(deviceID string) (Health, error) {
-	var h Health
+func (s *DB) Health(deviceID string) (store.Health, error) {
+	var h store.Health
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bHealth, deviceID, &h) })
 	return h, err
 }
 
 // EachHealth calls fn for every stored health report.
-func (s *DB) EachHealth(fn func(*Health) error) error {
+func (s *DB) EachHealth(fn func(*store.Health) error) error {
 	return s.db.View(func(tx *bolt.Tx) error { return each(tx, bHealth, nil, fn) })
 }

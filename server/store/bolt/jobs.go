@@ -1,9 +1,10 @@
-package store
+package boltstore
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/steward-rmm/steward/server/store"
 	"sort"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 
 // CreateJob stores a job and all its runs in one transaction. It fills the
 // job's States and Clients from the runs.
-func (s *DB) CreateJob(j *Job, runs []Run) error {
+func (s *DB) CreateJob(j *store.Job, runs []store.Run) error {
 	j.States, j.Clients = map[string]int{}, nil
 	seen := map[string]bool{}
 	order := make([]int, len(runs))
@@ -36,7 +37,7 @@ func (s *DB) CreateJob(j *Job, runs []Run) error {
 		x, y := &runs[byDevice[a]], &runs[byDevice[b]]
 		return x.DeviceID < y.DeviceID || x.DeviceID == y.DeviceID && x.ID < y.ID
 	})
-	wide := len(runs) > WideJob
+	wide := len(runs) > store.WideJob
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := put(tx, bJobs, j.ID, j); err != nil {
 			return err
@@ -77,7 +78,7 @@ func (s *DB) CreateJob(j *Job, runs []Run) error {
 
 // JobStates returns a job's run counts per state and its clients,
 // computing them from the runs for jobs stored before the store kept them.
-func (s *DB) JobStates(j *Job) error {
+func (s *DB) JobStates(j *store.Job) error {
 	if j.States != nil {
 		return nil
 	}
@@ -102,7 +103,7 @@ func (s *DB) JobStates(j *Job) error {
 // write transaction, writing each touched job once.
 type jobCounts struct {
 	tx   *bolt.Tx
-	jobs map[string]*Job
+	jobs map[string]*store.Job
 }
 
 // moved records that a run of jobID went from state old to state new. It
@@ -113,13 +114,13 @@ func (c *jobCounts) moved(jobID, old, new string) bool {
 	}
 	j := c.jobs[jobID]
 	if j == nil {
-		var x Job
+		var x store.Job
 		if err := get(c.tx, bJobs, jobID, &x); err != nil || x.States == nil {
 			return false // unknown, or from before counts were kept
 		}
 		j = &x
 		if c.jobs == nil {
-			c.jobs = map[string]*Job{}
+			c.jobs = map[string]*store.Job{}
 		}
 		c.jobs[jobID] = j
 	}
@@ -144,26 +145,34 @@ func (c *jobCounts) flush() error {
 }
 
 // Job returns one job.
-func (s *DB) Job(id string) (Job, error) {
-	var j Job
+func (s *DB) Job(id string) (store.Job, error) {
+	var j store.Job
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bJobs, id, &j) })
 	return j, err
 }
 
-// Jobs lists jobs, newest first, keeping those keep accepts, at most limit.
-func (s *DB) Jobs(keep func(*Job) bool, limit int) ([]Job, error) {
-	var out []Job
+// Jobs lists the jobs q selects, newest first.
+func (s *DB) Jobs(q store.JobQuery) ([]store.Job, error) {
+	var out []store.Job
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bJobs).Cursor()
 		// Job IDs are time-ordered, so walking backwards is newest first.
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var j Job
-			if err := jsonUnmarshal(v, &j); err != nil {
+		k, v := c.Last()
+		if q.Before != "" {
+			if k, v = c.Seek([]byte(q.Before)); k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+		}
+		for ; k != nil; k, v = c.Prev() {
+			var j store.Job
+			if err := decode(v, &j); err != nil {
 				return err
 			}
-			if keep == nil || keep(&j) {
+			if q.Keep == nil || q.Keep(&j) {
 				out = append(out, j)
-				if limit > 0 && len(out) >= limit {
+				if q.Limit > 0 && len(out) >= q.Limit {
 					break
 				}
 			}
@@ -174,20 +183,20 @@ func (s *DB) Jobs(keep func(*Job) bool, limit int) ([]Job, error) {
 }
 
 // Run returns one run.
-func (s *DB) Run(id string) (Run, error) {
-	var r Run
+func (s *DB) Run(id string) (store.Run, error) {
+	var r store.Run
 	err := s.db.View(func(tx *bolt.Tx) error { return get(tx, bRuns, id, &r) })
 	return r, err
 }
 
 // JobRuns lists the runs of a job.
-func (s *DB) JobRuns(jobID string) ([]Run, error) {
-	var out []Run
+func (s *DB) JobRuns(jobID string) ([]store.Run, error) {
+	var out []store.Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := []byte(jobID + "/")
 		c := tx.Bucket(bJobRuns).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			var r Run
+			var r store.Run
 			if err := get(tx, bRuns, string(k[len(prefix):]), &r); err != nil {
 				return err
 			}
@@ -198,16 +207,12 @@ func (s *DB) JobRuns(jobID string) ([]Run, error) {
 	return out, err
 }
 
-// WideJob is the number of runs above which a job's runs are indexed by
-// job rather than by device (see wide_runs).
-const WideJob = 64
-
 // maxWideScan bounds how many wide jobs one device history looks through.
 const maxWideScan = 20000
 
 // DeviceRuns lists runs of one device (newest first), at most limit: those
 // of narrow jobs from device_runs, merged with its runs in wide jobs.
-func (s *DB) DeviceRuns(deviceID string, limit int) ([]Run, error) {
+func (s *DB) DeviceRuns(deviceID string, limit int) ([]store.Run, error) {
 	var ids []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := []byte(deviceID + "/")
@@ -262,10 +267,10 @@ func (s *DB) DeviceRuns(deviceID string, limit int) ([]Run, error) {
 	if limit > 0 && len(ids) > limit {
 		ids = ids[:limit]
 	}
-	var out []Run
+	var out []store.Run
 	err = s.db.View(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			var r Run
+			var r store.Run
 			if err := get(tx, bRuns, id, &r); err == nil {
 				out = append(out, r)
 			}
@@ -298,8 +303,8 @@ func idMillis(id string) (int64, bool) {
 
 // PendingRuns lists the non-terminal runs, of one device or of all devices
 // when deviceID is empty.
-func (s *DB) PendingRuns(deviceID string) ([]Run, error) {
-	var out []Run
+func (s *DB) PendingRuns(deviceID string) ([]store.Run, error) {
+	var out []store.Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var prefix []byte
 		if deviceID != "" {
@@ -308,7 +313,7 @@ func (s *DB) PendingRuns(deviceID string) ([]Run, error) {
 		c := tx.Bucket(bPending).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			i := bytes.IndexByte(k, '/')
-			var r Run
+			var r store.Run
 			if err := get(tx, bRuns, string(k[i+1:]), &r); err != nil {
 				continue
 			}
@@ -319,39 +324,6 @@ func (s *DB) PendingRuns(deviceID string) ([]Run, error) {
 	return out, err
 }
 
-// UpdateRun applies fn to a run inside a batched write transaction. fn
-// returns false to leave the run unchanged. Terminal runs leave the pending
-// index. The updated run is returned.
-func (s *DB) UpdateRun(id string, fn func(*Run) bool) (Run, bool, error) {
-	var out Run
-	changed := false
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		changed = false
-		var r Run
-		if err := get(tx, bRuns, id, &r); err != nil {
-			return err
-		}
-		out = r
-		old := r.State
-		if !fn(&r) {
-			return nil
-		}
-		if err := put(tx, bRuns, id, r); err != nil {
-			return err
-		}
-		if protocol.Terminal(r.State) {
-			if err := tx.Bucket(bPending).Delete([]byte(r.DeviceID + "/" + r.ID)); err != nil {
-				return err
-			}
-		}
-		counts := jobCounts{tx: tx}
-		counts.moved(r.JobID, old, r.State)
-		out, changed = r, true
-		return counts.flush()
-	})
-	return out, changed, err
-}
-
 func outputKey(runID, stream string, offset int64) []byte {
 	k := make([]byte, 0, len(runID)+len(stream)+10)
 	k = append(k, runID...)
@@ -359,57 +331,6 @@ func outputKey(runID, stream string, offset int64) []byte {
 	k = append(k, stream...)
 	k = append(k, 0)
 	return binary.BigEndian.AppendUint64(k, uint64(offset))
-}
-
-// AppendOutput stores one output chunk idempotently: a chunk (or the part
-// of it) already stored is skipped, a chunk past a gap is refused so the
-// agent's resend fills the gap in order, and output beyond capBytes per
-// stream marks the run truncated. It returns the run after the write and
-// the number of bytes newly stored.
-func (s *DB) AppendOutput(runID, stream string, offset int64, data []byte, capBytes int64) (Run, int, error) {
-	if stream != "stdout" && stream != "stderr" {
-		return Run{}, 0, fmt.Errorf("stream %q: %w", stream, ErrConflict)
-	}
-	var out Run
-	stored := 0
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		stored = 0
-		var r Run
-		if err := get(tx, bRuns, runID, &r); err != nil {
-			return err
-		}
-		out = r
-		if protocol.Terminal(r.State) {
-			return nil // late chunk after the result: the result's own resend carried it
-		}
-		cur := &r.Stdout
-		if stream == "stderr" {
-			cur = &r.Stderr
-		}
-		end := offset + int64(len(data))
-		if end <= *cur || offset > *cur {
-			return nil // duplicate, or a gap the agent will fill on resend
-		}
-		data = data[*cur-offset:]
-		if room := capBytes - *cur; int64(len(data)) > room {
-			if room < 0 {
-				room = 0
-			}
-			data = data[:room]
-			r.Truncated = true
-		}
-		if len(data) > 0 {
-			if err := tx.Bucket(bOutput).Put(outputKey(runID, stream, *cur), data); err != nil {
-				return err
-			}
-		}
-		// Offsets keep counting past the cap so later chunks stay in order.
-		*cur = end
-		stored = len(data)
-		out = r
-		return put(tx, bRuns, runID, r)
-	})
-	return out, stored, err
 }
 
 // Output returns a run's stored output of one stream from byte offset from,
@@ -448,49 +369,23 @@ func (s *DB) Output(runID, stream string, from int64, max int) ([]byte, int64, e
 	return buf, next, err
 }
 
-// RunOp is one change to a run, applied by ApplyRunOps. Exactly one of
-// Output and Update is set.
-type RunOp struct {
-	RunID string
-	// Device, when set, must own the run: one agent can never write
-	// another device's runs. A mismatch fails like an unknown run.
-	Device string
-	Output *OutputOp
-	Update func(*Run) bool
-}
-
-// OutputOp appends an output chunk (see AppendOutput for the rules).
-type OutputOp struct {
-	Stream string
-	Offset int64
-	Data   []byte
-	Cap    int64
-}
-
-// RunOpResult is the outcome of one RunOp.
-type RunOpResult struct {
-	Run     Run
-	Changed bool
-	Stored  int
-	Err     error
-	// JobDone is set on the op after which no run of the job can change.
-	JobDone bool
-}
-
 // ApplyRunOps applies many run changes in one write transaction, in order.
 // A run touched by several ops is read and written once. An op on an
 // unknown run fails alone; a storage error fails them all.
-func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
-	res := make([]RunOpResult, len(ops))
+func (s *DB) ApplyRunOps(ops []store.RunOp) ([]store.RunOpResult, error) {
+	res := make([]store.RunOpResult, len(ops))
+	// One Update, not Batch: the server's run writer already gathers the
+	// ops of many connections into one call.
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		cache := map[string]*Run{}
+		cache := map[string]*store.Run{}
 		dirty := map[string]bool{}
 		counts := jobCounts{tx: tx}
 		out := tx.Bucket(bOutput)
-		for i, op := range ops {
+		for i := range ops {
+			op := &ops[i]
 			r := cache[op.RunID]
 			if r == nil {
-				var x Run
+				var x store.Run
 				if err := get(tx, bRuns, op.RunID, &x); err != nil {
 					res[i].Err = err
 					continue
@@ -499,44 +394,31 @@ func (s *DB) ApplyRunOps(ops []RunOp) ([]RunOpResult, error) {
 				cache[op.RunID] = r
 			}
 			if op.Device != "" && r.DeviceID != op.Device {
-				res[i].Err = fmt.Errorf("run %q of another device: %w", op.RunID, ErrNotFound)
+				res[i].Err = fmt.Errorf("run %q of another device: %w", op.RunID, store.ErrNotFound)
 				continue
 			}
-			switch {
-			case op.Update != nil:
+			if o := op.Output; o != nil {
+				if o.Stream != "stdout" && o.Stream != "stderr" {
+					res[i].Err = fmt.Errorf("stream %q: %w", o.Stream, store.ErrConflict)
+					continue
+				}
+				if at, data, ok := o.Apply(r); ok {
+					if len(data) > 0 {
+						if err := out.Put(outputKey(op.RunID, o.Stream, at), data); err != nil {
+							return err
+						}
+					}
+					res[i].Stored = len(data)
+					dirty[op.RunID] = true
+				}
+			} else {
 				c := *r
-				if op.Update(&c) {
+				if op.Apply(&c) {
 					res[i].JobDone = counts.moved(r.JobID, r.State, c.State)
 					*r = c
 					dirty[op.RunID] = true
 					res[i].Changed = true
 				}
-			case op.Output != nil:
-				o := op.Output
-				if protocol.Terminal(r.State) || (o.Stream != "stdout" && o.Stream != "stderr") {
-					break
-				}
-				cur := &r.Stdout
-				if o.Stream == "stderr" {
-					cur = &r.Stderr
-				}
-				end := o.Offset + int64(len(o.Data))
-				if end <= *cur || o.Offset > *cur {
-					break
-				}
-				data := o.Data[*cur-o.Offset:]
-				if room := o.Cap - *cur; int64(len(data)) > room {
-					data = data[:max(room, 0)]
-					r.Truncated = true
-				}
-				if len(data) > 0 {
-					if err := out.Put(outputKey(op.RunID, o.Stream, *cur), data); err != nil {
-						return err
-					}
-				}
-				*cur = end
-				res[i].Stored = len(data)
-				dirty[op.RunID] = true
 			}
 			res[i].Run = *r
 		}

@@ -1,0 +1,134 @@
+package boltstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/steward-rmm/steward/server/store"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/disk-golden.json")
+
+// diskPairs are the store records and their disk types.
+var diskPairs = []struct {
+	rec, disk any
+}{
+	{store.Client{}, diskClient{}}, {store.EnrollToken{}, diskEnrollToken{}}, {store.Transition{}, diskTransition{}},
+	{store.Device{}, diskDevice{}}, {store.Inventory{}, diskInventory{}}, {store.Health{}, diskHealth{}},
+	{store.Job{}, diskJob{}}, {store.Run{}, diskRun{}}, {store.Script{}, diskScript{}}, {store.ScriptRef{}, diskScriptRef{}},
+	{store.User{}, diskUser{}}, {store.APIToken{}, diskAPIToken{}}, {store.AuditEvent{}, diskAuditEvent{}},
+	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
+	{store.UpdateResult{}, diskUpdateResult{}},
+}
+
+// TestDiskTypesMatchRecords: every record field has its disk field, in
+// the same order, so nothing a record holds is lost on the way to disk.
+func TestDiskTypesMatchRecords(t *testing.T) {
+	for _, p := range diskPairs {
+		rt, dt := reflect.TypeOf(p.rec), reflect.TypeOf(p.disk)
+		if rt.NumField() != dt.NumField() {
+			t.Errorf("%s has %d fields, %s %d", rt, rt.NumField(), dt, dt.NumField())
+			continue
+		}
+		for i := 0; i < rt.NumField(); i++ {
+			if rt.Field(i).Name != dt.Field(i).Name {
+				t.Errorf("%s field %d is %s, %s has %s", rt, i, rt.Field(i).Name, dt, dt.Field(i).Name)
+			}
+		}
+	}
+}
+
+// fill sets every field of v to a non-zero value, so the golden encoding
+// shows every JSON name.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("s")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(1.5)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.Slice:
+		if v.Type() == reflect.TypeOf(json.RawMessage(nil)) {
+			v.SetBytes([]byte(`{"k":1}`))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fill(s.Index(0))
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(k)
+		fill(e)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)))
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i))
+			}
+		}
+	}
+}
+
+// TestDiskEncodingGolden: each record, every field set, encodes to the
+// committed golden JSON (the names today's data uses) and decodes back to
+// itself. A change here is a format change: it needs a migration.
+func TestDiskEncodingGolden(t *testing.T) {
+	got := map[string]json.RawMessage{}
+	for _, p := range diskPairs {
+		rp := reflect.New(reflect.TypeOf(p.rec))
+		fill(rp.Elem())
+		b, err := encode(rp.Interface())
+		if err != nil {
+			t.Fatalf("%s: %v", rp.Type(), err)
+		}
+		got[rp.Elem().Type().Name()] = b
+		// While a record still carries JSON tags, its own JSON is today's
+		// format: the disk type must write exactly that.
+		if _, tagged := rp.Elem().Type().Field(0).Tag.Lookup("json"); tagged {
+			if std, _ := json.Marshal(rp.Interface()); !bytes.Equal(std, b) {
+				t.Errorf("%s: disk encoding\n%s\ndiffers from the record's own JSON\n%s", rp.Type(), b, std)
+			}
+		}
+		back := reflect.New(rp.Elem().Type())
+		if err := decode(b, back.Interface()); err != nil {
+			t.Fatalf("%s: decode: %v", rp.Type(), err)
+		}
+		if !reflect.DeepEqual(back.Elem().Interface(), rp.Elem().Interface()) {
+			t.Errorf("%s does not survive encode and decode:\n%+v\n%+v", rp.Type(), rp.Elem().Interface(), back.Elem().Interface())
+		}
+	}
+	out, _ := json.MarshalIndent(got, "", "  ")
+	out = append(out, '\n')
+	const path = "testdata/disk-golden.json"
+	if *updateGolden {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Fatalf("disk encoding differs from %s (a format change needs a migration; -update-golden rewrites it):\n%s", path, out)
+	}
+}
