@@ -21,108 +21,18 @@ import (
 // move a terminal run, so a duplicate or late result changes nothing.
 type jobService struct {
 	s *Server
-	// waiters wake followers of a run when its output or state changes.
+	// mu guards waiters, which wake followers of a run when its output or
+	// state changes. Lock order: a leaf; channels are closed after it is
+	// released.
 	mu      sync.Mutex
 	waiters map[string][]chan struct{}
-	// ops feed the one writer goroutine, which applies everything queued
-	// in one transaction and then runs the callbacks (acks, events). Agent
-	// readers never wait for a commit, and a fan-out to thousands of
-	// devices costs a handful of commits.
-	ops      chan queuedOp
-	quit     chan struct{}
-	finished chan struct{}
+	w       jobWriter // every write of jobs and runs (jobwriter.go)
 }
-
-type queuedOp struct {
-	op   store.RunOp
-	done func(store.RunOpResult)
-}
-
-// maxOpsPerCommit bounds one write transaction.
-const maxOpsPerCommit = 8192
 
 func newJobService(s *Server) *jobService {
-	j := &jobService{s: s, waiters: map[string][]chan struct{}{}, ops: make(chan queuedOp, 1<<16),
-		quit: make(chan struct{}), finished: make(chan struct{})}
-	go j.writeLoop()
+	j := &jobService{s: s, waiters: map[string][]chan struct{}{}}
+	j.w.init(s)
 	return j
-}
-
-// submit queues an op; done runs in the writer after the commit and must
-// not block.
-func (j *jobService) submit(op store.RunOp, done func(store.RunOpResult)) {
-	j.ops <- queuedOp{op: op, done: done}
-}
-
-// submitWait queues an op and waits for its commit.
-func (j *jobService) submitWait(op store.RunOp) store.RunOpResult {
-	ch := make(chan store.RunOpResult, 1)
-	j.submit(op, func(r store.RunOpResult) { ch <- r })
-	return <-ch
-}
-
-func (j *jobService) writeLoop() {
-	defer close(j.finished)
-	batch := make([]queuedOp, 0, 256)
-	for {
-		batch = batch[:0]
-		select {
-		case q := <-j.ops:
-			batch = append(batch, q)
-			// A moment's wait lets a burst of results share one commit.
-			time.Sleep(2 * time.Millisecond)
-		case <-j.quit:
-			// Drain what is queued, then stop.
-			for {
-				select {
-				case q := <-j.ops:
-					batch = append(batch, q)
-					continue
-				default:
-				}
-				break
-			}
-			if len(batch) > 0 {
-				j.apply(batch)
-			}
-			return
-		}
-	drain:
-		for len(batch) < maxOpsPerCommit {
-			select {
-			case q := <-j.ops:
-				batch = append(batch, q)
-			default:
-				break drain
-			}
-		}
-		j.apply(batch)
-	}
-}
-
-func (j *jobService) apply(batch []queuedOp) {
-	ops := make([]store.RunOp, len(batch))
-	for i := range batch {
-		ops[i] = batch[i].op
-	}
-	t0 := time.Now()
-	res, err := j.s.st.ApplyRunOps(ops)
-	j.s.metric.storeWrite.Observe(time.Since(t0).Seconds())
-	for i, q := range batch {
-		r := store.RunOpResult{Err: err}
-		if err == nil {
-			r = res[i]
-		}
-		if q.done != nil {
-			q.done(r)
-		}
-	}
-}
-
-// stop flushes queued ops; call before closing the store.
-func (j *jobService) stop() {
-	close(j.quit)
-	<-j.finished
 }
 
 // jobRequest is the API's body for creating a job.
@@ -378,7 +288,9 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 		}
 		runs[i] = r
 	}
-	if err := j.s.st.CreateJob(&job, runs); err != nil {
+	// Through the writer like every run write, so the job's runs exist
+	// before any op queued after it touches them.
+	if err := j.write(func() error { return j.s.st.CreateJob(&job, runs) }); err != nil {
 		return job, nil, err
 	}
 	for i := range runs {
@@ -452,38 +364,55 @@ func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
 	now := j.s.now()
 	jobs := map[string]*store.Job{}
 	for i := range runs {
-		r := &runs[i]
-		if r.CancelRequested {
-			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: r.ID}))
+		if runs[i].CancelRequested {
+			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runs[i].ID}))
 		}
-		if r.State == protocol.StateQueued && now.After(r.Expires) {
-			j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
-			continue
-		}
-		if !r.NotBefore.IsZero() && r.NotBefore.After(now) {
-			continue
-		}
-		job := jobs[r.JobID]
-		if job == nil {
-			jb, err := j.s.st.Job(r.JobID)
-			if err != nil {
-				continue
-			}
-			job = &jb
-			jobs[r.JobID] = job
-		}
-		if r.State == protocol.StateQueued {
-			j.setState(r.ID, protocol.StateSent, "")
-		}
-		// Sent and running runs are sent again: the agent answers a run it
-		// has seen with a duplicate ack and its stored result, never a rerun.
-		c.Send(j.message(job, r))
+		j.deliver(c, &runs[i], now, jobs, true)
 	}
 	// Boot times derived from uptime wobble by a second or two; a reboot
 	// moves them by much more.
 	if !prevBoot.IsZero() && newBoot.After(prevBoot.Add(30*time.Second)) {
 		j.confirmReboot(c.DeviceID, newBoot)
 	}
+}
+
+// deliver is the one path by which a stored run reaches a device (on
+// connect, on approval, and from the sweep once a scheduled run is due).
+// A queued run past its expiry ends as expired. A due queued run is sent
+// by whoever moves it to sent, after that move is committed: a connect
+// and a sweep racing for one run send it once. With resend, a sent or
+// running run is sent again: the agent answers a run it has seen with a
+// duplicate ack and its stored result, never a rerun. c nil only expires.
+func (j *jobService) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string]*store.Job, resend bool) {
+	if r.State == protocol.StateQueued && now.After(r.Expires) {
+		_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
+		return
+	}
+	if c == nil || protocol.Terminal(r.State) || (!r.NotBefore.IsZero() && r.NotBefore.After(now)) {
+		return
+	}
+	job := jobs[r.JobID]
+	if job == nil {
+		jb, err := j.s.st.Job(r.JobID)
+		if err != nil {
+			return
+		}
+		job = &jb
+		jobs[r.JobID] = job
+	}
+	msg := j.message(job, r)
+	if r.State != protocol.StateQueued {
+		if resend {
+			c.Send(msg)
+		}
+		return
+	}
+	j.submit(j.stateOp(r.ID, "", protocol.StateSent, ""), func(res store.RunOpResult) {
+		j.changed(res, protocol.StateSent)
+		if res.Err == nil && res.Changed {
+			c.Send(msg)
+		}
+	})
 }
 
 // confirmReboot marks the latest initiated reboot of a device confirmed.
@@ -501,11 +430,11 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 		if d == nil || d["action"] != "reboot" || d["confirmed_boot"] != nil {
 			continue
 		}
-		_, _, _ = j.s.st.UpdateRun(r.ID, func(x *store.Run) bool {
+		j.submitWait(store.RunOp{RunID: r.ID, Update: func(x *store.Run) bool {
 			d["confirmed_boot"] = boot.UTC()
 			x.Data, _ = json.Marshal(d)
 			return true
-		})
+		}})
 		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
 			State: "reboot_confirmed"})
 		return
@@ -685,7 +614,7 @@ func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
 			return r, err
 		}
 	} else {
-		_, _, _ = j.s.st.UpdateRun(runID, func(x *store.Run) bool { x.CancelRequested = true; return true })
+		j.submitWait(store.RunOp{RunID: runID, Update: func(x *store.Run) bool { x.CancelRequested = true; return true }})
 		if c := j.s.hub.Get(r.DeviceID); c != nil {
 			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runID}))
 		}
@@ -723,28 +652,11 @@ func (j *jobService) sweep() {
 		if r.State != protocol.StateQueued {
 			continue
 		}
-		if now.After(r.Expires) {
-			_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
-			continue
-		}
-		if r.NotBefore.IsZero() || r.NotBefore.After(now) {
-			continue
-		}
 		c := j.s.hub.Get(r.DeviceID)
-		if c == nil || j.s.fleet.Pending(r.DeviceID) {
-			continue
+		if c != nil && j.s.fleet.Pending(r.DeviceID) {
+			c = nil // nothing reaches a device before it is approved
 		}
-		job := jobs[r.JobID]
-		if job == nil {
-			jb, err := j.s.st.Job(r.JobID)
-			if err != nil {
-				continue
-			}
-			job = &jb
-			jobs[r.JobID] = job
-		}
-		j.setState(r.ID, protocol.StateSent, "")
-		c.Send(j.message(job, r))
+		j.deliver(c, r, now, jobs, false)
 	}
 }
 
