@@ -161,3 +161,54 @@ func TestRunListenFailureLeavesNothingRunning(t *testing.T) {
 	}
 	storeReleased(t, dir)
 }
+
+// TestQueuedRunDeliveredOnceOnReconnect: runs queued while a device was
+// offline, one of them scheduled and already due, each reach it exactly
+// once when it connects, whichever of the connect and the sweep gets
+// there first; a job created afterwards follows them on the same
+// connection, so everything sent before it has been counted.
+func TestQueuedRunDeliveredOnceOnReconnect(t *testing.T) {
+	e := startServer(t, server.Config{})
+	dir, id := e.enroll(e.enrollToken(e.createClient("Acme"), 1, 0))
+	queued := e.createJob(script([]string{id}, "echo queued"))
+	due := script([]string{id}, "echo due")
+	due["at"] = time.Now().Add(time.Second)
+	scheduled := e.createJob(due)
+	time.Sleep(1500 * time.Millisecond) // the scheduled run comes due while the device is offline
+	ws, welcome := rawAgent(t, e, dir, protocol.Version)
+	if welcome.Type != protocol.TypeWelcome {
+		t.Fatalf("got %s, want welcome", welcome.Type)
+	}
+	got := map[string]int{}
+	read := func(until func() bool) {
+		t.Helper()
+		for !until() {
+			_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatalf("read: %v (jobs so far %v)", err, got)
+			}
+			env, err := protocol.Decode(b, protocol.MaxServerFrame)
+			if err != nil || env.Type != protocol.TypeJob {
+				continue
+			}
+			var j protocol.Job
+			if err := protocol.DecodeData(env, &j); err != nil {
+				t.Fatal(err)
+			}
+			got[j.RunID]++
+		}
+	}
+	a, s := queued.Runs[0].ID, scheduled.Runs[0].ID
+	read(func() bool { return got[a] > 0 && got[s] > 0 })
+	marker := e.createJob(script([]string{id}, "echo marker"))
+	read(func() bool { return got[marker.Runs[0].ID] > 0 })
+	if got[a] != 1 || got[s] != 1 || len(got) != 3 {
+		t.Fatalf("deliveries %v, want each of %s, %s, %s once", got, a, s, marker.Runs[0].ID)
+	}
+	for _, r := range []string{a, s} {
+		if st := e.run(r).State; st != protocol.StateSent {
+			t.Errorf("run %s is %s, want sent", r, st)
+		}
+	}
+}
