@@ -48,7 +48,7 @@ func (g *group) wait() error {
 // websockets) included, which http.Server.Shutdown neither tracks nor
 // waits for. Once closed it admits no new handler.
 type inflight struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards n and closed; lock order: a leaf
 	n      int
 	closed bool
 	zero   *sync.Cond

@@ -36,7 +36,8 @@ type Server struct {
 	shell *shellRelay
 	auth  *authService
 
-	// Addr is the bound API address once listening.
+	// Addr is the bound API address once listening. addrMu guards addr,
+	// agentAddr and pubURL; lock order: a leaf.
 	addrMu sync.Mutex
 	addr   string
 	ready  chan struct{}

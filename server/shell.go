@@ -60,7 +60,7 @@ type shellSession struct {
 	user     string
 	remote   string // the technician's address, for the audit log
 	relay    *shellRelay
-	techMu   sync.Mutex // serialises control writes to the technician
+	techMu   sync.Mutex // serialises writes to the technician; lock order: a leaf
 }
 
 // shellRecord is the stored metadata of a session and its recording.
