@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -79,9 +80,16 @@ func (s *Server) Run(ctx context.Context) (err error) {
 
 	g := newGroup(ctx)
 	g.run("jobs writer", func() error { s.jobs.w.loop(); return nil })
-	g.run("presence", func() error { s.presenceLoop(g.ctx); return nil })
-	g.run("jobs sweep", func() error { s.jobs.loop(g.ctx); return nil })
-	g.run("shell retention", func() error { s.shell.retentionLoop(g.ctx); return nil })
+	// The ticker loops end with g.ctx; the writer is stopped only after
+	// them, since the sweep submits to it.
+	var loops sync.WaitGroup
+	loop := func(name string, fn func(context.Context)) {
+		loops.Add(1)
+		g.run(name, func() error { defer loops.Done(); fn(g.ctx); return nil })
+	}
+	loop("presence", s.presenceLoop)
+	loop("jobs sweep", s.jobs.loop)
+	loop("shell retention", s.shell.retentionLoop)
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {
@@ -91,7 +99,8 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 	s.http = servers[0]
 	if lns.metrics != nil {
-		serve(g, "serve metrics "+s.cfg.MetricsAddr, &http.Server{Handler: s.metric.handler(), ReadHeaderTimeout: 10 * time.Second}, lns.metrics)
+		serve(g, "serve metrics "+s.cfg.MetricsAddr, &http.Server{Handler: handlers.wrap(s.metric.handler()),
+			ReadHeaderTimeout: 10 * time.Second}, lns.metrics)
 	}
 	close(s.ready)
 	s.log.Info("listening", "addr", s.Addr(), "agent_addr", s.AgentAddr(), "public_url", s.publicURL(), "pin", s.Fingerprint())
@@ -110,8 +119,9 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	handlers.closeWait() // agent and shell websocket handlers included
 	s.hub.Wait()
 	s.shell.tasks.Wait()
+	loops.Wait()
 	// Every producer of job writes has ended: the writer commits what is
-	// queued and ends; the loops ended with g.ctx.
+	// queued and ends.
 	s.jobs.w.stop()
 	err = g.wait()
 	if ferr := s.fleet.FlushAll(); ferr != nil {
