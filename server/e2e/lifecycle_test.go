@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/protocol"
@@ -84,7 +85,7 @@ func storeReleased(t *testing.T, dir string) {
 func TestRunStopsEverythingBeforeReturning(t *testing.T) {
 	before := serverGoroutines()
 	e := startServer(t, server.Config{AgentListen: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0"})
-	_, id, a := onlineAgentAt(t, e, e.createClient("Acme"))
+	dir, id, a := onlineAgentAt(t, e, e.createClient("Acme"))
 	j := e.createJob(script([]string{id}, "echo lifecycle"))
 	r := e.waitState(j.Runs[0].ID, protocol.StateSucceeded)
 	if o := e.output(r.ID); o.Stdout != "lifecycle\n" {
@@ -106,6 +107,18 @@ func TestRunStopsEverythingBeforeReturning(t *testing.T) {
 		}
 	}()
 	a.stop() // the agent's own goroutines are not the server's
+	// A device websocket that never sends its hello: shutdown ends the
+	// server's wait for it (which alone would last 15 s).
+	idt, err := identity.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := websocket.Dialer{TLSClientConfig: pinnedTLS(e.fp, &idt.Cert), HandshakeTimeout: 10 * time.Second}
+	silent, _, err := d.Dial("wss://"+e.srv.AgentAddr()+"/agent/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
 	e.cancel()
 	select {
 	case err := <-e.done:
