@@ -134,7 +134,13 @@ const (
 	StateExpired   = "expired"
 )
 
-// Terminal reports whether a run state is final.
+// RunStates lists every run state, in the order a run moves through them.
+var RunStates = []string{StateQueued, StateSent, StateRunning, StateSucceeded, StateFailed, StateTimedOut, StateCancelled, StateExpired}
+
+// Terminal reports whether a run state is final. It is the one definition
+// of the terminal states: the server, its store, the CLI and the benchmark
+// call it, and a test holds the dashboard's copy (TERMINAL in
+// server/web/static/assets/lib/format.js) to it.
 func Terminal(state string) bool {
 	switch state {
 	case StateSucceeded, StateFailed, StateTimedOut, StateCancelled, StateExpired:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -170,8 +171,11 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, code), time.Now().Add(time.Second))
 		ws.Close()
 	}
+	// A server shutting down ends the wait for the hello (the request's
+	// context is cancelled then), so the wait never holds up Run.
+	helloWait := context.AfterFunc(r.Context(), func() { ws.Close() })
 	mt, b, err := ws.ReadMessage()
-	if err != nil || mt != websocket.TextMessage {
+	if !helloWait() || err != nil || mt != websocket.TextMessage {
 		ws.Close()
 		return
 	}

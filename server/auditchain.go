@@ -65,6 +65,8 @@ func loadAuditKey(path string) ([]byte, error) {
 
 // auditAnchor appends chain heads to the anchor file, rotating it by size.
 type auditAnchor struct {
+	// mu serialises writes to the file. Lock order: a leaf (held across
+	// file writes only).
 	mu     sync.Mutex
 	path   string
 	rotate int64

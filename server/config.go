@@ -1,6 +1,3 @@
-// Package server is Steward's control server: it wires the store, the
-// certificate authority, the agent hub, the job dispatcher, the shell relay
-// and the REST API into one process. Run is its entry point.
 package server
 
 import (

@@ -6,6 +6,8 @@ import "sync"
 // shell websockets) so that logout, password change and account disable
 // can end them at once instead of letting them run on a dead credential.
 type opConns struct {
+	// mu guards next and m. Lock order: a leaf; end functions run after it
+	// is released.
 	mu   sync.Mutex
 	next uint64
 	m    map[uint64]opConn

@@ -104,7 +104,7 @@ type cachedSum struct {
 }
 
 type sumCache struct {
-	mu sync.Mutex
+	mu sync.Mutex // guards m; lock order: a leaf
 	m  map[string]cachedSum
 }
 

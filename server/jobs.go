@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,108 +20,18 @@ import (
 // move a terminal run, so a duplicate or late result changes nothing.
 type jobService struct {
 	s *Server
-	// waiters wake followers of a run when its output or state changes.
+	// mu guards waiters, which wake followers of a run when its output or
+	// state changes. Lock order: a leaf; channels are closed after it is
+	// released.
 	mu      sync.Mutex
 	waiters map[string][]chan struct{}
-	// ops feed the one writer goroutine, which applies everything queued
-	// in one transaction and then runs the callbacks (acks, events). Agent
-	// readers never wait for a commit, and a fan-out to thousands of
-	// devices costs a handful of commits.
-	ops      chan queuedOp
-	quit     chan struct{}
-	finished chan struct{}
+	w       jobWriter // every write of jobs and runs (jobwriter.go)
 }
-
-type queuedOp struct {
-	op   store.RunOp
-	done func(store.RunOpResult)
-}
-
-// maxOpsPerCommit bounds one write transaction.
-const maxOpsPerCommit = 8192
 
 func newJobService(s *Server) *jobService {
-	j := &jobService{s: s, waiters: map[string][]chan struct{}{}, ops: make(chan queuedOp, 1<<16),
-		quit: make(chan struct{}), finished: make(chan struct{})}
-	go j.writeLoop()
+	j := &jobService{s: s, waiters: map[string][]chan struct{}{}}
+	j.w.init(s)
 	return j
-}
-
-// submit queues an op; done runs in the writer after the commit and must
-// not block.
-func (j *jobService) submit(op store.RunOp, done func(store.RunOpResult)) {
-	j.ops <- queuedOp{op: op, done: done}
-}
-
-// submitWait queues an op and waits for its commit.
-func (j *jobService) submitWait(op store.RunOp) store.RunOpResult {
-	ch := make(chan store.RunOpResult, 1)
-	j.submit(op, func(r store.RunOpResult) { ch <- r })
-	return <-ch
-}
-
-func (j *jobService) writeLoop() {
-	defer close(j.finished)
-	batch := make([]queuedOp, 0, 256)
-	for {
-		batch = batch[:0]
-		select {
-		case q := <-j.ops:
-			batch = append(batch, q)
-			// A moment's wait lets a burst of results share one commit.
-			time.Sleep(2 * time.Millisecond)
-		case <-j.quit:
-			// Drain what is queued, then stop.
-			for {
-				select {
-				case q := <-j.ops:
-					batch = append(batch, q)
-					continue
-				default:
-				}
-				break
-			}
-			if len(batch) > 0 {
-				j.apply(batch)
-			}
-			return
-		}
-	drain:
-		for len(batch) < maxOpsPerCommit {
-			select {
-			case q := <-j.ops:
-				batch = append(batch, q)
-			default:
-				break drain
-			}
-		}
-		j.apply(batch)
-	}
-}
-
-func (j *jobService) apply(batch []queuedOp) {
-	ops := make([]store.RunOp, len(batch))
-	for i := range batch {
-		ops[i] = batch[i].op
-	}
-	t0 := time.Now()
-	res, err := j.s.st.ApplyRunOps(ops)
-	j.s.metric.storeWrite.Observe(time.Since(t0).Seconds())
-	for i, q := range batch {
-		r := store.RunOpResult{Err: err}
-		if err == nil {
-			r = res[i]
-		}
-		if q.done != nil {
-			q.done(r)
-		}
-	}
-}
-
-// stop flushes queued ops; call before closing the store.
-func (j *jobService) stop() {
-	close(j.quit)
-	<-j.finished
 }
 
 // jobRequest is the API's body for creating a job.
@@ -378,7 +287,9 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 		}
 		runs[i] = r
 	}
-	if err := j.s.st.CreateJob(&job, runs); err != nil {
+	// Through the writer like every run write, so the job's runs exist
+	// before any op queued after it touches them.
+	if err := j.write(func() error { return j.s.st.CreateJob(&job, runs) }); err != nil {
 		return job, nil, err
 	}
 	for i := range runs {
@@ -435,80 +346,6 @@ func (j *jobService) message(job *store.Job, r *store.Run) []byte {
 	m := job.Spec
 	m.RunID, m.JobID, m.Expires = r.ID, job.ID, r.Expires
 	return protocol.MustEncode(protocol.TypeJob, "", m)
-}
-
-// deviceConnected sends a reconnecting device its pending runs, expires
-// the stale ones, forwards pending cancels and confirms reboots.
-func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
-	if j.s.fleet.Pending(c.DeviceID) {
-		// Nothing reaches a device before it is approved; runs wait.
-		return
-	}
-	runs, err := j.s.st.PendingRuns(c.DeviceID)
-	if err != nil {
-		j.s.log.Error("pending runs", "device", c.DeviceID, "err", err)
-		return
-	}
-	now := j.s.now()
-	jobs := map[string]*store.Job{}
-	for i := range runs {
-		r := &runs[i]
-		if r.CancelRequested {
-			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: r.ID}))
-		}
-		if r.State == protocol.StateQueued && now.After(r.Expires) {
-			j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
-			continue
-		}
-		if !r.NotBefore.IsZero() && r.NotBefore.After(now) {
-			continue
-		}
-		job := jobs[r.JobID]
-		if job == nil {
-			jb, err := j.s.st.Job(r.JobID)
-			if err != nil {
-				continue
-			}
-			job = &jb
-			jobs[r.JobID] = job
-		}
-		if r.State == protocol.StateQueued {
-			j.setState(r.ID, protocol.StateSent, "")
-		}
-		// Sent and running runs are sent again: the agent answers a run it
-		// has seen with a duplicate ack and its stored result, never a rerun.
-		c.Send(j.message(job, r))
-	}
-	// Boot times derived from uptime wobble by a second or two; a reboot
-	// moves them by much more.
-	if !prevBoot.IsZero() && newBoot.After(prevBoot.Add(30*time.Second)) {
-		j.confirmReboot(c.DeviceID, newBoot)
-	}
-}
-
-// confirmReboot marks the latest initiated reboot of a device confirmed.
-func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
-	runs, err := j.s.st.DeviceRuns(deviceID, 20)
-	if err != nil {
-		return
-	}
-	for _, r := range runs {
-		if r.Kind != protocol.KindPower || r.State != protocol.StateSucceeded {
-			continue
-		}
-		var d map[string]any
-		_ = json.Unmarshal(r.Data, &d)
-		if d == nil || d["action"] != "reboot" || d["confirmed_boot"] != nil {
-			continue
-		}
-		d["confirmed_boot"] = boot.UTC()
-		data, _ := json.Marshal(d)
-		j.submit(store.RunOp{RunID: r.ID, Data: data}, func(store.RunOpResult) {
-			j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
-				State: "reboot_confirmed"})
-		})
-		return
-	}
 }
 
 func (j *jobService) deviceGone(c *hub.Conn) {}
@@ -660,60 +497,6 @@ func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
 	}
 	j.s.auditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
 	return j.s.st.Run(runID)
-}
-
-// loop expires queued runs and starts scheduled ones, on one ticker.
-func (j *jobService) loop(ctx context.Context) {
-	// Every 10 s: scheduled runs start within that, and the scan of pending
-	// runs stays cheap for an idle server with thousands in flight.
-	t := time.NewTicker(10 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			j.sweep()
-		}
-	}
-}
-
-func (j *jobService) sweep() {
-	runs, err := j.s.st.PendingRuns("")
-	if err != nil {
-		j.s.log.Error("sweep pending runs", "err", err)
-		return
-	}
-	now := j.s.now()
-	jobs := map[string]*store.Job{}
-	for i := range runs {
-		r := &runs[i]
-		if r.State != protocol.StateQueued {
-			continue
-		}
-		if now.After(r.Expires) {
-			_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
-			continue
-		}
-		if r.NotBefore.IsZero() || r.NotBefore.After(now) {
-			continue
-		}
-		c := j.s.hub.Get(r.DeviceID)
-		if c == nil || j.s.fleet.Pending(r.DeviceID) {
-			continue
-		}
-		job := jobs[r.JobID]
-		if job == nil {
-			jb, err := j.s.st.Job(r.JobID)
-			if err != nil {
-				continue
-			}
-			job = &jb
-			jobs[r.JobID] = job
-		}
-		j.setState(r.ID, protocol.StateSent, "")
-		c.Send(j.message(job, r))
-	}
 }
 
 // wait returns a channel closed at the next change of a run.

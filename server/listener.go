@@ -20,18 +20,31 @@ type handshakeListener struct {
 	closed chan struct{}
 	once   sync.Once
 	m      *metrics
+	wg     sync.WaitGroup  // the accept loop and the handshakes
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
 }
 
 // newHandshakeLimiter wraps ln; sem bounds concurrent handshakes and may
-// be shared by several listeners.
+// be shared by several listeners. Nothing runs until start.
 func newHandshakeLimiter(ln net.Listener, cfg *tls.Config, sem chan struct{}, m *metrics) *handshakeListener {
-	l := &handshakeListener{Listener: ln, cfg: cfg, sem: sem,
-		ready: make(chan net.Conn), closed: make(chan struct{}), m: m}
-	go l.acceptLoop()
-	return l
+	ctx, cancel := context.WithCancel(context.Background())
+	return &handshakeListener{Listener: ln, cfg: cfg, sem: sem,
+		ready: make(chan net.Conn), closed: make(chan struct{}), m: m, ctx: ctx, cancel: cancel}
 }
 
+// start begins accepting; wait, after Close, waits for what it started.
+func (l *handshakeListener) start() {
+	l.wg.Add(1)
+	go l.acceptLoop()
+}
+
+// wait returns once the accept loop and every handshake have ended
+// (call after Close).
+func (l *handshakeListener) wait() { l.wg.Wait() }
+
 func (l *handshakeListener) acceptLoop() {
+	defer l.wg.Done()
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
@@ -48,6 +61,8 @@ func (l *handshakeListener) acceptLoop() {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
+		// Added by the accept loop while it runs, so before wait returns.
+		l.wg.Add(1)
 		go l.handshake(c)
 	}
 }
@@ -58,6 +73,7 @@ func (l *handshakeListener) acceptLoop() {
 const queueWait = 5 * time.Second
 
 func (l *handshakeListener) handshake(c net.Conn) {
+	defer l.wg.Done()
 	t := time.NewTimer(queueWait)
 	select {
 	case l.sem <- struct{}{}:
@@ -73,7 +89,8 @@ func (l *handshakeListener) handshake(c net.Conn) {
 	}
 	l.m.handshakes.Inc()
 	tc := tls.Server(c, l.cfg)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// A listener closing (server shutdown) ends its handshakes too.
+	ctx, cancel := context.WithTimeout(l.ctx, 15*time.Second)
 	err := tc.HandshakeContext(ctx)
 	cancel()
 	l.m.handshakes.Dec()
@@ -100,6 +117,6 @@ func (l *handshakeListener) Accept() (net.Conn, error) {
 }
 
 func (l *handshakeListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
+	l.once.Do(func() { close(l.closed); l.cancel() })
 	return l.Listener.Close()
 }

@@ -1,16 +1,13 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base32"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,7 +37,8 @@ type Server struct {
 	shell *shellRelay
 	auth  *authService
 
-	// Addr is the bound API address once listening.
+	// Addr is the bound API address once listening. addrMu guards addr,
+	// agentAddr and pubURL; lock order: a leaf.
 	addrMu sync.Mutex
 	addr   string
 	ready  chan struct{}
@@ -186,133 +184,6 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 		// X25519 first: a reconnect storm of 20,000 handshakes is CPU-bound,
 		// and the hybrid post-quantum exchange costs several times more.
 		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
-	}
-}
-
-// Run serves until ctx is cancelled.
-func (s *Server) Run(ctx context.Context) error {
-	defer s.anchor.close()
-	defer s.st.Close()
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
-	}
-	var agentLn net.Listener
-	if s.cfg.AgentListen != "" {
-		if agentLn, err = net.Listen("tcp", s.cfg.AgentListen); err != nil {
-			ln.Close()
-			return fmt.Errorf("listen %s (--agent-listen): %w", s.cfg.AgentListen, err)
-		}
-	}
-	s.addrMu.Lock()
-	s.addr = ln.Addr().String()
-	if agentLn != nil {
-		s.agentAddr = agentLn.Addr().String()
-	}
-	s.addrMu.Unlock()
-	s.setPublicURL(s.Addr(), s.AgentAddr())
-	tlsConf := s.TLSConfig()
-	// One handshake budget for both listeners: a reconnect storm on the
-	// agent port and a burst on the API port share the CPU.
-	sem := make(chan struct{}, s.cfg.MaxHandshakes)
-	newHTTP := func(h http.Handler) *http.Server {
-		return &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		}
-	}
-	var agentHTTP *http.Server
-	if agentLn == nil {
-		s.http = newHTTP(s.routes(func(string) bool { return true }, true))
-	} else {
-		s.http = newHTTP(s.routes(func(p string) bool { return !deviceRoute(p) }, true))
-		agentHTTP = newHTTP(s.routes(func(p string) bool { return deviceRoute(p) || p == "/healthz" }, false))
-	}
-	var wg sync.WaitGroup
-	bg, stop := context.WithCancel(ctx)
-	defer stop()
-	wg.Add(3)
-	go func() { defer wg.Done(); s.presenceLoop(bg) }()
-	go func() { defer wg.Done(); s.jobs.loop(bg) }()
-	go func() { defer wg.Done(); s.shell.retentionLoop(bg) }()
-	if s.cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("listen metrics %s: %w", s.cfg.MetricsAddr, err)
-		}
-		ms := &http.Server{Handler: s.metric.handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = ms.Serve(mln) }()
-		defer ms.Close()
-	}
-	errc := make(chan error, 2)
-	go func() { errc <- s.http.Serve(newHandshakeLimiter(ln, tlsConf, sem, s.metric)) }()
-	if agentHTTP != nil {
-		go func() { errc <- agentHTTP.Serve(newHandshakeLimiter(agentLn, tlsConf, sem, s.metric)) }()
-	}
-	close(s.ready)
-	s.log.Info("listening", "addr", s.Addr(), "agent_addr", s.AgentAddr(), "public_url", s.publicURL(), "pin", s.Fingerprint())
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			stop()
-			wg.Wait()
-			s.jobs.stop()
-			if agentHTTP != nil {
-				agentHTTP.Close()
-			}
-			s.http.Close()
-			return fmt.Errorf("serve: %w", err)
-		}
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if agentHTTP != nil {
-		_ = agentHTTP.Shutdown(sctx)
-	}
-	_ = s.http.Shutdown(sctx)
-	s.hub.CloseAll("server shutting down")
-	s.shell.closeAll("server shutting down")
-	stop()
-	wg.Wait()
-	s.jobs.stop()
-	if err := s.fleet.FlushAll(); err != nil {
-		s.log.Error("final presence flush", "err", err)
-	}
-	return nil
-}
-
-// presenceLoop sweeps stale connections and flushes presence on shared
-// tickers: no timer per connection, no transaction per heartbeat.
-func (s *Server) presenceLoop(ctx context.Context) {
-	sweep := time.NewTicker(max(s.cfg.Heartbeat/8, 100*time.Millisecond))
-	flush := time.NewTicker(s.cfg.PresenceFlush)
-	defer sweep.Stop()
-	defer flush.Stop()
-	// Last-seen times alone are written every 5 min (and at shutdown): a
-	// kill -9 loses at most that much of "last seen" for devices that were
-	// online, which a restarted server shows as offline anyway.
-	every := max(1, int(5*time.Minute/max(s.cfg.PresenceFlush, time.Second)))
-	for n := 1; ; n++ {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-sweep.C:
-			s.hub.Sweep(now)
-		case <-flush.C:
-			t0 := time.Now()
-			flush := s.fleet.Flush
-			if n%every == 0 {
-				flush = s.fleet.FlushAll
-			}
-			if err := flush(); err != nil {
-				s.log.Error("presence flush", "err", err)
-			}
-			s.metric.storeWrite.Observe(time.Since(t0).Seconds())
-		}
 	}
 }
 

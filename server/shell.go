@@ -25,9 +25,15 @@ import (
 // holds at most one window of memory here and never delays the agent's
 // heartbeats, which travel on the same connection between data frames.
 type shellRelay struct {
-	s      *Server
-	mu     sync.Mutex
-	byID   map[uint32]*shellSession
+	s *Server
+	// mu guards byID. Lock order: a leaf; session ends, sends and
+	// technician writes happen after it is released.
+	mu   sync.Mutex
+	byID map[uint32]*shellSession
+	// tasks are the sessions' goroutines besides their handler (output
+	// writer, delayed close, failures from the agent's reader); the
+	// server waits for them before it closes the store.
+	tasks  sync.WaitGroup
 	nextID atomic.Uint32
 	// tickets are the one-time credentials of shell websockets.
 	tickets *shellTickets
@@ -53,7 +59,7 @@ type shellSession struct {
 	user     string
 	remote   string // the technician's address, for the audit log
 	relay    *shellRelay
-	techMu   sync.Mutex // serialises control writes to the technician
+	techMu   sync.Mutex // serialises writes to the technician; lock order: a leaf
 }
 
 // shellRecord is the stored metadata of a session and its recording (the
@@ -165,7 +171,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 		return
 	}
 	// The agent starts with one window of output credit.
-	go ss.writeLoop()
+	sr.spawn(ss.writeLoop)
 	ss.readLoop()
 }
 
@@ -344,7 +350,7 @@ func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		}
 		if ss := sr.get(c, m.Session); ss != nil {
 			// Let queued output reach the technician before the exit.
-			go func() {
+			sr.spawn(func() {
 				deadline := time.After(5 * time.Second)
 				for len(ss.out) > 0 {
 					select {
@@ -361,7 +367,7 @@ func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 					reason = cleanText(m.Reason, 256)
 				}
 				ss.end(m.ExitCode, reason)
-			}()
+			})
 		}
 	}
 	return nil
@@ -384,13 +390,13 @@ func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
 		// The window bounds bytes, not frames: a PTY under load hands out
 		// many small reads.
 		if ss.queued.Add(int64(len(payload))) > 2*protocol.ShellWindow {
-			go ss.fail("the device sent more than its flow-control window")
+			sr.spawn(func() { ss.fail("the device sent more than its flow-control window") })
 			return
 		}
 		select {
 		case ss.out <- append([]byte(nil), payload...):
 		default:
-			go ss.fail("the device sent more than its flow-control window")
+			sr.spawn(func() { ss.fail("the device sent more than its flow-control window") })
 		}
 	case protocol.FrameShellCredit:
 		ss.inCredit.Add(int64(protocol.Credit(payload)))
@@ -412,7 +418,7 @@ func (sr *shellRelay) deviceGone(c *hub.Conn, reason string) {
 	}
 	sr.mu.Unlock()
 	for _, ss := range gone {
-		go ss.fail("the device went offline (" + reason + "); session ended")
+		sr.spawn(func() { ss.fail("the device went offline (" + reason + "); session ended") })
 	}
 }
 
@@ -426,4 +432,15 @@ func (sr *shellRelay) closeAll(reason string) {
 	for _, ss := range all {
 		ss.fail(reason)
 	}
+}
+
+// spawn runs fn as one of the relay's tasks. It is called only from HTTP
+// handlers and the agents' readers, which the server waits for before it
+// waits for the tasks.
+func (sr *shellRelay) spawn(fn func()) {
+	sr.tasks.Add(1)
+	go func() {
+		defer sr.tasks.Done()
+		fn()
+	}()
 }

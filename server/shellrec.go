@@ -110,7 +110,7 @@ func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *pr
 // one [time, code, data] line per event. Output split mid-character is
 // carried over so every line holds valid UTF-8.
 type castWriter struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // serialises writes to the file; lock order: a leaf
 	f     *os.File
 	w     *bufio.Writer
 	start time.Time

@@ -29,7 +29,7 @@ type shellTicket struct {
 // shellTickets holds minted tickets by the hash of their secret; the
 // secret itself is never kept.
 type shellTickets struct {
-	mu sync.Mutex
+	mu sync.Mutex // guards m; lock order: a leaf
 	m  map[string]shellTicket
 }
 

@@ -145,7 +145,7 @@ func (g *gate) release() { g.n.Add(-1) }
 // account and per source address (a sliding window of failures).
 type limiter struct {
 	enroll gate
-	mu     sync.Mutex
+	mu     sync.Mutex // guards fails; lock order: a leaf
 	fails  map[string][]time.Time
 }
 

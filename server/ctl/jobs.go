@@ -23,14 +23,6 @@ type run struct {
 	Data     json.RawMessage `json:"data"`
 }
 
-func terminal(s string) bool {
-	switch s {
-	case "succeeded", "failed", "timed_out", "cancelled", "expired":
-		return true
-	}
-	return false
-}
-
 // createJob posts a job and returns its runs.
 func (a *App) createJob(body map[string]any) (string, []run, error) {
 	var out struct {

@@ -31,6 +31,9 @@ type Subscription struct {
 
 // Bus fans events out to subscribers.
 type Bus struct {
+	// mu guards subs and each Subscription's lost flag. Lock order: the
+	// innermost lock of the server; fleet.Fleet.mu may be held when it is
+	// taken, and Publish never blocks under it.
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 }

@@ -79,6 +79,9 @@ type entry struct {
 
 // Fleet is the in-memory device registry.
 type Fleet struct {
+	// mu guards everything below. Lock order: events.Bus.mu may be taken
+	// under it (device events are published while it is held); no other
+	// lock is, and the store is written after it is released.
 	mu    sync.RWMutex
 	devs  map[string]*entry
 	dirty map[string]struct{}

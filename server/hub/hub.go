@@ -45,10 +45,14 @@ type Conn struct {
 	Remote   string
 	Hello    protocol.Hello
 
-	ws       *websocket.Conn
+	ws *websocket.Conn
+	// qmu guards the outbox. Lock order: qmu is taken alone; Hub.mu is
+	// never taken while holding it (Close, which takes Hub.mu, is called
+	// after qmu is released).
 	qmu      sync.Mutex
-	queue    []frame // the outbox; nil while empty
-	writing  bool    // a writer goroutine is draining queue
+	queue    []frame        // the outbox; nil while empty
+	writing  bool           // a writer goroutine is draining queue
+	helpers  sync.WaitGroup // the writer and closeAfterFlush; added under qmu while not done
 	done     chan struct{}
 	once     sync.Once
 	reason   atomic.Pointer[string]
@@ -67,8 +71,13 @@ type Metrics struct {
 
 // Hub is the set of live agent connections, one per device.
 type Hub struct {
+	// mu guards conns and closed. Lock order: a leaf; Conn.qmu is never
+	// taken under it, and the Handler's callbacks run without it. Each's
+	// fn runs under its read lock and must take no lock that waits on mu.
 	mu      sync.RWMutex
 	conns   map[string]*Conn
+	closed  bool           // CloseAll ran: Attach refuses new connections
+	readers sync.WaitGroup // one per attached connection, added under mu while open
 	h       Handler
 	log     *slog.Logger
 	Metrics Metrics
@@ -114,8 +123,16 @@ func (h *Hub) Attach(ws *websocket.Conn, deviceID, clientID, remote string, hell
 		done: make(chan struct{}), hub: h}
 	c.lastSeen.Store(time.Now().UnixNano())
 	h.mu.Lock()
+	if h.closed {
+		// A handler that upgraded while the server stopped: the connection
+		// ends at once and its Send calls return false.
+		h.mu.Unlock()
+		c.Close("server shutting down")
+		return c
+	}
 	old := h.conns[deviceID]
 	h.conns[deviceID] = c
+	h.readers.Add(1)
 	h.mu.Unlock()
 	if old != nil {
 		old.Close("replaced by a newer connection")
@@ -138,6 +155,14 @@ func (c *Conn) enqueue(f frame) bool {
 	default:
 	}
 	c.qmu.Lock()
+	select {
+	case <-c.done:
+		// Checked again under qmu: Close passes through qmu after closing
+		// done, so no writer starts after it.
+		c.qmu.Unlock()
+		return false
+	default:
+	}
 	if len(c.queue) >= OutboxSize {
 		c.qmu.Unlock()
 		c.hub.Metrics.OutboxDrops.Add(1)
@@ -147,6 +172,9 @@ func (c *Conn) enqueue(f frame) bool {
 	c.queue = append(c.queue, f)
 	start := !c.writing
 	c.writing = true
+	if start {
+		c.helpers.Add(1)
+	}
 	c.qmu.Unlock()
 	if start {
 		go c.writeLoop()
@@ -177,6 +205,9 @@ func (c *Conn) Close(reason string) {
 	c.once.Do(func() {
 		c.reason.Store(&reason)
 		close(c.done)
+		// A barrier: an enqueue that saw done open has added its writer.
+		c.qmu.Lock()
+		c.qmu.Unlock() //nolint:staticcheck // empty critical section is the point
 		// Closing the socket unblocks the reader; the writer sees done.
 		_ = c.ws.NetConn().Close()
 		h := c.hub
@@ -214,7 +245,17 @@ func (c *Conn) CloseWithError(code, msg string) {
 
 func (c *Conn) closeAfterFlush(reason string) {
 	c.enqueue(frame{data: nil, binary: false}) // nil frame = close marker
+	c.qmu.Lock()
+	select {
+	case <-c.done:
+		c.qmu.Unlock()
+		return
+	default:
+	}
+	c.helpers.Add(1)
+	c.qmu.Unlock()
 	go func() {
+		defer c.helpers.Done()
 		select {
 		case <-c.done:
 		case <-time.After(3 * time.Second):
@@ -225,6 +266,7 @@ func (c *Conn) closeAfterFlush(reason string) {
 }
 
 func (c *Conn) writeLoop() {
+	defer c.helpers.Done()
 	for {
 		select {
 		case <-c.done:
@@ -269,6 +311,10 @@ func truncate(s string, n int) string {
 }
 
 func (c *Conn) readLoop() {
+	defer c.hub.readers.Done()
+	// The reader ends last: after Close (which it or another caller ran)
+	// no helper starts, so waiting here covers the writer too.
+	defer c.helpers.Wait()
 	c.ws.SetReadLimit(protocol.MaxAgentFrame)
 	_ = c.ws.SetReadDeadline(time.Time{})
 	for {
@@ -324,17 +370,23 @@ func (h *Hub) Sweep(now time.Time) int {
 // SetStale changes the silence limit.
 func (h *Hub) SetStale(d time.Duration) { h.stale.Store(int64(d)) }
 
-// CloseAll closes every connection (server shutdown).
+// CloseAll closes every connection and refuses new ones (server
+// shutdown); Wait then waits for their goroutines.
 func (h *Hub) CloseAll(reason string) {
-	h.mu.RLock()
+	h.mu.Lock()
+	h.closed = true
 	all := make([]*Conn, 0, len(h.conns))
 	for _, c := range h.conns {
 		all = append(all, c)
 	}
-	h.mu.RUnlock()
+	h.mu.Unlock()
 	for _, c := range all {
 		_ = c.ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, reason), time.Now().Add(100*time.Millisecond))
 		c.Close(reason)
 	}
 }
+
+// Wait returns once every connection's reader, writer and close timer
+// have ended. Call after CloseAll.
+func (h *Hub) Wait() { h.readers.Wait() }

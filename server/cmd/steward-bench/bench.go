@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/steward-rmm/steward/protocol"
 )
 
 // result is one row of the table.
@@ -419,7 +421,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 			return false
 		}
 		for _, run := range jr.Runs {
-			if run.State != "succeeded" && run.State != "failed" && run.State != "timed_out" && run.State != "cancelled" && run.State != "expired" {
+			if !protocol.Terminal(run.State) {
 				return false
 			}
 		}

@@ -1,0 +1,27 @@
+// Package server is Steward's control server: it wires the store, the
+// certificate authority, the agent hub, the job dispatcher, the shell relay
+// and the REST API into one process. Run is its entry point.
+//
+// # Lifecycle
+//
+// New opens the store and loads state; it starts no goroutine. Run binds
+// its listeners, starts every loop under one group (lifecycle.go) and
+// returns only after all of them, every HTTP handler (websockets
+// included), every agent connection's goroutines and every shell task
+// have ended, the jobs writer has committed its queue and presence is
+// flushed; the store closes last.
+//
+// # Lock order
+//
+// The one nesting is fleet.Fleet.mu, then events.Bus.mu: the fleet
+// publishes device events while it holds its lock. Every other lock is a
+// leaf, taken with no lock held and held while taking none: hub.Hub.mu,
+// hub.Conn.qmu, jobService.mu, jobWriter.mu, shellRelay.mu,
+// shellSession.techMu, castWriter.mu, opConns.mu, shellTickets.mu,
+// limiter.mu, sumCache.mu, auditAnchor.mu, inflight.mu and Server.addrMu.
+// No lock is held across a store call, a send to an agent, a hub Handler
+// callback or a job write submission; callbacks (opConns' end functions,
+// the writer's done functions, hub Handler calls) run after their lock is
+// released. bbolt's own lock is therefore innermost of all. Each mutex
+// says so next to its declaration; keep it that way when adding one.
+package server
