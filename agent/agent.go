@@ -384,7 +384,7 @@ func (a *Agent) afterConnect(s *session, w protocol.Welcome) {
 	a.mu.Lock()
 	a.invHash = h
 	a.mu.Unlock()
-	if hashJSON(inv) != w.InventoryHash {
+	if protocol.ContentHash(inv) != w.InventoryHash {
 		s.send(protocol.MustEncode(protocol.TypeInventory, "", inv))
 	}
 	a.mu.Lock()
@@ -768,7 +768,7 @@ func (a *Agent) collectHealth(ctx context.Context, scanPatches, force bool) {
 		a.mu.Unlock()
 		h = health.Collect(ctx, a.healthEnvironment(), scanPatches, prev, saw)
 	}
-	hash := hashJSON(h)
+	hash := protocol.ContentHash(h)
 	a.mu.Lock()
 	changed := hash != a.hHash
 	a.health, a.hHash = h, hash

@@ -1,9 +1,6 @@
 package agent
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -73,12 +70,6 @@ func (s *session) writeLoop() {
 			}
 		}
 	}
-}
-
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
 }
 
 func bootTime() time.Time {
