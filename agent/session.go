@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/shirou/gopsutil/v4/host"
 )
 
 // session is one connection to the server with its writer goroutine.
@@ -70,12 +69,4 @@ func (s *session) writeLoop() {
 			}
 		}
 	}
-}
-
-func bootTime() time.Time {
-	bt, err := host.BootTime()
-	if err != nil {
-		return time.Time{}
-	}
-	return time.Unix(int64(bt), 0).UTC()
 }
