@@ -55,13 +55,13 @@ var (
 // rpmNameArchOK accepts "name.arch".
 func rpmNameArchOK(s string) bool {
 	i := strings.LastIndexByte(s, '.')
-	if i <= 0 || i == len(s)-1 || len(s) > maxField {
+	if i <= 0 || i == len(s)-1 || len(s) > MaxField {
 		return false
 	}
 	return rpmNameRE.MatchString(s[:i]) && rpmArchRE.MatchString(s[i+1:])
 }
 
-func rpmVersionOK(s string) bool { return len(s) <= maxField && rpmVersionRE.MatchString(s) }
+func rpmVersionOK(s string) bool { return len(s) <= MaxField && rpmVersionRE.MatchString(s) }
 
 // Advisory is one line of an updateinfo / advisory listing.
 type Advisory struct {
@@ -84,7 +84,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() && len(out) < 4*maxPatches {
 		f := strings.Fields(sc.Text())
-		if len(f) < 3 || !advisoryRE.MatchString(f[0]) || len(f[0]) > maxField {
+		if len(f) < 3 || !advisoryRE.MatchString(f[0]) || len(f[0]) > MaxField {
 			continue
 		}
 		a := Advisory{ID: f[0]}
@@ -110,7 +110,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 				a.Severity = t
 			}
 		}
-		a.Severity = clean(a.Severity, 32)
+		a.Severity = Clean(a.Severity, 32)
 		out = append(out, a)
 	}
 	return out
@@ -119,7 +119,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 // splitNEVRA splits "name-[epoch:]version-release.arch".
 func splitNEVRA(s string) (name, arch, ver string, ok bool) {
 	i := strings.LastIndexByte(s, '.')
-	if i <= 0 || len(s) > maxField || !rpmArchRE.MatchString(s[i+1:]) {
+	if i <= 0 || len(s) > MaxField || !rpmArchRE.MatchString(s[i+1:]) {
 		return "", "", "", false
 	}
 	arch, rest := s[i+1:], s[:i]
@@ -151,7 +151,7 @@ func MergeAdvisories(patches []protocol.Patch, advs []Advisory) {
 	for i := range patches {
 		if ids := byID[patches[i].ID]; len(ids) > 0 {
 			patches[i].Security = true
-			patches[i].Advisory = clean(joinCapped(uniq(ids)), maxField)
+			patches[i].Advisory = Clean(joinCapped(uniq(ids)), MaxField)
 		}
 	}
 }

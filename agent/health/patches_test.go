@@ -233,8 +233,8 @@ func TestParseZypperXML(t *testing.T) {
 
 func TestZypperExitCodes(t *testing.T) {
 	for code, want := range map[int]bool{0: true, 100: true, 101: true, 102: true, 103: true, 1: false, 4: false, 104: false, 106: false, -1: false} {
-		if zypperOK(code) != want {
-			t.Errorf("zypperOK(%d) = %v", code, !want)
+		if ZypperOK(code) != want {
+			t.Errorf("ZypperOK(%d) = %v", code, !want)
 		}
 	}
 }
