@@ -84,6 +84,8 @@ func TestPatchesFlows(t *testing.T) {
 		{name: "no package manager", goos: "linux", errHas: "no supported package manager", files: map[string]string{"usr/bin/": ""}},
 		{name: "softwareupdate", goos: "darwin", source: "softwareupdate", n: 4,
 			replies: map[string]reply{"softwareupdate --list": {read(t, "softwareupdate-mojave-10.14.6-security-update-entries-fragment.txt"), 0}}},
+		{name: "softwareupdate nothing new, exit 1", goos: "darwin", source: "softwareupdate", n: 0,
+			replies: map[string]reply{"softwareupdate --list": {read(t, "softwareupdate-no-new-software-synthetic.txt"), 1}}},
 		{name: "softwareupdate offline", goos: "darwin", source: "softwareupdate", errHas: "softwareupdate",
 			replies: map[string]reply{"softwareupdate --list": {[]byte("Cannot connect"), 1}}},
 		{name: "wua", goos: "windows", source: "wua", n: 1, wua: &fakeWUA{updates: []WUAUpdate{{UpdateID: "x", Title: "t", KBArticleIDs: []string{"5034441"}}}}},

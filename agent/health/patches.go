@@ -45,7 +45,7 @@ func Patches(ctx context.Context, e Env, refresh bool) protocol.PatchStatus {
 		st.Source = SourceSoftwareUpdate
 		out, rerr := e.Run(ctx, "softwareupdate", "--list")
 		st.Available = ParseSoftwareUpdate(out)
-		if rerr != nil {
+		if rerr != nil && !suNothingNew(out) {
 			err = fmt.Errorf("softwareupdate --list: %w", rerr)
 		}
 	default:

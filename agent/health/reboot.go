@@ -442,7 +442,7 @@ func uniqReasons(rs []protocol.RebootReason) []protocol.RebootReason {
 // without a new (slow, networked) scan.
 func darwinCachedUpdates(ctx context.Context, e Env) ([]protocol.Patch, []error) {
 	out, err := e.Run(ctx, "softwareupdate", "--list", "--no-scan")
-	if err != nil {
+	if err != nil && !suNothingNew(out) {
 		if looksUnsupported(out) {
 			return nil, []error{fmt.Errorf("softwareupdate --no-scan: %w", errUnsupported)}
 		}

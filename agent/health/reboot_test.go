@@ -328,6 +328,13 @@ func TestRebootDarwin(t *testing.T) {
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("got %+v", st)
 	}
+	// "No new software available." with exit 1 (macOS 10.15 and later) is
+	// nothing pending, not a failed check.
+	f3 := newFake(map[string]reply{"softwareupdate --list --no-scan": {read(t, "softwareupdate-no-new-software-synthetic.txt"), 1}})
+	st3, errs := reboot(context.Background(), testEnv("darwin", t.TempDir(), f3).WithDefaults(), false, nil, false)
+	if st3.Pending || len(errs) != 0 {
+		t.Errorf("nothing new: %+v, errors %v", st3, errs)
+	}
 	// With a patch list at hand no scan is run; Safari needs no restart.
 	f2 := newFake(nil)
 	e2 := testEnv("darwin", t.TempDir(), f2).WithDefaults()

@@ -159,3 +159,10 @@ func isAppleSecurity(s string) bool {
 	return strings.Contains(l, "security update") || strings.Contains(l, "security response") ||
 		strings.Contains(l, "background security") || strings.HasPrefix(l, "xprotect")
 }
+
+// suNothingNew reports softwareupdate's answer when nothing is available:
+// since macOS 10.15 it prints "No new software available." on stderr and
+// exits 1. That is zero updates, not a failed scan.
+func suNothingNew(out []byte) bool {
+	return bytes.Contains(out, []byte("No new software available."))
+}
