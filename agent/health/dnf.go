@@ -75,6 +75,10 @@ type Advisory struct {
 
 var advisoryRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-[0-9]{4}[-:][A-Za-z0-9:-]+$`)
 
+// advisoryTypes are the updateinfo types other than security that dnf
+// lists in the type column.
+var advisoryTypes = map[string]bool{"bugfix": true, "enhancement": true, "newpackage": true, "unspecified": true}
+
 // ParseUpdateinfo parses `dnf updateinfo list` / `yum updateinfo list`
 // (`ADVISORY  Severity/Sec.  nevra`) and dnf5 `advisory list`
 // (`ADVISORY  type  severity  nevra  issued`).
@@ -106,6 +110,11 @@ func ParseUpdateinfo(b []byte) []Advisory {
 				a.Severity = strings.TrimSuffix(t, "/Sec.")
 			case strings.EqualFold(t, "security"):
 				a.Security = true
+			case advisoryTypes[strings.ToLower(t)]:
+				// dnf5 puts the type before the severity: a type is
+				// never a severity.
+			case strings.EqualFold(t, "None"):
+				// dnf5's severity of an advisory that has none.
 			case a.Severity == "" && !strings.Contains(t, "/"):
 				a.Severity = t
 			}
