@@ -199,7 +199,8 @@ func ParseNeedsRestarting(out []byte, exit int) (pending bool, pkgs []string, er
 	}
 	lower := strings.ToLower(text)
 	said := strings.Contains(lower, "reboot is required") || strings.Contains(lower, "reboot is suggested")
-	saidNo := strings.Contains(lower, "reboot should not be necessary")
+	// dnf says "should not be", yum-utils "is probably not".
+	saidNo := strings.Contains(lower, "reboot should not be necessary") || strings.Contains(lower, "reboot is probably not necessary")
 	switch {
 	case exit == 1 || said:
 		pending = true

@@ -84,6 +84,11 @@ func TestParseNeedsRestarting(t *testing.T) {
 			}
 		})
 	}
+	// yum-utils' "Reboot is probably not necessary." decides like dnf's
+	// "should not be" when the exit status does not.
+	if pending, _, err := ParseNeedsRestarting(read(t, "needs-restarting-r-yum-utils-probably-not-synthetic.txt"), 3); pending || err != nil {
+		t.Errorf("yum-utils no reboot: %v %v", pending, err)
+	}
 	if _, _, err := ParseNeedsRestarting([]byte("Error: something odd\n"), 3); err == nil {
 		t.Error("unexpected exit status accepted")
 	}
