@@ -23,6 +23,7 @@ const (
 	maxOutput     = 64 << 10 // bytes of tool output kept in a result
 )
 
+// validIDs checks each requested ID and drops repeats.
 func validIDs(source string, ids []string) ([]string, error) {
 	if len(ids) > maxInstallIDs {
 		return nil, fmt.Errorf("too many ids (%d, at most %d)", len(ids), maxInstallIDs)

@@ -14,7 +14,7 @@ var ErrUninstallUnsupported = errors.New("uninstall is not supported on this OS"
 
 // UninstallPlan returns the command that removes the package id with a
 // package manager (apt, dnf, yum, zypper, pacman). Windows programs are
-// removed with RegistryUninstallPlan, which needs the key's values; macOS
+// removed with health.RegistryUninstallPlan, which needs the key's values; macOS
 // bundles cannot be uninstalled.
 func UninstallPlan(goos, source, id string) ([]string, error) {
 	if goos == "darwin" {
