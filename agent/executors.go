@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/steward-rmm/steward/agent/health"
 	"github.com/steward-rmm/steward/agent/ops"
 	"github.com/steward-rmm/steward/agent/script"
 	"github.com/steward-rmm/steward/protocol"
@@ -110,15 +110,11 @@ func loggedIn(ctx context.Context, goos string, r ops.Runner) map[string][]strin
 	out := map[string][]string{}
 	switch goos {
 	case "windows":
+		// The collectors' parser: it skips the header only when there
+		// is one (quser prints rows alone on some systems).
 		b, _ := r(ctx, "quser.exe")
-		for _, l := range strings.Split(string(b), "\n")[1:] {
-			f := strings.Fields(strings.TrimPrefix(l, ">"))
-			for i := 1; i < len(f); i++ {
-				if _, err := strconv.Atoi(f[i]); err == nil {
-					out[f[0]] = append(out[f[0]], f[i])
-					break
-				}
-			}
+		for _, u := range health.ParseQuser(b, time.Now()) {
+			out[u.User] = append(out[u.User], u.Session)
 		}
 	case "linux":
 		b, _ := r(ctx, "loginctl", "list-users", "--no-legend")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/agent/health"
+	"github.com/steward-rmm/steward/agent/health/install"
 	"github.com/steward-rmm/steward/agent/ops"
 	"github.com/steward-rmm/steward/protocol"
 )
@@ -63,7 +64,7 @@ func (a *Agent) runPatchInstall(ctx context.Context, j protocol.Job, out func(st
 		p = *j.Patch
 	}
 	env := a.healthEnvironment()
-	res := health.Install(ctx, env, p, out)
+	res := install.Patches(ctx, env, p, out)
 	if res.RebootRequired && env.GOOS == "windows" {
 		a.mu.Lock()
 		a.saw3010 = true
@@ -113,8 +114,8 @@ func (a *Agent) runUninstall(ctx context.Context, j protocol.Job, out func(strin
 		return failed("uninstall job without a software id")
 	}
 	env := a.healthEnvironment()
-	code, err := health.Uninstall(ctx, env, j.Software.ID, out)
-	if errors.Is(err, health.ErrUninstallUnsupported) {
+	code, err := install.Uninstall(ctx, env, j.Software.ID, out)
+	if errors.Is(err, install.ErrUninstallUnsupported) {
 		return failed(err.Error())
 	}
 	if err != nil {

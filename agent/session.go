@@ -1,14 +1,10 @@
 package agent
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/shirou/gopsutil/v4/host"
 )
 
 // session is one connection to the server with its writer goroutine.
@@ -73,18 +69,4 @@ func (s *session) writeLoop() {
 			}
 		}
 	}
-}
-
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
-func bootTime() time.Time {
-	bt, err := host.BootTime()
-	if err != nil {
-		return time.Time{}
-	}
-	return time.Unix(int64(bt), 0).UTC()
 }

@@ -273,15 +273,9 @@ func (h *agentHandler) Closed(c *hub.Conn, reason string) {
 	h.s.jobs.deviceGone(c)
 }
 
-func hashJSON(v any) string {
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
 func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {
+	hash := protocol.ContentHash(inv) // what the agent hashed: before sanitising
 	sanitizeInventory(inv)
-	hash := hashJSON(inv)
 	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
 		return nil
 	}
@@ -293,8 +287,8 @@ func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {
 }
 
 func (s *Server) storeHealth(id string, h *protocol.Health) error {
+	hash := protocol.ContentHash(h) // what the agent hashed: before sanitising
 	sanitizeHealth(h)
-	hash := hashJSON(h)
 	if err := s.st.PutHealth(store.Health{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Health: *h}); err != nil {
 		return err
 	}

@@ -104,15 +104,15 @@ func parseAptInst(line string) (protocol.Patch, bool) {
 	return protocol.Patch{
 		ID:               name,
 		Name:             name,
-		InstalledVersion: clean(old, maxField),
-		AvailableVersion: clean(newVer, maxField),
+		InstalledVersion: Clean(old, MaxField),
+		AvailableVersion: Clean(newVer, MaxField),
 		Security:         sec,
 	}, true
 }
 
 // aptNameOK accepts a Debian package name with an optional :arch.
 func aptNameOK(n string) bool {
-	if n == "" || len(n) > maxField {
+	if n == "" || len(n) > MaxField {
 		return false
 	}
 	name, arch, hasArch := strings.Cut(n, ":")

@@ -84,6 +84,8 @@ func TestPatchesFlows(t *testing.T) {
 		{name: "no package manager", goos: "linux", errHas: "no supported package manager", files: map[string]string{"usr/bin/": ""}},
 		{name: "softwareupdate", goos: "darwin", source: "softwareupdate", n: 4,
 			replies: map[string]reply{"softwareupdate --list": {read(t, "softwareupdate-mojave-10.14.6-security-update-entries-fragment.txt"), 0}}},
+		{name: "softwareupdate nothing new, exit 1", goos: "darwin", source: "softwareupdate", n: 0,
+			replies: map[string]reply{"softwareupdate --list": {read(t, "softwareupdate-no-new-software-synthetic.txt"), 1}}},
 		{name: "softwareupdate offline", goos: "darwin", source: "softwareupdate", errHas: "softwareupdate",
 			replies: map[string]reply{"softwareupdate --list": {[]byte("Cannot connect"), 1}}},
 		{name: "wua", goos: "windows", source: "wua", n: 1, wua: &fakeWUA{updates: []WUAUpdate{{UpdateID: "x", Title: "t", KBArticleIDs: []string{"5034441"}}}}},
@@ -98,14 +100,14 @@ func TestPatchesFlows(t *testing.T) {
 			}
 			st := Patches(context.Background(), e, c.refresh)
 			if st.Source != c.source || len(st.Available) != c.n || !st.CheckedAt.Equal(fixedNow) || !sortedIDs(st.Available) {
-				t.Errorf("source %q, %d patches, checked %v; want %q, %d (calls %q)", st.Source, len(st.Available), st.CheckedAt, c.source, c.n, f.calls)
+				t.Errorf("source %q, %d patches, checked %v; want %q, %d (calls %q)", st.Source, len(st.Available), st.CheckedAt, c.source, c.n, f.Calls)
 			}
 			if (c.errHas == "") != (st.Error == "") || !strings.Contains(st.Error, c.errHas) {
 				t.Errorf("error %q, want it to contain %q", st.Error, c.errHas)
 			}
 			for _, cmd := range c.called {
-				if !f.called(cmd) {
-					t.Errorf("%q not run: %q", cmd, f.calls)
+				if !f.Called(cmd) {
+					t.Errorf("%q not run: %q", cmd, f.Calls)
 				}
 			}
 			if c.check != nil {
@@ -127,7 +129,7 @@ func TestCollect(t *testing.T) {
 		"apt-get -s upgrade":             {read(t, "apt-s-upgrade-debian12-local.txt"), 0},
 		"dpkg-query -W -f=" + dpkgFormat: {read(t, "dpkg-query-debian12-subset-local.txt"), 0},
 	})
-	f.panicOn = "who" // a collector that panics must not take the others down
+	f.PanicOn = "who" // a collector that panics must not take the others down
 	h := Collect(context.Background(), testEnv("linux", root, f), true, protocol.PatchStatus{}, false)
 	if len(h.Patches.Available) != 121 || h.Patches.Source != "apt" {
 		t.Errorf("patches: %s %d", h.Patches.Source, len(h.Patches.Available))
@@ -147,8 +149,8 @@ func TestCollect(t *testing.T) {
 	prev := protocol.PatchStatus{Source: "apt", Available: []protocol.Patch{{ID: "x", Name: "x"}}, CheckedAt: fixedNow}
 	f2 := newFake(map[string]reply{"dpkg-query -W -f=" + dpkgFormat: {read(t, "dpkg-query-debian12-subset-local.txt"), 0}})
 	h = Collect(context.Background(), testEnv("linux", root, f2), false, prev, true)
-	if len(h.Patches.Available) != 1 || f2.called("apt-get") || h.Reboot.Reasons[len(h.Reboot.Reasons)-1].Code != "agent.exit-3010" {
-		t.Errorf("kept: %+v %+v calls %q", h.Patches, h.Reboot, f2.calls)
+	if len(h.Patches.Available) != 1 || f2.Called("apt-get") || h.Reboot.Reasons[len(h.Reboot.Reasons)-1].Code != "agent.exit-3010" {
+		t.Errorf("kept: %+v %+v calls %q", h.Patches, h.Reboot, f2.Calls)
 	}
 }
 
@@ -175,11 +177,11 @@ func TestCollectWindows(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
-	if exitCode(nil) != 0 || exitCode(exitErr(100)) != 100 || exitCode(errors.New("x")) != -1 {
+	if ExitCode(nil) != 0 || ExitCode(exitErr(100)) != 100 || ExitCode(errors.New("x")) != -1 {
 		t.Error("exitCode")
 	}
 	err := exec.Command("sh", "-c", "exit 100").Run()
-	if _, rerr := ops.Exec(context.Background(), "sh", "-c", "exit 100"); exitCode(rerr) != 100 || exitCode(err) != 100 {
+	if _, rerr := ops.Exec(context.Background(), "sh", "-c", "exit 100"); ExitCode(rerr) != 100 || ExitCode(err) != 100 {
 		t.Errorf("real exit codes: %v %v", err, rerr)
 	}
 }
@@ -193,8 +195,8 @@ func TestPatchesRealApt(t *testing.T) {
 		b, err := ops.Exec(ctx, name, args...)
 		raw = b
 		return b, err
-	}}.withDefaults()
-	if linuxSource(e) != SourceApt {
+	}}.WithDefaults()
+	if LinuxSource(e) != SourceApt {
 		t.Skip("not an apt system")
 	}
 	st := Patches(context.Background(), e, false)

@@ -55,13 +55,13 @@ var (
 // rpmNameArchOK accepts "name.arch".
 func rpmNameArchOK(s string) bool {
 	i := strings.LastIndexByte(s, '.')
-	if i <= 0 || i == len(s)-1 || len(s) > maxField {
+	if i <= 0 || i == len(s)-1 || len(s) > MaxField {
 		return false
 	}
 	return rpmNameRE.MatchString(s[:i]) && rpmArchRE.MatchString(s[i+1:])
 }
 
-func rpmVersionOK(s string) bool { return len(s) <= maxField && rpmVersionRE.MatchString(s) }
+func rpmVersionOK(s string) bool { return len(s) <= MaxField && rpmVersionRE.MatchString(s) }
 
 // Advisory is one line of an updateinfo / advisory listing.
 type Advisory struct {
@@ -75,6 +75,10 @@ type Advisory struct {
 
 var advisoryRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-[0-9]{4}[-:][A-Za-z0-9:-]+$`)
 
+// advisoryTypes are the updateinfo types other than security that dnf
+// lists in the type column.
+var advisoryTypes = map[string]bool{"bugfix": true, "enhancement": true, "newpackage": true, "unspecified": true}
+
 // ParseUpdateinfo parses `dnf updateinfo list` / `yum updateinfo list`
 // (`ADVISORY  Severity/Sec.  nevra`) and dnf5 `advisory list`
 // (`ADVISORY  type  severity  nevra  issued`).
@@ -84,7 +88,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() && len(out) < 4*maxPatches {
 		f := strings.Fields(sc.Text())
-		if len(f) < 3 || !advisoryRE.MatchString(f[0]) || len(f[0]) > maxField {
+		if len(f) < 3 || !advisoryRE.MatchString(f[0]) || len(f[0]) > MaxField {
 			continue
 		}
 		a := Advisory{ID: f[0]}
@@ -106,11 +110,16 @@ func ParseUpdateinfo(b []byte) []Advisory {
 				a.Severity = strings.TrimSuffix(t, "/Sec.")
 			case strings.EqualFold(t, "security"):
 				a.Security = true
+			case advisoryTypes[strings.ToLower(t)]:
+				// dnf5 puts the type before the severity: a type is
+				// never a severity.
+			case strings.EqualFold(t, "None"):
+				// dnf5's severity of an advisory that has none.
 			case a.Severity == "" && !strings.Contains(t, "/"):
 				a.Severity = t
 			}
 		}
-		a.Severity = clean(a.Severity, 32)
+		a.Severity = Clean(a.Severity, 32)
 		out = append(out, a)
 	}
 	return out
@@ -119,7 +128,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 // splitNEVRA splits "name-[epoch:]version-release.arch".
 func splitNEVRA(s string) (name, arch, ver string, ok bool) {
 	i := strings.LastIndexByte(s, '.')
-	if i <= 0 || len(s) > maxField || !rpmArchRE.MatchString(s[i+1:]) {
+	if i <= 0 || len(s) > MaxField || !rpmArchRE.MatchString(s[i+1:]) {
 		return "", "", "", false
 	}
 	arch, rest := s[i+1:], s[:i]
@@ -151,7 +160,7 @@ func MergeAdvisories(patches []protocol.Patch, advs []Advisory) {
 	for i := range patches {
 		if ids := byID[patches[i].ID]; len(ids) > 0 {
 			patches[i].Security = true
-			patches[i].Advisory = clean(joinCapped(uniq(ids)), maxField)
+			patches[i].Advisory = Clean(joinCapped(uniq(ids)), MaxField)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 // Package health reports the device's state beyond its hardware as a
 // protocol.Health: pending reboot and why, available patches, installed
 // software, services and logged-in users, on Linux, Windows and macOS. It
-// also installs patches and uninstalls software.
+// only reads: installing patches and uninstalling software is the install
+// package below it, which checks IDs against the syntax defined here
+// (ids.go, uninstallid.go).
 //
 // Every OS tool runs through an ops.Runner and every file is read under
 // Env.Root, so tests drive the collectors with a fake runner and a temporary
@@ -35,8 +37,8 @@ const (
 	maxSoftware = 20000
 	maxUsers    = 500
 	maxReasons  = 64
-	maxField    = 256  // names, versions, ids
-	maxDetail   = 1024 // reboot reason details, error strings
+	MaxField    = 256  // names, versions, ids (exported: the installers cap alike)
+	MaxDetail   = 1024 // reboot reason details, error strings
 	maxSize     = 1 << 45
 )
 
@@ -62,10 +64,11 @@ func Default(log *slog.Logger) Env {
 		Registry: systemRegistry(),
 		WUA:      systemWUA(log),
 		Log:      log,
-	}.withDefaults()
+	}.WithDefaults()
 }
 
-func (e Env) withDefaults() Env {
+// WithDefaults fills the zero fields with their production defaults.
+func (e Env) WithDefaults() Env {
 	if e.Root == "" {
 		e.Root = "/"
 	}
@@ -95,9 +98,9 @@ func (e Env) exists(p string) bool {
 // toolDirs are where the tools we run live on Linux and macOS.
 var toolDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
 
-// has reports whether an executable named name exists in the usual PATH
+// Has reports whether an executable named name exists in the usual PATH
 // directories under e.Root. A tool that is absent is simply not used.
-func (e Env) has(name string) bool {
+func (e Env) Has(name string) bool {
 	for _, d := range toolDirs {
 		fi, err := os.Stat(e.path(d + "/" + name))
 		if err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
@@ -107,9 +110,9 @@ func (e Env) has(name string) bool {
 	return false
 }
 
-// exitCode returns the exit status carried by a Runner error: 0 for nil,
+// ExitCode returns the exit status carried by a Runner error: 0 for nil,
 // -1 when the command did not run or was killed.
-func exitCode(err error) int {
+func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
@@ -124,17 +127,17 @@ func exitCode(err error) int {
 // scanPatches is set (without refreshing package caches); otherwise prev is
 // kept. A failing collector adds a line to Errors and never stops the rest.
 func Collect(ctx context.Context, e Env, scanPatches bool, prev protocol.PatchStatus, saw3010 bool) protocol.Health {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	var h protocol.Health
 	step := func(name string, f func() error) {
 		defer func() {
 			if r := recover(); r != nil {
 				e.Log.Error("health collector panicked", "collector", name, "panic", r)
-				h.Errors = append(h.Errors, clean(fmt.Sprintf("%s: internal error: %v", name, r), maxDetail))
+				h.Errors = append(h.Errors, Clean(fmt.Sprintf("%s: internal error: %v", name, r), MaxDetail))
 			}
 		}()
 		if err := f(); err != nil {
-			h.Errors = append(h.Errors, clean(name+": "+err.Error(), maxDetail))
+			h.Errors = append(h.Errors, Clean(name+": "+err.Error(), MaxDetail))
 		}
 	}
 	h.Patches = prev
@@ -167,10 +170,10 @@ func Collect(ctx context.Context, e Env, scanPatches bool, prev protocol.PatchSt
 	return h
 }
 
-// clean makes tool output safe to carry as a field: control characters
+// Clean makes tool output safe to carry as a field: control characters
 // become spaces, invalid UTF-8 is replaced, surrounding space is trimmed and
 // the result is cut to at most n bytes on a rune boundary.
-func clean(s string, n int) string {
+func Clean(s string, n int) string {
 	if len(s) > 4*n {
 		s = s[:4*n]
 	}
@@ -191,7 +194,7 @@ func clean(s string, n int) string {
 	return s
 }
 
-// joinCapped joins items with ", " and stops before exceeding maxDetail.
+// joinCapped joins items with ", " and stops before exceeding MaxDetail.
 func joinCapped(items []string) string {
 	var b strings.Builder
 	for i, it := range items {
@@ -199,7 +202,7 @@ func joinCapped(items []string) string {
 		if i > 0 {
 			add = ", " + it
 		}
-		if b.Len()+len(add) > maxDetail-16 {
+		if b.Len()+len(add) > MaxDetail-16 {
 			fmt.Fprintf(&b, " (+%d more)", len(items)-i)
 			break
 		}

@@ -16,6 +16,8 @@ const (
 	SourceZypper         = "zypper"
 	SourceWUA            = "wua"
 	SourceSoftwareUpdate = "softwareupdate"
+	// SourcePacman is listed and removed but not scanned.
+	SourcePacman = "pacman"
 )
 
 // Patches checks for available updates with the OS's own tool. refresh
@@ -23,12 +25,12 @@ const (
 // --refresh, zypper refresh); without it the tool's cache policy applies.
 // Failures are reported in PatchStatus.Error, alongside whatever was found.
 func Patches(ctx context.Context, e Env, refresh bool) protocol.PatchStatus {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	st := protocol.PatchStatus{CheckedAt: e.Now()}
 	var err error
 	switch e.GOOS {
 	case "linux":
-		st.Source = linuxSource(e)
+		st.Source = LinuxSource(e)
 		st.Available, err = linuxPatches(ctx, e, st.Source, refresh)
 	case "windows":
 		st.Source = SourceWUA
@@ -43,7 +45,7 @@ func Patches(ctx context.Context, e Env, refresh bool) protocol.PatchStatus {
 		st.Source = SourceSoftwareUpdate
 		out, rerr := e.Run(ctx, "softwareupdate", "--list")
 		st.Available = ParseSoftwareUpdate(out)
-		if rerr != nil {
+		if rerr != nil && !suNothingNew(out) {
 			err = fmt.Errorf("softwareupdate --list: %w", rerr)
 		}
 	default:
@@ -51,21 +53,21 @@ func Patches(ctx context.Context, e Env, refresh bool) protocol.PatchStatus {
 	}
 	sortPatches(st.Available)
 	if err != nil {
-		st.Error = clean(err.Error(), maxDetail)
+		st.Error = Clean(err.Error(), MaxDetail)
 	}
 	return st
 }
 
-// linuxSource picks the package manager that owns the system.
-func linuxSource(e Env) string {
+// LinuxSource picks the package manager that owns the system.
+func LinuxSource(e Env) string {
 	switch {
-	case e.has("apt-get") && e.exists("/var/lib/dpkg/status"):
+	case e.Has("apt-get") && e.exists("/var/lib/dpkg/status"):
 		return SourceApt
-	case e.has("dnf") || e.has("dnf5"):
+	case e.Has("dnf") || e.Has("dnf5"):
 		return SourceDNF
-	case e.has("yum"):
+	case e.Has("yum"):
 		return SourceYum
-	case e.has("zypper"):
+	case e.Has("zypper"):
 		return SourceZypper
 	}
 	return ""
@@ -97,7 +99,7 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 			}
 			list = []string{"yum", "check-update"}
 			sec = []string{"yum", "updateinfo", "list", "security"}
-		case e.has("dnf5"):
+		case e.Has("dnf5"):
 			list = []string{"dnf5", "check-upgrade"}
 			sec = []string{"dnf5", "advisory", "list", "--security"}
 		default:
@@ -109,7 +111,7 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 		}
 		b, err := e.Run(ctx, list[0], list[1:]...)
 		// 100: updates are available; 0: none.
-		if code := exitCode(err); code != 0 && code != 100 {
+		if code := ExitCode(err); code != 0 && code != 100 {
 			errs = append(errs, fmt.Errorf("%s %s: %w", list[0], list[1], err))
 		}
 		out = ParseDNFCheckUpdate(b)
@@ -124,7 +126,7 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 	case SourceZypper:
 		global := []string{"--non-interactive", "--xmlout"}
 		if refresh {
-			if b, err := e.Run(ctx, "zypper", "--non-interactive", "refresh"); !zypperOK(exitCode(err)) {
+			if b, err := e.Run(ctx, "zypper", "--non-interactive", "refresh"); !ZypperOK(ExitCode(err)) {
 				errs = append(errs, fmt.Errorf("zypper refresh: %w: %s", err, lastNonEmptyLine(string(b))))
 			}
 		} else {
@@ -136,7 +138,7 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 			switch {
 			case perr != nil:
 				errs = append(errs, fmt.Errorf("zypper %s: %w", cmd, perr))
-			case !zypperOK(exitCode(err)):
+			case !ZypperOK(ExitCode(err)):
 				errs = append(errs, fmt.Errorf("zypper %s: %w", cmd, err))
 			}
 			out = append(out, ps...)
@@ -153,7 +155,7 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 // fillRPMInstalled sets InstalledVersion of name.arch patches from the rpm
 // database (the highest installed version, for install-only kernels).
 func fillRPMInstalled(ctx context.Context, e Env, ps []protocol.Patch) {
-	if !e.has("rpm") {
+	if !e.Has("rpm") {
 		return
 	}
 	b, err := e.Run(ctx, "rpm", "-qa", "--queryformat", rpmFormat)

@@ -159,6 +159,18 @@ func TestParseUpdateinfo(t *testing.T) {
 	if len(d5) != 1 || !d5[0].Security || d5[0].Name != "curl" || d5[0].Severity != "Important" {
 		t.Errorf("dnf5 = %+v", d5)
 	}
+	// dnf5's columns are Name Type Severity Package Issued: the type
+	// (bugfix, enhancement) is not the severity, nor is "None".
+	got := ParseUpdateinfo(read(t, "dnf5-advisory-list-synthetic.txt"))
+	want5 := []Advisory{
+		{ID: "FEDORA-2024-1a2b3c4d5e", Severity: "Important", Security: true, Name: "curl", Arch: "x86_64", Version: "8.6.0-7.fc40"},
+		{ID: "FEDORA-2024-2b3c4d5e6f", Name: "glibc", Arch: "x86_64", Version: "2.39-8.fc40"},
+		{ID: "FEDORA-2024-3c4d5e6f7a", Severity: "Moderate", Name: "dnf5", Arch: "x86_64", Version: "5.1.17-1.fc40"},
+		{ID: "FEDORA-2024-4d5e6f7a8b", Security: true, Name: "kernel", Arch: "x86_64", Version: "6.8.9-300.fc40"},
+	}
+	if !reflect.DeepEqual(got, want5) {
+		t.Errorf("dnf5 listing:\n got %+v\nwant %+v", got, want5)
+	}
 }
 
 func TestMergeAdvisories(t *testing.T) {
@@ -233,8 +245,8 @@ func TestParseZypperXML(t *testing.T) {
 
 func TestZypperExitCodes(t *testing.T) {
 	for code, want := range map[int]bool{0: true, 100: true, 101: true, 102: true, 103: true, 1: false, 4: false, 104: false, 106: false, -1: false} {
-		if zypperOK(code) != want {
-			t.Errorf("zypperOK(%d) = %v", code, !want)
+		if ZypperOK(code) != want {
+			t.Errorf("ZypperOK(%d) = %v", code, !want)
 		}
 	}
 }

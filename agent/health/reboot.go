@@ -21,11 +21,19 @@ import (
 // installer run by the agent exited with 3010 ("reboot required") since the
 // last boot. Indicators that cannot be read are logged and skipped.
 func Reboot(ctx context.Context, e Env, saw3010 bool) protocol.RebootStatus {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	st, errs := reboot(ctx, e, saw3010, nil, false)
 	for _, err := range errs {
 		e.Log.Warn("reboot check failed", "err", err)
 	}
+	return st
+}
+
+// RebootStatus reports whether a reboot is pending and why, without the
+// Windows 3010 memory (the installers ask after an install). patches and
+// havePatches are as for reboot.
+func RebootStatus(ctx context.Context, e Env, patches []protocol.Patch, havePatches bool) protocol.RebootStatus {
+	st, _ := reboot(ctx, e.WithDefaults(), false, patches, havePatches)
 	return st
 }
 
@@ -84,9 +92,9 @@ func rebootLinux(ctx context.Context, e Env) ([]protocol.RebootReason, []error) 
 	if e.exists("/run/reboot-needed") {
 		rs = append(rs, protocol.RebootReason{Code: "linux.reboot-needed", Detail: "/run/reboot-needed exists"})
 	}
-	if e.has("zypper") {
+	if e.Has("zypper") {
 		out, err := e.Run(ctx, "zypper", "--non-interactive", "needs-rebooting")
-		switch code := exitCode(err); {
+		switch code := ExitCode(err); {
 		case code == 102:
 			rs = append(rs, protocol.RebootReason{Code: "linux.zypper-needs-rebooting", Detail: firstLine(out)})
 		case code == 0:
@@ -98,14 +106,14 @@ func rebootLinux(ctx context.Context, e Env) ([]protocol.RebootReason, []error) 
 	}
 	var nrCmd []string
 	switch {
-	case e.has("needs-restarting"):
+	case e.Has("needs-restarting"):
 		nrCmd = []string{"needs-restarting", "-r"}
-	case e.has("dnf"):
+	case e.Has("dnf"):
 		nrCmd = []string{"dnf", "needs-restarting", "-r"}
 	}
 	if nrCmd != nil {
 		out, err := e.Run(ctx, nrCmd[0], nrCmd[1:]...)
-		pending, pkgs, perr := ParseNeedsRestarting(out, exitCode(err))
+		pending, pkgs, perr := ParseNeedsRestarting(out, ExitCode(err))
 		switch {
 		case perr != nil:
 			errs = append(errs, fmt.Errorf("%s: %w", strings.Join(nrCmd, " "), perr))
@@ -113,19 +121,19 @@ func rebootLinux(ctx context.Context, e Env) ([]protocol.RebootReason, []error) 
 			rs = append(rs, protocol.RebootReason{Code: "linux.needs-restarting", Detail: joinCapped(pkgs)})
 		}
 	}
-	if e.has("needrestart") {
+	if e.Has("needrestart") {
 		// Batch mode never restarts anything; -k limits it to the kernel check.
 		out, err := e.Run(ctx, "needrestart", "-b", "-k")
 		if err != nil {
 			errs = append(errs, fmt.Errorf("needrestart: %w", err))
 		} else if nr := ParseNeedrestart(out); nr.KernelStatus == 2 || nr.KernelStatus == 3 {
 			rs = append(rs, protocol.RebootReason{Code: "linux.needrestart-kernel",
-				Detail: clean(fmt.Sprintf("running %s, expected %s", nr.KernelCurrent, nr.KernelExpected), maxDetail)})
+				Detail: Clean(fmt.Sprintf("running %s, expected %s", nr.KernelCurrent, nr.KernelExpected), MaxDetail)})
 		}
 	}
 	if running, newest, ok := newerKernel(e); ok {
 		rs = append(rs, protocol.RebootReason{Code: "linux.newer-kernel",
-			Detail: clean(fmt.Sprintf("running %s, installed %s", running, newest), maxDetail)})
+			Detail: Clean(fmt.Sprintf("running %s, installed %s", running, newest), MaxDetail)})
 	}
 	return rs, errs
 }
@@ -143,7 +151,7 @@ func readCapped(p string, n int64) ([]byte, error) {
 
 func firstLine(b []byte) string {
 	for _, l := range strings.Split(string(b), "\n") {
-		if l = clean(l, maxDetail); l != "" {
+		if l = Clean(l, MaxDetail); l != "" {
 			return l
 		}
 	}
@@ -170,7 +178,7 @@ func ParseRebootRequiredPkgs(b []byte) []string {
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
 		l = strings.TrimSpace(l)
-		if l != "" && len(l) <= maxField && pkgNameRE.MatchString(l) {
+		if l != "" && len(l) <= MaxField && pkgNameRE.MatchString(l) {
 			out = append(out, l)
 		}
 		if len(out) >= 4*maxReasons {
@@ -191,7 +199,8 @@ func ParseNeedsRestarting(out []byte, exit int) (pending bool, pkgs []string, er
 	}
 	lower := strings.ToLower(text)
 	said := strings.Contains(lower, "reboot is required") || strings.Contains(lower, "reboot is suggested")
-	saidNo := strings.Contains(lower, "reboot should not be necessary")
+	// dnf says "should not be", yum-utils "is probably not".
+	saidNo := strings.Contains(lower, "reboot should not be necessary") || strings.Contains(lower, "reboot is probably not necessary")
 	switch {
 	case exit == 1 || said:
 		pending = true
@@ -221,7 +230,7 @@ func ParseNeedsRestarting(out []byte, exit int) (pending bool, pkgs []string, er
 			t = name
 		}
 		t = strings.TrimSpace(t)
-		if pkgNameRE.MatchString(t) && len(t) <= maxField {
+		if pkgNameRE.MatchString(t) && len(t) <= MaxField {
 			pkgs = append(pkgs, t)
 		}
 	}
@@ -231,7 +240,7 @@ func ParseNeedsRestarting(out []byte, exit int) (pending bool, pkgs []string, er
 func lastNonEmptyLine(s string) string {
 	ls := strings.Split(s, "\n")
 	for i := len(ls) - 1; i >= 0; i-- {
-		if l := clean(ls[i], maxDetail); l != "" {
+		if l := Clean(ls[i], MaxDetail); l != "" {
 			return l
 		}
 	}
@@ -258,7 +267,7 @@ func ParseNeedrestart(b []byte) Needrestart {
 		if !ok {
 			continue
 		}
-		v = clean(v, maxField)
+		v = Clean(v, MaxField)
 		switch strings.TrimSpace(k) {
 		case "NEEDRESTART-KCUR":
 			nr.KernelCurrent = v
@@ -364,7 +373,7 @@ func rebootWindows(ctx context.Context, e Env) ([]protocol.RebootReason, []error
 func RebootFromRegistry(r Registry) []protocol.RebootReason {
 	var rs []protocol.RebootReason
 	add := func(code, detail string, weak bool) {
-		rs = append(rs, protocol.RebootReason{Code: code, Detail: clean(detail, maxDetail), Weak: weak})
+		rs = append(rs, protocol.RebootReason{Code: code, Detail: Clean(detail, MaxDetail), Weak: weak})
 	}
 	keyCheck := func(p, code, detail string) {
 		if r.KeyExists(p) {
@@ -434,7 +443,7 @@ func uniqReasons(rs []protocol.RebootReason) []protocol.RebootReason {
 // without a new (slow, networked) scan.
 func darwinCachedUpdates(ctx context.Context, e Env) ([]protocol.Patch, []error) {
 	out, err := e.Run(ctx, "softwareupdate", "--list", "--no-scan")
-	if err != nil {
+	if err != nil && !suNothingNew(out) {
 		if looksUnsupported(out) {
 			return nil, []error{fmt.Errorf("softwareupdate --no-scan: %w", errUnsupported)}
 		}
@@ -460,7 +469,7 @@ func rebootDarwin(e Env, patches []protocol.Patch) []protocol.RebootReason {
 	if n := stagedUpdates(e); n > 0 {
 		detail = fmt.Sprintf("%d downloaded; %s", n, detail)
 	}
-	return []protocol.RebootReason{{Code: "darwin.softwareupdate-restart", Detail: clean(detail, maxDetail)}}
+	return []protocol.RebootReason{{Code: "darwin.softwareupdate-restart", Detail: Clean(detail, MaxDetail)}}
 }
 
 // stagedUpdates counts products downloaded into /Library/Updates.

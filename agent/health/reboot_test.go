@@ -84,6 +84,11 @@ func TestParseNeedsRestarting(t *testing.T) {
 			}
 		})
 	}
+	// yum-utils' "Reboot is probably not necessary." decides like dnf's
+	// "should not be" when the exit status does not.
+	if pending, _, err := ParseNeedsRestarting(read(t, "needs-restarting-r-yum-utils-probably-not-synthetic.txt"), 3); pending || err != nil {
+		t.Errorf("yum-utils no reboot: %v %v", pending, err)
+	}
 	if _, _, err := ParseNeedsRestarting([]byte("Error: something odd\n"), 3); err == nil {
 		t.Error("unexpected exit status accepted")
 	}
@@ -195,7 +200,7 @@ func TestRebootLinux(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(c.replies)
 			e := testEnv("linux", tree(t, c.files), f)
-			st, errs := reboot(context.Background(), e.withDefaults(), false, nil, false)
+			st, errs := reboot(context.Background(), e.WithDefaults(), false, nil, false)
 			if st.Pending != c.pending || !reflect.DeepEqual(st.Reasons, c.want) {
 				t.Errorf("got %+v, want pending=%v %+v", st, c.pending, c.want)
 			}
@@ -203,8 +208,8 @@ func TestRebootLinux(t *testing.T) {
 				t.Errorf("errs = %v", errs)
 			}
 			for _, n := range c.notCalled {
-				if f.called(n) {
-					t.Errorf("%s was run: %v", n, f.calls)
+				if f.Called(n) {
+					t.Errorf("%s was run: %v", n, f.Calls)
 				}
 			}
 		})
@@ -264,31 +269,31 @@ func TestRebootWindows(t *testing.T) {
 	}{
 		{name: "file renames only are weak", setup: func(*fakeRegistry) {}, codes: []string{"windows.pending-file-rename"}},
 		{name: "CBS", pending: true, setup: func(r *fakeRegistry) {
-			r.key(regCBS + `\RebootPending`)
-			r.key(regCBS + `\PackagesPending`)
+			r.Key(regCBS + `\RebootPending`)
+			r.Key(regCBS + `\PackagesPending`)
 		}, codes: []string{"windows.cbs-reboot-pending", "windows.cbs-packages-pending", "windows.pending-file-rename"}},
 		{name: "windows update", pending: true, setup: func(r *fakeRegistry) {
-			r.set(regWU+`\Auto Update\RebootRequired`, "5a7e0c6f-7c8d-4f5e-9f6b-1a2b3c4d5e6f", uint64(1))
-			r.key(regWU + `\Services\Pending`) // empty: not a reason
-			r.key(regWU + `\Auto Update\PostRebootReporting`)
+			r.Set(regWU+`\Auto Update\RebootRequired`, "5a7e0c6f-7c8d-4f5e-9f6b-1a2b3c4d5e6f", uint64(1))
+			r.Key(regWU + `\Services\Pending`) // empty: not a reason
+			r.Key(regWU + `\Auto Update\PostRebootReporting`)
 		}, codes: []string{"windows.wu-reboot-required", "windows.wu-post-reboot-reporting", "windows.pending-file-rename"}},
 		{name: "services pending", pending: true, setup: func(r *fakeRegistry) {
-			r.key(regWU + `\Services\Pending\117cab2d-82b1-4b5a-a08c-4d62dbee7782`)
+			r.Key(regWU + `\Services\Pending\117cab2d-82b1-4b5a-a08c-4d62dbee7782`)
 		}, codes: []string{"windows.wu-services-pending", "windows.pending-file-rename"}},
 		{name: "UpdateExeVolatile", pending: true, setup: func(r *fakeRegistry) {
-			r.set(regUpdates, "UpdateExeVolatile", uint64(1))
+			r.Set(regUpdates, "UpdateExeVolatile", uint64(1))
 		}, codes: []string{"windows.update-exe-volatile", "windows.pending-file-rename"}},
 		{name: "UpdateExeVolatile zero", setup: func(r *fakeRegistry) {
-			r.set(regUpdates+`\UpdateExeVolatile`, "Flags", uint64(0))
+			r.Set(regUpdates+`\UpdateExeVolatile`, "Flags", uint64(0))
 		}, codes: []string{"windows.pending-file-rename"}},
 		{name: "rename and join", pending: true, setup: func(r *fakeRegistry) {
-			r.set(regActiveName, "ComputerName", "DESKTOP-OLD")
-			r.set(regPendName, "ComputerName", "FRONTDESK-01")
-			r.set(regNetlogon, "JoinDomain", "")
+			r.Set(regActiveName, "ComputerName", "DESKTOP-OLD")
+			r.Set(regPendName, "ComputerName", "FRONTDESK-01")
+			r.Set(regNetlogon, "JoinDomain", "")
 		}, codes: []string{"windows.pending-file-rename", "windows.computer-rename", "windows.domain-join"}},
 		{name: "same name differing in case", setup: func(r *fakeRegistry) {
-			r.set(regActiveName, "ComputerName", "desktop-01")
-			r.set(regPendName, "ComputerName", "DESKTOP-01")
+			r.Set(regActiveName, "ComputerName", "desktop-01")
+			r.Set(regPendName, "ComputerName", "DESKTOP-01")
 		}, codes: []string{"windows.pending-file-rename"}},
 		{name: "WUA says so", pending: true, setup: func(*fakeRegistry) {}, wua: &fakeWUA{reboot: true},
 			codes: []string{"windows.pending-file-rename", "windows.wua-reboot-required"}},
@@ -299,11 +304,11 @@ func TestRebootWindows(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := base(t)
 			c.setup(r)
-			e := Env{GOOS: "windows", Registry: r, Run: newFake(nil).run}
+			e := Env{GOOS: "windows", Registry: r, Run: newFake(nil).Run}
 			if c.wua != nil {
 				e.WUA = c.wua
 			}
-			st, errs := reboot(context.Background(), e.withDefaults(), false, nil, false)
+			st, errs := reboot(context.Background(), e.WithDefaults(), false, nil, false)
 			if st.Pending != c.pending || !reflect.DeepEqual(codes(st.Reasons), c.codes) || len(errs) != c.errs {
 				t.Errorf("got %+v errs %v, want pending=%v %v", st, errs, c.pending, c.codes)
 			}
@@ -328,11 +333,18 @@ func TestRebootDarwin(t *testing.T) {
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("got %+v", st)
 	}
+	// "No new software available." with exit 1 (macOS 10.15 and later) is
+	// nothing pending, not a failed check.
+	f3 := newFake(map[string]reply{"softwareupdate --list --no-scan": {read(t, "softwareupdate-no-new-software-synthetic.txt"), 1}})
+	st3, errs := reboot(context.Background(), testEnv("darwin", t.TempDir(), f3).WithDefaults(), false, nil, false)
+	if st3.Pending || len(errs) != 0 {
+		t.Errorf("nothing new: %+v, errors %v", st3, errs)
+	}
 	// With a patch list at hand no scan is run; Safari needs no restart.
 	f2 := newFake(nil)
-	e2 := testEnv("darwin", t.TempDir(), f2).withDefaults()
+	e2 := testEnv("darwin", t.TempDir(), f2).WithDefaults()
 	st2, _ := reboot(context.Background(), e2, false, ParseSoftwareUpdate(read(t, "softwareupdate-catalina-10.15.6-safari-only.txt")), true)
-	if st2.Pending || len(st2.Reasons) != 0 || len(f2.calls) != 0 {
-		t.Errorf("safari: %+v, calls %v", st2, f2.calls)
+	if st2.Pending || len(st2.Reasons) != 0 || len(f2.Calls) != 0 {
+		t.Errorf("safari: %+v, calls %v", st2, f2.Calls)
 	}
 }

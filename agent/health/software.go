@@ -29,13 +29,13 @@ const (
 // Uninstall registry keys on Windows; application bundles on macOS), sorted
 // by name.
 func Software(ctx context.Context, e Env) ([]protocol.Software, error) {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	var out []protocol.Software
 	var errs []error
 	switch e.GOOS {
 	case "linux":
 		found := false
-		if e.exists("/var/lib/dpkg/status") && e.has("dpkg-query") {
+		if e.exists("/var/lib/dpkg/status") && e.Has("dpkg-query") {
 			found = true
 			b, err := e.Run(ctx, "dpkg-query", "-W", "-f="+dpkgFormat)
 			if err != nil {
@@ -43,7 +43,7 @@ func Software(ctx context.Context, e Env) ([]protocol.Software, error) {
 			}
 			out = append(out, ParseDpkgQuery(b)...)
 		}
-		if (e.exists("/var/lib/rpm") || e.exists("/usr/lib/sysimage/rpm")) && e.has("rpm") {
+		if (e.exists("/var/lib/rpm") || e.exists("/usr/lib/sysimage/rpm")) && e.Has("rpm") {
 			found = true
 			b, err := e.Run(ctx, "rpm", "-qa", "--queryformat", rpmFormat)
 			if err != nil {
@@ -51,7 +51,7 @@ func Software(ctx context.Context, e Env) ([]protocol.Software, error) {
 			}
 			out = append(out, ParseRPMQuery(b)...)
 		}
-		if e.exists("/var/lib/pacman/local") && e.has("pacman") {
+		if e.exists("/var/lib/pacman/local") && e.Has("pacman") {
 			found = true
 			b, err := e.Run(ctx, "pacman", "-Q")
 			if err != nil {
@@ -104,14 +104,14 @@ func ParseDpkgQuery(b []byte) []protocol.Software {
 			return true
 		}
 		id := f[1]
-		if !aptNameOK(id) || clean(f[2], maxField) == "" {
+		if !aptNameOK(id) || Clean(f[2], MaxField) == "" {
 			return true
 		}
 		out = append(out, protocol.Software{
-			Name:        clean(f[2], maxField),
-			Version:     clean(f[3], maxField),
-			Arch:        clean(f[4], 32),
-			Publisher:   clean(stripEmail(f[5]), maxField),
+			Name:        Clean(f[2], MaxField),
+			Version:     Clean(f[3], MaxField),
+			Arch:        Clean(f[4], 32),
+			Publisher:   Clean(stripEmail(f[5]), MaxField),
 			Source:      "dpkg",
 			UninstallID: id,
 		})
@@ -134,7 +134,7 @@ func ParseRPMQuery(b []byte) []protocol.Software {
 	var out []protocol.Software
 	scanLines(b, func(l string) bool {
 		f := strings.Split(l, "\t")
-		if len(f) != 5 || !rpmNameRE.MatchString(f[0]) || f[0] == "gpg-pubkey" || len(f[0]) > maxField {
+		if len(f) != 5 || !rpmNameRE.MatchString(f[0]) || f[0] == "gpg-pubkey" || len(f[0]) > MaxField {
 			return true
 		}
 		ver := f[1]
@@ -143,10 +143,10 @@ func ParseRPMQuery(b []byte) []protocol.Software {
 		}
 		s := protocol.Software{Name: f[0], Version: ver, Source: "rpm"}
 		if f[2] != "(none)" {
-			s.Arch = clean(f[2], 32)
+			s.Arch = Clean(f[2], 32)
 		}
 		if f[3] != "(none)" {
-			s.Publisher = clean(f[3], maxField)
+			s.Publisher = Clean(f[3], MaxField)
 		}
 		if t, err := strconv.ParseInt(f[4], 10, 64); err == nil && t > 0 {
 			s.InstallDate = time.Unix(t, 0).UTC().Format("2006-01-02")
@@ -173,10 +173,10 @@ func ParsePacmanQ(b []byte) []protocol.Software {
 	var out []protocol.Software
 	scanLines(b, func(l string) bool {
 		f := strings.Fields(l)
-		if len(f) != 2 || !rpmNameRE.MatchString(f[0]) || len(f[0]) > maxField {
+		if len(f) != 2 || !rpmNameRE.MatchString(f[0]) || len(f[0]) > MaxField {
 			return true
 		}
-		out = append(out, protocol.Software{Name: f[0], Version: clean(f[1], maxField), Source: "pacman", UninstallID: f[0]})
+		out = append(out, protocol.Software{Name: f[0], Version: Clean(f[1], MaxField), Source: "pacman", UninstallID: f[0]})
 		return len(out) < maxSoftware
 	})
 	return out
@@ -228,7 +228,7 @@ func RegistrySoftware(r Registry) []protocol.Software {
 }
 
 func registryEntry(keyPath, arch string, vals map[string]any) (protocol.Software, bool) {
-	name := clean(regString(vals, "DisplayName"), maxField)
+	name := Clean(regString(vals, "DisplayName"), MaxField)
 	if name == "" {
 		return protocol.Software{}, false
 	}
@@ -240,8 +240,8 @@ func registryEntry(keyPath, arch string, vals map[string]any) (protocol.Software
 	}
 	s := protocol.Software{
 		Name:      name,
-		Version:   clean(regString(vals, "DisplayVersion"), maxField),
-		Publisher: clean(regString(vals, "Publisher"), maxField),
+		Version:   Clean(regString(vals, "DisplayVersion"), MaxField),
+		Publisher: Clean(regString(vals, "Publisher"), MaxField),
 		Arch:      arch,
 		Source:    "registry",
 	}
@@ -301,14 +301,14 @@ func ParseInfoPlist(b []byte, fallback string) (protocol.Software, bool) {
 	}
 	s := protocol.Software{Source: "app"}
 	for _, n := range []string{info.DisplayName, info.Name, fallback} {
-		if s.Name = clean(n, maxField); s.Name != "" {
+		if s.Name = Clean(n, MaxField); s.Name != "" {
 			break
 		}
 	}
-	s.Version = clean(info.Short, maxField)
+	s.Version = Clean(info.Short, MaxField)
 	if s.Version == "" {
-		s.Version = clean(info.Version, maxField)
+		s.Version = Clean(info.Version, MaxField)
 	}
-	s.Publisher = clean(info.ID, maxField)
+	s.Publisher = Clean(info.ID, MaxField)
 	return s, s.Name != ""
 }

@@ -80,17 +80,17 @@ func TestRegistrySoftware(t *testing.T) {
 	r := snapshotRegistry(t)
 	// Synthetic entries: a system component, an update of another entry, a
 	// nameless key, and per-user installs (MSI and not).
-	r.set(regUninstall64+`\Hidden`, "DisplayName", "Hidden runtime")
-	r.set(regUninstall64+`\Hidden`, "SystemComponent", uint64(1))
-	r.set(regUninstall64+`\KB123`, "DisplayName", "Update for X")
-	r.set(regUninstall64+`\KB123`, "ParentKeyName", "X")
-	r.key(regUninstall64 + `\Nameless`)
+	r.Set(regUninstall64+`\Hidden`, "DisplayName", "Hidden runtime")
+	r.Set(regUninstall64+`\Hidden`, "SystemComponent", uint64(1))
+	r.Set(regUninstall64+`\KB123`, "DisplayName", "Update for X")
+	r.Set(regUninstall64+`\KB123`, "ParentKeyName", "X")
+	r.Key(regUninstall64 + `\Nameless`)
 	sid := `HKU\S-1-5-21-1004336348-1177238915-682003330-1001`
-	r.key(sid + `_Classes`)
-	r.set(sid+`\`+regUserUninst+`\Zoom`, "DisplayName", "Zoom")
-	r.set(sid+`\`+regUserUninst+`\Zoom`, "UninstallString", `"C:\Users\a\AppData\Roaming\Zoom\uninstall\Installer.exe" /uninstall`)
-	r.set(sid+`\`+regUserUninst+`\{11111111-2222-3333-4444-555555555555}`, "DisplayName", "Per-user MSI")
-	r.set(sid+`\`+regUserUninst+`\{11111111-2222-3333-4444-555555555555}`, "UninstallString", `MsiExec.exe /X{11111111-2222-3333-4444-555555555555}`)
+	r.Key(sid + `_Classes`)
+	r.Set(sid+`\`+regUserUninst+`\Zoom`, "DisplayName", "Zoom")
+	r.Set(sid+`\`+regUserUninst+`\Zoom`, "UninstallString", `"C:\Users\a\AppData\Roaming\Zoom\uninstall\Installer.exe" /uninstall`)
+	r.Set(sid+`\`+regUserUninst+`\{11111111-2222-3333-4444-555555555555}`, "DisplayName", "Per-user MSI")
+	r.Set(sid+`\`+regUserUninst+`\{11111111-2222-3333-4444-555555555555}`, "UninstallString", `MsiExec.exe /X{11111111-2222-3333-4444-555555555555}`)
 
 	got := byName(RegistrySoftware(r))
 	want := map[string]protocol.Software{
@@ -133,7 +133,7 @@ func TestSoftwareLinuxCommand(t *testing.T) {
 	f := newFake(map[string]reply{"dpkg-query -W -f=" + dpkgFormat: {read(t, "dpkg-query-debian12-subset-local.txt"), 0}})
 	got, err := Software(context.Background(), testEnv("linux", root, f))
 	if err != nil || len(got) != 8 || got[0].Name != "base-files" || got[len(got)-1].Name != "tzdata" {
-		t.Errorf("%v %+v (calls %q)", err, got, f.calls)
+		t.Errorf("%v %+v (calls %q)", err, got, f.Calls)
 	}
 	if _, err := Software(context.Background(), testEnv("linux", t.TempDir(), newFake(nil))); err == nil {
 		t.Error("no error without any package database")

@@ -44,7 +44,7 @@ func ParseSoftwareUpdate(b []byte) []protocol.Patch {
 			label = strings.TrimPrefix(label, "Label: ")
 			// A label is an argument of softwareupdate --install: never
 			// one that reads as an option.
-			if label = clean(label, maxField); label != "" && !strings.HasPrefix(label, "-") {
+			if label = Clean(label, MaxField); label != "" && !strings.HasPrefix(label, "-") {
 				cur = &protocol.Patch{ID: label}
 			}
 		case cur != nil && strings.HasPrefix(line, "\t") || cur != nil && strings.HasPrefix(line, "    "):
@@ -64,9 +64,9 @@ func parseSUDetail(p *protocol.Patch, s string) {
 		for k, v := range suFields(s) {
 			switch k {
 			case "Title":
-				p.Name = clean(v, maxField)
+				p.Name = Clean(v, MaxField)
 			case "Version":
-				p.AvailableVersion = clean(v, maxField)
+				p.AvailableVersion = Clean(v, MaxField)
 			case "Size":
 				p.Size = parseSUSize(v)
 			case "Action":
@@ -77,8 +77,8 @@ func parseSUDetail(p *protocol.Patch, s string) {
 		return
 	}
 	if m := suOldRE.FindStringSubmatch(s); m != nil {
-		p.Name = clean(m[1], maxField)
-		p.AvailableVersion = clean(m[2], maxField)
+		p.Name = Clean(m[1], MaxField)
+		p.AvailableVersion = Clean(m[2], MaxField)
 		p.Size = parseSUSize(m[3])
 		p.RebootRequired = strings.Contains(m[4], "[restart]") || strings.Contains(m[4], "[shut down]")
 	}
@@ -158,4 +158,11 @@ func isAppleSecurity(s string) bool {
 	l := strings.ToLower(s)
 	return strings.Contains(l, "security update") || strings.Contains(l, "security response") ||
 		strings.Contains(l, "background security") || strings.HasPrefix(l, "xprotect")
+}
+
+// suNothingNew reports softwareupdate's answer when nothing is available:
+// since macOS 10.15 it prints "No new software available." on stderr and
+// exits 1. That is zero updates, not a failed scan.
+func suNothingNew(out []byte) bool {
+	return bytes.Contains(out, []byte("No new software available."))
 }

@@ -18,7 +18,7 @@ import (
 // who(1) and the owner of /dev/console; on Windows quser and the LogonUI
 // registry key. Times are read in the device's local zone.
 func Users(ctx context.Context, e Env) (users []protocol.UserSession, lastUser string, lastAt time.Time, err error) {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	now := e.Now()
 	switch e.GOOS {
 	case "linux":
@@ -31,7 +31,7 @@ func Users(ctx context.Context, e Env) (users []protocol.UserSession, lastUser s
 		users, err = windowsUsers(ctx, e, now)
 		if e.Registry != nil {
 			if vals, rerr := e.Registry.Values(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\LogonUI`); rerr == nil {
-				lastUser = clean(regString(vals, "LastLoggedOnUser"), maxField)
+				lastUser = Clean(regString(vals, "LastLoggedOnUser"), MaxField)
 			}
 		}
 	default:
@@ -158,7 +158,7 @@ func ParseLoginctlSessions(b []byte) []LoginctlSession {
 // userNameOK accepts a user name that is already clean device text: no
 // control characters, blanks or slashes, valid UTF-8, not an option.
 func userNameOK(u string) bool {
-	if u == "" || len(u) > 64 || strings.HasPrefix(u, "-") || clean(u, 64) != u {
+	if u == "" || len(u) > 64 || strings.HasPrefix(u, "-") || Clean(u, 64) != u {
 		return false
 	}
 	return !strings.ContainsAny(u, " /")
@@ -182,7 +182,7 @@ func ParseLoginctlShow(b []byte) []map[string]string {
 		}
 		k, v, ok := strings.Cut(l, "=")
 		if ok && k != "" && len(cur) < 64 {
-			cur[k] = clean(v, maxField)
+			cur[k] = Clean(v, MaxField)
 		}
 		return true
 	})
@@ -255,10 +255,10 @@ func ParseWho(b []byte, now time.Time) []protocol.UserSession {
 		if len(f) < 2 || f[0] == "LOGIN" || !userNameOK(f[0]) || f[0] == "." {
 			return true
 		}
-		u := protocol.UserSession{User: clean(f[0], 64), Terminal: clean(f[1], 64), State: "online"}
+		u := protocol.UserSession{User: Clean(f[0], 64), Terminal: Clean(f[1], 64), State: "online"}
 		if last := f[len(f)-1]; len(f) > 2 && strings.HasPrefix(last, "(") && strings.HasSuffix(last, ")") {
 			if h := strings.Trim(last, "()"); h != "" && !strings.HasPrefix(h, ":") {
-				u.Host = clean(h, maxField)
+				u.Host = Clean(h, MaxField)
 			}
 			f = f[:len(f)-1]
 		}
@@ -315,7 +315,7 @@ func ParseLast(b []byte, now time.Time) (string, time.Time) {
 		if !userNameOK(f[0]) {
 			return true
 		}
-		user = clean(f[0], 64)
+		user = Clean(f[0], 64)
 		if m := lastTimeRE.FindStringSubmatch(l); m != nil {
 			s := strings.Join(strings.Fields(m[1]), " ") + m[2]
 			layout := "Jan 2 15:04"
@@ -364,9 +364,9 @@ func ParseQuser(b []byte, now time.Time) []protocol.UserSession {
 		if _, err := strconv.Atoi(id); err != nil || !userNameOK(f[0]) {
 			return true
 		}
-		u := protocol.UserSession{User: clean(f[0], 64), Session: id}
+		u := protocol.UserSession{User: Clean(f[0], 64), Session: id}
 		if n-5 > 1 {
-			u.Terminal = clean(strings.Join(f[1:n-5], " "), 64)
+			u.Terminal = Clean(strings.Join(f[1:n-5], " "), 64)
 		}
 		switch strings.ToLower(state) {
 		case "active":

@@ -164,7 +164,7 @@ func TestUsersLinuxFlows(t *testing.T) {
 	})
 	users, last, at, err := Users(context.Background(), testEnv("linux", t.TempDir(), f))
 	if err != nil || len(users) != 2 || users[0].Host != "10.1.2.3" || users[1].Terminal != "pts/1" || last != "ubuntu" || at.Hour() != 9 {
-		t.Errorf("logind: %+v %q %v %v (calls %q)", users, last, at, err, f.calls)
+		t.Errorf("logind: %+v %q %v %v (calls %q)", users, last, at, err, f.Calls)
 	}
 	// No logind: who.
 	f = newFake(map[string]reply{"who": {[]byte("root     pts/0        2026-03-14 09:30 (10.0.0.5)\n"), 0}})
@@ -181,7 +181,7 @@ func TestUsersLinuxFlows(t *testing.T) {
 
 func TestUsersWindows(t *testing.T) {
 	r := newFakeRegistry()
-	r.set(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\LogonUI`, "LastLoggedOnUser", `CORP\juurena`)
+	r.Set(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\LogonUI`, "LastLoggedOnUser", `CORP\juurena`)
 	f := newFake(map[string]reply{"quser": {read(t, "query-user-two-rdp-sessions-htb.txt"), 0}})
 	e := testEnv("windows", "", f)
 	e.Registry = r

@@ -61,13 +61,13 @@ func WUAPatchIDs(us []WUAUpdate) []string {
 			}
 		}
 		if ids[i] == "" {
-			ids[i] = strings.ToLower(clean(u.UpdateID, 64))
+			ids[i] = strings.ToLower(Clean(u.UpdateID, 64))
 		}
 		count[ids[i]]++
 	}
 	for i, u := range us {
 		if count[ids[i]] > 1 && u.UpdateID != "" {
-			ids[i] = strings.ToLower(clean(u.UpdateID, 64))
+			ids[i] = strings.ToLower(Clean(u.UpdateID, 64))
 		}
 	}
 	return ids
@@ -87,7 +87,7 @@ func MapWUA(us []WUAUpdate) []protocol.Patch {
 		seen[ids[i]] = true
 		p := protocol.Patch{
 			ID:             ids[i],
-			Name:           clean(u.Title, maxField),
+			Name:           Clean(u.Title, MaxField),
 			Security:       u.MsrcSeverity != "",
 			RebootRequired: u.RebootBehavior != 0,
 		}
@@ -105,7 +105,7 @@ func MapWUA(us []WUAUpdate) []protocol.Patch {
 				kbs = append(kbs, "KB"+m[1])
 			}
 		}
-		p.Advisory = clean(joinCapped(uniq(kbs)), maxField)
+		p.Advisory = Clean(joinCapped(uniq(kbs)), MaxField)
 		if u.MaxDownloadSize > 0 {
 			p.Size = min(u.MaxDownloadSize, maxSize)
 		}

@@ -11,15 +11,16 @@ import (
 )
 
 // zypper's informational exit codes: the command worked and says more.
+// The installers need the last two.
 const (
 	zypperInfoUpdates  = 100 // updates available
 	zypperInfoSecurity = 101 // security updates available
-	zypperInfoReboot   = 102 // reboot needed
-	zypperInfoRestart  = 103 // zypper itself was updated; run it again
+	ZypperInfoReboot   = 102 // reboot needed
+	ZypperInfoRestart  = 103 // zypper itself was updated; run it again
 )
 
-// zypperOK reports whether a zypper exit code means success.
-func zypperOK(code int) bool { return code == 0 || (code >= 100 && code <= 103) }
+// ZypperOK reports whether a zypper exit code means success.
+func ZypperOK(code int) bool { return code == 0 || (code >= 100 && code <= 103) }
 
 type zypperStream struct {
 	Messages []struct {
@@ -61,13 +62,13 @@ func ParseZypperXML(b []byte) ([]protocol.Patch, error) {
 	var errs []string
 	for _, m := range s.Messages {
 		if m.Type == "error" {
-			errs = append(errs, clean(m.Text, maxDetail))
+			errs = append(errs, Clean(m.Text, MaxDetail))
 		}
 	}
 	var out []protocol.Patch
 	seen := map[string]bool{}
 	for _, u := range s.Updates {
-		name := clean(u.Name, maxField)
+		name := Clean(u.Name, MaxField)
 		if name == "" || strings.HasPrefix(name, "-") || !zypperNameOK(name) {
 			continue
 		}
@@ -75,12 +76,12 @@ func ParseZypperXML(b []byte) ([]protocol.Patch, error) {
 		switch u.Kind {
 		case "package", "":
 			p = protocol.Patch{ID: name, Name: name,
-				InstalledVersion: clean(u.EditionOld, maxField), AvailableVersion: clean(u.Edition, maxField)}
+				InstalledVersion: Clean(u.EditionOld, MaxField), AvailableVersion: Clean(u.Edition, MaxField)}
 		case "patch":
 			if u.Status != "" && u.Status != "needed" {
 				continue // applied or not relevant
 			}
-			p = protocol.Patch{ID: "patch:" + name, Name: clean(u.Summary, maxField), Advisory: name,
+			p = protocol.Patch{ID: "patch:" + name, Name: Clean(u.Summary, MaxField), Advisory: name,
 				Security: u.Category == "security", RebootRequired: u.Restart == "true"}
 			if p.Name == "" {
 				p.Name = name

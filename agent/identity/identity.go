@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/tlspin"
 )
@@ -327,28 +328,9 @@ func loadOrCreateKey(path string) (*ecdsa.PrivateKey, error) {
 	return k, nil
 }
 
-// writeFile writes atomically (temp file + rename) with the given mode.
+// writeFile replaces path atomically with the given mode.
 func writeFile(path string, b []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("identity: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("identity: write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("identity: sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("identity: %w", err)
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		return fmt.Errorf("identity: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, b, mode); err != nil {
 		return fmt.Errorf("identity: %w", err)
 	}
 	return nil

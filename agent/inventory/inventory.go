@@ -4,9 +4,6 @@ package inventory
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"runtime"
 	"sort"
@@ -106,9 +103,7 @@ func Hash(inv protocol.Inventory) string {
 	for i := range inv.Disks {
 		inv.Disks[i].Free = inv.Disks[i].Free >> 30 // GiB granularity
 	}
-	b, _ := json.Marshal(inv)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return protocol.ContentHash(inv)
 }
 
 // Live is what a heartbeat reports besides health figures.

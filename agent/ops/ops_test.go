@@ -53,6 +53,17 @@ func TestParseLaunchctl(t *testing.T) {
 	if got["com.apple.Finder"] != "running" || got["com.apple.quicklook"] != "stopped" || len(svcs) != 9 {
 		t.Errorf("%v", got)
 	}
+	// Jobs ended by a signal (negative status) are stopped; a positive
+	// exit status is a failure.
+	got = map[string]string{}
+	for _, s := range ParseLaunchctlList(read(t, "launchctl-list-stopped-by-signal-synthetic.txt")) {
+		got[s.Name] = s.State
+	}
+	want := map[string]string{"com.apple.progressd": "stopped", "com.apple.cloudphotod": "stopped",
+		"com.example.crashing": "failed", "com.apple.quicklook": "stopped", "com.apple.Finder": "running"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
 }
 
 func FuzzParsers(f *testing.F) {

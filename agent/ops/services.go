@@ -71,7 +71,9 @@ func ParseSystemdUnitFiles(b []byte) map[string]string {
 	return out
 }
 
-// ParseLaunchctlList parses `launchctl list`: PID Status Label.
+// ParseLaunchctlList parses `launchctl list`: PID Status Label. A job
+// without a PID is stopped, or failed when its last exit status is
+// positive.
 func ParseLaunchctlList(b []byte) []protocol.Service {
 	var out []protocol.Service
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -83,7 +85,10 @@ func ParseLaunchctlList(b []byte) []protocol.Service {
 		s := protocol.Service{Name: f[2], State: "stopped"}
 		if pid, err := strconv.Atoi(f[0]); err == nil {
 			s.State, s.PID = "running", pid
-		} else if f[1] != "0" && f[1] != "-" {
+		} else if st, err := strconv.Atoi(f[1]); err == nil && st > 0 {
+			// A negative status is the signal that ended the job (-9,
+			// -15; often launchd itself stopping an idle job): stopped.
+			// Only a positive exit status is a failure.
 			s.State = "failed"
 		}
 		out = append(out, s)

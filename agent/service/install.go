@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 	"github.com/steward-rmm/steward/agent/inventory"
 	"github.com/steward-rmm/steward/tlspin"
 )
@@ -214,49 +215,21 @@ func copyBinary(src, dst string) error {
 		return fmt.Errorf("install binary: %w", err)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".new*")
+	tmp, err := atomicfile.Create(dst, 0o755)
 	if err != nil {
 		return fmt.Errorf("install binary: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer tmp.Abort() // no-op after the commit
 	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
 		return fmt.Errorf("install binary: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("install binary: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("install binary: %w", err)
-	}
+	// Owned by root before it is in place: nobody else may swap it.
 	if err := secureFile(tmp.Name(), 0o755); err != nil {
 		return err
 	}
-	if err := replaceFile(tmp.Name(), dst); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("install binary: %w", err)
 	}
-	return nil
-}
-
-// replaceFile renames src over dst. Windows refuses to overwrite a file
-// that is still mapped by a stopping process, so the old one is moved
-// aside first there.
-func replaceFile(src, dst string) error {
-	err := os.Rename(src, dst)
-	if err == nil || runtime.GOOS != "windows" {
-		return err
-	}
-	old := dst + ".old"
-	_ = os.Remove(old)
-	if err := os.Rename(dst, old); err != nil {
-		return err
-	}
-	if err := os.Rename(src, dst); err != nil {
-		_ = os.Rename(old, dst)
-		return err
-	}
-	_ = os.Remove(old) // may fail while mapped; removed on the next install
 	return nil
 }
 
@@ -316,9 +289,11 @@ func Uninstall(o UninstallOptions) error {
 	stem := strings.TrimSuffix(l.BinPath, ext)
 	_ = os.Remove(l.BinPath + ".old")
 	_ = os.Remove(stem + ".prev" + ext)
-	if tmps, err := filepath.Glob(filepath.Join(l.BinDir, "."+filepath.Base(stem)+".new*")); err == nil {
-		for _, p := range tmps {
-			_ = os.Remove(p)
+	for _, pattern := range []string{"." + filepath.Base(stem) + ".new*", atomicfile.TempPattern(l.BinPath)} {
+		if tmps, err := filepath.Glob(filepath.Join(l.BinDir, pattern)); err == nil {
+			for _, p := range tmps {
+				_ = os.Remove(p)
+			}
 		}
 	}
 	_ = os.Remove(l.BinDir) // only when empty

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	kservice "github.com/kardianos/service"
+
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 )
 
 // Manager registers and controls the agent's service with the OS service
@@ -126,7 +128,7 @@ func (r *Recorder) update(action string, f func(*Record) error) error {
 	}
 	rec.Actions = append(rec.Actions, action)
 	b, _ := json.MarshalIndent(rec, "", "  ")
-	return writeAtomic(r.Path, b, 0o600)
+	return atomicfile.Write(r.Path, b, 0o600)
 }
 
 // State implements Manager.

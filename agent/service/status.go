@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ type AgentStatus struct {
 func WriteStatus(dir string, connected bool, server, version string) error {
 	b, _ := json.Marshal(AgentStatus{Connected: connected, Since: time.Now().UTC().Truncate(time.Second),
 		Server: server, Version: version, PID: os.Getpid()})
-	return writeAtomic(filepath.Join(dir, StatusFile), append(b, '\n'), 0o600)
+	return atomicfile.Write(filepath.Join(dir, StatusFile), append(b, '\n'), 0o600)
 }
 
 // ReadStatus reads the status file of dir. A missing file is an error
@@ -66,33 +67,4 @@ func ParseStatus(b []byte) (AgentStatus, error) {
 		return AgentStatus{}, errors.New("agent status: field too long")
 	}
 	return st, nil
-}
-
-// writeAtomic writes path via a temporary file and a rename, with mode.
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

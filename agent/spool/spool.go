@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -251,17 +252,18 @@ func (s *Spool) compact() error {
 			s.log, _ = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		}
 	}()
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	_ = os.Remove(path + ".tmp") // an earlier version's temporary file
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
+	defer f.Abort() // no-op after the commit
+	f.NoSync = s.NoSync
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w) // one JSON value and a newline per call
 	n := 0
 	for id, received := range s.acked {
 		if err := enc.Encode(entry{Begin: &Record{RunID: id, State: Acked, Received: received}}); err != nil {
-			f.Close()
 			return fmt.Errorf("spool: %w", err)
 		}
 		n++
@@ -270,29 +272,20 @@ func (s *Spool) compact() error {
 		rec := *r
 		rec.State, rec.Result = Running, nil
 		if err := enc.Encode(entry{Begin: &rec}); err != nil {
-			f.Close()
 			return fmt.Errorf("spool: %w", err)
 		}
 		n++
 		if r.State == Done {
 			if err := enc.Encode(entry{Finish: r.Result}); err != nil {
-				f.Close()
 				return fmt.Errorf("spool: %w", err)
 			}
 			n++
 		}
 	}
-	err = w.Flush()
-	if err == nil && !s.NoSync {
-		err = f.Sync()
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("spool: %w", err)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("spool: %w", err)
 	}
 	s.log, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/agent/internal/atomicfile"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -86,23 +87,7 @@ func saveState(dir string, st state) error {
 	if err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("update state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("update state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("update state: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
+	if err := atomicfile.Write(p, b, 0o600); err != nil {
 		return fmt.Errorf("update state: %w", err)
 	}
 	return nil

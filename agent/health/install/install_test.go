@@ -1,4 +1,4 @@
-package health
+package install
 
 import (
 	"context"
@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-rmm/steward/agent/health"
+	"github.com/steward-rmm/steward/agent/health/internal/healthtest"
 	"github.com/steward-rmm/steward/protocol"
 )
 
 var aptEnv = []string{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get"}
 
-func TestInstallPlan(t *testing.T) {
+func TestPatchPlan(t *testing.T) {
 	opts := []string{"-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}
 	cases := []struct {
 		goos, source string
@@ -39,14 +41,14 @@ func TestInstallPlan(t *testing.T) {
 		{"windows", "wua", []string{"KB5037771", "aaaaaaaa-0000-4000-8000-000000000002"}, nil},
 	}
 	for _, c := range cases {
-		got, err := InstallPlan(c.goos, c.source, protocol.PatchInstall{IDs: c.ids})
+		got, err := PatchPlan(c.goos, c.source, protocol.PatchInstall{IDs: c.ids})
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s %v:\ngot  %q %v\nwant %q", c.source, c.ids, got, err, c.want)
 		}
 	}
 }
 
-func TestInstallPlanRejects(t *testing.T) {
+func TestPatchPlanRejects(t *testing.T) {
 	hostile := []struct{ source, id string }{
 		{"apt", "-oAPT::Update::Pre-Invoke::=touch /tmp/x"},
 		{"apt", "--allow-downgrades"},
@@ -77,21 +79,21 @@ func TestInstallPlanRejects(t *testing.T) {
 	}
 	for _, h := range hostile {
 		goos := sourceOS[h.source]
-		if plan, err := InstallPlan(goos, h.source, protocol.PatchInstall{IDs: []string{"good1", h.id}[1:]}); err == nil {
+		if plan, err := PatchPlan(goos, h.source, protocol.PatchInstall{IDs: []string{"good1", h.id}[1:]}); err == nil {
 			t.Errorf("%s %q accepted: %q", h.source, h.id, plan)
 		}
 	}
-	if _, err := InstallPlan("windows", "apt", protocol.PatchInstall{}); err == nil {
+	if _, err := PatchPlan("windows", "apt", protocol.PatchInstall{}); err == nil {
 		t.Error("apt on windows accepted")
 	}
-	if _, err := InstallPlan("linux", "pkgsrc", protocol.PatchInstall{}); err == nil {
+	if _, err := PatchPlan("linux", "pkgsrc", protocol.PatchInstall{}); err == nil {
 		t.Error("unknown source accepted")
 	}
 	many := make([]string, maxInstallIDs+1)
 	for i := range many {
 		many[i] = "pkg"
 	}
-	if _, err := InstallPlan("linux", "apt", protocol.PatchInstall{IDs: many}); err == nil {
+	if _, err := PatchPlan("linux", "apt", protocol.PatchInstall{IDs: many}); err == nil {
 		t.Error("too many ids accepted")
 	}
 }
@@ -125,89 +127,6 @@ func TestUninstallPlan(t *testing.T) {
 	}
 }
 
-func TestRegistryUninstallPlan(t *testing.T) {
-	r := snapshotRegistry(t)
-	cases := []struct {
-		key  string
-		want []string
-	}{
-		{`HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{26A24AE4-039D-4CA4-87B4-2F83218066F0}`,
-			[]string{"msiexec.exe", "/x", "{26A24AE4-039D-4CA4-87B4-2F83218066F0}", "/qn", "/norestart"}},
-		{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\doxygen_is1`,
-			[]string{`o:\sw\doxygen\system\unins000.exe`, "/SILENT"}},
-		{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\Depths of Peril_is1`,
-			[]string{`C:\Program Files\GAME\unins000.exe`, "/SILENT"}},
-	}
-	for _, c := range cases {
-		vals, err := r.Values(c.key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := RegistryUninstallPlan(c.key, vals)
-		if err != nil || !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s: got %q %v", c.key, got, err)
-		}
-	}
-	// Synthetic value sets for the remaining branches.
-	if _, err := RegistryUninstallPlan(regUninstall64+`\x`, map[string]any{"DisplayName": "x"}); err == nil {
-		t.Error("entry without a command accepted")
-	}
-	got, err := RegistryUninstallPlan(regUninstall64+`\x`, map[string]any{"UninstallString": `C:\Program Files\X Tool\uninst.exe /S`})
-	if err != nil || !reflect.DeepEqual(got, []string{`C:\Program Files\X Tool\uninst.exe`, "/S"}) {
-		t.Errorf("unquoted path: %q %v", got, err)
-	}
-	if _, err := RegistryUninstallPlan(regUninstall64+`\x`, map[string]any{"UninstallString": "evil.exe\r\nother"}); err == nil {
-		t.Error("control characters accepted")
-	}
-}
-
-func TestSplitWindowsCommandLine(t *testing.T) {
-	cases := map[string][]string{
-		`"C:\Program Files\GAME\unins000.exe" /SILENT`:         {`C:\Program Files\GAME\unins000.exe`, "/SILENT"},
-		`MsiExec.exe /X{26A24AE4-039D-4CA4-87B4-2F83218066F0}`: {"MsiExec.exe", "/X{26A24AE4-039D-4CA4-87B4-2F83218066F0}"},
-		`C:\Program Files\X\uninst.exe`:                        {`C:\Program Files\X\uninst.exe`},
-		`C:\Progra~1\X\u.exe /a "b c" d\"e f\\"g h"`:           {`C:\Progra~1\X\u.exe`, "/a", "b c", `d"e`, `f\g h`},
-		`"unterminated`:              {"unterminated"},
-		`   `:                        nil,
-		`x.exe "a""b"`:               {"x.exe", `a"b`},
-		`x.exe "a""b" c`:             {"x.exe", `a"b`, "c"},
-		`x.exe "in ""quoted"" text"`: {"x.exe", `in "quoted" text`},
-	}
-	for in, want := range cases {
-		if got := SplitWindowsCommandLine(in); !reflect.DeepEqual(got, want) {
-			t.Errorf("%q: got %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestValidUninstallKey(t *testing.T) {
-	good := []string{
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\doxygen_is1`,
-		`HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{26A24AE4-039D-4CA4-87B4-2F83218066F0}`,
-		`HKU\S-1-5-21-1004336348-1177238915-682003330-1001\Software\Microsoft\Windows\CurrentVersion\Uninstall\Zoom`,
-	}
-	bad := []string{
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\evil`,
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall`,
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\a\b`,
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\\x`,
-		`HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\x`,
-		`HKU\.DEFAULT\Software\Microsoft\Windows\CurrentVersion\Uninstall\x`,
-		`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\x` + "\n",
-		`/etc/passwd`,
-	}
-	for _, k := range good {
-		if !ValidUninstallKey(k) {
-			t.Errorf("refused %q", k)
-		}
-	}
-	for _, k := range bad {
-		if ValidUninstallKey(k) {
-			t.Errorf("accepted %q", k)
-		}
-	}
-}
-
 // TestInstallApt runs Install against a fake apt: scan, install, scan
 // again; what is still offered afterwards failed.
 func TestInstallApt(t *testing.T) {
@@ -223,16 +142,16 @@ func TestInstallApt(t *testing.T) {
 	// failed unless the second scan differs: swap the reply mid-way.
 	e := testEnv("linux", root, f)
 	e.Run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
-		b, err := f.run(ctx, name, args...)
+		b, err := f.Run(ctx, name, args...)
 		if name == "env" {
-			f.mu.Lock()
+			f.Mu.Lock()
 			// openssl installed, libgcrypt20 still pending.
-			f.replies["apt-get -s upgrade"] = reply{filterLines(before, "Inst openssl "), 0}
-			f.mu.Unlock()
+			f.Replies["apt-get -s upgrade"] = healthtest.Reply{Out: filterLines(before, "Inst openssl ")}
+			f.Mu.Unlock()
 		}
 		return b, err
 	}
-	res := Install(context.Background(), e, protocol.PatchInstall{IDs: []string{"openssl", "libgcrypt20"}}, func(s string, b []byte) { streamed = append(streamed, s+":"+string(b)) })
+	res := Patches(context.Background(), e, protocol.PatchInstall{IDs: []string{"openssl", "libgcrypt20"}}, func(s string, b []byte) { streamed = append(streamed, s+":"+string(b)) })
 	want := protocol.PatchInstallResult{Installed: []string{"openssl"}, Failed: []string{"libgcrypt20"}, RebootRequired: true, Output: "Setting up openssl ...\n"}
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("got %+v", res)
@@ -243,9 +162,9 @@ func TestInstallApt(t *testing.T) {
 
 	// A hostile id never reaches the runner.
 	f2 := newFake(nil)
-	res = Install(context.Background(), testEnv("linux", root, f2), protocol.PatchInstall{IDs: []string{"-oDebug::X=1"}}, nil)
-	if len(res.Failed) != 1 || len(f2.calls) != 0 || !strings.Contains(res.Output, "invalid") {
-		t.Errorf("hostile: %+v, calls %q", res, f2.calls)
+	res = Patches(context.Background(), testEnv("linux", root, f2), protocol.PatchInstall{IDs: []string{"-oDebug::X=1"}}, nil)
+	if len(res.Failed) != 1 || len(f2.Calls) != 0 || !strings.Contains(res.Output, "invalid") {
+		t.Errorf("hostile: %+v, calls %q", res, f2.Calls)
 	}
 }
 
@@ -276,37 +195,37 @@ func TestInstallZypperExitCodes(t *testing.T) {
 		line := strings.Join(append([]string{name}, args...), " ")
 		if line == install {
 			if n++; n == 2 { // the second run installs; the patch is gone afterwards
-				f.mu.Lock()
-				f.replies[install] = reply{[]byte("done\n"), 102}
-				f.replies[patches] = reply{[]byte(`<?xml version='1.0'?><stream><update-status version="0.6"><update-list></update-list></update-status></stream>`), 0}
-				f.mu.Unlock()
+				f.Mu.Lock()
+				f.Replies[install] = healthtest.Reply{Out: []byte("done\n"), Code: 102}
+				f.Replies[patches] = healthtest.Reply{Out: []byte(`<?xml version='1.0'?><stream><update-status version="0.6"><update-list></update-list></update-status></stream>`)}
+				f.Mu.Unlock()
 			}
 		}
-		return f.run(ctx, name, args...)
+		return f.Run(ctx, name, args...)
 	}
-	res := Install(context.Background(), e, protocol.PatchInstall{IDs: []string{"patch:openSUSE-Leap-16.0-113"}}, nil)
+	res := Patches(context.Background(), e, protocol.PatchInstall{IDs: []string{"patch:openSUSE-Leap-16.0-113"}}, nil)
 	if !reflect.DeepEqual(res.Installed, []string{"patch:openSUSE-Leap-16.0-113"}) || len(res.Failed) != 0 || !res.RebootRequired || n != 2 {
 		t.Errorf("got %+v after %d runs", res, n)
 	}
 }
 
 func TestInstallWindows(t *testing.T) {
-	w := &fakeWUA{install: WUAInstallResult{Installed: []string{"KB5037771"}, RebootRequired: true, Output: "KB5037771: result code 2\n"}}
+	w := &fakeWUA{install: health.WUAInstallResult{Installed: []string{"KB5037771"}, RebootRequired: true, Output: "KB5037771: result code 2\n"}}
 	e := testEnv("windows", "", newFake(nil))
 	e.WUA = w
 	e.Registry = newFakeRegistry()
-	res := Install(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771"}}, nil)
+	res := Patches(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771"}}, nil)
 	if !reflect.DeepEqual(w.gotIDs, []string{"KB5037771"}) || !reflect.DeepEqual(res.Installed, []string{"KB5037771"}) || !res.RebootRequired {
 		t.Errorf("got %+v", res)
 	}
-	w = &fakeWUA{err: errors.New("0x80240438"), install: WUAInstallResult{Installed: []string{"KB5037771"}}}
+	w = &fakeWUA{err: errors.New("0x80240438"), install: health.WUAInstallResult{Installed: []string{"KB5037771"}}}
 	e.WUA = w
-	res = Install(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771", "KB5034441"}}, nil)
+	res = Patches(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771", "KB5034441"}}, nil)
 	if !reflect.DeepEqual(res.Failed, []string{"KB5034441"}) || !strings.Contains(res.Output, "0x80240438") {
 		t.Errorf("error: %+v", res)
 	}
 	e.WUA = nil
-	if res = Install(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771"}}, nil); len(res.Failed) != 1 {
+	if res = Patches(context.Background(), e, protocol.PatchInstall{IDs: []string{"KB5037771"}}, nil); len(res.Failed) != 1 {
 		t.Errorf("no WUA: %+v", res)
 	}
 }
