@@ -21,7 +21,7 @@ import (
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
+	"github.com/steward-rmm/steward/ctl"
 	bolt "go.etcd.io/bbolt"
 )
 

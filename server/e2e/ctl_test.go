@@ -12,7 +12,7 @@ import (
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
+	"github.com/steward-rmm/steward/ctl"
 )
 
 func (e *env) ctl(t *testing.T, args ...string) (string, string, int) {

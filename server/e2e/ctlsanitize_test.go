@@ -14,7 +14,7 @@ import (
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
+	"github.com/steward-rmm/steward/ctl"
 	"golang.org/x/term"
 )
 

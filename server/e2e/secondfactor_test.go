@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
+	"github.com/steward-rmm/steward/ctl"
 )
 
 // movableClock is a server clock a test moves forward.
