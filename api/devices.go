@@ -193,3 +193,16 @@ type ShellRecord struct {
 	Recording     string    `json:"recording,omitempty"`
 	InputRecorded bool      `json:"input_recorded"`
 }
+
+// ShellControl is a text frame of the shell websocket
+// (GET /api/v1/devices/{id}/shell); binary frames carry the terminal's
+// bytes. The client sends "resize" (Cols, Rows); the server sends "exit"
+// (Code, Reason) and "error" (Message).
+type ShellControl struct {
+	Type    string `json:"type"`
+	Cols    int    `json:"cols,omitempty"`
+	Rows    int    `json:"rows,omitempty"`
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}

@@ -24,8 +24,8 @@ type OK struct {
 	OK bool `json:"ok"`
 }
 
-// Health is GET /healthz.
-type Health struct {
+// Healthz is GET /healthz.
+type Healthz struct {
 	OK     bool `json:"ok"`
 	Agents int  `json:"agents"`
 }

@@ -158,3 +158,30 @@ type ScriptDeleted struct {
 	Deleted string `json:"deleted"`
 	Name    string `json:"name"`
 }
+
+// The device-reported and job payloads are the agent protocol's own types;
+// these aliases let clients use them through this package.
+type (
+	ScriptSpec    = protocol.ScriptSpec
+	ServiceAction = protocol.ServiceAction
+	PowerAction   = protocol.PowerAction
+	PatchInstall  = protocol.PatchInstall
+	Uninstall     = protocol.Uninstall
+	Inventory     = protocol.Inventory
+	Health        = protocol.Health
+	Heartbeat     = protocol.Heartbeat
+	// Service is one entry of a service_list run's data.
+	Service  = protocol.Service
+	Software = protocol.Software
+	Patch    = protocol.Patch
+)
+
+// Job kinds (JobRequest.Kind).
+const (
+	KindScript       = protocol.KindScript
+	KindService      = protocol.KindService
+	KindServiceList  = protocol.KindServiceList
+	KindPower        = protocol.KindPower
+	KindPatchInstall = protocol.KindPatchInstall
+	KindUninstall    = protocol.KindUninstall
+)

@@ -34,7 +34,7 @@ type Route struct {
 func Routes() []Route {
 	view, clients, users, audit, admin := "view", "clients", "users", "audit", "admin"
 	return []Route{
-		{Method: "GET", Path: "/healthz", Auth: AuthPublic, Summary: "Liveness and connected agent count", Response: Health{}},
+		{Method: "GET", Path: "/healthz", Auth: AuthPublic, Summary: "Liveness and connected agent count", Response: Healthz{}},
 		{Method: "POST", Path: "/agent/enroll", Auth: AuthPublic, Summary: "Enroll an agent with an enrollment token",
 			Request: protocol.EnrollRequest{}, Response: protocol.EnrollResponse{}},
 		{Method: "GET", Path: "/agent/ws", Auth: AuthAgent, Summary: "The agent's websocket (protocol envelopes)", Status: 101},
@@ -102,7 +102,7 @@ func Routes() []Route {
 		{Method: "PATCH", Path: "/api/v1/devices/{id}", Auth: clients, Summary: "Move a device to a folder",
 			Request: UpdateDeviceRequest{}, Response: DeviceResponse{}},
 		{Method: "POST", Path: "/api/v1/devices/{id}/approve", Auth: clients, Summary: "Approve a pending device",
-			Response: DeviceResponse{}},
+			Query: []string{"revoke_duplicate"}, Response: DeviceResponse{}},
 		{Method: "GET", Path: "/api/v1/groups", Auth: view, Summary: "Folders in use", Response: []GroupCount{}},
 		{Method: "GET", Path: "/api/v1/devices/{id}/runs", Auth: view, Summary: "A device's latest runs", Response: []Run{}},
 		{Method: "GET", Path: "/api/v1/devices/{id}/shell", Auth: "shell", Fresh: true, Summary: "Shell websocket (needs a ticket)",
