@@ -67,7 +67,7 @@ func Routes() []Route {
 		{Method: "PUT", Path: "/api/v1/me/password", Auth: view, Summary: "Change the caller's password",
 			Request: PasswordChange{}, Response: PasswordChanged{}},
 		{Method: "POST", Path: "/api/v1/me/totp/disable", Auth: view, Fresh: true, Summary: "Turn the caller's two-factor off",
-			Request: CodeRequest{}, Response: TOTPDisableResponse{}},
+			Response: TOTPDisableResponse{}},
 		{Method: "GET", Path: "/api/v1/me/prefs", Auth: view, Summary: "The caller's dashboard preferences", Response: Prefs{}},
 		{Method: "PUT", Path: "/api/v1/me/prefs", Auth: view, Summary: "Replace the caller's dashboard preferences",
 			Request: Prefs{}, Response: Prefs{}},
