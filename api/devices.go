@@ -206,3 +206,16 @@ type ShellControl struct {
 	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
 }
+
+// Event is the data of one server-sent event of GET /api/v1/events: a
+// device going online or offline, a run changing state, a job created, or
+// "resync" (events were dropped: reload).
+type Event struct {
+	Type     string `json:"type"` // device, run, output, job, resync
+	ID       string `json:"id"`
+	ClientID string `json:"client_id,omitempty"`
+	DeviceID string `json:"device_id,omitempty"`
+	JobID    string `json:"job_id,omitempty"`
+	State    string `json:"state,omitempty"`
+	Online   *bool  `json:"online,omitempty"`
+}

@@ -119,6 +119,9 @@ func (g *gen) operation(rt Route) (map[string]any, error) {
 			return nil, err
 		}
 		ok["content"] = jsonContent(s)
+		if rt.ContentType != "" { // a stream of such items
+			ok["content"] = map[string]any{rt.ContentType: map[string]any{"schema": s}}
+		}
 	case rt.ContentType != "":
 		ok["content"] = map[string]any{rt.ContentType: map[string]any{}}
 	}

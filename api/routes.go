@@ -24,7 +24,8 @@ type Route struct {
 	// Request is a value of the JSON body's type (nil: no body).
 	Request any
 	// Response is a value of the JSON answer's type (nil: not JSON, see
-	// ContentType); Status is the success status.
+	// ContentType; with a ContentType, the type of each streamed item);
+	// Status is the success status.
 	Response    any
 	Status      int
 	ContentType string
@@ -85,8 +86,8 @@ func Routes() []Route {
 			Response: User{}},
 
 		{Method: "GET", Path: "/api/v1/overview", Auth: view, Summary: "Device counts and recent jobs", Response: Overview{}},
-		{Method: "GET", Path: "/api/v1/events", Auth: view, Summary: "Server-sent events: device and job changes",
-			ContentType: "text/event-stream"},
+		{Method: "GET", Path: "/api/v1/events", Auth: view, Summary: "Server-sent events: device and job changes (each data line is an Event)",
+			Response: Event{}, ContentType: "text/event-stream"},
 		{Method: "GET", Path: "/api/v1/clients", Auth: view, Summary: "Clients in the caller's scope", Response: []Client{}},
 		{Method: "POST", Path: "/api/v1/clients", Auth: clients, Summary: "Create a client", Request: CreateClientRequest{},
 			Response: Client{}, Status: 201},
