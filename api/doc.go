@@ -11,8 +11,9 @@
 // No type here holds a stored secret (token or password hashes, TOTP
 // secrets). The only secrets are the one-time values a response exists to
 // hand out once: a new token's secret (CreatedAPIToken.Token,
-// EnrollTokenCreated.Token, LoginTokenResponse.Token), a shell ticket and a
-// TOTP setup secret (TOTPSetupResponse.Secret).
+// EnrollTokenCreated.Token, LoginTokenResponse.Token), a shell ticket
+// (ShellTicket.Ticket), a TOTP setup secret (TOTPSetupResponse.Secret) and
+// the recovery codes (TOTPConfirmResponse.RecoveryCodes).
 //
 // It imports only the standard library and protocol, whose device-reported
 // payloads (heartbeat, inventory, health, job specs) the API passes
