@@ -13,7 +13,7 @@ PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 da
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./server/cmd/steward-server ./server/cmd/stewardctl ./agent/cmd/steward-agent
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./server/cmd/steward-server ./ctl/cmd/stewardctl ./agent/cmd/steward-agent
 
 # Agent binaries for every platform, served to installers by the server.
 dist:
@@ -50,7 +50,7 @@ cross:
 	@for p in $(PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; echo "vet+build $$os/$$arch"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) vet $(PKGS) || exit 1; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o /dev/null ./server/cmd/... ./agent/cmd/... || exit 1; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -o /dev/null ./server/cmd/... ./ctl/cmd/... ./agent/cmd/... || exit 1; \
 	done
 
 # A short run of every fuzz target (a fixed number of executions each).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -106,10 +107,7 @@ func (s *Server) checkPassword(name, password string) (store.User, bool) {
 	return u, true
 }
 
-type loginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
+type loginRequest = api.LoginRequest
 
 // passwordStep checks a login's name and password under the rate limits,
 // answering the request itself when they fail.
@@ -171,7 +169,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 		stage = stageTOTPSetup
 	}
 	s.audit(r, u.Name, "auth.login", u.ID, map[string]string{"stage": stage})
-	writeJSON(w, 200, map[string]any{"stage": stage, "csrf": se.CSRF})
+	writeJSON(w, 200, api.LoginResponse{Stage: stage, CSRF: se.CSRF})
 }
 
 // apiLoginToken is stewardctl's login: password and TOTP code in, a
@@ -180,17 +178,12 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	if !jsonOnly(w, r) {
 		return
 	}
-	var req struct {
-		loginRequest
-		Code           string `json:"code"`
-		Name           string `json:"name"`
-		ExpiresSeconds int64  `json:"expires_seconds"`
-	}
+	var req api.LoginTokenRequest
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
 		return
 	}
-	u, ok := s.passwordStep(w, r, req.loginRequest)
+	u, ok := s.passwordStep(w, r, loginRequest{Username: req.Username, Password: req.Password})
 	if !ok {
 		return
 	}
@@ -200,7 +193,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	switch {
 	case u.TOTPSecret != "":
 		if req.Code == "" {
-			writeJSON(w, 401, apiError{Error: "a two-factor code is required", Code: "totp_required"})
+			writeJSON(w, 401, apiError{Error: "a two-factor code is required", Code: api.CodeTOTPRequired})
 			return
 		}
 		if _, ok := s.checkCode(w, r, u.Name, u.ID, func() (string, error) { return s.verifySecondFactor(u.ID, req.Code) }); !ok {
@@ -209,7 +202,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 		secondFactorAt = s.now().UTC()
 	case s.auth.needs2FA(&u):
 		writeJSON(w, 403, apiError{Error: "this account must enrol two-factor before it can get a token: log in to the " +
-			"dashboard and follow the setup, or run `stewardctl 2fa enroll` with a token you have", Code: "totp_setup"})
+			"dashboard and follow the setup, or run `stewardctl 2fa enroll` with a token you have", Code: api.CodeTOTPSetup})
 		return
 	}
 	life := defaultCtlLife
@@ -234,7 +227,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	}
 	s.audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login",
 		"two_factor": fmt.Sprint(!secondFactorAt.IsZero())})
-	writeJSON(w, 201, map[string]any{"token": secret, "id": t.ID, "expires_at": t.ExpiresAt, "user": u.Name})
+	writeJSON(w, 201, api.LoginTokenResponse{Token: secret, ID: t.ID, ExpiresAt: t.ExpiresAt, User: u.Name})
 }
 
 // apiTOTPSetup starts enrolment: a new secret, kept pending until a code
@@ -261,11 +254,11 @@ func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 500, "internal error")
 		return
 	}
-	out := map[string]any{"secret": key.Secret(), "url": key.URL()}
+	out := api.TOTPSetupResponse{Secret: key.Secret(), URL: key.URL()}
 	if img, err := key.Image(200, 200); err == nil {
 		var buf bytes.Buffer
 		if png.Encode(&buf, img) == nil {
-			out["qr_png"] = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
+			out.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
 		}
 	}
 	writeJSON(w, 200, out)
@@ -274,9 +267,7 @@ func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *princip
 // apiTOTPConfirm finishes enrolment with a code from the pending secret
 // and returns single-use recovery codes, shown once.
 func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Code string `json:"code"`
-	}
+	var req api.CodeRequest
 	if err := decodeBody(r, &req, 1024); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -314,7 +305,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 		return
 	}
 	_ = s.st.SetMeta("totp-pending:"+p.UserID, "")
-	out := map[string]any{"stage": stageDone, "recovery_codes": codes}
+	out := api.TOTPConfirmResponse{Stage: stageDone, RecoveryCodes: codes}
 	if p.Session != nil {
 		se := *p.Session
 		se.SecondFactorAt = s.now().UTC()
@@ -322,7 +313,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 			writeError(w, 500, "internal error")
 			return
 		}
-		out["csrf"] = se.CSRF
+		out.CSRF = se.CSRF
 	}
 	s.audit(r, p.Name, "auth.totp_enrolled", p.UserID, nil)
 	writeJSON(w, 200, out)
@@ -343,7 +334,7 @@ func (s *Server) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *princ
 		return
 	}
 	s.auditP(p, "user.2fa_disabled", p.UserID, nil)
-	writeJSON(w, 200, map[string]any{"totp_enabled": false})
+	writeJSON(w, 200, api.TOTPDisableResponse{TOTPEnabled: false})
 }
 
 func clearCookie(w http.ResponseWriter) {
@@ -364,7 +355,7 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *principal)
 		s.conns.closeToken(p.TokenID)
 	}
 	s.auditP(p, "auth.logout", p.UserID, nil)
-	writeJSON(w, 200, map[string]any{"ok": true})
+	writeJSON(w, 200, api.OK{OK: true})
 }
 
 // endAllSessions makes every session and token of the user stale and
@@ -393,7 +384,7 @@ func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *princip
 		s.auditP(p, "auth.logout_all", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
 	}
 	clearCookie(w)
-	writeJSON(w, 200, map[string]any{"ok": true})
+	writeJSON(w, 200, api.OK{OK: true})
 }
 
 // checkNewPassword enforces length; bcrypt cannot use more than 72 bytes.
@@ -408,10 +399,7 @@ func checkNewPassword(pw string) error {
 }
 
 func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Current string `json:"current"`
-		New     string `json:"new"`
-	}
+	var req api.PasswordChange
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -441,7 +429,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	s.auditP(p, "user.password_changed", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
 	clearCookie(w)
-	writeJSON(w, 200, map[string]any{"ok": true, "relogin": true})
+	writeJSON(w, 200, api.PasswordChanged{OK: true, Relogin: true})
 }
 
 func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -476,16 +464,7 @@ func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *principa
 		writeError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, obj)
-}
-
-type tokenOut struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Perms     []string  `json:"perms,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-	Revoked   bool      `json:"revoked,omitempty"`
+	writeJSON(w, 200, api.Prefs(obj))
 }
 
 func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -494,9 +473,9 @@ func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *principa
 		writeError(w, 500, "internal error")
 		return
 	}
-	out := []tokenOut{}
+	out := []api.APIToken{}
 	for _, t := range ts {
-		out = append(out, tokenOut{t.ID, t.Name, t.Perms, t.CreatedAt, t.ExpiresAt, t.Revoked})
+		out = append(out, toAPIToken(t))
 	}
 	writeJSON(w, 200, out)
 }
@@ -504,11 +483,7 @@ func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *principa
 // apiMintToken creates an API token for the caller, never wider than the
 // caller and always expiring.
 func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Name           string   `json:"name"`
-		Perms          []string `json:"perms"`
-		ExpiresSeconds int64    `json:"expires_seconds"`
-	}
+	var req api.MintTokenRequest
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -547,7 +522,7 @@ func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *princip
 		return
 	}
 	s.auditP(p, "token.create", t.ID, map[string]string{"name": t.Name, "perms": strings.Join(perms, ",")})
-	writeJSON(w, 201, map[string]any{"token": secret, "id": t.ID, "perms": perms, "expires_at": t.ExpiresAt})
+	writeJSON(w, 201, api.CreatedAPIToken{Token: secret, ID: t.ID, Perms: perms, ExpiresAt: t.ExpiresAt})
 }
 
 func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -561,7 +536,7 @@ func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *pri
 	}
 	s.conns.closeToken(id)
 	s.auditP(p, "token.revoke", id, nil)
-	writeJSON(w, 200, map[string]any{"revoked": id})
+	writeJSON(w, 200, api.Revoked{Revoked: id})
 }
 
 // clip shortens untrusted text for logs and audit details.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
@@ -46,7 +47,7 @@ func (s *Server) routeTable() []route {
 	fresh := func(p string) policy { return policy{perm: p, fresh: true} }
 	return []route{
 		{"GET", "/healthz", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) {
-			writeJSON(w, 200, map[string]any{"ok": true, "agents": s.hub.Count()})
+			writeJSON(w, 200, api.Healthz{OK: true, Agents: s.hub.Count()})
 		}},
 		{"POST", "/agent/enroll", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) { s.handleEnroll(w, r) }},
 		{"GET", "/agent/ws", agent, func(w http.ResponseWriter, r *http.Request, _ *principal) { s.handleAgentWS(w, r) }},
@@ -56,6 +57,7 @@ func (s *Server) routeTable() []route {
 		}},
 		{"GET", "/agent/download/{os}/{file}", pub, s.apiAgentDownload},
 
+		{"GET", "/api/v1/openapi.json", pub, s.apiOpenAPI},
 		{"GET", "/api/v1/me", perm(permView), s.apiMe},
 		{"GET", "/api/v1/overview", perm(permView), s.apiOverview},
 		{"GET", "/api/v1/events", perm(permView), s.apiEvents},
@@ -212,16 +214,16 @@ func decodeBody(r *http.Request, v any, limit int64) error {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *principal) {
-	out := map[string]any{"id": p.UserID, "name": p.Name, "role": p.Role, "perms": p.Perms,
-		"all_clients": p.AllClients, "clients": p.Clients, "via": p.Via}
+	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
+		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
 	if u, err := s.st.User(p.UserID); err == nil {
-		out["totp_enabled"] = u.TOTPSecret != ""
+		out.TOTPEnabled = u.TOTPSecret != ""
 	}
 	if p.Session != nil {
-		out["csrf"] = p.Session.CSRF
-		out["session_expires"] = p.Session.ExpiresAt
+		out.CSRF = p.Session.CSRF
+		out.SessionExpires = p.Session.ExpiresAt
 		if !p.SecondFactorAt.IsZero() {
-			out["fresh_until"] = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
+			out.FreshUntil = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
 		}
 	}
 	writeJSON(w, 200, out)
@@ -233,10 +235,10 @@ func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *principal
 		writeError(w, 500, "internal error")
 		return
 	}
-	out := []store.Client{}
+	out := []api.Client{}
 	for _, c := range cs {
 		if p.canSeeClient(c.ID) {
-			out = append(out, c)
+			out = append(out, toAPIClient(c))
 		}
 	}
 	writeJSON(w, 200, out)
@@ -245,9 +247,7 @@ func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *principal
 var nameRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._&'()-]{0,99}$`)
 
 func (s *Server) apiCreateClient(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Name string `json:"name"`
-	}
+	var req api.CreateClientRequest
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -271,7 +271,7 @@ func (s *Server) apiCreateClient(w http.ResponseWriter, r *http.Request, p *prin
 	}
 	s.fleet.SetClientName(c.ID, c.Name)
 	s.auditP(p, "client.create", c.ID, map[string]string{"name": c.Name})
-	writeJSON(w, 201, c)
+	writeJSON(w, 201, toAPIClient(c))
 }
 
 // resolveClient accepts a client ID or name, within scope.
@@ -285,38 +285,23 @@ func (s *Server) resolveClient(p *principal, ref string) (store.Client, bool) {
 	return store.Client{}, false
 }
 
-type tokenView struct {
-	store.EnrollToken
-	Token   string            `json:"token,omitempty"` // only when created
-	Install map[string]string `json:"install,omitempty"`
-}
-
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, p *principal) {
 	ts, err := s.st.EnrollTokens("")
 	if err != nil {
 		writeError(w, 500, "internal error")
 		return
 	}
-	out := []store.EnrollToken{}
+	out := []api.EnrollToken{}
 	for _, t := range ts {
 		if p.canSeeClient(t.ClientID) {
-			t.Hash = ""
-			out = append(out, t)
+			out = append(out, toAPIEnrollToken(t))
 		}
 	}
 	writeJSON(w, 200, out)
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Client         string `json:"client"`
-		ExpiresSeconds int    `json:"expires_seconds,omitempty"`
-		MaxUses        int    `json:"max_uses,omitempty"`
-		Note           string `json:"note,omitempty"`
-		// RequireApproval: devices enrolled with the token wait for a
-		// technician's approval before they receive anything.
-		RequireApproval bool `json:"require_approval,omitempty"`
-	}
+	var req api.CreateEnrollTokenRequest
 	if err := decodeBody(r, &req, 4096); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -343,8 +328,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	s.auditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
 		"expires": t.ExpiresAt.Format(time.RFC3339), "require_approval": fmt.Sprint(t.RequireApproval)})
-	t.Hash = ""
-	writeJSON(w, 201, tokenView{EnrollToken: t, Token: secret, Install: s.installCommands(r, secret)})
+	writeJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.installCommands(r, secret)})
 }
 
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -357,8 +341,7 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *princ
 				return
 			}
 			s.auditP(p, "token.revoke", t.ID, map[string]string{"client": t.ClientID})
-			t.Hash = ""
-			writeJSON(w, 200, t)
+			writeJSON(w, 200, toAPIEnrollToken(t))
 			return
 		}
 	}
@@ -436,7 +419,7 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 		writeDevicesCSV(w, views)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"devices": views, "total": total, "offset": f.Offset, "limit": f.Limit})
+	writeJSON(w, 200, api.DeviceList{Devices: toAPIDevices(views), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // device finds a device in the caller's scope; out of scope is not found.
@@ -455,14 +438,14 @@ func (s *Server) apiDevice(w http.ResponseWriter, r *http.Request, p *principal)
 		return
 	}
 	s.redactDuplicate(p, &v)
-	out := map[string]any{"device": v}
+	out := api.DeviceDetail{Device: toAPIDevice(v)}
 	if inv, err := s.st.Inventory(v.ID); err == nil {
-		out["inventory"] = inv.Inventory
-		out["inventory_updated_at"] = inv.UpdatedAt
+		out.Inventory = &inv.Inventory
+		out.InventoryUpdatedAt = inv.UpdatedAt
 	}
 	if h, err := s.st.Health(v.ID); err == nil {
-		out["health"] = h.Health
-		out["health_updated_at"] = h.UpdatedAt
+		out.Health = &h.Health
+		out.HealthUpdatedAt = h.UpdatedAt
 	}
 	writeJSON(w, 200, out)
 }
@@ -477,7 +460,7 @@ func (s *Server) apiRevokeDevice(w http.ResponseWriter, r *http.Request, p *prin
 		writeError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, map[string]any{"id": v.ID, "revoked": true})
+	writeJSON(w, 200, api.DeviceRevoked{ID: v.ID, Revoked: true})
 }
 
 func (s *Server) apiRefresh(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -499,7 +482,7 @@ func (s *Server) apiRefresh(w http.ResponseWriter, r *http.Request, p *principal
 		return
 	}
 	c.Send(protocol.MustEncode(protocol.TypeRefresh, "", protocol.Refresh{What: what}))
-	writeJSON(w, 202, map[string]any{"requested": true})
+	writeJSON(w, 202, api.RefreshRequested{Requested: true})
 }
 
 func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -513,10 +496,7 @@ func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *princi
 		writeError(w, 500, "internal error")
 		return
 	}
-	if runs == nil {
-		runs = []store.Run{}
-	}
-	writeJSON(w, 200, runs)
+	writeJSON(w, 200, toAPIRuns(runs))
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -528,7 +508,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *principa
 			visible = append(visible, j)
 		}
 	}
-	writeJSON(w, 200, map[string]any{"devices": sum, "recent_jobs": visible})
+	writeJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
 }
 
 func (s *Server) apiAgentDownload(w http.ResponseWriter, r *http.Request, _ *principal) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/steward-rmm/steward/api"
 )
 
 // apiEvents streams changes as server-sent events: devices going online or
@@ -52,7 +54,8 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 			if sub.Lost() {
 				fmt.Fprint(w, "data: {\"type\":\"resync\"}\n\n")
 			}
-			b, _ := json.Marshal(e)
+			b, _ := json.Marshal(api.Event{Type: e.Type, ID: e.ID, ClientID: e.ClientID, DeviceID: e.DeviceID,
+				JobID: e.JobID, State: e.State, Online: e.Online})
 			fmt.Fprintf(w, "data: %s\n\n", b)
 			fl.Flush()
 		}

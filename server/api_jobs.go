@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -59,10 +60,10 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *princip
 	// A fan-out to thousands answers with the job only; its runs are at
 	// GET /api/v1/jobs/{id}.
 	if len(runs) > maxRunsInline {
-		writeJSON(w, 201, map[string]any{"job": job, "runs_omitted": len(runs)})
+		writeJSON(w, 201, api.JobResponse{Job: toAPIJob(job), RunsOmitted: len(runs)})
 		return
 	}
-	writeJSON(w, 201, map[string]any{"job": job, "runs": runs})
+	writeJSON(w, 201, api.JobResponse{Job: toAPIJob(job), Runs: toAPIRuns(runs)})
 }
 
 // maxRunsInline is the most runs a job creation response lists.
@@ -107,10 +108,7 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 		writeError(w, 500, "internal error")
 		return
 	}
-	if jobs == nil {
-		jobs = []store.Job{}
-	}
-	writeJSON(w, 200, jobs)
+	writeJSON(w, 200, append([]api.Job{}, toAPIJobs(jobs)...))
 }
 
 // apiJob returns a job and its runs. runs=0 leaves the runs out (a
@@ -148,7 +146,7 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
 		}
 	}
 	if q.Get("runs") == "0" {
-		writeJSON(w, 200, map[string]any{"job": j})
+		writeJSON(w, 200, api.JobResponse{Job: toAPIJob(j)})
 		return
 	}
 	runs, err := s.st.JobRuns(j.ID)
@@ -156,7 +154,7 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
 		writeError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, map[string]any{"job": j, "runs": runs})
+	writeJSON(w, 200, api.JobResponse{Job: toAPIJob(j), Runs: toAPIRuns(runs)})
 }
 
 func (s *Server) visibleRun(p *principal, id string) (store.Run, bool) {
@@ -173,7 +171,7 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *principal) {
 		writeError(w, 404, "run not found")
 		return
 	}
-	writeJSON(w, 200, run)
+	writeJSON(w, 200, toAPIRun(run))
 }
 
 // apiRunOutput returns output from the given offsets. With wait=SECONDS it
@@ -214,8 +212,8 @@ func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, map[string]any{"run": run, "stdout": string(so), "stderr": string(se),
-		"stdout_next": soNext, "stderr_next": seNext, "done": protocol.Terminal(run.State)})
+	writeJSON(w, 200, api.RunOutput{Run: toAPIRun(run), Stdout: string(so), Stderr: string(se),
+		StdoutNext: soNext, StderrNext: seNext, Done: protocol.Terminal(run.State)})
 }
 
 func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -233,7 +231,7 @@ func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *princip
 		writeError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, run)
+	writeJSON(w, 200, toAPIRun(run))
 }
 
 func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -259,5 +257,5 @@ func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *princip
 			}
 		}
 	}
-	writeJSON(w, 200, map[string]any{"cancelled": n})
+	writeJSON(w, 200, api.Cancelled{Cancelled: n})
 }

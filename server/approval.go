@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
 )
@@ -80,7 +81,7 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *pri
 		v = nv
 	}
 	s.redactDuplicate(p, &v)
-	writeJSON(w, 200, map[string]any{"device": v})
+	writeJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
 }
 
 // revokeDevice deletes a device, drops its connection and audits it.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -127,22 +128,19 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, 500, "internal error")
 		return
 	}
-	if evs == nil {
-		evs = []store.AuditEvent{}
-	}
-	writeJSON(w, 200, evs)
+	writeJSON(w, 200, toAPIAuditEvents(evs))
 }
 
 func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *principal) {
 	n, err := s.verifyAudit()
 	if err != nil {
-		out := map[string]any{"ok": false, "records": n, "error": err.Error()}
+		out := api.AuditVerify{OK: false, Records: n, Error: err.Error()}
 		var br *store.AuditBreak
 		if errors.As(err, &br) {
-			out["first_bad"] = br.Seq
+			out.FirstBad = &br.Seq
 		}
 		writeJSON(w, 200, out)
 		return
 	}
-	writeJSON(w, 200, map[string]any{"ok": true, "records": n})
+	writeJSON(w, 200, api.AuditVerify{OK: true, Records: n})
 }

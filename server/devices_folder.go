@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -66,9 +67,7 @@ func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *prin
 		writeError(w, 400, "body must be valid UTF-8")
 		return
 	}
-	var req struct {
-		Group *string `json:"group"`
-	}
+	var req api.UpdateDeviceRequest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -98,14 +97,11 @@ func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *prin
 		v = nv
 	}
 	s.redactDuplicate(p, &v)
-	writeJSON(w, 200, map[string]any{"device": v})
+	writeJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
 }
 
 // groupCount is one folder and how many devices it holds.
-type groupCount struct {
-	Group   string `json:"group"`
-	Devices int    `json:"devices"`
-}
+type groupCount = api.GroupCount
 
 // apiGroups lists the folders in use on the caller's clients' devices.
 func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, p *principal) {

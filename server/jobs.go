@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -35,32 +36,10 @@ func newJobService(s *Server) *jobService {
 }
 
 // jobRequest is the API's body for creating a job.
-type jobRequest struct {
-	Devices        []string                `json:"devices,omitempty"`
-	Client         string                  `json:"client,omitempty"`
-	Filter         *deviceQuery            `json:"filter,omitempty"`
-	Kind           string                  `json:"kind"`
-	Script         *protocol.ScriptSpec    `json:"script,omitempty"`
-	Library        string                  `json:"library,omitempty"`
-	Service        *protocol.ServiceAction `json:"service,omitempty"`
-	Power          *protocol.PowerAction   `json:"power,omitempty"`
-	Patch          *protocol.PatchInstall  `json:"patch,omitempty"`
-	Software       *protocol.Uninstall     `json:"software,omitempty"`
-	TimeoutSeconds int                     `json:"timeout_seconds,omitempty"`
-	ExpiresSeconds int                     `json:"expires_seconds,omitempty"`
-	At             time.Time               `json:"at,omitzero"`
-}
+type jobRequest = api.JobRequest
 
 // deviceQuery is a device-list filter usable as a job target.
-type deviceQuery struct {
-	Search        string `json:"search,omitempty"`
-	OS            string `json:"os,omitempty"`
-	Online        *bool  `json:"online,omitempty"`
-	PendingReboot *bool  `json:"pending_reboot,omitempty"`
-	HasPatches    *bool  `json:"has_patches,omitempty"`
-	DeviceType    string `json:"device_type,omitempty"`
-	Client        string `json:"client,omitempty"`
-}
+type deviceQuery = api.DeviceQuery
 
 var interpreters = map[string]bool{"sh": true, "bash": true, "powershell": true, "cmd": true, "python": true}
 

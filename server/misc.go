@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -91,14 +92,7 @@ func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *pr
 		writeError(w, 400, "name is required (at most 200 characters)")
 		return
 	}
-	type hit struct {
-		DeviceID string `json:"device_id"`
-		Hostname string `json:"hostname"`
-		Client   string `json:"client"`
-		Name     string `json:"name"`
-		Version  string `json:"version"`
-		Source   string `json:"source,omitempty"`
-	}
+	type hit = api.SoftwareHit
 	out := []hit{}
 	err := s.st.EachHealth(func(h *store.Health) error {
 		v, ok := s.device(p, h.DeviceID)

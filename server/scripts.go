@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -24,29 +25,16 @@ import (
 
 // scriptRequest is the body of POST /api/v1/scripts: a new script, or the
 // next version of the one named by id, or by owner and name.
-type scriptRequest struct {
-	ID          string   `json:"id,omitempty"`
-	Client      string   `json:"client,omitempty"` // client ID or name; "" = global
-	Name        string   `json:"name"`
-	Interpreter string   `json:"interpreter"`
-	Description string   `json:"description,omitempty"`
-	Body        string   `json:"body"`
-	Args        []string `json:"args,omitempty"`
-}
+type scriptRequest = api.ScriptRequest
 
-// scriptView is a script as the API shows it.
+// scriptView is a script with what the API adds to it (toAPIScript).
 type scriptView struct {
 	store.Script
-	ClientName string        `json:"client_name,omitempty"`
-	Versions   []versionInfo `json:"versions,omitempty"`
+	ClientName string
+	Versions   []versionInfo
 }
 
-type versionInfo struct {
-	Version   int    `json:"version"`
-	SHA256    string `json:"sha256"`
-	UpdatedAt string `json:"updated_at"`
-	UpdatedBy string `json:"updated_by,omitempty"`
-}
+type versionInfo = api.ScriptVersion
 
 // scriptVisible reports whether p may read sc.
 func scriptVisible(p *principal, sc *store.Script) bool {
@@ -222,9 +210,9 @@ func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal
 		return
 	}
 	names := s.clientNames()
-	out := make([]scriptView, 0, len(scs))
+	out := make([]api.Script, 0, len(scs))
 	for _, sc := range scs {
-		out = append(out, s.scriptView(sc, names))
+		out = append(out, toAPIScript(s.scriptView(sc, names)))
 	}
 	writeJSON(w, 200, out)
 }
@@ -256,7 +244,7 @@ func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal)
 		v.Versions = append(v.Versions, versionInfo{Version: x.Version, SHA256: x.SHA256,
 			UpdatedAt: x.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"), UpdatedBy: x.UpdatedBy})
 	}
-	writeJSON(w, 200, v)
+	writeJSON(w, 200, toAPIScript(v))
 }
 
 func writeScriptLookupError(w http.ResponseWriter, err error) {
@@ -321,7 +309,7 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *princip
 		return
 	}
 	s.auditP(p, "script.put", sc.ID, scriptAudit(&sc))
-	writeJSON(w, 201, s.scriptView(sc, nil))
+	writeJSON(w, 201, toAPIScript(s.scriptView(sc, nil)))
 }
 
 func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -339,7 +327,7 @@ func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *prin
 		return
 	}
 	s.auditP(p, "script.delete", sc.ID, scriptAudit(&sc))
-	writeJSON(w, 200, map[string]any{"deleted": sc.ID, "name": sc.Name})
+	writeJSON(w, 200, api.ScriptDeleted{Deleted: sc.ID, Name: sc.Name})
 }
 
 // scriptAudit is what the audit log records of a script change: which

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -93,9 +94,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // here is fresh again for the freshness window (stewardctl asks for the
 // code and calls this when a request answers fresh_2fa).
 func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Code string `json:"code"`
-	}
+	var req api.CodeRequest
 	if err := decodeBody(r, &req, 1024); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -105,7 +104,7 @@ func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
 		return
 	} else if u.TOTPSecret == "" {
 		writeJSON(w, 409, apiError{Error: "two-factor is not enrolled for this account: enrol it first " +
-			"(stewardctl 2fa enroll, or the dashboard)", Code: "totp_setup"})
+			"(stewardctl 2fa enroll, or the dashboard)", Code: api.CodeTOTPSetup})
 		return
 	}
 	kind, ok := s.checkCode(w, r, p.Name, p.UserID, func() (string, error) { return s.verifySecondFactor(p.UserID, req.Code) })
@@ -113,7 +112,7 @@ func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
 		return
 	}
 	now := s.now().UTC()
-	out := map[string]any{"stage": stageDone, "fresh_until": now.Add(s.cfg.FreshTOTP)}
+	out := api.TOTPResponse{Stage: stageDone, FreshUntil: now.Add(s.cfg.FreshTOTP)}
 	if p.Session != nil {
 		se := *p.Session
 		se.SecondFactorAt = now
@@ -121,7 +120,7 @@ func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
 			writeError(w, 500, "internal error")
 			return
 		}
-		out["csrf"] = se.CSRF
+		out.CSRF = se.CSRF
 	} else if err := s.st.StampAPIToken(p.TokenID, p.UserID, now); err != nil {
 		writeError(w, 500, "internal error")
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/store"
@@ -196,14 +197,7 @@ func (sr *shellRelay) admit(deviceID, user string) error {
 	return nil
 }
 
-type techControl struct {
-	Type    string `json:"type"`
-	Cols    int    `json:"cols,omitempty"`
-	Rows    int    `json:"rows,omitempty"`
-	Code    int    `json:"code,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-}
+type techControl = api.ShellControl
 
 func (ss *shellSession) control(v techControl) {
 	ss.techMu.Lock()

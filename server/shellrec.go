@@ -77,10 +77,7 @@ func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *p
 		writeError(w, 500, "internal error")
 		return
 	}
-	if recs == nil {
-		recs = []shellRecord{}
-	}
-	writeJSON(w, 200, recs)
+	writeJSON(w, 200, toAPIShellRecords(recs))
 }
 
 func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *principal) {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/steward-rmm/steward/api"
 )
 
 // A shell ticket is the per-connection credential of a shell websocket.
@@ -98,5 +100,5 @@ func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *princ
 		writeError(w, http.StatusTooManyRequests, "too many unused shell tickets; wait a moment")
 		return
 	}
-	writeJSON(w, 201, map[string]any{"ticket": secret, "expires_at": s.now().Add(ttl).UTC()})
+	writeJSON(w, 201, api.ShellTicket{Ticket: secret, ExpiresAt: s.now().Add(ttl).UTC()})
 }

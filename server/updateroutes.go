@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
@@ -124,20 +125,14 @@ func (s *Server) agentUpdateDownload(w http.ResponseWriter, r *http.Request, _ *
 	http.ServeContent(w, r, f.Name, time.Time{}, file)
 }
 
-type releaseView struct {
-	Version string                 `json:"version"`
-	Valid   bool                   `json:"valid"`
-	Error   string                 `json:"error,omitempty"`
-	Created time.Time              `json:"created,omitzero"`
-	Files   []protocol.ReleaseFile `json:"files,omitempty"`
-}
+type releaseView = api.Release
 
 // apiReleases lists the release directory, newest first, with why any
 // entry is not a valid release.
 func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request, p *principal) {
 	rs, err := s.releaseStore()
 	if errors.Is(err, errUpdatesOff) {
-		writeJSON(w, 200, map[string]any{"enabled": false, "releases": []releaseView{}})
+		writeJSON(w, 200, api.Releases{Enabled: false, Releases: []releaseView{}})
 		return
 	} else if err != nil {
 		s.log.Error("release key", "err", err)
@@ -160,7 +155,7 @@ func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request, p *principa
 		}
 		out = append(out, v)
 	}
-	writeJSON(w, 200, map[string]any{"enabled": true, "releases": out})
+	writeJSON(w, 200, api.Releases{Enabled: true, Releases: out})
 }
 
 // apiUpdates shows the stored targets and the devices' latest outcomes,
@@ -194,18 +189,14 @@ func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *principal
 		}
 		targets = append(targets, t)
 	}
-	type result struct {
-		store.UpdateResult
-		Hostname     string `json:"hostname"`
-		AgentVersion string `json:"agent_version"`
-	}
-	results := []result{}
+	results := []api.UpdateResult{}
 	for _, x := range rs {
 		if v, ok := s.device(p, x.DeviceID); ok {
-			results = append(results, result{UpdateResult: x, Hostname: v.Hostname, AgentVersion: v.AgentVersion})
+			results = append(results, api.UpdateResult{DeviceID: x.DeviceID, UpdateResult: x.UpdateResult,
+				ReceivedAt: x.ReceivedAt, Hostname: v.Hostname, AgentVersion: v.AgentVersion})
 		}
 	}
-	writeJSON(w, 200, map[string]any{"targets": targets, "results": results})
+	writeJSON(w, 200, api.Updates{Targets: toAPIUpdateTargets(targets), Results: results})
 }
 
 // apiSetUpdate sets the target version of a scope (every device, a
@@ -298,7 +289,7 @@ func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *princip
 		s.auditP(p, "update.offer", targets[0].Scope+":"+targets[0].ID, map[string]string{"version": rel.Version,
 			"offered": strconv.Itoa(counts["offered"])})
 	}
-	writeJSON(w, 200, map[string]any{"version": req.Version, "targets": targets, "counts": counts, "offered": offered})
+	writeJSON(w, 200, api.SetUpdateResponse{Version: req.Version, Targets: toAPIUpdateTargets(targets), Counts: counts, Offered: offered})
 }
 
 // updateScopeConns returns the connected agents a target covers and the

@@ -7,32 +7,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
 var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
-
-// userOut is a user as the API shows it: never a hash or a secret.
-type userOut struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Role        string   `json:"role"`
-	AllClients  bool     `json:"all_clients"`
-	Clients     []string `json:"clients"`
-	Disabled    bool     `json:"disabled"`
-	TOTPEnabled bool     `json:"totp_enabled"`
-	CreatedAt   string   `json:"created_at"`
-}
-
-func viewUser(u store.User) userOut {
-	cl := u.Clients
-	if cl == nil {
-		cl = []string{}
-	}
-	return userOut{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
-		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
-}
 
 // manages reports whether p may see and change u: u's scope must lie
 // within p's, so a scoped manager never touches users of other clients.
@@ -107,10 +87,10 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, 500, "internal error")
 		return
 	}
-	out := []userOut{}
+	out := []api.User{}
 	for _, u := range us {
 		if p.manages(&u) {
-			out = append(out, viewUser(u))
+			out = append(out, toAPIUser(u))
 		}
 	}
 	writeJSON(w, 200, out)
@@ -131,17 +111,11 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *principal) {
 		writeError(w, 404, "user not found")
 		return
 	}
-	writeJSON(w, 200, viewUser(u))
+	writeJSON(w, 200, toAPIUser(u))
 }
 
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Name       string   `json:"name"`
-		Password   string   `json:"password"`
-		Role       string   `json:"role"`
-		AllClients bool     `json:"all_clients"`
-		Clients    []string `json:"clients"`
-	}
+	var req api.CreateUserRequest
 	if err := decodeBody(r, &req, 16<<10); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -186,7 +160,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	s.auditP(p, "user.create", u.ID, map[string]string{"name": u.Name, "role": u.Role,
 		"clients": scopeText(u.AllClients, u.Clients)})
-	writeJSON(w, 201, viewUser(u))
+	writeJSON(w, 201, toAPIUser(u))
 }
 
 func scopeText(all bool, clients []string) string {
@@ -199,13 +173,7 @@ func scopeText(all bool, clients []string) string {
 // apiUpdateUser changes role, scope, disabled or password. Nobody changes
 // their own role or scope, and nobody grants beyond what they hold.
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *principal) {
-	var req struct {
-		Role       *string   `json:"role"`
-		AllClients *bool     `json:"all_clients"`
-		Clients    *[]string `json:"clients"`
-		Disabled   *bool     `json:"disabled"`
-		Password   *string   `json:"password"`
-	}
+	var req api.UpdateUserRequest
 	if err := decodeBody(r, &req, 16<<10); err != nil {
 		writeError(w, 400, err.Error())
 		return
@@ -291,7 +259,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *princi
 		detail["password"] = "reset"
 	}
 	s.auditP(p, "user.update", u.ID, detail)
-	writeJSON(w, 200, viewUser(u))
+	writeJSON(w, 200, toAPIUser(u))
 }
 
 // apiResetUser2FA clears another user's second factor (a lost phone);
@@ -315,5 +283,5 @@ func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *prin
 		return
 	}
 	s.auditP(p, "user.2fa_reset", u.ID, nil)
-	writeJSON(w, 200, viewUser(u))
+	writeJSON(w, 200, toAPIUser(u))
 }

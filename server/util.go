@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -18,12 +19,7 @@ func (a *poolAdapter) Put(v any) { a.p.Put(v) }
 
 // apiError is the body of every error response: a message for people and
 // nothing internal.
-type apiError struct {
-	Error string `json:"error"`
-	// Code is a stable machine-readable reason where a client must act
-	// on it (fresh_2fa: ask for a two-factor code and retry).
-	Code string `json:"code,omitempty"`
-}
+type apiError = api.Error
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -38,7 +34,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 }
 
 // errFresh2FA is the reason code of a 401 that a new two-factor check fixes.
-const errFresh2FA = "fresh_2fa"
+const errFresh2FA = api.CodeFresh2FA
 
 // writeNeedFresh refuses an action until the caller proves two-factor again.
 func writeNeedFresh(w http.ResponseWriter, msg string) {

@@ -20,8 +20,8 @@ import (
 	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/ctl"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 

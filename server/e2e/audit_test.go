@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
@@ -139,7 +140,7 @@ func TestAuditEventsNameClientAndSource(t *testing.T) {
 	var tok struct{ ID string }
 	e.api("POST", "/api/v1/tokens", map[string]any{"client": other, "max_uses": 1}, &tok)
 	e.api("DELETE", "/api/v1/tokens/"+tok.ID, nil, nil)
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	waitFor(t, "shell.close audited", func() bool {
 		evs = nil
 		e.api("GET", "/api/v1/audit?limit=5000", nil, &evs)
@@ -178,7 +179,7 @@ func TestAuditEventsNameClientAndSource(t *testing.T) {
 	}
 	// The API and stewardctl filter by client (name or ID).
 	out, _, code := e.ctl(t, "audit", "list", "--client", "Other", "-o", "json")
-	var listed []store.AuditEvent
+	var listed []api.AuditEvent
 	if code != 0 || json.Unmarshal([]byte(out), &listed) != nil || len(listed) < 2 {
 		t.Fatalf("audit list --client Other: %d %s", code, out)
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
+	"github.com/steward-rmm/steward/ctl"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
 )
 
 func (e *env) ctl(t *testing.T, args ...string) (string, string, int) {

@@ -12,9 +12,9 @@ import (
 	"github.com/creack/pty"
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
+	"github.com/steward-rmm/steward/ctl"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
 	"golang.org/x/term"
 )
 

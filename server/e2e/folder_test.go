@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/api"
 )
 
 // folderView is the part of a device view these tests read.
@@ -208,9 +208,9 @@ func TestDeviceFolderScopeAuditAndCLI(t *testing.T) {
 	}
 
 	// The change is audited with who, what and the old value.
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=device.update", nil, &evs)
-	var mine *store.AuditEvent
+	var mine *api.AuditEvent
 	for i := range evs {
 		if evs[i].Actor == "alpha-tech" {
 			mine = &evs[i]

@@ -17,14 +17,14 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/agent"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 type jobResp struct {
-	Job  store.Job   `json:"job"`
-	Runs []store.Run `json:"runs"`
+	Job  api.Job   `json:"job"`
+	Runs []api.Run `json:"runs"`
 }
 
 func (e *env) createJob(body map[string]any) jobResp {
@@ -36,8 +36,8 @@ func (e *env) createJob(body map[string]any) jobResp {
 	return out
 }
 
-func (e *env) run(id string) store.Run {
-	var r store.Run
+func (e *env) run(id string) api.Run {
+	var r api.Run
 	e.api("GET", "/api/v1/runs/"+id, nil, &r)
 	return r
 }
@@ -45,7 +45,7 @@ func (e *env) run(id string) store.Run {
 type outputResp struct {
 	Stdout, Stderr string
 	Done           bool
-	Run            store.Run
+	Run            api.Run
 }
 
 func (e *env) output(id string) outputResp {
@@ -54,9 +54,9 @@ func (e *env) output(id string) outputResp {
 	return o
 }
 
-func (e *env) waitState(id string, states ...string) store.Run {
+func (e *env) waitState(id string, states ...string) api.Run {
 	e.t.Helper()
-	var r store.Run
+	var r api.Run
 	waitFor(e.t, "run "+id+" in "+strings.Join(states, "/"), func() bool {
 		r = e.run(id)
 		for _, s := range states {
@@ -98,7 +98,7 @@ func TestScriptOutputExitCodeAndLiteralArgs(t *testing.T) {
 		t.Errorf("NUL byte lost: %q", o.Stdout)
 	}
 	// Audit trail: who, what, which devices.
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=job.create", nil, &evs)
 	if len(evs) != 1 || evs[0].Actor != "admin" || !strings.Contains(evs[0].Detail["devices"], id) {
 		t.Fatalf("audit = %+v", evs)
@@ -194,7 +194,7 @@ func TestClientJobReachesOnlyThatClient(t *testing.T) {
 	if got[beta] {
 		t.Error("device of another client got the job")
 	}
-	var runs []store.Run
+	var runs []api.Run
 	e.api("GET", "/api/v1/devices/"+beta+"/runs", nil, &runs)
 	if len(runs) != 0 {
 		t.Errorf("other client's device has runs: %+v", runs)
@@ -206,7 +206,7 @@ func TestCancelQueuedAndRunning(t *testing.T) {
 	client := e.createClient("Acme")
 	_, offline := e.enroll(e.enrollToken(client, 1, 0))
 	q := e.createJob(script([]string{offline}, "echo never"))
-	var r store.Run
+	var r api.Run
 	e.api("POST", "/api/v1/runs/"+q.Runs[0].ID+"/cancel", nil, &r)
 	if r.State != protocol.StateCancelled {
 		t.Fatalf("queued cancel: %s", r.State)
@@ -334,7 +334,7 @@ func TestServerKilledMidRunResultStoredOnce(t *testing.T) {
 	if o := e.output(r.ID); o.Stdout != "started\nfinished\n" {
 		t.Fatalf("output after server crash %q (want each line once)", o.Stdout)
 	}
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=job.create", nil, &evs)
 	if len(evs) != 1 {
 		t.Errorf("%d job.create audit events", len(evs))
@@ -358,7 +358,7 @@ func TestTimeoutEndsTimedOut(t *testing.T) {
 func TestScriptLibraryRunByName(t *testing.T) {
 	e := startServer(t, server.Config{})
 	_, id, _ := onlineAgent(t, e, e.createClient("Acme"), agent.Config{})
-	var sc store.Script
+	var sc api.Script
 	if code := e.api("POST", "/api/v1/scripts", map[string]any{"name": "greet", "interpreter": "sh",
 		"description": "says hello", "body": `echo "hello $1"`, "args": []string{"world"}}, &sc); code != 201 || sc.Version != 1 {
 		t.Fatalf("add script: %d %+v", code, sc)

@@ -11,13 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 // scriptOut is a script as the API shows it.
 type scriptOut struct {
-	store.Script
+	api.Script
 	ClientName string `json:"client_name"`
 	Versions   []struct {
 		Version int
@@ -222,9 +222,9 @@ func TestJobPinsScriptVersionAndHash(t *testing.T) {
 	if v2.ID != v1.ID || v2.Version != 2 || v2.SHA256 != sha("echo inv-two") {
 		t.Fatalf("v2: %+v", v2)
 	}
-	var got struct{ Job store.Job }
+	var got struct{ Job api.Job }
 	e.apiAs(c.techBravo, "GET", "/api/v1/jobs/"+j1.Job.ID, nil, &got)
-	want := store.ScriptRef{ID: v1.ID, ClientID: c.bravo, Name: "inv", Version: 1, SHA256: sha("echo inv-one")}
+	want := api.ScriptRef{ID: v1.ID, ClientID: c.bravo, Name: "inv", Version: 1, SHA256: sha("echo inv-one")}
 	if got.Job.Script == nil || *got.Job.Script != want || got.Job.Library != "inv@1" || got.Job.Spec.Script.Body != "echo inv-one" {
 		t.Fatalf("job after an edit shows %+v %q, want %+v", got.Job.Script, got.Job.Library, want)
 	}

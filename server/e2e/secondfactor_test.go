@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-rmm/steward/ctl"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/ctl"
 )
 
 // movableClock is a server clock a test moves forward.

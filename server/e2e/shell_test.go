@@ -22,6 +22,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/agent"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -215,7 +216,7 @@ func TestShellSession(t *testing.T) {
 	if typed.Len() != 0 || !strings.Contains(shown.String(), "hi") || !strings.Contains(shown.String(), "40 100") {
 		t.Errorf("recording input %q, output %q", typed.String(), shown.String())
 	}
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	waitFor(t, "shell audit events", func() bool {
 		e.api("GET", "/api/v1/audit?action=shell.", nil, &evs)
 		return len(evs) == 2

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 // refused reports whether a websocket dial was turned away with status.
@@ -192,7 +192,7 @@ func TestShellInputRecordedWhenTurnedOn(t *testing.T) {
 	if rec := e.rawGet(t, "/api/v1/shells/"+id+"/recording"); !strings.Contains(rec, `"i","typed-and-kept`) {
 		t.Errorf("input not recorded with --record-shell-input: %q", rec)
 	}
-	var evs []store.AuditEvent
+	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=shell.record_input", nil, &evs)
 	if len(evs) != 1 || evs[0].Actor != "system" {
 		t.Errorf("input recording not audited at start: %+v", evs)

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -315,9 +316,9 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	}
 	defer func() { s.stop() }()
 	// One client holds the simulated fleet; the token covers new identities.
-	_ = s.api("POST", "/api/v1/clients", map[string]any{"name": "Bench"}, nil)
-	var tok struct{ Token string }
-	if err := s.api("POST", "/api/v1/tokens", map[string]any{"client": "Bench", "max_uses": n, "expires_seconds": 86400}, &tok); err != nil {
+	_ = s.api("POST", "/api/v1/clients", api.CreateClientRequest{Name: "Bench"}, nil)
+	var tok api.EnrollTokenCreated
+	if err := s.api("POST", "/api/v1/tokens", api.CreateEnrollTokenRequest{Client: "Bench", MaxUses: n, ExpiresSeconds: 86400}, &tok); err != nil {
 		return r, err
 	}
 	en, err := startSims(cfg, s, n, tok.Token, true)
@@ -367,11 +368,10 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	fmt.Printf("   idle CPU %.2f %% of one core\n", r.IdleCPUPercent)
 
 	job := func(body string) (string, error) {
-		var out struct {
-			Job struct{ ID string } `json:"job"`
-		}
-		err := s.api("POST", "/api/v1/jobs", map[string]any{"filter": map[string]any{"online": true, "client": "Bench"},
-			"kind": "script", "script": map[string]any{"interpreter": "sh", "body": body}}, &out)
+		var out api.JobResponse
+		online := true
+		err := s.api("POST", "/api/v1/jobs", api.JobRequest{Filter: &api.DeviceQuery{Online: &online, Client: "Bench"},
+			Kind: api.KindScript, Script: &api.ScriptSpec{Interpreter: "sh", Body: body}}, &out)
 		return out.Job.ID, err
 	}
 	prof := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-fanout-%d.pprof", n))
@@ -413,9 +413,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	}
 	r.StormBackSecond = time.Since(restart).Seconds()
 	fmt.Printf("   storm: all %d back in %.1f s\n", n, r.StormBackSecond)
-	var jr struct {
-		Runs []struct{ State string } `json:"runs"`
-	}
+	var jr api.JobResponse
 	err = waitUntil(ctx, 3*time.Minute, time.Second, func() bool {
 		if s.api("GET", "/api/v1/jobs/"+id, nil, &jr) != nil {
 			return false
@@ -444,11 +442,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 func (s *server) waitJob(ctx context.Context, id string, n int) error {
 	deadline := time.Now().Add(5 * time.Minute)
 	for ctx.Err() == nil && time.Now().Before(deadline) {
-		var out struct {
-			Job struct {
-				States map[string]int `json:"states"`
-			} `json:"job"`
-		}
+		var out api.JobResponse
 		if err := s.api("GET", "/api/v1/jobs/"+id+"?runs=0&wait=60", nil, &out); err != nil {
 			return err
 		}
@@ -473,7 +467,7 @@ func (s *server) waitJob(ctx context.Context, id string, n int) error {
 	return errors.New("timed out")
 }
 
-func countState(runs []struct{ State string }, st string) int {
+func countState(runs []api.Run, st string) int {
 	n := 0
 	for _, r := range runs {
 		if r.State == st {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/steward-rmm/steward/api"
 )
 
 // shellResult is the terminal relay's latency and throughput.
@@ -37,9 +38,9 @@ func measureShell(cfg config) (r shellResult) {
 		return
 	}
 	defer s.stop()
-	_ = s.api("POST", "/api/v1/clients", map[string]any{"name": "Shell"}, nil)
-	var tok struct{ Token string }
-	if err := s.api("POST", "/api/v1/tokens", map[string]any{"client": "Shell", "max_uses": 1}, &tok); err != nil {
+	_ = s.api("POST", "/api/v1/clients", api.CreateClientRequest{Name: "Shell"}, nil)
+	var tok api.EnrollTokenCreated
+	if err := s.api("POST", "/api/v1/tokens", api.CreateEnrollTokenRequest{Client: "Shell", MaxUses: 1}, &tok); err != nil {
 		r.Error = err.Error()
 		return
 	}
@@ -57,9 +58,7 @@ func measureShell(cfg config) (r shellResult) {
 		return
 	}
 	defer func() { _ = ag.Process.Signal(syscall.SIGTERM); _ = ag.Wait() }()
-	var devs struct {
-		Devices []struct{ ID string } `json:"devices"`
-	}
+	var devs api.DeviceList
 	for i := 0; i < 200; i++ {
 		if s.api("GET", "/api/v1/devices?online=true", nil, &devs) == nil && len(devs.Devices) == 1 {
 			break
@@ -72,7 +71,7 @@ func measureShell(cfg config) (r shellResult) {
 	}
 	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ReadBufferSize: 64 << 10}
 	h := http.Header{"Authorization": {"Bearer " + s.token}, "Origin": {"https://" + s.addr}}
-	var tk struct{ Ticket string }
+	var tk api.ShellTicket
 	if err := s.api("POST", "/api/v1/devices/"+devs.Devices[0].ID+"/shell/ticket", nil, &tk); err != nil {
 		r.Error = "shell ticket: " + err.Error()
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+	"github.com/steward-rmm/steward/api"
 )
 
 // freshToken gets an admin token that passed two-factor, as an operator
@@ -36,17 +37,15 @@ func (s *server) freshToken() error {
 		}
 	} else {
 		s.token = boot
-		var setup struct{ Secret string }
+		var setup api.TOTPSetupResponse
 		if err := s.api("POST", "/api/v1/auth/totp/setup", nil, &setup); err != nil {
 			return err
 		}
 		if code, err = totp.GenerateCode(setup.Secret, time.Now()); err != nil {
 			return err
 		}
-		var conf struct {
-			RecoveryCodes []string `json:"recovery_codes"`
-		}
-		if err := s.api("POST", "/api/v1/auth/totp/confirm", map[string]string{"code": code}, &conf); err != nil {
+		var conf api.TOTPConfirmResponse
+		if err := s.api("POST", "/api/v1/auth/totp/confirm", api.CodeRequest{Code: code}, &conf); err != nil {
 			return err
 		}
 		if len(conf.RecoveryCodes) == 0 {
@@ -58,9 +57,9 @@ func (s *server) freshToken() error {
 		code = conf.RecoveryCodes[0]
 	}
 	s.token = ""
-	var tok struct{ Token string }
-	if err := s.api("POST", "/api/v1/auth/token", map[string]any{"username": "admin", "password": pw,
-		"code": code, "name": "bench", "expires_seconds": 7 * 86400}, &tok); err != nil {
+	var tok api.LoginTokenResponse
+	if err := s.api("POST", "/api/v1/auth/token", api.LoginTokenRequest{Username: "admin", Password: pw,
+		Code: code, Name: "bench", ExpiresSeconds: 7 * 86400}, &tok); err != nil {
 		return err
 	}
 	s.token = tok.Token

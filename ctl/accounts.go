@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 	"golang.org/x/term"
 )
 
@@ -44,16 +46,16 @@ func (a *App) loginCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				body := map[string]any{"username": user, "password": pw, "name": name}
-				var out struct{ Token, ID string }
+				body := api.LoginTokenRequest{Username: user, Password: pw, Name: name}
+				var out api.LoginTokenResponse
 				err = a.client().Do("POST", "/api/v1/auth/token", body, &out)
 				var ae *APIError
-				if errors.As(err, &ae) && ae.Code == "totp_required" {
+				if errors.As(err, &ae) && ae.Code == api.CodeTOTPRequired {
 					code, perr := a.prompt("Two-factor code: ", true)
 					if perr != nil {
 						return perr
 					}
-					body["code"] = strings.TrimSpace(code)
+					body.Code = strings.TrimSpace(code)
 					err = a.client().Do("POST", "/api/v1/auth/token", body, &out)
 				}
 				if err != nil {
@@ -61,14 +63,14 @@ func (a *App) loginCmd() *cobra.Command {
 				}
 				a.cfg.Token = out.Token
 			}
-			var me map[string]any
+			var me api.Me
 			if err := a.client().Do("GET", "/api/v1/me", nil, &me); err != nil {
 				return err
 			}
 			if err := SaveConfig(a.cfgPath, a.cfg); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Out, "logged in as %s (%s); saved to %s\n", Clean(str(me["name"])), Clean(str(me["role"])), a.cfgPath)
+			fmt.Fprintf(a.Out, "logged in as %s (%s); saved to %s\n", Clean(me.Name), Clean(me.Role), a.cfgPath)
 			return nil
 		}}
 	c.Flags().StringVar(&user, "user", "", "user name; asks for the password and two-factor code")
@@ -78,47 +80,37 @@ func (a *App) loginCmd() *cobra.Command {
 
 // userID resolves a user name or ID.
 func (a *App) userID(ref string) (string, error) {
-	var us []map[string]any
+	var us []api.User
 	if err := a.client().Do("GET", "/api/v1/users", nil, &us); err != nil {
 		return "", err
 	}
 	for _, u := range us {
-		if str(u["id"]) == ref || strings.EqualFold(str(u["name"]), ref) {
-			return str(u["id"]), nil
+		if u.ID == ref || strings.EqualFold(u.Name, ref) {
+			return u.ID, nil
 		}
 	}
 	return "", fmt.Errorf("no user %q", ref)
 }
 
-func (a *App) patchUser(ref string, body map[string]any) error {
+func (a *App) patchUser(ref string, body api.UpdateUserRequest) error {
 	id, err := a.userID(ref)
 	if err != nil {
 		return err
 	}
-	var out map[string]any
+	var out api.User
 	if err := a.client().Do("PATCH", "/api/v1/users/"+id, body, &out); err != nil {
 		return err
 	}
-	return a.printUsers([]map[string]any{out})
+	return a.printUsers([]api.User{out})
 }
 
-func (a *App) printUsers(us []map[string]any) error {
-	return a.print(us, []string{"ID", "NAME", "ROLE", "CLIENTS", "2FA", "DISABLED"}, func() [][]string {
-		var rows [][]string
-		for _, u := range us {
-			scope := "all"
-			if u["all_clients"] != true {
-				var cl []string
-				if l, ok := u["clients"].([]any); ok {
-					for _, c := range l {
-						cl = append(cl, str(c))
-					}
-				}
-				scope = strings.Join(cl, ",")
-			}
-			rows = append(rows, []string{str(u["id"]), str(u["name"]), str(u["role"]), scope, str(u["totp_enabled"]), str(u["disabled"])})
+func (a *App) printUsers(us []api.User) error {
+	return printRecords(a, us, []string{"ID", "NAME", "ROLE", "CLIENTS", "2FA", "DISABLED"}, func(u api.User) []string {
+		scope := "all"
+		if !u.AllClients {
+			scope = strings.Join(u.Clients, ",")
 		}
-		return rows
+		return []string{u.ID, u.Name, u.Role, scope, strconv.FormatBool(u.TOTPEnabled), strconv.FormatBool(u.Disabled)}
 	})
 }
 
@@ -133,18 +125,18 @@ func (a *App) usersCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out map[string]any
-			body := map[string]any{"name": args[0], "password": pw, "role": role, "all_clients": all, "clients": clients}
+			var out api.User
+			body := api.CreateUserRequest{Name: args[0], Password: pw, Role: role, AllClients: all, Clients: clients}
 			if err := a.client().Do("POST", "/api/v1/users", body, &out); err != nil {
 				return err
 			}
-			return a.printUsers([]map[string]any{out})
+			return a.printUsers([]api.User{out})
 		}}
 	add.Flags().StringVar(&role, "role", "technician", "admin, technician, helpdesk or read-only")
 	add.Flags().StringSliceVar(&clients, "client", nil, "client name or ID the user may see (repeatable)")
 	add.Flags().BoolVar(&all, "all-clients", false, "the user may see every client")
 	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		var us []map[string]any
+		var us []api.User
 		if err := a.client().Do("GET", "/api/v1/users", nil, &us); err != nil {
 			return err
 		}
@@ -152,15 +144,15 @@ func (a *App) usersCmd() *cobra.Command {
 	}}
 	disable := &cobra.Command{Use: "disable USER", Short: "Disable a user and end all their sessions", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.patchUser(args[0], map[string]any{"disabled": true})
+			return a.patchUser(args[0], api.UpdateUserRequest{Disabled: ptr(true)})
 		}}
 	enable := &cobra.Command{Use: "enable USER", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.patchUser(args[0], map[string]any{"disabled": false})
+			return a.patchUser(args[0], api.UpdateUserRequest{Disabled: ptr(false)})
 		}}
 	setRole := &cobra.Command{Use: "set-role USER ROLE", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.patchUser(args[0], map[string]any{"role": args[1]})
+			return a.patchUser(args[0], api.UpdateUserRequest{Role: &args[1]})
 		}}
 	var scopeAll bool
 	scope := &cobra.Command{Use: "scope USER (--all-clients | CLIENT...)", Short: "Set the clients a user may see",
@@ -168,7 +160,8 @@ func (a *App) usersCmd() *cobra.Command {
 			if scopeAll == (len(args) > 1) {
 				return errors.New("give --all-clients or a list of clients")
 			}
-			return a.patchUser(args[0], map[string]any{"all_clients": scopeAll, "clients": args[1:]})
+			cl := args[1:]
+			return a.patchUser(args[0], api.UpdateUserRequest{AllClients: &scopeAll, Clients: &cl})
 		}}
 	scope.Flags().BoolVar(&scopeAll, "all-clients", false, "the user may see every client")
 	reset := &cobra.Command{Use: "reset-2fa USER", Short: "Clear a user's two-factor (they enrol again at next login)",
@@ -187,7 +180,7 @@ func (a *App) twoFACmd() *cobra.Command {
 	c := &cobra.Command{Use: "2fa", Short: "Your own two-factor authentication (TOTP)"}
 	enroll := &cobra.Command{Use: "enroll", Short: "Enrol an authenticator app; prints the secret and recovery codes",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var setup struct{ Secret, URL string }
+			var setup api.TOTPSetupResponse
 			if err := a.client().Do("POST", "/api/v1/auth/totp/setup", nil, &setup); err != nil {
 				return err
 			}
@@ -196,10 +189,8 @@ func (a *App) twoFACmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out struct {
-				RecoveryCodes []string `json:"recovery_codes"`
-			}
-			if err := a.client().Do("POST", "/api/v1/auth/totp/confirm", map[string]any{"code": strings.TrimSpace(code)}, &out); err != nil {
+			var out api.TOTPConfirmResponse
+			if err := a.client().Do("POST", "/api/v1/auth/totp/confirm", api.CodeRequest{Code: strings.TrimSpace(code)}, &out); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.Out, "Two-factor enrolled. Recovery codes (each works once; store them safely):")
@@ -231,3 +222,6 @@ func (a *App) twoFACmd() *cobra.Command {
 	c.AddCommand(enroll, disable, refresh)
 	return c
 }
+
+// ptr returns a pointer to v (optional fields of a request).
+func ptr[T any](v T) *T { return &v }

@@ -4,6 +4,7 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
 // devicesSetFolderCmd is "devices set-folder DEVICE FOLDER": it puts a
@@ -19,14 +20,12 @@ func (a *App) devicesSetFolderCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out struct {
-				Device map[string]any `json:"device"`
-			}
-			if err := a.client().Do("PATCH", "/api/v1/devices/"+url.PathEscape(id), map[string]any{"group": args[1]}, &out); err != nil {
+			var out api.DeviceResponse
+			if err := a.client().Do("PATCH", "/api/v1/devices/"+url.PathEscape(id), api.UpdateDeviceRequest{Group: &args[1]}, &out); err != nil {
 				return err
 			}
 			return a.print(out, []string{"ID", "HOSTNAME", "FOLDER"}, func() [][]string {
-				return [][]string{{str(out.Device["id"]), str(out.Device["hostname"]), str(out.Device["group"])}}
+				return [][]string{{out.Device.ID, out.Device.Hostname, out.Device.Group}}
 			})
 		},
 	}

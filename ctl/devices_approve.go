@@ -4,17 +4,18 @@ import (
 	"net/url"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
 // approvalText is a device's approval state for tables: "approved",
 // "pending", or "pending, duplicate of ID" for a second enrollment of a
 // machine the server already knows.
-func approvalText(d map[string]any) string {
-	s := str(d["approval"])
+func approvalText(d api.Device) string {
+	s := d.Approval
 	switch {
-	case str(d["duplicate_of"]) != "":
-		s += ", duplicate of " + str(d["duplicate_of"])
-	case d["duplicate_other_client"] == true:
+	case d.DuplicateOf != "":
+		s += ", duplicate of " + d.DuplicateOf
+	case d.DuplicateElsewhere:
 		s += ", duplicate of a device of another client"
 	}
 	return s
@@ -37,14 +38,12 @@ func (a *App) devicesApproveCmd() *cobra.Command {
 			if revokeDup {
 				path += "?revoke_duplicate=true"
 			}
-			var out struct {
-				Device map[string]any `json:"device"`
-			}
+			var out api.DeviceResponse
 			if err := a.client().Do("POST", path, nil, &out); err != nil {
 				return err
 			}
 			return a.print(out, []string{"ID", "HOSTNAME", "APPROVAL"}, func() [][]string {
-				return [][]string{{str(out.Device["id"]), str(out.Device["hostname"]), approvalText(out.Device)}}
+				return [][]string{{out.Device.ID, out.Device.Hostname, approvalText(out.Device)}}
 			})
 		},
 	}

@@ -47,13 +47,13 @@ func TestAgentsCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "agent version 1.2.0 set for client Acme; offered to 3") || !strings.Contains(out, "up to date: 2") {
 		t.Fatalf("update: %q %v", out, err)
 	}
-	if last := (*seen)[len(*seen)-1]; last != `POST /api/v1/updates {"client":"Acme","version":"1.2.0"}` {
+	if last := (*seen)[len(*seen)-1]; last != `POST /api/v1/updates {"version":"1.2.0","client":"Acme"}` {
 		t.Fatalf("request %q", last)
 	}
 	if _, err = runAgents(t, srv, fp, "update", "--device", "d_9", "--version", "1.2.0"); err != nil {
 		t.Fatal(err)
 	}
-	if last := (*seen)[len(*seen)-1]; last != `POST /api/v1/updates {"devices":["d_9"],"version":"1.2.0"}` {
+	if last := (*seen)[len(*seen)-1]; last != `POST /api/v1/updates {"version":"1.2.0","devices":["d_9"]}` {
 		t.Fatalf("request %q", last)
 	}
 	if _, err = runAgents(t, srv, fp, "update", "--clear"); err != nil {

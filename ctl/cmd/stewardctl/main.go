@@ -4,7 +4,7 @@ package main
 import (
 	"os"
 
-	"github.com/steward-rmm/steward/server/ctl"
+	"github.com/steward-rmm/steward/ctl"
 )
 
 func main() {

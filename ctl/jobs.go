@@ -11,34 +11,17 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
-type run struct {
-	ID       string          `json:"id"`
-	JobID    string          `json:"job_id"`
-	DeviceID string          `json:"device_id"`
-	State    string          `json:"state"`
-	Reason   string          `json:"reason"`
-	ExitCode int             `json:"exit_code"`
-	Data     json.RawMessage `json:"data"`
-}
-
 // createJob posts a job and returns its runs.
-func (a *App) createJob(body map[string]any) (string, []run, error) {
-	var out struct {
-		Job struct {
-			ID string `json:"id"`
-		} `json:"job"`
-		Runs    []run `json:"runs"`
-		Omitted int   `json:"runs_omitted"`
-	}
+func (a *App) createJob(body api.JobRequest) (string, []api.Run, error) {
+	var out api.JobResponse
 	if err := a.client().Do("POST", "/api/v1/jobs", body, &out); err != nil {
 		return "", nil, err
 	}
-	if out.Omitted > 0 {
-		var full struct {
-			Runs []run `json:"runs"`
-		}
+	if out.RunsOmitted > 0 {
+		var full api.JobResponse
 		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(out.Job.ID), nil, &full); err != nil {
 			return "", nil, err
 		}
@@ -48,23 +31,16 @@ func (a *App) createJob(body map[string]any) (string, []run, error) {
 }
 
 // follow streams a run's output until it ends and returns the final run.
-func (a *App) follow(id string, print bool) (run, error) {
+func (a *App) follow(id string, print bool) (api.Run, error) {
 	var so, se int64
 	out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
 	defer out.Close()
 	defer errw.Close()
 	for {
-		var o struct {
-			Run        run    `json:"run"`
-			Stdout     string `json:"stdout"`
-			Stderr     string `json:"stderr"`
-			StdoutNext int64  `json:"stdout_next"`
-			StderrNext int64  `json:"stderr_next"`
-			Done       bool   `json:"done"`
-		}
+		var o api.RunOutput
 		q := fmt.Sprintf("/api/v1/runs/%s/output?stdout_from=%d&stderr_from=%d&wait=25", url.PathEscape(id), so, se)
 		if err := a.client().Do("GET", q, nil, &o); err != nil {
-			return run{}, err
+			return api.Run{}, err
 		}
 		if print {
 			_, _ = io.WriteString(out, o.Stdout)
@@ -79,8 +55,8 @@ func (a *App) follow(id string, print bool) (run, error) {
 
 // waitRuns follows every run; it returns the exit code for the process:
 // a single run's exit code, else 0 only if all succeeded.
-func (a *App) waitRuns(runs []run, printOut bool) (int, []run, error) {
-	final := make([]run, len(runs))
+func (a *App) waitRuns(runs []api.Run, printOut bool) (int, []api.Run, error) {
+	final := make([]api.Run, len(runs))
 	code := 0
 	for i, r := range runs {
 		if len(runs) > 1 && printOut && a.output != "json" {
@@ -133,16 +109,16 @@ func (a *App) runCmd() *cobra.Command {
 			if i := cmd.ArgsLenAtDash(); i >= 0 {
 				devs, command = args[:i], args[i:]
 			}
-			body := map[string]any{"kind": "script"}
+			body := api.JobRequest{Kind: api.KindScript}
 			switch {
 			case client != "":
-				body["client"] = client
+				body.Client = client
 			case len(devs) > 0:
 				ids, err := a.resolveDevices(devs)
 				if err != nil {
 					return err
 				}
-				body["devices"] = ids
+				body.Devices = ids
 			default:
 				return errors.New("name devices or --client")
 			}
@@ -154,48 +130,52 @@ func (a *App) runCmd() *cobra.Command {
 				}
 				env[k] = v
 			}
-			spec := map[string]any{"interpreter": interp, "args": argsFlag, "env": env}
+			spec := api.ScriptSpec{Interpreter: interp, Args: argsFlag, Env: env}
 			n := 0
 			if scriptFile != "" {
 				s, err := readFile(scriptFile)
 				if err != nil {
 					return err
 				}
-				spec["body"] = s
+				spec.Body = s
 				n++
 			}
 			if library != "" {
-				body["library"] = library
+				body.Library = library
 				n++
 			}
 			if len(command) > 0 {
-				spec["command"] = command
+				spec.Command = command
 				n++
 			}
 			if n != 1 {
 				return errors.New("give exactly one of --script FILE, --library NAME or -- COMMAND ARGS")
 			}
-			body["script"] = spec
+			body.Script = &spec
 			if timeout != "" {
 				d, err := ParseDuration(timeout)
 				if err != nil {
 					return err
 				}
-				body["timeout_seconds"] = int(d.Seconds())
+				body.TimeoutSeconds = int(d.Seconds())
 			}
 			if expires != "" {
 				d, err := ParseDuration(expires)
 				if err != nil {
 					return err
 				}
-				body["expires_seconds"] = int(d.Seconds())
+				body.ExpiresSeconds = int(d.Seconds())
 			}
 			jobID, runs, err := a.createJob(body)
 			if err != nil {
 				return err
 			}
 			if !wait {
-				return a.print(map[string]any{"job": jobID, "runs": runs}, []string{"JOB", "RUN", "DEVICE", "STATE"}, func() [][]string {
+				created := struct {
+					Job  string    `json:"job"`
+					Runs []api.Run `json:"runs"`
+				}{jobID, runs}
+				return a.print(created, []string{"JOB", "RUN", "DEVICE", "STATE"}, func() [][]string {
 					var rows [][]string
 					for _, r := range runs {
 						rows = append(rows, []string{jobID, r.ID, r.DeviceID, r.State})
@@ -234,16 +214,20 @@ func (a *App) runCmd() *cobra.Command {
 func (a *App) jobsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "jobs", Short: "Job history"}
 	c.AddCommand(&cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		var out []map[string]any
+		var out []api.Job
 		if err := a.client().Do("GET", "/api/v1/jobs", nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, []string{"id", "kind", "created_by", "created_at", "runs", "states"})
+		return printRecords(a, out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, func(j api.Job) []string {
+			states := ""
+			if len(j.States) > 0 {
+				b, _ := json.Marshal(j.States)
+				states = string(b)
+			}
+			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), states}
+		})
 	}}, &cobra.Command{Use: "show JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		var out struct {
-			Job  map[string]any `json:"job"`
-			Runs []run          `json:"runs"`
-		}
+		var out api.JobResponse
 		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(args[0]), nil, &out); err != nil {
 			return err
 		}
@@ -258,11 +242,11 @@ func (a *App) jobsCmd() *cobra.Command {
 			return rows
 		})
 	}}, &cobra.Command{Use: "cancel JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		var out map[string]any
+		var out api.Cancelled
 		if err := a.client().Do("POST", "/api/v1/jobs/"+url.PathEscape(args[0])+"/cancel", nil, &out); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.Out, "cancelled %v runs\n", out["cancelled"])
+		fmt.Fprintf(a.Out, "cancelled %d runs\n", out.Cancelled)
 		return nil
 	}})
 	var followFlag bool
@@ -271,10 +255,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			_, err := a.follow(args[0], true)
 			return err
 		}
-		var o struct {
-			Stdout string `json:"stdout"`
-			Stderr string `json:"stderr"`
-		}
+		var o api.RunOutput
 		if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(args[0])+"/output", nil, &o); err != nil {
 			return err
 		}
@@ -289,19 +270,19 @@ func (a *App) jobsCmd() *cobra.Command {
 }
 
 // oneJob runs a single-device job and waits for it.
-func (a *App) oneJob(device string, body map[string]any) (run, error) {
+func (a *App) oneJob(device string, body api.JobRequest) (api.Run, error) {
 	id, err := a.resolveDevice(device)
 	if err != nil {
-		return run{}, err
+		return api.Run{}, err
 	}
-	body["devices"] = []string{id}
+	body.Devices = []string{id}
 	_, runs, err := a.createJob(body)
 	if err != nil {
-		return run{}, err
+		return api.Run{}, err
 	}
 	_, final, err := a.waitRuns(runs, false)
 	if err != nil {
-		return run{}, err
+		return api.Run{}, err
 	}
 	return final[0], nil
 }
@@ -309,20 +290,22 @@ func (a *App) oneJob(device string, body map[string]any) (run, error) {
 func (a *App) servicesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "services", Short: "List and control services"}
 	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		r, err := a.oneJob(args[0], map[string]any{"kind": "service_list"})
+		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindServiceList})
 		if err != nil {
 			return err
 		}
 		if r.State != "succeeded" {
 			return fmt.Errorf("listing services %s: %s", r.State, r.Reason)
 		}
-		var svcs []map[string]any
+		var svcs []api.Service
 		_ = json.Unmarshal(r.Data, &svcs)
-		return a.printMaps(svcs, []string{"NAME", "DISPLAY NAME", "STATE", "START TYPE"}, []string{"name", "display_name", "state", "start_type"})
+		return printRecords(a, svcs, []string{"NAME", "DISPLAY NAME", "STATE", "START TYPE"}, func(s api.Service) []string {
+			return []string{s.Name, s.DisplayName, s.State, s.StartType}
+		})
 	}})
 	for _, action := range []string{"start", "stop", "restart"} {
 		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.oneJob(args[0], map[string]any{"kind": "service", "service": map[string]any{"name": args[1], "action": action}})
+			r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindService, Service: &api.ServiceAction{Name: args[1], Action: action}})
 			if err != nil {
 				return err
 			}
@@ -361,21 +344,21 @@ func (a *App) powerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := map[string]any{"action": action, "message": msg, "user": user}
+			p := api.PowerAction{Action: action, Message: msg, User: user}
 			if delay != "" {
 				d, err := ParseDuration(delay)
 				if err != nil {
 					return err
 				}
-				p["delay_seconds"] = int(d.Seconds())
+				p.DelaySeconds = int(d.Seconds())
 			}
-			body := map[string]any{"kind": "power", "devices": []string{id}, "power": p}
+			body := api.JobRequest{Kind: api.KindPower, Devices: []string{id}, Power: &p}
 			if at != "" {
 				t, err := ParseAt(at, time.Now())
 				if err != nil {
 					return err
 				}
-				body["at"] = t
+				body.At = t
 			}
 			jobID, runs, err := a.createJob(body)
 			if err != nil {
@@ -402,42 +385,38 @@ func (a *App) softwareCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.printMaps(h.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"},
-			[]string{"name", "version", "publisher", "source"})
+		return printRecords(a, h.Software, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, func(s api.Software) []string {
+			return []string{s.Name, s.Version, s.Publisher, s.Source}
+		})
 	}})
 	var below string
 	search := &cobra.Command{Use: "search NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		var out []map[string]any
+		var out []api.SoftwareHit
 		q := url.Values{"name": {args[0]}, "below": {below}}
 		if err := a.client().Do("GET", "/api/v1/software?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"DEVICE", "HOSTNAME", "NAME", "VERSION"}, []string{"device_id", "hostname", "name", "version"})
+		return printRecords(a, out, []string{"DEVICE", "HOSTNAME", "NAME", "VERSION"}, func(h api.SoftwareHit) []string {
+			return []string{h.DeviceID, h.Hostname, h.Name, h.Version}
+		})
 	}}
 	search.Flags().StringVar(&below, "below", "", "only versions below this")
 	c.AddCommand(search)
 	return c
 }
 
-// health is the part of a device's health report the CLI lists.
-type health struct {
-	Software []map[string]any `json:"software"`
-	Patches  struct {
-		Available []map[string]any `json:"available"`
-	} `json:"patches"`
-}
-
-// deviceHealth fetches a device's latest health report.
-func (a *App) deviceHealth(ref string) (health, error) {
-	var out struct {
-		Health health `json:"health"`
-	}
+// deviceHealth fetches a device's latest health report (empty when it
+// has sent none).
+func (a *App) deviceHealth(ref string) (api.Health, error) {
+	var out api.DeviceDetail
 	id, err := a.resolveDevice(ref)
 	if err != nil {
-		return out.Health, err
+		return api.Health{}, err
 	}
-	err = a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out)
-	return out.Health, err
+	if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil || out.Health == nil {
+		return api.Health{}, err
+	}
+	return *out.Health, nil
 }
 
 func (a *App) patchesCmd() *cobra.Command {
@@ -447,8 +426,10 @@ func (a *App) patchesCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.printMaps(h.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
-			[]string{"id", "name", "installed_version", "available_version", "security"})
+		return printRecords(a, h.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
+			func(p api.Patch) []string {
+				return []string{p.ID, p.Name, p.InstalledVersion, p.AvailableVersion, omitFalse(p.Security)}
+			})
 	}})
 	var all bool
 	var reboot string
@@ -465,15 +446,15 @@ func (a *App) patchesCmd() *cobra.Command {
 			}
 			pol = "never"
 		}
-		r, err := a.oneJob(args[0], map[string]any{"kind": "patch_install", "patch": map[string]any{"ids": args[1:], "reboot": pol}})
+		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindPatchInstall, Patch: &api.PatchInstall{IDs: args[1:], Reboot: pol}})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.Out, "patch install %s: %s\n", r.State, Clean(string(r.Data)))
 		if !at.IsZero() {
 			id, _ := a.resolveDevice(args[0])
-			if _, _, err := a.createJob(map[string]any{"kind": "power", "devices": []string{id}, "at": at,
-				"power": map[string]any{"action": "reboot"}}); err != nil {
+			if _, _, err := a.createJob(api.JobRequest{Kind: api.KindPower, Devices: []string{id}, At: at,
+				Power: &api.PowerAction{Action: "reboot"}}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.Out, "reboot scheduled at %s\n", at.Format(time.RFC3339))

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
 // scriptsCmd manages the script library. A script belongs to one client
@@ -28,18 +30,15 @@ func (a *App) scriptsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := map[string]any{"name": a2[0], "interpreter": interp, "description": desc, "body": body, "args": args}
-			if client != "" {
-				req["client"] = client
-			}
-			var out map[string]any
+			req := api.ScriptRequest{Name: a2[0], Interpreter: interp, Description: desc, Body: body, Args: args, Client: client}
+			var out api.Script
 			if err := a.client().Do("POST", "/api/v1/scripts", req, &out); err != nil {
 				return err
 			}
 			if a.output == "json" {
 				return JSON(a.Out, out)
 			}
-			fmt.Fprintf(a.Out, "%s (%s, %s) version %v sha256 %s\n", Clean(str(out["name"])), str(out["id"]), owner(out), out["version"], str(out["sha256"]))
+			fmt.Fprintf(a.Out, "%s (%s, %s) version %d sha256 %s\n", Clean(out.Name), out.ID, owner(out), out.Version, out.SHA256)
 			return nil
 		}}
 	put.Flags().StringVar(&file, "file", "", "script file")
@@ -60,15 +59,22 @@ func (a *App) scriptsCmd() *cobra.Command {
 		if listGlobal {
 			q.Set("global", "1")
 		}
-		var out []map[string]any
-		if err := a.client().Do("GET", "/api/v1/scripts?"+q.Encode(), nil, &out); err != nil {
+		var scs []api.Script
+		if err := a.client().Do("GET", "/api/v1/scripts?"+q.Encode(), nil, &scs); err != nil {
 			return err
 		}
-		for _, r := range out {
-			r["owner"] = owner(r)
+		// The JSON output adds each script's owner as the table shows it.
+		type listed struct {
+			api.Script
+			Owner string `json:"owner"`
 		}
-		return a.printMaps(out, []string{"ID", "NAME", "OWNER", "VERSION", "INTERPRETER", "DESCRIPTION"},
-			[]string{"id", "name", "owner", "version", "interpreter", "description"})
+		out := make([]listed, 0, len(scs))
+		for _, sc := range scs {
+			out = append(out, listed{sc, owner(sc)})
+		}
+		return printRecords(a, out, []string{"ID", "NAME", "OWNER", "VERSION", "INTERPRETER", "DESCRIPTION"}, func(r listed) []string {
+			return []string{r.ID, r.Name, r.Owner, strconv.Itoa(r.Version), r.Interpreter, r.Description}
+		})
 	}}
 	list.Flags().StringVar(&listClient, "client", "", "only this client's scripts and the global ones")
 	list.Flags().BoolVar(&listGlobal, "global", false, "only global scripts")
@@ -83,8 +89,8 @@ func (a *App) scriptsCmd() *cobra.Command {
 			if a.output == "json" {
 				return JSON(a.Out, out)
 			}
-			fmt.Fprintf(a.Out, "# %s v%v (%s, %s, %s) sha256 %s: %s\n%s", Clean(str(out["name"])), out["version"], str(out["interpreter"]),
-				owner(out), str(out["id"]), str(out["sha256"]), Clean(str(out["description"])), out["body"])
+			fmt.Fprintf(a.Out, "# %s v%d (%s, %s, %s) sha256 %s: %s\n%s", Clean(out.Name), out.Version, out.Interpreter,
+				owner(out), out.ID, out.SHA256, Clean(out.Description), out.Body)
 			return nil
 		}}
 	show.Flags().StringVar(&showClient, "client", "", "the client whose script of that name to show")
@@ -95,15 +101,9 @@ func (a *App) scriptsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var vs []map[string]any
-			if l, ok := out["versions"].([]any); ok {
-				for _, v := range l {
-					if m, ok := v.(map[string]any); ok {
-						vs = append(vs, m)
-					}
-				}
-			}
-			return a.printMaps(vs, []string{"VERSION", "SHA256", "UPDATED", "BY"}, []string{"version", "sha256", "updated_at", "updated_by"})
+			return printRecords(a, out.Versions, []string{"VERSION", "SHA256", "UPDATED", "BY"}, func(v api.ScriptVersion) []string {
+				return []string{strconv.Itoa(v.Version), v.SHA256, v.UpdatedAt, v.UpdatedBy}
+			})
 		}}
 	versions.Flags().StringVar(&showClient, "client", "", "the client whose script of that name to list")
 
@@ -111,11 +111,11 @@ func (a *App) scriptsCmd() *cobra.Command {
 	del := &cobra.Command{Use: "delete NAME|ID [--client C]", Aliases: []string{"remove"}, Args: cobra.ExactArgs(1),
 		Short: "Remove a script from the library (jobs that ran it keep their record)",
 		RunE: func(cmd *cobra.Command, a2 []string) error {
-			var out map[string]any
+			var out api.ScriptDeleted
 			if err := a.client().Do("DELETE", "/api/v1/scripts/"+url.PathEscape(a2[0])+clientQuery(delClient), nil, &out); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Out, "deleted %s (%s)\n", Clean(str(out["name"])), str(out["deleted"]))
+			fmt.Fprintf(a.Out, "deleted %s (%s)\n", Clean(out.Name), out.Deleted)
 			return nil
 		}}
 	del.Flags().StringVar(&delClient, "client", "", "the client whose script of that name to delete")
@@ -124,7 +124,7 @@ func (a *App) scriptsCmd() *cobra.Command {
 }
 
 // getScript fetches NAME|ID[@VERSION].
-func (a *App) getScript(ref, client string) (map[string]any, error) {
+func (a *App) getScript(ref, client string) (api.Script, error) {
 	q := url.Values{}
 	if client != "" {
 		q.Set("client", client)
@@ -133,7 +133,7 @@ func (a *App) getScript(ref, client string) (map[string]any, error) {
 	if ver != "" {
 		q.Set("version", ver)
 	}
-	var out map[string]any
+	var out api.Script
 	err := a.client().Do("GET", "/api/v1/scripts/"+url.PathEscape(name)+"?"+q.Encode(), nil, &out)
 	return out, err
 }
@@ -155,25 +155,25 @@ func clientQuery(client string) string {
 }
 
 // owner is a script's owner as shown: its client's name, or "global".
-func owner(sc map[string]any) string {
-	if str(sc["client_id"]) == "" {
+func owner(sc api.Script) string {
+	if sc.ClientID == "" {
 		return "global"
 	}
-	if n := str(sc["client_name"]); n != "" {
-		return "client " + Clean(n)
+	if sc.ClientName != "" {
+		return "client " + Clean(sc.ClientName)
 	}
-	return "client " + str(sc["client_id"])
+	return "client " + sc.ClientID
 }
 
 // printJobScript prints the library version and body hash a job ran.
-func printJobScript(w io.Writer, job map[string]any) {
-	sc, ok := job["script"].(map[string]any)
-	if !ok {
+func printJobScript(w io.Writer, job api.Job) {
+	sc := job.Script
+	if sc == nil {
 		return
 	}
-	if str(sc["id"]) == "" {
-		fmt.Fprintf(w, "script: ad hoc, sha256 %s\n", str(sc["sha256"]))
+	if sc.ID == "" {
+		fmt.Fprintf(w, "script: ad hoc, sha256 %s\n", sc.SHA256)
 		return
 	}
-	fmt.Fprintf(w, "script: %s v%s (%s) sha256 %s\n", Clean(str(sc["name"])), str(sc["version"]), str(sc["id"]), str(sc["sha256"]))
+	fmt.Fprintf(w, "script: %s v%d (%s) sha256 %s\n", Clean(sc.Name), sc.Version, sc.ID, sc.SHA256)
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
 // agentsCmd manages agent self-update: the signed releases the server
@@ -33,7 +35,7 @@ func (a *App) agentsCmd() *cobra.Command {
 					plats = append(plats, f.OS+"/"+f.Arch)
 				}
 				sort.Strings(plats)
-				rows = append(rows, []string{r.Version, str(r.Valid), r.Created, strings.Join(plats, " "), r.Error})
+				rows = append(rows, []string{r.Version, strconv.FormatBool(r.Valid), tstr(r.Created), strings.Join(plats, " "), r.Error})
 			}
 			Table(a.Out, []string{"VERSION", "VALID", "CREATED", "PLATFORMS", "ERROR"}, rows)
 			return nil
@@ -66,10 +68,7 @@ pinned at install and never downgrade.`,
 					return errors.New("the server holds no valid agent release (see stewardctl agents releases)")
 				}
 			}
-			body := map[string]any{"version": version}
-			if client != "" {
-				body["client"] = client
-			}
+			body := api.SetUpdateRequest{Version: version, Client: client}
 			if len(devices) > 0 {
 				ids := make([]string, 0, len(devices))
 				for _, d := range devices {
@@ -79,13 +78,9 @@ pinned at install and never downgrade.`,
 					}
 					ids = append(ids, id)
 				}
-				body["devices"] = ids
+				body.Devices = ids
 			}
-			var out struct {
-				Version string         `json:"version"`
-				Counts  map[string]int `json:"counts"`
-				Offered []string       `json:"offered"`
-			}
+			var out api.SetUpdateResponse
 			if err := a.client().Do("POST", "/api/v1/updates", body, &out); err != nil {
 				return err
 			}
@@ -126,10 +121,7 @@ pinned at install and never downgrade.`,
 
 	status := &cobra.Command{Use: "status", Short: "Show update targets and each device's latest update outcome",
 		Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error {
-			var out struct {
-				Targets []map[string]any `json:"targets"`
-				Results []map[string]any `json:"results"`
-			}
+			var out api.Updates
 			if err := a.client().Do("GET", "/api/v1/updates", nil, &out); err != nil {
 				return err
 			}
@@ -138,15 +130,13 @@ pinned at install and never downgrade.`,
 			}
 			rows := [][]string{}
 			for _, t := range out.Targets {
-				rows = append(rows, []string{strings.TrimSuffix(str(t["scope"])+":"+str(t["id"]), ":"), str(t["version"]),
-					str(t["set_by"]), str(t["set_at"])})
+				rows = append(rows, []string{strings.TrimSuffix(t.Scope+":"+t.ID, ":"), t.Version, t.SetBy, tstr(t.SetAt)})
 			}
 			Table(a.Out, []string{"SCOPE", "VERSION", "SET BY", "SET AT"}, rows)
 			fmt.Fprintln(a.Out)
 			rows = [][]string{}
 			for _, r := range out.Results {
-				rows = append(rows, []string{str(r["device_id"]), str(r["hostname"]), str(r["agent_version"]), str(r["version"]),
-					str(r["state"]), str(r["at"]), str(r["reason"])})
+				rows = append(rows, []string{r.DeviceID, r.Hostname, r.AgentVersion, r.Version, r.State, tstr(r.At), r.Reason})
 			}
 			Table(a.Out, []string{"DEVICE", "HOSTNAME", "RUNNING", "OFFERED", "OUTCOME", "AT", "REASON"}, rows)
 			return nil
@@ -155,25 +145,8 @@ pinned at install and never downgrade.`,
 	return c
 }
 
-type releasesOut struct {
-	Enabled  bool `json:"enabled"`
-	Releases []struct {
-		Version string `json:"version"`
-		Valid   bool   `json:"valid"`
-		Error   string `json:"error"`
-		Created string `json:"created"`
-		Files   []struct {
-			OS     string `json:"os"`
-			Arch   string `json:"arch"`
-			Name   string `json:"name"`
-			Size   int64  `json:"size"`
-			SHA256 string `json:"sha256"`
-		} `json:"files"`
-	} `json:"releases"`
-}
-
-func (a *App) releases() (releasesOut, error) {
-	var out releasesOut
+func (a *App) releases() (api.Releases, error) {
+	var out api.Releases
 	err := a.client().Do("GET", "/api/v1/releases", nil, &out)
 	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Table writes rows under a header with every cell cleaned: control and
@@ -31,17 +32,39 @@ func JSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printMaps prints records as a table of the given keys (or JSON).
-func (a *App) printMaps(recs []map[string]any, header, keys []string) error {
+// printRecords prints records as a table, one row per record (or JSON).
+func printRecords[T any](a *App, recs []T, header []string, row func(T) []string) error {
 	return a.print(recs, header, func() [][]string {
 		rows := make([][]string, 0, len(recs))
 		for _, r := range recs {
-			row := make([]string, len(keys))
-			for i, k := range keys {
-				row[i] = str(r[k])
-			}
-			rows = append(rows, row)
+			rows = append(rows, row(r))
 		}
 		return rows
 	})
+}
+
+// tstr shows a time as the server sent it (RFC 3339), a zero time as "".
+func tstr(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// omitFalse shows true as "true" and false as "" (a field the server
+// leaves out when false).
+func omitFalse(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
+}
+
+// jsonList shows a list as JSON, an empty one as "".
+func jsonList(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
 }

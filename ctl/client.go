@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
@@ -117,7 +118,7 @@ const errNeedFresh = "this action needs a recent two-factor check: run `stewardc
 func (c *Client) Do(method, path string, body, out any) error {
 	err := c.do(method, path, body, out)
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != "fresh_2fa" {
+	if !errors.As(err, &ae) || ae.Code != api.CodeFresh2FA {
 		return err
 	}
 	if c.AskCode == nil {
@@ -135,7 +136,7 @@ func (c *Client) Do(method, path string, body, out any) error {
 
 // Refresh re-checks two-factor with code, making the token fresh again.
 func (c *Client) Refresh(code string) error {
-	return c.do("POST", "/api/v1/auth/totp", map[string]any{"code": strings.TrimSpace(code)}, nil)
+	return c.do("POST", "/api/v1/auth/totp", api.CodeRequest{Code: strings.TrimSpace(code)}, nil)
 }
 
 func (c *Client) do(method, path string, body, out any) error {
@@ -170,10 +171,7 @@ func (c *Client) do(method, path string, body, out any) error {
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-			Code  string `json:"code"`
-		}
+		var e api.Error
 		if json.Unmarshal(b, &e) != nil || e.Error == "" {
 			e.Error = http.StatusText(resp.StatusCode)
 		}

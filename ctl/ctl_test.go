@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/steward-rmm/steward/api"
 )
 
 func TestClean(t *testing.T) {
@@ -119,8 +121,11 @@ func TestRequestsAndTables(t *testing.T) {
 		t.Fatalf("request %q, want %q", (*seen)[0], want)
 	}
 	out, _, code = runCtl(t, srv, fp, "-o", "json", "run", "d_1", "--", "echo", "$(id)")
-	var v map[string]any
-	if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
+	var v struct {
+		Job  string    `json:"job"`
+		Runs []api.Run `json:"runs"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v.Job != "j_1" || len(v.Runs) != 1 {
 		t.Fatalf("json output %q", out)
 	}
 	last := (*seen)[len(*seen)-1]

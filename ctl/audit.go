@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 )
 
 func (a *App) auditCmd() *cobra.Command {
@@ -17,12 +19,19 @@ func (a *App) auditCmd() *cobra.Command {
 	var limit int
 	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
 		q := url.Values{"action": {action}, "actor": {actor}, "client": {client}, "limit": {strconv.Itoa(limit)}}
-		var out []map[string]any
+		var out []api.AuditEvent
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"SEQ", "AT", "ACTOR", "SOURCE", "CLIENT", "ACTION", "TARGET", "DETAIL"},
-			[]string{"seq", "at", "actor", "source", "client", "action", "target", "detail"})
+		return printRecords(a, out, []string{"SEQ", "AT", "ACTOR", "SOURCE", "CLIENT", "ACTION", "TARGET", "DETAIL"},
+			func(e api.AuditEvent) []string {
+				detail := ""
+				if len(e.Detail) > 0 {
+					b, _ := json.Marshal(e.Detail)
+					detail = string(b)
+				}
+				return []string{strconv.FormatUint(e.Seq, 10), tstr(e.At), e.Actor, e.Source, e.Client, e.Action, e.Target, detail}
+			})
 	}}
 	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")
 	list.Flags().StringVar(&actor, "actor", "", "user name")
@@ -33,12 +42,16 @@ func (a *App) auditCmd() *cobra.Command {
 		Long: "Asks the server to recompute the keyed audit chain and check it against its anchor file. With\n" +
 			"--anchor, also checks the records against a copy of the anchor file kept off the server host.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out map[string]any
+			var out api.AuditVerify
 			if err := a.client().Do("GET", "/api/v1/audit/verify", nil, &out); err != nil {
 				return err
 			}
-			if out["ok"] != true {
-				fmt.Fprintf(a.Out, "audit log BROKEN at record %v (%v records verified): %v\n", out["first_bad"], out["records"], Clean(str(out["error"])))
+			if !out.OK {
+				firstBad := "<nil>"
+				if out.FirstBad != nil {
+					firstBad = strconv.FormatUint(*out.FirstBad, 10)
+				}
+				fmt.Fprintf(a.Out, "audit log BROKEN at record %s (%d records verified): %s\n", firstBad, out.Records, Clean(out.Error))
 				return &ExitError{Code: 1}
 			}
 			if anchor != "" {
@@ -49,7 +62,7 @@ func (a *App) auditCmd() *cobra.Command {
 					return &ExitError{Code: 1}
 				}
 			}
-			fmt.Fprintf(a.Out, "audit log intact: %v records\n", out["records"])
+			fmt.Fprintf(a.Out, "audit log intact: %d records\n", out.Records)
 			return nil
 		}}
 	verify.Flags().StringVar(&anchor, "anchor", "", "a copy of the server's audit anchor file (shipped off the host)")
@@ -98,10 +111,7 @@ func (a *App) checkAnchorCopy(path string) (uint64, string, error) {
 	got := map[uint64]string{}
 	var after uint64
 	for {
-		var page []struct {
-			Seq uint64 `json:"seq"`
-			MAC string `json:"mac"`
-		}
+		var page []api.AuditEvent
 		if err := a.client().Do("GET", "/api/v1/audit?limit=5000&after="+strconv.FormatUint(after, 10), nil, &page); err != nil {
 			return 0, "", err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 	"golang.org/x/term"
 )
 
@@ -42,12 +43,7 @@ func Pipe(ws *websocket.Conn, in io.Reader, out io.Writer, resizes <-chan Resize
 				}
 				continue
 			}
-			var c struct {
-				Type    string `json:"type"`
-				Code    int    `json:"code"`
-				Reason  string `json:"reason"`
-				Message string `json:"message"`
-			}
+			var c api.ShellControl
 			if json.Unmarshal(b, &c) != nil {
 				continue
 			}
@@ -70,7 +66,7 @@ func Pipe(ws *websocket.Conn, in io.Reader, out io.Writer, resizes <-chan Resize
 	}
 	go func() {
 		for r := range resizes {
-			b, _ := json.Marshal(map[string]any{"type": "resize", "cols": r.Cols, "rows": r.Rows})
+			b, _ := json.Marshal(api.ShellControl{Type: "resize", Cols: r.Cols, Rows: r.Rows})
 			if write(websocket.TextMessage, b) != nil {
 				return
 			}

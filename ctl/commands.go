@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/steward-rmm/steward/api"
 	"golang.org/x/term"
 )
 
@@ -121,17 +121,19 @@ func (a *App) root() *cobra.Command {
 func (a *App) clientsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "clients", Short: "Manage clients (customers)"}
 	c.AddCommand(&cobra.Command{Use: "create NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		var out map[string]any
-		if err := a.client().Do("POST", "/api/v1/clients", map[string]any{"name": args[0]}, &out); err != nil {
+		var out api.Client
+		if err := a.client().Do("POST", "/api/v1/clients", api.CreateClientRequest{Name: args[0]}, &out); err != nil {
 			return err
 		}
-		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{str(out["id"]), str(out["name"])}} })
+		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
 	}}, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		var out []map[string]any
+		var out []api.Client
 		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"ID", "NAME", "CREATED"}, []string{"id", "name", "created_at"})
+		return printRecords(a, out, []string{"ID", "NAME", "CREATED"}, func(c api.Client) []string {
+			return []string{c.ID, c.Name, tstr(c.CreatedAt)}
+		})
 	}})
 	return c
 }
@@ -158,23 +160,21 @@ func (a *App) tokensCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		var out map[string]any
-		if err := a.client().Do("POST", "/api/v1/tokens", map[string]any{"client": client, "max_uses": uses,
-			"expires_seconds": int(d.Seconds()), "require_approval": approval}, &out); err != nil {
+		var out api.EnrollTokenCreated
+		if err := a.client().Do("POST", "/api/v1/tokens", api.CreateEnrollTokenRequest{Client: client, MaxUses: uses,
+			ExpiresSeconds: int(d.Seconds()), RequireApproval: approval}, &out); err != nil {
 			return err
 		}
 		if a.output == "json" {
 			return JSON(a.Out, out)
 		}
-		fmt.Fprintf(a.Out, "token:   %s\nexpires: %s\nuses:    %v (0 = unlimited)\n", out["token"], out["expires_at"], out["max_uses"])
-		if out["require_approval"] == true {
+		fmt.Fprintf(a.Out, "token:   %s\nexpires: %s\nuses:    %v (0 = unlimited)\n", out.Token, tstr(out.ExpiresAt), out.MaxUses)
+		if out.RequireApproval {
 			fmt.Fprintln(a.Out, "devices enrolled with it wait for approval (stewardctl devices approve)")
 		}
-		if install {
-			if m, ok := out["install"].(map[string]any); ok {
-				for _, k := range []string{"linux", "macos", "windows", "agent"} {
-					fmt.Fprintf(a.Out, "\n%s:\n  %s\n", k, m[k])
-				}
+		if install && out.Install != nil {
+			for _, k := range []string{"linux", "macos", "windows", "agent"} {
+				fmt.Fprintf(a.Out, "\n%s:\n  %s\n", k, out.Install[k])
 			}
 		}
 		return nil
@@ -186,12 +186,15 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
 	c.AddCommand(create, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
-		var out []map[string]any
+		var out []api.EnrollToken
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
 			return err
 		}
-		return a.printMaps(out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED", "APPROVAL"},
-			[]string{"id", "client_id", "uses", "max_uses", "expires_at", "revoked", "require_approval"})
+		return printRecords(a, out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED", "APPROVAL"},
+			func(t api.EnrollToken) []string {
+				return []string{t.ID, t.ClientID, strconv.Itoa(t.Uses), strconv.Itoa(t.MaxUses), tstr(t.ExpiresAt),
+					strconv.FormatBool(t.Revoked), omitFalse(t.RequireApproval)}
+			})
 	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 			return err
@@ -202,33 +205,12 @@ func (a *App) tokensCmd() *cobra.Command {
 	return c
 }
 
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-}
-
 // resolveDevice accepts a device ID or an exact hostname.
 func (a *App) resolveDevice(ref string) (string, error) {
 	if strings.HasPrefix(ref, "d_") {
 		return ref, nil
 	}
-	var out struct {
-		Devices []struct {
-			ID       string `json:"id"`
-			Hostname string `json:"hostname"`
-		} `json:"devices"`
-	}
+	var out api.DeviceList
 	if err := a.client().Do("GET", "/api/v1/devices?limit=1000&search="+url.QueryEscape(ref), nil, &out); err != nil {
 		return "", err
 	}
@@ -275,19 +257,16 @@ func (a *App) devicesCmd() *cobra.Command {
 			}
 		}
 		q.Set("limit", strconv.Itoa(limit))
-		var out struct {
-			Devices []map[string]any `json:"devices"`
-			Total   int              `json:"total"`
-		}
+		var out api.DeviceList
 		if err := a.client().Do("GET", "/api/v1/devices?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
 		return a.print(out, []string{"ID", "HOSTNAME", "ONLINE", "CLIENT", "OS", "REBOOT", "PATCHES", "LAST SEEN", "APPROVAL"}, func() [][]string {
 			var rows [][]string
 			for _, d := range out.Devices {
-				rows = append(rows, []string{str(d["id"]), str(d["hostname"]), str(d["online"]), str(d["client_name"]),
-					strings.TrimSpace(str(d["platform"]) + " " + str(d["os_version"])), str(d["pending_reboot"]),
-					str(d["patches_available"]), str(d["last_seen"]), approvalText(d)})
+				rows = append(rows, []string{d.ID, d.Hostname, strconv.FormatBool(d.Online), d.ClientName,
+					strings.TrimSpace(d.Platform + " " + d.OSVersion), strconv.FormatBool(d.PendingReboot),
+					strconv.Itoa(d.PatchesAvail), tstr(d.LastSeen), approvalText(d)})
 			}
 			return rows
 		})
@@ -307,22 +286,21 @@ func (a *App) devicesCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		var out map[string]any
+		var out api.DeviceDetail
 		if err := a.client().Do("GET", "/api/v1/devices/"+url.PathEscape(id), nil, &out); err != nil {
 			return err
 		}
 		if a.output == "json" {
 			return JSON(a.Out, out)
 		}
-		d, _ := out["device"].(map[string]any)
-		inv, _ := out["inventory"].(map[string]any)
-		rows := [][]string{{"id", str(d["id"])}, {"hostname", str(d["hostname"])}, {"online", str(d["online"])},
-			{"last seen", str(d["last_seen"])}, {"client", str(d["client_name"])}, {"os", str(d["platform"]) + " " + str(d["os_version"])},
-			{"pending reboot", str(d["pending_reboot"])}, {"patches", str(d["patches_available"])}, {"ips", str(d["ips"])},
-			{"macs", str(d["macs"])}, {"approval", approvalText(d)}, {"machine id", str(d["machine_id"])}}
+		d, inv := out.Device, out.Inventory
+		rows := [][]string{{"id", d.ID}, {"hostname", d.Hostname}, {"online", strconv.FormatBool(d.Online)},
+			{"last seen", tstr(d.LastSeen)}, {"client", d.ClientName}, {"os", d.Platform + " " + d.OSVersion},
+			{"pending reboot", strconv.FormatBool(d.PendingReboot)}, {"patches", strconv.Itoa(d.PatchesAvail)},
+			{"ips", jsonList(d.IPs)}, {"macs", jsonList(d.MACs)}, {"approval", approvalText(d)}, {"machine id", d.MachineID}}
 		if inv != nil {
-			rows = append(rows, [][]string{{"kernel", str(inv["kernel"])}, {"cpu", str(inv["cpu_model"])},
-				{"cores", str(inv["cpu_cores"])}, {"memory", str(inv["memory_total"])}}...)
+			rows = append(rows, [][]string{{"kernel", inv.Kernel}, {"cpu", inv.CPUModel},
+				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", strconv.FormatUint(inv.MemoryTotal, 10)}}...)
 		}
 		Table(a.Out, []string{"FIELD", "VALUE"}, rows)
 		return nil
