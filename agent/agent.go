@@ -93,7 +93,6 @@ type Agent struct {
 	acks     map[string]chan struct{}
 	hbSeq    uint64
 	execs    map[string]Executor
-	bootTime time.Time
 	tlsConf  *tls.Config
 	upd      *selfUpdate // nil: self-update disabled (selfupdate.go)
 	hEnv     healthEnv

@@ -207,7 +207,8 @@ func (c *Conn) Close(reason string) {
 		close(c.done)
 		// A barrier: an enqueue that saw done open has added its writer.
 		c.qmu.Lock()
-		c.qmu.Unlock() //nolint:staticcheck // empty critical section is the point
+		//lint:ignore SA2001 the empty critical section is the barrier
+		c.qmu.Unlock()
 		// Closing the socket unblocks the reader; the writer sees done.
 		_ = c.ws.NetConn().Close()
 		h := c.hub

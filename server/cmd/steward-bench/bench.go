@@ -47,7 +47,6 @@ type server struct {
 	token   string
 	fp      string
 	hc      *http.Client
-	bin     string
 }
 
 func run(ctx context.Context, cfg config) error {

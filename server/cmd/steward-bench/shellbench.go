@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net/http"
@@ -33,7 +34,7 @@ type shellResult struct {
 func measureShell(cfg config) (r shellResult) {
 	s := &server{data: filepath.Join(cfg.out, "shell-data")}
 	_ = os.RemoveAll(s.data)
-	if err := startServer(nil, cfg, s); err != nil {
+	if err := startServer(context.TODO(), cfg, s); err != nil {
 		r.Error = err.Error()
 		return
 	}

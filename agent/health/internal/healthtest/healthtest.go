@@ -180,7 +180,7 @@ func (r *Registry) Values(path string) (map[string]any, error) {
 
 var regQueryValueRE = regexp.MustCompile(`^\s+(.+?)\s+(REG_[A-Z_]+)\s*(.*)$`)
 
-// loadReg loads a registry snapshot into r: regedit-style exports
+// Load loads a registry snapshot into r: regedit-style exports
 // ([KEY] then "name"=value; also Wine's system.reg with doubled
 // backslashes and a timestamp after the key, and the REG_EXPAND_SZ:"..."
 // pseudo-typing of one export tool), and reg.exe query output (a key line
