@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -45,31 +46,31 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bc
 
 // extraRoutes are the account routes: login, two-factor, the caller's own
 // settings and tokens, and user management.
-func (s *Server) extraRoutes() []route {
-	pub := policy{public: true}
-	partial := policy{partial: true}
-	perm := func(p string) policy { return policy{perm: p} }
-	fresh := func(p string) policy { return policy{perm: p, fresh: true} }
-	return []route{
-		{"POST", "/api/v1/auth/login", pub, s.apiLogin},
-		{"POST", "/api/v1/auth/token", pub, s.apiLoginToken},
-		{"POST", "/api/v1/auth/totp", partial, s.apiTOTP},
-		{"POST", "/api/v1/auth/totp/setup", partial, s.apiTOTPSetup},
-		{"POST", "/api/v1/auth/totp/confirm", partial, s.apiTOTPConfirm},
-		{"POST", "/api/v1/auth/logout", partial, s.apiLogout},
-		{"POST", "/api/v1/auth/logout-all", perm(permView), s.apiLogoutAll},
-		{"PUT", "/api/v1/me/password", perm(permView), s.apiChangePassword},
-		{"POST", "/api/v1/me/totp/disable", fresh(permView), s.apiTOTPDisable},
-		{"GET", "/api/v1/me/prefs", perm(permView), s.apiGetPrefs},
-		{"PUT", "/api/v1/me/prefs", perm(permView), s.apiPutPrefs},
-		{"GET", "/api/v1/me/tokens", perm(permView), s.apiMyTokens},
-		{"POST", "/api/v1/me/tokens", fresh(permView), s.apiMintToken},
-		{"DELETE", "/api/v1/me/tokens/{id}", perm(permView), s.apiRevokeMyToken},
-		{"GET", "/api/v1/users", perm(permUsers), s.apiUsers},
-		{"POST", "/api/v1/users", perm(permUsers), s.apiCreateUser},
-		{"GET", "/api/v1/users/{id}", perm(permUsers), s.apiUser},
-		{"PATCH", "/api/v1/users/{id}", perm(permUsers), s.apiUpdateUser},
-		{"POST", "/api/v1/users/{id}/reset-2fa", fresh(permUsers), s.apiResetUser2FA},
+func (s *Server) extraRoutes() []httpx.Route {
+	pub := httpx.Public
+	partial := httpx.Policy{Partial: true}
+	perm := httpx.NeedPerm
+	fresh := httpx.NeedFresh
+	return []httpx.Route{
+		httpx.R("POST", "/api/v1/auth/login", pub, s.apiLogin),
+		httpx.R("POST", "/api/v1/auth/token", pub, s.apiLoginToken),
+		httpx.R("POST", "/api/v1/auth/totp", partial, s.apiTOTP),
+		httpx.R("POST", "/api/v1/auth/totp/setup", partial, s.apiTOTPSetup),
+		httpx.R("POST", "/api/v1/auth/totp/confirm", partial, s.apiTOTPConfirm),
+		httpx.R("POST", "/api/v1/auth/logout", partial, s.apiLogout),
+		httpx.R("POST", "/api/v1/auth/logout-all", perm(httpx.PermView), s.apiLogoutAll),
+		httpx.R("PUT", "/api/v1/me/password", perm(httpx.PermView), s.apiChangePassword),
+		httpx.R("POST", "/api/v1/me/totp/disable", fresh(httpx.PermView), s.apiTOTPDisable),
+		httpx.R("GET", "/api/v1/me/prefs", perm(httpx.PermView), s.apiGetPrefs),
+		httpx.R("PUT", "/api/v1/me/prefs", perm(httpx.PermView), s.apiPutPrefs),
+		httpx.R("GET", "/api/v1/me/tokens", perm(httpx.PermView), s.apiMyTokens),
+		httpx.R("POST", "/api/v1/me/tokens", fresh(httpx.PermView), s.apiMintToken),
+		httpx.R("DELETE", "/api/v1/me/tokens/{id}", perm(httpx.PermView), s.apiRevokeMyToken),
+		httpx.R("GET", "/api/v1/users", perm(httpx.PermUsers), s.apiUsers),
+		httpx.R("POST", "/api/v1/users", perm(httpx.PermUsers), s.apiCreateUser),
+		httpx.R("GET", "/api/v1/users/{id}", perm(httpx.PermUsers), s.apiUser),
+		httpx.R("PATCH", "/api/v1/users/{id}", perm(httpx.PermUsers), s.apiUpdateUser),
+		httpx.R("POST", "/api/v1/users/{id}/reset-2fa", fresh(httpx.PermUsers), s.apiResetUser2FA),
 	}
 }
 
@@ -79,7 +80,7 @@ func (s *Server) throttled(r *http.Request, name string) bool {
 	now := s.now()
 	ip := s.clientIP(r)
 	if s.limit.blocked("user:"+strings.ToLower(name), now) || s.limit.blocked("ip:"+ip, now) {
-		s.audit(r, clip(name, 64), "auth.login_throttled", "", map[string]string{"user": clip(name, 64)})
+		s.alog.Audit(r, clip(name, 64), "auth.login_throttled", "", map[string]string{"user": clip(name, 64)})
 		return true
 	}
 	return false
@@ -90,7 +91,7 @@ func (s *Server) loginFailed(r *http.Request, name, why string) {
 	now := s.now()
 	s.limit.fail("user:"+strings.ToLower(name), now)
 	s.limit.fail("ip:"+s.clientIP(r), now)
-	s.audit(r, clip(name, 64), "auth.login_failed", "", map[string]string{"user": clip(name, 64), "reason": why})
+	s.alog.Audit(r, clip(name, 64), "auth.login_failed", "", map[string]string{"user": clip(name, 64), "reason": why})
 }
 
 // checkPassword verifies name/password, spending the same time whether or
@@ -113,17 +114,17 @@ type loginRequest = api.LoginRequest
 // answering the request itself when they fail.
 func (s *Server) passwordStep(w http.ResponseWriter, r *http.Request, req loginRequest) (store.User, bool) {
 	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
-		writeError(w, 400, "username and password are required")
+		httpx.WriteError(w, 400, "username and password are required")
 		return store.User{}, false
 	}
 	if s.throttled(r, req.Username) {
-		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
 		return store.User{}, false
 	}
 	u, ok := s.checkPassword(req.Username, req.Password)
 	if !ok {
 		s.loginFailed(r, req.Username, "bad password")
-		writeError(w, 401, "wrong username or password")
+		httpx.WriteError(w, 401, "wrong username or password")
 	}
 	return u, ok
 }
@@ -132,19 +133,19 @@ func (s *Server) passwordStep(w http.ResponseWriter, r *http.Request, req loginR
 // form but not application/json without a CORS preflight (login CSRF).
 func jsonOnly(w http.ResponseWriter, r *http.Request) bool {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "send the request as application/json")
+		httpx.WriteError(w, http.StatusUnsupportedMediaType, "send the request as application/json")
 		return false
 	}
 	return true
 }
 
-func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	if !jsonOnly(w, r) {
 		return
 	}
 	var req loginRequest
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	u, ok := s.passwordStep(w, r, req)
@@ -152,11 +153,11 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 		return
 	}
 	s.limit.reset("user:" + strings.ToLower(u.Name))
-	cookie := newSecret("ses")
-	se := store.Session{Hash: hashSecret(cookie), UserID: u.ID, CSRF: newSecret("csrf"), CreatedAt: s.now().UTC(),
+	cookie := httpx.NewSecret("ses")
+	se := store.Session{Hash: hashSecret(cookie), UserID: u.ID, CSRF: httpx.NewSecret("csrf"), CreatedAt: s.now().UTC(),
 		ExpiresAt: s.now().Add(sessionTTL).UTC(), Epoch: u.Epoch}
 	if err := s.st.PutSession(se); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", Secure: true, HttpOnly: true,
@@ -165,22 +166,22 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 	switch {
 	case u.TOTPSecret != "":
 		stage = stageTOTP
-	case u.Role == roleAdmin && s.cfg.Require2FAForAdmins:
+	case u.Role == httpx.RoleAdmin && s.cfg.Require2FAForAdmins:
 		stage = stageTOTPSetup
 	}
-	s.audit(r, u.Name, "auth.login", u.ID, map[string]string{"stage": stage})
-	writeJSON(w, 200, api.LoginResponse{Stage: stage, CSRF: se.CSRF})
+	s.alog.Audit(r, u.Name, "auth.login", u.ID, map[string]string{"stage": stage})
+	httpx.WriteJSON(w, 200, api.LoginResponse{Stage: stage, CSRF: se.CSRF})
 }
 
 // apiLoginToken is stewardctl's login: password and TOTP code in, a
 // time-limited API token out.
-func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	if !jsonOnly(w, r) {
 		return
 	}
 	var req api.LoginTokenRequest
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	u, ok := s.passwordStep(w, r, loginRequest{Username: req.Username, Password: req.Password})
@@ -193,7 +194,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 	switch {
 	case u.TOTPSecret != "":
 		if req.Code == "" {
-			writeJSON(w, 401, apiError{Error: "a two-factor code is required", Code: api.CodeTOTPRequired})
+			httpx.WriteJSON(w, 401, api.Error{Error: "a two-factor code is required", Code: api.CodeTOTPRequired})
 			return
 		}
 		if _, ok := s.checkCode(w, r, u.Name, u.ID, func() (string, error) { return s.verifySecondFactor(u.ID, req.Code) }); !ok {
@@ -201,7 +202,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 		}
 		secondFactorAt = s.now().UTC()
 	case s.auth.needs2FA(&u):
-		writeJSON(w, 403, apiError{Error: "this account must enrol two-factor before it can get a token: log in to the " +
+		httpx.WriteJSON(w, 403, api.Error{Error: "this account must enrol two-factor before it can get a token: log in to the " +
 			"dashboard and follow the setup, or run `stewardctl 2fa enroll` with a token you have", Code: api.CodeTOTPSetup})
 		return
 	}
@@ -210,7 +211,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 		life = time.Duration(req.ExpiresSeconds) * time.Second
 	}
 	if life > maxTokenLife {
-		writeError(w, 400, "expires_seconds may be at most one year")
+		httpx.WriteError(w, 400, "expires_seconds may be at most one year")
 		return
 	}
 	name := strings.TrimSpace(req.Name)
@@ -218,40 +219,40 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *princi
 		name = "stewardctl login"
 	}
 	s.limit.reset("user:" + strings.ToLower(u.Name))
-	secret := newSecret("stw")
-	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: u.ID, Name: clip(name, 100),
+	secret := httpx.NewSecret("stw")
+	t := store.APIToken{ID: httpx.NewID("t"), Hash: hashSecret(secret), UserID: u.ID, Name: clip(name, 100),
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: secondFactorAt}
 	if err := s.st.PutAPIToken(t); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login",
+	s.alog.Audit(r, u.Name, "token.create", t.ID, map[string]string{"name": t.Name, "via": "login",
 		"two_factor": fmt.Sprint(!secondFactorAt.IsZero())})
-	writeJSON(w, 201, api.LoginTokenResponse{Token: secret, ID: t.ID, ExpiresAt: t.ExpiresAt, User: u.Name})
+	httpx.WriteJSON(w, 201, api.LoginTokenResponse{Token: secret, ID: t.ID, ExpiresAt: t.ExpiresAt, User: u.Name})
 }
 
 // apiTOTPSetup starts enrolment: a new secret, kept pending until a code
 // from it is confirmed.
-func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, err := s.st.User(p.UserID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	// Replacing an enrolled secret needs the old one: a stolen password
 	// alone must not be able to move the second factor.
 	if u.TOTPSecret != "" {
-		writeError(w, 409, "two-factor is already enrolled; disable it first")
+		httpx.WriteError(w, 409, "two-factor is already enrolled; disable it first")
 		return
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: u.Name, Period: totpPeriod,
 		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	if err := s.st.SetMeta("totp-pending:"+u.ID, key.Secret()); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := api.TOTPSetupResponse{Secret: key.Secret(), URL: key.URL()}
@@ -261,20 +262,20 @@ func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *princip
 			out.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
 		}
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // apiTOTPConfirm finishes enrolment with a code from the pending secret
 // and returns single-use recovery codes, shown once.
-func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
-	if err := decodeBody(r, &req, 1024); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	secret, err := s.st.Meta("totp-pending:" + p.UserID)
 	if err != nil || secret == "" {
-		writeError(w, 409, "start two-factor setup first")
+		httpx.WriteError(w, 409, "start two-factor setup first")
 		return
 	}
 	var step int64
@@ -291,7 +292,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 	codes := make([]string, recoveryCodes)
 	hashes := make([]string, recoveryCodes)
 	for i := range codes {
-		codes[i] = strings.ToLower(newSecret("rc")[3:19])
+		codes[i] = strings.ToLower(httpx.NewSecret("rc")[3:19])
 		hashes[i] = hashSecret(codes[i])
 	}
 	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error {
@@ -301,7 +302,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 		u.TOTPSecret, u.TOTPLastStep, u.Recovery = secret, step, hashes
 		return nil
 	}); err != nil {
-		writeError(w, 409, "two-factor is already enrolled")
+		httpx.WriteError(w, 409, "two-factor is already enrolled")
 		return
 	}
 	_ = s.st.SetMeta("totp-pending:"+p.UserID, "")
@@ -310,31 +311,31 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *princ
 		se := *p.Session
 		se.SecondFactorAt = s.now().UTC()
 		if err := s.st.PutSession(se); err != nil {
-			writeError(w, 500, "internal error")
+			httpx.WriteError(w, 500, "internal error")
 			return
 		}
 		out.CSRF = se.CSRF
 	}
-	s.audit(r, p.Name, "auth.totp_enrolled", p.UserID, nil)
-	writeJSON(w, 200, out)
+	s.alog.Audit(r, p.Name, "auth.totp_enrolled", p.UserID, nil)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // apiTOTPDisable removes the caller's own second factor (fresh check
 // required); admins that must have one cannot.
-func (s *Server) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *principal) {
-	if p.Role == roleAdmin && s.cfg.Require2FAForAdmins {
-		writeError(w, 403, "admins must keep two-factor on this server")
+func (s *Server) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	if p.Role == httpx.RoleAdmin && s.cfg.Require2FAForAdmins {
+		httpx.WriteError(w, 403, "admins must keep two-factor on this server")
 		return
 	}
 	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error {
 		u.TOTPSecret, u.TOTPLastStep, u.Recovery = "", 0, nil
 		return nil
 	}); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "user.2fa_disabled", p.UserID, nil)
-	writeJSON(w, 200, api.TOTPDisableResponse{TOTPEnabled: false})
+	s.alog.AuditP(p, "user.2fa_disabled", p.UserID, nil)
+	httpx.WriteJSON(w, 200, api.TOTPDisableResponse{TOTPEnabled: false})
 }
 
 func clearCookie(w http.ResponseWriter) {
@@ -344,7 +345,7 @@ func clearCookie(w http.ResponseWriter) {
 
 // apiLogout ends this session (or revokes this API token) and closes its
 // streams and shells.
-func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	switch {
 	case p.Session != nil:
 		_ = s.st.DeleteSession(p.Session.Hash)
@@ -354,8 +355,8 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *principal)
 		_ = s.st.RevokeAPIToken(p.TokenID, p.UserID)
 		s.conns.closeToken(p.TokenID)
 	}
-	s.auditP(p, "auth.logout", p.UserID, nil)
-	writeJSON(w, 200, api.OK{OK: true})
+	s.alog.AuditP(p, "auth.logout", p.UserID, nil)
+	httpx.WriteJSON(w, 200, api.OK{OK: true})
 }
 
 // endAllSessions makes every session and token of the user stale and
@@ -376,15 +377,15 @@ func (s *Server) endAllSessions(userID string, mut func(*store.User) error) (sto
 	return u, s.conns.closeUser(userID), nil
 }
 
-func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	if _, n, err := s.endAllSessions(p.UserID, nil); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	} else {
-		s.auditP(p, "auth.logout_all", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
+		s.alog.AuditP(p, "auth.logout_all", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
 	}
 	clearCookie(w)
-	writeJSON(w, 200, api.OK{OK: true})
+	httpx.WriteJSON(w, 200, api.OK{OK: true})
 }
 
 // checkNewPassword enforces length; bcrypt cannot use more than 72 bytes.
@@ -398,44 +399,44 @@ func checkNewPassword(pw string) error {
 	return nil
 }
 
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.PasswordChange
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if s.throttled(r, p.Name) {
-		writeError(w, http.StatusTooManyRequests, "too many failed attempts; try again later")
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many failed attempts; try again later")
 		return
 	}
 	if _, ok := s.checkPassword(p.Name, req.Current); !ok {
 		s.loginFailed(r, p.Name, "bad current password")
-		writeError(w, 403, "current password is wrong")
+		httpx.WriteError(w, 403, "current password is wrong")
 		return
 	}
 	if err := checkNewPassword(req.New); err != nil {
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(req.New), bcrypt.DefaultCost)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	_, n, err := s.endAllSessions(p.UserID, func(u *store.User) error { u.PasswordHash = string(hash); return nil })
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "user.password_changed", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
+	s.alog.AuditP(p, "user.password_changed", p.UserID, map[string]string{"closed": fmt.Sprint(n)})
 	clearCookie(w)
-	writeJSON(w, 200, api.PasswordChanged{OK: true, Relogin: true})
+	httpx.WriteJSON(w, 200, api.PasswordChanged{OK: true, Relogin: true})
 }
 
-func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, err := s.st.User(p.UserID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -446,97 +447,97 @@ func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *principa
 	_, _ = w.Write(u.Prefs)
 }
 
-func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var raw json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPrefs))
 	if err := dec.Decode(&raw); err != nil {
-		writeError(w, 400, fmt.Sprintf("preferences must be a JSON object of at most %d bytes", maxPrefs))
+		httpx.WriteError(w, 400, fmt.Sprintf("preferences must be a JSON object of at most %d bytes", maxPrefs))
 		return
 	}
 	var obj map[string]any
 	if json.Unmarshal(raw, &obj) != nil {
-		writeError(w, 400, "preferences must be a JSON object")
+		httpx.WriteError(w, 400, "preferences must be a JSON object")
 		return
 	}
 	// Re-encoding escapes any markup in stored strings.
 	b, _ := json.Marshal(obj)
 	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error { u.Prefs = b; return nil }); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, api.Prefs(obj))
+	httpx.WriteJSON(w, 200, api.Prefs(obj))
 }
 
-func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	ts, err := s.st.APITokens(p.UserID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := []api.APIToken{}
 	for _, t := range ts {
 		out = append(out, toAPIToken(t))
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // apiMintToken creates an API token for the caller, never wider than the
 // caller and always expiring.
-func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.MintTokenRequest
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if req.Name == "" || len(req.Name) > 100 {
-		writeError(w, 400, "name is required (at most 100 characters)")
+		httpx.WriteError(w, 400, "name is required (at most 100 characters)")
 		return
 	}
 	life := time.Duration(req.ExpiresSeconds) * time.Second
 	if life <= 0 || life > maxTokenLife {
-		writeError(w, 400, "expires_seconds is required, at most one year")
+		httpx.WriteError(w, 400, "expires_seconds is required, at most one year")
 		return
 	}
 	for _, pm := range req.Perms {
-		if !p.has(pm) {
-			writeError(w, 403, "a token cannot hold a permission you do not have: "+clip(pm, 40))
+		if !p.Has(pm) {
+			httpx.WriteError(w, 403, "a token cannot hold a permission you do not have: "+clip(pm, 40))
 			return
 		}
 	}
 	u, err := s.st.User(p.UserID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	perms := slices.Clone(req.Perms)
 	if len(perms) == 0 {
 		perms = slices.Clone(p.Perms) // a token from a narrowed token stays narrow
 	}
-	secret := newSecret("stw")
+	secret := httpx.NewSecret("stw")
 	// The new token is exactly as fresh as its minter, never fresher.
-	t := store.APIToken{ID: newID("t"), Hash: hashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
+	t := store.APIToken{ID: httpx.NewID("t"), Hash: hashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: p.SecondFactorAt.UTC()}
 	if err := s.st.PutAPIToken(t); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "token.create", t.ID, map[string]string{"name": t.Name, "perms": strings.Join(perms, ",")})
-	writeJSON(w, 201, api.CreatedAPIToken{Token: secret, ID: t.ID, Perms: perms, ExpiresAt: t.ExpiresAt})
+	s.alog.AuditP(p, "token.create", t.ID, map[string]string{"name": t.Name, "perms": strings.Join(perms, ",")})
+	httpx.WriteJSON(w, 201, api.CreatedAPIToken{Token: secret, ID: t.ID, Perms: perms, ExpiresAt: t.ExpiresAt})
 }
 
-func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	id := r.PathValue("id")
 	if err := s.st.RevokeAPIToken(id, p.UserID); errors.Is(err, store.ErrNotFound) {
-		writeError(w, 404, "token not found")
+		httpx.WriteError(w, 404, "token not found")
 		return
 	} else if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	s.conns.closeToken(id)
-	s.auditP(p, "token.revoke", id, nil)
-	writeJSON(w, 200, api.Revoked{Revoked: id})
+	s.alog.AuditP(p, "token.revoke", id, nil)
+	httpx.WriteJSON(w, 200, api.Revoked{Revoked: id})
 }
 
 // clip shortens untrusted text for logs and audit details.

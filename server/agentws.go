@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
@@ -32,67 +33,67 @@ func hashSecret(secret string) string {
 
 // handleEnroll turns a token and an agent-made public key into a device.
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	if !s.limit.enroll.tryAcquire(s.cfg.MaxEnrolls) {
+	if !s.limit.enroll.TryAcquire(s.cfg.MaxEnrolls) {
 		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusTooManyRequests, "too many enrollments in progress, retry later")
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many enrollments in progress, retry later")
 		return
 	}
-	defer s.limit.enroll.release()
+	defer s.limit.enroll.Release()
 	var req protocol.EnrollRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, protocol.MaxEnrollBody)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed enrollment request")
+		httpx.WriteError(w, http.StatusBadRequest, "malformed enrollment request")
 		return
 	}
 	pub, err := x509.ParsePKIXPublicKey(req.PublicKey)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "public_key is not a PKIX public key")
+		httpx.WriteError(w, http.StatusBadRequest, "public_key is not a PKIX public key")
 		return
 	}
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
 		if k.Curve != elliptic.P256() {
-			writeError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
+			httpx.WriteError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
 			return
 		}
 	case ed25519.PublicKey:
 	default:
-		writeError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
+		httpx.WriteError(w, http.StatusBadRequest, "only ECDSA P-256 or Ed25519 keys are accepted")
 		return
 	}
 	keyHash, err := pki.PublicKeyFingerprint(pub)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad public key")
+		httpx.WriteError(w, http.StatusBadRequest, "bad public key")
 		return
 	}
 	mid, ok := cleanMachineID(req.MachineID)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "machine_id must be at most 128 printable ASCII characters")
+		httpx.WriteError(w, http.StatusBadRequest, "machine_id must be at most 128 printable ASCII characters")
 		return
 	}
-	d := store.Device{ID: newID("d"), Hostname: cleanText(req.Hostname, 255), OS: cleanText(req.OS, 32),
+	d := store.Device{ID: httpx.NewID("d"), Hostname: cleanText(req.Hostname, 255), OS: cleanText(req.OS, 32),
 		Arch: cleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
 	d, existing, err := s.st.Enroll(hashSecret(req.Token), s.now(), d)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.audit(r, "agent", "enroll.refused", "", map[string]string{"reason": "unknown token"})
-		writeError(w, http.StatusUnauthorized, "enrollment token not recognised")
+		s.alog.Audit(r, "agent", "enroll.refused", "", map[string]string{"reason": "unknown token"})
+		httpx.WriteError(w, http.StatusUnauthorized, "enrollment token not recognised")
 		return
 	case errors.Is(err, store.ErrTokenExpired), errors.Is(err, store.ErrTokenRevoked), errors.Is(err, store.ErrTokenUsedUp):
-		s.audit(r, "agent", "enroll.refused", "", map[string]string{"reason": err.Error()})
-		writeError(w, http.StatusUnauthorized, err.Error())
+		s.alog.Audit(r, "agent", "enroll.refused", "", map[string]string{"reason": err.Error()})
+		httpx.WriteError(w, http.StatusUnauthorized, err.Error())
 		return
 	case errors.Is(err, store.ErrExists):
-		writeError(w, http.StatusConflict, "this key is already bound to another device")
+		httpx.WriteError(w, http.StatusConflict, "this key is already bound to another device")
 		return
 	case err != nil:
 		s.log.Error("enroll", "err", err)
-		writeError(w, http.StatusInternalServerError, "enrollment failed")
+		httpx.WriteError(w, http.StatusInternalServerError, "enrollment failed")
 		return
 	}
 	cert, err := s.ca.SignAgent(d.ID, pub)
 	if err != nil {
 		s.log.Error("sign agent certificate", "err", err)
-		writeError(w, http.StatusInternalServerError, "enrollment failed")
+		httpx.WriteError(w, http.StatusInternalServerError, "enrollment failed")
 		return
 	}
 	if !existing {
@@ -107,8 +108,8 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	if d.DuplicateOf != "" {
 		detail["duplicate_of"] = d.DuplicateOf
 	}
-	s.audit(r, "agent", "device.enroll", d.ID, detail)
-	writeJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: d.ID, Certificate: cert, CA: s.ca.PEM, ClientID: d.ClientID})
+	s.alog.Audit(r, "agent", "device.enroll", d.ID, detail)
+	httpx.WriteJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: d.ID, Certificate: cert, CA: s.ca.PEM, ClientID: d.ClientID})
 }
 
 // cleanMachineID trims the machine ID an agent reports and refuses one
@@ -141,23 +142,23 @@ var agentUpgrader = websocket.Upgrader{
 // its hello and attaches it to the hub.
 func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-		writeError(w, http.StatusUnauthorized, "client certificate required")
+		httpx.WriteError(w, http.StatusUnauthorized, "client certificate required")
 		return
 	}
 	cert := r.TLS.PeerCertificates[0]
 	id := pki.AgentDeviceID(cert)
 	d, _, ok := s.fleet.Device(id)
 	if id == "" || !ok {
-		writeError(w, http.StatusUnauthorized, "unknown device")
+		httpx.WriteError(w, http.StatusUnauthorized, "unknown device")
 		return
 	}
 	kh, err := pki.PublicKeyFingerprint(cert.PublicKey)
 	if err != nil || kh != d.KeyHash {
-		writeError(w, http.StatusUnauthorized, "certificate key does not match the enrolled device")
+		httpx.WriteError(w, http.StatusUnauthorized, "certificate key does not match the enrolled device")
 		return
 	}
 	if d.Revoked {
-		writeError(w, http.StatusForbidden, "device revoked")
+		httpx.WriteError(w, http.StatusForbidden, "device revoked")
 		return
 	}
 	ws, err := agentUpgrader.Upgrade(w, r, nil)

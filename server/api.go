@@ -1,10 +1,8 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -17,85 +15,68 @@ import (
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// policy is a route's auth rule. Every route declares one; the route table
-// test walks them all.
-type policy struct {
-	public bool   // no credentials (login, enrollment, CA download)
-	agent  bool   // agent client certificate
-	perm   string // operator permission required
-	fresh  bool   // needs a recent second factor
-	// partial admits a session that has passed only the password (the
-	// two-factor and logout routes); handlers check what they need.
-	partial bool
-}
-
-type route struct {
-	method, pattern string
-	pol             policy
-	h               func(w http.ResponseWriter, r *http.Request, p *principal)
-}
-
 // Routes lists the API's routes with their policies (exported for tests
 // through RouteTable).
-func (s *Server) routeTable() []route {
-	pub := policy{public: true}
-	agent := policy{agent: true}
-	perm := func(p string) policy { return policy{perm: p} }
-	fresh := func(p string) policy { return policy{perm: p, fresh: true} }
-	return []route{
-		{"GET", "/healthz", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) {
-			writeJSON(w, 200, api.Healthz{OK: true, Agents: s.hub.Count()})
-		}},
-		{"POST", "/agent/enroll", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) { s.handleEnroll(w, r) }},
-		{"GET", "/agent/ws", agent, func(w http.ResponseWriter, r *http.Request, _ *principal) { s.handleAgentWS(w, r) }},
-		{"GET", "/agent/ca.pem", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) routeTable() []httpx.Route {
+	pub := httpx.Public
+	agent := httpx.Agent
+	perm := httpx.NeedPerm
+	fresh := httpx.NeedFresh
+	return []httpx.Route{
+		httpx.R("GET", "/healthz", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
+			httpx.WriteJSON(w, 200, api.Healthz{OK: true, Agents: s.hub.Count()})
+		}),
+		httpx.R("POST", "/agent/enroll", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) { s.handleEnroll(w, r) }),
+		httpx.R("GET", "/agent/ws", agent, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) { s.handleAgentWS(w, r) }),
+		httpx.R("GET", "/agent/ca.pem", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			w.Header().Set("Content-Type", "application/x-pem-file")
 			_, _ = w.Write(s.ca.PEM)
-		}},
-		{"GET", "/agent/download/{os}/{file}", pub, s.apiAgentDownload},
+		}),
+		httpx.R("GET", "/agent/download/{os}/{file}", pub, s.apiAgentDownload),
 
-		{"GET", "/api/v1/openapi.json", pub, s.apiOpenAPI},
-		{"GET", "/api/v1/me", perm(permView), s.apiMe},
-		{"GET", "/api/v1/overview", perm(permView), s.apiOverview},
-		{"GET", "/api/v1/events", perm(permView), s.apiEvents},
-		{"GET", "/api/v1/clients", perm(permView), s.apiClients},
-		{"POST", "/api/v1/clients", perm(permClients), s.apiCreateClient},
-		{"GET", "/api/v1/tokens", perm(permClients), s.apiTokens},
-		{"POST", "/api/v1/tokens", perm(permClients), s.apiCreateToken},
-		{"DELETE", "/api/v1/tokens/{id}", perm(permClients), s.apiRevokeToken},
-		{"GET", "/api/v1/devices", perm(permView), s.apiDevices},
-		{"GET", "/api/v1/devices/{id}", perm(permView), s.apiDevice},
-		{"DELETE", "/api/v1/devices/{id}", perm(permClients), s.apiRevokeDevice},
-		{"PATCH", "/api/v1/devices/{id}", perm(permClients), s.apiUpdateDevice},
-		{"POST", "/api/v1/devices/{id}/approve", perm(permClients), s.apiApproveDevice},
-		{"GET", "/api/v1/groups", perm(permView), s.apiGroups},
-		{"GET", "/api/v1/devices/{id}/runs", perm(permView), s.apiDeviceRuns},
-		{"GET", "/api/v1/devices/{id}/shell", fresh(permShell), s.apiShell}, // also needs a ticket
-		{"POST", "/api/v1/devices/{id}/shell/ticket", fresh(permShell), s.apiShellTicket},
-		{"POST", "/api/v1/devices/{id}/refresh", perm(permView), s.apiRefresh},
-		{"GET", "/api/v1/software", perm(permView), s.apiSoftwareSearch},
-		{"POST", "/api/v1/jobs", perm(permView), s.apiCreateJob}, // kind-specific permission checked inside
-		{"GET", "/api/v1/jobs", perm(permView), s.apiJobs},
-		{"GET", "/api/v1/jobs/{id}", perm(permView), s.apiJob},
-		{"POST", "/api/v1/jobs/{id}/cancel", perm(permView), s.apiCancelJob},
-		{"GET", "/api/v1/runs/{id}", perm(permView), s.apiRun},
-		{"GET", "/api/v1/runs/{id}/output", perm(permView), s.apiRunOutput},
-		{"POST", "/api/v1/runs/{id}/cancel", perm(permView), s.apiCancelRun},
-		{"GET", "/api/v1/scripts", perm(permView), s.apiScripts},
-		{"POST", "/api/v1/scripts", perm(permRun), s.apiPutScript},
-		{"GET", "/api/v1/scripts/{script}", perm(permView), s.apiScript}, // ID or name, within scope
-		{"DELETE", "/api/v1/scripts/{script}", perm(permRun), s.apiDeleteScript},
-		{"GET", "/api/v1/audit", perm(permAudit), s.apiAudit},
-		{"GET", "/api/v1/audit/verify", perm(permAudit), s.apiAuditVerify},
-		{"GET", "/api/v1/shells", perm(permRecordings), s.apiShellRecordings}, // scoped to the caller's clients
-		{"GET", "/api/v1/shells/{id}/recording", perm(permRecordings), s.apiShellRecording},
-		{"GET", "/metrics", perm(permAdmin), func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		httpx.R("GET", "/api/v1/openapi.json", pub, s.apiOpenAPI),
+		httpx.R("GET", "/api/v1/me", perm(httpx.PermView), s.apiMe),
+		httpx.R("GET", "/api/v1/overview", perm(httpx.PermView), s.apiOverview),
+		httpx.R("GET", "/api/v1/events", perm(httpx.PermView), s.apiEvents),
+		httpx.R("GET", "/api/v1/clients", perm(httpx.PermView), s.apiClients),
+		httpx.R("POST", "/api/v1/clients", perm(httpx.PermClients), s.apiCreateClient),
+		httpx.R("GET", "/api/v1/tokens", perm(httpx.PermClients), s.apiTokens),
+		httpx.R("POST", "/api/v1/tokens", perm(httpx.PermClients), s.apiCreateToken),
+		httpx.R("DELETE", "/api/v1/tokens/{id}", perm(httpx.PermClients), s.apiRevokeToken),
+		httpx.R("GET", "/api/v1/devices", perm(httpx.PermView), s.apiDevices),
+		httpx.R("GET", "/api/v1/devices/{id}", perm(httpx.PermView), s.apiDevice),
+		httpx.R("DELETE", "/api/v1/devices/{id}", perm(httpx.PermClients), s.apiRevokeDevice),
+		httpx.R("PATCH", "/api/v1/devices/{id}", perm(httpx.PermClients), s.apiUpdateDevice),
+		httpx.R("POST", "/api/v1/devices/{id}/approve", perm(httpx.PermClients), s.apiApproveDevice),
+		httpx.R("GET", "/api/v1/groups", perm(httpx.PermView), s.apiGroups),
+		httpx.R("GET", "/api/v1/devices/{id}/runs", perm(httpx.PermView), s.apiDeviceRuns),
+		httpx.R("GET", "/api/v1/devices/{id}/shell", fresh(httpx.PermShell), s.apiShell), // also needs a ticket
+		httpx.R("POST", "/api/v1/devices/{id}/shell/ticket", fresh(httpx.PermShell), s.apiShellTicket),
+		httpx.R("POST", "/api/v1/devices/{id}/refresh", perm(httpx.PermView), s.apiRefresh),
+		httpx.R("GET", "/api/v1/software", perm(httpx.PermView), s.apiSoftwareSearch),
+		httpx.R("POST", "/api/v1/jobs", perm(httpx.PermView), s.apiCreateJob), // kind-specific permission checked inside
+		httpx.R("GET", "/api/v1/jobs", perm(httpx.PermView), s.apiJobs),
+		httpx.R("GET", "/api/v1/jobs/{id}", perm(httpx.PermView), s.apiJob),
+		httpx.R("POST", "/api/v1/jobs/{id}/cancel", perm(httpx.PermView), s.apiCancelJob),
+		httpx.R("GET", "/api/v1/runs/{id}", perm(httpx.PermView), s.apiRun),
+		httpx.R("GET", "/api/v1/runs/{id}/output", perm(httpx.PermView), s.apiRunOutput),
+		httpx.R("POST", "/api/v1/runs/{id}/cancel", perm(httpx.PermView), s.apiCancelRun),
+		httpx.R("GET", "/api/v1/scripts", perm(httpx.PermView), s.apiScripts),
+		httpx.R("POST", "/api/v1/scripts", perm(httpx.PermRun), s.apiPutScript),
+		httpx.R("GET", "/api/v1/scripts/{script}", perm(httpx.PermView), s.apiScript), // ID or name, within scope
+		httpx.R("DELETE", "/api/v1/scripts/{script}", perm(httpx.PermRun), s.apiDeleteScript),
+		httpx.R("GET", "/api/v1/audit", perm(httpx.PermAudit), s.apiAudit),
+		httpx.R("GET", "/api/v1/audit/verify", perm(httpx.PermAudit), s.apiAuditVerify),
+		httpx.R("GET", "/api/v1/shells", perm(httpx.PermRecordings), s.apiShellRecordings), // scoped to the caller's clients
+		httpx.R("GET", "/api/v1/shells/{id}/recording", perm(httpx.PermRecordings), s.apiShellRecording),
+		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.metric.handler().ServeHTTP(w, r)
-		}},
-		{"GET", "/debug/pprof/{name...}", perm(permAdmin), func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		}),
+		httpx.R("GET", "/debug/pprof/{name...}", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			switch r.PathValue("name") {
 			case "profile":
 				pprof.Profile(w, r)
@@ -106,13 +87,13 @@ func (s *Server) routeTable() []route {
 			default:
 				pprof.Handler(r.PathValue("name")).ServeHTTP(w, r)
 			}
-		}},
+		}),
 	}
 }
 
 // allRoutes is every API route with its policy; the route walker test
 // checks each one.
-func (s *Server) allRoutes() []route {
+func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.extraRoutes()...)
 	all = append(all, s.installRoutes()...)
 	return append(all, s.updateRoutes()...)
@@ -131,8 +112,8 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range s.allRoutes() {
-		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Public: rt.pol.public, Agent: rt.pol.agent,
-			Partial: rt.pol.partial, Fresh: rt.pol.fresh, Perm: rt.pol.perm})
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Public: rt.Pol.Public, Agent: rt.Pol.Agent,
+			Partial: rt.Pol.Partial, Fresh: rt.Pol.Fresh, Perm: rt.Pol.Perm})
 	}
 	return out
 }
@@ -143,10 +124,10 @@ func (s *Server) routes(serve func(pattern string) bool, dashboard bool) http.Ha
 	mux := http.NewServeMux()
 	for _, rt := range s.allRoutes() {
 		rt := rt
-		if !serve(rt.pattern) {
+		if !serve(rt.Pattern) {
 			continue
 		}
-		mux.HandleFunc(rt.method+" "+rt.pattern, func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
 			s.serveRoute(w, r, rt)
 		})
 	}
@@ -156,37 +137,37 @@ func (s *Server) routes(serve func(pattern string) bool, dashboard bool) http.Ha
 	return securityHeaders(mux)
 }
 
-func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) {
-	if rt.pol.public || rt.pol.agent {
-		rt.h(w, r, nil)
+func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Route) {
+	if rt.Pol.Public || rt.Pol.Agent {
+		rt.H(w, r, nil)
 		return
 	}
 	// An agent's client certificate is never an operator credential.
 	authn := s.auth.authenticate
-	if rt.pol.partial {
+	if rt.Pol.Partial {
 		authn = s.auth.fromPartial
 	}
 	p, err := authn(r)
 	if err != nil {
-		writeError(w, http.StatusUnauthorized, "authentication required")
+		httpx.WriteError(w, http.StatusUnauthorized, "authentication required")
 		return
 	}
 	p.Remote = s.clientIP(r)
-	if rt.pol.perm != "" && !p.has(rt.pol.perm) {
-		writeError(w, http.StatusForbidden, "permission denied: needs "+rt.pol.perm)
+	if rt.Pol.Perm != "" && !p.Has(rt.Pol.Perm) {
+		httpx.WriteError(w, http.StatusForbidden, "permission denied: needs "+rt.Pol.Perm)
 		return
 	}
 	if p.Via == "session" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		if !s.auth.checkCSRF(r, p) {
-			writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
+			httpx.WriteError(w, http.StatusForbidden, "missing or wrong CSRF token")
 			return
 		}
 	}
-	if rt.pol.fresh && !s.auth.fresh(p) {
-		writeNeedFresh(w, "this action needs a fresh two-factor check")
+	if rt.Pol.Fresh && !s.auth.fresh(p) {
+		httpx.WriteNeedFresh(w, "this action needs a fresh two-factor check")
 		return
 	}
-	rt.h(w, r, p)
+	rt.H(w, r, p)
 }
 
 func securityHeaders(h http.Handler) http.Handler {
@@ -204,16 +185,7 @@ func securityHeaders(h http.Handler) http.Handler {
 	})
 }
 
-func decodeBody(r *http.Request, v any, limit int64) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("malformed JSON body: %w", err)
-	}
-	return nil
-}
-
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
 		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
 	if u, err := s.st.User(p.UserID); err == nil {
@@ -226,126 +198,126 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *principal) {
 			out.FreshUntil = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
 		}
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
-func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	cs, err := s.st.Clients()
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := []api.Client{}
 	for _, c := range cs {
-		if p.canSeeClient(c.ID) {
+		if p.CanSeeClient(c.ID) {
 			out = append(out, toAPIClient(c))
 		}
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 var nameRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._&'()-]{0,99}$`)
 
-func (s *Server) apiCreateClient(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCreateClient(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateClientRequest
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	if !nameRE.MatchString(req.Name) {
-		writeError(w, 400, "client name must be 1-100 letters, digits, spaces or . _ & ' ( ) -")
+		httpx.WriteError(w, 400, "client name must be 1-100 letters, digits, spaces or . _ & ' ( ) -")
 		return
 	}
 	if !p.AllClients {
-		writeError(w, 403, "only users scoped to all clients can create clients")
+		httpx.WriteError(w, 403, "only users scoped to all clients can create clients")
 		return
 	}
-	c := store.Client{ID: newID("c"), Name: req.Name, CreatedAt: s.now()}
+	c := store.Client{ID: httpx.NewID("c"), Name: req.Name, CreatedAt: s.now()}
 	if err := s.st.CreateClient(c); errors.Is(err, store.ErrExists) {
-		writeError(w, 409, "a client with that name exists")
+		httpx.WriteError(w, 409, "a client with that name exists")
 		return
 	} else if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	s.fleet.SetClientName(c.ID, c.Name)
-	s.auditP(p, "client.create", c.ID, map[string]string{"name": c.Name})
-	writeJSON(w, 201, toAPIClient(c))
+	s.alog.AuditP(p, "client.create", c.ID, map[string]string{"name": c.Name})
+	httpx.WriteJSON(w, 201, toAPIClient(c))
 }
 
 // resolveClient accepts a client ID or name, within scope.
-func (s *Server) resolveClient(p *principal, ref string) (store.Client, bool) {
+func (s *Server) resolveClient(p *httpx.Principal, ref string) (store.Client, bool) {
 	cs, _ := s.st.Clients()
 	for _, c := range cs {
-		if (c.ID == ref || strings.EqualFold(c.Name, ref)) && p.canSeeClient(c.ID) {
+		if (c.ID == ref || strings.EqualFold(c.Name, ref)) && p.CanSeeClient(c.ID) {
 			return c, true
 		}
 	}
 	return store.Client{}, false
 }
 
-func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	ts, err := s.st.EnrollTokens("")
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := []api.EnrollToken{}
 	for _, t := range ts {
-		if p.canSeeClient(t.ClientID) {
+		if p.CanSeeClient(t.ClientID) {
 			out = append(out, toAPIEnrollToken(t))
 		}
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
-func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateEnrollTokenRequest
-	if err := decodeBody(r, &req, 4096); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	c, ok := s.resolveClient(p, req.Client)
 	if !ok {
-		writeError(w, 404, "client not found")
+		httpx.WriteError(w, 404, "client not found")
 		return
 	}
 	if req.ExpiresSeconds <= 0 {
 		req.ExpiresSeconds = 7 * 24 * 3600
 	}
 	if req.ExpiresSeconds > 365*24*3600 || req.MaxUses < 0 || req.MaxUses > 1_000_000 {
-		writeError(w, 400, "expires_seconds must be at most a year and max_uses at most 1000000")
+		httpx.WriteError(w, 400, "expires_seconds must be at most a year and max_uses at most 1000000")
 		return
 	}
-	secret := newSecret("enr")
-	t := store.EnrollToken{ID: newID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: cleanText(req.Note, 200),
+	secret := httpx.NewSecret("enr")
+	t := store.EnrollToken{ID: httpx.NewID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: cleanText(req.Note, 200),
 		CreatedAt: s.now(), CreatedBy: p.Name, ExpiresAt: s.now().Add(time.Duration(req.ExpiresSeconds) * time.Second),
 		MaxUses: req.MaxUses, RequireApproval: req.RequireApproval || s.cfg.RequireApproval}
 	if err := s.st.CreateEnrollToken(t); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
+	s.alog.AuditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
 		"expires": t.ExpiresAt.Format(time.RFC3339), "require_approval": fmt.Sprint(t.RequireApproval)})
-	writeJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.installCommands(r, secret)})
+	httpx.WriteJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.installCommands(r, secret)})
 }
 
-func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	ts, _ := s.st.EnrollTokens("")
 	for _, t := range ts {
-		if t.ID == r.PathValue("id") && p.canSeeClient(t.ClientID) {
+		if t.ID == r.PathValue("id") && p.CanSeeClient(t.ClientID) {
 			t, err := s.st.RevokeEnrollToken(t.ID)
 			if err != nil {
-				writeError(w, 500, "internal error")
+				httpx.WriteError(w, 500, "internal error")
 				return
 			}
-			s.auditP(p, "token.revoke", t.ID, map[string]string{"client": t.ClientID})
-			writeJSON(w, 200, toAPIEnrollToken(t))
+			s.alog.AuditP(p, "token.revoke", t.ID, map[string]string{"client": t.ClientID})
+			httpx.WriteJSON(w, 200, toAPIEnrollToken(t))
 			return
 		}
 	}
-	writeError(w, 404, "token not found")
+	httpx.WriteError(w, 404, "token not found")
 }
 
 func boolParam(r *http.Request, name string) (*bool, error) {
@@ -360,9 +332,9 @@ func boolParam(r *http.Request, name string) (*bool, error) {
 	return &b, nil
 }
 
-func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	q := r.URL.Query()
-	f := fleet.Filter{Clients: p.clientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
+	f := fleet.Filter{Clients: p.ClientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
 	f.Group = q.Get("group") // folder, exact match
 	var err error
@@ -372,38 +344,38 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 		pending := q.Get("approval") == fleet.ApprovalPending
 		f.Pending = &pending
 	default:
-		writeError(w, 400, "approval must be pending or approved")
+		httpx.WriteError(w, 400, "approval must be pending or approved")
 		return
 	}
 	for name, dst := range map[string]**bool{"online": &f.Online, "pending_reboot": &f.PendingReboot,
 		"has_patches": &f.HasPatches, "security": &f.Security} {
 		if *dst, err = boolParam(r, name); err != nil {
-			writeError(w, 400, err.Error())
+			httpx.WriteError(w, 400, err.Error())
 			return
 		}
 	}
 	if c := q.Get("client"); c != "" {
 		cl, ok := s.resolveClient(p, c)
 		if !ok {
-			writeError(w, 404, "client not found")
+			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		f.Clients = []string{cl.ID}
 	}
 	if len(f.Search) > 256 {
-		writeError(w, 400, "search longer than 256 characters")
+		httpx.WriteError(w, 400, "search longer than 256 characters")
 		return
 	}
 	f.Limit, f.Offset = 100, 0
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 50000 {
-			writeError(w, 400, "limit must be 1..50000")
+			httpx.WriteError(w, 400, "limit must be 1..50000")
 			return
 		}
 	}
 	if v := q.Get("offset"); v != "" {
 		if f.Offset, err = strconv.Atoi(v); err != nil || f.Offset < 0 {
-			writeError(w, 400, "offset must be >= 0")
+			httpx.WriteError(w, 400, "offset must be >= 0")
 			return
 		}
 	}
@@ -419,22 +391,22 @@ func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request, p *principal
 		writeDevicesCSV(w, views)
 		return
 	}
-	writeJSON(w, 200, api.DeviceList{Devices: toAPIDevices(views), Total: total, Offset: f.Offset, Limit: f.Limit})
+	httpx.WriteJSON(w, 200, api.DeviceList{Devices: toAPIDevices(views), Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // device finds a device in the caller's scope; out of scope is not found.
-func (s *Server) device(p *principal, id string) (fleet.View, bool) {
+func (s *Server) device(p *httpx.Principal, id string) (fleet.View, bool) {
 	v, ok := s.fleet.View(id)
-	if !ok || !p.canSeeClient(v.Client) {
+	if !ok || !p.CanSeeClient(v.Client) {
 		return fleet.View{}, false
 	}
 	return v, true
 }
 
-func (s *Server) apiDevice(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	s.redactDuplicate(p, &v)
@@ -447,60 +419,60 @@ func (s *Server) apiDevice(w http.ResponseWriter, r *http.Request, p *principal)
 		out.Health = &h.Health
 		out.HealthUpdatedAt = h.UpdatedAt
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
-func (s *Server) apiRevokeDevice(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRevokeDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	if err := s.revokeDevice(p, v, nil); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, api.DeviceRevoked{ID: v.ID, Revoked: true})
+	httpx.WriteJSON(w, 200, api.DeviceRevoked{ID: v.ID, Revoked: true})
 }
 
-func (s *Server) apiRefresh(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRefresh(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	what := r.URL.Query().Get("what")
 	switch what {
 	case "", "inventory", "health", "patches":
 	default:
-		writeError(w, 400, "what must be inventory, health or patches")
+		httpx.WriteError(w, 400, "what must be inventory, health or patches")
 		return
 	}
 	c := s.hub.Get(v.ID)
 	if c == nil {
-		writeError(w, 409, "device is offline")
+		httpx.WriteError(w, 409, "device is offline")
 		return
 	}
 	c.Send(protocol.MustEncode(protocol.TypeRefresh, "", protocol.Refresh{What: what}))
-	writeJSON(w, 202, api.RefreshRequested{Requested: true})
+	httpx.WriteJSON(w, 202, api.RefreshRequested{Requested: true})
 }
 
-func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	runs, err := s.st.DeviceRuns(v.ID, 100)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, toAPIRuns(runs))
+	httpx.WriteJSON(w, 200, toAPIRuns(runs))
 }
 
-func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *principal) {
-	sum := s.fleet.Summarize(p.clientScope())
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	sum := s.fleet.Summarize(p.ClientScope())
 	jobs, _ := s.st.Jobs(store.JobQuery{Limit: 10})
 	var visible []store.Job
 	for _, j := range jobs {
@@ -508,15 +480,15 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *principa
 			visible = append(visible, j)
 		}
 	}
-	writeJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
+	httpx.WriteJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
 }
 
-func (s *Server) apiAgentDownload(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) apiAgentDownload(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	goos, file := r.PathValue("os"), r.PathValue("file")
 	osOK := map[string]bool{"linux": true, "darwin": true, "windows": true}
 	arch, sum := strings.CutSuffix(file, ".sha256")
 	if !osOK[goos] || (arch != "amd64" && arch != "arm64") || s.cfg.AgentBinDir == "" {
-		writeError(w, 404, "no agent build for that platform")
+		httpx.WriteError(w, 404, "no agent build for that platform")
 		return
 	}
 	name := "steward-agent-" + goos + "-" + arch
@@ -526,14 +498,14 @@ func (s *Server) apiAgentDownload(w http.ResponseWriter, r *http.Request, _ *pri
 	path := filepath.Join(s.cfg.AgentBinDir, name)
 	f, err := os.Open(path)
 	if err != nil {
-		writeError(w, 404, "no agent build for that platform")
+		httpx.WriteError(w, 404, "no agent build for that platform")
 		return
 	}
 	defer f.Close()
 	if sum {
 		h, err := fileSHA256(f)
 		if err != nil {
-			writeError(w, 500, "internal error")
+			httpx.WriteError(w, 500, "internal error")
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")

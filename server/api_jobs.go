@@ -8,62 +8,63 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
-func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req jobRequest
-	if err := decodeBody(r, &req, 2<<20); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
-	if need := permFor(req.Kind); !p.has(need) {
-		writeError(w, 403, "permission denied: needs "+need)
+	if need := permFor(req.Kind); !p.Has(need) {
+		httpx.WriteError(w, 403, "permission denied: needs "+need)
 		return
 	}
 	views, desc, err := s.jobs.targets(p, &req)
 	switch {
 	case errors.Is(err, errNotFound):
-		writeError(w, 404, "device or client not found")
+		httpx.WriteError(w, 404, "device or client not found")
 		return
 	case errors.Is(err, errPendingDevice):
-		writeError(w, 409, err.Error())
+		httpx.WriteError(w, 409, err.Error())
 		return
 	case err != nil:
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	var lib *store.Script
 	if req.Kind == protocol.KindScript && req.Library != "" {
 		sc, code, msg := s.libraryScript(p, req.Library, views)
 		if code != 0 {
-			writeError(w, code, msg)
+			httpx.WriteError(w, code, msg)
 			return
 		}
 		lib = &sc
 	}
 	spec, ref, err := s.jobs.validate(&req, lib)
 	if err != nil {
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if len(views) > s.cfg.LargeJob && !s.auth.fresh(p) {
-		writeNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
+		httpx.WriteNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return
 	}
 	job, runs, err := s.jobs.create(p, &req, views, desc, spec, ref)
 	if err != nil {
 		s.log.Error("create job", "err", err)
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	// A fan-out to thousands answers with the job only; its runs are at
 	// GET /api/v1/jobs/{id}.
 	if len(runs) > maxRunsInline {
-		writeJSON(w, 201, api.JobResponse{Job: toAPIJob(job), RunsOmitted: len(runs)})
+		httpx.WriteJSON(w, 201, api.JobResponse{Job: toAPIJob(job), RunsOmitted: len(runs)})
 		return
 	}
-	writeJSON(w, 201, api.JobResponse{Job: toAPIJob(job), Runs: toAPIRuns(runs)})
+	httpx.WriteJSON(w, 201, api.JobResponse{Job: toAPIJob(job), Runs: toAPIRuns(runs)})
 }
 
 // maxRunsInline is the most runs a job creation response lists.
@@ -72,7 +73,7 @@ const maxRunsInline = 1000
 // visibleJob returns a job with its run counts if p may see it: all of its
 // runs must be on clients in p's scope (a job spanning clients is visible
 // to all-client users).
-func (s *Server) visibleJob(p *principal, id string) (store.Job, bool) {
+func (s *Server) visibleJob(p *httpx.Principal, id string) (store.Job, bool) {
 	j, err := s.st.Job(id)
 	if err != nil || s.st.JobStates(&j) != nil || !s.jobVisible(p, &j) {
 		return store.Job{}, false
@@ -80,19 +81,19 @@ func (s *Server) visibleJob(p *principal, id string) (store.Job, bool) {
 	return j, true
 }
 
-func (s *Server) jobVisible(p *principal, j *store.Job) bool {
+func (s *Server) jobVisible(p *httpx.Principal, j *store.Job) bool {
 	if p.AllClients {
 		return true
 	}
 	for _, c := range j.Clients {
-		if !p.canSeeClient(c) {
+		if !p.CanSeeClient(c) {
 			return false
 		}
 	}
 	return len(j.Clients) > 0
 }
 
-func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	limit := 50
 	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
 		limit = v
@@ -105,19 +106,19 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 		return s.st.JobStates(j) == nil && s.jobVisible(p, j)
 	}, Limit: limit})
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, append([]api.Job{}, toAPIJobs(jobs)...))
+	httpx.WriteJSON(w, 200, append([]api.Job{}, toAPIJobs(jobs)...))
 }
 
 // apiJob returns a job and its runs. runs=0 leaves the runs out (a
 // fan-out's 20,000 runs are megabytes); wait=SECONDS first waits, up to
 // 60 s, until no run of the job can change any more.
-func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	j, ok := s.visibleJob(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "job not found")
+		httpx.WriteError(w, 404, "job not found")
 		return
 	}
 	q := r.URL.Query()
@@ -146,42 +147,42 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *principal) {
 		}
 	}
 	if q.Get("runs") == "0" {
-		writeJSON(w, 200, api.JobResponse{Job: toAPIJob(j)})
+		httpx.WriteJSON(w, 200, api.JobResponse{Job: toAPIJob(j)})
 		return
 	}
 	runs, err := s.st.JobRuns(j.ID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, api.JobResponse{Job: toAPIJob(j), Runs: toAPIRuns(runs)})
+	httpx.WriteJSON(w, 200, api.JobResponse{Job: toAPIJob(j), Runs: toAPIRuns(runs)})
 }
 
-func (s *Server) visibleRun(p *principal, id string) (store.Run, bool) {
+func (s *Server) visibleRun(p *httpx.Principal, id string) (store.Run, bool) {
 	run, err := s.st.Run(id)
-	if err != nil || !p.canSeeClient(run.ClientID) {
+	if err != nil || !p.CanSeeClient(run.ClientID) {
 		return store.Run{}, false
 	}
 	return run, true
 }
 
-func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "run not found")
+		httpx.WriteError(w, 404, "run not found")
 		return
 	}
-	writeJSON(w, 200, toAPIRun(run))
+	httpx.WriteJSON(w, 200, toAPIRun(run))
 }
 
 // apiRunOutput returns output from the given offsets. With wait=SECONDS it
 // long-polls until there is new output or the run ends, which is how the
 // CLI's -f and the dashboard follow a live run.
-func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	q := r.URL.Query()
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "run not found")
+		httpx.WriteError(w, 404, "run not found")
 		return
 	}
 	outFrom, _ := strconv.ParseInt(q.Get("stdout_from"), 10, 64)
@@ -209,44 +210,44 @@ func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *princip
 	so, soNext, err1 := s.st.Output(run.ID, "stdout", outFrom, max)
 	se, seNext, err2 := s.st.Output(run.ID, "stderr", errFrom, max)
 	if err1 != nil || err2 != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, api.RunOutput{Run: toAPIRun(run), Stdout: string(so), Stderr: string(se),
+	httpx.WriteJSON(w, 200, api.RunOutput{Run: toAPIRun(run), Stdout: string(so), Stderr: string(se),
 		StdoutNext: soNext, StderrNext: seNext, Done: protocol.Terminal(run.State)})
 }
 
-func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "run not found")
+		httpx.WriteError(w, 404, "run not found")
 		return
 	}
-	if need := permFor(run.Kind); !p.has(need) {
-		writeError(w, 403, "permission denied: needs "+need)
+	if need := permFor(run.Kind); !p.Has(need) {
+		httpx.WriteError(w, 403, "permission denied: needs "+need)
 		return
 	}
 	run, err := s.jobs.cancel(p, run.ID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, toAPIRun(run))
+	httpx.WriteJSON(w, 200, toAPIRun(run))
 }
 
-func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	j, ok := s.visibleJob(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "job not found")
+		httpx.WriteError(w, 404, "job not found")
 		return
 	}
 	runs, err := s.st.JobRuns(j.ID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	if need := permFor(j.Kind); !p.has(need) {
-		writeError(w, 403, "permission denied: needs "+need)
+	if need := permFor(j.Kind); !p.Has(need) {
+		httpx.WriteError(w, 403, "permission denied: needs "+need)
 		return
 	}
 	n := 0
@@ -257,5 +258,5 @@ func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *princip
 			}
 		}
 	}
-	writeJSON(w, 200, api.Cancelled{Cancelled: n})
+	httpx.WriteJSON(w, 200, api.Cancelled{Cancelled: n})
 }

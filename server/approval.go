@@ -6,6 +6,7 @@ import (
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // Device approval. A device enrolled with a token that requires approval,
@@ -22,35 +23,35 @@ import (
 // ?revoke_duplicate=true it also revokes the device this one duplicates
 // (a machine that was re-imaged or re-installed and enrolled again), which
 // must be in the caller's scope too.
-func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	revokeDup, err := boolParam(r, "revoke_duplicate")
 	if err != nil {
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if v.Approval != fleet.ApprovalPending {
-		writeError(w, 409, "device is not pending approval")
+		httpx.WriteError(w, 409, "device is not pending approval")
 		return
 	}
 	var dup fleet.View
 	if revokeDup != nil && *revokeDup {
 		if v.DuplicateOf == "" {
-			writeError(w, 400, "revoke_duplicate: this device duplicates no other device")
+			httpx.WriteError(w, 400, "revoke_duplicate: this device duplicates no other device")
 			return
 		}
 		if dup, ok = s.device(p, v.DuplicateOf); !ok {
-			writeError(w, 404, "the duplicated device is not found (revoked, or of a client outside your scope)")
+			httpx.WriteError(w, 404, "the duplicated device is not found (revoked, or of a client outside your scope)")
 			return
 		}
 	}
 	now := s.now()
 	if _, err := s.st.ApproveDevice(v.ID, p.Name, now); err != nil {
-		writeError(w, 404, "device not found") // revoked meanwhile
+		httpx.WriteError(w, 404, "device not found") // revoked meanwhile
 		return
 	}
 	s.fleet.Approve(v.ID, p.Name, now)
@@ -64,10 +65,10 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *pri
 	if dup.ID != "" {
 		detail["revoked_duplicate"] = dup.ID
 	}
-	s.auditP(p, "device.approve", v.ID, detail)
+	s.alog.AuditP(p, "device.approve", v.ID, detail)
 	if dup.ID != "" {
 		if err := s.revokeDevice(p, dup, map[string]string{"replaced_by": v.ID}); err != nil {
-			writeError(w, 500, "approved, but revoking the duplicated device failed")
+			httpx.WriteError(w, 500, "approved, but revoking the duplicated device failed")
 			return
 		}
 	}
@@ -81,11 +82,11 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *pri
 		v = nv
 	}
 	s.redactDuplicate(p, &v)
-	writeJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
+	httpx.WriteJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
 }
 
 // revokeDevice deletes a device, drops its connection and audits it.
-func (s *Server) revokeDevice(p *principal, v fleet.View, extra map[string]string) error {
+func (s *Server) revokeDevice(p *httpx.Principal, v fleet.View, extra map[string]string) error {
 	if err := s.st.DeleteDevice(v.ID); err != nil {
 		return err
 	}
@@ -97,17 +98,17 @@ func (s *Server) revokeDevice(p *principal, v fleet.View, extra map[string]strin
 	for k, x := range extra {
 		detail[k] = x
 	}
-	s.auditP(p, "device.revoke", v.ID, detail)
+	s.alog.AuditP(p, "device.revoke", v.ID, detail)
 	return nil
 }
 
 // redactDuplicate hides the ID of a duplicated device of a client the
 // caller cannot see, saying only that there is one.
-func (s *Server) redactDuplicate(p *principal, v *fleet.View) {
+func (s *Server) redactDuplicate(p *httpx.Principal, v *fleet.View) {
 	if v.DuplicateOf == "" || p.AllClients {
 		return
 	}
-	if d, _, ok := s.fleet.Device(v.DuplicateOf); !ok || !p.canSeeClient(d.ClientID) {
+	if d, _, ok := s.fleet.Device(v.DuplicateOf); !ok || !p.CanSeeClient(d.ClientID) {
 		v.DuplicateOf, v.DuplicateElsewhere = "", ok
 	}
 }

@@ -1,6 +1,10 @@
 package server
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/steward-rmm/steward/server/httpx"
+)
 
 // opConns tracks operators' long-lived connections (event streams and
 // shell websockets) so that logout, password change and account disable
@@ -22,7 +26,7 @@ func newOpConns() *opConns { return &opConns{m: map[uint64]opConn{}} }
 
 // add registers a connection of p; end must make it stop. The returned
 // func unregisters it.
-func (c *opConns) add(p *principal, end func()) func() {
+func (c *opConns) add(p *httpx.Principal, end func()) func() {
 	oc := opConn{user: p.UserID, token: p.TokenID, end: end}
 	if p.Session != nil {
 		oc.session = p.Session.Hash

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -47,69 +48,69 @@ func cleanGroup(s string) (string, error) {
 
 // apiUpdateDevice changes what an operator may set on a device: its folder
 // (body {"group": "..."}; "" removes it from its folder).
-func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	// Scope first: a device of another client is not found, whatever the body.
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxDeviceUpdateBody+1))
 	if err != nil {
-		writeError(w, 400, "could not read the body")
+		httpx.WriteError(w, 400, "could not read the body")
 		return
 	}
 	if len(raw) > maxDeviceUpdateBody {
-		writeError(w, 400, fmt.Sprintf("body larger than %d bytes", maxDeviceUpdateBody))
+		httpx.WriteError(w, 400, fmt.Sprintf("body larger than %d bytes", maxDeviceUpdateBody))
 		return
 	}
 	if !utf8.Valid(raw) {
-		writeError(w, 400, "body must be valid UTF-8")
+		httpx.WriteError(w, 400, "body must be valid UTF-8")
 		return
 	}
 	var req api.UpdateDeviceRequest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, 400, "malformed JSON body: "+err.Error())
+		httpx.WriteError(w, 400, "malformed JSON body: "+err.Error())
 		return
 	}
 	if req.Group == nil {
-		writeError(w, 400, "nothing to change: give group")
+		httpx.WriteError(w, 400, "nothing to change: give group")
 		return
 	}
 	group, err := cleanGroup(*req.Group)
 	if err != nil {
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if _, err := s.st.SetDeviceGroup(v.ID, group); errors.Is(err, store.ErrNotFound) {
-		writeError(w, 404, "device not found") // revoked meanwhile
+		httpx.WriteError(w, 404, "device not found") // revoked meanwhile
 		return
 	} else if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	s.fleet.SetGroup(v.ID, group)
-	s.auditP(p, "device.update", v.ID, map[string]string{"group": group, "previous_group": v.Group,
+	s.alog.AuditP(p, "device.update", v.ID, map[string]string{"group": group, "previous_group": v.Group,
 		"hostname": v.Hostname, "client": v.Client})
 	if nv, ok := s.fleet.View(v.ID); ok {
 		v = nv
 	}
 	s.redactDuplicate(p, &v)
-	writeJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
+	httpx.WriteJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
 }
 
 // groupCount is one folder and how many devices it holds.
 type groupCount = api.GroupCount
 
 // apiGroups lists the folders in use on the caller's clients' devices.
-func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, p *principal) {
-	m := s.fleet.Groups(p.clientScope())
+func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	m := s.fleet.Groups(p.ClientScope())
 	out := make([]groupCount, 0, len(m))
 	for g, n := range m {
 		out = append(out, groupCount{Group: g, Devices: n})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Group < out[j].Group })
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }

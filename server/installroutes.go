@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/installer"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/release"
 	"github.com/steward-rmm/steward/tlspin"
 )
@@ -20,16 +21,16 @@ import (
 // fetch. They are public: the token is only put into the script (the
 // agent's enrollment checks it), after a strict format check, so nothing
 // but [A-Za-z0-9_-] ever reaches a script.
-func (s *Server) installRoutes() []route {
-	pub := policy{public: true}
-	return []route{
-		{"GET", "/install.sh", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) installRoutes() []httpx.Route {
+	pub := httpx.Public
+	return []httpx.Route{
+		httpx.R("GET", "/install.sh", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.serveInstallScript(w, r, false)
-		}},
-		{"GET", "/install.ps1", pub, func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		}),
+		httpx.R("GET", "/install.ps1", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.serveInstallScript(w, r, true)
-		}},
-		{"GET", "/install/ca.pem", pub, s.serveInstallAnchor},
+		}),
+		httpx.R("GET", "/install/ca.pem", pub, s.serveInstallAnchor),
 	}
 }
 
@@ -38,9 +39,9 @@ func (s *Server) installRoutes() []route {
 // or --pin-ca): /agent/ca.pem is always the Steward CA, which signs agents
 // but not an operator's certificate. A server pinned by its own key has
 // no CA to serve; its install.sh pins the key.
-func (s *Server) serveInstallAnchor(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) serveInstallAnchor(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	if s.tls.anchor == nil {
-		writeError(w, http.StatusNotFound, "this server is pinned by its key, not a CA")
+		httpx.WriteError(w, http.StatusNotFound, "this server is pinned by its key, not a CA")
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
@@ -50,13 +51,13 @@ func (s *Server) serveInstallAnchor(w http.ResponseWriter, r *http.Request, _ *p
 func (s *Server) serveInstallScript(w http.ResponseWriter, r *http.Request, powershell bool) {
 	token := r.URL.Query().Get("token")
 	if !installer.ValidToken(token) {
-		writeError(w, http.StatusBadRequest, "token must be 1-128 letters, digits, _ or -")
+		httpx.WriteError(w, http.StatusBadRequest, "token must be 1-128 letters, digits, _ or -")
 		return
 	}
 	scripts, err := installer.Render(s.installParams(token))
 	if err != nil {
 		s.log.Warn("no install script", "err", err)
-		writeError(w, http.StatusInternalServerError, "cannot make an install script for this server's public URL; set --public-url")
+		httpx.WriteError(w, http.StatusInternalServerError, "cannot make an install script for this server's public URL; set --public-url")
 		return
 	}
 	body, ctype := scripts.Shell, "text/x-shellscript; charset=utf-8"

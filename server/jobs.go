@@ -12,6 +12,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -54,17 +55,17 @@ func badJob(format string, a ...any) error {
 func permFor(kind string) string {
 	switch kind {
 	case protocol.KindScript, protocol.KindUninstall:
-		return permRun
+		return httpx.PermRun
 	case protocol.KindService:
-		return permServices
+		return httpx.PermServices
 	case protocol.KindServiceList:
-		return permView
+		return httpx.PermView
 	case protocol.KindPower:
-		return permPower
+		return httpx.PermPower
 	case protocol.KindPatchInstall, protocol.KindPatchScan:
-		return permPatch
+		return httpx.PermPatch
 	}
-	return permAdmin
+	return httpx.PermAdmin
 }
 
 // validate checks a request and fills the protocol job template. lib is
@@ -170,8 +171,8 @@ func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job,
 }
 
 // targets resolves a request's devices within the principal's scope.
-func (j *jobService) targets(p *principal, req *jobRequest) ([]fleet.View, string, error) {
-	f := fleet.Filter{Clients: p.clientScope()}
+func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, string, error) {
+	f := fleet.Filter{Clients: p.ClientScope()}
 	desc := ""
 	switch {
 	case len(req.Devices) > 0:
@@ -241,7 +242,7 @@ func dedupe(ids []string) map[string]bool {
 // create stores a job with one run per target and sends the runs to the
 // devices that are online. Runs for online devices are stored as "sent" in
 // the same transaction, so a fan-out to thousands costs one commit.
-func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, ref *store.ScriptRef) (store.Job, []store.Run, error) {
+func (j *jobService) create(p *httpx.Principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, ref *store.ScriptRef) (store.Job, []store.Run, error) {
 	lib := ""
 	if ref != nil && ref.ID != "" {
 		lib = fmt.Sprintf("%s@%d", ref.Name, ref.Version)
@@ -251,13 +252,13 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	if req.ExpiresSeconds > 0 {
 		exp = time.Duration(req.ExpiresSeconds) * time.Second
 	}
-	job := store.Job{ID: newID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
+	job := store.Job{ID: httpx.NewID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
 		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib, Script: ref}
 	online := j.s.fleet.OnlineIDs()
 	runs := make([]store.Run, len(views))
 	immediate := req.At.IsZero() || !req.At.After(now)
 	for i, v := range views {
-		r := store.Run{ID: newID("r"), JobID: job.ID, DeviceID: v.ID, ClientID: v.Client, Kind: req.Kind,
+		r := store.Run{ID: httpx.NewID("r"), JobID: job.ID, DeviceID: v.ID, ClientID: v.Client, Kind: req.Kind,
 			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
 		// targets left pending devices out; checked again here because
 		// nothing may reach a device before it is approved.
@@ -284,7 +285,7 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 			ids = append(ids, runs[i].DeviceID)
 		}
 	}
-	j.s.auditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
+	j.s.alog.AuditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
 		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib), "script_sha256": scriptHashOf(ref)})
 	// The event names the job's clients, so the stream shows it only to
 	// users who can see the job itself (jobVisible).
@@ -456,7 +457,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 
 // cancel stops a run: queued runs end at once; sent or running ones are
 // killed on the device (or when it reconnects).
-func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
+func (j *jobService) cancel(p *httpx.Principal, runID string) (store.Run, error) {
 	r, err := j.s.st.Run(runID)
 	if err != nil {
 		return r, err
@@ -474,7 +475,7 @@ func (j *jobService) cancel(p *principal, runID string) (store.Run, error) {
 			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runID}))
 		}
 	}
-	j.s.auditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
+	j.s.alog.AuditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
 	return j.s.st.Run(runID)
 }
 

@@ -26,7 +26,7 @@ import (
 // presence is flushed; the audit anchor and then the store close last.
 func (s *Server) Run(ctx context.Context) (err error) {
 	defer s.st.Close()
-	defer s.anchor.close()
+	defer s.alog.Close()
 	lns, err := s.listen()
 	if err != nil {
 		return err

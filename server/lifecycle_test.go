@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -48,12 +49,12 @@ func TestJobWriterKeepsQueueOrderAndDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.st.Close()
-	defer s.anchor.close()
+	defer s.alog.Close()
 	j := s.jobs
 	go j.w.loop()
 	now := time.Now()
-	job := store.Job{ID: newID("j"), Kind: protocol.KindScript, CreatedAt: now, Expires: now.Add(time.Hour), Runs: 1}
-	runs := []store.Run{{ID: newID("r"), JobID: job.ID, DeviceID: "d_x", Kind: protocol.KindScript,
+	job := store.Job{ID: httpx.NewID("j"), Kind: protocol.KindScript, CreatedAt: now, Expires: now.Add(time.Hour), Runs: 1}
+	runs := []store.Run{{ID: httpx.NewID("r"), JobID: job.ID, DeviceID: "d_x", Kind: protocol.KindScript,
 		State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires}}
 	created := make(chan error, 1)
 	j.w.queue(queuedOp{write: func() error { return s.st.CreateJob(&job, runs) },

@@ -14,6 +14,7 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -85,11 +86,11 @@ func (s *Server) installCommands(_ *http.Request, token string) map[string]strin
 
 // apiSoftwareSearch finds every device with a package name (optionally
 // below a version) across the caller's clients.
-func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	name := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("name")))
 	below := r.URL.Query().Get("below")
 	if name == "" || len(name) > 200 {
-		writeError(w, 400, "name is required (at most 200 characters)")
+		httpx.WriteError(w, 400, "name is required (at most 200 characters)")
 		return
 	}
 	type hit = api.SoftwareHit
@@ -112,10 +113,10 @@ func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *pr
 		return nil
 	})
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // compareVersions compares dotted versions numerically where both parts

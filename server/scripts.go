@@ -9,6 +9,7 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -37,17 +38,17 @@ type scriptView struct {
 type versionInfo = api.ScriptVersion
 
 // scriptVisible reports whether p may read sc.
-func scriptVisible(p *principal, sc *store.Script) bool {
-	return sc.ClientID == "" || p.canSeeClient(sc.ClientID)
+func scriptVisible(p *httpx.Principal, sc *store.Script) bool {
+	return sc.ClientID == "" || p.CanSeeClient(sc.ClientID)
 }
 
 // canWriteScript reports whether p may save or delete a script of owner
 // clientID ("" = global). The route has already checked the run permission.
-func canWriteScript(p *principal, clientID string) bool {
+func canWriteScript(p *httpx.Principal, clientID string) bool {
 	if clientID == "" {
 		return p.AllClients
 	}
-	return p.canSeeClient(clientID)
+	return p.CanSeeClient(clientID)
 }
 
 const globalScriptDenied = "only a user with access to every client can write or delete a global script; give a client"
@@ -60,7 +61,7 @@ var errScriptAmbiguous = errors.New("several clients have a script of that name"
 // the global scripts. A caller of several clients who names none gets the
 // global script, else the one script of that name among their clients.
 // Another client's script is never found.
-func (s *Server) resolveScript(p *principal, ref, client string) (store.Script, error) {
+func (s *Server) resolveScript(p *httpx.Principal, ref, client string) (store.Script, error) {
 	if sc, err := s.st.Script(ref); err == nil {
 		if scriptVisible(p, &sc) {
 			return sc, nil
@@ -103,7 +104,7 @@ func (s *Server) resolveScript(p *principal, ref, client string) (store.Script, 
 // optional @VERSION, for the job's targets: a name means the script of the
 // targets' client when they are all on one client, else the global one.
 // It answers an HTTP status and message when the job must be refused.
-func (s *Server) libraryScript(p *principal, ref string, views []fleet.View) (store.Script, int, string) {
+func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.View) (store.Script, int, string) {
 	name, ver := ref, 0
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		v, err := strconv.Atoi(ref[i+1:])
@@ -144,7 +145,7 @@ func (s *Server) libraryScript(p *principal, ref string, views []fleet.View) (st
 
 // resolveScriptFor is resolveScript with the targets' client (an ID p can
 // see, already checked by the target resolution) first.
-func (s *Server) resolveScriptFor(p *principal, ref, client string) (store.Script, error) {
+func (s *Server) resolveScriptFor(p *httpx.Principal, ref, client string) (store.Script, error) {
 	if client == "" {
 		return s.resolveScript(p, ref, "")
 	}
@@ -184,12 +185,12 @@ func (s *Server) clientNames() map[string]string {
 
 // apiScripts lists the scripts p can read; ?client=ID|NAME narrows it to
 // one client's scripts and the global ones, ?global=1 to the global ones.
-func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	only, global := "", r.URL.Query().Get("global") == "1"
 	if c := r.URL.Query().Get("client"); c != "" {
 		cl, ok := s.resolveClient(p, c)
 		if !ok {
-			writeError(w, 404, "client not found")
+			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		only = cl.ID
@@ -206,7 +207,7 @@ func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal
 		return true
 	})
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	names := s.clientNames()
@@ -214,12 +215,12 @@ func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal
 	for _, sc := range scs {
 		out = append(out, toAPIScript(s.scriptView(sc, names)))
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // apiScript shows a script by ID or name (?client= picks the owner of a
 // name) with the list of its versions; ?version=N shows that version.
-func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	sc, err := s.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
 	if err != nil {
 		writeScriptLookupError(w, err)
@@ -227,14 +228,14 @@ func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	vs, err := s.st.ScriptVersions(sc.ID)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	if q := r.URL.Query().Get("version"); q != "" {
 		n, _ := strconv.Atoi(q)
 		i := slices.IndexFunc(vs, func(x store.Script) bool { return x.Version == n })
 		if i < 0 {
-			writeError(w, 404, "script version not found")
+			httpx.WriteError(w, 404, "script version not found")
 			return
 		}
 		sc = vs[i]
@@ -244,21 +245,21 @@ func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *principal)
 		v.Versions = append(v.Versions, versionInfo{Version: x.Version, SHA256: x.SHA256,
 			UpdatedAt: x.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"), UpdatedBy: x.UpdatedBy})
 	}
-	writeJSON(w, 200, toAPIScript(v))
+	httpx.WriteJSON(w, 200, toAPIScript(v))
 }
 
 func writeScriptLookupError(w http.ResponseWriter, err error) {
 	if errors.Is(err, errScriptAmbiguous) {
-		writeError(w, 409, "several of your clients have a script of that name; give the client or the script ID")
+		httpx.WriteError(w, 409, "several of your clients have a script of that name; give the client or the script ID")
 		return
 	}
-	writeError(w, 404, "script not found")
+	httpx.WriteError(w, 404, "script not found")
 }
 
-func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req scriptRequest
-	if err := decodeBody(r, &req, 2<<20); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	owner := ""
@@ -266,68 +267,68 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *princip
 	case req.ID != "":
 		sc, err := s.st.Script(req.ID)
 		if err != nil || !scriptVisible(p, &sc) {
-			writeError(w, 404, "script not found")
+			httpx.WriteError(w, 404, "script not found")
 			return
 		}
 		owner, req.Name = sc.ClientID, sc.Name
 	case req.Client != "":
 		c, ok := s.resolveClient(p, req.Client)
 		if !ok {
-			writeError(w, 404, "client not found")
+			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		owner = c.ID
 	}
 	if !canWriteScript(p, owner) {
-		writeError(w, 403, globalScriptDenied)
+		httpx.WriteError(w, 403, globalScriptDenied)
 		return
 	}
 	if !scriptNameRE.MatchString(req.Name) {
-		writeError(w, 400, "script name must be 1-64 of a-z A-Z 0-9 . _ -")
+		httpx.WriteError(w, 400, "script name must be 1-64 of a-z A-Z 0-9 . _ -")
 		return
 	}
 	if !interpreters[req.Interpreter] {
-		writeError(w, 400, "interpreter must be one of sh, bash, powershell, cmd, python")
+		httpx.WriteError(w, 400, "interpreter must be one of sh, bash, powershell, cmd, python")
 		return
 	}
 	if req.Body == "" || len(req.Body) > 1<<20 {
-		writeError(w, 400, "body must be 1 byte to 1 MiB")
+		httpx.WriteError(w, 400, "body must be 1 byte to 1 MiB")
 		return
 	}
 	if len(req.Args) > 256 {
-		writeError(w, 400, "at most 256 default arguments")
+		httpx.WriteError(w, 400, "at most 256 default arguments")
 		return
 	}
 	sc, err := s.st.PutScript(store.Script{ID: req.ID, ClientID: owner, Name: req.Name, Interpreter: req.Interpreter,
 		Description: cleanText(req.Description, 1000), Body: req.Body, Args: req.Args, UpdatedAt: s.now(), UpdatedBy: p.Name})
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, 404, "script not found")
+		httpx.WriteError(w, 404, "script not found")
 		return
 	}
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "script.put", sc.ID, scriptAudit(&sc))
-	writeJSON(w, 201, toAPIScript(s.scriptView(sc, nil)))
+	s.alog.AuditP(p, "script.put", sc.ID, scriptAudit(&sc))
+	httpx.WriteJSON(w, 201, toAPIScript(s.scriptView(sc, nil)))
 }
 
-func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	sc, err := s.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
 	if err != nil {
 		writeScriptLookupError(w, err)
 		return
 	}
 	if !canWriteScript(p, sc.ClientID) {
-		writeError(w, 403, globalScriptDenied)
+		httpx.WriteError(w, 403, globalScriptDenied)
 		return
 	}
 	if err := s.st.DeleteScript(sc.ID); err != nil {
-		writeError(w, 404, "script not found")
+		httpx.WriteError(w, 404, "script not found")
 		return
 	}
-	s.auditP(p, "script.delete", sc.ID, scriptAudit(&sc))
-	writeJSON(w, 200, api.ScriptDeleted{Deleted: sc.ID, Name: sc.Name})
+	s.alog.AuditP(p, "script.delete", sc.ID, scriptAudit(&sc))
+	httpx.WriteJSON(w, 200, api.ScriptDeleted{Deleted: sc.ID, Name: sc.Name})
 }
 
 // scriptAudit is what the audit log records of a script change: which

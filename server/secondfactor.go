@@ -11,6 +11,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -26,15 +27,15 @@ func codeKey(userID string) string { return "totp:" + userID }
 func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, actor, userID string, check func() (string, error)) (string, bool) {
 	key := codeKey(userID)
 	if s.limit.blocked(key, s.now()) {
-		s.audit(r, actor, "auth.totp_throttled", userID, nil)
-		writeError(w, http.StatusTooManyRequests, "too many wrong two-factor codes; try again later")
+		s.alog.Audit(r, actor, "auth.totp_throttled", userID, nil)
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong two-factor codes; try again later")
 		return "", false
 	}
 	kind, err := check()
 	if err != nil {
 		s.limit.fail(key, s.now())
-		s.audit(r, actor, "auth.totp_failed", userID, map[string]string{"reason": err.Error()})
-		writeError(w, http.StatusUnauthorized, "wrong or already used two-factor code")
+		s.alog.Audit(r, actor, "auth.totp_failed", userID, map[string]string{"reason": err.Error()})
+		httpx.WriteError(w, http.StatusUnauthorized, "wrong or already used two-factor code")
 		return "", false
 	}
 	s.limit.reset(key)
@@ -93,17 +94,17 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // sensitive action for sessions and API tokens alike: a token re-checked
 // here is fresh again for the freshness window (stewardctl asks for the
 // code and calls this when a request answers fresh_2fa).
-func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
-	if err := decodeBody(r, &req, 1024); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if u, err := s.st.User(p.UserID); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	} else if u.TOTPSecret == "" {
-		writeJSON(w, 409, apiError{Error: "two-factor is not enrolled for this account: enrol it first " +
+		httpx.WriteJSON(w, 409, api.Error{Error: "two-factor is not enrolled for this account: enrol it first " +
 			"(stewardctl 2fa enroll, or the dashboard)", Code: api.CodeTOTPSetup})
 		return
 	}
@@ -117,14 +118,14 @@ func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *principal) {
 		se := *p.Session
 		se.SecondFactorAt = now
 		if err := s.st.PutSession(se); err != nil {
-			writeError(w, 500, "internal error")
+			httpx.WriteError(w, 500, "internal error")
 			return
 		}
 		out.CSRF = se.CSRF
 	} else if err := s.st.StampAPIToken(p.TokenID, p.UserID, now); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.audit(r, p.Name, "auth.totp", p.UserID, map[string]string{"kind": kind, "via": p.Via})
-	writeJSON(w, 200, out)
+	s.alog.Audit(r, p.Name, "auth.totp", p.UserID, map[string]string{"kind": kind, "via": p.Via})
+	httpx.WriteJSON(w, 200, out)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base32"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/hub"
@@ -47,7 +47,7 @@ type Server struct {
 	metric *metrics
 	limit  *limiter
 	conns  *opConns
-	anchor *auditAnchor // audit chain heads, written outside the database
+	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
 	tls       *serverTLS // certificate and pins (pins.go)
 	agentAddr string     // bound --agent-listen address, under addrMu
@@ -83,7 +83,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.openAuditChain(); err != nil {
+	s.alog, err = auditlog.Open(auditlog.Config{DataDir: cfg.DataDir, KeyFile: cfg.AuditKeyFile, Anchor: cfg.AuditAnchor,
+		AnchorRotate: cfg.AuditAnchorRotate, TrustedProxies: cfg.TrustedProxies},
+		auditlog.Deps{Store: s.st, DeviceClient: s.deviceClient, Now: s.now, Log: log})
+	if err != nil {
 		s.st.Close()
 		return nil, err
 	}
@@ -105,6 +108,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.shell.auditSettings()
 	return s, nil
+}
+
+// deviceClient is the client of a known device (for the audit log).
+func (s *Server) deviceClient(id string) (string, bool) {
+	d, _, ok := s.fleet.Device(id)
+	return d.ClientID, ok
 }
 
 // staleAfter is how long an agent may be silent before it counts as gone:
@@ -185,31 +194,6 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 		// and the hybrid post-quantum exchange costs several times more.
 		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
 	}
-}
-
-var idEnc = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// newID returns a prefixed, time-ordered, random ID: prefix_TTTTTTTTRRRRRRRRRRRR.
-func newID(prefix string) string {
-	var b [15]byte
-	now := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(now)
-		now >>= 8
-	}
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return prefix + "_" + idEnc.EncodeToString(b[:])
-}
-
-// newSecret returns a random token secret with a readable prefix.
-func newSecret(prefix string) string {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return prefix + "_" + idEnc.EncodeToString(b[:])
 }
 
 func writeSecretFile(dir, name, content string) error {

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -31,11 +32,11 @@ func (a *authService) lookupSession(r *http.Request) (store.Session, store.User,
 
 // needs2FA reports whether u must pass a second factor to use a session.
 func (a *authService) needs2FA(u *store.User) bool {
-	return u.TOTPSecret != "" || (u.Role == roleAdmin && a.s.cfg.Require2FAForAdmins)
+	return u.TOTPSecret != "" || (u.Role == httpx.RoleAdmin && a.s.cfg.Require2FAForAdmins)
 }
 
 // fromSession authenticates a browser by its session cookie.
-func (a *authService) fromSession(r *http.Request) (*principal, error) {
+func (a *authService) fromSession(r *http.Request) (*httpx.Principal, error) {
 	se, u, err := a.lookupSession(r)
 	if err != nil {
 		return nil, err
@@ -53,7 +54,7 @@ func (a *authService) fromSession(r *http.Request) (*principal, error) {
 // fromPartial authenticates the two-factor and logout routes: a bearer
 // token, a full session, or a session that has passed only the password.
 // A partial session carries no permissions at all.
-func (a *authService) fromPartial(r *http.Request) (*principal, error) {
+func (a *authService) fromPartial(r *http.Request) (*httpx.Principal, error) {
 	if r.Header.Get("Authorization") != "" {
 		return a.authenticate(r)
 	}
@@ -70,7 +71,7 @@ func (a *authService) fromPartial(r *http.Request) (*principal, error) {
 }
 
 // checkCSRF compares the X-CSRF-Token header with the session's token.
-func (a *authService) checkCSRF(r *http.Request, p *principal) bool {
+func (a *authService) checkCSRF(r *http.Request, p *httpx.Principal) bool {
 	if p.Session == nil {
 		return false
 	}
@@ -81,6 +82,6 @@ func (a *authService) checkCSRF(r *http.Request, p *principal) bool {
 // fresh reports whether p proved two-factor recently enough for a
 // sensitive action.
 // Sessions and tokens alike carry the time of their last check.
-func (a *authService) fresh(p *principal) bool {
+func (a *authService) fresh(p *httpx.Principal) bool {
 	return !p.SecondFactorAt.IsZero() && a.s.now().Sub(p.SecondFactorAt) <= a.s.cfg.FreshTOTP
 }

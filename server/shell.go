@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -71,50 +70,35 @@ func newShellRelay(s *Server) *shellRelay {
 	return &shellRelay{s: s, byID: map[uint32]*shellSession{}, tickets: newShellTickets()}
 }
 
-// sameOrigin accepts only a browser (or CLI) whose Origin is this server:
-// a missing or foreign Origin is refused, which stops cross-site
-// websocket hijacking with a technician's cookie.
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return false
-	}
-	u, err := url.Parse(o)
-	if err != nil || u.Scheme != "https" {
-		return false
-	}
-	return strings.EqualFold(u.Host, r.Host)
-}
-
 var techUpgrader = websocket.Upgrader{
 	ReadBufferSize:  4096,
 	WriteBufferSize: 32 << 10,
-	CheckOrigin:     sameOrigin,
+	CheckOrigin:     httpx.SameOrigin,
 }
 
-func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !sameOrigin(r) {
-		writeError(w, http.StatusForbidden, "origin not allowed")
+func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	if !httpx.SameOrigin(r) {
+		httpx.WriteError(w, http.StatusForbidden, "origin not allowed")
 		return
 	}
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	if s.fleet.Pending(v.ID) {
-		writeError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
+		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return
 	}
 	// The cookie or bearer token got the caller this far; the websocket
 	// itself needs a ticket that this credential minted for this device.
 	if !s.shell.tickets.redeem(r.URL.Query().Get("ticket"), p, v.ID, s.now()) {
-		writeError(w, http.StatusForbidden, "a valid shell ticket is required (POST /api/v1/devices/{id}/shell/ticket)")
+		httpx.WriteError(w, http.StatusForbidden, "a valid shell ticket is required (POST /api/v1/devices/{id}/shell/ticket)")
 		return
 	}
 	c := s.hub.Get(v.ID)
 	if c == nil {
-		writeError(w, http.StatusConflict, "device is offline")
+		httpx.WriteError(w, http.StatusConflict, "device is offline")
 		return
 	}
 	q := r.URL.Query()
@@ -128,12 +112,12 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	shellName := q.Get("shell")
 	if len(shellName) > 256 {
-		writeError(w, 400, "shell name too long")
+		httpx.WriteError(w, 400, "shell name too long")
 		return
 	}
 	sr := s.shell
 	if err := sr.admit(v.ID, p.Name); err != nil {
-		writeError(w, http.StatusTooManyRequests, err.Error())
+		httpx.WriteError(w, http.StatusTooManyRequests, err.Error())
 		return
 	}
 	ws, err := techUpgrader.Upgrade(w, r, nil)
@@ -142,7 +126,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 4096), opened: make(chan string, 1),
 		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, remote: p.Remote, relay: sr, exitCode: -1,
-		rec: shellRecord{ID: newID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC(),
+		rec: shellRecord{ID: httpx.NewID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC(),
 			InputRecorded: s.cfg.RecordShellInput}}
 	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname, s.cfg.RecordShellInput); err == nil {
 		ss.cast, ss.rec.Recording = cw, ss.rec.ID+".cast"
@@ -153,7 +137,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *principal) 
 	sr.byID[ss.id] = ss
 	sr.mu.Unlock()
 	defer s.conns.add(p, func() { ss.fail("signed out") })()
-	s.auditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
+	s.alog.AuditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
 	if !c.Send(protocol.MustEncode(protocol.TypeShellOpen, "", protocol.ShellOpen{Session: ss.id, Shell: shellName,
 		Cols: uint16(cols), Rows: uint16(rows)})) {
 		ss.end(-1, "device went offline")
@@ -306,7 +290,7 @@ func (ss *shellSession) end(code int, reason string) {
 		if err := sr.s.st.PutShellSession(ss.rec); err != nil {
 			sr.s.log.Error("store shell session", "err", err)
 		}
-		sr.s.appendAudit(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
+		sr.s.alog.Append(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
 			Client: ss.rec.ClientID, Source: ss.remote,
 			Detail: map[string]string{"session": ss.rec.ID, "bytes_in": strconv.FormatInt(ss.rec.BytesIn, 10),
 				"bytes_out": strconv.FormatInt(ss.rec.BytesOut, 10), "exit_code": strconv.Itoa(code), "reason": reason,

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // Shell recordings are asciicast v2 files under DATA/recordings, one per
@@ -29,7 +31,7 @@ func (sr *shellRelay) recordingsDir() string { return filepath.Join(sr.s.cfg.Dat
 func (sr *shellRelay) auditSettings() {
 	if sr.s.cfg.RecordShellInput {
 		sr.s.log.Warn("shell recordings keep the technicians' keystrokes (--record-shell-input)")
-		sr.s.auditSystem("shell.record_input", "", map[string]string{"enabled": "true"})
+		sr.s.alog.AuditSystem("shell.record_input", "", map[string]string{"enabled": "true"})
 	}
 }
 
@@ -60,37 +62,37 @@ func (sr *shellRelay) prune() {
 	}
 }
 
-func (sr *shellRelay) records(p *principal) ([]shellRecord, error) {
+func (sr *shellRelay) records(p *httpx.Principal) ([]shellRecord, error) {
 	all, err := sr.s.st.ShellSessions()
 	var out []shellRecord
 	for _, r := range all {
-		if p.canSeeClient(r.ClientID) {
+		if p.CanSeeClient(r.ClientID) {
 			out = append(out, r)
 		}
 	}
 	return out, err
 }
 
-func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	recs, err := s.shell.records(p)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	writeJSON(w, 200, toAPIShellRecords(recs))
+	httpx.WriteJSON(w, 200, toAPIShellRecords(recs))
 }
 
-func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	recs, err := s.shell.records(p)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	for _, rec := range recs {
 		if rec.ID == r.PathValue("id") && rec.Recording != "" {
 			f, err := os.Open(filepath.Join(s.shell.recordingsDir(), filepath.Base(rec.Recording)))
 			if err != nil {
-				writeError(w, 404, "recording not found (expired)")
+				httpx.WriteError(w, 404, "recording not found (expired)")
 				return
 			}
 			defer f.Close()
@@ -100,7 +102,7 @@ func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *pr
 			return
 		}
 	}
-	writeError(w, 404, "recording not found")
+	httpx.WriteError(w, 404, "recording not found")
 }
 
 // castWriter writes an asciicast v2 recording: a JSON header line, then

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // A shell ticket is the per-connection credential of a shell websocket.
@@ -38,7 +39,7 @@ type shellTickets struct {
 func newShellTickets() *shellTickets { return &shellTickets{m: map[string]shellTicket{}} }
 
 // credOf names the credential behind p: its session or its token.
-func credOf(p *principal) string {
+func credOf(p *httpx.Principal) string {
 	if p.Session != nil {
 		return "session:" + p.Session.Hash
 	}
@@ -47,7 +48,7 @@ func credOf(p *principal) string {
 
 // mint stores a new ticket and returns its secret, or "" when the user
 // holds too many unused ones.
-func (st *shellTickets) mint(p *principal, device string, now time.Time, ttl time.Duration) string {
+func (st *shellTickets) mint(p *httpx.Principal, device string, now time.Time, ttl time.Duration) string {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	n := 0
@@ -61,14 +62,14 @@ func (st *shellTickets) mint(p *principal, device string, now time.Time, ttl tim
 	if n >= maxTicketsPerUser {
 		return ""
 	}
-	secret := newSecret("sht")
+	secret := httpx.NewSecret("sht")
 	st.m[hashSecret(secret)] = shellTicket{user: p.UserID, device: device, cred: credOf(p), expires: now.Add(ttl)}
 	return secret
 }
 
 // redeem consumes a ticket: it is gone after the first attempt, whether
 // that attempt matches or not, so a ticket cannot be probed.
-func (st *shellTickets) redeem(secret string, p *principal, device string, now time.Time) bool {
+func (st *shellTickets) redeem(secret string, p *httpx.Principal, device string, now time.Time) bool {
 	if secret == "" || len(secret) > 128 {
 		return false
 	}
@@ -81,14 +82,14 @@ func (st *shellTickets) redeem(secret string, p *principal, device string, now t
 }
 
 // apiShellTicket mints a one-time ticket for a shell on a device in scope.
-func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	v, ok := s.device(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "device not found")
+		httpx.WriteError(w, 404, "device not found")
 		return
 	}
 	if s.fleet.Pending(v.ID) {
-		writeError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
+		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return
 	}
 	ttl := ticketTTL
@@ -97,8 +98,8 @@ func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *princ
 	}
 	secret := s.shell.tickets.mint(p, v.ID, s.now(), ttl)
 	if secret == "" {
-		writeError(w, http.StatusTooManyRequests, "too many unused shell tickets; wait a moment")
+		httpx.WriteError(w, http.StatusTooManyRequests, "too many unused shell tickets; wait a moment")
 		return
 	}
-	writeJSON(w, 201, api.ShellTicket{Ticket: secret, ExpiresAt: s.now().Add(ttl).UTC()})
+	httpx.WriteJSON(w, 201, api.ShellTicket{Ticket: secret, ExpiresAt: s.now().Add(ttl).UTC()})
 }

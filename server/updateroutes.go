@@ -13,6 +13,7 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/release"
@@ -32,17 +33,17 @@ import (
 // the uplink.
 const maxUpdateDownloads = 32
 
-var updateDownloads gate
+var updateDownloads httpx.Gate
 
 var errUpdatesOff = errors.New("agent updates are not configured on this server (--release-key)")
 
 // updateRoutes serves signed agent releases and the update API.
-func (s *Server) updateRoutes() []route {
-	return []route{
-		{"GET", "/agent/update/{version}/{file}", policy{agent: true}, s.agentUpdateDownload},
-		{"GET", "/api/v1/releases", policy{perm: permView}, s.apiReleases},
-		{"GET", "/api/v1/updates", policy{perm: permView}, s.apiUpdates},
-		{"POST", "/api/v1/updates", policy{perm: permAdmin}, s.apiSetUpdate},
+func (s *Server) updateRoutes() []httpx.Route {
+	return []httpx.Route{
+		httpx.R("GET", "/agent/update/{version}/{file}", httpx.Agent, s.agentUpdateDownload),
+		httpx.R("GET", "/api/v1/releases", httpx.NeedPerm(httpx.PermView), s.apiReleases),
+		httpx.R("GET", "/api/v1/updates", httpx.NeedPerm(httpx.PermView), s.apiUpdates),
+		httpx.R("POST", "/api/v1/updates", httpx.NeedPerm(httpx.PermAdmin), s.apiSetUpdate),
 	}
 }
 
@@ -86,37 +87,37 @@ func (s *Server) agentDevice(r *http.Request) (store.Device, int, string) {
 }
 
 // agentUpdateDownload serves one binary of a release to an enrolled agent.
-func (s *Server) agentUpdateDownload(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (s *Server) agentUpdateDownload(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	d, code, msg := s.agentDevice(r)
 	if code != 0 {
-		writeError(w, code, msg)
+		httpx.WriteError(w, code, msg)
 		return
 	}
 	rs, err := s.releaseStore()
 	if err != nil {
-		writeError(w, http.StatusNotFound, "no such release")
+		httpx.WriteError(w, http.StatusNotFound, "no such release")
 		return
 	}
 	rel, err := rs.Get(r.PathValue("version"))
 	if err != nil {
-		writeError(w, http.StatusNotFound, "no such release")
+		httpx.WriteError(w, http.StatusNotFound, "no such release")
 		return
 	}
 	f, ok := rel.Lookup(r.PathValue("file"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "no such file in the release")
+		httpx.WriteError(w, http.StatusNotFound, "no such file in the release")
 		return
 	}
-	if !updateDownloads.tryAcquire(maxUpdateDownloads) {
+	if !updateDownloads.TryAcquire(maxUpdateDownloads) {
 		w.Header().Set("Retry-After", "30")
-		writeError(w, http.StatusServiceUnavailable, "too many update downloads in progress, retry later")
+		httpx.WriteError(w, http.StatusServiceUnavailable, "too many update downloads in progress, retry later")
 		return
 	}
-	defer updateDownloads.release()
+	defer updateDownloads.Release()
 	file, err := os.Open(rel.Path(f))
 	if err != nil {
 		s.log.Error("open release file", "file", rel.Path(f), "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		httpx.WriteError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
 	defer file.Close()
@@ -129,20 +130,20 @@ type releaseView = api.Release
 
 // apiReleases lists the release directory, newest first, with why any
 // entry is not a valid release.
-func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	rs, err := s.releaseStore()
 	if errors.Is(err, errUpdatesOff) {
-		writeJSON(w, 200, api.Releases{Enabled: false, Releases: []releaseView{}})
+		httpx.WriteJSON(w, 200, api.Releases{Enabled: false, Releases: []releaseView{}})
 		return
 	} else if err != nil {
 		s.log.Error("release key", "err", err)
-		writeError(w, 500, "the release key is unusable; see the server log")
+		httpx.WriteError(w, 500, "the release key is unusable; see the server log")
 		return
 	}
 	l, err := rs.List()
 	if err != nil {
 		s.log.Error("list releases", "err", err)
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := []releaseView{}
@@ -155,20 +156,20 @@ func (s *Server) apiReleases(w http.ResponseWriter, r *http.Request, p *principa
 		}
 		out = append(out, v)
 	}
-	writeJSON(w, 200, api.Releases{Enabled: true, Releases: out})
+	httpx.WriteJSON(w, 200, api.Releases{Enabled: true, Releases: out})
 }
 
 // apiUpdates shows the stored targets and the devices' latest outcomes,
 // within the caller's scope.
-func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	ts, err := s.st.UpdateTargets()
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	rs, err := s.st.UpdateResults()
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	targets := []store.UpdateTarget{}
@@ -179,7 +180,7 @@ func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *principal
 				continue
 			}
 		case store.UpdateScopeClient:
-			if !p.canSeeClient(t.ID) {
+			if !p.CanSeeClient(t.ID) {
 				continue
 			}
 		case store.UpdateScopeDevice:
@@ -196,39 +197,39 @@ func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *principal
 				ReceivedAt: x.ReceivedAt, Hostname: v.Hostname, AgentVersion: v.AgentVersion})
 		}
 	}
-	writeJSON(w, 200, api.Updates{Targets: toAPIUpdateTargets(targets), Results: results})
+	httpx.WriteJSON(w, 200, api.Updates{Targets: toAPIUpdateTargets(targets), Results: results})
 }
 
 // apiSetUpdate sets the target version of a scope (every device, a
 // client's, or listed devices) and offers it to the scope's connected
 // agents at once. An empty version clears the scope's target.
-func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req struct {
 		Version string   `json:"version"`
 		Client  string   `json:"client,omitempty"`
 		Devices []string `json:"devices,omitempty"`
 	}
-	if err := decodeBody(r, &req, 64<<10); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 64<<10); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if req.Client != "" && len(req.Devices) > 0 {
-		writeError(w, 400, "give client or devices, not both")
+		httpx.WriteError(w, 400, "give client or devices, not both")
 		return
 	}
 	if len(req.Devices) > 10000 {
-		writeError(w, 400, "at most 10000 devices at once")
+		httpx.WriteError(w, 400, "at most 10000 devices at once")
 		return
 	}
 	rs, err := s.releaseStore()
 	if err != nil {
-		writeError(w, 409, errUpdatesOff.Error())
+		httpx.WriteError(w, 409, errUpdatesOff.Error())
 		return
 	}
 	var rel *release.Release
 	if req.Version != "" {
 		if rel, err = rs.Get(req.Version); err != nil {
-			writeError(w, 400, fmt.Sprintf("release %q is not available: %v", cleanText(req.Version, 64), errors.Unwrap(err)))
+			httpx.WriteError(w, 400, fmt.Sprintf("release %q is not available: %v", cleanText(req.Version, 64), errors.Unwrap(err)))
 			return
 		}
 	}
@@ -239,7 +240,7 @@ func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *princip
 		for _, id := range req.Devices {
 			v, ok := s.device(p, id)
 			if !ok {
-				writeError(w, 404, "device not found: "+cleanText(id, 64))
+				httpx.WriteError(w, 404, "device not found: "+cleanText(id, 64))
 				return
 			}
 			targets = append(targets, store.UpdateTarget{Scope: store.UpdateScopeDevice, ID: v.ID})
@@ -247,13 +248,13 @@ func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *princip
 	case req.Client != "":
 		c, ok := s.resolveClient(p, req.Client)
 		if !ok {
-			writeError(w, 404, "client not found")
+			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		targets = append(targets, store.UpdateTarget{Scope: store.UpdateScopeClient, ID: c.ID})
 	default:
 		if !p.AllClients {
-			writeError(w, 403, "only users scoped to all clients can target every device; name a client")
+			httpx.WriteError(w, 403, "only users scoped to all clients can target every device; name a client")
 			return
 		}
 		targets = append(targets, store.UpdateTarget{Scope: store.UpdateScopeAll})
@@ -262,14 +263,14 @@ func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *princip
 		targets[i].Version, targets[i].SetBy, targets[i].SetAt = req.Version, p.Name, now
 		if err := s.st.SetUpdateTarget(targets[i]); err != nil {
 			s.log.Error("store update target", "err", err)
-			writeError(w, 500, "internal error")
+			httpx.WriteError(w, 500, "internal error")
 			return
 		}
 		action := "update.target"
 		if req.Version == "" {
 			action = "update.clear"
 		}
-		s.auditP(p, action, targets[i].Scope+":"+targets[i].ID, map[string]string{"version": req.Version})
+		s.alog.AuditP(p, action, targets[i].Scope+":"+targets[i].ID, map[string]string{"version": req.Version})
 	}
 	counts := map[string]int{}
 	offered := []string{}
@@ -286,15 +287,15 @@ func (s *Server) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *princip
 				offered = append(offered, c.DeviceID)
 			}
 		}
-		s.auditP(p, "update.offer", targets[0].Scope+":"+targets[0].ID, map[string]string{"version": rel.Version,
+		s.alog.AuditP(p, "update.offer", targets[0].Scope+":"+targets[0].ID, map[string]string{"version": rel.Version,
 			"offered": strconv.Itoa(counts["offered"])})
 	}
-	writeJSON(w, 200, api.SetUpdateResponse{Version: req.Version, Targets: toAPIUpdateTargets(targets), Counts: counts, Offered: offered})
+	httpx.WriteJSON(w, 200, api.SetUpdateResponse{Version: req.Version, Targets: toAPIUpdateTargets(targets), Counts: counts, Offered: offered})
 }
 
 // updateScopeConns returns the connected agents a target covers and the
 // caller may see.
-func (s *Server) updateScopeConns(p *principal, devices []string, t store.UpdateTarget) []*hub.Conn {
+func (s *Server) updateScopeConns(p *httpx.Principal, devices []string, t store.UpdateTarget) []*hub.Conn {
 	var out []*hub.Conn
 	if t.Scope == store.UpdateScopeDevice {
 		for _, id := range devices {
@@ -305,7 +306,7 @@ func (s *Server) updateScopeConns(p *principal, devices []string, t store.Update
 		return out
 	}
 	s.hub.Each(func(c *hub.Conn) {
-		if p.canSeeClient(c.ClientID) && (t.Scope == store.UpdateScopeAll || c.ClientID == t.ID) {
+		if p.CanSeeClient(c.ClientID) && (t.Scope == store.UpdateScopeAll || c.ClientID == t.ID) {
 			out = append(out, c)
 		}
 	})
@@ -409,7 +410,7 @@ func (s *Server) recordUpdateResult(c *hub.Conn, r protocol.UpdateResult) error 
 	if err != nil {
 		host = c.Remote
 	}
-	s.appendAudit(store.AuditEvent{At: s.now().UTC(), Actor: "agent", Action: "update." + r.State, Target: c.DeviceID,
+	s.alog.Append(store.AuditEvent{At: s.now().UTC(), Actor: "agent", Action: "update." + r.State, Target: c.DeviceID,
 		Detail: detail, Source: host})
 	s.log.Info("agent update outcome", "device", c.DeviceID, "version", r.Version, "state", r.State, "reason", r.Reason)
 	return nil

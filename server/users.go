@@ -8,45 +8,19 @@ import (
 	"strings"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
 var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
-// manages reports whether p may see and change u: u's scope must lie
-// within p's, so a scoped manager never touches users of other clients.
-func (p *principal) manages(u *store.User) bool {
-	if p.AllClients {
-		return true
-	}
-	if u.AllClients {
-		return false
-	}
-	for _, c := range u.Clients {
-		if !slices.Contains(p.Clients, c) {
-			return false
-		}
-	}
-	return true
-}
-
-// holdsRole reports whether p has every permission of role.
-func (p *principal) holdsRole(role string) bool {
-	for _, pm := range rolePerms[role] {
-		if !p.has(pm) {
-			return false
-		}
-	}
-	return true
-}
-
 // canGrant checks that a role and scope are within what p holds.
-func (s *Server) canGrant(p *principal, role string, all bool, clients []string) (int, string) {
-	if _, ok := rolePerms[role]; !ok {
+func (s *Server) canGrant(p *httpx.Principal, role string, all bool, clients []string) (int, string) {
+	if _, ok := httpx.RolePerms[role]; !ok {
 		return 400, "role must be one of admin, technician, helpdesk, read-only"
 	}
-	if !p.holdsRole(role) {
+	if !p.HoldsRole(role) {
 		return 403, "you cannot grant a role with permissions you do not hold"
 	}
 	if all && !p.AllClients {
@@ -56,7 +30,7 @@ func (s *Server) canGrant(p *principal, role string, all bool, clients []string)
 		return 400, "give all_clients or at least one client"
 	}
 	for _, c := range clients {
-		if !p.canSeeClient(c) {
+		if !p.CanSeeClient(c) {
 			return 404, "client not found"
 		}
 		if _, err := s.st.Client(c); err != nil {
@@ -67,7 +41,7 @@ func (s *Server) canGrant(p *principal, role string, all bool, clients []string)
 }
 
 // resolveClients maps client IDs or names to IDs within p's scope.
-func (s *Server) resolveClients(p *principal, refs []string) ([]string, bool) {
+func (s *Server) resolveClients(p *httpx.Principal, refs []string) ([]string, bool) {
 	var ids []string
 	for _, ref := range refs {
 		c, ok := s.resolveClient(p, ref)
@@ -81,86 +55,86 @@ func (s *Server) resolveClients(p *principal, refs []string) ([]string, bool) {
 	return ids, true
 }
 
-func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	us, err := s.st.Users()
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	out := []api.User{}
 	for _, u := range us {
-		if p.manages(&u) {
+		if p.Manages(&u) {
 			out = append(out, toAPIUser(u))
 		}
 	}
-	writeJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, out)
 }
 
 // userInScope loads a user the caller manages; anything else is not found.
-func (s *Server) userInScope(p *principal, id string) (store.User, bool) {
+func (s *Server) userInScope(p *httpx.Principal, id string) (store.User, bool) {
 	u, err := s.st.User(id)
-	if err != nil || !p.manages(&u) {
+	if err != nil || !p.Manages(&u) {
 		return store.User{}, false
 	}
 	return u, true
 }
 
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, ok := s.userInScope(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "user not found")
+		httpx.WriteError(w, 404, "user not found")
 		return
 	}
-	writeJSON(w, 200, toAPIUser(u))
+	httpx.WriteJSON(w, 200, toAPIUser(u))
 }
 
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateUserRequest
-	if err := decodeBody(r, &req, 16<<10); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	if !userNameRE.MatchString(req.Name) {
-		writeError(w, 400, "user name must be 1-64 letters, digits or . _ @ -, starting with a letter or digit")
+		httpx.WriteError(w, 400, "user name must be 1-64 letters, digits or . _ @ -, starting with a letter or digit")
 		return
 	}
 	if err := checkNewPassword(req.Password); err != nil {
-		writeError(w, 400, err.Error())
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	clients, ok := s.resolveClients(p, req.Clients)
 	if !ok {
-		writeError(w, 404, "client not found")
+		httpx.WriteError(w, 404, "client not found")
 		return
 	}
 	if code, msg := s.canGrant(p, req.Role, req.AllClients, clients); code != 0 {
-		writeError(w, code, msg)
+		httpx.WriteError(w, code, msg)
 		return
 	}
-	if req.Role == roleAdmin && !s.auth.fresh(p) {
-		writeNeedFresh(w, "creating an admin needs a fresh two-factor check")
+	if req.Role == httpx.RoleAdmin && !s.auth.fresh(p) {
+		httpx.WriteNeedFresh(w, "creating an admin needs a fresh two-factor check")
 		return
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(req.Password), bcrypt.DefaultCost)
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	if req.AllClients {
 		clients = nil
 	}
-	u := store.User{ID: newID("u"), Name: req.Name, PasswordHash: string(hash), Role: req.Role, AllClients: req.AllClients,
+	u := store.User{ID: httpx.NewID("u"), Name: req.Name, PasswordHash: string(hash), Role: req.Role, AllClients: req.AllClients,
 		Clients: clients, CreatedAt: s.now().UTC()}
 	if err := s.st.CreateUser(u); errors.Is(err, store.ErrExists) {
-		writeError(w, 409, "a user with that name exists")
+		httpx.WriteError(w, 409, "a user with that name exists")
 		return
 	} else if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "user.create", u.ID, map[string]string{"name": u.Name, "role": u.Role,
+	s.alog.AuditP(p, "user.create", u.ID, map[string]string{"name": u.Name, "role": u.Role,
 		"clients": scopeText(u.AllClients, u.Clients)})
-	writeJSON(w, 201, toAPIUser(u))
+	httpx.WriteJSON(w, 201, toAPIUser(u))
 }
 
 func scopeText(all bool, clients []string) string {
@@ -172,26 +146,26 @@ func scopeText(all bool, clients []string) string {
 
 // apiUpdateUser changes role, scope, disabled or password. Nobody changes
 // their own role or scope, and nobody grants beyond what they hold.
-func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.UpdateUserRequest
-	if err := decodeBody(r, &req, 16<<10); err != nil {
-		writeError(w, 400, err.Error())
+	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
+		httpx.WriteError(w, 400, err.Error())
 		return
 	}
 	u, ok := s.userInScope(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "user not found")
+		httpx.WriteError(w, 404, "user not found")
 		return
 	}
 	self := u.ID == p.UserID
 	if self && (req.Role != nil || req.AllClients != nil || req.Clients != nil || req.Disabled != nil) {
-		writeError(w, 403, "you cannot change your own role, scope or state")
+		httpx.WriteError(w, 403, "you cannot change your own role, scope or state")
 		return
 	}
 	// Changing someone who holds more than the caller would be a way to
 	// act with their permissions (e.g. reset their password).
-	if !p.holdsRole(u.Role) {
-		writeError(w, 403, "that user holds permissions you do not")
+	if !p.HoldsRole(u.Role) {
+		httpx.WriteError(w, 403, "that user holds permissions you do not")
 		return
 	}
 	role, all, clients := u.Role, u.AllClients, u.Clients
@@ -204,7 +178,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *princi
 	if req.Clients != nil {
 		ids, ok := s.resolveClients(p, *req.Clients)
 		if !ok {
-			writeError(w, 404, "client not found")
+			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		clients = ids
@@ -214,23 +188,23 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	if req.Role != nil || req.AllClients != nil || req.Clients != nil {
 		if code, msg := s.canGrant(p, role, all, clients); code != 0 {
-			writeError(w, code, msg)
+			httpx.WriteError(w, code, msg)
 			return
 		}
-		if role == roleAdmin && u.Role != roleAdmin && !s.auth.fresh(p) {
-			writeNeedFresh(w, "making an admin needs a fresh two-factor check")
+		if role == httpx.RoleAdmin && u.Role != httpx.RoleAdmin && !s.auth.fresh(p) {
+			httpx.WriteNeedFresh(w, "making an admin needs a fresh two-factor check")
 			return
 		}
 	}
 	var hash []byte
 	if req.Password != nil {
 		if err := checkNewPassword(*req.Password); err != nil {
-			writeError(w, 400, err.Error())
+			httpx.WriteError(w, 400, err.Error())
 			return
 		}
 		var err error
 		if hash, err = bcrypt.GenerateFromPassword([]byte(*req.Password), bcrypt.DefaultCost); err != nil {
-			writeError(w, 500, "internal error")
+			httpx.WriteError(w, 500, "internal error")
 			return
 		}
 	}
@@ -248,7 +222,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *princi
 	// Any change to who the user is or what they may do ends their
 	// sessions, so no open page keeps powers it lost.
 	if u, _, err = s.endAllSessions(u.ID, mut); err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	detail := map[string]string{"role": u.Role, "clients": scopeText(u.AllClients, u.Clients)}
@@ -258,20 +232,20 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *princi
 	if req.Password != nil {
 		detail["password"] = "reset"
 	}
-	s.auditP(p, "user.update", u.ID, detail)
-	writeJSON(w, 200, toAPIUser(u))
+	s.alog.AuditP(p, "user.update", u.ID, detail)
+	httpx.WriteJSON(w, 200, toAPIUser(u))
 }
 
 // apiResetUser2FA clears another user's second factor (a lost phone);
 // they enrol again at their next login.
-func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, ok := s.userInScope(p, r.PathValue("id"))
 	if !ok {
-		writeError(w, 404, "user not found")
+		httpx.WriteError(w, 404, "user not found")
 		return
 	}
-	if !p.holdsRole(u.Role) {
-		writeError(w, 403, "that user holds permissions you do not")
+	if !p.HoldsRole(u.Role) {
+		httpx.WriteError(w, 403, "that user holds permissions you do not")
 		return
 	}
 	u, _, err := s.endAllSessions(u.ID, func(x *store.User) error {
@@ -279,9 +253,9 @@ func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *prin
 		return nil
 	})
 	if err != nil {
-		writeError(w, 500, "internal error")
+		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.auditP(p, "user.2fa_reset", u.ID, nil)
-	writeJSON(w, 200, toAPIUser(u))
+	s.alog.AuditP(p, "user.2fa_reset", u.ID, nil)
+	httpx.WriteJSON(w, 200, toAPIUser(u))
 }

@@ -1,14 +1,11 @@
 package server
 
 import (
-	"encoding/json"
-	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // poolAdapter satisfies websocket.BufferPool with a sync.Pool.
@@ -16,30 +13,6 @@ type poolAdapter struct{ p sync.Pool }
 
 func (a *poolAdapter) Get() any  { return a.p.Get() }
 func (a *poolAdapter) Put(v any) { a.p.Put(v) }
-
-// apiError is the body of every error response: a message for people and
-// nothing internal.
-type apiError = api.Error
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, apiError{Error: msg})
-}
-
-// errFresh2FA is the reason code of a 401 that a new two-factor check fixes.
-const errFresh2FA = api.CodeFresh2FA
-
-// writeNeedFresh refuses an action until the caller proves two-factor again.
-func writeNeedFresh(w http.ResponseWriter, msg string) {
-	writeJSON(w, http.StatusUnauthorized, apiError{Error: msg, Code: errFresh2FA})
-}
 
 // Caps on device-reported data: a device can send at most this much per
 // field and this many list entries, whatever its frame size.
@@ -124,23 +97,10 @@ func sanitizeHealth(h *protocol.Health) {
 	}
 }
 
-// gate is a counting semaphore that never waits.
-type gate struct{ n atomic.Int64 }
-
-func (g *gate) tryAcquire(limit int) bool {
-	if g.n.Add(1) > int64(limit) {
-		g.n.Add(-1)
-		return false
-	}
-	return true
-}
-
-func (g *gate) release() { g.n.Add(-1) }
-
 // limiter holds rate limits: concurrent enrollments, and login attempts per
 // account and per source address (a sliding window of failures).
 type limiter struct {
-	enroll gate
+	enroll httpx.Gate
 	mu     sync.Mutex // guards fails; lock order: a leaf
 	fails  map[string][]time.Time
 }

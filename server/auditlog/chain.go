@@ -1,4 +1,4 @@
-package server
+package auditlog
 
 import (
 	"bufio"
@@ -28,8 +28,8 @@ import (
 //	steward-audit seq=N mac=HEX   record N's keyed link
 
 const (
-	auditKeyFile    = "audit.key"
-	auditAnchorFile = "audit-anchor.log"
+	keyFile    = "audit.key"
+	anchorFile = "audit-anchor.log"
 	// defaultAnchorRotate is the anchor file size at which it is renamed
 	// to FILE.1, FILE.2, ... (kept: verify reads them all).
 	defaultAnchorRotate = 8 << 20
@@ -199,71 +199,4 @@ func ParseAuditAnchors(r *bufio.Scanner, into *store.AuditAnchors) error {
 		}
 	}
 	return r.Err()
-}
-
-// readAnchors loads every anchor file of this server.
-func (s *Server) readAnchors() (store.AuditAnchors, error) {
-	var a store.AuditAnchors
-	files := anchorFiles(s.auditAnchorPath())
-	if len(files) == 0 {
-		return a, errors.New("the audit anchor file is missing")
-	}
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return a, fmt.Errorf("audit anchor: %w", err)
-		}
-		sc := bufio.NewScanner(f)
-		err = ParseAuditAnchors(sc, &a)
-		f.Close()
-		if err != nil {
-			return a, err
-		}
-	}
-	return a, nil
-}
-
-func (s *Server) auditAnchorPath() string {
-	if s.cfg.AuditAnchor != "" {
-		return s.cfg.AuditAnchor
-	}
-	return filepath.Join(s.cfg.DataDir, auditAnchorFile)
-}
-
-// openAuditChain loads (or creates) the audit key, keys the store's chain
-// with it and opens the anchor file, writing where the keyed chain starts.
-func (s *Server) openAuditChain() error {
-	keyPath := s.cfg.AuditKeyFile
-	if keyPath == "" {
-		keyPath = filepath.Join(s.cfg.DataDir, auditKeyFile)
-	}
-	key, err := loadAuditKey(keyPath)
-	if err != nil {
-		return err
-	}
-	from, err := s.st.SetAuditKey(key)
-	if err != nil {
-		return err
-	}
-	rotate := s.cfg.AuditAnchorRotate
-	if rotate <= 0 {
-		rotate = defaultAnchorRotate
-	}
-	if s.anchor, err = openAuditAnchor(s.auditAnchorPath(), rotate); err != nil {
-		return err
-	}
-	return s.anchor.write(fmt.Sprintf("steward-audit from=%d", from))
-}
-
-// verifyAudit checks the chain in the store against the anchors.
-func (s *Server) verifyAudit() (int, error) {
-	anchors, err := s.readAnchors()
-	if err != nil {
-		var br *store.AuditBreak
-		if errors.As(err, &br) {
-			return 0, err
-		}
-		return 0, &store.AuditBreak{Seq: 1, Reason: err.Error()}
-	}
-	return s.st.VerifyAudit(anchors)
 }

@@ -1,4 +1,4 @@
-package server
+package auditlog
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 // FILE.1, FILE.2, ... by size and every head stays readable.
 func TestAuditAnchorRotatesAndKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
-	s := &Server{cfg: Config{DataDir: dir}}
-	a, err := openAuditAnchor(s.auditAnchorPath(), 200)
+	path := filepath.Join(dir, anchorFile)
+	a, err := openAuditAnchor(path, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestAuditAnchorRotatesAndKeepsEverything(t *testing.T) {
 		}
 	}
 	a.close()
-	files := anchorFiles(s.auditAnchorPath())
+	files := anchorFiles(path)
 	if len(files) < 5 || files[0] != filepath.Join(dir, "audit-anchor.log.1") || files[len(files)-1] != filepath.Join(dir, "audit-anchor.log") {
 		t.Fatalf("anchor files %v", files)
 	}
@@ -34,15 +34,15 @@ func TestAuditAnchorRotatesAndKeepsEverything(t *testing.T) {
 			t.Fatalf("%s: %v %v", f, st, err)
 		}
 	}
-	got, err := s.readAnchors()
+	got, err := readAnchorFiles(path)
 	if err != nil || got.KeyedFrom != 1 || len(got.Heads) != 40 || got.Heads[40] != fmt.Sprintf("%064x", 40) {
 		t.Fatalf("anchors: from %d, %d heads, %v", got.KeyedFrom, len(got.Heads), err)
 	}
 	// A second, different head for a record already anchored is a break.
-	f, _ := os.OpenFile(s.auditAnchorPath(), os.O_APPEND|os.O_WRONLY, 0o600)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o600)
 	fmt.Fprintf(f, "steward-audit seq=7 mac=%064x\n", 99)
 	f.Close()
-	if _, err := s.readAnchors(); err == nil {
+	if _, err := readAnchorFiles(path); err == nil {
 		t.Fatal("conflicting heads not reported")
 	}
 }
