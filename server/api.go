@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,7 +34,6 @@ func (s *Server) routeTable() []httpx.Route {
 			w.Header().Set("Content-Type", "application/x-pem-file")
 			_, _ = w.Write(s.ca.PEM)
 		}),
-		httpx.R("GET", "/agent/download/{os}/{file}", pub, s.apiAgentDownload),
 
 		httpx.R("GET", "/api/v1/openapi.json", pub, s.apiOpenAPI),
 		httpx.R("GET", "/api/v1/me", perm(httpx.PermView), s.apiMe),
@@ -95,7 +92,7 @@ func (s *Server) routeTable() []httpx.Route {
 // checks each one.
 func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.extraRoutes()...)
-	all = append(all, s.installRoutes()...)
+	all = append(all, s.install.Routes()...)
 	return append(all, s.updateRoutes()...)
 }
 
@@ -300,7 +297,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx
 	}
 	s.alog.AuditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
 		"expires": t.ExpiresAt.Format(time.RFC3339), "require_approval": fmt.Sprint(t.RequireApproval)})
-	httpx.WriteJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.installCommands(r, secret)})
+	httpx.WriteJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.install.Commands(secret)})
 }
 
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
@@ -481,37 +478,4 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 		}
 	}
 	httpx.WriteJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
-}
-
-func (s *Server) apiAgentDownload(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
-	goos, file := r.PathValue("os"), r.PathValue("file")
-	osOK := map[string]bool{"linux": true, "darwin": true, "windows": true}
-	arch, sum := strings.CutSuffix(file, ".sha256")
-	if !osOK[goos] || (arch != "amd64" && arch != "arm64") || s.cfg.AgentBinDir == "" {
-		httpx.WriteError(w, 404, "no agent build for that platform")
-		return
-	}
-	name := "steward-agent-" + goos + "-" + arch
-	if goos == "windows" {
-		name += ".exe"
-	}
-	path := filepath.Join(s.cfg.AgentBinDir, name)
-	f, err := os.Open(path)
-	if err != nil {
-		httpx.WriteError(w, 404, "no agent build for that platform")
-		return
-	}
-	defer f.Close()
-	if sum {
-		h, err := fileSHA256(f)
-		if err != nil {
-			httpx.WriteError(w, 500, "internal error")
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, h)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, name, time.Time{}, f)
 }

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -19,14 +16,6 @@ import (
 )
 
 var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
-func fileSHA256(r io.Reader) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // csvSafe neutralises a cell a spreadsheet would run as a formula, drops
 // control characters, and shows bidirectional controls (which would make
@@ -76,12 +65,6 @@ func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
 		_ = cw.Write(row)
 	}
 	cw.Flush()
-}
-
-// installCommands returns one-line install commands for a token. The
-// request plays no part: the URL in them is fixed at start (publicurl.go).
-func (s *Server) installCommands(_ *http.Request, token string) map[string]string {
-	return s.installCommandsFor(token)
 }
 
 // apiSoftwareSearch finds every device with a package name (optionally

@@ -18,6 +18,7 @@ import (
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
@@ -36,6 +37,8 @@ type Server struct {
 	jobs  *jobService
 	shell *shellRelay
 	auth  *authService
+
+	install *install.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -95,6 +98,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.st.Close()
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
+	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
+		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
 	s.metric = newMetrics(s)
 	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
 	s.jobs = newJobService(s)
