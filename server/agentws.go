@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/protocol"
@@ -70,8 +69,8 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, http.StatusBadRequest, "machine_id must be at most 128 printable ASCII characters")
 		return
 	}
-	d := store.Device{ID: httpx.NewID("d"), Hostname: cleanText(req.Hostname, 255), OS: cleanText(req.OS, 32),
-		Arch: cleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
+	d := store.Device{ID: httpx.NewID("d"), Hostname: httpx.CleanText(req.Hostname, 255), OS: httpx.CleanText(req.OS, 32),
+		Arch: httpx.CleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
 	d, existing, err := s.st.Enroll(hashSecret(req.Token), s.now(), d)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -197,8 +196,8 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 			hello.ProtocolVersion, protocol.MinVersion, protocol.Version))
 		return
 	}
-	hello.Hostname = cleanText(hello.Hostname, 255)
-	hello.AgentVersion = cleanText(hello.AgentVersion, 64)
+	hello.Hostname = httpx.CleanText(hello.Hostname, 255)
+	hello.AgentVersion = httpx.CleanText(hello.AgentVersion, 64)
 	_ = ws.SetReadDeadline(time.Time{})
 	prevBoot := s.fleet.SetOnline(id, hello, r.RemoteAddr)
 	inv, _ := s.st.Inventory(id)
@@ -214,7 +213,7 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := s.hub.Attach(ws, id, d.ClientID, r.RemoteAddr, hello)
 	s.jobs.deviceConnected(c, prevBoot, hello.BootTime)
-	s.updateAfterHello(c) // offer the device's target agent version (updateroutes.go)
+	s.updates.AfterHello(c) // offer the device's target agent version (the updates wing)
 }
 
 // agentHandler routes agent messages to the server's parts.
@@ -227,7 +226,7 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 	case protocol.TypeHeartbeat:
 		var hb protocol.Heartbeat
 		if err = protocol.DecodeData(env, &hb); err == nil {
-			hb.User = cleanText(hb.User, 256)
+			hb.User = httpx.CleanText(hb.User, 256)
 			s.fleet.Heartbeat(c.DeviceID, hb)
 		}
 	case protocol.TypeInventory:
@@ -245,14 +244,14 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 	case protocol.TypeShellOpened, protocol.TypeShellClose:
 		err = s.shell.agentMessage(c, env)
 	case protocol.TypeUpdateResult:
-		err = s.agentUpdateResult(c, env) // updateroutes.go
+		err = s.updates.AgentUpdateResult(c, env)
 	case protocol.TypeError:
 		var e protocol.Error
 		_ = protocol.DecodeData(env, &e)
-		s.log.Warn("agent reported an error", "device", c.DeviceID, "code", cleanText(e.Code, 64), "message", cleanText(e.Message, 512))
+		s.log.Warn("agent reported an error", "device", c.DeviceID, "code", httpx.CleanText(e.Code, 64), "message", httpx.CleanText(e.Message, 512))
 	default:
 		// Forward compatibility: newer agents may send types we do not know.
-		s.log.Debug("ignored unknown message type", "device", c.DeviceID, "type", cleanText(env.Type, 64))
+		s.log.Debug("ignored unknown message type", "device", c.DeviceID, "type", httpx.CleanText(env.Type, 64))
 	}
 	if errors.Is(err, protocol.ErrMalformed) {
 		s.hub.Metrics.BadFrames.Add(1)
@@ -295,21 +294,4 @@ func (s *Server) storeHealth(id string, h *protocol.Health) error {
 	}
 	s.fleet.SetHealth(id, h)
 	return nil
-}
-
-// cleanText caps a device-reported string at max bytes on a rune boundary
-// and replaces invalid UTF-8. Control characters stay (they are data);
-// every renderer escapes them.
-func cleanText(s string, max int) string {
-	if !utf8.ValidString(s) {
-		s = string([]rune(s)) // replaces invalid bytes with U+FFFD
-	}
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
 }

@@ -93,7 +93,7 @@ func (s *Server) routeTable() []httpx.Route {
 func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.extraRoutes()...)
 	all = append(all, s.install.Routes()...)
-	return append(all, s.updateRoutes()...)
+	return append(all, s.updates.Routes()...)
 }
 
 // RouteInfo describes one API route and its auth policy, for the test
@@ -288,7 +288,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx
 		return
 	}
 	secret := httpx.NewSecret("enr")
-	t := store.EnrollToken{ID: httpx.NewID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: cleanText(req.Note, 200),
+	t := store.EnrollToken{ID: httpx.NewID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: httpx.CleanText(req.Note, 200),
 		CreatedAt: s.now(), CreatedBy: p.Name, ExpiresAt: s.now().Add(time.Duration(req.ExpiresSeconds) * time.Second),
 		MaxUses: req.MaxUses, RequireApproval: req.RequireApproval || s.cfg.RequireApproval}
 	if err := s.st.CreateEnrollToken(t); err != nil {

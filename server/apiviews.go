@@ -124,14 +124,6 @@ func toAPIShellRecords(rs []shellRecord) []api.ShellRecord {
 	return out
 }
 
-func toAPIUpdateTargets(ts []store.UpdateTarget) []api.UpdateTarget {
-	out := make([]api.UpdateTarget, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, api.UpdateTarget{Scope: t.Scope, ID: t.ID, Version: t.Version, SetBy: t.SetBy, SetAt: t.SetAt})
-	}
-	return out
-}
-
 func toAPIUser(u store.User) api.User {
 	cl := u.Clients
 	if cl == nil {

@@ -76,7 +76,7 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *htt
 	// (held by an older server), they go now.
 	if c := s.hub.Get(v.ID); c != nil {
 		s.jobs.deviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
-		s.offerTargetVersion(c)
+		s.updates.OfferTargetVersion(c)
 	}
 	if nv, ok := s.fleet.View(v.ID); ok {
 		v = nv

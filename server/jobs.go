@@ -309,7 +309,7 @@ func jobSummary(spec *protocol.Job, lib string) string {
 	case lib != "":
 		return "library " + lib
 	case spec.Script != nil && len(spec.Script.Command) > 0:
-		return cleanText(strings.Join(spec.Script.Command, " "), 200)
+		return httpx.CleanText(strings.Join(spec.Script.Command, " "), 200)
 	case spec.Script != nil:
 		return spec.Script.Interpreter + " script, " + fmt.Sprint(len(spec.Script.Body)) + " bytes"
 	case spec.Service != nil:
@@ -396,7 +396,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		}
 		if a.Refused != "" {
 			state := protocol.StateFailed
-			j.submit(j.finishOp(a.RunID, c.DeviceID, state, "refused by agent: "+cleanText(a.Refused, 512), -1, nil),
+			j.submit(j.finishOp(a.RunID, c.DeviceID, state, "refused by agent: "+httpx.CleanText(a.Refused, 512), -1, nil),
 				func(r store.RunOpResult) { j.changed(r, state) })
 		} else if !a.Duplicate {
 			j.submit(j.stateOp(a.RunID, c.DeviceID, protocol.StateRunning, ""),
@@ -438,7 +438,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		res.Stdout, res.Stderr = nil, nil
 		// The output chunks before it are in the same queue, so they are
 		// committed first; only then does the agent get its ack.
-		j.submit(j.finishOp(res.RunID, c.DeviceID, res.State, cleanText(res.Reason, 1024), res.ExitCode, &res),
+		j.submit(j.finishOp(res.RunID, c.DeviceID, res.State, httpx.CleanText(res.Reason, 1024), res.ExitCode, &res),
 			func(r store.RunOpResult) {
 				switch {
 				case r.Err == nil:

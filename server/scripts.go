@@ -124,7 +124,7 @@ func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.Vie
 	}
 	sc, err := s.resolveScriptFor(p, name, client)
 	if err != nil {
-		return sc, 400, "no library script named " + strconv.Quote(cleanText(name, 80)) + " for these devices"
+		return sc, 400, "no library script named " + strconv.Quote(httpx.CleanText(name, 80)) + " for these devices"
 	}
 	if sc.ClientID != "" {
 		for _, v := range views {
@@ -300,7 +300,7 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.P
 		return
 	}
 	sc, err := s.st.PutScript(store.Script{ID: req.ID, ClientID: owner, Name: req.Name, Interpreter: req.Interpreter,
-		Description: cleanText(req.Description, 1000), Body: req.Body, Args: req.Args, UpdatedAt: s.now(), UpdatedBy: p.Name})
+		Description: httpx.CleanText(req.Description, 1000), Body: req.Body, Args: req.Args, UpdatedAt: s.now(), UpdatedBy: p.Name})
 	if errors.Is(err, store.ErrNotFound) {
 		httpx.WriteError(w, 404, "script not found")
 		return

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
+	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
@@ -39,6 +40,7 @@ type Server struct {
 	auth  *authService
 
 	install *install.Wing
+	updates *updates.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -102,6 +104,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
 	s.metric = newMetrics(s)
 	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
+	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
+		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
+		Now: s.now, Log: log})
 	s.jobs = newJobService(s)
 	s.shell = newShellRelay(s)
 	s.auth = newAuthService(s)

@@ -317,7 +317,7 @@ func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		}
 		if ss := sr.get(c, m.Session); ss != nil {
 			select {
-			case ss.opened <- cleanText(m.Error, 512):
+			case ss.opened <- httpx.CleanText(m.Error, 512):
 			default:
 			}
 		}
@@ -342,7 +342,7 @@ func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 				}
 				reason := "shell exited"
 				if m.Reason != "" {
-					reason = cleanText(m.Reason, 256)
+					reason = httpx.CleanText(m.Reason, 256)
 				}
 				ss.end(m.ExitCode, reason)
 			})
