@@ -66,8 +66,6 @@ func (s *Server) routeTable() []httpx.Route {
 		httpx.R("POST", "/api/v1/scripts", perm(httpx.PermRun), s.apiPutScript),
 		httpx.R("GET", "/api/v1/scripts/{script}", perm(httpx.PermView), s.apiScript), // ID or name, within scope
 		httpx.R("DELETE", "/api/v1/scripts/{script}", perm(httpx.PermRun), s.apiDeleteScript),
-		httpx.R("GET", "/api/v1/audit", perm(httpx.PermAudit), s.apiAudit),
-		httpx.R("GET", "/api/v1/audit/verify", perm(httpx.PermAudit), s.apiAuditVerify),
 		httpx.R("GET", "/api/v1/shells", perm(httpx.PermRecordings), s.apiShellRecordings), // scoped to the caller's clients
 		httpx.R("GET", "/api/v1/shells/{id}/recording", perm(httpx.PermRecordings), s.apiShellRecording),
 		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
@@ -93,6 +91,7 @@ func (s *Server) routeTable() []httpx.Route {
 func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.extraRoutes()...)
 	all = append(all, s.install.Routes()...)
+	all = append(all, s.audit.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 

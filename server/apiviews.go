@@ -105,15 +105,6 @@ func toAPIScript(v scriptView) api.Script {
 		UpdatedBy: sc.UpdatedBy, Deleted: sc.Deleted, ClientName: v.ClientName, Versions: v.Versions}
 }
 
-func toAPIAuditEvents(evs []store.AuditEvent) []api.AuditEvent {
-	out := make([]api.AuditEvent, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, api.AuditEvent{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target,
-			Detail: e.Detail, Source: e.Source, Prev: e.Prev, Hash: e.Hash, MAC: e.MAC, Client: e.Client})
-	}
-	return out
-}
-
 func toAPIShellRecords(rs []shellRecord) []api.ShellRecord {
 	out := make([]api.ShellRecord, 0, len(rs))
 	for _, r := range rs {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -41,6 +42,7 @@ type Server struct {
 
 	install *install.Wing
 	updates *updates.Wing
+	audit   *audit.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -107,6 +109,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
 		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
 		Now: s.now, Log: log})
+	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
 	s.jobs = newJobService(s)
 	s.shell = newShellRelay(s)
 	s.auth = newAuthService(s)
