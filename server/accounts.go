@@ -349,11 +349,11 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 	switch {
 	case p.Session != nil:
 		_ = s.st.DeleteSession(p.Session.Hash)
-		s.conns.closeSession(p.Session.Hash)
+		s.conns.CloseSession(p.Session.Hash)
 		clearCookie(w)
 	case p.TokenID != "":
 		_ = s.st.RevokeAPIToken(p.TokenID, p.UserID)
-		s.conns.closeToken(p.TokenID)
+		s.conns.CloseToken(p.TokenID)
 	}
 	s.alog.AuditP(p, "auth.logout", p.UserID, nil)
 	httpx.WriteJSON(w, 200, api.OK{OK: true})
@@ -374,7 +374,7 @@ func (s *Server) endAllSessions(userID string, mut func(*store.User) error) (sto
 	if err != nil {
 		return u, 0, err
 	}
-	return u, s.conns.closeUser(userID), nil
+	return u, s.conns.CloseUser(userID), nil
 }
 
 func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
@@ -535,7 +535,7 @@ func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *htt
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.conns.closeToken(id)
+	s.conns.CloseToken(id)
 	s.alog.AuditP(p, "token.revoke", id, nil)
 	httpx.WriteJSON(w, 200, api.Revoked{Revoked: id})
 }

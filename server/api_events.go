@@ -35,7 +35,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 	// Logout or a disabled account ends the stream.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	defer s.conns.add(p, cancel)()
+	defer s.conns.Add(p, cancel)()
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
 	for {

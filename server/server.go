@@ -18,6 +18,7 @@ import (
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/pki"
@@ -53,7 +54,7 @@ type Server struct {
 	now    func() time.Time
 	metric *metrics
 	limit  *limiter
-	conns  *opConns
+	conns  *httpx.Conns
 	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
 	tls       *serverTLS // certificate and pins (pins.go)
@@ -114,7 +115,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.shell = newShellRelay(s)
 	s.auth = newAuthService(s)
 	s.limit = newLimiter()
-	s.conns = newOpConns()
+	s.conns = httpx.NewConns()
 	if err := s.auth.bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err

@@ -136,7 +136,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	sr.mu.Lock()
 	sr.byID[ss.id] = ss
 	sr.mu.Unlock()
-	defer s.conns.add(p, func() { ss.fail("signed out") })()
+	defer s.conns.Add(p, func() { ss.fail("signed out") })()
 	s.alog.AuditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
 	if !c.Send(protocol.MustEncode(protocol.TypeShellOpen, "", protocol.ShellOpen{Session: ss.id, Shell: shellName,
 		Cols: uint16(cols), Rows: uint16(rows)})) {

@@ -1,15 +1,13 @@
-package server
+package httpx
 
 import (
 	"sync"
-
-	"github.com/steward-rmm/steward/server/httpx"
 )
 
-// opConns tracks operators' long-lived connections (event streams and
+// Conns tracks operators' long-lived connections (event streams and
 // shell websockets) so that logout, password change and account disable
 // can end them at once instead of letting them run on a dead credential.
-type opConns struct {
+type Conns struct {
 	// mu guards next and m. Lock order: a leaf; end functions run after it
 	// is released.
 	mu   sync.Mutex
@@ -22,11 +20,12 @@ type opConn struct {
 	end                  func()
 }
 
-func newOpConns() *opConns { return &opConns{m: map[uint64]opConn{}} }
+// NewConns returns an empty registry.
+func NewConns() *Conns { return &Conns{m: map[uint64]opConn{}} }
 
-// add registers a connection of p; end must make it stop. The returned
+// Add registers a connection of p; end must make it stop. The returned
 // func unregisters it.
-func (c *opConns) add(p *httpx.Principal, end func()) func() {
+func (c *Conns) Add(p *Principal, end func()) func() {
 	oc := opConn{user: p.UserID, token: p.TokenID, end: end}
 	if p.Session != nil {
 		oc.session = p.Session.Hash
@@ -44,7 +43,7 @@ func (c *opConns) add(p *httpx.Principal, end func()) func() {
 }
 
 // closeWhere ends every connection that match selects and returns how many.
-func (c *opConns) closeWhere(match func(opConn) bool) int {
+func (c *Conns) closeWhere(match func(opConn) bool) int {
 	c.mu.Lock()
 	var ends []func()
 	for id, oc := range c.m {
@@ -60,14 +59,17 @@ func (c *opConns) closeWhere(match func(opConn) bool) int {
 	return len(ends)
 }
 
-func (c *opConns) closeUser(userID string) int {
+// CloseUser ends every connection of a user and returns how many.
+func (c *Conns) CloseUser(userID string) int {
 	return c.closeWhere(func(oc opConn) bool { return oc.user == userID })
 }
 
-func (c *opConns) closeSession(hash string) int {
+// CloseSession ends every connection of a session.
+func (c *Conns) CloseSession(hash string) int {
 	return c.closeWhere(func(oc opConn) bool { return hash != "" && oc.session == hash })
 }
 
-func (c *opConns) closeToken(id string) int {
+// CloseToken ends every connection of an API token.
+func (c *Conns) CloseToken(id string) int {
 	return c.closeWhere(func(oc opConn) bool { return id != "" && oc.token == id })
 }
