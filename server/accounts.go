@@ -154,7 +154,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princ
 	}
 	s.limit.reset("user:" + strings.ToLower(u.Name))
 	cookie := httpx.NewSecret("ses")
-	se := store.Session{Hash: hashSecret(cookie), UserID: u.ID, CSRF: httpx.NewSecret("csrf"), CreatedAt: s.now().UTC(),
+	se := store.Session{Hash: httpx.HashSecret(cookie), UserID: u.ID, CSRF: httpx.NewSecret("csrf"), CreatedAt: s.now().UTC(),
 		ExpiresAt: s.now().Add(sessionTTL).UTC(), Epoch: u.Epoch}
 	if err := s.st.PutSession(se); err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -220,7 +220,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.
 	}
 	s.limit.reset("user:" + strings.ToLower(u.Name))
 	secret := httpx.NewSecret("stw")
-	t := store.APIToken{ID: httpx.NewID("t"), Hash: hashSecret(secret), UserID: u.ID, Name: clip(name, 100),
+	t := store.APIToken{ID: httpx.NewID("t"), Hash: httpx.HashSecret(secret), UserID: u.ID, Name: clip(name, 100),
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: secondFactorAt}
 	if err := s.st.PutAPIToken(t); err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -293,7 +293,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx
 	hashes := make([]string, recoveryCodes)
 	for i := range codes {
 		codes[i] = strings.ToLower(httpx.NewSecret("rc")[3:19])
-		hashes[i] = hashSecret(codes[i])
+		hashes[i] = httpx.HashSecret(codes[i])
 	}
 	if _, err := s.st.UpdateUser(p.UserID, func(u *store.User) error {
 		if u.TOTPSecret != "" {
@@ -516,7 +516,7 @@ func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.P
 	}
 	secret := httpx.NewSecret("stw")
 	// The new token is exactly as fresh as its minter, never fresher.
-	t := store.APIToken{ID: httpx.NewID("t"), Hash: hashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
+	t := store.APIToken{ID: httpx.NewID("t"), Hash: httpx.HashSecret(secret), UserID: p.UserID, Name: req.Name, Perms: perms,
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: p.SecondFactorAt.UTC()}
 	if err := s.st.PutAPIToken(t); err != nil {
 		httpx.WriteError(w, 500, "internal error")

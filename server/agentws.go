@@ -5,9 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,12 +21,6 @@ import (
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/store"
 )
-
-// hashSecret is how enrollment and API token secrets are stored.
-func hashSecret(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
 
 // handleEnroll turns a token and an agent-made public key into a device.
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +63,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	d := store.Device{ID: httpx.NewID("d"), Hostname: httpx.CleanText(req.Hostname, 255), OS: httpx.CleanText(req.OS, 32),
 		Arch: httpx.CleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
-	d, existing, err := s.st.Enroll(hashSecret(req.Token), s.now(), d)
+	d, existing, err := s.st.Enroll(httpx.HashSecret(req.Token), s.now(), d)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.alog.Audit(r, "agent", "enroll.refused", "", map[string]string{"reason": "unknown token"})
@@ -242,7 +234,7 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 	case protocol.TypeJobAck, protocol.TypeJobOutput, protocol.TypeJobResult:
 		err = s.jobs.agentMessage(c, env)
 	case protocol.TypeShellOpened, protocol.TypeShellClose:
-		err = s.shell.agentMessage(c, env)
+		err = s.shell.AgentMessage(c, env)
 	case protocol.TypeUpdateResult:
 		err = s.updates.AgentUpdateResult(c, env)
 	case protocol.TypeError:
@@ -261,7 +253,7 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 	}
 }
 
-func (h *agentHandler) Binary(c *hub.Conn, frame []byte) { h.s.shell.agentBinary(c, frame) }
+func (h *agentHandler) Binary(c *hub.Conn, frame []byte) { h.s.shell.AgentBinary(c, frame) }
 
 func (h *agentHandler) Closed(c *hub.Conn, reason string) {
 	// A replaced connection must not mark the device offline: its successor
@@ -269,7 +261,7 @@ func (h *agentHandler) Closed(c *hub.Conn, reason string) {
 	if h.s.hub.Get(c.DeviceID) == nil {
 		h.s.fleet.SetOffline(c.DeviceID, reason)
 	}
-	h.s.shell.deviceGone(c, reason)
+	h.s.shell.DeviceGone(c, reason)
 	h.s.jobs.deviceGone(c)
 }
 

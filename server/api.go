@@ -23,7 +23,6 @@ func (s *Server) routeTable() []httpx.Route {
 	pub := httpx.Public
 	agent := httpx.Agent
 	perm := httpx.NeedPerm
-	fresh := httpx.NeedFresh
 	return []httpx.Route{
 		httpx.R("GET", "/healthz", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			httpx.WriteJSON(w, 200, api.Healthz{OK: true, Agents: s.hub.Count()})
@@ -51,8 +50,6 @@ func (s *Server) routeTable() []httpx.Route {
 		httpx.R("POST", "/api/v1/devices/{id}/approve", perm(httpx.PermClients), s.apiApproveDevice),
 		httpx.R("GET", "/api/v1/groups", perm(httpx.PermView), s.apiGroups),
 		httpx.R("GET", "/api/v1/devices/{id}/runs", perm(httpx.PermView), s.apiDeviceRuns),
-		httpx.R("GET", "/api/v1/devices/{id}/shell", fresh(httpx.PermShell), s.apiShell), // also needs a ticket
-		httpx.R("POST", "/api/v1/devices/{id}/shell/ticket", fresh(httpx.PermShell), s.apiShellTicket),
 		httpx.R("POST", "/api/v1/devices/{id}/refresh", perm(httpx.PermView), s.apiRefresh),
 		httpx.R("GET", "/api/v1/software", perm(httpx.PermView), s.apiSoftwareSearch),
 		httpx.R("POST", "/api/v1/jobs", perm(httpx.PermView), s.apiCreateJob), // kind-specific permission checked inside
@@ -66,8 +63,6 @@ func (s *Server) routeTable() []httpx.Route {
 		httpx.R("POST", "/api/v1/scripts", perm(httpx.PermRun), s.apiPutScript),
 		httpx.R("GET", "/api/v1/scripts/{script}", perm(httpx.PermView), s.apiScript), // ID or name, within scope
 		httpx.R("DELETE", "/api/v1/scripts/{script}", perm(httpx.PermRun), s.apiDeleteScript),
-		httpx.R("GET", "/api/v1/shells", perm(httpx.PermRecordings), s.apiShellRecordings), // scoped to the caller's clients
-		httpx.R("GET", "/api/v1/shells/{id}/recording", perm(httpx.PermRecordings), s.apiShellRecording),
 		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.metric.handler().ServeHTTP(w, r)
 		}),
@@ -92,6 +87,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.extraRoutes()...)
 	all = append(all, s.install.Routes()...)
 	all = append(all, s.audit.Routes()...)
+	all = append(all, s.shell.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 
@@ -287,7 +283,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx
 		return
 	}
 	secret := httpx.NewSecret("enr")
-	t := store.EnrollToken{ID: httpx.NewID("et"), ClientID: c.ID, Hash: hashSecret(secret), Note: httpx.CleanText(req.Note, 200),
+	t := store.EnrollToken{ID: httpx.NewID("et"), ClientID: c.ID, Hash: httpx.HashSecret(secret), Note: httpx.CleanText(req.Note, 200),
 		CreatedAt: s.now(), CreatedBy: p.Name, ExpiresAt: s.now().Add(time.Duration(req.ExpiresSeconds) * time.Second),
 		MaxUses: req.MaxUses, RequireApproval: req.RequireApproval || s.cfg.RequireApproval}
 	if err := s.st.CreateEnrollToken(t); err != nil {

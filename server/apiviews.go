@@ -105,16 +105,6 @@ func toAPIScript(v scriptView) api.Script {
 		UpdatedBy: sc.UpdatedBy, Deleted: sc.Deleted, ClientName: v.ClientName, Versions: v.Versions}
 }
 
-func toAPIShellRecords(rs []shellRecord) []api.ShellRecord {
-	out := make([]api.ShellRecord, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, api.ShellRecord{ID: r.ID, DeviceID: r.DeviceID, ClientID: r.ClientID, User: r.User,
-			Shell: r.Shell, Started: r.Started, Ended: r.Ended, BytesIn: r.BytesIn, BytesOut: r.BytesOut,
-			ExitCode: r.ExitCode, Reason: r.Reason, Recording: r.Recording, InputRecorded: r.InputRecorded})
-	}
-	return out
-}
-
 func toAPIUser(u store.User) api.User {
 	cl := u.Clients
 	if cl == nil {

@@ -49,7 +49,7 @@ func (a *authService) bootstrap() error {
 	// shells, run scripts or mint tokens until the admin enrols two-factor
 	// and refreshes it with a code (POST /api/v1/auth/totp).
 	token := httpx.NewSecret("stw")
-	if err := s.st.PutAPIToken(store.APIToken{ID: httpx.NewID("t"), Hash: hashSecret(token), UserID: u.ID, Name: "initial admin token",
+	if err := s.st.PutAPIToken(store.APIToken{ID: httpx.NewID("t"), Hash: httpx.HashSecret(token), UserID: u.ID, Name: "initial admin token",
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(bootstrapTokenLife).UTC()}); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
@@ -78,7 +78,7 @@ func (a *authService) principalFor(u *store.User) *httpx.Principal {
 
 // fromToken authenticates a bearer token.
 func (a *authService) fromToken(secret string) (*httpx.Principal, error) {
-	t, err := a.s.st.APITokenByHash(hashSecret(secret))
+	t, err := a.s.st.APITokenByHash(httpx.HashSecret(secret))
 	if err != nil {
 		return nil, errUnauthorized
 	}

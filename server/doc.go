@@ -16,8 +16,8 @@
 // The one nesting is fleet.Fleet.mu, then events.Bus.mu: the fleet
 // publishes device events while it holds its lock. Every other lock is a
 // leaf, taken with no lock held and held while taking none: hub.Hub.mu,
-// hub.Conn.qmu, jobService.mu, jobWriter.mu, shellRelay.mu,
-// shellSession.techMu, castWriter.mu, httpx.Conns.mu, shellTickets.mu,
+// hub.Conn.qmu, jobService.mu, jobWriter.mu, shell.Wing.mu,
+// shell.shellSession.techMu, shell.castWriter.mu, httpx.Conns.mu, shell.shellTickets.mu,
 // limiter.mu, install.sumCache.mu, auditlog.auditAnchor.mu, inflight.mu and Server.addrMu.
 // No lock is held across a store call, a send to an agent, a hub Handler
 // callback or a job write submission; callbacks (opConns' end functions,

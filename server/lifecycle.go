@@ -89,7 +89,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 	loop("presence", s.presenceLoop)
 	loop("jobs sweep", s.jobs.loop)
-	loop("shell retention", s.shell.retentionLoop)
+	loop("shell retention", func(ctx context.Context) { _ = s.shell.Run(ctx) })
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {
@@ -115,10 +115,10 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		}
 	}
 	s.hub.CloseAll("server shutting down")
-	s.shell.closeAll("server shutting down")
+	s.shell.CloseAll("server shutting down")
 	handlers.closeWait() // agent and shell websocket handlers included
 	s.hub.Wait()
-	s.shell.tasks.Wait()
+	s.shell.Wait()
 	loops.Wait()
 	// Every producer of job writes has ended: the writer commits what is
 	// queued and ends.

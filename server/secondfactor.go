@@ -61,7 +61,7 @@ func (s *Server) verifySecondFactor(userID, code string) (string, error) {
 			u.TOTPLastStep, kind = step, "totp"
 			return nil
 		}
-		h := hashSecret(strings.ToLower(code))
+		h := httpx.HashSecret(strings.ToLower(code))
 		for i, rc := range u.Recovery {
 			if subtle.ConstantTimeCompare([]byte(rc), []byte(h)) == 1 {
 				u.Recovery, kind = slices.Delete(u.Recovery, i, i+1), "recovery"

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 	"github.com/steward-rmm/steward/server/updates"
@@ -38,7 +39,7 @@ type Server struct {
 	hub   *hub.Hub
 	bus   *events.Bus
 	jobs  *jobService
-	shell *shellRelay
+	shell *shell.Wing
 	auth  *authService
 
 	install *install.Wing
@@ -110,17 +111,20 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
 		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
 		Now: s.now, Log: log})
+	s.conns = httpx.NewConns()
+	s.shell = shell.New(shell.Deps{Config: shell.Config{DataDir: cfg.DataDir, RecordShellInput: cfg.RecordShellInput,
+		RecordingRetention: cfg.RecordingRetention, ShellTicketTTL: cfg.ShellTicketTTL,
+		MaxShellsPerDevice: cfg.MaxShellsPerDevice, MaxShellsPerUser: cfg.MaxShellsPerUser}, Store: s.st, Devices: deviceScope{s},
+		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
 	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
 	s.jobs = newJobService(s)
-	s.shell = newShellRelay(s)
 	s.auth = newAuthService(s)
 	s.limit = newLimiter()
-	s.conns = httpx.NewConns()
 	if err := s.auth.bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err
 	}
-	s.shell.auditSettings()
+	s.shell.AuditSettings()
 	return s, nil
 }
 

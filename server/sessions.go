@@ -19,7 +19,7 @@ func (a *authService) lookupSession(r *http.Request) (store.Session, store.User,
 	if err != nil || c.Value == "" || len(c.Value) > 128 {
 		return store.Session{}, store.User{}, errUnauthorized
 	}
-	se, err := a.s.st.Session(hashSecret(c.Value))
+	se, err := a.s.st.Session(httpx.HashSecret(c.Value))
 	if err != nil || a.s.now().After(se.ExpiresAt) {
 		return store.Session{}, store.User{}, errUnauthorized
 	}

@@ -2,7 +2,9 @@ package httpx
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -30,4 +32,11 @@ func NewSecret(prefix string) string {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
 	return prefix + "_" + idEnc.EncodeToString(b[:])
+}
+
+// HashSecret is how enrollment and API token secrets (and shell tickets)
+// are stored: only their SHA-256.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
 }

@@ -1,4 +1,4 @@
-package server
+package shell
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
 )
 
@@ -24,19 +25,19 @@ import (
 // when the server runs with --record-shell-input. Reading them takes the
 // recordings permission (admins by default) as well as the client scope.
 
-func (sr *shellRelay) recordingsDir() string { return filepath.Join(sr.s.cfg.DataDir, "recordings") }
+func (sr *Wing) recordingsDir() string { return filepath.Join(sr.cfg.DataDir, "recordings") }
 
-// auditSettings records at every start that keystrokes are being
+// AuditSettings records at every start that keystrokes are being
 // recorded, so that turning it on never goes unnoticed.
-func (sr *shellRelay) auditSettings() {
-	if sr.s.cfg.RecordShellInput {
-		sr.s.log.Warn("shell recordings keep the technicians' keystrokes (--record-shell-input)")
-		sr.s.alog.AuditSystem("shell.record_input", "", map[string]string{"enabled": "true"})
+func (sr *Wing) AuditSettings() {
+	if sr.cfg.RecordShellInput {
+		sr.d.Log.Warn("shell recordings keep the technicians' keystrokes (--record-shell-input)")
+		sr.d.Audit.AuditSystem("shell.record_input", "", map[string]string{"enabled": "true"})
 	}
 }
 
 // retentionLoop deletes recordings older than the retention period.
-func (sr *shellRelay) retentionLoop(ctx context.Context) {
+func (sr *Wing) retentionLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -49,12 +50,12 @@ func (sr *shellRelay) retentionLoop(ctx context.Context) {
 	}
 }
 
-func (sr *shellRelay) prune() {
+func (sr *Wing) prune() {
 	ents, err := os.ReadDir(sr.recordingsDir())
 	if err != nil {
 		return
 	}
-	cutoff := time.Now().Add(-sr.s.cfg.RecordingRetention)
+	cutoff := time.Now().Add(-sr.cfg.RecordingRetention)
 	for _, e := range ents {
 		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
 			os.Remove(filepath.Join(sr.recordingsDir(), e.Name()))
@@ -62,8 +63,8 @@ func (sr *shellRelay) prune() {
 	}
 }
 
-func (sr *shellRelay) records(p *httpx.Principal) ([]shellRecord, error) {
-	all, err := sr.s.st.ShellSessions()
+func (sr *Wing) records(p *httpx.Principal) ([]shellRecord, error) {
+	all, err := sr.d.Store.ShellSessions()
 	var out []shellRecord
 	for _, r := range all {
 		if p.CanSeeClient(r.ClientID) {
@@ -73,8 +74,8 @@ func (sr *shellRelay) records(p *httpx.Principal) ([]shellRecord, error) {
 	return out, err
 }
 
-func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	recs, err := s.shell.records(p)
+func (sr *Wing) recordings(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	recs, err := sr.records(p)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -82,15 +83,15 @@ func (s *Server) apiShellRecordings(w http.ResponseWriter, r *http.Request, p *h
 	httpx.WriteJSON(w, 200, toAPIShellRecords(recs))
 }
 
-func (s *Server) apiShellRecording(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	recs, err := s.shell.records(p)
+func (sr *Wing) recording(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	recs, err := sr.records(p)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
 	for _, rec := range recs {
 		if rec.ID == r.PathValue("id") && rec.Recording != "" {
-			f, err := os.Open(filepath.Join(s.shell.recordingsDir(), filepath.Base(rec.Recording)))
+			f, err := os.Open(filepath.Join(sr.recordingsDir(), filepath.Base(rec.Recording)))
 			if err != nil {
 				httpx.WriteError(w, 404, "recording not found (expired)")
 				return
@@ -197,4 +198,14 @@ func (cw *castWriter) close() {
 	}
 	cw.f.Close()
 	cw.f = nil
+}
+
+func toAPIShellRecords(rs []shellRecord) []api.ShellRecord {
+	out := make([]api.ShellRecord, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, api.ShellRecord{ID: r.ID, DeviceID: r.DeviceID, ClientID: r.ClientID, User: r.User,
+			Shell: r.Shell, Started: r.Started, Ended: r.Ended, BytesIn: r.BytesIn, BytesOut: r.BytesOut,
+			ExitCode: r.ExitCode, Reason: r.Reason, Recording: r.Recording, InputRecorded: r.InputRecorded})
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package server
+package shell
 
 import (
 	"net/http"
@@ -63,7 +63,7 @@ func (st *shellTickets) mint(p *httpx.Principal, device string, now time.Time, t
 		return ""
 	}
 	secret := httpx.NewSecret("sht")
-	st.m[hashSecret(secret)] = shellTicket{user: p.UserID, device: device, cred: credOf(p), expires: now.Add(ttl)}
+	st.m[httpx.HashSecret(secret)] = shellTicket{user: p.UserID, device: device, cred: credOf(p), expires: now.Add(ttl)}
 	return secret
 }
 
@@ -73,7 +73,7 @@ func (st *shellTickets) redeem(secret string, p *httpx.Principal, device string,
 	if secret == "" || len(secret) > 128 {
 		return false
 	}
-	h := hashSecret(secret)
+	h := httpx.HashSecret(secret)
 	st.mu.Lock()
 	t, ok := st.m[h]
 	delete(st.m, h)
@@ -81,25 +81,25 @@ func (st *shellTickets) redeem(secret string, p *httpx.Principal, device string,
 	return ok && !now.After(t.expires) && t.user == p.UserID && t.cred == credOf(p) && t.device == device
 }
 
-// apiShellTicket mints a one-time ticket for a shell on a device in scope.
-func (s *Server) apiShellTicket(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	v, ok := s.device(p, r.PathValue("id"))
+// ticket mints a one-time ticket for a shell on a device in scope.
+func (sr *Wing) ticket(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := sr.d.Devices.Device(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "device not found")
 		return
 	}
-	if s.fleet.Pending(v.ID) {
+	if sr.d.Fleet.Pending(v.ID) {
 		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return
 	}
 	ttl := ticketTTL
-	if s.cfg.ShellTicketTTL > 0 {
-		ttl = s.cfg.ShellTicketTTL
+	if sr.cfg.ShellTicketTTL > 0 {
+		ttl = sr.cfg.ShellTicketTTL
 	}
-	secret := s.shell.tickets.mint(p, v.ID, s.now(), ttl)
+	secret := sr.tickets.mint(p, v.ID, sr.d.Now(), ttl)
 	if secret == "" {
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many unused shell tickets; wait a moment")
 		return
 	}
-	httpx.WriteJSON(w, 201, api.ShellTicket{Ticket: secret, ExpiresAt: s.now().Add(ttl).UTC()})
+	httpx.WriteJSON(w, 201, api.ShellTicket{Ticket: secret, ExpiresAt: sr.d.Now().Add(ttl).UTC()})
 }

@@ -1,4 +1,8 @@
-package server
+// Package shell is the wing for interactive shells: the technician's
+// terminal websocket relayed to a PTY on the agent with per-session flow
+// control, the one-time tickets that open it, the asciicast recordings of
+// each session and their retention, and the recordings' routes.
+package shell
 
 import (
 	"encoding/json"
@@ -17,15 +21,16 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// shellRelay joins technicians' terminal websockets to terminal sessions on
+// Wing joins technicians' terminal websockets to terminal sessions on
 // agents. Each session is multiplexed over the agent's one connection by
 // its id, with a credit window in each direction: the agent sends output
 // only while the relay has granted credit, and the relay grants it back
 // only once the technician's socket took the bytes. A flooding shell thus
 // holds at most one window of memory here and never delays the agent's
 // heartbeats, which travel on the same connection between data frames.
-type shellRelay struct {
-	s *Server
+type Wing struct {
+	d   Deps
+	cfg Config
 	// mu guards byID. Lock order: a leaf; session ends, sends and
 	// technician writes happen after it is released.
 	mu   sync.Mutex
@@ -58,7 +63,7 @@ type shellSession struct {
 	reason   string
 	user     string
 	remote   string // the technician's address, for the audit log
-	relay    *shellRelay
+	relay    *Wing
 	techMu   sync.Mutex // serialises writes to the technician; lock order: a leaf
 }
 
@@ -66,8 +71,9 @@ type shellSession struct {
 // store's record, also the REST body of the recordings list).
 type shellRecord = store.ShellSession
 
-func newShellRelay(s *Server) *shellRelay {
-	return &shellRelay{s: s, byID: map[uint32]*shellSession{}, tickets: newShellTickets()}
+// New builds the shell wing.
+func New(d Deps) *Wing {
+	return &Wing{d: d, cfg: d.Config, byID: map[uint32]*shellSession{}, tickets: newShellTickets()}
 }
 
 var techUpgrader = websocket.Upgrader{
@@ -76,27 +82,27 @@ var techUpgrader = websocket.Upgrader{
 	CheckOrigin:     httpx.SameOrigin,
 }
 
-func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (sr *Wing) open(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	if !httpx.SameOrigin(r) {
 		httpx.WriteError(w, http.StatusForbidden, "origin not allowed")
 		return
 	}
-	v, ok := s.device(p, r.PathValue("id"))
+	v, ok := sr.d.Devices.Device(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "device not found")
 		return
 	}
-	if s.fleet.Pending(v.ID) {
+	if sr.d.Fleet.Pending(v.ID) {
 		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return
 	}
 	// The cookie or bearer token got the caller this far; the websocket
 	// itself needs a ticket that this credential minted for this device.
-	if !s.shell.tickets.redeem(r.URL.Query().Get("ticket"), p, v.ID, s.now()) {
+	if !sr.tickets.redeem(r.URL.Query().Get("ticket"), p, v.ID, sr.d.Now()) {
 		httpx.WriteError(w, http.StatusForbidden, "a valid shell ticket is required (POST /api/v1/devices/{id}/shell/ticket)")
 		return
 	}
-	c := s.hub.Get(v.ID)
+	c := sr.d.Conns.Get(v.ID)
 	if c == nil {
 		httpx.WriteError(w, http.StatusConflict, "device is offline")
 		return
@@ -115,7 +121,6 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 		httpx.WriteError(w, 400, "shell name too long")
 		return
 	}
-	sr := s.shell
 	if err := sr.admit(v.ID, p.Name); err != nil {
 		httpx.WriteError(w, http.StatusTooManyRequests, err.Error())
 		return
@@ -126,18 +131,18 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	}
 	ss := &shellSession{id: sr.nextID.Add(1), conn: c, tech: ws, out: make(chan []byte, 4096), opened: make(chan string, 1),
 		inMore: make(chan struct{}, 1), done: make(chan struct{}), user: p.Name, remote: p.Remote, relay: sr, exitCode: -1,
-		rec: shellRecord{ID: httpx.NewID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: s.now().UTC(),
-			InputRecorded: s.cfg.RecordShellInput}}
-	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname, s.cfg.RecordShellInput); err == nil {
+		rec: shellRecord{ID: httpx.NewID("sh"), DeviceID: v.ID, ClientID: v.Client, User: p.Name, Shell: shellName, Started: sr.d.Now().UTC(),
+			InputRecorded: sr.cfg.RecordShellInput}}
+	if cw, err := newCastWriter(sr.recordingsDir(), ss.rec.ID, cols, rows, v.Hostname, sr.cfg.RecordShellInput); err == nil {
 		ss.cast, ss.rec.Recording = cw, ss.rec.ID+".cast"
 	} else {
-		s.log.Error("shell recording", "err", err)
+		sr.d.Log.Error("shell recording", "err", err)
 	}
 	sr.mu.Lock()
 	sr.byID[ss.id] = ss
 	sr.mu.Unlock()
-	defer s.conns.Add(p, func() { ss.fail("signed out") })()
-	s.alog.AuditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
+	defer sr.d.OpConns.Add(p, func() { ss.fail("signed out") })()
+	sr.d.Audit.AuditP(p, "shell.open", v.ID, map[string]string{"session": ss.rec.ID, "shell": shellName})
 	if !c.Send(protocol.MustEncode(protocol.TypeShellOpen, "", protocol.ShellOpen{Session: ss.id, Shell: shellName,
 		Cols: uint16(cols), Rows: uint16(rows)})) {
 		ss.end(-1, "device went offline")
@@ -160,7 +165,7 @@ func (s *Server) apiShell(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	ss.readLoop()
 }
 
-func (sr *shellRelay) admit(deviceID, user string) error {
+func (sr *Wing) admit(deviceID, user string) error {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	nd, nu := 0, 0
@@ -172,10 +177,10 @@ func (sr *shellRelay) admit(deviceID, user string) error {
 			nu++
 		}
 	}
-	if nd >= sr.s.cfg.MaxShellsPerDevice {
+	if nd >= sr.cfg.MaxShellsPerDevice {
 		return fmt.Errorf("this device already has %d open shell sessions", nd)
 	}
-	if nu >= sr.s.cfg.MaxShellsPerUser {
+	if nu >= sr.cfg.MaxShellsPerUser {
 		return fmt.Errorf("you already have %d open shell sessions", nu)
 	}
 	return nil
@@ -285,12 +290,12 @@ func (ss *shellSession) end(code int, reason string) {
 		ss.techMu.Unlock()
 		ss.tech.Close()
 		ss.cast.close()
-		ss.rec.Ended, ss.rec.BytesIn, ss.rec.BytesOut = sr.s.now().UTC(), ss.bytesIn.Load(), ss.bytesOut.Load()
+		ss.rec.Ended, ss.rec.BytesIn, ss.rec.BytesOut = sr.d.Now().UTC(), ss.bytesIn.Load(), ss.bytesOut.Load()
 		ss.rec.ExitCode, ss.rec.Reason = code, reason
-		if err := sr.s.st.PutShellSession(ss.rec); err != nil {
-			sr.s.log.Error("store shell session", "err", err)
+		if err := sr.d.Store.PutShellSession(ss.rec); err != nil {
+			sr.d.Log.Error("store shell session", "err", err)
 		}
-		sr.s.alog.Append(store.AuditEvent{At: sr.s.now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
+		sr.d.Audit.Append(store.AuditEvent{At: sr.d.Now().UTC(), Actor: ss.user, Action: "shell.close", Target: ss.rec.DeviceID,
 			Client: ss.rec.ClientID, Source: ss.remote,
 			Detail: map[string]string{"session": ss.rec.ID, "bytes_in": strconv.FormatInt(ss.rec.BytesIn, 10),
 				"bytes_out": strconv.FormatInt(ss.rec.BytesOut, 10), "exit_code": strconv.Itoa(code), "reason": reason,
@@ -298,7 +303,7 @@ func (ss *shellSession) end(code int, reason string) {
 	})
 }
 
-func (sr *shellRelay) get(c *hub.Conn, id uint32) *shellSession {
+func (sr *Wing) get(c *hub.Conn, id uint32) *shellSession {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	ss := sr.byID[id]
@@ -308,7 +313,7 @@ func (sr *shellRelay) get(c *hub.Conn, id uint32) *shellSession {
 	return ss
 }
 
-func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
+func (sr *Wing) AgentMessage(c *hub.Conn, env protocol.Envelope) error {
 	switch env.Type {
 	case protocol.TypeShellOpened:
 		var m protocol.ShellOpened
@@ -353,7 +358,7 @@ func (sr *shellRelay) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 
 // agentBinary takes shell frames from the agent's reader goroutine. It
 // never blocks: output beyond the granted window closes the session.
-func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
+func (sr *Wing) AgentBinary(c *hub.Conn, frame []byte) {
 	kind, id, payload, err := protocol.ParseFrame(frame)
 	if err != nil {
 		return
@@ -386,7 +391,7 @@ func (sr *shellRelay) agentBinary(c *hub.Conn, frame []byte) {
 }
 
 // deviceGone ends the device's sessions with a clear message.
-func (sr *shellRelay) deviceGone(c *hub.Conn, reason string) {
+func (sr *Wing) DeviceGone(c *hub.Conn, reason string) {
 	sr.mu.Lock()
 	var gone []*shellSession
 	for _, ss := range sr.byID {
@@ -400,7 +405,7 @@ func (sr *shellRelay) deviceGone(c *hub.Conn, reason string) {
 	}
 }
 
-func (sr *shellRelay) closeAll(reason string) {
+func (sr *Wing) CloseAll(reason string) {
 	sr.mu.Lock()
 	all := make([]*shellSession, 0, len(sr.byID))
 	for _, ss := range sr.byID {
@@ -415,7 +420,7 @@ func (sr *shellRelay) closeAll(reason string) {
 // spawn runs fn as one of the relay's tasks. It is called only from HTTP
 // handlers and the agents' readers, which the server waits for before it
 // waits for the tasks.
-func (sr *shellRelay) spawn(fn func()) {
+func (sr *Wing) spawn(fn func()) {
 	sr.tasks.Add(1)
 	go func() {
 		defer sr.tasks.Done()
