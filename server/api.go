@@ -59,10 +59,6 @@ func (s *Server) routeTable() []httpx.Route {
 		httpx.R("GET", "/api/v1/runs/{id}", perm(httpx.PermView), s.apiRun),
 		httpx.R("GET", "/api/v1/runs/{id}/output", perm(httpx.PermView), s.apiRunOutput),
 		httpx.R("POST", "/api/v1/runs/{id}/cancel", perm(httpx.PermView), s.apiCancelRun),
-		httpx.R("GET", "/api/v1/scripts", perm(httpx.PermView), s.apiScripts),
-		httpx.R("POST", "/api/v1/scripts", perm(httpx.PermRun), s.apiPutScript),
-		httpx.R("GET", "/api/v1/scripts/{script}", perm(httpx.PermView), s.apiScript), // ID or name, within scope
-		httpx.R("DELETE", "/api/v1/scripts/{script}", perm(httpx.PermRun), s.apiDeleteScript),
 		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.metric.handler().ServeHTTP(w, r)
 		}),
@@ -88,6 +84,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.install.Routes()...)
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)
+	all = append(all, s.scripts.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 

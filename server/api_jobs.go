@@ -36,7 +36,7 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.P
 	}
 	var lib *store.Script
 	if req.Kind == protocol.KindScript && req.Library != "" {
-		sc, code, msg := s.libraryScript(p, req.Library, views)
+		sc, code, msg := s.scripts.Library(p, req.Library, views)
 		if code != 0 {
 			httpx.WriteError(w, code, msg)
 			return

@@ -98,13 +98,6 @@ func toAPIRuns(rs []store.Run) []api.Run {
 	return out
 }
 
-func toAPIScript(v scriptView) api.Script {
-	sc := v.Script
-	return api.Script{ID: sc.ID, ClientID: sc.ClientID, Name: sc.Name, Version: sc.Version, Interpreter: sc.Interpreter,
-		Description: sc.Description, Body: sc.Body, Args: sc.Args, SHA256: sc.SHA256, UpdatedAt: sc.UpdatedAt,
-		UpdatedBy: sc.UpdatedBy, Deleted: sc.Deleted, ClientName: v.ClientName, Versions: v.Versions}
-}
-
 func toAPIUser(u store.User) api.User {
 	cl := u.Clients
 	if cl == nil {

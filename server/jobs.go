@@ -42,8 +42,6 @@ type jobRequest = api.JobRequest
 // deviceQuery is a device-list filter usable as a job target.
 type deviceQuery = api.DeviceQuery
 
-var interpreters = map[string]bool{"sh": true, "bash": true, "powershell": true, "cmd": true, "python": true}
-
 // errBadJob marks a request the caller must fix (400).
 var errBadJob = errors.New("invalid job")
 
@@ -70,7 +68,7 @@ func permFor(kind string) string {
 
 // validate checks a request and fills the protocol job template. lib is
 // the library script version the request names (resolved by
-// libraryScript), nil for an ad-hoc script.
+// the scripts wing's Library), nil for an ad-hoc script.
 func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job, *store.ScriptRef, error) {
 	spec := protocol.Job{Kind: req.Kind, Timeout: req.TimeoutSeconds}
 	var ref *store.ScriptRef
@@ -104,7 +102,7 @@ func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job,
 			ref.SHA256 = store.ScriptHash(spec.Script.Body)
 		}
 		sc := spec.Script
-		if len(sc.Command) == 0 && !interpreters[sc.Interpreter] {
+		if len(sc.Command) == 0 && !protocol.KnownInterpreter(sc.Interpreter) {
 			return spec, nil, badJob("interpreter must be one of sh, bash, powershell, cmd, python")
 		}
 		if sc.Body == "" && len(sc.Command) == 0 {

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
-
-var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // csvSafe neutralises a cell a spreadsheet would run as a formula, drops
 // control characters, and shows bidirectional controls (which would make

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
@@ -45,6 +46,7 @@ type Server struct {
 	install *install.Wing
 	updates *updates.Wing
 	audit   *audit.Wing
+	scripts *scripts.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -116,6 +118,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		RecordingRetention: cfg.RecordingRetention, ShellTicketTTL: cfg.ShellTicketTTL,
 		MaxShellsPerDevice: cfg.MaxShellsPerDevice, MaxShellsPerUser: cfg.MaxShellsPerUser}, Store: s.st, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
 	s.jobs = newJobService(s)
 	s.auth = newAuthService(s)

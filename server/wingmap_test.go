@@ -16,6 +16,7 @@ const module = "github.com/steward-rmm/steward/"
 var wings = []string{
 	"server/audit",
 	"server/install",
+	"server/scripts",
 	"server/shell",
 	"server/updates",
 }

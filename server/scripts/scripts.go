@@ -1,13 +1,19 @@
-package server
+// Package scripts is the wing for the script library: global scripts and
+// each client's own, versioned, read and written within the caller's
+// scope; and the lookup that pins a job to one library script version.
+package scripts
 
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
@@ -26,6 +32,45 @@ import (
 
 // scriptRequest is the body of POST /api/v1/scripts: a new script, or the
 // next version of the one named by id, or by owner and name.
+// Store is the part of the store the wing uses.
+type Store interface {
+	store.ScriptStore
+	Clients() ([]store.Client, error)
+}
+
+// Clients resolves a client by ID or name within the caller's scope.
+type Clients interface {
+	ResolveClient(p *httpx.Principal, ref string) (store.Client, bool)
+}
+
+// Deps are what the scripts wing is built from.
+type Deps struct {
+	Store   Store
+	Clients Clients
+	Audit   auditlog.Writer
+	Now     httpx.Clock
+}
+
+// Wing serves the script library.
+type Wing struct{ d Deps }
+
+// New builds the scripts wing.
+func New(d Deps) *Wing { return &Wing{d: d} }
+
+// Routes lists the wing's routes.
+func (sw *Wing) Routes() []httpx.Route {
+	return []httpx.Route{
+		httpx.R("GET", "/api/v1/scripts", httpx.NeedPerm(httpx.PermView), sw.list),
+		httpx.R("POST", "/api/v1/scripts", httpx.NeedPerm(httpx.PermRun), sw.put),
+		httpx.R("GET", "/api/v1/scripts/{script}", httpx.NeedPerm(httpx.PermView), sw.show), // ID or name, within scope
+		httpx.R("DELETE", "/api/v1/scripts/{script}", httpx.NeedPerm(httpx.PermRun), sw.remove),
+	}
+}
+
+var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+var errNotFound = errors.New("not found")
+
 type scriptRequest = api.ScriptRequest
 
 // scriptView is a script with what the API adds to it (toAPIScript).
@@ -61,8 +106,8 @@ var errScriptAmbiguous = errors.New("several clients have a script of that name"
 // the global scripts. A caller of several clients who names none gets the
 // global script, else the one script of that name among their clients.
 // Another client's script is never found.
-func (s *Server) resolveScript(p *httpx.Principal, ref, client string) (store.Script, error) {
-	if sc, err := s.st.Script(ref); err == nil {
+func (sw *Wing) resolveScript(p *httpx.Principal, ref, client string) (store.Script, error) {
+	if sc, err := sw.d.Store.Script(ref); err == nil {
 		if scriptVisible(p, &sc) {
 			return sc, nil
 		}
@@ -74,7 +119,7 @@ func (s *Server) resolveScript(p *httpx.Principal, ref, client string) (store.Sc
 	var owners []string
 	switch {
 	case client != "":
-		c, ok := s.resolveClient(p, client)
+		c, ok := sw.d.Clients.ResolveClient(p, client)
 		if !ok {
 			return store.Script{}, errNotFound
 		}
@@ -83,14 +128,14 @@ func (s *Server) resolveScript(p *httpx.Principal, ref, client string) (store.Sc
 		owners = []string{p.Clients[0]}
 	}
 	for _, o := range append(owners, "") {
-		if sc, err := s.st.ScriptByName(o, ref); err == nil {
+		if sc, err := sw.d.Store.ScriptByName(o, ref); err == nil {
 			return sc, nil
 		}
 	}
 	if client != "" {
 		return store.Script{}, errNotFound
 	}
-	hits, err := s.st.Scripts(func(sc *store.Script) bool { return sc.Name == ref && scriptVisible(p, sc) })
+	hits, err := sw.d.Store.Scripts(func(sc *store.Script) bool { return sc.Name == ref && scriptVisible(p, sc) })
 	switch {
 	case err != nil || len(hits) == 0:
 		return store.Script{}, errNotFound
@@ -100,11 +145,11 @@ func (s *Server) resolveScript(p *httpx.Principal, ref, client string) (store.Sc
 	return hits[0], nil
 }
 
-// libraryScript resolves a job's library reference, NAME or ID with an
+// Library resolves a job's library reference, NAME or ID with an
 // optional @VERSION, for the job's targets: a name means the script of the
 // targets' client when they are all on one client, else the global one.
 // It answers an HTTP status and message when the job must be refused.
-func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.View) (store.Script, int, string) {
+func (sw *Wing) Library(p *httpx.Principal, ref string, views []fleet.View) (store.Script, int, string) {
 	name, ver := ref, 0
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		v, err := strconv.Atoi(ref[i+1:])
@@ -122,7 +167,7 @@ func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.Vie
 			break
 		}
 	}
-	sc, err := s.resolveScriptFor(p, name, client)
+	sc, err := sw.resolveScriptFor(p, name, client)
 	if err != nil {
 		return sc, 400, "no library script named " + strconv.Quote(httpx.CleanText(name, 80)) + " for these devices"
 	}
@@ -134,7 +179,7 @@ func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.Vie
 		}
 	}
 	if ver != 0 && ver != sc.Version {
-		v, err := s.st.ScriptVersion(sc.ID, ver)
+		v, err := sw.d.Store.ScriptVersion(sc.ID, ver)
 		if err != nil {
 			return store.Script{}, 400, "library script " + strconv.Quote(sc.Name) + " has no version " + strconv.Itoa(ver)
 		}
@@ -145,57 +190,57 @@ func (s *Server) libraryScript(p *httpx.Principal, ref string, views []fleet.Vie
 
 // resolveScriptFor is resolveScript with the targets' client (an ID p can
 // see, already checked by the target resolution) first.
-func (s *Server) resolveScriptFor(p *httpx.Principal, ref, client string) (store.Script, error) {
+func (sw *Wing) resolveScriptFor(p *httpx.Principal, ref, client string) (store.Script, error) {
 	if client == "" {
-		return s.resolveScript(p, ref, "")
+		return sw.resolveScript(p, ref, "")
 	}
-	if sc, err := s.st.Script(ref); err == nil {
+	if sc, err := sw.d.Store.Script(ref); err == nil {
 		if scriptVisible(p, &sc) {
 			return sc, nil
 		}
 		return store.Script{}, errNotFound
 	}
 	for _, o := range []string{client, ""} {
-		if sc, err := s.st.ScriptByName(o, ref); err == nil {
+		if sc, err := sw.d.Store.ScriptByName(o, ref); err == nil {
 			return sc, nil
 		}
 	}
 	return store.Script{}, errNotFound
 }
 
-func (s *Server) scriptView(sc store.Script, names map[string]string) scriptView {
+func (sw *Wing) scriptView(sc store.Script, names map[string]string) scriptView {
 	v := scriptView{Script: sc}
 	if sc.ClientID != "" {
 		if names == nil {
-			names = s.clientNames()
+			names = sw.clientNames()
 		}
 		v.ClientName = names[sc.ClientID]
 	}
 	return v
 }
 
-func (s *Server) clientNames() map[string]string {
+func (sw *Wing) clientNames() map[string]string {
 	m := map[string]string{}
-	cs, _ := s.st.Clients()
+	cs, _ := sw.d.Store.Clients()
 	for _, c := range cs {
 		m[c.ID] = c.Name
 	}
 	return m
 }
 
-// apiScripts lists the scripts p can read; ?client=ID|NAME narrows it to
+// list lists the scripts p can read; ?client=ID|NAME narrows it to
 // one client's scripts and the global ones, ?global=1 to the global ones.
-func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (sw *Wing) list(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	only, global := "", r.URL.Query().Get("global") == "1"
 	if c := r.URL.Query().Get("client"); c != "" {
-		cl, ok := s.resolveClient(p, c)
+		cl, ok := sw.d.Clients.ResolveClient(p, c)
 		if !ok {
 			httpx.WriteError(w, 404, "client not found")
 			return
 		}
 		only = cl.ID
 	}
-	scs, err := s.st.Scripts(func(sc *store.Script) bool {
+	scs, err := sw.d.Store.Scripts(func(sc *store.Script) bool {
 		switch {
 		case !scriptVisible(p, sc):
 			return false
@@ -210,23 +255,23 @@ func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	names := s.clientNames()
+	names := sw.clientNames()
 	out := make([]api.Script, 0, len(scs))
 	for _, sc := range scs {
-		out = append(out, toAPIScript(s.scriptView(sc, names)))
+		out = append(out, toAPIScript(sw.scriptView(sc, names)))
 	}
 	httpx.WriteJSON(w, 200, out)
 }
 
-// apiScript shows a script by ID or name (?client= picks the owner of a
+// show shows a script by ID or name (?client= picks the owner of a
 // name) with the list of its versions; ?version=N shows that version.
-func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	sc, err := s.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
+func (sw *Wing) show(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	sc, err := sw.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
 	if err != nil {
 		writeScriptLookupError(w, err)
 		return
 	}
-	vs, err := s.st.ScriptVersions(sc.ID)
+	vs, err := sw.d.Store.ScriptVersions(sc.ID)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -240,7 +285,7 @@ func (s *Server) apiScript(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 		}
 		sc = vs[i]
 	}
-	v := s.scriptView(sc, nil)
+	v := sw.scriptView(sc, nil)
 	for _, x := range vs {
 		v.Versions = append(v.Versions, versionInfo{Version: x.Version, SHA256: x.SHA256,
 			UpdatedAt: x.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"), UpdatedBy: x.UpdatedBy})
@@ -256,7 +301,7 @@ func writeScriptLookupError(w http.ResponseWriter, err error) {
 	httpx.WriteError(w, 404, "script not found")
 }
 
-func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (sw *Wing) put(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req scriptRequest
 	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -265,14 +310,14 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.P
 	owner := ""
 	switch {
 	case req.ID != "":
-		sc, err := s.st.Script(req.ID)
+		sc, err := sw.d.Store.Script(req.ID)
 		if err != nil || !scriptVisible(p, &sc) {
 			httpx.WriteError(w, 404, "script not found")
 			return
 		}
 		owner, req.Name = sc.ClientID, sc.Name
 	case req.Client != "":
-		c, ok := s.resolveClient(p, req.Client)
+		c, ok := sw.d.Clients.ResolveClient(p, req.Client)
 		if !ok {
 			httpx.WriteError(w, 404, "client not found")
 			return
@@ -287,7 +332,7 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 400, "script name must be 1-64 of a-z A-Z 0-9 . _ -")
 		return
 	}
-	if !interpreters[req.Interpreter] {
+	if !protocol.KnownInterpreter(req.Interpreter) {
 		httpx.WriteError(w, 400, "interpreter must be one of sh, bash, powershell, cmd, python")
 		return
 	}
@@ -299,8 +344,8 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 400, "at most 256 default arguments")
 		return
 	}
-	sc, err := s.st.PutScript(store.Script{ID: req.ID, ClientID: owner, Name: req.Name, Interpreter: req.Interpreter,
-		Description: httpx.CleanText(req.Description, 1000), Body: req.Body, Args: req.Args, UpdatedAt: s.now(), UpdatedBy: p.Name})
+	sc, err := sw.d.Store.PutScript(store.Script{ID: req.ID, ClientID: owner, Name: req.Name, Interpreter: req.Interpreter,
+		Description: httpx.CleanText(req.Description, 1000), Body: req.Body, Args: req.Args, UpdatedAt: sw.d.Now(), UpdatedBy: p.Name})
 	if errors.Is(err, store.ErrNotFound) {
 		httpx.WriteError(w, 404, "script not found")
 		return
@@ -309,12 +354,12 @@ func (s *Server) apiPutScript(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.alog.AuditP(p, "script.put", sc.ID, scriptAudit(&sc))
-	httpx.WriteJSON(w, 201, toAPIScript(s.scriptView(sc, nil)))
+	sw.d.Audit.AuditP(p, "script.put", sc.ID, scriptAudit(&sc))
+	httpx.WriteJSON(w, 201, toAPIScript(sw.scriptView(sc, nil)))
 }
 
-func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	sc, err := s.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
+func (sw *Wing) remove(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	sc, err := sw.resolveScript(p, r.PathValue("script"), r.URL.Query().Get("client"))
 	if err != nil {
 		writeScriptLookupError(w, err)
 		return
@@ -323,11 +368,11 @@ func (s *Server) apiDeleteScript(w http.ResponseWriter, r *http.Request, p *http
 		httpx.WriteError(w, 403, globalScriptDenied)
 		return
 	}
-	if err := s.st.DeleteScript(sc.ID); err != nil {
+	if err := sw.d.Store.DeleteScript(sc.ID); err != nil {
 		httpx.WriteError(w, 404, "script not found")
 		return
 	}
-	s.alog.AuditP(p, "script.delete", sc.ID, scriptAudit(&sc))
+	sw.d.Audit.AuditP(p, "script.delete", sc.ID, scriptAudit(&sc))
 	httpx.WriteJSON(w, 200, api.ScriptDeleted{Deleted: sc.ID, Name: sc.Name})
 }
 
@@ -341,4 +386,11 @@ func scriptAudit(sc *store.Script) map[string]string {
 		d["client"] = sc.ClientID
 	}
 	return d
+}
+
+func toAPIScript(v scriptView) api.Script {
+	sc := v.Script
+	return api.Script{ID: sc.ID, ClientID: sc.ClientID, Name: sc.Name, Version: sc.Version, Interpreter: sc.Interpreter,
+		Description: sc.Description, Body: sc.Body, Args: sc.Args, SHA256: sc.SHA256, UpdatedAt: sc.UpdatedAt,
+		UpdatedBy: sc.UpdatedBy, Deleted: sc.Deleted, ClientName: v.ClientName, Versions: v.Versions}
 }
