@@ -24,12 +24,12 @@ import (
 
 // handleEnroll turns a token and an agent-made public key into a device.
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	if !s.limit.enroll.TryAcquire(s.cfg.MaxEnrolls) {
+	if !s.enrolls.TryAcquire(s.cfg.MaxEnrolls) {
 		w.Header().Set("Retry-After", "2")
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many enrollments in progress, retry later")
 		return
 	}
-	defer s.limit.enroll.Release()
+	defer s.enrolls.Release()
 	var req protocol.EnrollRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, protocol.MaxEnrollBody)).Decode(&req); err != nil {
 		httpx.WriteError(w, http.StatusBadRequest, "malformed enrollment request")

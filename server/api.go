@@ -35,7 +35,6 @@ func (s *Server) routeTable() []httpx.Route {
 		}),
 
 		httpx.R("GET", "/api/v1/openapi.json", pub, s.apiOpenAPI),
-		httpx.R("GET", "/api/v1/me", perm(httpx.PermView), s.apiMe),
 		httpx.R("GET", "/api/v1/overview", perm(httpx.PermView), s.apiOverview),
 		httpx.R("GET", "/api/v1/events", perm(httpx.PermView), s.apiEvents),
 		httpx.R("GET", "/api/v1/clients", perm(httpx.PermView), s.apiClients),
@@ -80,7 +79,7 @@ func (s *Server) routeTable() []httpx.Route {
 // allRoutes is every API route with its policy; the route walker test
 // checks each one.
 func (s *Server) allRoutes() []httpx.Route {
-	all := append(s.routeTable(), s.extraRoutes()...)
+	all := append(s.routeTable(), s.accounts.Routes()...)
 	all = append(all, s.install.Routes()...)
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)
@@ -132,9 +131,9 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	// An agent's client certificate is never an operator credential.
-	authn := s.auth.authenticate
+	authn := s.accounts.Authenticate
 	if rt.Pol.Partial {
-		authn = s.auth.fromPartial
+		authn = s.accounts.FromPartial
 	}
 	p, err := authn(r)
 	if err != nil {
@@ -147,12 +146,12 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	if p.Via == "session" && r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if !s.auth.checkCSRF(r, p) {
+		if !s.accounts.CheckCSRF(r, p) {
 			httpx.WriteError(w, http.StatusForbidden, "missing or wrong CSRF token")
 			return
 		}
 	}
-	if rt.Pol.Fresh && !s.auth.fresh(p) {
+	if rt.Pol.Fresh && !s.accounts.Fresh(p) {
 		httpx.WriteNeedFresh(w, "this action needs a fresh two-factor check")
 		return
 	}
@@ -172,22 +171,6 @@ func securityHeaders(h http.Handler) http.Handler {
 		hd.Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
-		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
-	if u, err := s.st.User(p.UserID); err == nil {
-		out.TOTPEnabled = u.TOTPSecret != ""
-	}
-	if p.Session != nil {
-		out.CSRF = p.Session.CSRF
-		out.SessionExpires = p.Session.ExpiresAt
-		if !p.SecondFactorAt.IsZero() {
-			out.FreshUntil = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
-		}
-	}
-	httpx.WriteJSON(w, 200, out)
 }
 
 func (s *Server) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {

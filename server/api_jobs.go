@@ -48,7 +48,7 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
-	if len(views) > s.cfg.LargeJob && !s.auth.fresh(p) {
+	if len(views) > s.cfg.LargeJob && !s.accounts.Fresh(p) {
 		httpx.WriteNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return
 	}

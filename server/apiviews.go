@@ -97,16 +97,3 @@ func toAPIRuns(rs []store.Run) []api.Run {
 	}
 	return out
 }
-
-func toAPIUser(u store.User) api.User {
-	cl := u.Clients
-	if cl == nil {
-		cl = []string{}
-	}
-	return api.User{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
-		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
-}
-
-func toAPIToken(t store.APIToken) api.APIToken {
-	return api.APIToken{ID: t.ID, Name: t.Name, Perms: t.Perms, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
-}

@@ -18,7 +18,7 @@
 // leaf, taken with no lock held and held while taking none: hub.Hub.mu,
 // hub.Conn.qmu, jobService.mu, jobWriter.mu, shell.Wing.mu,
 // shell.shellSession.techMu, shell.castWriter.mu, httpx.Conns.mu, shell.shellTickets.mu,
-// limiter.mu, install.sumCache.mu, auditlog.auditAnchor.mu, inflight.mu and Server.addrMu.
+// accounts.limiter.mu, install.sumCache.mu, auditlog.auditAnchor.mu, inflight.mu and Server.addrMu.
 // No lock is held across a store call, a send to an agent, a hub Handler
 // callback or a job write submission; callbacks (opConns' end functions,
 // the writer's done functions, hub Handler calls) run after their lock is

@@ -42,6 +42,9 @@ type jobRequest = api.JobRequest
 // deviceQuery is a device-list filter usable as a job target.
 type deviceQuery = api.DeviceQuery
 
+// errNotFound: a job's target or script the caller cannot see.
+var errNotFound = errors.New("not found")
+
 // errBadJob marks a request the caller must fix (400).
 var errBadJob = errors.New("invalid job")
 

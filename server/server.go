@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/events"
@@ -32,16 +32,16 @@ import (
 
 // Server is one running control server.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	st    store.Store
-	ca    *pki.CA
-	fleet *fleet.Fleet
-	hub   *hub.Hub
-	bus   *events.Bus
-	jobs  *jobService
-	shell *shell.Wing
-	auth  *authService
+	cfg      Config
+	log      *slog.Logger
+	st       store.Store
+	ca       *pki.CA
+	fleet    *fleet.Fleet
+	hub      *hub.Hub
+	bus      *events.Bus
+	jobs     *jobService
+	shell    *shell.Wing
+	accounts *accounts.Wing
 
 	install *install.Wing
 	updates *updates.Wing
@@ -50,15 +50,15 @@ type Server struct {
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
-	addrMu sync.Mutex
-	addr   string
-	ready  chan struct{}
-	http   *http.Server
-	now    func() time.Time
-	metric *metrics
-	limit  *limiter
-	conns  *httpx.Conns
-	alog   *auditlog.Log // the audit log, its key and anchor outside the database
+	addrMu  sync.Mutex
+	addr    string
+	ready   chan struct{}
+	http    *http.Server
+	now     func() time.Time
+	metric  *metrics
+	enrolls httpx.Gate // concurrent enrollments
+	conns   *httpx.Conns
+	alog    *auditlog.Log // the audit log, its key and anchor outside the database
 
 	tls       *serverTLS // certificate and pins (pins.go)
 	agentAddr string     // bound --agent-listen address, under addrMu
@@ -106,24 +106,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.st.Close()
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
-	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
-		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
 	s.metric = newMetrics(s)
 	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
-	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
-		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
-		Now: s.now, Log: log})
 	s.conns = httpx.NewConns()
-	s.shell = shell.New(shell.Deps{Config: shell.Config{DataDir: cfg.DataDir, RecordShellInput: cfg.RecordShellInput,
-		RecordingRetention: cfg.RecordingRetention, ShellTicketTTL: cfg.ShellTicketTTL,
-		MaxShellsPerDevice: cfg.MaxShellsPerDevice, MaxShellsPerUser: cfg.MaxShellsPerUser}, Store: s.st, Devices: deviceScope{s},
-		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
-	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
-	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
+	s.buildWings(cfg, log)
 	s.jobs = newJobService(s)
-	s.auth = newAuthService(s)
-	s.limit = newLimiter()
-	if err := s.auth.bootstrap(); err != nil {
+	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err
 	}
@@ -215,12 +203,4 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 		// and the hybrid post-quantum exchange costs several times more.
 		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
 	}
-}
-
-func writeSecretFile(dir, name, content string) error {
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(strings.TrimSpace(content)+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	return os.Chmod(p, 0o600)
 }

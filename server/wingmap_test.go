@@ -14,6 +14,7 @@ const module = "github.com/steward-rmm/steward/"
 // wings are the resource areas of the server, one package each. A new
 // wing is added here on purpose, so that the rules below apply to it.
 var wings = []string{
+	"server/accounts",
 	"server/audit",
 	"server/install",
 	"server/scripts",

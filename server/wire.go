@@ -1,9 +1,17 @@
 package server
 
 import (
+	"log/slog"
+
+	"github.com/steward-rmm/steward/server/accounts"
+	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/scripts"
+	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/updates"
 )
 
 // deviceScope gives wings the device and client lookups within a
@@ -16,4 +24,23 @@ func (d deviceScope) Device(p *httpx.Principal, id string) (fleet.View, bool) {
 
 func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool) {
 	return d.s.resolveClient(p, ref)
+}
+
+// buildWings builds the wings from their narrow dependencies; the store,
+// audit log, fleet, hub and operator connections exist already.
+func (s *Server) buildWings(cfg Config, log *slog.Logger) {
+	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
+		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
+	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
+		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
+		Now: s.now, Log: log})
+	s.shell = shell.New(shell.Deps{Config: shell.Config{DataDir: cfg.DataDir, RecordShellInput: cfg.RecordShellInput,
+		RecordingRetention: cfg.RecordingRetention, ShellTicketTTL: cfg.ShellTicketTTL,
+		MaxShellsPerDevice: cfg.MaxShellsPerDevice, MaxShellsPerUser: cfg.MaxShellsPerUser}, Store: s.st, Devices: deviceScope{s},
+		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
+	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
+	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
+		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies}, Store: s.st,
+		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log})
 }

@@ -1,9 +1,10 @@
-package server
+package accounts
 
 import (
 	"crypto/subtle"
 	"net/http"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -14,16 +15,16 @@ const sessionCookie = "__Host-steward"
 
 // lookupSession finds the live session and its user behind the request's
 // cookie, whether or not it has passed two-factor yet.
-func (a *authService) lookupSession(r *http.Request) (store.Session, store.User, error) {
+func (a *Wing) lookupSession(r *http.Request) (store.Session, store.User, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 128 {
 		return store.Session{}, store.User{}, errUnauthorized
 	}
-	se, err := a.s.st.Session(httpx.HashSecret(c.Value))
-	if err != nil || a.s.now().After(se.ExpiresAt) {
+	se, err := a.st.Session(httpx.HashSecret(c.Value))
+	if err != nil || a.now().After(se.ExpiresAt) {
 		return store.Session{}, store.User{}, errUnauthorized
 	}
-	u, err := a.s.st.User(se.UserID)
+	u, err := a.st.User(se.UserID)
 	if err != nil || u.Disabled || se.Epoch < u.Epoch {
 		return store.Session{}, store.User{}, errUnauthorized
 	}
@@ -31,12 +32,12 @@ func (a *authService) lookupSession(r *http.Request) (store.Session, store.User,
 }
 
 // needs2FA reports whether u must pass a second factor to use a session.
-func (a *authService) needs2FA(u *store.User) bool {
-	return u.TOTPSecret != "" || (u.Role == httpx.RoleAdmin && a.s.cfg.Require2FAForAdmins)
+func (a *Wing) needs2FA(u *store.User) bool {
+	return u.TOTPSecret != "" || (u.Role == httpx.RoleAdmin && a.cfg.Require2FAForAdmins)
 }
 
 // fromSession authenticates a browser by its session cookie.
-func (a *authService) fromSession(r *http.Request) (*httpx.Principal, error) {
+func (a *Wing) fromSession(r *http.Request) (*httpx.Principal, error) {
 	se, u, err := a.lookupSession(r)
 	if err != nil {
 		return nil, err
@@ -51,12 +52,12 @@ func (a *authService) fromSession(r *http.Request) (*httpx.Principal, error) {
 	return p, nil
 }
 
-// fromPartial authenticates the two-factor and logout routes: a bearer
+// FromPartial authenticates the two-factor and logout routes: a bearer
 // token, a full session, or a session that has passed only the password.
 // A partial session carries no permissions at all.
-func (a *authService) fromPartial(r *http.Request) (*httpx.Principal, error) {
+func (a *Wing) FromPartial(r *http.Request) (*httpx.Principal, error) {
 	if r.Header.Get("Authorization") != "" {
-		return a.authenticate(r)
+		return a.Authenticate(r)
 	}
 	se, u, err := a.lookupSession(r)
 	if err != nil {
@@ -70,8 +71,8 @@ func (a *authService) fromPartial(r *http.Request) (*httpx.Principal, error) {
 	return p, nil
 }
 
-// checkCSRF compares the X-CSRF-Token header with the session's token.
-func (a *authService) checkCSRF(r *http.Request, p *httpx.Principal) bool {
+// CheckCSRF compares the X-CSRF-Token header with the session's token.
+func (a *Wing) CheckCSRF(r *http.Request, p *httpx.Principal) bool {
 	if p.Session == nil {
 		return false
 	}
@@ -79,9 +80,27 @@ func (a *authService) checkCSRF(r *http.Request, p *httpx.Principal) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRF)) == 1
 }
 
-// fresh reports whether p proved two-factor recently enough for a
+// Fresh reports whether p proved two-factor recently enough for a
 // sensitive action.
 // Sessions and tokens alike carry the time of their last check.
-func (a *authService) fresh(p *httpx.Principal) bool {
-	return !p.SecondFactorAt.IsZero() && a.s.now().Sub(p.SecondFactorAt) <= a.s.cfg.FreshTOTP
+func (a *Wing) Fresh(p *httpx.Principal) bool {
+	return !p.SecondFactorAt.IsZero() && a.now().Sub(p.SecondFactorAt) <= a.cfg.FreshTOTP
+}
+
+// me describes the caller: who, with which permissions and scope, and
+// the session's CSRF token and freshness.
+func (s *Wing) me(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
+		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
+	if u, err := s.st.User(p.UserID); err == nil {
+		out.TOTPEnabled = u.TOTPSecret != ""
+	}
+	if p.Session != nil {
+		out.CSRF = p.Session.CSRF
+		out.SessionExpires = p.Session.ExpiresAt
+		if !p.SecondFactorAt.IsZero() {
+			out.FreshUntil = p.SecondFactorAt.Add(s.cfg.FreshTOTP).UTC()
+		}
+	}
+	httpx.WriteJSON(w, 200, out)
 }

@@ -1,4 +1,4 @@
-package server
+package accounts
 
 import (
 	"crypto/subtle"
@@ -24,7 +24,7 @@ func codeKey(userID string) string { return "totp:" + userID }
 // matched) under the per-account attempt limit. It answers the request
 // itself (429 or 401) and audits when the check is refused or fails. Every
 // path that checks a TOTP or recovery code goes through here.
-func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, actor, userID string, check func() (string, error)) (string, bool) {
+func (s *Wing) checkCode(w http.ResponseWriter, r *http.Request, actor, userID string, check func() (string, error)) (string, bool) {
 	key := codeKey(userID)
 	if s.limit.blocked(key, s.now()) {
 		s.alog.Audit(r, actor, "auth.totp_throttled", userID, nil)
@@ -44,7 +44,7 @@ func (s *Server) checkCode(w http.ResponseWriter, r *http.Request, actor, userID
 
 // verifySecondFactor checks a TOTP code (each time step is accepted once)
 // or burns a recovery code. It returns which kind matched.
-func (s *Server) verifySecondFactor(userID, code string) (string, error) {
+func (s *Wing) verifySecondFactor(userID, code string) (string, error) {
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if code == "" || len(code) > 64 {
 		return "", errors.New("no code")
@@ -94,7 +94,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 // sensitive action for sessions and API tokens alike: a token re-checked
 // here is fresh again for the freshness window (stewardctl asks for the
 // code and calls this when a request answers fresh_2fa).
-func (s *Server) apiTOTP(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiTOTP(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
 	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
 		httpx.WriteError(w, 400, err.Error())

@@ -1,9 +1,11 @@
-package server
+package accounts
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -13,22 +15,13 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-var errNotFound = errors.New("not found")
-
 // bootstrapTokenLife is how long the first-start admin token works.
 const bootstrapTokenLife = 24 * time.Hour
 
 // principal is the authenticated caller of an API request.
-// authService authenticates API callers.
-type authService struct {
-	s *Server
-}
-
-func newAuthService(s *Server) *authService { return &authService{s: s} }
-
-// bootstrap creates the first admin and its API token exactly once.
-func (a *authService) bootstrap() error {
-	s := a.s
+// Bootstrap creates the first admin and its API token exactly once.
+func (a *Wing) Bootstrap() error {
+	s := a
 	if err := s.st.SetMetaOnce("setup", time.Now().UTC().Format(time.RFC3339)); errors.Is(err, store.ErrExists) {
 		return nil
 	} else if err != nil {
@@ -66,7 +59,7 @@ func (a *authService) bootstrap() error {
 	return nil
 }
 
-func (a *authService) principalFor(u *store.User) *httpx.Principal {
+func (a *Wing) principalFor(u *store.User) *httpx.Principal {
 	perms := slices.Clone(httpx.RolePerms[u.Role])
 	if !u.AllClients {
 		// The audit log, metrics and server administration span every
@@ -77,15 +70,15 @@ func (a *authService) principalFor(u *store.User) *httpx.Principal {
 }
 
 // fromToken authenticates a bearer token.
-func (a *authService) fromToken(secret string) (*httpx.Principal, error) {
-	t, err := a.s.st.APITokenByHash(httpx.HashSecret(secret))
+func (a *Wing) fromToken(secret string) (*httpx.Principal, error) {
+	t, err := a.st.APITokenByHash(httpx.HashSecret(secret))
 	if err != nil {
 		return nil, errUnauthorized
 	}
-	if t.Revoked || (!t.ExpiresAt.IsZero() && a.s.now().After(t.ExpiresAt)) {
+	if t.Revoked || (!t.ExpiresAt.IsZero() && a.now().After(t.ExpiresAt)) {
 		return nil, errUnauthorized
 	}
-	u, err := a.s.st.User(t.UserID)
+	u, err := a.st.User(t.UserID)
 	if err != nil || u.Disabled || t.Epoch < u.Epoch {
 		return nil, errUnauthorized
 	}
@@ -108,8 +101,8 @@ func (a *authService) fromToken(secret string) (*httpx.Principal, error) {
 
 var errUnauthorized = errors.New("unauthorized")
 
-// authenticate finds the caller of a request: bearer token or session cookie.
-func (a *authService) authenticate(r *http.Request) (*httpx.Principal, error) {
+// Authenticate finds the caller of a request: bearer token or session cookie.
+func (a *Wing) Authenticate(r *http.Request) (*httpx.Principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
@@ -118,4 +111,14 @@ func (a *authService) authenticate(r *http.Request) (*httpx.Principal, error) {
 		return a.fromToken(strings.TrimSpace(tok))
 	}
 	return a.fromSession(r)
+}
+
+// writeSecretFile writes a first-start secret for the operator to read
+// (mode 0600).
+func writeSecretFile(dir, name, content string) error {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(strings.TrimSpace(content)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return os.Chmod(p, 0o600)
 }

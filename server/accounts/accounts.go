@@ -1,4 +1,11 @@
-package server
+// Package accounts is the wing for operators and how they prove who they
+// are: login with password and two-factor (TOTP, recovery codes), the
+// login limiter, sessions and their CSRF tokens, API tokens, the
+// caller's own settings, user management within the manager's scope, and
+// the first admin made at first start. The wiring asks it to
+// authenticate every operator request (Authenticate, FromPartial,
+// CheckCSRF, Fresh) before a route's handler runs.
+package accounts
 
 import (
 	"bytes"
@@ -44,14 +51,15 @@ const (
 // so timing does not reveal which account names exist.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
 
-// extraRoutes are the account routes: login, two-factor, the caller's own
+// Routes are the account routes: login, two-factor, the caller's own
 // settings and tokens, and user management.
-func (s *Server) extraRoutes() []httpx.Route {
+func (s *Wing) Routes() []httpx.Route {
 	pub := httpx.Public
 	partial := httpx.Policy{Partial: true}
 	perm := httpx.NeedPerm
 	fresh := httpx.NeedFresh
 	return []httpx.Route{
+		httpx.R("GET", "/api/v1/me", perm(httpx.PermView), s.me),
 		httpx.R("POST", "/api/v1/auth/login", pub, s.apiLogin),
 		httpx.R("POST", "/api/v1/auth/token", pub, s.apiLoginToken),
 		httpx.R("POST", "/api/v1/auth/totp", partial, s.apiTOTP),
@@ -76,7 +84,7 @@ func (s *Server) extraRoutes() []httpx.Route {
 
 // throttled reports whether logins for this account or from this address
 // are blocked, and audits the refusal.
-func (s *Server) throttled(r *http.Request, name string) bool {
+func (s *Wing) throttled(r *http.Request, name string) bool {
 	now := s.now()
 	ip := s.clientIP(r)
 	if s.limit.blocked("user:"+strings.ToLower(name), now) || s.limit.blocked("ip:"+ip, now) {
@@ -87,7 +95,7 @@ func (s *Server) throttled(r *http.Request, name string) bool {
 }
 
 // loginFailed counts a failure against the account and the address.
-func (s *Server) loginFailed(r *http.Request, name, why string) {
+func (s *Wing) loginFailed(r *http.Request, name, why string) {
 	now := s.now()
 	s.limit.fail("user:"+strings.ToLower(name), now)
 	s.limit.fail("ip:"+s.clientIP(r), now)
@@ -96,7 +104,7 @@ func (s *Server) loginFailed(r *http.Request, name, why string) {
 
 // checkPassword verifies name/password, spending the same time whether or
 // not the account exists.
-func (s *Server) checkPassword(name, password string) (store.User, bool) {
+func (s *Wing) checkPassword(name, password string) (store.User, bool) {
 	u, err := s.st.UserByName(name)
 	if err != nil || u.PasswordHash == "" {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
@@ -112,7 +120,7 @@ type loginRequest = api.LoginRequest
 
 // passwordStep checks a login's name and password under the rate limits,
 // answering the request itself when they fail.
-func (s *Server) passwordStep(w http.ResponseWriter, r *http.Request, req loginRequest) (store.User, bool) {
+func (s *Wing) passwordStep(w http.ResponseWriter, r *http.Request, req loginRequest) (store.User, bool) {
 	if req.Username == "" || len(req.Username) > 100 || len(req.Password) > 1024 {
 		httpx.WriteError(w, 400, "username and password are required")
 		return store.User{}, false
@@ -139,7 +147,7 @@ func jsonOnly(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
+func (s *Wing) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	if !jsonOnly(w, r) {
 		return
 	}
@@ -175,7 +183,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princ
 
 // apiLoginToken is stewardctl's login: password and TOTP code in, a
 // time-limited API token out.
-func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
+func (s *Wing) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 	if !jsonOnly(w, r) {
 		return
 	}
@@ -201,7 +209,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.
 			return
 		}
 		secondFactorAt = s.now().UTC()
-	case s.auth.needs2FA(&u):
+	case s.needs2FA(&u):
 		httpx.WriteJSON(w, 403, api.Error{Error: "this account must enrol two-factor before it can get a token: log in to the " +
 			"dashboard and follow the setup, or run `stewardctl 2fa enroll` with a token you have", Code: api.CodeTOTPSetup})
 		return
@@ -233,7 +241,7 @@ func (s *Server) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.
 
 // apiTOTPSetup starts enrolment: a new secret, kept pending until a code
 // from it is confirmed.
-func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, err := s.st.User(p.UserID)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -267,7 +275,7 @@ func (s *Server) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.P
 
 // apiTOTPConfirm finishes enrolment with a code from the pending secret
 // and returns single-use recovery codes, shown once.
-func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
 	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -322,7 +330,7 @@ func (s *Server) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx
 
 // apiTOTPDisable removes the caller's own second factor (fresh check
 // required); admins that must have one cannot.
-func (s *Server) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiTOTPDisable(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	if p.Role == httpx.RoleAdmin && s.cfg.Require2FAForAdmins {
 		httpx.WriteError(w, 403, "admins must keep two-factor on this server")
 		return
@@ -345,7 +353,7 @@ func clearCookie(w http.ResponseWriter) {
 
 // apiLogout ends this session (or revokes this API token) and closes its
 // streams and shells.
-func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiLogout(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	switch {
 	case p.Session != nil:
 		_ = s.st.DeleteSession(p.Session.Hash)
@@ -361,7 +369,7 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 
 // endAllSessions makes every session and token of the user stale and
 // closes its live connections.
-func (s *Server) endAllSessions(userID string, mut func(*store.User) error) (store.User, int, error) {
+func (s *Wing) endAllSessions(userID string, mut func(*store.User) error) (store.User, int, error) {
 	u, err := s.st.UpdateUser(userID, func(u *store.User) error {
 		if mut != nil {
 			if err := mut(u); err != nil {
@@ -377,7 +385,7 @@ func (s *Server) endAllSessions(userID string, mut func(*store.User) error) (sto
 	return u, s.conns.CloseUser(userID), nil
 }
 
-func (s *Server) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiLogoutAll(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	if _, n, err := s.endAllSessions(p.UserID, nil); err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -399,7 +407,7 @@ func checkNewPassword(pw string) error {
 	return nil
 }
 
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiChangePassword(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.PasswordChange
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -433,7 +441,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, p *ht
 	httpx.WriteJSON(w, 200, api.PasswordChanged{OK: true, Relogin: true})
 }
 
-func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, err := s.st.User(p.UserID)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -447,7 +455,7 @@ func (s *Server) apiGetPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 	_, _ = w.Write(u.Prefs)
 }
 
-func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var raw json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPrefs))
 	if err := dec.Decode(&raw); err != nil {
@@ -468,7 +476,7 @@ func (s *Server) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 	httpx.WriteJSON(w, 200, api.Prefs(obj))
 }
 
-func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiMyTokens(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	ts, err := s.st.APITokens(p.UserID)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -483,7 +491,7 @@ func (s *Server) apiMyTokens(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 
 // apiMintToken creates an API token for the caller, never wider than the
 // caller and always expiring.
-func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.MintTokenRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -526,7 +534,7 @@ func (s *Server) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.P
 	httpx.WriteJSON(w, 201, api.CreatedAPIToken{Token: secret, ID: t.ID, Perms: perms, ExpiresAt: t.ExpiresAt})
 }
 
-func (s *Server) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiRevokeMyToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	id := r.PathValue("id")
 	if err := s.st.RevokeAPIToken(id, p.UserID); errors.Is(err, store.ErrNotFound) {
 		httpx.WriteError(w, 404, "token not found")

@@ -1,4 +1,4 @@
-package server
+package accounts
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
 // canGrant checks that a role and scope are within what p holds.
-func (s *Server) canGrant(p *httpx.Principal, role string, all bool, clients []string) (int, string) {
+func (s *Wing) canGrant(p *httpx.Principal, role string, all bool, clients []string) (int, string) {
 	if _, ok := httpx.RolePerms[role]; !ok {
 		return 400, "role must be one of admin, technician, helpdesk, read-only"
 	}
@@ -41,10 +41,10 @@ func (s *Server) canGrant(p *httpx.Principal, role string, all bool, clients []s
 }
 
 // resolveClients maps client IDs or names to IDs within p's scope.
-func (s *Server) resolveClients(p *httpx.Principal, refs []string) ([]string, bool) {
+func (s *Wing) resolveClients(p *httpx.Principal, refs []string) ([]string, bool) {
 	var ids []string
 	for _, ref := range refs {
-		c, ok := s.resolveClient(p, ref)
+		c, ok := s.clients.ResolveClient(p, ref)
 		if !ok {
 			return nil, false
 		}
@@ -55,7 +55,7 @@ func (s *Server) resolveClients(p *httpx.Principal, refs []string) ([]string, bo
 	return ids, true
 }
 
-func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiUsers(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	us, err := s.st.Users()
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
@@ -71,7 +71,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 }
 
 // userInScope loads a user the caller manages; anything else is not found.
-func (s *Server) userInScope(p *httpx.Principal, id string) (store.User, bool) {
+func (s *Wing) userInScope(p *httpx.Principal, id string) (store.User, bool) {
 	u, err := s.st.User(id)
 	if err != nil || !p.Manages(&u) {
 		return store.User{}, false
@@ -79,7 +79,7 @@ func (s *Server) userInScope(p *httpx.Principal, id string) (store.User, bool) {
 	return u, true
 }
 
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, ok := s.userInScope(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "user not found")
@@ -88,7 +88,7 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 	httpx.WriteJSON(w, 200, toAPIUser(u))
 }
 
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateUserRequest
 	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -111,7 +111,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.
 		httpx.WriteError(w, code, msg)
 		return
 	}
-	if req.Role == httpx.RoleAdmin && !s.auth.fresh(p) {
+	if req.Role == httpx.RoleAdmin && !s.Fresh(p) {
 		httpx.WriteNeedFresh(w, "creating an admin needs a fresh two-factor check")
 		return
 	}
@@ -146,7 +146,7 @@ func scopeText(all bool, clients []string) string {
 
 // apiUpdateUser changes role, scope, disabled or password. Nobody changes
 // their own role or scope, and nobody grants beyond what they hold.
-func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.UpdateUserRequest
 	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -191,7 +191,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.
 			httpx.WriteError(w, code, msg)
 			return
 		}
-		if role == httpx.RoleAdmin && u.Role != httpx.RoleAdmin && !s.auth.fresh(p) {
+		if role == httpx.RoleAdmin && u.Role != httpx.RoleAdmin && !s.Fresh(p) {
 			httpx.WriteNeedFresh(w, "making an admin needs a fresh two-factor check")
 			return
 		}
@@ -238,7 +238,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.
 
 // apiResetUser2FA clears another user's second factor (a lost phone);
 // they enrol again at their next login.
-func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	u, ok := s.userInScope(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "user not found")
@@ -258,4 +258,17 @@ func (s *Server) apiResetUser2FA(w http.ResponseWriter, r *http.Request, p *http
 	}
 	s.alog.AuditP(p, "user.2fa_reset", u.ID, nil)
 	httpx.WriteJSON(w, 200, toAPIUser(u))
+}
+
+func toAPIUser(u store.User) api.User {
+	cl := u.Clients
+	if cl == nil {
+		cl = []string{}
+	}
+	return api.User{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
+		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+func toAPIToken(t store.APIToken) api.APIToken {
+	return api.APIToken{ID: t.ID, Name: t.Name, Perms: t.Perms, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
 }
