@@ -11,45 +11,6 @@ import (
 // by writing out a record, so a secret a record holds (token and password
 // hashes, TOTP secrets) has no field to leak through.
 
-func toAPIClient(c store.Client) api.Client {
-	return api.Client{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt}
-}
-
-func toAPIClients(cs []store.Client) []api.Client {
-	out := make([]api.Client, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, toAPIClient(c))
-	}
-	return out
-}
-
-func toAPIEnrollToken(t store.EnrollToken) api.EnrollToken {
-	return api.EnrollToken{ID: t.ID, ClientID: t.ClientID, Note: t.Note, CreatedAt: t.CreatedAt, CreatedBy: t.CreatedBy,
-		ExpiresAt: t.ExpiresAt, MaxUses: t.MaxUses, Uses: t.Uses, Revoked: t.Revoked, RequireApproval: t.RequireApproval}
-}
-
-func toAPIDevice(v fleet.View) api.Device {
-	d := api.Device{ID: v.ID, Hostname: v.Hostname, Online: v.Online, LastSeen: v.LastSeen, OfflineSince: v.OfflineSince,
-		Client: v.Client, ClientName: v.ClientName, Group: v.Group, OS: v.OS, Platform: v.Platform, OSVersion: v.OSVersion,
-		Arch: v.Arch, DeviceType: v.DeviceType, AgentVersion: v.AgentVersion, PendingReboot: v.PendingReboot,
-		PatchesAvail: v.PatchesAvail, SecurityPatches: v.SecurityPatches, LastUser: v.LastUser, LastUserAt: v.LastUserAt,
-		IPs: v.IPs, MACs: v.MACs, EnrolledAt: v.EnrolledAt, BootTime: v.BootTime, Heartbeat: v.Heartbeat,
-		Approval: v.Approval, DuplicateOf: v.DuplicateOf, DuplicateElsewhere: v.DuplicateElsewhere, MachineID: v.MachineID,
-		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
-	for _, t := range v.Transitions {
-		d.Transitions = append(d.Transitions, api.Transition{Online: t.Online, At: t.At, Reason: t.Reason})
-	}
-	return d
-}
-
-func toAPIDevices(vs []fleet.View) []api.Device {
-	out := make([]api.Device, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, toAPIDevice(v))
-	}
-	return out
-}
-
 func toAPISummaries(m map[string]*fleet.Summary) map[string]api.Summary {
 	out := make(map[string]api.Summary, len(m))
 	for k, s := range m {

@@ -180,7 +180,7 @@ func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View,
 		f.IDs = req.Devices
 		desc = fmt.Sprintf("%d devices", len(req.Devices))
 	case req.Client != "":
-		c, ok := j.s.resolveClient(p, req.Client)
+		c, ok := j.s.devices.ResolveClient(p, req.Client)
 		if !ok {
 			return nil, "", errNotFound
 		}
@@ -190,7 +190,7 @@ func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View,
 		q := req.Filter
 		f.Search, f.OS, f.Online, f.PendingReboot, f.HasPatches, f.DeviceType = q.Search, q.OS, q.Online, q.PendingReboot, q.HasPatches, q.DeviceType
 		if q.Client != "" {
-			c, ok := j.s.resolveClient(p, q.Client)
+			c, ok := j.s.devices.ResolveClient(p, q.Client)
 			if !ok {
 				return nil, "", errNotFound
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -42,6 +43,7 @@ type Server struct {
 	jobs     *jobService
 	shell    *shell.Wing
 	accounts *accounts.Wing
+	devices  *devices.Wing
 
 	install *install.Wing
 	updates *updates.Wing

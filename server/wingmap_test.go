@@ -16,6 +16,7 @@ const module = "github.com/steward-rmm/steward/"
 var wings = []string{
 	"server/accounts",
 	"server/audit",
+	"server/devices",
 	"server/install",
 	"server/scripts",
 	"server/shell",

@@ -5,8 +5,10 @@ import (
 
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/audit"
+	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
@@ -19,11 +21,11 @@ import (
 type deviceScope struct{ s *Server }
 
 func (d deviceScope) Device(p *httpx.Principal, id string) (fleet.View, bool) {
-	return d.s.device(p, id)
+	return d.s.devices.Device(p, id)
 }
 
 func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool) {
-	return d.s.resolveClient(p, ref)
+	return d.s.devices.ResolveClient(p, ref)
 }
 
 // buildWings builds the wings from their narrow dependencies; the store,
@@ -40,7 +42,17 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
 	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
+	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
+		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now})
 	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
 		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies}, Store: s.st,
 		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+}
+
+// deviceApproved sends a device just approved what was held for it: runs
+// cannot have been queued for a pending device, but if any were (held by
+// an older server), they go now; and its target agent version.
+func (s *Server) deviceApproved(c *hub.Conn) {
+	s.jobs.deviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
+	s.updates.OfferTargetVersion(c)
 }

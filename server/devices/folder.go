@@ -1,4 +1,4 @@
-package server
+package devices
 
 import (
 	"bytes"
@@ -48,9 +48,9 @@ func cleanGroup(s string) (string, error) {
 
 // apiUpdateDevice changes what an operator may set on a device: its folder
 // (body {"group": "..."}; "" removes it from its folder).
-func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	// Scope first: a device of another client is not found, whatever the body.
-	v, ok := s.device(p, r.PathValue("id"))
+	v, ok := s.Device(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "device not found")
 		return
@@ -105,7 +105,7 @@ func (s *Server) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *http
 type groupCount = api.GroupCount
 
 // apiGroups lists the folders in use on the caller's clients' devices.
-func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiGroups(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	m := s.fleet.Groups(p.ClientScope())
 	out := make([]groupCount, 0, len(m))
 	for g, n := range m {

@@ -1,4 +1,4 @@
-package server
+package devices
 
 import (
 	"net/http"
@@ -23,8 +23,8 @@ import (
 // ?revoke_duplicate=true it also revokes the device this one duplicates
 // (a machine that was re-imaged or re-installed and enrolled again), which
 // must be in the caller's scope too.
-func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	v, ok := s.device(p, r.PathValue("id"))
+func (s *Wing) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := s.Device(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "device not found")
 		return
@@ -44,7 +44,7 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *htt
 			httpx.WriteError(w, 400, "revoke_duplicate: this device duplicates no other device")
 			return
 		}
-		if dup, ok = s.device(p, v.DuplicateOf); !ok {
+		if dup, ok = s.Device(p, v.DuplicateOf); !ok {
 			httpx.WriteError(w, 404, "the duplicated device is not found (revoked, or of a client outside your scope)")
 			return
 		}
@@ -72,11 +72,9 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *htt
 			return
 		}
 	}
-	// Runs cannot have been queued for a pending device, but if any were
-	// (held by an older server), they go now.
+	// What was held for it goes now (queued runs, the target version).
 	if c := s.hub.Get(v.ID); c != nil {
-		s.jobs.deviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
-		s.updates.OfferTargetVersion(c)
+		s.approved(c)
 	}
 	if nv, ok := s.fleet.View(v.ID); ok {
 		v = nv
@@ -86,7 +84,7 @@ func (s *Server) apiApproveDevice(w http.ResponseWriter, r *http.Request, p *htt
 }
 
 // revokeDevice deletes a device, drops its connection and audits it.
-func (s *Server) revokeDevice(p *httpx.Principal, v fleet.View, extra map[string]string) error {
+func (s *Wing) revokeDevice(p *httpx.Principal, v fleet.View, extra map[string]string) error {
 	if err := s.st.DeleteDevice(v.ID); err != nil {
 		return err
 	}
@@ -104,7 +102,7 @@ func (s *Server) revokeDevice(p *httpx.Principal, v fleet.View, extra map[string
 
 // redactDuplicate hides the ID of a duplicated device of a client the
 // caller cannot see, saying only that there is one.
-func (s *Server) redactDuplicate(p *httpx.Principal, v *fleet.View) {
+func (s *Wing) redactDuplicate(p *httpx.Principal, v *fleet.View) {
 	if v.DuplicateOf == "" || p.AllClients {
 		return
 	}

@@ -1,4 +1,4 @@
-package server
+package devices
 
 import (
 	"encoding/csv"
@@ -66,7 +66,7 @@ func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
 
 // apiSoftwareSearch finds every device with a package name (optionally
 // below a version) across the caller's clients.
-func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	name := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("name")))
 	below := r.URL.Query().Get("below")
 	if name == "" || len(name) > 200 {
@@ -76,7 +76,7 @@ func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *ht
 	type hit = api.SoftwareHit
 	out := []hit{}
 	err := s.st.EachHealth(func(h *store.Health) error {
-		v, ok := s.device(p, h.DeviceID)
+		v, ok := s.Device(p, h.DeviceID)
 		if !ok {
 			return nil
 		}
