@@ -204,7 +204,7 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := s.hub.Attach(ws, id, d.ClientID, r.RemoteAddr, hello)
-	s.jobs.deviceConnected(c, prevBoot, hello.BootTime)
+	s.jobs.DeviceConnected(c, prevBoot, hello.BootTime)
 	s.updates.AfterHello(c) // offer the device's target agent version (the updates wing)
 }
 
@@ -232,7 +232,7 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 			err = s.storeHealth(c.DeviceID, &hl)
 		}
 	case protocol.TypeJobAck, protocol.TypeJobOutput, protocol.TypeJobResult:
-		err = s.jobs.agentMessage(c, env)
+		err = s.jobs.AgentMessage(c, env)
 	case protocol.TypeShellOpened, protocol.TypeShellClose:
 		err = s.shell.AgentMessage(c, env)
 	case protocol.TypeUpdateResult:
@@ -262,7 +262,7 @@ func (h *agentHandler) Closed(c *hub.Conn, reason string) {
 		h.s.fleet.SetOffline(c.DeviceID, reason)
 	}
 	h.s.shell.DeviceGone(c, reason)
-	h.s.jobs.deviceGone(c)
+	h.s.jobs.DeviceGone(c)
 }
 
 func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 // Routes lists the API's routes with their policies (exported for tests
@@ -27,16 +26,7 @@ func (s *Server) routeTable() []httpx.Route {
 		}),
 
 		httpx.R("GET", "/api/v1/openapi.json", pub, s.apiOpenAPI),
-		httpx.R("GET", "/api/v1/overview", perm(httpx.PermView), s.apiOverview),
 		httpx.R("GET", "/api/v1/events", perm(httpx.PermView), s.apiEvents),
-		httpx.R("GET", "/api/v1/devices/{id}/runs", perm(httpx.PermView), s.apiDeviceRuns),
-		httpx.R("POST", "/api/v1/jobs", perm(httpx.PermView), s.apiCreateJob), // kind-specific permission checked inside
-		httpx.R("GET", "/api/v1/jobs", perm(httpx.PermView), s.apiJobs),
-		httpx.R("GET", "/api/v1/jobs/{id}", perm(httpx.PermView), s.apiJob),
-		httpx.R("POST", "/api/v1/jobs/{id}/cancel", perm(httpx.PermView), s.apiCancelJob),
-		httpx.R("GET", "/api/v1/runs/{id}", perm(httpx.PermView), s.apiRun),
-		httpx.R("GET", "/api/v1/runs/{id}/output", perm(httpx.PermView), s.apiRunOutput),
-		httpx.R("POST", "/api/v1/runs/{id}/cancel", perm(httpx.PermView), s.apiCancelRun),
 		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			s.metric.handler().ServeHTTP(w, r)
 		}),
@@ -60,6 +50,7 @@ func (s *Server) routeTable() []httpx.Route {
 func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.accounts.Routes()...)
 	all = append(all, s.devices.Routes()...)
+	all = append(all, s.jobs.Routes()...)
 	all = append(all, s.install.Routes()...)
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)
@@ -151,30 +142,4 @@ func securityHeaders(h http.Handler) http.Handler {
 		hd.Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	v, ok := s.devices.Device(p, r.PathValue("id"))
-	if !ok {
-		httpx.WriteError(w, 404, "device not found")
-		return
-	}
-	runs, err := s.st.DeviceRuns(v.ID, 100)
-	if err != nil {
-		httpx.WriteError(w, 500, "internal error")
-		return
-	}
-	httpx.WriteJSON(w, 200, toAPIRuns(runs))
-}
-
-func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	sum := s.fleet.Summarize(p.ClientScope())
-	jobs, _ := s.st.Jobs(store.JobQuery{Limit: 10})
-	var visible []store.Job
-	for _, j := range jobs {
-		if p.AllClients || j.CreatedBy == p.Name {
-			visible = append(visible, j)
-		}
-	}
-	httpx.WriteJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
 }

@@ -16,7 +16,7 @@
 // The one nesting is fleet.Fleet.mu, then events.Bus.mu: the fleet
 // publishes device events while it holds its lock. Every other lock is a
 // leaf, taken with no lock held and held while taking none: hub.Hub.mu,
-// hub.Conn.qmu, jobService.mu, jobWriter.mu, shell.Wing.mu,
+// hub.Conn.qmu, jobs.Wing.mu, jobs.jobWriter.mu, shell.Wing.mu,
 // shell.shellSession.techMu, shell.castWriter.mu, httpx.Conns.mu, shell.shellTickets.mu,
 // accounts.limiter.mu, install.sumCache.mu, auditlog.auditAnchor.mu, inflight.mu and Server.addrMu.
 // No lock is held across a store call, a send to an agent, a hub Handler

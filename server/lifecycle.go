@@ -79,7 +79,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 
 	g := newGroup(ctx)
-	g.run("jobs writer", func() error { s.jobs.w.loop(); return nil })
+	g.run("jobs writer", s.jobs.RunWriter)
 	// The ticker loops end with g.ctx; the writer is stopped only after
 	// them, since the sweep submits to it.
 	var loops sync.WaitGroup
@@ -88,7 +88,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		g.run(name, func() error { defer loops.Done(); fn(g.ctx); return nil })
 	}
 	loop("presence", s.presenceLoop)
-	loop("jobs sweep", s.jobs.loop)
+	loop("jobs sweep", func(ctx context.Context) { _ = s.jobs.Run(ctx) })
 	loop("shell retention", func(ctx context.Context) { _ = s.shell.Run(ctx) })
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
@@ -122,7 +122,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	loops.Wait()
 	// Every producer of job writes has ended: the writer commits what is
 	// queued and ends.
-	s.jobs.w.stop()
+	s.jobs.StopWriter()
 	err = g.wait()
 	if ferr := s.fleet.FlushAll(); ferr != nil {
 		s.log.Error("final presence flush", "err", ferr)

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
@@ -40,7 +41,7 @@ type Server struct {
 	fleet    *fleet.Fleet
 	hub      *hub.Hub
 	bus      *events.Bus
-	jobs     *jobService
+	jobs     *jobs.Wing
 	shell    *shell.Wing
 	accounts *accounts.Wing
 	devices  *devices.Wing
@@ -112,7 +113,6 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
 	s.buildWings(cfg, log)
-	s.jobs = newJobService(s)
 	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err

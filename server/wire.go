@@ -10,6 +10,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
@@ -47,12 +48,15 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
 		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies}, Store: s.st,
 		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
+		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // deviceApproved sends a device just approved what was held for it: runs
 // cannot have been queued for a pending device, but if any were (held by
 // an older server), they go now; and its target agent version.
 func (s *Server) deviceApproved(c *hub.Conn) {
-	s.jobs.deviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
+	s.jobs.DeviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
 	s.updates.OfferTargetVersion(c)
 }

@@ -1,4 +1,4 @@
-package server
+package jobs
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req jobRequest
 	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
 		httpx.WriteError(w, 400, err.Error())
@@ -22,7 +22,7 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 403, "permission denied: needs "+need)
 		return
 	}
-	views, desc, err := s.jobs.targets(p, &req)
+	views, desc, err := s.targets(p, &req)
 	switch {
 	case errors.Is(err, errNotFound):
 		httpx.WriteError(w, 404, "device or client not found")
@@ -36,23 +36,23 @@ func (s *Server) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.P
 	}
 	var lib *store.Script
 	if req.Kind == protocol.KindScript && req.Library != "" {
-		sc, code, msg := s.scripts.Library(p, req.Library, views)
+		sc, code, msg := s.library.Library(p, req.Library, views)
 		if code != 0 {
 			httpx.WriteError(w, code, msg)
 			return
 		}
 		lib = &sc
 	}
-	spec, ref, err := s.jobs.validate(&req, lib)
+	spec, ref, err := s.validate(&req, lib)
 	if err != nil {
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
-	if len(views) > s.cfg.LargeJob && !s.accounts.Fresh(p) {
+	if len(views) > s.cfg.LargeJob && !s.fresh.Fresh(p) {
 		httpx.WriteNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return
 	}
-	job, runs, err := s.jobs.create(p, &req, views, desc, spec, ref)
+	job, runs, err := s.create(p, &req, views, desc, spec, ref)
 	if err != nil {
 		s.log.Error("create job", "err", err)
 		httpx.WriteError(w, 500, "internal error")
@@ -73,7 +73,7 @@ const maxRunsInline = 1000
 // visibleJob returns a job with its run counts if p may see it: all of its
 // runs must be on clients in p's scope (a job spanning clients is visible
 // to all-client users).
-func (s *Server) visibleJob(p *httpx.Principal, id string) (store.Job, bool) {
+func (s *Wing) visibleJob(p *httpx.Principal, id string) (store.Job, bool) {
 	j, err := s.st.Job(id)
 	if err != nil || s.st.JobStates(&j) != nil || !s.jobVisible(p, &j) {
 		return store.Job{}, false
@@ -81,7 +81,7 @@ func (s *Server) visibleJob(p *httpx.Principal, id string) (store.Job, bool) {
 	return j, true
 }
 
-func (s *Server) jobVisible(p *httpx.Principal, j *store.Job) bool {
+func (s *Wing) jobVisible(p *httpx.Principal, j *store.Job) bool {
 	if p.AllClients {
 		return true
 	}
@@ -93,7 +93,7 @@ func (s *Server) jobVisible(p *httpx.Principal, j *store.Job) bool {
 	return len(j.Clients) > 0
 }
 
-func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiJobs(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	limit := 50
 	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
 		limit = v
@@ -115,7 +115,7 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 // apiJob returns a job and its runs. runs=0 leaves the runs out (a
 // fan-out's 20,000 runs are megabytes); wait=SECONDS first waits, up to
 // 60 s, until no run of the job can change any more.
-func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	j, ok := s.visibleJob(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "job not found")
@@ -127,21 +127,21 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *httpx.Princip
 	waiting:
 		for !j.Done() {
 			// Registered before the re-read, so a finish in between still wakes us.
-			ch := s.jobs.wait(jobWaitKey(j.ID))
+			ch := s.wait(jobWaitKey(j.ID))
 			if x, err := s.st.Job(j.ID); err == nil && s.st.JobStates(&x) == nil {
 				j = x
 				if j.Done() {
-					s.jobs.unwait(jobWaitKey(j.ID), ch)
+					s.unwait(jobWaitKey(j.ID), ch)
 					break
 				}
 			}
 			select {
 			case <-ch:
 			case <-deadline:
-				s.jobs.unwait(jobWaitKey(j.ID), ch)
+				s.unwait(jobWaitKey(j.ID), ch)
 				break waiting
 			case <-r.Context().Done():
-				s.jobs.unwait(jobWaitKey(j.ID), ch)
+				s.unwait(jobWaitKey(j.ID), ch)
 				return
 			}
 		}
@@ -158,7 +158,7 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, p *httpx.Princip
 	httpx.WriteJSON(w, 200, api.JobResponse{Job: toAPIJob(j), Runs: toAPIRuns(runs)})
 }
 
-func (s *Server) visibleRun(p *httpx.Principal, id string) (store.Run, bool) {
+func (s *Wing) visibleRun(p *httpx.Principal, id string) (store.Run, bool) {
 	run, err := s.st.Run(id)
 	if err != nil || !p.CanSeeClient(run.ClientID) {
 		return store.Run{}, false
@@ -166,7 +166,7 @@ func (s *Server) visibleRun(p *httpx.Principal, id string) (store.Run, bool) {
 	return run, true
 }
 
-func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "run not found")
@@ -178,7 +178,7 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request, p *httpx.Princip
 // apiRunOutput returns output from the given offsets. With wait=SECONDS it
 // long-polls until there is new output or the run ends, which is how the
 // CLI's -f and the dashboard follow a live run.
-func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiRunOutput(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	q := r.URL.Query()
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
@@ -190,19 +190,19 @@ func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *httpx.P
 	wait, _ := strconv.Atoi(q.Get("wait"))
 	wait = min(max(wait, 0), 60)
 	if wait > 0 && !protocol.Terminal(run.State) && run.Stdout <= outFrom && run.Stderr <= errFrom {
-		ch := s.jobs.wait(run.ID)
+		ch := s.wait(run.ID)
 		// Re-read after registering so a change in between is not missed.
 		if run2, err := s.st.Run(run.ID); err == nil && run2.Stdout <= outFrom && run2.Stderr <= errFrom && !protocol.Terminal(run2.State) {
 			select {
 			case <-ch:
 			case <-time.After(time.Duration(wait) * time.Second):
-				s.jobs.unwait(run.ID, ch)
+				s.unwait(run.ID, ch)
 			case <-r.Context().Done():
-				s.jobs.unwait(run.ID, ch)
+				s.unwait(run.ID, ch)
 				return
 			}
 		} else {
-			s.jobs.unwait(run.ID, ch)
+			s.unwait(run.ID, ch)
 		}
 		run, _ = s.st.Run(run.ID)
 	}
@@ -217,7 +217,7 @@ func (s *Server) apiRunOutput(w http.ResponseWriter, r *http.Request, p *httpx.P
 		StdoutNext: soNext, StderrNext: seNext, Done: protocol.Terminal(run.State)})
 }
 
-func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	run, ok := s.visibleRun(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "run not found")
@@ -227,7 +227,7 @@ func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.P
 		httpx.WriteError(w, 403, "permission denied: needs "+need)
 		return
 	}
-	run, err := s.jobs.cancel(p, run.ID)
+	run, err := s.cancel(p, run.ID)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -235,7 +235,7 @@ func (s *Server) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.P
 	httpx.WriteJSON(w, 200, toAPIRun(run))
 }
 
-func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+func (s *Wing) apiCancelJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	j, ok := s.visibleJob(p, r.PathValue("id"))
 	if !ok {
 		httpx.WriteError(w, 404, "job not found")
@@ -253,10 +253,36 @@ func (s *Server) apiCancelJob(w http.ResponseWriter, r *http.Request, p *httpx.P
 	n := 0
 	for _, run := range runs {
 		if !protocol.Terminal(run.State) {
-			if _, err := s.jobs.cancel(p, run.ID); err == nil {
+			if _, err := s.cancel(p, run.ID); err == nil {
 				n++
 			}
 		}
 	}
 	httpx.WriteJSON(w, 200, api.Cancelled{Cancelled: n})
+}
+
+func (s *Wing) apiDeviceRuns(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := s.devices.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(w, 404, "device not found")
+		return
+	}
+	runs, err := s.st.DeviceRuns(v.ID, 100)
+	if err != nil {
+		httpx.WriteError(w, 500, "internal error")
+		return
+	}
+	httpx.WriteJSON(w, 200, toAPIRuns(runs))
+}
+
+func (s *Wing) apiOverview(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	sum := s.fleet.Summarize(p.ClientScope())
+	jobs, _ := s.st.Jobs(store.JobQuery{Limit: 10})
+	var visible []store.Job
+	for _, j := range jobs {
+		if p.AllClients || j.CreatedBy == p.Name {
+			visible = append(visible, j)
+		}
+	}
+	httpx.WriteJSON(w, 200, api.Overview{Devices: toAPISummaries(sum), RecentJobs: toAPIJobs(visible)})
 }

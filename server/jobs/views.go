@@ -1,15 +1,10 @@
-package server
+package jobs
 
 import (
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
 )
-
-// The conversions from store records and fleet views to the REST types of
-// package api. Every response body is built here or from api types, never
-// by writing out a record, so a secret a record holds (token and password
-// hashes, TOTP secrets) has no field to leak through.
 
 func toAPISummaries(m map[string]*fleet.Summary) map[string]api.Summary {
 	out := make(map[string]api.Summary, len(m))

@@ -1,4 +1,4 @@
-package server
+package jobs
 
 import (
 	"errors"
@@ -20,8 +20,9 @@ import (
 // producer (HTTP handlers, agent readers) has ended; stop drains the queue
 // first. An op submitted after stop fails with errWriterStopped.
 type jobWriter struct {
-	s   *Server
-	ops chan queuedOp
+	st      Store
+	observe func(time.Duration) // a batch's commit latency (metrics)
+	ops     chan queuedOp
 	// mu orders submissions against stop: submit holds it shared while it
 	// queues, stop takes it exclusively to flip stopped, so nothing is
 	// queued after the final drain. Lock order: a leaf (a submit blocked
@@ -45,8 +46,8 @@ const maxOpsPerCommit = 8192
 
 var errWriterStopped = errors.New("server shutting down: job writer stopped")
 
-func (w *jobWriter) init(s *Server) {
-	w.s = s
+func (w *jobWriter) init(st Store, observe func(time.Duration)) {
+	w.st, w.observe = st, observe
 	w.ops = make(chan queuedOp, 1<<16)
 	w.quit = make(chan struct{})
 	w.finished = make(chan struct{})
@@ -54,12 +55,12 @@ func (w *jobWriter) init(s *Server) {
 
 // submit queues an op; done runs in the writer after the commit and must
 // neither block nor submit.
-func (j *jobService) submit(op store.RunOp, done func(store.RunOpResult)) {
+func (j *Wing) submit(op store.RunOp, done func(store.RunOpResult)) {
 	j.w.queue(queuedOp{op: op, done: done})
 }
 
 // submitWait queues an op and waits for its commit.
-func (j *jobService) submitWait(op store.RunOp) store.RunOpResult {
+func (j *Wing) submitWait(op store.RunOp) store.RunOpResult {
 	ch := make(chan store.RunOpResult, 1)
 	j.submit(op, func(r store.RunOpResult) { ch <- r })
 	return <-ch
@@ -67,7 +68,7 @@ func (j *jobService) submitWait(op store.RunOp) store.RunOpResult {
 
 // write runs fn in the writer, after everything queued before it, and
 // returns its error.
-func (j *jobService) write(fn func() error) error {
+func (j *Wing) write(fn func() error) error {
 	ch := make(chan store.RunOpResult, 1)
 	j.w.queue(queuedOp{write: fn, done: func(r store.RunOpResult) { ch <- r }})
 	return (<-ch).Err
@@ -153,8 +154,8 @@ func (w *jobWriter) applyOps(batch []queuedOp) {
 		ops[i] = batch[i].op
 	}
 	t0 := time.Now()
-	res, err := w.s.st.ApplyRunOps(ops)
-	w.s.metric.storeWrite.Observe(time.Since(t0).Seconds())
+	res, err := w.st.ApplyRunOps(ops)
+	w.observe(time.Since(t0))
 	for i, q := range batch {
 		r := store.RunOpResult{Err: err}
 		if err == nil {

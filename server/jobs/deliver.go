@@ -1,4 +1,4 @@
-package server
+package jobs
 
 import (
 	"context"
@@ -11,19 +11,19 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// deviceConnected sends a reconnecting device its pending runs, expires
+// DeviceConnected sends a reconnecting device its pending runs, expires
 // the stale ones, forwards pending cancels and confirms reboots.
-func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
-	if j.s.fleet.Pending(c.DeviceID) {
+func (j *Wing) DeviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
+	if j.fleet.Pending(c.DeviceID) {
 		// Nothing reaches a device before it is approved; runs wait.
 		return
 	}
-	runs, err := j.s.st.PendingRuns(c.DeviceID)
+	runs, err := j.st.PendingRuns(c.DeviceID)
 	if err != nil {
-		j.s.log.Error("pending runs", "device", c.DeviceID, "err", err)
+		j.log.Error("pending runs", "device", c.DeviceID, "err", err)
 		return
 	}
-	now := j.s.now()
+	now := j.now()
 	jobs := map[string]*store.Job{}
 	for i := range runs {
 		if runs[i].CancelRequested {
@@ -45,7 +45,7 @@ func (j *jobService) deviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
 // and a sweep racing for one run send it once. With resend, a sent or
 // running run is sent again: the agent answers a run it has seen with a
 // duplicate ack and its stored result, never a rerun. c nil only expires.
-func (j *jobService) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string]*store.Job, resend bool) {
+func (j *Wing) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string]*store.Job, resend bool) {
 	if r.State == protocol.StateQueued && now.After(r.Expires) {
 		_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
 		return
@@ -55,7 +55,7 @@ func (j *jobService) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[
 	}
 	job := jobs[r.JobID]
 	if job == nil {
-		jb, err := j.s.st.Job(r.JobID)
+		jb, err := j.st.Job(r.JobID)
 		if err != nil {
 			return
 		}
@@ -78,8 +78,8 @@ func (j *jobService) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[
 }
 
 // confirmReboot marks the latest initiated reboot of a device confirmed.
-func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
-	runs, err := j.s.st.DeviceRuns(deviceID, 20)
+func (j *Wing) confirmReboot(deviceID string, boot time.Time) {
+	runs, err := j.st.DeviceRuns(deviceID, 20)
 	if err != nil {
 		return
 	}
@@ -95,14 +95,14 @@ func (j *jobService) confirmReboot(deviceID string, boot time.Time) {
 		d["confirmed_boot"] = boot.UTC()
 		data, _ := json.Marshal(d)
 		j.submitWait(store.RunOp{RunID: r.ID, Data: data})
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
+		j.bus.Publish(events.Event{Type: "run", ID: r.ID, JobID: r.JobID, DeviceID: deviceID, ClientID: r.ClientID,
 			State: "reboot_confirmed"})
 		return
 	}
 }
 
 // loop expires queued runs and starts scheduled ones, on one ticker.
-func (j *jobService) loop(ctx context.Context) {
+func (j *Wing) loop(ctx context.Context) {
 	// Every 10 s: scheduled runs start within that, and the scan of pending
 	// runs stays cheap for an idle server with thousands in flight.
 	t := time.NewTicker(10 * time.Second)
@@ -117,21 +117,21 @@ func (j *jobService) loop(ctx context.Context) {
 	}
 }
 
-func (j *jobService) sweep() {
-	runs, err := j.s.st.PendingRuns("")
+func (j *Wing) sweep() {
+	runs, err := j.st.PendingRuns("")
 	if err != nil {
-		j.s.log.Error("sweep pending runs", "err", err)
+		j.log.Error("sweep pending runs", "err", err)
 		return
 	}
-	now := j.s.now()
+	now := j.now()
 	jobs := map[string]*store.Job{}
 	for i := range runs {
 		r := &runs[i]
 		if r.State != protocol.StateQueued {
 			continue
 		}
-		c := j.s.hub.Get(r.DeviceID)
-		if c != nil && j.s.fleet.Pending(r.DeviceID) {
+		c := j.hub.Get(r.DeviceID)
+		if c != nil && j.fleet.Pending(r.DeviceID) {
 			c = nil // nothing reaches a device before it is approved
 		}
 		j.deliver(c, r, now, jobs, false)

@@ -1,15 +1,17 @@
-package server
+package jobs
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -17,11 +19,22 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// jobService creates jobs, sends runs to devices, and records what comes
+// Wing creates jobs, sends runs to devices, and records what comes
 // back. Every run ends in exactly one terminal state: the store refuses to
 // move a terminal run, so a duplicate or late result changes nothing.
-type jobService struct {
-	s *Server
+type Wing struct {
+	cfg     Config
+	st      Store
+	fleet   *fleet.Fleet
+	hub     Conns
+	bus     *events.Bus
+	devices Devices
+	library Library
+	fresh   Fresh
+	metrics Metrics
+	alog    auditlog.Writer
+	now     httpx.Clock
+	log     *slog.Logger
 	// mu guards waiters, which wake followers of a run when its output or
 	// state changes. Lock order: a leaf; channels are closed after it is
 	// released.
@@ -30,9 +43,11 @@ type jobService struct {
 	w       jobWriter // every write of jobs and runs (jobwriter.go)
 }
 
-func newJobService(s *Server) *jobService {
-	j := &jobService{s: s, waiters: map[string][]chan struct{}{}}
-	j.w.init(s)
+// New builds the jobs wing. Its writer runs in RunWriter.
+func New(d Deps) *Wing {
+	j := &Wing{cfg: d.Config, st: d.Store, fleet: d.Fleet, hub: d.Conns, bus: d.Bus, devices: d.Devices, library: d.Library,
+		fresh: d.Fresh, metrics: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, waiters: map[string][]chan struct{}{}}
+	j.w.init(d.Store, d.Metrics.StoreWrite)
 	return j
 }
 
@@ -72,7 +87,7 @@ func permFor(kind string) string {
 // validate checks a request and fills the protocol job template. lib is
 // the library script version the request names (resolved by
 // the scripts wing's Library), nil for an ad-hoc script.
-func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job, *store.ScriptRef, error) {
+func (j *Wing) validate(req *jobRequest, lib *store.Script) (protocol.Job, *store.ScriptRef, error) {
 	spec := protocol.Job{Kind: req.Kind, Timeout: req.TimeoutSeconds}
 	var ref *store.ScriptRef
 	if req.TimeoutSeconds < 0 || req.TimeoutSeconds > 7*24*3600 {
@@ -172,7 +187,7 @@ func (j *jobService) validate(req *jobRequest, lib *store.Script) (protocol.Job,
 }
 
 // targets resolves a request's devices within the principal's scope.
-func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, string, error) {
+func (j *Wing) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, string, error) {
 	f := fleet.Filter{Clients: p.ClientScope()}
 	desc := ""
 	switch {
@@ -180,7 +195,7 @@ func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View,
 		f.IDs = req.Devices
 		desc = fmt.Sprintf("%d devices", len(req.Devices))
 	case req.Client != "":
-		c, ok := j.s.devices.ResolveClient(p, req.Client)
+		c, ok := j.devices.ResolveClient(p, req.Client)
 		if !ok {
 			return nil, "", errNotFound
 		}
@@ -190,7 +205,7 @@ func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View,
 		q := req.Filter
 		f.Search, f.OS, f.Online, f.PendingReboot, f.HasPatches, f.DeviceType = q.Search, q.OS, q.Online, q.PendingReboot, q.HasPatches, q.DeviceType
 		if q.Client != "" {
-			c, ok := j.s.devices.ResolveClient(p, q.Client)
+			c, ok := j.devices.ResolveClient(p, q.Client)
 			if !ok {
 				return nil, "", errNotFound
 			}
@@ -200,7 +215,7 @@ func (j *jobService) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View,
 	default:
 		return nil, "", badJob("a job needs devices, client or filter")
 	}
-	views, _ := j.s.fleet.List(f)
+	views, _ := j.fleet.List(f)
 	if len(req.Devices) > 0 && len(views) != len(dedupe(req.Devices)) {
 		// Unknown and out-of-scope devices look the same: not found.
 		return nil, "", errNotFound
@@ -243,19 +258,19 @@ func dedupe(ids []string) map[string]bool {
 // create stores a job with one run per target and sends the runs to the
 // devices that are online. Runs for online devices are stored as "sent" in
 // the same transaction, so a fan-out to thousands costs one commit.
-func (j *jobService) create(p *httpx.Principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, ref *store.ScriptRef) (store.Job, []store.Run, error) {
+func (j *Wing) create(p *httpx.Principal, req *jobRequest, views []fleet.View, desc string, spec protocol.Job, ref *store.ScriptRef) (store.Job, []store.Run, error) {
 	lib := ""
 	if ref != nil && ref.ID != "" {
 		lib = fmt.Sprintf("%s@%d", ref.Name, ref.Version)
 	}
-	now := j.s.now()
-	exp := j.s.cfg.JobExpiry
+	now := j.now()
+	exp := j.cfg.JobExpiry
 	if req.ExpiresSeconds > 0 {
 		exp = time.Duration(req.ExpiresSeconds) * time.Second
 	}
 	job := store.Job{ID: httpx.NewID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
 		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib, Script: ref}
-	online := j.s.fleet.OnlineIDs()
+	online := j.fleet.OnlineIDs()
 	runs := make([]store.Run, len(views))
 	immediate := req.At.IsZero() || !req.At.After(now)
 	for i, v := range views {
@@ -263,19 +278,19 @@ func (j *jobService) create(p *httpx.Principal, req *jobRequest, views []fleet.V
 			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
 		// targets left pending devices out; checked again here because
 		// nothing may reach a device before it is approved.
-		if immediate && online[v.ID] && j.s.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending {
+		if immediate && online[v.ID] && j.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending {
 			r.State, r.SentAt = protocol.StateSent, now
 		}
 		runs[i] = r
 	}
 	// Through the writer like every run write, so the job's runs exist
 	// before any op queued after it touches them.
-	if err := j.write(func() error { return j.s.st.CreateJob(&job, runs) }); err != nil {
+	if err := j.write(func() error { return j.st.CreateJob(&job, runs) }); err != nil {
 		return job, nil, err
 	}
 	for i := range runs {
 		if runs[i].State == protocol.StateSent {
-			if c := j.s.hub.Get(runs[i].DeviceID); c != nil {
+			if c := j.hub.Get(runs[i].DeviceID); c != nil {
 				c.Send(j.message(&job, &runs[i]))
 			}
 		}
@@ -286,7 +301,7 @@ func (j *jobService) create(p *httpx.Principal, req *jobRequest, views []fleet.V
 			ids = append(ids, runs[i].DeviceID)
 		}
 	}
-	j.s.alog.AuditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
+	j.alog.AuditP(p, "job.create", job.ID, map[string]string{"kind": job.Kind, "target": desc,
 		"devices": strings.Join(ids, ","), "count": fmt.Sprint(len(runs)), "detail": jobSummary(&spec, lib), "script_sha256": scriptHashOf(ref)})
 	// The event names the job's clients, so the stream shows it only to
 	// users who can see the job itself (jobVisible).
@@ -294,7 +309,7 @@ func (j *jobService) create(p *httpx.Principal, req *jobRequest, views []fleet.V
 	if len(job.Clients) == 1 {
 		ev.ClientID = job.Clients[0]
 	}
-	j.s.bus.Publish(ev)
+	j.bus.Publish(ev)
 	return job, runs, nil
 }
 
@@ -323,29 +338,29 @@ func jobSummary(spec *protocol.Job, lib string) string {
 	return spec.Kind
 }
 
-func (j *jobService) message(job *store.Job, r *store.Run) []byte {
+func (j *Wing) message(job *store.Job, r *store.Run) []byte {
 	m := job.Spec
 	m.RunID, m.JobID, m.Expires = r.ID, job.ID, r.Expires
 	return protocol.MustEncode(protocol.TypeJob, "", m)
 }
 
-func (j *jobService) deviceGone(c *hub.Conn) {}
+func (j *Wing) DeviceGone(c *hub.Conn) {}
 
-func (j *jobService) stateOp(runID, device, state, reason string) store.RunOp {
-	return store.RunOp{RunID: runID, Device: device, Advance: &store.RunAdvance{State: state, Reason: reason, At: j.s.now()}}
+func (j *Wing) stateOp(runID, device, state, reason string) store.RunOp {
+	return store.RunOp{RunID: runID, Device: device, Advance: &store.RunAdvance{State: state, Reason: reason, At: j.now()}}
 }
 
 // changed publishes a run's new state after its commit.
-func (j *jobService) changed(r store.RunOpResult, state string) {
+func (j *Wing) changed(r store.RunOpResult, state string) {
 	if r.Err != nil {
 		if !errors.Is(r.Err, store.ErrNotFound) {
-			j.s.log.Error("run state", "run", r.Run.ID, "err", r.Err)
+			j.log.Error("run state", "run", r.Run.ID, "err", r.Err)
 		}
 		return
 	}
 	if r.Changed {
-		j.s.metric.runs.WithLabelValues(state).Inc()
-		j.s.bus.Publish(events.Event{Type: "run", ID: r.Run.ID, JobID: r.Run.JobID, DeviceID: r.Run.DeviceID,
+		j.metrics.RunState(state)
+		j.bus.Publish(events.Event{Type: "run", ID: r.Run.ID, JobID: r.Run.JobID, DeviceID: r.Run.DeviceID,
 			ClientID: r.Run.ClientID, State: state})
 		j.wake(r.Run.ID)
 		if r.JobDone {
@@ -359,12 +374,12 @@ func (j *jobService) changed(r store.RunOpResult, state string) {
 func jobWaitKey(jobID string) string { return "job/" + jobID }
 
 // setState moves a run forward (not to a terminal state), asynchronously.
-func (j *jobService) setState(runID, state, reason string) {
+func (j *Wing) setState(runID, state, reason string) {
 	j.submit(j.stateOp(runID, "", state, reason), func(r store.RunOpResult) { j.changed(r, state) })
 }
 
-func (j *jobService) finishOp(runID, device, state, reason string, exit int, res *protocol.JobResult) store.RunOp {
-	f := &store.RunFinish{State: state, Reason: reason, ExitCode: exit, At: j.s.now()}
+func (j *Wing) finishOp(runID, device, state, reason string, exit int, res *protocol.JobResult) store.RunOp {
+	f := &store.RunFinish{State: state, Reason: reason, ExitCode: exit, At: j.now()}
 	if res != nil {
 		f.Started, f.Ended, f.Truncated = res.Started, res.Ended, res.Truncated
 		if len(res.Data) > 0 && len(res.Data) < 1<<20 && json.Valid(res.Data) {
@@ -376,7 +391,7 @@ func (j *jobService) finishOp(runID, device, state, reason string, exit int, res
 
 // finish moves a run to a terminal state once and waits for the commit;
 // later calls change nothing.
-func (j *jobService) finish(runID, state, reason string, exit int, res *protocol.JobResult) (bool, error) {
+func (j *Wing) finish(runID, state, reason string, exit int, res *protocol.JobResult) (bool, error) {
 	r := j.submitWait(j.finishOp(runID, "", state, reason, exit, res))
 	j.changed(r, state)
 	return r.Changed, r.Err
@@ -388,7 +403,7 @@ func ackUnknown(c *hub.Conn, runID string) {
 	c.Send(protocol.MustEncode(protocol.TypeResultAck, "", protocol.ResultAck{RunID: runID}))
 }
 
-func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
+func (j *Wing) AgentMessage(c *hub.Conn, env protocol.Envelope) error {
 	switch env.Type {
 	case protocol.TypeJobAck:
 		var a protocol.JobAck
@@ -412,7 +427,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 			return fmt.Errorf("%w: bad job_output", protocol.ErrMalformed)
 		}
 		j.submit(store.RunOp{RunID: o.RunID, Device: c.DeviceID, Output: &store.OutputOp{Stream: o.Stream,
-			Offset: o.Offset, Data: o.Data, Cap: j.s.cfg.OutputCap}}, func(r store.RunOpResult) {
+			Offset: o.Offset, Data: o.Data, Cap: j.cfg.OutputCap}}, func(r store.RunOpResult) {
 			if r.Stored > 0 {
 				j.wake(o.RunID)
 			}
@@ -433,7 +448,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 		}{{"stdout", res.Stdout}, {"stderr", res.Stderr}} {
 			if len(o.data) > 0 {
 				j.submit(store.RunOp{RunID: res.RunID, Device: c.DeviceID, Output: &store.OutputOp{Stream: o.stream,
-					Data: o.data, Cap: j.s.cfg.OutputCap}}, nil)
+					Data: o.data, Cap: j.cfg.OutputCap}}, nil)
 			}
 		}
 		res.Stdout, res.Stderr = nil, nil
@@ -449,7 +464,7 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 					ackUnknown(c, res.RunID)
 				default:
 					// No ack: the agent keeps the result and resends it.
-					j.s.log.Error("store result", "run", res.RunID, "err", r.Err)
+					j.log.Error("store result", "run", res.RunID, "err", r.Err)
 				}
 			})
 	}
@@ -458,8 +473,8 @@ func (j *jobService) agentMessage(c *hub.Conn, env protocol.Envelope) error {
 
 // cancel stops a run: queued runs end at once; sent or running ones are
 // killed on the device (or when it reconnects).
-func (j *jobService) cancel(p *httpx.Principal, runID string) (store.Run, error) {
-	r, err := j.s.st.Run(runID)
+func (j *Wing) cancel(p *httpx.Principal, runID string) (store.Run, error) {
+	r, err := j.st.Run(runID)
 	if err != nil {
 		return r, err
 	}
@@ -472,16 +487,16 @@ func (j *jobService) cancel(p *httpx.Principal, runID string) (store.Run, error)
 		}
 	} else {
 		j.submitWait(store.RunOp{RunID: runID, Cancel: true})
-		if c := j.s.hub.Get(r.DeviceID); c != nil {
+		if c := j.hub.Get(r.DeviceID); c != nil {
 			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runID}))
 		}
 	}
-	j.s.alog.AuditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
-	return j.s.st.Run(runID)
+	j.alog.AuditP(p, "run.cancel", runID, map[string]string{"device": r.DeviceID, "job": r.JobID})
+	return j.st.Run(runID)
 }
 
 // wait returns a channel closed at the next change of a run.
-func (j *jobService) wait(runID string) chan struct{} {
+func (j *Wing) wait(runID string) chan struct{} {
 	ch := make(chan struct{})
 	j.mu.Lock()
 	j.waiters[runID] = append(j.waiters[runID], ch)
@@ -491,7 +506,7 @@ func (j *jobService) wait(runID string) chan struct{} {
 
 // unwait drops a waiter that stopped waiting (timeout, client gone), so a
 // run or job that never changes again does not keep its channels forever.
-func (j *jobService) unwait(key string, ch chan struct{}) {
+func (j *Wing) unwait(key string, ch chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	ws := j.waiters[key]
@@ -508,7 +523,7 @@ func (j *jobService) unwait(key string, ch chan struct{}) {
 	}
 }
 
-func (j *jobService) wake(runID string) {
+func (j *Wing) wake(runID string) {
 	j.mu.Lock()
 	ws := j.waiters[runID]
 	delete(j.waiters, runID)
