@@ -8,23 +8,15 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 )
 
-// Routes lists the API's routes with their policies (exported for tests
-// through RouteTable).
+// routeTable lists the wiring's own routes: health, the OpenAPI
+// document, the event stream and the operator's diagnostics.
 func (s *Server) routeTable() []httpx.Route {
 	pub := httpx.Public
-	agent := httpx.Agent
 	perm := httpx.NeedPerm
 	return []httpx.Route{
 		httpx.R("GET", "/healthz", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
 			httpx.WriteJSON(w, 200, api.Healthz{OK: true, Agents: s.hub.Count()})
 		}),
-		httpx.R("POST", "/agent/enroll", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) { s.handleEnroll(w, r) }),
-		httpx.R("GET", "/agent/ws", agent, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) { s.handleAgentWS(w, r) }),
-		httpx.R("GET", "/agent/ca.pem", pub, func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
-			w.Header().Set("Content-Type", "application/x-pem-file")
-			_, _ = w.Write(s.ca.PEM)
-		}),
-
 		httpx.R("GET", "/api/v1/openapi.json", pub, s.apiOpenAPI),
 		httpx.R("GET", "/api/v1/events", perm(httpx.PermView), s.apiEvents),
 		httpx.R("GET", "/metrics", perm(httpx.PermAdmin), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
@@ -51,6 +43,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all := append(s.routeTable(), s.accounts.Routes()...)
 	all = append(all, s.devices.Routes()...)
 	all = append(all, s.jobs.Routes()...)
+	all = append(all, s.link.Routes()...)
 	all = append(all, s.install.Routes()...)
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)

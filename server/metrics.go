@@ -61,3 +61,6 @@ func (m *metrics) RunState(state string) { m.runs.WithLabelValues(state).Inc() }
 
 // StoreWrite records one batched store commit's latency.
 func (m *metrics) StoreWrite(d time.Duration) { m.storeWrite.Observe(d.Seconds()) }
+
+// Enrolled counts one successful enrollment.
+func (m *metrics) Enrolled() { m.enrollments.Inc() }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/server/accounts"
+	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/devices"
@@ -45,6 +46,7 @@ type Server struct {
 	shell    *shell.Wing
 	accounts *accounts.Wing
 	devices  *devices.Wing
+	link     *agentlink.Wing
 
 	install *install.Wing
 	updates *updates.Wing
@@ -53,15 +55,14 @@ type Server struct {
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
-	addrMu  sync.Mutex
-	addr    string
-	ready   chan struct{}
-	http    *http.Server
-	now     func() time.Time
-	metric  *metrics
-	enrolls httpx.Gate // concurrent enrollments
-	conns   *httpx.Conns
-	alog    *auditlog.Log // the audit log, its key and anchor outside the database
+	addrMu sync.Mutex
+	addr   string
+	ready  chan struct{}
+	http   *http.Server
+	now    func() time.Time
+	metric *metrics
+	conns  *httpx.Conns
+	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
 	tls       *serverTLS // certificate and pins (pins.go)
 	agentAddr string     // bound --agent-listen address, under addrMu
@@ -110,7 +111,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
 	s.metric = newMetrics(s)
-	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
+	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
 	s.buildWings(cfg, log)
 	if err := s.accounts.Bootstrap(); err != nil {

@@ -15,6 +15,7 @@ const module = "github.com/steward-rmm/steward/"
 // wing is added here on purpose, so that the rules below apply to it.
 var wings = []string{
 	"server/accounts",
+	"server/agentlink",
 	"server/audit",
 	"server/devices",
 	"server/install",

@@ -3,7 +3,9 @@ package server
 import (
 	"log/slog"
 
+	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
+	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -51,7 +53,20 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	s.link = agentlink.New(agentlink.Deps{Config: agentlink.Config{MaxEnrolls: cfg.MaxEnrolls,
+		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
+		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
+		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
 }
+
+// hubHandler hands the hub's calls to the agent link, which is built
+// after the hub it needs.
+type hubHandler struct{ s *Server }
+
+func (h hubHandler) Message(c *hub.Conn, env protocol.Envelope) { h.s.link.Message(c, env) }
+func (h hubHandler) Binary(c *hub.Conn, frame []byte)           { h.s.link.Binary(c, frame) }
+func (h hubHandler) Closed(c *hub.Conn, reason string)          { h.s.link.Closed(c, reason) }
 
 // deviceApproved sends a device just approved what was held for it: runs
 // cannot have been queued for a pending device, but if any were (held by

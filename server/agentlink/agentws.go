@@ -1,4 +1,4 @@
-package server
+package agentlink
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,7 +24,7 @@ import (
 )
 
 // handleEnroll turns a token and an agent-made public key into a device.
-func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
+func (s *Wing) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	if !s.enrolls.TryAcquire(s.cfg.MaxEnrolls) {
 		w.Header().Set("Retry-After", "2")
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many enrollments in progress, retry later")
@@ -89,7 +90,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	if !existing {
 		s.fleet.Add(d)
-		s.metric.enrollments.Inc()
+		s.metric.Enrolled()
 	}
 	detail := map[string]string{"client": d.ClientID, "hostname": d.Hostname, "reenroll": fmt.Sprint(existing),
 		"pending": fmt.Sprint(d.Pending)}
@@ -118,6 +119,12 @@ func cleanMachineID(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
+// poolAdapter satisfies websocket.BufferPool with a sync.Pool.
+type poolAdapter struct{ p sync.Pool }
+
+func (a *poolAdapter) Get() any  { return a.p.Get() }
+func (a *poolAdapter) Put(v any) { a.p.Put(v) }
+
 var agentUpgrader = websocket.Upgrader{
 	ReadBufferSize:  1024,
 	WriteBufferSize: 1024,
@@ -131,7 +138,7 @@ var agentUpgrader = websocket.Upgrader{
 
 // handleAgentWS authenticates an agent by its client certificate, checks
 // its hello and attaches it to the hub.
-func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
+func (s *Wing) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		httpx.WriteError(w, http.StatusUnauthorized, "client certificate required")
 		return
@@ -197,7 +204,7 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	welcome := protocol.Welcome{DeviceID: id, ServerTime: s.now().UTC(), ProtocolVersion: protocol.Version,
 		HeartbeatSeconds: int(s.cfg.Heartbeat / time.Second), InventorySeconds: int(s.cfg.Inventory / time.Second),
 		HealthSeconds: int(s.cfg.HealthInterval / time.Second), PatchScanSeconds: int(s.cfg.PatchScan / time.Second),
-		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.tls.advertised()}
+		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.pins()}
 	if err := ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeWelcome, "", welcome)); err != nil {
 		s.fleet.SetOffline(id, "welcome failed")
 		ws.Close()
@@ -208,11 +215,9 @@ func (s *Server) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	s.updates.AfterHello(c) // offer the device's target agent version (the updates wing)
 }
 
-// agentHandler routes agent messages to the server's parts.
-type agentHandler struct{ s *Server }
-
-func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
-	s := h.s
+// Message routes one agent message to the wing that handles it (the hub
+// calls it).
+func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 	var err error
 	switch env.Type {
 	case protocol.TypeHeartbeat:
@@ -253,19 +258,21 @@ func (h *agentHandler) Message(c *hub.Conn, env protocol.Envelope) {
 	}
 }
 
-func (h *agentHandler) Binary(c *hub.Conn, frame []byte) { h.s.shell.AgentBinary(c, frame) }
+// Binary hands a binary frame (shell data) to the shell wing.
+func (s *Wing) Binary(c *hub.Conn, frame []byte) { s.shell.AgentBinary(c, frame) }
 
-func (h *agentHandler) Closed(c *hub.Conn, reason string) {
+// Closed marks the device offline and tells the shell and jobs wings.
+func (s *Wing) Closed(c *hub.Conn, reason string) {
 	// A replaced connection must not mark the device offline: its successor
 	// is already attached.
-	if h.s.hub.Get(c.DeviceID) == nil {
-		h.s.fleet.SetOffline(c.DeviceID, reason)
+	if s.hub.Get(c.DeviceID) == nil {
+		s.fleet.SetOffline(c.DeviceID, reason)
 	}
-	h.s.shell.DeviceGone(c, reason)
-	h.s.jobs.DeviceGone(c)
+	s.shell.DeviceGone(c, reason)
+	s.jobs.DeviceGone(c)
 }
 
-func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {
+func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 	hash := protocol.ContentHash(inv) // what the agent hashed: before sanitising
 	sanitizeInventory(inv)
 	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
@@ -278,7 +285,7 @@ func (s *Server) storeInventory(id string, inv *protocol.Inventory) error {
 	return nil
 }
 
-func (s *Server) storeHealth(id string, h *protocol.Health) error {
+func (s *Wing) storeHealth(id string, h *protocol.Health) error {
 	hash := protocol.ContentHash(h) // what the agent hashed: before sanitising
 	sanitizeHealth(h)
 	if err := s.st.PutHealth(store.Health{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Health: *h}); err != nil {

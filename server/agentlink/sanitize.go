@@ -1,17 +1,9 @@
-package server
+package agentlink
 
 import (
-	"sync"
-
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/httpx"
 )
-
-// poolAdapter satisfies websocket.BufferPool with a sync.Pool.
-type poolAdapter struct{ p sync.Pool }
-
-func (a *poolAdapter) Get() any  { return a.p.Get() }
-func (a *poolAdapter) Put(v any) { a.p.Put(v) }
 
 // Caps on device-reported data: a device can send at most this much per
 // field and this many list entries, whatever its frame size.
