@@ -122,6 +122,10 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 	rt.H(w, r, p)
 }
 
+// clientIP is the caller's address. X-Forwarded-For is believed only when
+// the direct peer is a configured trusted proxy.
+func (s *Server) clientIP(r *http.Request) string { return httpx.ClientIP(r, s.cfg.TrustedProxies) }
+
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()

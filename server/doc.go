@@ -1,6 +1,10 @@
-// Package server is Steward's control server: it wires the store, the
-// certificate authority, the agent hub, the job dispatcher, the shell relay
-// and the REST API into one process. Run is its entry point.
+// Package server is Steward's control server, as the wiring of its wings:
+// it opens the store, loads the certificate authority and TLS pins, builds
+// the base (audit log, fleet, hub, event bus) and each wing (accounts,
+// agentlink, audit, devices, install, jobs, scripts, shell, updates) from
+// its Deps (wire.go), assembles the route table from the wings' routes and
+// enforces each route's policy before its handler runs (api.go). Run is
+// its entry point.
 //
 // # Lifecycle
 //
