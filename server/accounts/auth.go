@@ -18,7 +18,6 @@ import (
 // bootstrapTokenLife is how long the first-start admin token works.
 const bootstrapTokenLife = 24 * time.Hour
 
-// principal is the authenticated caller of an API request.
 // Bootstrap creates the first admin and its API token exactly once.
 func (a *Wing) Bootstrap() error {
 	s := a

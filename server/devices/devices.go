@@ -153,14 +153,6 @@ func toAPIClient(c store.Client) api.Client {
 	return api.Client{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt}
 }
 
-func toAPIClients(cs []store.Client) []api.Client {
-	out := make([]api.Client, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, toAPIClient(c))
-	}
-	return out
-}
-
 func toAPIEnrollToken(t store.EnrollToken) api.EnrollToken {
 	return api.EnrollToken{ID: t.ID, ClientID: t.ClientID, Note: t.Note, CreatedAt: t.CreatedAt, CreatedBy: t.CreatedBy,
 		ExpiresAt: t.ExpiresAt, MaxUses: t.MaxUses, Uses: t.Uses, Revoked: t.Revoked, RequireApproval: t.RequireApproval}

@@ -54,9 +54,6 @@ func New(d Deps) *Wing {
 // jobRequest is the API's body for creating a job.
 type jobRequest = api.JobRequest
 
-// deviceQuery is a device-list filter usable as a job target.
-type deviceQuery = api.DeviceQuery
-
 // errNotFound: a job's target or script the caller cannot see.
 var errNotFound = errors.New("not found")
 
@@ -372,11 +369,6 @@ func (j *Wing) changed(r store.RunOpResult, state string) {
 // jobWaitKey names a job among the waiters, which are keyed by run id
 // otherwise.
 func jobWaitKey(jobID string) string { return "job/" + jobID }
-
-// setState moves a run forward (not to a terminal state), asynchronously.
-func (j *Wing) setState(runID, state, reason string) {
-	j.submit(j.stateOp(runID, "", state, reason), func(r store.RunOpResult) { j.changed(r, state) })
-}
 
 func (j *Wing) finishOp(runID, device, state, reason string, exit int, res *protocol.JobResult) store.RunOp {
 	f := &store.RunFinish{State: state, Reason: reason, ExitCode: exit, At: j.now()}

@@ -30,8 +30,6 @@ import (
 // Each save appends an immutable version; a job records the version and
 // the SHA-256 of the body it sent.
 
-// scriptRequest is the body of POST /api/v1/scripts: a new script, or the
-// next version of the one named by id, or by owner and name.
 // Store is the part of the store the wing uses.
 type Store interface {
 	store.ScriptStore
@@ -71,6 +69,8 @@ var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 var errNotFound = errors.New("not found")
 
+// scriptRequest is the body of POST /api/v1/scripts: a new script, or the
+// next version of the one named by id, or by owner and name.
 type scriptRequest = api.ScriptRequest
 
 // scriptView is a script with what the API adds to it (toAPIScript).

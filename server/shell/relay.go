@@ -356,7 +356,7 @@ func (sr *Wing) AgentMessage(c *hub.Conn, env protocol.Envelope) error {
 	return nil
 }
 
-// agentBinary takes shell frames from the agent's reader goroutine. It
+// AgentBinary takes shell frames from the agent's reader goroutine. It
 // never blocks: output beyond the granted window closes the session.
 func (sr *Wing) AgentBinary(c *hub.Conn, frame []byte) {
 	kind, id, payload, err := protocol.ParseFrame(frame)
@@ -390,7 +390,7 @@ func (sr *Wing) AgentBinary(c *hub.Conn, frame []byte) {
 	}
 }
 
-// deviceGone ends the device's sessions with a clear message.
+// DeviceGone ends the device's sessions with a clear message.
 func (sr *Wing) DeviceGone(c *hub.Conn, reason string) {
 	sr.mu.Lock()
 	var gone []*shellSession
