@@ -164,6 +164,16 @@ type Job struct {
 	Software *Uninstall     `json:"software,omitempty"`
 }
 
+// KnownInterpreter reports whether an agent runs script bodies with name
+// (ScriptSpec.Interpreter).
+func KnownInterpreter(name string) bool {
+	switch name {
+	case "sh", "bash", "powershell", "cmd", "python":
+		return true
+	}
+	return false
+}
+
 // ScriptSpec is a script job's body.
 type ScriptSpec struct {
 	Interpreter string            `json:"interpreter"` // sh, bash, powershell, cmd, python

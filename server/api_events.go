@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // apiEvents streams changes as server-sent events: devices going online or
 // offline, runs changing state, jobs created. Events of clients outside the
 // caller's scope are not sent (events.Event.VisibleTo). When the subscriber fell behind, a "resync"
 // event tells the page to reload its data.
-func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal) {
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, 500, "streaming unsupported")
+		httpx.WriteError(w, 500, "streaming unsupported")
 		return
 	}
 	// Subscribed before the first bytes go out, so a client that has read
@@ -34,7 +35,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 	// Logout or a disabled account ends the stream.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	defer s.conns.add(p, cancel)()
+	defer s.conns.Add(p, cancel)()
 	ping := time.NewTicker(25 * time.Second)
 	defer ping.Stop()
 	for {
@@ -48,7 +49,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *principal)
 			// The same rule as the REST routes: a scoped user sees events
 			// of their clients only, and a job only when all of its runs
 			// are on their clients (jobVisible).
-			if !e.VisibleTo(p.AllClients, p.canSeeClient) {
+			if !e.VisibleTo(p.AllClients, p.CanSeeClient) {
 				continue
 			}
 			if sub.Lost() {

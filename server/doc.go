@@ -1,6 +1,10 @@
-// Package server is Steward's control server: it wires the store, the
-// certificate authority, the agent hub, the job dispatcher, the shell relay
-// and the REST API into one process. Run is its entry point.
+// Package server is Steward's control server, as the wiring of its wings:
+// it opens the store, loads the certificate authority and TLS pins, builds
+// the base (audit log, fleet, hub, event bus) and each wing (accounts,
+// agentlink, audit, devices, install, jobs, scripts, shell, updates) from
+// its Deps (wire.go), assembles the route table from the wings' routes and
+// enforces each route's policy before its handler runs (api.go). Run is
+// its entry point.
 //
 // # Lifecycle
 //
@@ -16,9 +20,9 @@
 // The one nesting is fleet.Fleet.mu, then events.Bus.mu: the fleet
 // publishes device events while it holds its lock. Every other lock is a
 // leaf, taken with no lock held and held while taking none: hub.Hub.mu,
-// hub.Conn.qmu, jobService.mu, jobWriter.mu, shellRelay.mu,
-// shellSession.techMu, castWriter.mu, opConns.mu, shellTickets.mu,
-// limiter.mu, sumCache.mu, auditAnchor.mu, inflight.mu and Server.addrMu.
+// hub.Conn.qmu, jobs.Wing.mu, jobs.jobWriter.mu, shell.Wing.mu,
+// shell.shellSession.techMu, shell.castWriter.mu, httpx.Conns.mu, shell.shellTickets.mu,
+// accounts.limiter.mu, install.sumCache.mu, auditlog.auditAnchor.mu, inflight.mu and Server.addrMu.
 // No lock is held across a store call, a send to an agent, a hub Handler
 // callback or a job write submission; callbacks (opConns' end functions,
 // the writer's done functions, hub Handler calls) run after their lock is

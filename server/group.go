@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // group runs the server's long-lived goroutines: the first one to fail
@@ -93,7 +95,7 @@ func (f *inflight) closeWait() {
 func (f *inflight) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !f.enter() {
-			writeError(w, http.StatusServiceUnavailable, "server shutting down")
+			httpx.WriteError(w, http.StatusServiceUnavailable, "server shutting down")
 			return
 		}
 		defer f.leave()

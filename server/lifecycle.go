@@ -26,7 +26,7 @@ import (
 // presence is flushed; the audit anchor and then the store close last.
 func (s *Server) Run(ctx context.Context) (err error) {
 	defer s.st.Close()
-	defer s.anchor.close()
+	defer s.alog.Close()
 	lns, err := s.listen()
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 
 	g := newGroup(ctx)
-	g.run("jobs writer", func() error { s.jobs.w.loop(); return nil })
+	g.run("jobs writer", s.jobs.RunWriter)
 	// The ticker loops end with g.ctx; the writer is stopped only after
 	// them, since the sweep submits to it.
 	var loops sync.WaitGroup
@@ -88,8 +88,8 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		g.run(name, func() error { defer loops.Done(); fn(g.ctx); return nil })
 	}
 	loop("presence", s.presenceLoop)
-	loop("jobs sweep", s.jobs.loop)
-	loop("shell retention", s.shell.retentionLoop)
+	loop("jobs sweep", func(ctx context.Context) { _ = s.jobs.Run(ctx) })
+	loop("shell retention", func(ctx context.Context) { _ = s.shell.Run(ctx) })
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {
@@ -115,14 +115,14 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		}
 	}
 	s.hub.CloseAll("server shutting down")
-	s.shell.closeAll("server shutting down")
+	s.shell.CloseAll("server shutting down")
 	handlers.closeWait() // agent and shell websocket handlers included
 	s.hub.Wait()
-	s.shell.tasks.Wait()
+	s.shell.Wait()
 	loops.Wait()
 	// Every producer of job writes has ended: the writer commits what is
 	// queued and ends.
-	s.jobs.w.stop()
+	s.jobs.StopWriter()
 	err = g.wait()
 	if ferr := s.fleet.FlushAll(); ferr != nil {
 		s.log.Error("final presence flush", "err", ferr)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -54,3 +55,12 @@ func newMetrics(s *Server) *metrics {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
+
+// RunState counts a job run reaching state.
+func (m *metrics) RunState(state string) { m.runs.WithLabelValues(state).Inc() }
+
+// StoreWrite records one batched store commit's latency.
+func (m *metrics) StoreWrite(d time.Duration) { m.storeWrite.Observe(d.Seconds()) }
+
+// Enrolled counts one successful enrollment.
+func (m *metrics) Enrolled() { m.enrollments.Inc() }

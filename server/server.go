@@ -5,37 +5,53 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base32"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/steward-rmm/steward/server/accounts"
+	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/audit"
+	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/server/scripts"
+	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
+	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
 // Server is one running control server.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	st    store.Store
-	ca    *pki.CA
-	fleet *fleet.Fleet
-	hub   *hub.Hub
-	bus   *events.Bus
-	jobs  *jobService
-	shell *shellRelay
-	auth  *authService
+	cfg      Config
+	log      *slog.Logger
+	st       store.Store
+	ca       *pki.CA
+	fleet    *fleet.Fleet
+	hub      *hub.Hub
+	bus      *events.Bus
+	jobs     *jobs.Wing
+	shell    *shell.Wing
+	accounts *accounts.Wing
+	devices  *devices.Wing
+	link     *agentlink.Wing
+
+	install *install.Wing
+	updates *updates.Wing
+	audit   *audit.Wing
+	scripts *scripts.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -45,9 +61,8 @@ type Server struct {
 	http   *http.Server
 	now    func() time.Time
 	metric *metrics
-	limit  *limiter
-	conns  *opConns
-	anchor *auditAnchor // audit chain heads, written outside the database
+	conns  *httpx.Conns
+	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
 	tls       *serverTLS // certificate and pins (pins.go)
 	agentAddr string     // bound --agent-listen address, under addrMu
@@ -83,7 +98,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.openAuditChain(); err != nil {
+	s.alog, err = auditlog.Open(auditlog.Config{DataDir: cfg.DataDir, KeyFile: cfg.AuditKeyFile, Anchor: cfg.AuditAnchor,
+		AnchorRotate: cfg.AuditAnchorRotate, TrustedProxies: cfg.TrustedProxies},
+		auditlog.Deps{Store: s.st, DeviceClient: s.deviceClient, Now: s.now, Log: log})
+	if err != nil {
 		s.st.Close()
 		return nil, err
 	}
@@ -93,18 +111,21 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
 	s.metric = newMetrics(s)
-	s.hub = hub.New(&agentHandler{s: s}, log, s.staleAfter())
-	s.jobs = newJobService(s)
-	s.shell = newShellRelay(s)
-	s.auth = newAuthService(s)
-	s.limit = newLimiter()
-	s.conns = newOpConns()
-	if err := s.auth.bootstrap(); err != nil {
+	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
+	s.conns = httpx.NewConns()
+	s.buildWings(cfg, log)
+	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err
 	}
-	s.shell.auditSettings()
+	s.shell.AuditSettings()
 	return s, nil
+}
+
+// deviceClient is the client of a known device (for the audit log).
+func (s *Server) deviceClient(id string) (string, bool) {
+	d, _, ok := s.fleet.Device(id)
+	return d.ClientID, ok
 }
 
 // staleAfter is how long an agent may be silent before it counts as gone:
@@ -185,37 +206,4 @@ func (s *Server) tlsConfig(pool *x509.CertPool) *tls.Config {
 		// and the hybrid post-quantum exchange costs several times more.
 		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
 	}
-}
-
-var idEnc = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
-
-// newID returns a prefixed, time-ordered, random ID: prefix_TTTTTTTTRRRRRRRRRRRR.
-func newID(prefix string) string {
-	var b [15]byte
-	now := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(now)
-		now >>= 8
-	}
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return prefix + "_" + idEnc.EncodeToString(b[:])
-}
-
-// newSecret returns a random token secret with a readable prefix.
-func newSecret(prefix string) string {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return prefix + "_" + idEnc.EncodeToString(b[:])
-}
-
-func writeSecretFile(dir, name, content string) error {
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(strings.TrimSpace(content)+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	return os.Chmod(p, 0o600)
 }

@@ -1,0 +1,181 @@
+package devices
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+func boolParam(r *http.Request, name string) (*bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s must be true or false", name)
+	}
+	return &b, nil
+}
+
+func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	q := r.URL.Query()
+	f := fleet.Filter{Clients: p.ClientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
+		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
+	f.Group = q.Get("group") // folder, exact match
+	var err error
+	switch q.Get("approval") {
+	case "":
+	case fleet.ApprovalPending, fleet.ApprovalApproved:
+		pending := q.Get("approval") == fleet.ApprovalPending
+		f.Pending = &pending
+	default:
+		httpx.WriteError(w, 400, "approval must be pending or approved")
+		return
+	}
+	for name, dst := range map[string]**bool{"online": &f.Online, "pending_reboot": &f.PendingReboot,
+		"has_patches": &f.HasPatches, "security": &f.Security} {
+		if *dst, err = boolParam(r, name); err != nil {
+			httpx.WriteError(w, 400, err.Error())
+			return
+		}
+	}
+	if c := q.Get("client"); c != "" {
+		cl, ok := s.ResolveClient(p, c)
+		if !ok {
+			httpx.WriteError(w, 404, "client not found")
+			return
+		}
+		f.Clients = []string{cl.ID}
+	}
+	if len(f.Search) > 256 {
+		httpx.WriteError(w, 400, "search longer than 256 characters")
+		return
+	}
+	f.Limit, f.Offset = 100, 0
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 50000 {
+			httpx.WriteError(w, 400, "limit must be 1..50000")
+			return
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if f.Offset, err = strconv.Atoi(v); err != nil || f.Offset < 0 {
+			httpx.WriteError(w, 400, "offset must be >= 0")
+			return
+		}
+	}
+	views, total := s.fleet.List(f)
+	if views == nil {
+		views = []fleet.View{}
+	}
+	for i := range views {
+		s.redactDuplicate(p, &views[i])
+	}
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	if q.Get("format") == "csv" {
+		writeDevicesCSV(w, views)
+		return
+	}
+	httpx.WriteJSON(w, 200, api.DeviceList{Devices: toAPIDevices(views), Total: total, Offset: f.Offset, Limit: f.Limit})
+}
+
+// Device finds a device in the caller's scope; out of scope is not found.
+func (s *Wing) Device(p *httpx.Principal, id string) (fleet.View, bool) {
+	v, ok := s.fleet.View(id)
+	if !ok || !p.CanSeeClient(v.Client) {
+		return fleet.View{}, false
+	}
+	return v, true
+}
+
+func (s *Wing) apiDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := s.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(w, 404, "device not found")
+		return
+	}
+	s.redactDuplicate(p, &v)
+	out := api.DeviceDetail{Device: toAPIDevice(v)}
+	if inv, err := s.st.Inventory(v.ID); err == nil {
+		out.Inventory = &inv.Inventory
+		out.InventoryUpdatedAt = inv.UpdatedAt
+	}
+	if h, err := s.st.Health(v.ID); err == nil {
+		out.Health = &h.Health
+		out.HealthUpdatedAt = h.UpdatedAt
+	}
+	httpx.WriteJSON(w, 200, out)
+}
+
+func (s *Wing) apiRevokeDevice(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := s.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(w, 404, "device not found")
+		return
+	}
+	if err := s.revokeDevice(p, v, nil); err != nil {
+		httpx.WriteError(w, 500, "internal error")
+		return
+	}
+	httpx.WriteJSON(w, 200, api.DeviceRevoked{ID: v.ID, Revoked: true})
+}
+
+func (s *Wing) apiRefresh(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := s.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(w, 404, "device not found")
+		return
+	}
+	what := r.URL.Query().Get("what")
+	switch what {
+	case "", "inventory", "health", "patches":
+	default:
+		httpx.WriteError(w, 400, "what must be inventory, health or patches")
+		return
+	}
+	c := s.hub.Get(v.ID)
+	if c == nil {
+		httpx.WriteError(w, 409, "device is offline")
+		return
+	}
+	c.Send(protocol.MustEncode(protocol.TypeRefresh, "", protocol.Refresh{What: what}))
+	httpx.WriteJSON(w, 202, api.RefreshRequested{Requested: true})
+}
+
+func toAPIClient(c store.Client) api.Client {
+	return api.Client{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt}
+}
+
+func toAPIEnrollToken(t store.EnrollToken) api.EnrollToken {
+	return api.EnrollToken{ID: t.ID, ClientID: t.ClientID, Note: t.Note, CreatedAt: t.CreatedAt, CreatedBy: t.CreatedBy,
+		ExpiresAt: t.ExpiresAt, MaxUses: t.MaxUses, Uses: t.Uses, Revoked: t.Revoked, RequireApproval: t.RequireApproval}
+}
+
+func toAPIDevice(v fleet.View) api.Device {
+	d := api.Device{ID: v.ID, Hostname: v.Hostname, Online: v.Online, LastSeen: v.LastSeen, OfflineSince: v.OfflineSince,
+		Client: v.Client, ClientName: v.ClientName, Group: v.Group, OS: v.OS, Platform: v.Platform, OSVersion: v.OSVersion,
+		Arch: v.Arch, DeviceType: v.DeviceType, AgentVersion: v.AgentVersion, PendingReboot: v.PendingReboot,
+		PatchesAvail: v.PatchesAvail, SecurityPatches: v.SecurityPatches, LastUser: v.LastUser, LastUserAt: v.LastUserAt,
+		IPs: v.IPs, MACs: v.MACs, EnrolledAt: v.EnrolledAt, BootTime: v.BootTime, Heartbeat: v.Heartbeat,
+		Approval: v.Approval, DuplicateOf: v.DuplicateOf, DuplicateElsewhere: v.DuplicateElsewhere, MachineID: v.MachineID,
+		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
+	for _, t := range v.Transitions {
+		d.Transitions = append(d.Transitions, api.Transition{Online: t.Online, At: t.At, Reason: t.Reason})
+	}
+	return d
+}
+
+func toAPIDevices(vs []fleet.View) []api.Device {
+	out := make([]api.Device, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, toAPIDevice(v))
+	}
+	return out
+}

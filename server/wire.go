@@ -1,0 +1,77 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/accounts"
+	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/audit"
+	"github.com/steward-rmm/steward/server/devices"
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/hub"
+	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/jobs"
+	"github.com/steward-rmm/steward/server/scripts"
+	"github.com/steward-rmm/steward/server/shell"
+	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/updates"
+)
+
+// deviceScope gives wings the device and client lookups within a
+// caller's scope that the device routes use.
+type deviceScope struct{ s *Server }
+
+func (d deviceScope) Device(p *httpx.Principal, id string) (fleet.View, bool) {
+	return d.s.devices.Device(p, id)
+}
+
+func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool) {
+	return d.s.devices.ResolveClient(p, ref)
+}
+
+// buildWings builds the wings from their narrow dependencies; the store,
+// audit log, fleet, hub and operator connections exist already.
+func (s *Server) buildWings(cfg Config, log *slog.Logger) {
+	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
+		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
+	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
+		DataDir: cfg.DataDir}, Store: s.st, Devices: deviceScope{s}, Fleet: s.fleet, Conns: s.hub, Audit: s.alog,
+		Now: s.now, Log: log})
+	s.shell = shell.New(shell.Deps{Config: shell.Config{DataDir: cfg.DataDir, RecordShellInput: cfg.RecordShellInput,
+		RecordingRetention: cfg.RecordingRetention, ShellTicketTTL: cfg.ShellTicketTTL,
+		MaxShellsPerDevice: cfg.MaxShellsPerDevice, MaxShellsPerUser: cfg.MaxShellsPerUser}, Store: s.st, Devices: deviceScope{s},
+		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
+	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
+	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
+		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now})
+	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
+		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies}, Store: s.st,
+		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
+		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	s.link = agentlink.New(agentlink.Deps{Config: agentlink.Config{MaxEnrolls: cfg.MaxEnrolls,
+		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
+		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
+		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+}
+
+// hubHandler hands the hub's calls to the agent link, which is built
+// after the hub it needs.
+type hubHandler struct{ s *Server }
+
+func (h hubHandler) Message(c *hub.Conn, env protocol.Envelope) { h.s.link.Message(c, env) }
+func (h hubHandler) Binary(c *hub.Conn, frame []byte)           { h.s.link.Binary(c, frame) }
+func (h hubHandler) Closed(c *hub.Conn, reason string)          { h.s.link.Closed(c, reason) }
+
+// deviceApproved sends a device just approved what was held for it: runs
+// cannot have been queued for a pending device, but if any were (held by
+// an older server), they go now; and its target agent version.
+func (s *Server) deviceApproved(c *hub.Conn) {
+	s.jobs.DeviceConnected(c, c.Hello.BootTime, c.Hello.BootTime)
+	s.updates.OfferTargetVersion(c)
+}
