@@ -98,12 +98,7 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, p *principal) {
 		limit = v
 	}
 	kind := r.URL.Query().Get("kind")
-	jobs, err := s.st.Jobs(store.JobQuery{Keep: func(j *store.Job) bool {
-		if kind != "" && j.Kind != kind {
-			return false
-		}
-		return s.st.JobStates(j) == nil && s.jobVisible(p, j)
-	}, Limit: limit})
+	jobs, err := s.st.Jobs(store.JobQuery{Kind: kind, Scope: p.scope(), Limit: limit})
 	if err != nil {
 		writeError(w, 500, "internal error")
 		return

@@ -84,6 +84,11 @@ func (p *principal) canSeeClient(id string) bool {
 	return p.AllClients || slices.Contains(p.Clients, id)
 }
 
+// scope is p's client scope as a store query field.
+func (p *principal) scope() store.Scope {
+	return store.Scope{Only: !p.AllClients, Clients: p.Clients}
+}
+
 // authService authenticates API callers.
 type authService struct {
 	s *Server

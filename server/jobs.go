@@ -251,8 +251,12 @@ func (j *jobService) create(p *principal, req *jobRequest, views []fleet.View, d
 	if req.ExpiresSeconds > 0 {
 		exp = time.Duration(req.ExpiresSeconds) * time.Second
 	}
+	specDoc, err := encodeJobSpec(spec)
+	if err != nil {
+		return store.Job{}, nil, err
+	}
 	job := store.Job{ID: newID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
-		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib, Script: ref}
+		NotBefore: req.At, Spec: specDoc, Target: desc, Runs: len(views), Library: lib, Script: ref}
 	online := j.s.fleet.OnlineIDs()
 	runs := make([]store.Run, len(views))
 	immediate := req.At.IsZero() || !req.At.After(now)
@@ -322,7 +326,10 @@ func jobSummary(spec *protocol.Job, lib string) string {
 }
 
 func (j *jobService) message(job *store.Job, r *store.Run) []byte {
-	m := job.Spec
+	m, err := jobSpec(job)
+	if err != nil {
+		j.s.log.Error("job spec", "job", job.ID, "err", err)
+	}
 	m.RunID, m.JobID, m.Expires = r.ID, job.ID, r.Expires
 	return protocol.MustEncode(protocol.TypeJob, "", m)
 }

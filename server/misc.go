@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -94,12 +94,12 @@ func (s *Server) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	type hit = api.SoftwareHit
 	out := []hit{}
-	err := s.st.EachHealth(func(h *store.Health) error {
-		v, ok := s.device(p, h.DeviceID)
+	err := fleet.EachHealth(s.st, func(id string, h *protocol.Health) error {
+		v, ok := s.device(p, id)
 		if !ok {
 			return nil
 		}
-		for _, sw := range h.Health.Software {
+		for _, sw := range h.Software {
 			if !strings.Contains(strings.ToLower(sw.Name), name) {
 				continue
 			}

@@ -89,7 +89,7 @@ func (s *Server) resolveScript(p *principal, ref, client string) (store.Script, 
 	if client != "" {
 		return store.Script{}, errNotFound
 	}
-	hits, err := s.st.Scripts(func(sc *store.Script) bool { return sc.Name == ref && scriptVisible(p, sc) })
+	hits, err := s.st.Scripts(store.ScriptQuery{Name: ref, Scope: p.scope()})
 	switch {
 	case err != nil || len(hits) == 0:
 		return store.Script{}, errNotFound
@@ -194,17 +194,14 @@ func (s *Server) apiScripts(w http.ResponseWriter, r *http.Request, p *principal
 		}
 		only = cl.ID
 	}
-	scs, err := s.st.Scripts(func(sc *store.Script) bool {
-		switch {
-		case !scriptVisible(p, sc):
-			return false
-		case global:
-			return sc.ClientID == ""
-		case only != "":
-			return sc.ClientID == "" || sc.ClientID == only
-		}
-		return true
-	})
+	q := store.ScriptQuery{Scope: p.scope()}
+	switch {
+	case global:
+		q.Owners = []string{""}
+	case only != "":
+		q.Owners = []string{"", only}
+	}
+	scs, err := s.st.Scripts(q)
 	if err != nil {
 		writeError(w, 500, "internal error")
 		return

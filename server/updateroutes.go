@@ -192,7 +192,7 @@ func (s *Server) apiUpdates(w http.ResponseWriter, r *http.Request, p *principal
 	results := []api.UpdateResult{}
 	for _, x := range rs {
 		if v, ok := s.device(p, x.DeviceID); ok {
-			results = append(results, api.UpdateResult{DeviceID: x.DeviceID, UpdateResult: x.UpdateResult,
+			results = append(results, api.UpdateResult{DeviceID: x.DeviceID, UpdateResult: protocolUpdateResult(x),
 				ReceivedAt: x.ReceivedAt, Hostname: v.Hostname, AgentVersion: v.AgentVersion})
 		}
 	}
@@ -398,7 +398,7 @@ func (s *Server) recordUpdateResult(c *hub.Conn, r protocol.UpdateResult) error 
 		return fmt.Errorf("%w: update_result state %q", protocol.ErrMalformed, cleanText(r.State, 32))
 	}
 	r.Version, r.From, r.Reason = cleanText(r.Version, 64), cleanText(r.From, 64), cleanText(r.Reason, maxField)
-	if err := s.st.PutUpdateResult(store.UpdateResult{DeviceID: c.DeviceID, UpdateResult: r, ReceivedAt: s.now().UTC()}); err != nil {
+	if err := s.st.PutUpdateResult(updateResultRecord(c.DeviceID, r, s.now().UTC())); err != nil {
 		return err
 	}
 	detail := map[string]string{"version": r.Version, "from": r.From}
