@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/events"
+	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
 
@@ -65,5 +67,48 @@ func TestEachHealthPagesThroughEveryReport(t *testing.T) {
 	stop, calls := errors.New("stop"), 0
 	if err := EachHealth(st, func(string, *protocol.Health) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("fn's error: %v after %d calls", err, calls)
+	}
+}
+
+// TestNewIndexesStoredDocuments: a fleet built on a store (as at server
+// start) decodes the stored inventories and health reports: a device is
+// found by the MAC its inventory lists and shows its last user.
+func TestNewIndexesStoredDocuments(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateClient(store.Client{ID: "a", Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateEnrollToken(store.EnrollToken{ID: "t", ClientID: "a", Hash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Enroll("h", time.Now(), store.Device{ID: "d1", Hostname: "web-01", KeyHash: "k1"}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := InventoryRecord("d1", "ih", time.Now(), &protocol.Inventory{Hostname: "web-01",
+		Interfaces: []protocol.Interface{{Name: "eth0", MAC: "52:54:00:AB:CD:EF"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := HealthRecord("d1", "hh", time.Now(), &protocol.Health{LastUser: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutHealth(h); err != nil {
+		t.Fatal(err)
+	}
+	f, err := New(st, events.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, total := f.List(Filter{Search: "525400abcdef"})
+	if total != 1 || got[0].ID != "d1" || got[0].LastUser != "alice" {
+		t.Fatalf("search by MAC after a start: %+v (total %d)", got, total)
 	}
 }
