@@ -81,21 +81,21 @@ type Agent struct {
 	spool *spool.Spool
 	ctx   context.Context
 
-	mu       sync.Mutex
-	sess     *session
-	active   map[string]*activeRun
-	health   protocol.Health
-	hHash    string
-	invHash  string
-	welcome  protocol.Welcome
-	saw3010  bool
-	shells   *shellHost
-	acks     map[string]chan struct{}
-	hbSeq    uint64
-	execs    map[string]Executor
-	tlsConf  *tls.Config
-	upd      *selfUpdate // nil: self-update disabled (selfupdate.go)
-	hEnv     healthEnv
+	mu      sync.Mutex
+	sess    *session
+	active  map[string]*activeRun
+	health  protocol.Health
+	hHash   string
+	invHash string
+	welcome protocol.Welcome
+	saw3010 bool
+	shells  *shellHost
+	acks    map[string]chan struct{}
+	hbSeq   uint64
+	execs   map[string]Executor
+	tlsConf *tls.Config
+	upd     *selfUpdate // nil: self-update disabled (selfupdate.go)
+	hEnv    healthEnv
 }
 
 // ErrRevoked is returned when the server says this device was revoked.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/pki"
@@ -278,7 +279,11 @@ func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
 		return nil
 	}
-	if err := s.st.PutInventory(store.Inventory{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Inventory: *inv}); err != nil {
+	rec, err := fleet.InventoryRecord(id, hash, s.now(), inv)
+	if err != nil {
+		return err
+	}
+	if err := s.st.PutInventory(rec); err != nil {
 		return err
 	}
 	s.fleet.SetInventory(id, inv)
@@ -288,7 +293,11 @@ func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 func (s *Wing) storeHealth(id string, h *protocol.Health) error {
 	hash := protocol.ContentHash(h) // what the agent hashed: before sanitising
 	sanitizeHealth(h)
-	if err := s.st.PutHealth(store.Health{DeviceID: id, Hash: hash, UpdatedAt: s.now(), Health: *h}); err != nil {
+	rec, err := fleet.HealthRecord(id, hash, s.now(), h)
+	if err != nil {
+		return err
+	}
+	if err := s.st.PutHealth(rec); err != nil {
 		return err
 	}
 	s.fleet.SetHealth(id, h)

@@ -103,13 +103,17 @@ func (s *Wing) apiDevice(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 	}
 	s.redactDuplicate(p, &v)
 	out := api.DeviceDetail{Device: toAPIDevice(v)}
-	if inv, err := s.st.Inventory(v.ID); err == nil {
-		out.Inventory = &inv.Inventory
-		out.InventoryUpdatedAt = inv.UpdatedAt
+	if rec, err := s.st.Inventory(v.ID); err == nil {
+		if inv, err := fleet.DecodeInventory(rec); err == nil {
+			out.Inventory = &inv
+			out.InventoryUpdatedAt = rec.UpdatedAt
+		}
 	}
-	if h, err := s.st.Health(v.ID); err == nil {
-		out.Health = &h.Health
-		out.HealthUpdatedAt = h.UpdatedAt
+	if rec, err := s.st.Health(v.ID); err == nil {
+		if h, err := fleet.DecodeHealth(rec); err == nil {
+			out.Health = &h
+			out.HealthUpdatedAt = rec.UpdatedAt
+		}
 	}
 	httpx.WriteJSON(w, 200, out)
 }

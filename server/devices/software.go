@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
-	"github.com/steward-rmm/steward/server/store"
 )
 
 // csvSafe neutralises a cell a spreadsheet would run as a formula, drops
@@ -75,12 +75,12 @@ func (s *Wing) apiSoftwareSearch(w http.ResponseWriter, r *http.Request, p *http
 	}
 	type hit = api.SoftwareHit
 	out := []hit{}
-	err := s.st.EachHealth(func(h *store.Health) error {
-		v, ok := s.Device(p, h.DeviceID)
+	err := fleet.EachHealth(s.st, func(id string, h *protocol.Health) error {
+		v, ok := s.Device(p, id)
 		if !ok {
 			return nil
 		}
-		for _, sw := range h.Health.Software {
+		for _, sw := range h.Software {
 			if !strings.Contains(strings.ToLower(sw.Name), name) {
 				continue
 			}

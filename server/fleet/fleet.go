@@ -115,12 +115,16 @@ func New(st store.Store, bus *events.Bus) (*Fleet, error) {
 	}
 	for i := range invs {
 		if e := f.devs[invs[i].DeviceID]; e != nil {
-			e.index(&invs[i].Inventory)
+			inv, err := DecodeInventory(invs[i])
+			if err != nil {
+				return nil, err
+			}
+			e.index(&inv)
 		}
 	}
-	err = st.EachHealth(func(h *store.Health) error {
-		if e := f.devs[h.DeviceID]; e != nil {
-			e.lastUser, e.lastUserAt = h.Health.LastUser, h.Health.LastUserAt
+	err = EachHealth(st, func(id string, h *protocol.Health) error {
+		if e := f.devs[id]; e != nil {
+			e.lastUser, e.lastUserAt = h.LastUser, h.LastUserAt
 		}
 		return nil
 	})
@@ -261,7 +265,7 @@ func (f *Fleet) view(e *entry, full bool) View {
 		AgentVersion: e.d.AgentVersion, PendingReboot: e.d.Heartbeat.PendingReboot,
 		PatchesAvail: e.d.Heartbeat.PatchCount, SecurityPatches: e.d.Heartbeat.SecurityPatches,
 		LastUser: e.lastUser, LastUserAt: e.lastUserAt, IPs: e.ips, MACs: e.macs, EnrolledAt: e.d.EnrolledAt,
-		BootTime: e.d.BootTime, Heartbeat: e.d.Heartbeat, Approval: ApprovalApproved, DuplicateOf: e.d.DuplicateOf,
+		BootTime: e.d.BootTime, Heartbeat: protocol.Heartbeat(e.d.Heartbeat), Approval: ApprovalApproved, DuplicateOf: e.d.DuplicateOf,
 		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt}
 	if e.d.Pending {
 		v.Approval = ApprovalPending
@@ -327,7 +331,7 @@ func (f *Fleet) Heartbeat(id string, hb protocol.Heartbeat) {
 	defer f.mu.Unlock()
 	if e, ok := f.devs[id]; ok {
 		e.d.LastSeen = now
-		e.d.Heartbeat = hb
+		e.d.Heartbeat = store.Heartbeat(hb)
 		f.seen[id] = struct{}{}
 	}
 }

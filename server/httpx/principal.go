@@ -78,6 +78,12 @@ func (p *Principal) CanSeeClient(id string) bool {
 	return p.AllClients || slices.Contains(p.Clients, id)
 }
 
+// Scope is p's client scope as a store query field, so a store can apply
+// it where the data is.
+func (p *Principal) Scope() store.Scope {
+	return store.Scope{Only: !p.AllClients, Clients: p.Clients}
+}
+
 // Manages reports whether p may see and change u: u's scope must lie
 // within p's, so a scoped manager never touches users of other clients.
 func (p *Principal) Manages(u *store.User) bool {

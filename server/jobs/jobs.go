@@ -265,8 +265,12 @@ func (j *Wing) create(p *httpx.Principal, req *jobRequest, views []fleet.View, d
 	if req.ExpiresSeconds > 0 {
 		exp = time.Duration(req.ExpiresSeconds) * time.Second
 	}
+	specDoc, err := EncodeSpec(spec)
+	if err != nil {
+		return store.Job{}, nil, err
+	}
 	job := store.Job{ID: httpx.NewID("j"), Kind: req.Kind, CreatedBy: p.Name, CreatedAt: now, Expires: now.Add(exp),
-		NotBefore: req.At, Spec: spec, Target: desc, Runs: len(views), Library: lib, Script: ref}
+		NotBefore: req.At, Spec: specDoc, Target: desc, Runs: len(views), Library: lib, Script: ref}
 	online := j.fleet.OnlineIDs()
 	runs := make([]store.Run, len(views))
 	immediate := req.At.IsZero() || !req.At.After(now)
@@ -336,7 +340,10 @@ func jobSummary(spec *protocol.Job, lib string) string {
 }
 
 func (j *Wing) message(job *store.Job, r *store.Run) []byte {
-	m := job.Spec
+	m, err := DecodeSpec(job)
+	if err != nil {
+		j.log.Error("job spec", "job", job.ID, "err", err)
+	}
 	m.RunID, m.JobID, m.Expires = r.ID, job.ID, r.Expires
 	return protocol.MustEncode(protocol.TypeJob, "", m)
 }

@@ -99,12 +99,7 @@ func (s *Wing) apiJobs(w http.ResponseWriter, r *http.Request, p *httpx.Principa
 		limit = v
 	}
 	kind := r.URL.Query().Get("kind")
-	jobs, err := s.st.Jobs(store.JobQuery{Keep: func(j *store.Job) bool {
-		if kind != "" && j.Kind != kind {
-			return false
-		}
-		return s.st.JobStates(j) == nil && s.jobVisible(p, j)
-	}, Limit: limit})
+	jobs, err := s.st.Jobs(store.JobQuery{Kind: kind, Scope: p.Scope(), Limit: limit})
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return

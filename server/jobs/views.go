@@ -16,8 +16,9 @@ func toAPISummaries(m map[string]*fleet.Summary) map[string]api.Summary {
 }
 
 func toAPIJob(j store.Job) api.Job {
+	spec, _ := DecodeSpec(&j) // the server wrote it; damaged data shows as an empty spec
 	out := api.Job{ID: j.ID, Kind: j.Kind, CreatedBy: j.CreatedBy, CreatedAt: j.CreatedAt, Expires: j.Expires,
-		NotBefore: j.NotBefore, Spec: j.Spec, Target: j.Target, Runs: j.Runs, Library: j.Library, States: j.States,
+		NotBefore: j.NotBefore, Spec: spec, Target: j.Target, Runs: j.Runs, Library: j.Library, States: j.States,
 		Clients: j.Clients}
 	if j.Script != nil {
 		out.Script = &api.ScriptRef{ID: j.Script.ID, ClientID: j.Script.ClientID, Name: j.Script.Name,

@@ -135,7 +135,7 @@ func (sw *Wing) resolveScript(p *httpx.Principal, ref, client string) (store.Scr
 	if client != "" {
 		return store.Script{}, errNotFound
 	}
-	hits, err := sw.d.Store.Scripts(func(sc *store.Script) bool { return sc.Name == ref && scriptVisible(p, sc) })
+	hits, err := sw.d.Store.Scripts(store.ScriptQuery{Name: ref, Scope: p.Scope()})
 	switch {
 	case err != nil || len(hits) == 0:
 		return store.Script{}, errNotFound
@@ -240,17 +240,14 @@ func (sw *Wing) list(w http.ResponseWriter, r *http.Request, p *httpx.Principal)
 		}
 		only = cl.ID
 	}
-	scs, err := sw.d.Store.Scripts(func(sc *store.Script) bool {
-		switch {
-		case !scriptVisible(p, sc):
-			return false
-		case global:
-			return sc.ClientID == ""
-		case only != "":
-			return sc.ClientID == "" || sc.ClientID == only
-		}
-		return true
-	})
+	q := store.ScriptQuery{Scope: p.Scope()}
+	switch {
+	case global:
+		q.Owners = []string{""}
+	case only != "":
+		q.Owners = []string{"", only}
+	}
+	scs, err := sw.d.Store.Scripts(q)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return

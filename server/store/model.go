@@ -3,40 +3,38 @@ package store
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/steward-rmm/steward/protocol"
 )
 
 // Client is a customer whose devices an MSP manages.
 type Client struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string
+	Name      string
+	CreatedAt time.Time
 }
 
 // EnrollToken lets a device join a client. Only the hash of its secret is
 // stored.
 type EnrollToken struct {
-	ID        string    `json:"id"`
-	ClientID  string    `json:"client_id"`
-	Hash      string    `json:"hash,omitempty"` // cleared before it leaves the server
-	Note      string    `json:"note,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by,omitempty"`
-	ExpiresAt time.Time `json:"expires_at"`
-	MaxUses   int       `json:"max_uses"`
-	Uses      int       `json:"uses"`
-	Revoked   bool      `json:"revoked"`
+	ID        string
+	ClientID  string
+	Hash      string // cleared before it leaves the server
+	Note      string
+	CreatedAt time.Time
+	CreatedBy string
+	ExpiresAt time.Time
+	MaxUses   int
+	Uses      int
+	Revoked   bool
 	// RequireApproval makes every device enrolled with the token pending
 	// until a technician approves it.
-	RequireApproval bool `json:"require_approval,omitempty"`
+	RequireApproval bool
 }
 
 // Transition is one availability change.
 type Transition struct {
-	Online bool      `json:"online"`
-	At     time.Time `json:"at"`
-	Reason string    `json:"reason,omitempty"`
+	Online bool
+	At     time.Time
+	Reason string
 }
 
 // MaxTransitions is how many availability changes are kept per device.
@@ -44,79 +42,104 @@ const MaxTransitions = 50
 
 // Device is an enrolled endpoint.
 type Device struct {
-	ID           string    `json:"id"`
-	ClientID     string    `json:"client_id"`
-	Hostname     string    `json:"hostname"`
-	OS           string    `json:"os"`
-	Arch         string    `json:"arch"`
-	KeyHash      string    `json:"key_hash"` // SHA-256 of the agent's public key
-	EnrolledAt   time.Time `json:"enrolled_at"`
-	Revoked      bool      `json:"revoked,omitempty"`
-	AgentVersion string    `json:"agent_version,omitempty"`
-	BootTime     time.Time `json:"boot_time,omitzero"`
-	LastSeen     time.Time `json:"last_seen,omitzero"`
+	ID           string
+	ClientID     string
+	Hostname     string
+	OS           string
+	Arch         string
+	KeyHash      string // SHA-256 of the agent's public key
+	EnrolledAt   time.Time
+	Revoked      bool
+	AgentVersion string
+	BootTime     time.Time
+	LastSeen     time.Time
 	// OfflineSince is when the device last went offline.
-	OfflineSince time.Time          `json:"offline_since,omitzero"`
-	Transitions  []Transition       `json:"transitions,omitempty"`
-	Heartbeat    protocol.Heartbeat `json:"heartbeat"`
-	Group        string             `json:"group,omitempty"`
-	RemoteAddr   string             `json:"remote_addr,omitempty"`
+	OfflineSince time.Time
+	Transitions  []Transition
+	Heartbeat    Heartbeat
+	Group        string
+	RemoteAddr   string
 	// MachineID is what the agent reported at enrollment as its machine's
 	// stable ID ("" for agents that send none: they are not checked).
-	MachineID string `json:"machine_id,omitempty"`
+	MachineID string
 	// Pending is set until a technician approves the device: it may
 	// connect and report, but receives no job, shell or update.
-	Pending bool `json:"pending,omitempty"`
+	Pending bool
 	// DuplicateOf names the device that already had MachineID when this
 	// one enrolled.
-	DuplicateOf string    `json:"duplicate_of,omitempty"`
-	ApprovedBy  string    `json:"approved_by,omitempty"`
-	ApprovedAt  time.Time `json:"approved_at,omitzero"`
+	DuplicateOf string
+	ApprovedBy  string
+	ApprovedAt  time.Time
 }
 
-// Inventory is a device's latest inventory.
+// Heartbeat is the last heartbeat a device sent: what the device list
+// shows and filters on. The store keeps its own copy of the fields (the
+// protocol's heartbeat converts to it field by field, see the server's
+// agent link) because the device list is built and sorted from them.
+type Heartbeat struct {
+	Seq             uint64
+	CPUPercent      float64
+	MemPercent      float64
+	DiskPercent     float64 // fullest fixed disk
+	PendingReboot   bool
+	PatchCount      int
+	SecurityPatches int
+	User            string
+	UptimeSeconds   uint64
+}
+
+// Inventory is a device's latest inventory. The store never looks inside
+// the document: it is stored and returned whole, so Doc is the encoded
+// document (JSON, as the server wrote it) and the store indexes nothing
+// of it; the fleet index that searches hostnames, MACs and serials is
+// built in memory by the server from the decoded documents.
 type Inventory struct {
-	DeviceID  string             `json:"device_id"`
-	Hash      string             `json:"hash"`
-	UpdatedAt time.Time          `json:"updated_at"`
-	Inventory protocol.Inventory `json:"inventory"`
+	DeviceID  string
+	Hash      string // the content hash the agent computed, to skip resends
+	UpdatedAt time.Time
+	Doc       []byte
 }
 
-// Health is a device's latest health report.
+// Health is a device's latest health report. Like Inventory, the report
+// is an opaque document the store keeps and returns whole (the software
+// search and the last-user index decode it in the server).
 type Health struct {
-	DeviceID  string          `json:"device_id"`
-	Hash      string          `json:"hash"`
-	UpdatedAt time.Time       `json:"updated_at"`
-	Health    protocol.Health `json:"health"`
+	DeviceID  string
+	Hash      string
+	UpdatedAt time.Time
+	Doc       []byte
 }
 
 // Job is a technician's request, fanned out into one run per device.
 type Job struct {
-	ID        string       `json:"id"`
-	Kind      string       `json:"kind"`
-	CreatedBy string       `json:"created_by"`
-	CreatedAt time.Time    `json:"created_at"`
-	Expires   time.Time    `json:"expires"`
-	NotBefore time.Time    `json:"not_before,omitzero"` // scheduled start
-	Spec      protocol.Job `json:"spec"`                // template; RunID/JobID empty
-	Target    string       `json:"target,omitempty"`    // human description of the target
-	Runs      int          `json:"runs"`
-	Library   string       `json:"library,omitempty"` // script library name@version
+	ID        string
+	Kind      string
+	CreatedBy string
+	CreatedAt time.Time
+	Expires   time.Time
+	NotBefore time.Time // scheduled start
+	// Spec is the encoded job template the runs are sent from (RunID and
+	// JobID empty). The store never reads it: it is what the job sends,
+	// decoded where a run is dispatched or a job is shown.
+	Spec    []byte
+	Target  string // human description of the target
+	Runs    int
+	Library string // script library name@version
 	// Script is the library version (or, for an ad-hoc script, only the
 	// body hash) the job sent; later edits of the library never change it.
-	Script *ScriptRef `json:"script,omitempty"`
+	Script *ScriptRef
 	// States counts the job's runs per state and Clients lists the clients
 	// its runs are on. The store keeps both as runs change, so listing jobs
 	// or checking a technician's scope never reads a fan-out's 20,000 runs.
 	// Jobs stored before they existed have them nil (see JobStates).
-	States  map[string]int `json:"states,omitempty"`
-	Clients []string       `json:"clients,omitempty"`
+	States  map[string]int
+	Clients []string
 }
 
 // Done reports whether none of the job's runs can change any more.
 func (j *Job) Done() bool {
 	for st, n := range j.States {
-		if n > 0 && !protocol.Terminal(st) {
+		if n > 0 && !Terminal(st) {
 			return false
 		}
 	}
@@ -125,110 +148,110 @@ func (j *Job) Done() bool {
 
 // Run is one job on one device.
 type Run struct {
-	ID        string          `json:"id"`
-	JobID     string          `json:"job_id"`
-	DeviceID  string          `json:"device_id"`
-	ClientID  string          `json:"client_id"`
-	Kind      string          `json:"kind"`
-	State     string          `json:"state"`
-	Reason    string          `json:"reason,omitempty"`
-	ExitCode  int             `json:"exit_code"`
-	CreatedAt time.Time       `json:"created_at"`
-	SentAt    time.Time       `json:"sent_at,omitzero"`
-	StartedAt time.Time       `json:"started_at,omitzero"`
-	EndedAt   time.Time       `json:"ended_at,omitzero"`
-	Expires   time.Time       `json:"expires"`
-	NotBefore time.Time       `json:"not_before,omitzero"`
-	Stdout    int64           `json:"stdout_bytes"`
-	Stderr    int64           `json:"stderr_bytes"`
-	Truncated bool            `json:"truncated,omitempty"`
-	Data      json.RawMessage `json:"data,omitempty"` // kind-specific result JSON
+	ID        string
+	JobID     string
+	DeviceID  string
+	ClientID  string
+	Kind      string
+	State     string
+	Reason    string
+	ExitCode  int
+	CreatedAt time.Time
+	SentAt    time.Time
+	StartedAt time.Time
+	EndedAt   time.Time
+	Expires   time.Time
+	NotBefore time.Time
+	Stdout    int64
+	Stderr    int64
+	Truncated bool
+	Data      json.RawMessage // kind-specific result JSON
 	// CancelRequested is set when a cancel could not reach the device yet;
 	// the cancel is sent when it reconnects.
-	CancelRequested bool `json:"cancel_requested,omitempty"`
+	CancelRequested bool
 }
 
 // Script is one version of a library script. A script belongs to one
 // client, or is global (ClientID ""); names are unique per owner. Every
 // save appends an immutable version; the newest is the script's head.
 type Script struct {
-	ID          string    `json:"id"`
-	ClientID    string    `json:"client_id,omitempty"` // "" = global
-	Name        string    `json:"name"`
-	Version     int       `json:"version"`
-	Interpreter string    `json:"interpreter"`
-	Description string    `json:"description,omitempty"`
-	Body        string    `json:"body"`
-	Args        []string  `json:"args,omitempty"`
-	SHA256      string    `json:"sha256"` // of Body
-	UpdatedAt   time.Time `json:"updated_at"`
-	UpdatedBy   string    `json:"updated_by,omitempty"`
+	ID          string
+	ClientID    string // "" = global
+	Name        string
+	Version     int
+	Interpreter string
+	Description string
+	Body        string
+	Args        []string
+	SHA256      string // of Body
+	UpdatedAt   time.Time
+	UpdatedBy   string
 	// Deleted marks a removed script; its versions stay readable for the
 	// jobs that ran them.
-	Deleted bool `json:"deleted,omitempty"`
+	Deleted bool
 }
 
 // ScriptRef is what a job records of the library script it ran: the exact
 // version and the SHA-256 of the body sent to the agents.
 type ScriptRef struct {
-	ID       string `json:"id,omitempty"`
-	ClientID string `json:"client_id,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Version  int    `json:"version,omitempty"`
-	SHA256   string `json:"sha256"`
+	ID       string
+	ClientID string
+	Name     string
+	Version  int
+	SHA256   string
 }
 
 // User is a technician or operator account.
 type User struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"password_hash,omitempty"`
-	Role         string    `json:"role"`
-	Clients      []string  `json:"clients,omitempty"` // empty = all clients
-	AllClients   bool      `json:"all_clients"`
-	Disabled     bool      `json:"disabled,omitempty"`
-	TOTPSecret   string    `json:"totp_secret,omitempty"`
-	TOTPLastStep int64     `json:"totp_last_step,omitempty"`
-	Recovery     []string  `json:"recovery,omitempty"` // hashes
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string
+	Name         string
+	PasswordHash string
+	Role         string
+	Clients      []string // empty = all clients
+	AllClients   bool
+	Disabled     bool
+	TOTPSecret   string
+	TOTPLastStep int64
+	Recovery     []string // hashes
+	CreatedAt    time.Time
 	// Epoch increases on password change, disable and logout-all; sessions
 	// and tokens minted under an older epoch stop working.
-	Epoch int    `json:"epoch"`
-	Prefs []byte `json:"prefs,omitempty"`
+	Epoch int
+	Prefs []byte
 }
 
 // APIToken is a bearer token. Only its hash is stored.
 type APIToken struct {
-	ID        string    `json:"id"`
-	Hash      string    `json:"hash"`
-	UserID    string    `json:"user_id"`
-	Name      string    `json:"name"`
-	Perms     []string  `json:"perms,omitempty"` // subset of the user's; empty = the user's
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-	Revoked   bool      `json:"revoked,omitempty"`
-	Epoch     int       `json:"epoch"`
+	ID        string
+	Hash      string
+	UserID    string
+	Name      string
+	Perms     []string // subset of the user's; empty = the user's
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Revoked   bool
+	Epoch     int
 	// SecondFactorAt is when the holder last proved two-factor for this
 	// token: at its minting, or at a later re-check. Zero means never (a
 	// password-only login, the first-start token).
-	SecondFactorAt time.Time `json:"second_factor_at,omitzero"`
+	SecondFactorAt time.Time
 }
 
 // AuditEvent is one entry of the append-only, hash-chained audit log.
 type AuditEvent struct {
-	Seq    uint64            `json:"seq"`
-	At     time.Time         `json:"at"`
-	Actor  string            `json:"actor"`
-	Action string            `json:"action"`
-	Target string            `json:"target,omitempty"`
-	Detail map[string]string `json:"detail,omitempty"`
-	Source string            `json:"source,omitempty"` // remote address, or "system"
-	Prev   string            `json:"prev"`
-	Hash   string            `json:"hash"`
+	Seq    uint64
+	At     time.Time
+	Actor  string
+	Action string
+	Target string
+	Detail map[string]string
+	Source string // remote address, or "system"
+	Prev   string
+	Hash   string
 	// MAC keys the chain (see AuditMAC); empty on records written before
 	// the server had an audit key.
-	MAC string `json:"mac,omitempty"`
+	MAC string
 	// Client is the client the event concerns (comma-separated when it
 	// concerns several); empty when it concerns none.
-	Client string `json:"client,omitempty"`
+	Client string
 }

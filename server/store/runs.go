@@ -2,9 +2,30 @@ package store
 
 import (
 	"time"
-
-	"github.com/steward-rmm/steward/protocol"
 )
+
+// Run states. They are the protocol's run states (a server test checks
+// that they match); the store needs them to apply run changes and to keep
+// a job's counts, without importing the protocol.
+const (
+	StateQueued    = "queued"
+	StateSent      = "sent"
+	StateRunning   = "running"
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+	StateTimedOut  = "timed_out"
+	StateCancelled = "cancelled"
+	StateExpired   = "expired"
+)
+
+// Terminal reports whether a run in state can never change again.
+func Terminal(state string) bool {
+	switch state {
+	case StateSucceeded, StateFailed, StateTimedOut, StateCancelled, StateExpired:
+		return true
+	}
+	return false
+}
 
 // RunOp is one change to a run, applied by JobStore.ApplyRunOps. Exactly
 // one of Output, Advance, Finish, Data and Cancel is set. The rules of each
@@ -38,7 +59,7 @@ type OutputOp struct {
 // Apply decides what of the chunk r takes: it returns the offset and bytes
 // to store (none when nothing is new) and advances r's byte counts.
 func (o *OutputOp) Apply(r *Run) (int64, []byte, bool) {
-	if protocol.Terminal(r.State) || (o.Stream != "stdout" && o.Stream != "stderr") {
+	if Terminal(r.State) || (o.Stream != "stdout" && o.Stream != "stderr") {
 		return 0, nil, false
 	}
 	cur := &r.Stdout
@@ -70,17 +91,17 @@ type RunAdvance struct {
 // Apply changes r and reports whether it changed: never a terminal run,
 // never to the state it has, never back from running to sent.
 func (a *RunAdvance) Apply(r *Run) bool {
-	if protocol.Terminal(r.State) || r.State == a.State {
+	if Terminal(r.State) || r.State == a.State {
 		return false
 	}
-	if a.State == protocol.StateSent && r.State == protocol.StateRunning {
+	if a.State == StateSent && r.State == StateRunning {
 		return false
 	}
 	r.State = a.State
 	switch a.State {
-	case protocol.StateSent:
+	case StateSent:
 		r.SentAt = a.At
-	case protocol.StateRunning:
+	case StateRunning:
 		if r.StartedAt.IsZero() {
 			r.StartedAt = a.At
 		}
@@ -107,7 +128,7 @@ type RunFinish struct {
 
 // Apply changes r and reports whether it changed.
 func (f *RunFinish) Apply(r *Run) bool {
-	if protocol.Terminal(r.State) {
+	if Terminal(r.State) {
 		return false
 	}
 	r.State, r.Reason, r.ExitCode, r.EndedAt = f.State, f.Reason, f.ExitCode, f.At

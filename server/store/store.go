@@ -9,7 +9,10 @@
 // in one commit, AppendAudit extends the chain without a gap.
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // MetaStore holds small server-wide settings.
 type MetaStore interface {
@@ -71,18 +74,76 @@ type DeviceStore interface {
 	Inventories() ([]Inventory, error)
 	PutHealth(h Health) error
 	Health(deviceID string) (Health, error)
-	// EachHealth calls fn for every stored health report, stopping at the
-	// first error, which it returns.
-	EachHealth(fn func(*Health) error) error
+	// Healths lists stored health reports in device ID order: those of
+	// devices after the ID after ("" = from the first), at most limit
+	// (0 = all). Callers page through a fleet's reports with it, so no
+	// more than a page of them is in memory at once.
+	Healths(after string, limit int) ([]Health, error)
+}
+
+// Scope limits a listing to what a technician may see: when Only is set,
+// to records of the clients in Clients (none when it is empty); when Only
+// is false, to every client. A query field rather than a filter function,
+// so that a database implementation can push it down.
+type Scope struct {
+	Only    bool
+	Clients []string
+}
+
+// Has reports whether the scope includes client id.
+func (s Scope) Has(id string) bool {
+	if !s.Only {
+		return true
+	}
+	return slices.Contains(s.Clients, id)
 }
 
 // JobQuery selects jobs, newest first: those created before the job with
-// ID Before ("" = from the newest), that Keep accepts (nil = all), at most
-// Limit (0 = all).
+// ID Before ("" = from the newest), of Kind ("" = any), inside Scope, at
+// most Limit (0 = all). A job is inside a scope when all of its runs are
+// on the scope's clients; a scoped query leaves out jobs without runs.
 type JobQuery struct {
 	Before string
-	Keep   func(*Job) bool
+	Kind   string
+	Scope  Scope
 	Limit  int
+}
+
+// Match reports whether q selects j, whose States and Clients are filled
+// (see JobStore.JobStates). Implementations that filter in memory use it.
+func (q *JobQuery) Match(j *Job) bool {
+	if q.Kind != "" && j.Kind != q.Kind {
+		return false
+	}
+	if !q.Scope.Only {
+		return true
+	}
+	for _, c := range j.Clients {
+		if !q.Scope.Has(c) {
+			return false
+		}
+	}
+	return len(j.Clients) > 0
+}
+
+// ScriptQuery selects live scripts: of Name ("" = any), of one of Owners
+// (nil = any; "" stands for the global scripts), and visible in Scope
+// (global scripts are visible in every scope).
+type ScriptQuery struct {
+	Name   string
+	Owners []string
+	Scope  Scope
+}
+
+// Match reports whether q selects sc (its deletion aside).
+func (q *ScriptQuery) Match(sc *Script) bool {
+	if q.Name != "" && sc.Name != q.Name {
+		return false
+	}
+	if q.Owners != nil && !slices.Contains(q.Owners, sc.ClientID) {
+		return false
+	}
+	return sc.ClientID == "" || q.Scope.Has(sc.ClientID)
 }
 
 // JobStore holds jobs, their runs and the runs' output.
@@ -94,6 +155,7 @@ type JobStore interface {
 	// JobStates fills States and Clients of a job stored before the store
 	// kept them.
 	JobStates(j *Job) error
+	// Jobs lists the jobs q selects, with States and Clients filled.
 	Jobs(q JobQuery) ([]Job, error)
 	Run(id string) (Run, error)
 	// JobRuns lists a job's runs in ID order.
@@ -127,8 +189,9 @@ type ScriptStore interface {
 	// ScriptVersions lists every version of a script, oldest first.
 	ScriptVersions(id string) ([]Script, error)
 	ScriptByName(clientID, name string) (Script, error)
-	// Scripts lists the newest version of every live script keep accepts.
-	Scripts(keep func(*Script) bool) ([]Script, error)
+	// Scripts lists the newest version of every live script q selects,
+	// in ID order.
+	Scripts(q ScriptQuery) ([]Script, error)
 	// DeleteScript removes a script from the library; its versions stay.
 	DeleteScript(id string) error
 }
@@ -138,7 +201,13 @@ type UserStore interface {
 	// CreateUser stores a user; ErrExists if the name is taken (any case).
 	CreateUser(u User) error
 	// UpdateUser changes a stored user atomically: fn sees the current
-	// record, and an error from fn leaves it unchanged.
+	// record, and an error from fn leaves it unchanged. It stays a
+	// read-modify-write rather than a set of plain setters because its
+	// callers decide from the current record: a TOTP code is accepted only
+	// if its step is newer than the last one used and a recovery code is
+	// taken out of the list it is in, both of which must be one
+	// compare-and-set against concurrent logins (a SQL implementation runs
+	// fn inside SELECT ... FOR UPDATE). fn must be quick and do no I/O.
 	UpdateUser(id string, fn func(*User) error) (User, error)
 	User(id string) (User, error)
 	UserByName(name string) (User, error)

@@ -247,7 +247,7 @@ func (up *Wing) apiUpdates(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 	results := []api.UpdateResult{}
 	for _, x := range rs {
 		if v, ok := up.d.Devices.Device(p, x.DeviceID); ok {
-			results = append(results, api.UpdateResult{DeviceID: x.DeviceID, UpdateResult: x.UpdateResult,
+			results = append(results, api.UpdateResult{DeviceID: x.DeviceID, UpdateResult: ProtocolResult(x),
 				ReceivedAt: x.ReceivedAt, Hostname: v.Hostname, AgentVersion: v.AgentVersion})
 		}
 	}
@@ -453,7 +453,7 @@ func (up *Wing) recordUpdateResult(c *hub.Conn, r protocol.UpdateResult) error {
 		return fmt.Errorf("%w: update_result state %q", protocol.ErrMalformed, httpx.CleanText(r.State, 32))
 	}
 	r.Version, r.From, r.Reason = httpx.CleanText(r.Version, 64), httpx.CleanText(r.From, 64), httpx.CleanText(r.Reason, httpx.MaxField)
-	if err := up.st.PutUpdateResult(store.UpdateResult{DeviceID: c.DeviceID, UpdateResult: r, ReceivedAt: up.d.Now().UTC()}); err != nil {
+	if err := up.st.PutUpdateResult(ResultRecord(c.DeviceID, r, up.d.Now().UTC())); err != nil {
 		return err
 	}
 	detail := map[string]string{"version": r.Version, "from": r.From}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -36,13 +35,13 @@ func encode(v any) ([]byte, error) {
 	case *store.Device:
 		return json.Marshal(toDevice(*x))
 	case store.Inventory:
-		return json.Marshal(diskInventory(x))
+		return json.Marshal(diskInventory{x.DeviceID, x.Hash, x.UpdatedAt, x.Doc})
 	case *store.Inventory:
-		return json.Marshal((*diskInventory)(x))
+		return json.Marshal(diskInventory{x.DeviceID, x.Hash, x.UpdatedAt, x.Doc})
 	case store.Health:
-		return json.Marshal(diskHealth(x))
+		return json.Marshal(diskHealth{x.DeviceID, x.Hash, x.UpdatedAt, x.Doc})
 	case *store.Health:
-		return json.Marshal((*diskHealth)(x))
+		return json.Marshal(diskHealth{x.DeviceID, x.Hash, x.UpdatedAt, x.Doc})
 	case store.Job:
 		return json.Marshal(toJob(x))
 	case *store.Job:
@@ -106,9 +105,15 @@ func decode(b []byte, v any) error {
 		*x = fromDevice(d)
 		return err
 	case *store.Inventory:
-		return json.Unmarshal(b, (*diskInventory)(x))
+		var d diskInventory
+		err := json.Unmarshal(b, &d)
+		*x = store.Inventory{DeviceID: d.DeviceID, Hash: d.Hash, UpdatedAt: d.UpdatedAt, Doc: d.Doc}
+		return err
 	case *store.Health:
-		return json.Unmarshal(b, (*diskHealth)(x))
+		var d diskHealth
+		err := json.Unmarshal(b, &d)
+		*x = store.Health{DeviceID: d.DeviceID, Hash: d.Hash, UpdatedAt: d.UpdatedAt, Doc: d.Doc}
+		return err
 	case *store.Job:
 		var d diskJob
 		err := json.Unmarshal(b, &d)
@@ -154,7 +159,7 @@ func toDevice(v store.Device) (d diskDevice) {
 	for _, x := range v.Transitions {
 		d.Transitions = append(d.Transitions, diskTransition(x))
 	}
-	d.Heartbeat = v.Heartbeat
+	d.Heartbeat = diskHeartbeat(v.Heartbeat)
 	d.Group = v.Group
 	d.RemoteAddr = v.RemoteAddr
 	d.MachineID = v.MachineID
@@ -181,7 +186,7 @@ func fromDevice(d diskDevice) (v store.Device) {
 	for _, x := range d.Transitions {
 		v.Transitions = append(v.Transitions, store.Transition(x))
 	}
-	v.Heartbeat = d.Heartbeat
+	v.Heartbeat = store.Heartbeat(d.Heartbeat)
 	v.Group = d.Group
 	v.RemoteAddr = d.RemoteAddr
 	v.MachineID = d.MachineID
@@ -259,57 +264,75 @@ type diskTransition struct {
 }
 
 type diskDevice struct {
-	ID           string             `json:"id"`
-	ClientID     string             `json:"client_id"`
-	Hostname     string             `json:"hostname"`
-	OS           string             `json:"os"`
-	Arch         string             `json:"arch"`
-	KeyHash      string             `json:"key_hash"` // SHA-256 of the agent's public key
-	EnrolledAt   time.Time          `json:"enrolled_at"`
-	Revoked      bool               `json:"revoked,omitempty"`
-	AgentVersion string             `json:"agent_version,omitempty"`
-	BootTime     time.Time          `json:"boot_time,omitzero"`
-	LastSeen     time.Time          `json:"last_seen,omitzero"`
-	OfflineSince time.Time          `json:"offline_since,omitzero"`
-	Transitions  []diskTransition   `json:"transitions,omitempty"`
-	Heartbeat    protocol.Heartbeat `json:"heartbeat"`
-	Group        string             `json:"group,omitempty"`
-	RemoteAddr   string             `json:"remote_addr,omitempty"`
-	MachineID    string             `json:"machine_id,omitempty"`
-	Pending      bool               `json:"pending,omitempty"`
-	DuplicateOf  string             `json:"duplicate_of,omitempty"`
-	ApprovedBy   string             `json:"approved_by,omitempty"`
-	ApprovedAt   time.Time          `json:"approved_at,omitzero"`
+	ID           string           `json:"id"`
+	ClientID     string           `json:"client_id"`
+	Hostname     string           `json:"hostname"`
+	OS           string           `json:"os"`
+	Arch         string           `json:"arch"`
+	KeyHash      string           `json:"key_hash"` // SHA-256 of the agent's public key
+	EnrolledAt   time.Time        `json:"enrolled_at"`
+	Revoked      bool             `json:"revoked,omitempty"`
+	AgentVersion string           `json:"agent_version,omitempty"`
+	BootTime     time.Time        `json:"boot_time,omitzero"`
+	LastSeen     time.Time        `json:"last_seen,omitzero"`
+	OfflineSince time.Time        `json:"offline_since,omitzero"`
+	Transitions  []diskTransition `json:"transitions,omitempty"`
+	Heartbeat    diskHeartbeat    `json:"heartbeat"`
+	Group        string           `json:"group,omitempty"`
+	RemoteAddr   string           `json:"remote_addr,omitempty"`
+	MachineID    string           `json:"machine_id,omitempty"`
+	Pending      bool             `json:"pending,omitempty"`
+	DuplicateOf  string           `json:"duplicate_of,omitempty"`
+	ApprovedBy   string           `json:"approved_by,omitempty"`
+	ApprovedAt   time.Time        `json:"approved_at,omitzero"`
 }
 
+// diskHeartbeat has the names the protocol's heartbeat had when the first
+// servers embedded it in the device record.
+type diskHeartbeat struct {
+	Seq             uint64  `json:"seq"`
+	CPUPercent      float64 `json:"cpu_percent"`
+	MemPercent      float64 `json:"mem_percent"`
+	DiskPercent     float64 `json:"disk_percent"`
+	PendingReboot   bool    `json:"pending_reboot"`
+	PatchCount      int     `json:"patch_count"`
+	SecurityPatches int     `json:"security_patches"`
+	User            string  `json:"user,omitempty"`
+	UptimeSeconds   uint64  `json:"uptime_seconds"`
+}
+
+// The inventory and health documents (and a job's spec) are written
+// verbatim, nested under the name the embedded protocol type had: the
+// server encodes them as that type's JSON, so the bytes on disk are the
+// ones the first servers wrote.
 type diskInventory struct {
-	DeviceID  string             `json:"device_id"`
-	Hash      string             `json:"hash"`
-	UpdatedAt time.Time          `json:"updated_at"`
-	Inventory protocol.Inventory `json:"inventory"`
+	DeviceID  string          `json:"device_id"`
+	Hash      string          `json:"hash"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Doc       json.RawMessage `json:"inventory"`
 }
 
 type diskHealth struct {
 	DeviceID  string          `json:"device_id"`
 	Hash      string          `json:"hash"`
 	UpdatedAt time.Time       `json:"updated_at"`
-	Health    protocol.Health `json:"health"`
+	Doc       json.RawMessage `json:"health"`
 }
 
 type diskJob struct {
-	ID        string         `json:"id"`
-	Kind      string         `json:"kind"`
-	CreatedBy string         `json:"created_by"`
-	CreatedAt time.Time      `json:"created_at"`
-	Expires   time.Time      `json:"expires"`
-	NotBefore time.Time      `json:"not_before,omitzero"` // scheduled start
-	Spec      protocol.Job   `json:"spec"`                // template; RunID/JobID empty
-	Target    string         `json:"target,omitempty"`    // human description of the target
-	Runs      int            `json:"runs"`
-	Library   string         `json:"library,omitempty"` // script library name@version
-	Script    *diskScriptRef `json:"script,omitempty"`
-	States    map[string]int `json:"states,omitempty"`
-	Clients   []string       `json:"clients,omitempty"`
+	ID        string          `json:"id"`
+	Kind      string          `json:"kind"`
+	CreatedBy string          `json:"created_by"`
+	CreatedAt time.Time       `json:"created_at"`
+	Expires   time.Time       `json:"expires"`
+	NotBefore time.Time       `json:"not_before,omitzero"` // scheduled start
+	Spec      json.RawMessage `json:"spec"`                // template; RunID/JobID empty
+	Target    string          `json:"target,omitempty"`    // human description of the target
+	Runs      int             `json:"runs"`
+	Library   string          `json:"library,omitempty"` // script library name@version
+	Script    *diskScriptRef  `json:"script,omitempty"`
+	States    map[string]int  `json:"states,omitempty"`
+	Clients   []string        `json:"clients,omitempty"`
 }
 
 type diskRun struct {
@@ -435,7 +458,11 @@ type diskUpdateTarget struct {
 }
 
 type diskUpdateResult struct {
-	DeviceID string `json:"device_id"`
-	protocol.UpdateResult
+	DeviceID   string    `json:"device_id"`
+	Version    string    `json:"version"`
+	From       string    `json:"from,omitempty"`
+	State      string    `json:"state"`
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at,omitzero"`
 	ReceivedAt time.Time `json:"received_at"`
 }

@@ -253,7 +253,26 @@ func (s *DB) Health(deviceID string) (store.Health, error) {
 	return h, err
 }
 
-// EachHealth calls fn for every stored health report.
-func (s *DB) EachHealth(fn func(*store.Health) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return each(tx, bHealth, nil, fn) })
+// Healths lists health reports in device ID order after the ID after,
+// at most limit (0 = all).
+func (s *DB) Healths(after string, limit int) ([]store.Health, error) {
+	var out []store.Health
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bHealth).Cursor()
+		k, v := c.First()
+		if after != "" {
+			if k, v = c.Seek([]byte(after)); k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			var h store.Health
+			if err := decode(v, &h); err != nil {
+				return fmt.Errorf("store: decode %s/%s: %w", bHealth, k, err)
+			}
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
 }

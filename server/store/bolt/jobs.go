@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/steward-rmm/steward/protocol"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -66,7 +65,7 @@ func (s *DB) CreateJob(j *store.Job, runs []store.Run) error {
 			} else if err := dr.Put([]byte(r.DeviceID+"/"+r.ID), nil); err != nil {
 				return err
 			}
-			if !protocol.Terminal(r.State) {
+			if !store.Terminal(r.State) {
 				if err := pend.Put([]byte(r.DeviceID+"/"+r.ID), nil); err != nil {
 					return err
 				}
@@ -82,7 +81,15 @@ func (s *DB) JobStates(j *store.Job) error {
 	if j.States != nil {
 		return nil
 	}
-	runs, err := s.JobRuns(j.ID)
+	return s.db.View(func(tx *bolt.Tx) error { return jobStates(tx, j) })
+}
+
+// jobStates is JobStates inside a transaction.
+func jobStates(tx *bolt.Tx, j *store.Job) error {
+	if j.States != nil {
+		return nil
+	}
+	runs, err := jobRuns(tx, j.ID)
 	if err != nil {
 		return err
 	}
@@ -170,7 +177,10 @@ func (s *DB) Jobs(q store.JobQuery) ([]store.Job, error) {
 			if err := decode(v, &j); err != nil {
 				return err
 			}
-			if q.Keep == nil || q.Keep(&j) {
+			if err := jobStates(tx, &j); err != nil {
+				return err
+			}
+			if q.Match(&j) {
 				out = append(out, j)
 				if q.Limit > 0 && len(out) >= q.Limit {
 					break
@@ -192,19 +202,25 @@ func (s *DB) Run(id string) (store.Run, error) {
 // JobRuns lists the runs of a job.
 func (s *DB) JobRuns(jobID string) ([]store.Run, error) {
 	var out []store.Run
-	err := s.db.View(func(tx *bolt.Tx) error {
-		prefix := []byte(jobID + "/")
-		c := tx.Bucket(bJobRuns).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			var r store.Run
-			if err := get(tx, bRuns, string(k[len(prefix):]), &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-		}
-		return nil
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = jobRuns(tx, jobID)
+		return err
 	})
 	return out, err
+}
+
+func jobRuns(tx *bolt.Tx, jobID string) ([]store.Run, error) {
+	var out []store.Run
+	prefix := []byte(jobID + "/")
+	c := tx.Bucket(bJobRuns).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var r store.Run
+		if err := get(tx, bRuns, string(k[len(prefix):]), &r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // maxWideScan bounds how many wide jobs one device history looks through.
@@ -436,7 +452,7 @@ func (s *DB) ApplyRunOps(ops []store.RunOp) ([]store.RunOpResult, error) {
 			if err := put(tx, bRuns, id, r); err != nil {
 				return err
 			}
-			if protocol.Terminal(r.State) {
+			if store.Terminal(r.State) {
 				if err := pend.Delete([]byte(r.DeviceID + "/" + r.ID)); err != nil {
 					return err
 				}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/store"
 	bolt "go.etcd.io/bbolt"
 )
@@ -94,10 +93,19 @@ func TestTodayFixtureOpens(t *testing.T) {
 	check("device", err == nil && d.ClientID == "c_acme" && d.Hostname == "host-one" && d.KeyHash == "key-one" && d.MachineID == "machine-one" &&
 		!d.Pending && d.ApprovedBy == "admin" && d.AgentVersion == "1.2.3" && d.Heartbeat.PendingReboot && d.Heartbeat.User == "alice" &&
 		d.Heartbeat.PatchCount == 3 && len(d.Transitions) == 1 && d.LastSeen.Equal(at.Add(time.Minute)), d, err)
+	// The documents come back as the JSON the old server nested in the
+	// record; the server decodes them.
 	inv, err := db.Inventory("d_one")
-	check("inventory", err == nil && inv.Hash == "invhash" && inv.Inventory.Hostname == "host-one" && inv.Inventory.Platform == "debian", inv, err)
+	var invDoc struct{ Hostname, Platform string }
+	check("inventory", err == nil && inv.Hash == "invhash" && json.Unmarshal(inv.Doc, &invDoc) == nil && invDoc.Hostname == "host-one" &&
+		invDoc.Platform == "debian", inv, err)
 	h, err := db.Health("d_one")
-	check("health", err == nil && h.Health.LastUser == "alice" && len(h.Health.Software) == 1 && h.Health.Software[0].Name == "curl", h, err)
+	var hDoc struct {
+		LastUser string `json:"last_user"`
+		Software []struct{ Name string }
+	}
+	check("health", err == nil && json.Unmarshal(h.Doc, &hDoc) == nil && hDoc.LastUser == "alice" && len(hDoc.Software) == 1 &&
+		hDoc.Software[0].Name == "curl", h, err)
 	// The used-up token is still used up; the key is still bound.
 	_, _, err = db.Enroll("hash-single", at, store.Device{ID: "d_new", KeyHash: "key-new"})
 	check("used-up token", errors.Is(err, store.ErrTokenUsedUp), err)
@@ -105,11 +113,12 @@ func TestTodayFixtureOpens(t *testing.T) {
 	check("re-enrollment keeps the device", err == nil && existing && again.ID == "d_one", again, err)
 
 	j, err := db.Job("j_000000000000000001")
-	check("job", err == nil && j.Kind == "script" && j.Runs == 2 && j.Script != nil && j.Script.Version == 2 && j.Spec.Script != nil &&
-		j.Spec.Script.Body == "echo hello v2" && j.States[protocol.StateSucceeded] == 1 && j.States[protocol.StateQueued] == 1, j, err)
+	var spec struct{ Script *struct{ Body string } }
+	check("job", err == nil && j.Kind == "script" && j.Runs == 2 && j.Script != nil && j.Script.Version == 2 && json.Unmarshal(j.Spec, &spec) == nil &&
+		spec.Script != nil && spec.Script.Body == "echo hello v2" && j.States[store.StateSucceeded] == 1 && j.States[store.StateQueued] == 1, j, err)
 	runs, err := db.JobRuns(j.ID)
-	check("runs", err == nil && len(runs) == 2 && runs[0].State == protocol.StateSucceeded && runs[0].Stdout == 12 && runs[0].Stderr == 5 &&
-		runs[1].State == protocol.StateQueued, runs, err)
+	check("runs", err == nil && len(runs) == 2 && runs[0].State == store.StateSucceeded && runs[0].Stdout == 12 && runs[0].Stderr == 5 &&
+		runs[1].State == store.StateQueued, runs, err)
 	out, next, err := db.Output("r_000000000000000001", "stdout", 0, 0)
 	check("stdout", err == nil && string(out) == "hello world\n" && next == 12, string(out), next, err)
 	errOut, _, _ := db.Output("r_000000000000000001", "stderr", 0, 0)
@@ -118,8 +127,8 @@ func TestTodayFixtureOpens(t *testing.T) {
 	check("pending", err == nil && len(pend) == 1 && pend[0].ID == "r_000000000000000002", pend, err)
 	dr, err := db.DeviceRuns("d_one", 0)
 	check("device runs", err == nil && len(dr) == 2, dr, err)
-	res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r_000000000000000001", Finish: &store.RunFinish{State: protocol.StateFailed, ExitCode: 9}}})
-	check("a repeated result keeps the first", err == nil && !res[0].Changed && res[0].Run.State == protocol.StateSucceeded, res, err)
+	res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r_000000000000000001", Finish: &store.RunFinish{State: store.StateFailed, ExitCode: 9}}})
+	check("a repeated result keeps the first", err == nil && !res[0].Changed && res[0].Run.State == store.StateSucceeded, res, err)
 
 	u, err := db.UserByName("ADMIN")
 	check("admin user", err == nil && u.ID == "u_admin" && u.PasswordHash == "pwhash" && u.TOTPSecret == "JBSWY3DPEHPK3PXP" &&
@@ -197,7 +206,7 @@ func TestMigration2ConvertsLegacyScripts(t *testing.T) {
 		if v, err := db.ScriptVersion(sc.ID, 4); err != nil || v.Body != sc.Body {
 			t.Fatalf("open %d: version 4: %+v %v", i, v, err)
 		}
-		if all, _ := db.Scripts(nil); len(all) != 2 {
+		if all, _ := db.Scripts(store.ScriptQuery{}); len(all) != 2 {
 			t.Fatalf("open %d: %d scripts, want the fixture's and the converted one", i, len(all))
 		}
 		_ = db.db.View(func(tx *bolt.Tx) error {

@@ -132,10 +132,9 @@ func (s *DB) ScriptByName(clientID, name string) (store.Script, error) {
 	return sc, err
 }
 
-// Scripts lists the newest version of every live script that keep
-// accepts (nil = all).
-func (s *DB) Scripts(keep func(*store.Script) bool) ([]store.Script, error) {
-	return list(s, bScriptHeads, nil, func(sc *store.Script) bool { return !sc.Deleted && (keep == nil || keep(sc)) })
+// Scripts lists the newest version of every live script q selects.
+func (s *DB) Scripts(q store.ScriptQuery) ([]store.Script, error) {
+	return list(s, bScriptHeads, nil, func(sc *store.Script) bool { return !sc.Deleted && q.Match(sc) })
 }
 
 // DeleteScript removes a script from the library; its versions stay.

@@ -7,14 +7,12 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/steward-rmm/steward/protocol"
 )
 
 // Chunks resent, overlapping, past a gap and past the cap.
 func testAppendOutputIdempotentAndCapped(t *testing.T, f Factory) {
 	db := f.fresh(t)
-	run := store.Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateRunning, Expires: time.Now().Add(time.Hour)}
+	run := store.Run{ID: "r1", JobID: "j1", DeviceID: "d1", State: store.StateRunning, Expires: time.Now().Add(time.Hour)}
 	if err := db.CreateJob(&store.Job{ID: "j1"}, []store.Run{run}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +55,7 @@ func testAppendOutputIdempotentAndCapped(t *testing.T, f Factory) {
 // run leaves the pending index.
 func testTerminalRunLeavesPendingOnce(t *testing.T, f Factory) {
 	db := f.fresh(t)
-	runs := []store.Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: protocol.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: protocol.StateQueued}}
+	runs := []store.Run{{ID: "r1", JobID: "j1", DeviceID: "d1", State: store.StateQueued}, {ID: "r2", JobID: "j1", DeviceID: "d2", State: store.StateQueued}}
 	if err := db.CreateJob(&store.Job{ID: "j1"}, runs); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +70,7 @@ func testTerminalRunLeavesPendingOnce(t *testing.T, f Factory) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r1", Finish: &store.RunFinish{State: protocol.StateSucceeded, ExitCode: i}}})
+			res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r1", Finish: &store.RunFinish{State: store.StateSucceeded, ExitCode: i}}})
 			if err != nil || res[0].Err != nil {
 				t.Error(err, res[0].Err)
 			}
@@ -156,7 +154,7 @@ func testDeviceRunsMergesWideJobs(t *testing.T, f Factory) {
 		for i := 0; i < n; i++ {
 			dev := fmt.Sprintf("d%d", i+1)
 			runs = append(runs, store.Run{ID: testID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
-				State: protocol.StateQueued})
+				State: store.StateQueued})
 		}
 		want = append(want, runs[0].ID)
 		if err := db.CreateJob(&store.Job{ID: jid}, runs); err != nil {
@@ -190,18 +188,18 @@ func testDeviceRunsMergesWideJobs(t *testing.T, f Factory) {
 // that ends the last run says the job is done.
 func testJobStatesFollowRuns(t *testing.T, f Factory) {
 	db := f.fresh(t)
-	runs := []store.Run{{ID: "r_1", JobID: "j_1", DeviceID: "d1", ClientID: "cB", State: protocol.StateSent},
-		{ID: "r_2", JobID: "j_1", DeviceID: "d2", ClientID: "cA", State: protocol.StateQueued}}
+	runs := []store.Run{{ID: "r_1", JobID: "j_1", DeviceID: "d1", ClientID: "cB", State: store.StateSent},
+		{ID: "r_2", JobID: "j_1", DeviceID: "d2", ClientID: "cA", State: store.StateQueued}}
 	j := store.Job{ID: "j_1"}
 	if err := db.CreateJob(&j, runs); err != nil {
 		t.Fatal(err)
 	}
-	if j.States[protocol.StateSent] != 1 || j.States[protocol.StateQueued] != 1 || strings.Join(j.Clients, ",") != "cA,cB" || j.Done() {
+	if j.States[store.StateSent] != 1 || j.States[store.StateQueued] != 1 || strings.Join(j.Clients, ",") != "cA,cB" || j.Done() {
 		t.Fatalf("created: %+v", j)
 	}
-	res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r_1", Advance: &store.RunAdvance{State: protocol.StateRunning}},
-		{RunID: "r_1", Finish: &store.RunFinish{State: protocol.StateSucceeded}},
-		{RunID: "r_2", Finish: &store.RunFinish{State: protocol.StateFailed}}})
+	res, err := db.ApplyRunOps([]store.RunOp{{RunID: "r_1", Advance: &store.RunAdvance{State: store.StateRunning}},
+		{RunID: "r_1", Finish: &store.RunFinish{State: store.StateSucceeded}},
+		{RunID: "r_2", Finish: &store.RunFinish{State: store.StateFailed}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,12 +207,12 @@ func testJobStatesFollowRuns(t *testing.T, f Factory) {
 		t.Fatalf("JobDone flags %v %v %v", res[0].JobDone, res[1].JobDone, res[2].JobDone)
 	}
 	got, _ := db.Job("j_1")
-	if len(got.States) != 2 || got.States[protocol.StateSucceeded] != 1 || got.States[protocol.StateFailed] != 1 || !got.Done() {
+	if len(got.States) != 2 || got.States[store.StateSucceeded] != 1 || got.States[store.StateFailed] != 1 || !got.Done() {
 		t.Fatalf("stored states %v", got.States)
 	}
 	// A job stored before counts were kept gets them from its runs.
 	old := store.Job{ID: "j_1"}
-	if err := db.JobStates(&old); err != nil || old.States[protocol.StateFailed] != 1 || len(old.Clients) != 2 {
+	if err := db.JobStates(&old); err != nil || old.States[store.StateFailed] != 1 || len(old.Clients) != 2 {
 		t.Fatalf("computed %+v %v", old, err)
 	}
 }

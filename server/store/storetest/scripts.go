@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"errors"
-	"github.com/steward-rmm/steward/server/store"
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/steward-rmm/steward/server/store"
 )
 
 func testScriptsPerOwnerVersionsAndSoftDelete(t *testing.T, f Factory) {
@@ -51,7 +54,7 @@ func testScriptsPerOwnerVersionsAndSoftDelete(t *testing.T, f Factory) {
 	if len(vs) != 3 || vs[2].Body != "echo alpha 3" {
 		t.Fatalf("versions: %+v", vs)
 	}
-	live, _ := db.Scripts(nil)
+	live, _ := db.Scripts(store.ScriptQuery{})
 	if len(live) != 1 || live[0].ID != g.ID {
 		t.Fatalf("live scripts: %+v", live)
 	}
@@ -59,5 +62,49 @@ func testScriptsPerOwnerVersionsAndSoftDelete(t *testing.T, f Factory) {
 	n, _ := db.PutScript(store.Script{ClientID: "cA", Name: "report", Interpreter: "sh", Body: "new"})
 	if n.ID == a.ID || n.Version != 1 {
 		t.Fatalf("recreated: %+v", n)
+	}
+}
+
+// A script query selects by name, owner and client scope; global scripts
+// are in every scope, deleted ones in none.
+func testScriptsQuery(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	put := func(client, name string) string {
+		sc, err := db.PutScript(store.Script{ClientID: client, Name: name, Interpreter: "sh", Body: client + name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.ID
+	}
+	g, a, b, ga := put("", "report"), put("cA", "report"), put("cB", "report"), put("", "audit")
+	gone := put("cA", "gone")
+	if err := db.DeleteScript(gone); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		q    store.ScriptQuery
+		want []string
+	}{
+		{"all", store.ScriptQuery{}, []string{g, a, b, ga}},
+		{"name", store.ScriptQuery{Name: "report"}, []string{g, a, b}},
+		{"scope", store.ScriptQuery{Scope: store.Scope{Only: true, Clients: []string{"cA"}}}, []string{g, a, ga}},
+		{"empty scope", store.ScriptQuery{Scope: store.Scope{Only: true}}, []string{g, ga}},
+		{"name in scope", store.ScriptQuery{Name: "report", Scope: store.Scope{Only: true, Clients: []string{"cB"}}}, []string{g, b}},
+		{"global only", store.ScriptQuery{Owners: []string{""}}, []string{g, ga}},
+		{"owner and global", store.ScriptQuery{Owners: []string{"", "cB"}}, []string{g, b, ga}},
+		{"owner out of scope", store.ScriptQuery{Owners: []string{"cB"}, Scope: store.Scope{Only: true, Clients: []string{"cA"}}}, nil},
+	} {
+		got, err := db.Scripts(c.q)
+		var gotIDs []string
+		for _, sc := range got {
+			gotIDs = append(gotIDs, sc.ID)
+		}
+		slices.Sort(gotIDs)
+		want := slices.Clone(c.want)
+		slices.Sort(want)
+		if err != nil || fmt.Sprint(gotIDs) != fmt.Sprint(want) {
+			t.Errorf("%s: got %v (%v), want %v", c.name, gotIDs, err, want)
+		}
 	}
 }

@@ -3,11 +3,11 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -171,10 +171,10 @@ func Devices(t *testing.T, f Factory) {
 		if _, _, err := db.Enroll("h", now, store.Device{ID: id, KeyHash: "k-" + id, Pending: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.PutInventory(store.Inventory{DeviceID: id, Hash: "i-" + id, Inventory: protocol.Inventory{Hostname: "host-" + id}}); err != nil {
+		if err := db.PutInventory(store.Inventory{DeviceID: id, Hash: "i-" + id, Doc: []byte(`{"hostname":"host-` + id + `"}`)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.PutHealth(store.Health{DeviceID: id, Hash: "h-" + id, Health: protocol.Health{LastUser: "u-" + id}}); err != nil {
+		if err := db.PutHealth(store.Health{DeviceID: id, Hash: "h-" + id, Doc: []byte(`{"last_user":"u-` + id + `"}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,16 +200,34 @@ func Devices(t *testing.T, f Factory) {
 	if err != nil || g.Group != "Servers" || g.Hostname != "seen" || g.ApprovedBy != "tina" {
 		t.Fatalf("group set: %+v %v", g, err)
 	}
-	if inv, err := db.Inventory("d1"); err != nil || inv.Inventory.Hostname != "host-d1" {
+	if inv, err := db.Inventory("d1"); err != nil || string(inv.Doc) != `{"hostname":"host-d1"}` {
 		t.Fatalf("inventory = %+v %v", inv, err)
 	}
-	seen := 0
-	if err := db.EachHealth(func(h *store.Health) error { seen++; return nil }); err != nil || seen != 1 {
-		t.Fatalf("EachHealth saw %d (%v), want 1", seen, err)
+	if hs, err := db.Healths("", 0); err != nil || len(hs) != 1 || hs[0].DeviceID != "d1" || string(hs[0].Doc) != `{"last_user":"u-d1"}` {
+		t.Fatalf("Healths = %+v %v, want d1's alone", hs, err)
 	}
-	stop := errors.New("stop")
-	if err := db.EachHealth(func(*store.Health) error { return stop }); !errors.Is(err, stop) {
-		t.Fatalf("EachHealth did not return fn's error: %v", err)
+	// Healths pages in device ID order, each report once.
+	for _, id := range []string{"p3", "p1", "p2", "p4"} {
+		if err := db.PutHealth(store.Health{DeviceID: id, Hash: "h-" + id, Doc: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var paged []string
+	for after := "d1"; ; {
+		page, err := db.Healths(after, 3)
+		if err != nil || len(page) > 3 {
+			t.Fatalf("Healths page after %q: %d %v", after, len(page), err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, h := range page {
+			paged = append(paged, h.DeviceID)
+		}
+		after = page[len(page)-1].DeviceID
+	}
+	if strings.Join(paged, ",") != "p1,p2,p3,p4" {
+		t.Fatalf("paged healths %v, want p1..p4 once each in order", paged)
 	}
 	// The deleted device's key is free: it enrolls as a new device.
 	if d, existing, err := db.Enroll("h", now, store.Device{ID: "d3", KeyHash: "k-d2"}); err != nil || existing || d.ID != "d3" {
@@ -248,6 +266,7 @@ func Shells(t *testing.T, f Factory) {
 func Scripts(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
 		"PerOwnerVersionsSoftDelete": testScriptsPerOwnerVersionsAndSoftDelete,
+		"Query":                      testScriptsQuery,
 		"NotFound": func(t *testing.T, f Factory) {
 			db := f.fresh(t)
 			if _, err := db.Script("nope"); !errors.Is(err, store.ErrNotFound) {

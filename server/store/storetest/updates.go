@@ -5,8 +5,6 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 	"testing"
 	"time"
-
-	"github.com/steward-rmm/steward/protocol"
 )
 
 func testUpdateTargetNarrowestScopeWins(t *testing.T, f Factory) {
@@ -55,14 +53,14 @@ func testUpdateResults(t *testing.T, f Factory) {
 	if _, err := db.UpdateResultOf("d1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing result: %v", err)
 	}
-	for _, st := range []string{protocol.UpdateFailed, protocol.UpdateInstalled} {
-		r := store.UpdateResult{DeviceID: "d1", UpdateResult: protocol.UpdateResult{Version: "1.1.0", From: "1.0.0", State: st}}
+	for _, st := range []string{"failed", "installed"} {
+		r := store.UpdateResult{DeviceID: "d1", Version: "1.1.0", From: "1.0.0", State: st}
 		if err := db.PutUpdateResult(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := db.UpdateResultOf("d1")
-	if err != nil || got.State != protocol.UpdateInstalled || got.Version != "1.1.0" {
+	if err != nil || got.State != "installed" || got.Version != "1.1.0" {
 		t.Fatalf("latest = %+v %v", got, err)
 	}
 	if all, err := db.UpdateResults(); err != nil || len(all) != 1 {

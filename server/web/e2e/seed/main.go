@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 )
@@ -70,15 +71,15 @@ func device(i int, clientID string, now time.Time) (store.Device, store.Inventor
 	}
 	d := store.Device{ID: id, Hostname: host, OS: k.os, Arch: "amd64", KeyHash: hash("seed-key-" + id),
 		EnrolledAt: now.Add(-30 * 24 * time.Hour), AgentVersion: "seed", LastSeen: seen, OfflineSince: seen,
-		Heartbeat: hb, Group: fmt.Sprintf("Site %d", i%12)}
+		Heartbeat: store.Heartbeat(hb), Group: fmt.Sprintf("Site %d", i%12)}
 	mac := fmt.Sprintf("02:5e:%02x:%02x:%02x:%02x", byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
-	inv := store.Inventory{DeviceID: id, Hash: hash("inv-" + id), UpdatedAt: seen, Inventory: protocol.Inventory{
+	inv, _ := fleet.InventoryRecord(id, hash("inv-"+id), seen, &protocol.Inventory{
 		Hostname: host, OS: k.os, Platform: k.platform, OSVersion: k.ver, Arch: "amd64", CPUModel: "Seeded CPU",
 		CPUCores: 4, CPUThreads: 8, MemoryTotal: 16 << 30, Server: k.prefix == "SRV",
 		Interfaces: []protocol.Interface{{Name: "eth0", MAC: mac,
-			Addresses: []string{fmt.Sprintf("10.%d.%d.%d/16", byte(i>>16), byte(i>>8), byte(i))}}}}}
-	h := store.Health{DeviceID: id, Hash: hash("health-" + id), UpdatedAt: seen, Health: protocol.Health{
-		LastUser: fmt.Sprintf("user%03d", i%400), LastUserAt: seen.Add(-2 * time.Hour)}}
+			Addresses: []string{fmt.Sprintf("10.%d.%d.%d/16", byte(i>>16), byte(i>>8), byte(i))}}}})
+	h, _ := fleet.HealthRecord(id, hash("health-"+id), seen, &protocol.Health{
+		LastUser: fmt.Sprintf("user%03d", i%400), LastUserAt: seen.Add(-2 * time.Hour)})
 	return d, inv, h
 }
 
