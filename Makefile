@@ -63,7 +63,7 @@ test-go:
 test-browser: build
 	@if [ -x server/web/e2e/run.sh ]; then ./server/web/e2e/run.sh; else echo "browser tests: none yet"; fi
 
-test: vet cross test-go fuzz test-browser
+test: vet lint cross test-go fuzz test-browser
 
 bench: build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./agent/cmd/steward-sim ./server/cmd/steward-bench

@@ -106,7 +106,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 	}
 	p.Remote = s.clientIP(r)
 	if rt.Pol.Perm != "" && !p.Has(rt.Pol.Perm) {
-		httpx.WriteError(w, http.StatusForbidden, "permission denied: needs "+rt.Pol.Perm)
+		httpx.WriteError(w, http.StatusForbidden, p.Denied(rt.Pol.Perm))
 		return
 	}
 	if p.Via == "session" && r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -93,6 +93,11 @@ func (a *Wing) fromToken(secret string) (*httpx.Principal, error) {
 		// A token that never passed two-factor (the first-start token, or
 		// one from before the user enrolled) cannot run code for a user
 		// who has or must have a second factor.
+		for _, x := range []string{httpx.PermRun, httpx.PermShell} {
+			if p.Has(x) {
+				p.Withheld = append(p.Withheld, x)
+			}
+		}
 		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return x == httpx.PermRun || x == httpx.PermShell })
 	}
 	return p, nil

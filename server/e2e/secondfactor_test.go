@@ -97,8 +97,13 @@ func TestPasswordOnlyTokensCannotRunCode(t *testing.T) {
 		}
 		t.Fatalf("first-start token opened a shell: %v %v", err, resp)
 	}
-	if code := e.apiAs(bt, "POST", "/api/v1/jobs", script([]string{dev}, "id"), nil); code != 403 {
+	var refusal struct{ Error string }
+	if code := e.apiAs(bt, "POST", "/api/v1/jobs", script([]string{dev}, "id"), &refusal); code != 403 {
 		t.Fatalf("first-start token ran a script: %d", code)
+	}
+	// The refusal says why and what to do, not just "needs run".
+	if !strings.Contains(refusal.Error, "never passed two-factor") || !strings.Contains(refusal.Error, "stewardctl 2fa refresh") {
+		t.Errorf("refusal of the first-start token: %q, want the reason and the way out", refusal.Error)
 	}
 	if code := e.apiAs(bt, "POST", "/api/v1/me/tokens", map[string]any{"name": "x", "expires_seconds": 60}, nil); code != 401 {
 		t.Fatalf("first-start token minted a token: %d", code)

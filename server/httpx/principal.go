@@ -57,6 +57,20 @@ type Principal struct {
 	// Partial marks a session past the password but not two-factor: it
 	// may only finish two-factor or log out.
 	Partial bool
+	// Withheld are permissions of the user that this credential does not
+	// carry because it never passed two-factor (Denied says so).
+	Withheld []string
+}
+
+// Denied is the refusal message for an action that needs perm: it names
+// the permission and, when the user holds it but this credential never
+// passed two-factor, how to get a credential that does.
+func (p *Principal) Denied(perm string) string {
+	if slices.Contains(p.Withheld, perm) {
+		return "permission denied: needs " + perm + ", which this token lacks because it never passed two-factor; " +
+			"run `stewardctl 2fa refresh` (after `stewardctl 2fa enroll` if needed) or `stewardctl login`"
+	}
+	return "permission denied: needs " + perm
 }
 
 // Has reports whether p holds perm.

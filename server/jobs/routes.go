@@ -19,7 +19,7 @@ func (s *Wing) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		return
 	}
 	if need := permFor(req.Kind); !p.Has(need) {
-		httpx.WriteError(w, 403, "permission denied: needs "+need)
+		httpx.WriteError(w, 403, p.Denied(need))
 		return
 	}
 	views, desc, err := s.targets(p, &req)
@@ -219,7 +219,7 @@ func (s *Wing) apiCancelRun(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		return
 	}
 	if need := permFor(run.Kind); !p.Has(need) {
-		httpx.WriteError(w, 403, "permission denied: needs "+need)
+		httpx.WriteError(w, 403, p.Denied(need))
 		return
 	}
 	run, err := s.cancel(p, run.ID)
@@ -242,7 +242,7 @@ func (s *Wing) apiCancelJob(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		return
 	}
 	if need := permFor(j.Kind); !p.Has(need) {
-		httpx.WriteError(w, 403, "permission denied: needs "+need)
+		httpx.WriteError(w, 403, p.Denied(need))
 		return
 	}
 	n := 0

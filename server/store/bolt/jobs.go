@@ -166,7 +166,7 @@ func (s *DB) Jobs(q store.JobQuery) ([]store.Job, error) {
 		// Job IDs are time-ordered, so walking backwards is newest first.
 		k, v := c.Last()
 		if q.Before != "" {
-			if k, v = c.Seek([]byte(q.Before)); k == nil {
+			if k, _ = c.Seek([]byte(q.Before)); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()

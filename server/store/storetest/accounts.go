@@ -9,7 +9,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// Accounts: users (unique names in any case, atomic updates), sessions
+// Accounts checks users (unique names in any case, atomic updates), sessions
 // and API tokens, with not-found for unknown IDs.
 func Accounts(t *testing.T, f Factory) {
 	db := f.fresh(t)

@@ -12,7 +12,7 @@ import (
 
 var testAuditKey = []byte("0123456789abcdef0123456789abcdef")
 
-// Audit: gapless numbering under concurrent appends, ordering, paging and
+// Audit checks gapless numbering under concurrent appends, ordering, paging and
 // filters, and a chain that stays continuous and verifiable across a
 // reopen, keyed from the number SetAuditKey first returned.
 func Audit(t *testing.T, f Factory) {

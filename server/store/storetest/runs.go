@@ -9,7 +9,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// Jobs: creation, ordering and paging, run transitions, idempotent
+// Jobs checks creation, ordering and paging, run transitions, idempotent
 // results (also across a reopen), not-found errors.
 func Jobs(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
@@ -26,7 +26,7 @@ func Jobs(t *testing.T, f Factory) {
 	})
 }
 
-// Output: chunks append idempotently by offset.
+// Output checks chunks append idempotently by offset.
 func Output(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
 		"IdempotentAndCapped": testAppendOutputIdempotentAndCapped,

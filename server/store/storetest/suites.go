@@ -11,7 +11,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 )
 
-// Meta: unset keys read empty; SetMetaOnce sets once, then ErrExists.
+// Meta checks unset keys read empty; SetMetaOnce sets once, then ErrExists.
 func Meta(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	if v, err := db.Meta("k"); err != nil || v != "" {
@@ -31,7 +31,7 @@ func Meta(t *testing.T, f Factory) {
 	}
 }
 
-// Clients: unique names, not-found for an unknown ID.
+// Clients checks unique names, not-found for an unknown ID.
 func Clients(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	if _, err := db.Client("nope"); !errors.Is(err, store.ErrNotFound) {
@@ -54,7 +54,7 @@ func Clients(t *testing.T, f Factory) {
 	}
 }
 
-// EnrollTokens: token rules, duplicate machines, and the race: 50
+// EnrollTokens checks token rules, duplicate machines, and the race: 50
 // enrollments racing on a single-use token make exactly one device.
 func EnrollTokens(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
@@ -138,7 +138,7 @@ func testEnrollRace(t *testing.T, f Factory) {
 	}
 }
 
-// Devices: not-found for every get and update of an unknown ID; presence
+// Devices checks not-found for every get and update of an unknown ID; presence
 // batches keep deleted devices deleted; a folder change keeps the rest.
 func Devices(t *testing.T, f Factory) {
 	db := f.fresh(t)
@@ -235,7 +235,7 @@ func Devices(t *testing.T, f Factory) {
 	}
 }
 
-// Updates: narrowest scope wins; latest result per device.
+// Updates checks narrowest scope wins; latest result per device.
 func Updates(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
 		"NarrowestScopeWins": testUpdateTargetNarrowestScopeWins,
@@ -243,7 +243,7 @@ func Updates(t *testing.T, f Factory) {
 	})
 }
 
-// Shells: ended sessions listed in ID order, a second put replaces.
+// Shells checks ended sessions listed in ID order, a second put replaces.
 func Shells(t *testing.T, f Factory) {
 	db := f.fresh(t)
 	if all, err := db.ShellSessions(); err != nil || len(all) != 0 {
@@ -262,7 +262,7 @@ func Shells(t *testing.T, f Factory) {
 	}
 }
 
-// Scripts: per-owner names, immutable versions, soft delete, not-found.
+// Scripts checks per-owner names, immutable versions, soft delete, not-found.
 func Scripts(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
 		"PerOwnerVersionsSoftDelete": testScriptsPerOwnerVersionsAndSoftDelete,
