@@ -1,0 +1,265 @@
+//go:build linux
+
+package e2e_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/steward-rmm/steward/agent/identity"
+)
+
+// TestScopeWalk: a user scoped to client A gets 404 for every object of
+// client B on every route that names one.
+func TestScopeWalk(t *testing.T) {
+	e := startServer(t, serverConfig())
+	a, bcl := e.createClient("Alpha"), e.createClient("Bravo")
+	_, devA, _ := onlineAgent(t, e, a, agentConfig())
+	_, devB, _ := onlineAgent(t, e, bcl, agentConfig())
+	jobB := e.createJob(script([]string{devB}, "echo bravo-secret"))
+	runB := jobB.Runs[0].ID
+	e.waitState(runB, "succeeded")
+	var tokB struct{ ID string }
+	e.api("POST", "/api/v1/tokens", map[string]any{"client": bcl, "max_uses": 1}, &tokB)
+	userB := e.createUser("bravo-tech", "technician", bcl)
+	tc, _, err := e.dialShell(e.token, devB, e.url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.send("exit\n")
+	<-tc.done
+	var shells []struct{ ID string }
+	waitFor(t, "shell recording", func() bool {
+		e.api("GET", "/api/v1/shells", nil, &shells)
+		return len(shells) > 0
+	})
+	var adminTokens []struct{ ID string }
+	e.api("GET", "/api/v1/me/tokens", nil, &adminTokens)
+
+	e.createUser("alpha-admin", "admin", a)
+	tok := e.tokenFor("alpha-admin")
+	var scB struct{ ID string }
+	if code := e.api("POST", "/api/v1/scripts", map[string]any{"client": bcl, "name": "bravo-script", "interpreter": "sh",
+		"body": "echo bravo-secret"}, &scB); code != 201 {
+		t.Fatalf("Bravo script: %d", code)
+	}
+	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo"}
+
+	// Every route is walked, each in exactly one way; a route that fits
+	// none fails the test, so a new route cannot slip past.
+	// Non-object routes that change something: each names Bravo (not
+	// found) or is refused outright.
+	writes := map[string]struct {
+		body any
+		want int
+	}{
+		"POST /api/v1/jobs":    {script([]string{devB}, "id"), 404},
+		"POST /api/v1/tokens":  {map[string]any{"client": bcl, "max_uses": 1}, 404},
+		"POST /api/v1/scripts": {map[string]any{"client": bcl, "name": "x", "interpreter": "sh", "body": "id"}, 404},
+		"POST /api/v1/users": {map[string]any{"name": "sneaky", "password": "sneaky-password-1", "role": "technician",
+			"clients": []string{bcl}}, 404},
+		"POST /api/v1/clients": {map[string]any{"name": "Charlie"}, 403},
+	}
+	// Routes that act on the caller's own account only; calling them here
+	// would end the walk's own credential.
+	callerOnly := map[string]bool{"POST /api/v1/auth/logout-all": true, "PUT /api/v1/me/password": true,
+		"POST /api/v1/me/totp/disable": true, "PUT /api/v1/me/prefs": true, "POST /api/v1/me/tokens": true}
+	// Lists, with the query that makes them search.
+	listQuery := map[string]string{"/api/v1/software": "?name=a", "/api/v1/devices": "?format=csv"}
+	do := func(method, path string, body any) (int, []byte) {
+		var rd io.Reader = strings.NewReader("{}")
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, e.url+path, rd)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", e.url)
+		resp, err := e.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+			return resp.StatusCode, nil // a stream: its events are scoped by their own test
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	routes := e.srv.Routes()
+	counts := map[string]int{}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		path := fillPattern(rt.Pattern, vals)
+		if strings.HasPrefix(rt.Pattern, "/api/v1/me/tokens/") {
+			path = "/api/v1/me/tokens/" + adminTokens[0].ID
+		}
+		var code int
+		var body []byte
+		want := 0
+		switch {
+		case rt.Public || rt.Agent:
+			counts["no operator credential"]++
+			continue
+		case rt.Partial || callerOnly[key]:
+			counts["the caller's own account"]++
+			continue
+		case rt.Perm == "admin" || rt.Perm == "audit":
+			// A user scoped to some clients never holds these.
+			counts["refused to scoped users"]++
+			code, body = do(rt.Method, path, nil)
+			want = 403
+		case strings.Contains(rt.Pattern, "{"):
+			counts["object of Bravo"]++
+			code, body = do(rt.Method, path, nil)
+			want = 404
+		case rt.Method == "GET":
+			counts["list"]++
+			code, body = do("GET", path+listQuery[rt.Pattern], nil)
+			want = 200
+		default:
+			w, ok := writes[key]
+			if !ok {
+				t.Errorf("%s is not covered by the scope walk: add it to writes or callerOnly", key)
+				counts["not covered"]++
+				continue
+			}
+			counts["write naming Bravo"]++
+			code, body = do(rt.Method, path, w.body)
+			want = w.want
+		}
+		if code != want {
+			t.Errorf("%s %s as a user scoped to Alpha: %d %s, want %d", rt.Method, path, code, body, want)
+		}
+		for _, secret := range secrets {
+			if bytes.Contains(body, []byte(secret)) {
+				t.Errorf("%s %s as a user scoped to Alpha shows %s: %s", rt.Method, path, secret, body)
+			}
+		}
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	t.Logf("scope walk over %d routes: %v", len(routes), counts)
+	// Each route is counted once, so a route skipped without a count shows.
+	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 19 || counts["refused to scoped users"] < 4 {
+		t.Fatalf("walked %d of %d routes: %v", total, len(routes), counts)
+	}
+	// Naming Bravo in a query is not found either.
+	for _, p := range []string{"/api/v1/devices?client=" + bcl, "/api/v1/devices?client=Bravo", "/api/v1/scripts?client=Bravo",
+		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo"} {
+		code, body := do("GET", p, nil)
+		if code != 404 && !(code == 200 && !bytes.Contains(body, []byte("bravo"))) {
+			t.Errorf("GET %s naming Bravo: %d %s", p, code, body)
+		}
+	}
+	if code, _ := do("POST", "/api/v1/jobs", map[string]any{"client": "Bravo", "kind": "script", "script": map[string]any{"interpreter": "sh", "body": "id"}}); code != 404 {
+		t.Errorf("a job on client Bravo: %d, want 404", code)
+	}
+}
+
+// fillPattern turns a route pattern into a concrete path.
+func fillPattern(p string, vals map[string]string) string {
+	parts := strings.Split(p, "/")
+	for i, seg := range parts {
+		if strings.HasPrefix(seg, "{") {
+			v := vals[parts[i-1]]
+			if v == "" {
+				v = "x"
+			}
+			parts[i] = v
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func TestRouteWalkerPolicies(t *testing.T) {
+	e := startServer(t, serverConfig())
+	dir, _ := e.enroll(e.enrollToken(e.createClient("Acme"), 1, 0))
+	id, err := identity.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentHC := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: pinnedTLS(e.fp, &id.Cert)}}
+	half := e.browser()
+	if stage, _ := half.login("admin", e.adminPassword()); stage != "totp" {
+		t.Fatalf("stage %q", stage)
+	}
+	routes := e.srv.Routes()
+	if len(routes) < 40 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	operator := 0
+	for _, rt := range routes {
+		if !rt.Public && !rt.Agent && !rt.Partial && rt.Perm == "" {
+			t.Errorf("%s %s declares no auth policy", rt.Method, rt.Pattern)
+		}
+		if strings.HasPrefix(rt.Pattern, "/api/v1/audit") && rt.Method != "GET" {
+			t.Errorf("audit log has a %s route: %s", rt.Method, rt.Pattern)
+		}
+		if rt.Public {
+			continue
+		}
+		path := fillPattern(rt.Pattern, nil)
+		send := func(hc *http.Client, cookies bool) int {
+			req, _ := http.NewRequest(rt.Method, e.url+path, strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", e.url)
+			var resp *http.Response
+			var err error
+			if cookies {
+				req.Header.Set("X-CSRF-Token", half.csrf)
+				resp, err = half.hc.Do(req)
+			} else {
+				resp, err = hc.Do(req)
+			}
+			if err != nil {
+				t.Fatalf("%s %s: %v", rt.Method, path, err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if rt.Agent {
+			if code := send(e.hc, false); code != 401 && code != 403 {
+				t.Errorf("agent route %s %s without a certificate: %d", rt.Method, path, code)
+			}
+			continue
+		}
+		operator++
+		if code := send(e.hc, false); code != 401 {
+			t.Errorf("%s %s without credentials: %d, want 401", rt.Method, path, code)
+		}
+		if code := send(agentHC, false); code != 401 && code != 403 {
+			t.Errorf("%s %s with an agent certificate: %d, want 401/403", rt.Method, path, code)
+		}
+		if !rt.Partial {
+			if code := send(nil, true); code != 401 {
+				t.Errorf("%s %s with a password-only session: %d, want 401", rt.Method, path, code)
+			}
+		}
+	}
+	t.Logf("walked %d routes, %d operator routes", len(routes), operator)
+	// Every answer carries the security headers; the CSP allows no inline code.
+	for _, p := range []string{"/", "/api/v1/devices", "/healthz", "/no/such/page"} {
+		resp, err := e.hc.Get(e.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		csp := resp.Header.Get("Content-Security-Policy")
+		if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") ||
+			!strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+			resp.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET %s security headers: %v", p, resp.Header)
+		}
+	}
+}
