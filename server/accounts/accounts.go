@@ -153,7 +153,7 @@ func (s *Wing) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princip
 	}
 	var req loginRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	u, ok := s.passwordStep(w, r, req)
@@ -189,7 +189,7 @@ func (s *Wing) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.Pr
 	}
 	var req api.LoginTokenRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	u, ok := s.passwordStep(w, r, loginRequest{Username: req.Username, Password: req.Password})
@@ -278,7 +278,7 @@ func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 func (s *Wing) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
 	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	secret, err := s.st.Meta("totp-pending:" + p.UserID)
@@ -410,7 +410,7 @@ func checkNewPassword(pw string) error {
 func (s *Wing) apiChangePassword(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.PasswordChange
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	if s.throttled(r, p.Name) {
@@ -459,6 +459,10 @@ func (s *Wing) apiPutPrefs(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 	var raw json.RawMessage
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxPrefs))
 	if err := dec.Decode(&raw); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			httpx.WriteBodyError(w, &httpx.BodyTooLargeError{Limit: maxPrefs})
+			return
+		}
 		httpx.WriteError(w, 400, fmt.Sprintf("preferences must be a JSON object of at most %d bytes", maxPrefs))
 		return
 	}
@@ -494,14 +498,15 @@ func (s *Wing) apiMyTokens(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 func (s *Wing) apiMintToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.MintTokenRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteBodyError(w, err)
+		return
+	}
+	name, err := httpx.CleanName("name", req.Name, 100)
+	if err != nil {
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
-	req.Name = strings.TrimSpace(req.Name)
-	if req.Name == "" || len(req.Name) > 100 {
-		httpx.WriteError(w, 400, "name is required (at most 100 characters)")
-		return
-	}
+	req.Name = name
 	life := time.Duration(req.ExpiresSeconds) * time.Second
 	if life <= 0 || life > maxTokenLife {
 		httpx.WriteError(w, 400, "expires_seconds is required, at most one year")

@@ -97,7 +97,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 func (s *Wing) apiTOTP(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CodeRequest
 	if err := httpx.DecodeBody(r, &req, 1024); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	if u, err := s.st.User(p.UserID); err != nil {

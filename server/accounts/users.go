@@ -91,7 +91,7 @@ func (s *Wing) apiUser(w http.ResponseWriter, r *http.Request, p *httpx.Principa
 func (s *Wing) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateUserRequest
 	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	if !userNameRE.MatchString(req.Name) {
@@ -149,7 +149,7 @@ func scopeText(all bool, clients []string) string {
 func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.UpdateUserRequest
 	if err := httpx.DecodeBody(r, &req, 16<<10); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	u, ok := s.userInScope(p, r.PathValue("id"))

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,7 +32,11 @@ func (s *Wing) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.enrolls.Release()
 	var req protocol.EnrollRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, protocol.MaxEnrollBody)).Decode(&req); err != nil {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, protocol.MaxEnrollBody)).Decode(&req); err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			httpx.WriteBodyError(w, &httpx.BodyTooLargeError{Limit: mbe.Limit})
+			return
+		}
 		httpx.WriteError(w, http.StatusBadRequest, "malformed enrollment request")
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,19 +27,20 @@ func (s *Wing) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	httpx.WriteJSON(w, 200, out)
 }
 
-var nameRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} ._&'()-]{0,99}$`)
-
 func (s *Wing) apiCreateClient(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateClientRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
+		httpx.WriteBodyError(w, err)
+		return
+	}
+	// Company names are data ("AT&T / Field Office"): printable text,
+	// escaped wherever it is shown.
+	name, err := httpx.CleanName("client name", req.Name, httpx.MaxNameRunes)
+	if err != nil {
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
-	req.Name = strings.TrimSpace(req.Name)
-	if !nameRE.MatchString(req.Name) {
-		httpx.WriteError(w, 400, "client name must be 1-100 letters, digits, spaces or . _ & ' ( ) -")
-		return
-	}
+	req.Name = name
 	if !p.AllClients {
 		httpx.WriteError(w, 403, "only users scoped to all clients can create clients")
 		return
@@ -87,7 +87,7 @@ func (s *Wing) apiTokens(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 func (s *Wing) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req api.CreateEnrollTokenRequest
 	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	c, ok := s.ResolveClient(p, req.Client)

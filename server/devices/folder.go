@@ -61,7 +61,7 @@ func (s *Wing) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *httpx.
 		return
 	}
 	if len(raw) > maxDeviceUpdateBody {
-		httpx.WriteError(w, 400, fmt.Sprintf("body larger than %d bytes", maxDeviceUpdateBody))
+		httpx.WriteBodyError(w, &httpx.BodyTooLargeError{Limit: maxDeviceUpdateBody})
 		return
 	}
 	if !utf8.Valid(raw) {

@@ -15,7 +15,7 @@ import (
 func (s *Wing) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req jobRequest
 	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	if need := permFor(req.Kind); !p.Has(need) {

@@ -301,7 +301,7 @@ func writeScriptLookupError(w http.ResponseWriter, err error) {
 func (sw *Wing) put(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	var req scriptRequest
 	if err := httpx.DecodeBody(r, &req, 2<<20); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	owner := ""

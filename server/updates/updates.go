@@ -264,7 +264,7 @@ func (up *Wing) apiSetUpdate(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 		Devices []string `json:"devices,omitempty"`
 	}
 	if err := httpx.DecodeBody(r, &req, 64<<10); err != nil {
-		httpx.WriteError(w, 400, err.Error())
+		httpx.WriteBodyError(w, err)
 		return
 	}
 	if req.Client != "" && len(req.Devices) > 0 {
