@@ -49,6 +49,16 @@ type EnrollTokenCreated struct {
 	EnrollToken
 	Token   string            `json:"token,omitempty"`
 	Install map[string]string `json:"install,omitempty"`
+	// AgentBuilds says which platforms the install commands can install
+	// on: a one-liner for a missing build fails on the device.
+	AgentBuilds *AgentBuilds `json:"agent_builds,omitempty"`
+}
+
+// AgentBuilds lists, as "os/arch", the platforms this server has an agent
+// build for (the one-line installs download it) and those it lacks.
+type AgentBuilds struct {
+	Available []string `json:"available"`
+	Missing   []string `json:"missing"`
 }
 
 // Transition is one availability change of a device.

@@ -50,6 +50,8 @@ func Routes() []Route {
 			ContentType: "text/plain"},
 		{Method: "GET", Path: "/install/ca.pem", Auth: AuthPublic, Summary: "The CA install.sh pins, when pinned by a CA",
 			ContentType: "application/x-pem-file"},
+		{Method: "GET", Path: "/api/v1/agent-builds", Auth: view, Summary: "Platforms this server has an agent build for (one-line installs need one)",
+			Response: AgentBuilds{}},
 		{Method: "GET", Path: "/api/v1/openapi.json", Auth: AuthPublic, Summary: "This document", ContentType: "application/json"},
 
 		{Method: "POST", Path: "/api/v1/auth/login", Auth: AuthPublic, Summary: "Password login; starts a session (cookie)",

@@ -173,8 +173,17 @@ func (a *App) tokensCmd() *cobra.Command {
 			fmt.Fprintln(a.Out, "devices enrolled with it wait for approval (stewardctl devices approve)")
 		}
 		if install && out.Install != nil {
+			goos := map[string]string{"linux": "linux", "macos": "darwin", "windows": "windows"}
 			for _, k := range []string{"linux", "macos", "windows", "agent"} {
 				fmt.Fprintf(a.Out, "\n%s:\n  %s\n", k, out.Install[k])
+				// A one-liner downloads the agent: say which builds it lacks.
+				if out.AgentBuilds != nil && goos[k] != "" {
+					for _, p := range out.AgentBuilds.Missing {
+						if strings.HasPrefix(p, goos[k]+"/") {
+							fmt.Fprintf(a.Out, "  (no agent build for %s on this server)\n", p)
+						}
+					}
+				}
 			}
 		}
 		return nil

@@ -112,7 +112,9 @@ func (s *Wing) apiCreateToken(w http.ResponseWriter, r *http.Request, p *httpx.P
 	}
 	s.alog.AuditP(p, "token.create", t.ID, map[string]string{"client": c.ID, "max_uses": fmt.Sprint(t.MaxUses),
 		"expires": t.ExpiresAt.Format(time.RFC3339), "require_approval": fmt.Sprint(t.RequireApproval)})
-	httpx.WriteJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.install.Commands(secret)})
+	builds := s.install.Builds()
+	httpx.WriteJSON(w, 201, api.EnrollTokenCreated{EnrollToken: toAPIEnrollToken(t), Token: secret, Install: s.install.Commands(secret),
+		AgentBuilds: &builds})
 }
 
 func (s *Wing) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {

@@ -8,6 +8,7 @@
 package devices
 
 import (
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -31,6 +32,8 @@ type Conns interface {
 // install wing).
 type Install interface {
 	Commands(token string) map[string]string
+	// Builds lists the platforms the commands can install on.
+	Builds() api.AgentBuilds
 }
 
 // Config is the device settings of the server.

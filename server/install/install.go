@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/installer"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/release"
@@ -62,7 +63,25 @@ func (ins *Wing) Routes() []httpx.Route {
 			ins.serveInstallScript(w, r, true)
 		}),
 		httpx.R("GET", "/install/ca.pem", httpx.Public, ins.serveInstallAnchor),
+		httpx.R("GET", "/api/v1/agent-builds", httpx.NeedPerm(httpx.PermView), func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
+			httpx.WriteJSON(w, 200, ins.Builds())
+		}),
 	}
+}
+
+// Builds says which platforms have an agent build in AgentBinDir, so
+// the dashboard and stewardctl can say which one-liners would fail.
+func (ins *Wing) Builds() api.AgentBuilds {
+	have := agentSums.get(ins.d.AgentBinDir)
+	out := api.AgentBuilds{Available: []string{}, Missing: []string{}}
+	for _, p := range installer.Platforms {
+		if have[p] != "" {
+			out.Available = append(out.Available, p)
+		} else {
+			out.Missing = append(out.Missing, p)
+		}
+	}
+	return out
 }
 
 // serveInstallAnchor serves the CA certificate install.sh pins when the
