@@ -17,7 +17,7 @@ func (a *App) auditCmd() *cobra.Command {
 	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
 	var action, actor, client string
 	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	list := &cobra.Command{Use: "list", Short: "List audit events, newest first", RunE: func(cmd *cobra.Command, args []string) error {
 		q := url.Values{"action": {action}, "actor": {actor}, "client": {client}, "limit": {strconv.Itoa(limit)}}
 		var out []api.AuditEvent
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {

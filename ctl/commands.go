@@ -115,18 +115,19 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
+	requireSubcommands(root)
 	return root
 }
 
 func (a *App) clientsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "clients", Short: "Manage clients (customers)"}
-	c.AddCommand(&cobra.Command{Use: "create NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "create NAME", Short: "Create a client", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.Client
 		if err := a.client().Do("POST", "/api/v1/clients", api.CreateClientRequest{Name: args[0]}, &out); err != nil {
 			return err
 		}
 		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
-	}}, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "list", Short: "List clients", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.Client
 		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
 			return err
@@ -155,7 +156,7 @@ func (a *App) tokensCmd() *cobra.Command {
 	var client, expires string
 	var uses int
 	var install, approval bool
-	create := &cobra.Command{Use: "create", RunE: func(cmd *cobra.Command, args []string) error {
+	create := &cobra.Command{Use: "create", Short: "Create an enrollment token for a client", RunE: func(cmd *cobra.Command, args []string) error {
 		d, err := ParseDuration(expires)
 		if err != nil {
 			return err
@@ -185,7 +186,7 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().BoolVar(&install, "install-commands", false, "print ready-made install commands")
 	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
-	c.AddCommand(create, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(create, &cobra.Command{Use: "list", Short: "List enrollment tokens", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.EnrollToken
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
 			return err
@@ -195,7 +196,7 @@ func (a *App) tokensCmd() *cobra.Command {
 				return []string{t.ID, t.ClientID, strconv.Itoa(t.Uses), strconv.Itoa(t.MaxUses), tstr(t.ExpiresAt),
 					strconv.FormatBool(t.Revoked), omitFalse(t.RequireApproval)}
 			})
-	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "revoke ID", Short: "Revoke an enrollment token", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 			return err
 		}
@@ -234,7 +235,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	var online, offline, reboot, patches, pending bool
 	var search, client, osName string
 	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	list := &cobra.Command{Use: "list", Short: "List devices, with filters", RunE: func(cmd *cobra.Command, args []string) error {
 		q := url.Values{}
 		if online {
 			q.Set("online", "true")
@@ -281,7 +282,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	f.StringVar(&client, "client", "", "client ID or name")
 	f.StringVar(&osName, "os", "", "linux, windows or darwin")
 	f.IntVar(&limit, "limit", 500, "at most this many")
-	show := &cobra.Command{Use: "show DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	show := &cobra.Command{Use: "show DEVICE", Short: "Show a device's details and inventory", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err
@@ -305,7 +306,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		Table(a.Out, []string{"FIELD", "VALUE"}, rows)
 		return nil
 	}}
-	revoke := &cobra.Command{Use: "revoke DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	revoke := &cobra.Command{Use: "revoke DEVICE", Short: "Revoke a device: it can no longer connect", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err

@@ -213,7 +213,7 @@ func (a *App) runCmd() *cobra.Command {
 
 func (a *App) jobsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "jobs", Short: "Job history"}
-	c.AddCommand(&cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list", Short: "List jobs, newest first", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.Job
 		if err := a.client().Do("GET", "/api/v1/jobs", nil, &out); err != nil {
 			return err
@@ -226,7 +226,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			}
 			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), states}
 		})
-	}}, &cobra.Command{Use: "show JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "show JOB", Short: "Show a job: what ran, when, and each run's state", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.JobResponse
 		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(args[0]), nil, &out); err != nil {
 			return err
@@ -241,7 +241,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			}
 			return rows
 		})
-	}}, &cobra.Command{Use: "cancel JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "cancel JOB", Short: "Cancel a job's runs that have not finished", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.Cancelled
 		if err := a.client().Do("POST", "/api/v1/jobs/"+url.PathEscape(args[0])+"/cancel", nil, &out); err != nil {
 			return err
@@ -289,7 +289,7 @@ func (a *App) oneJob(device string, body api.JobRequest) (api.Run, error) {
 
 func (a *App) servicesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "services", Short: "List and control services"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List a device's services and their state", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindServiceList})
 		if err != nil {
 			return err
@@ -304,7 +304,7 @@ func (a *App) servicesCmd() *cobra.Command {
 		})
 	}})
 	for _, action := range []string{"start", "stop", "restart"} {
-		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Short: strings.ToUpper(action[:1]) + action[1:] + " a service and wait for the result", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindService, Service: &api.ServiceAction{Name: args[1], Action: action}})
 			if err != nil {
 				return err
@@ -335,11 +335,18 @@ func ParseAt(s string, now time.Time) (time.Time, error) {
 	return at, nil
 }
 
+// powerShort describes each power action in --help.
+var powerShort = map[string]string{
+	"reboot":   "Reboot a device (now, after --delay or --at a time)",
+	"shutdown": "Shut a device down (now, after --delay or --at a time)",
+	"logoff":   "Log users off a device (all, or --user)",
+}
+
 func (a *App) powerCmd() *cobra.Command {
 	c := &cobra.Command{Use: "power", Short: "Shut down, reboot or log off"}
 	for _, action := range []string{"reboot", "shutdown", "logoff"} {
 		var at, delay, msg, user string
-		cmd := &cobra.Command{Use: action + " DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		cmd := &cobra.Command{Use: action + " DEVICE", Short: powerShort[action], Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := a.resolveDevice(args[0])
 			if err != nil {
 				return err
@@ -380,7 +387,7 @@ func (a *App) powerCmd() *cobra.Command {
 
 func (a *App) softwareCmd() *cobra.Command {
 	c := &cobra.Command{Use: "software", Short: "Installed software"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List the software installed on a device", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
@@ -390,7 +397,7 @@ func (a *App) softwareCmd() *cobra.Command {
 		})
 	}})
 	var below string
-	search := &cobra.Command{Use: "search NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	search := &cobra.Command{Use: "search NAME", Short: "Find devices with software of that name installed", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.SoftwareHit
 		q := url.Values{"name": {args[0]}, "below": {below}}
 		if err := a.client().Do("GET", "/api/v1/software?"+q.Encode(), nil, &out); err != nil {
@@ -421,7 +428,7 @@ func (a *App) deviceHealth(ref string) (api.Health, error) {
 
 func (a *App) patchesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "patches", Short: "Available patches and installs"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List the patches available on a device", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
@@ -433,7 +440,7 @@ func (a *App) patchesCmd() *cobra.Command {
 	}})
 	var all bool
 	var reboot string
-	install := &cobra.Command{Use: "install DEVICE [--all | ID...]", Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	install := &cobra.Command{Use: "install DEVICE [--all | ID...]", Short: "Install patches on a device and wait for the result", Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if all == (len(args) > 1) {
 			return errors.New("give --all or patch IDs")
 		}
@@ -463,7 +470,7 @@ func (a *App) patchesCmd() *cobra.Command {
 	}}
 	install.Flags().BoolVar(&all, "all", false, "install every available patch")
 	install.Flags().StringVar(&reboot, "reboot", "if-required", `never, if-required or "at TIME"`)
-	c.AddCommand(install, &cobra.Command{Use: "scan DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(install, &cobra.Command{Use: "scan DEVICE", Short: "Ask a device to look for patches now", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err
