@@ -18,6 +18,9 @@ func (a *App) auditCmd() *cobra.Command {
 	var action, actor, client string
 	var limit int
 	list := &cobra.Command{Use: "list", Short: "List audit events, newest first", RunE: func(cmd *cobra.Command, args []string) error {
+		if err := intFlag("limit", limit, 1, 5000, ""); err != nil {
+			return err
+		}
 		q := url.Values{"action": {action}, "actor": {actor}, "client": {client}, "limit": {strconv.Itoa(limit)}}
 		var out []api.AuditEvent
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {

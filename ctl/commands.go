@@ -41,7 +41,8 @@ func Execute(args []string, in io.Reader, out, errw io.Writer, getenv func(strin
 	root.SetArgs(args)
 	root.SetOut(out)
 	root.SetErr(errw)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
+	err = flagNames(cmd, err)
 	var ee *ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -157,7 +158,12 @@ func (a *App) tokensCmd() *cobra.Command {
 	var uses int
 	var install, approval bool
 	create := &cobra.Command{Use: "create", Short: "Create an enrollment token for a client", RunE: func(cmd *cobra.Command, args []string) error {
-		d, err := ParseDuration(expires)
+		if uses != 0 { // 0 is the documented "unlimited"
+			if err := intFlag("uses", uses, 1, 1_000_000, " (or 0 for unlimited)"); err != nil {
+				return err
+			}
+		}
+		d, err := durationFlag("expires", expires, year)
 		if err != nil {
 			return err
 		}
@@ -186,6 +192,7 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().BoolVar(&install, "install-commands", false, "print ready-made install commands")
 	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
+	withFields(create, "max_uses=--uses", "expires_seconds=--expires", "client=--client")
 	c.AddCommand(create, &cobra.Command{Use: "list", Short: "List enrollment tokens", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.EnrollToken
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
@@ -256,6 +263,9 @@ func (a *App) devicesCmd() *cobra.Command {
 			if v != "" {
 				q.Set(k, v)
 			}
+		}
+		if err := intFlag("limit", limit, 1, 50000, ""); err != nil {
+			return err
 		}
 		q.Set("limit", strconv.Itoa(limit))
 		var out api.DeviceList

@@ -153,14 +153,14 @@ func (a *App) runCmd() *cobra.Command {
 			}
 			body.Script = &spec
 			if timeout != "" {
-				d, err := ParseDuration(timeout)
+				d, err := durationFlag("timeout", timeout, week)
 				if err != nil {
 					return err
 				}
 				body.TimeoutSeconds = int(d.Seconds())
 			}
 			if expires != "" {
-				d, err := ParseDuration(expires)
+				d, err := durationFlag("expires", expires, year)
 				if err != nil {
 					return err
 				}
@@ -206,6 +206,7 @@ func (a *App) runCmd() *cobra.Command {
 	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
 	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
 	f.StringVar(&expires, "expires", "", "give up on offline devices after (default 24h)")
+	withFields(c, "timeout_seconds=--timeout", "expires_seconds=--expires", "library=--library", "client=--client")
 	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code "+
 		"(sanitised on a terminal unless --raw; exact when piped)")
 	return c
@@ -353,7 +354,7 @@ func (a *App) powerCmd() *cobra.Command {
 			}
 			p := api.PowerAction{Action: action, Message: msg, User: user}
 			if delay != "" {
-				d, err := ParseDuration(delay)
+				d, err := durationFlag("delay", delay, week)
 				if err != nil {
 					return err
 				}
@@ -374,6 +375,7 @@ func (a *App) powerCmd() *cobra.Command {
 			fmt.Fprintf(a.Out, "%s scheduled: job %s run %s (%s)\n", action, jobID, runs[0].ID, runs[0].State)
 			return nil
 		}}
+		withFields(cmd, "delay_seconds=--delay")
 		cmd.Flags().StringVar(&at, "at", "", "when (RFC 3339 or HH:MM); the server holds the run until then")
 		cmd.Flags().StringVar(&delay, "delay", "", "delay on the device (e.g. 5m)")
 		cmd.Flags().StringVar(&msg, "message", "", "message shown to users")
