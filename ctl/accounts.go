@@ -108,7 +108,11 @@ func (a *App) printUsers(us []api.User) error {
 	return printRecords(a, us, []string{"ID", "NAME", "ROLE", "CLIENTS", "2FA", "DISABLED"}, func(u api.User) []string {
 		scope := "all"
 		if !u.AllClients {
-			scope = strings.Join(u.Clients, ",")
+			names := make([]string, len(u.Clients))
+			for i, id := range u.Clients {
+				names[i] = a.clientName(id)
+			}
+			scope = strings.Join(names, "; ") // names may hold commas
 		}
 		return []string{u.ID, u.Name, u.Role, scope, strconv.FormatBool(u.TOTPEnabled), strconv.FormatBool(u.Disabled)}
 	})

@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -28,12 +27,14 @@ func (a *App) auditCmd() *cobra.Command {
 		}
 		return printRecords(a, out, []string{"SEQ", "AT", "ACTOR", "SOURCE", "CLIENT", "ACTION", "TARGET", "DETAIL"},
 			func(e api.AuditEvent) []string {
-				detail := ""
-				if len(e.Detail) > 0 {
-					b, _ := json.Marshal(e.Detail)
-					detail = string(b)
+				var clients []string
+				if e.Client != "" {
+					for _, id := range strings.Split(e.Client, ",") {
+						clients = append(clients, a.clientName(id))
+					}
 				}
-				return []string{strconv.FormatUint(e.Seq, 10), tstr(e.At), e.Actor, e.Source, e.Client, e.Action, e.Target, detail}
+				return []string{strconv.FormatUint(e.Seq, 10), tstr(e.At), e.Actor, e.Source, strings.Join(clients, "; "), e.Action, e.Target,
+					detailText(e.Detail)}
 			})
 	}}
 	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")

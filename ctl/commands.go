@@ -27,6 +27,7 @@ type App struct {
 	raw      bool // device output unsanitised even on a terminal
 	exit     int
 	inLines  *bufio.Reader
+	clients  map[string]string // client ID to name, filled by clientName
 }
 
 // ExitError carries a process exit code (a remote run's exit status).
@@ -200,7 +201,11 @@ func (a *App) tokensCmd() *cobra.Command {
 		}
 		return printRecords(a, out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED", "APPROVAL"},
 			func(t api.EnrollToken) []string {
-				return []string{t.ID, t.ClientID, strconv.Itoa(t.Uses), strconv.Itoa(t.MaxUses), tstr(t.ExpiresAt),
+				max := strconv.Itoa(t.MaxUses)
+				if t.MaxUses == 0 {
+					max = "unlimited"
+				}
+				return []string{t.ID, a.clientName(t.ClientID), strconv.Itoa(t.Uses), max, tago(t.ExpiresAt),
 					strconv.FormatBool(t.Revoked), omitFalse(t.RequireApproval)}
 			})
 	}}, &cobra.Command{Use: "revoke ID", Short: "Revoke an enrollment token", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
@@ -277,7 +282,7 @@ func (a *App) devicesCmd() *cobra.Command {
 			for _, d := range out.Devices {
 				rows = append(rows, []string{d.ID, d.Hostname, strconv.FormatBool(d.Online), d.ClientName,
 					strings.TrimSpace(d.Platform + " " + d.OSVersion), strconv.FormatBool(d.PendingReboot),
-					strconv.Itoa(d.PatchesAvail), tstr(d.LastSeen), approvalText(d)})
+					strconv.Itoa(d.PatchesAvail), tago(d.LastSeen), approvalText(d)})
 			}
 			return rows
 		})
@@ -306,12 +311,15 @@ func (a *App) devicesCmd() *cobra.Command {
 		}
 		d, inv := out.Device, out.Inventory
 		rows := [][]string{{"id", d.ID}, {"hostname", d.Hostname}, {"online", strconv.FormatBool(d.Online)},
-			{"last seen", tstr(d.LastSeen)}, {"client", d.ClientName}, {"os", d.Platform + " " + d.OSVersion},
+			{"last seen", tago(d.LastSeen)}, {"client", d.ClientName}, {"os", d.Platform + " " + d.OSVersion},
 			{"pending reboot", strconv.FormatBool(d.PendingReboot)}, {"patches", strconv.Itoa(d.PatchesAvail)},
-			{"ips", jsonList(d.IPs)}, {"macs", jsonList(d.MACs)}, {"approval", approvalText(d)}, {"machine id", d.MachineID}}
+			{"ips", listText(d.IPs)}, {"macs", macsText(d.MACs)}, {"approval", approvalText(d)}, {"machine id", d.MachineID}}
 		if inv != nil {
 			rows = append(rows, [][]string{{"kernel", inv.Kernel}, {"cpu", inv.CPUModel},
-				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", strconv.FormatUint(inv.MemoryTotal, 10)}}...)
+				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", gb(inv.MemoryTotal)}}...)
+			for _, dk := range inv.Disks {
+				rows = append(rows, []string{"disk " + dk.Mount, fmt.Sprintf("%s free of %s (%s)", gb(dk.Free), gb(dk.Total), dk.Filesystem)})
+			}
 		}
 		Table(a.Out, []string{"FIELD", "VALUE"}, rows)
 		return nil

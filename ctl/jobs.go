@@ -220,12 +220,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			return err
 		}
 		return printRecords(a, out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, func(j api.Job) []string {
-			states := ""
-			if len(j.States) > 0 {
-				b, _ := json.Marshal(j.States)
-				states = string(b)
-			}
-			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), states}
+			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), statesText(j.States)}
 		})
 	}}, &cobra.Command{Use: "show JOB", Short: "Show a job: what ran, when, and each run's state", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.JobResponse
@@ -234,6 +229,9 @@ func (a *App) jobsCmd() *cobra.Command {
 		}
 		if a.output != "json" {
 			printJobScript(a.Out, out.Job)
+			if !out.Job.NotBefore.IsZero() {
+				fmt.Fprintf(a.Out, "runs at: %s\n", tago(out.Job.NotBefore))
+			}
 		}
 		return a.print(out, []string{"RUN", "DEVICE", "STATE", "EXIT", "REASON"}, func() [][]string {
 			var rows [][]string
