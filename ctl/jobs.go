@@ -249,20 +249,26 @@ func (a *App) jobsCmd() *cobra.Command {
 		return nil
 	}})
 	var followFlag bool
-	output := &cobra.Command{Use: "output RUN", Short: "Print a run's output (sanitised on a terminal unless --raw; exact when piped)", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		if followFlag {
-			_, err := a.follow(args[0], true)
-			return err
-		}
-		var o api.RunOutput
-		if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(args[0])+"/output", nil, &o); err != nil {
-			return err
-		}
-		out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
-		_, _ = io.WriteString(out, o.Stdout)
-		_, _ = io.WriteString(errw, o.Stderr)
-		return errors.Join(out.Close(), errw.Close())
-	}}
+	output := &cobra.Command{Use: "output RUN|JOB", Short: "Print a run's output (sanitised on a terminal unless --raw; exact when piped)",
+		Long: "Print a run's output. Given a job ID, print its run's output when it has one run; with several, list them.",
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			runID, err := a.runOfJob(args[0])
+			if err != nil {
+				return err
+			}
+			if followFlag {
+				_, err := a.follow(runID, true)
+				return err
+			}
+			var o api.RunOutput
+			if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(runID)+"/output", nil, &o); err != nil {
+				return err
+			}
+			out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
+			_, _ = io.WriteString(out, o.Stdout)
+			_, _ = io.WriteString(errw, o.Stderr)
+			return errors.Join(out.Close(), errw.Close())
+		}}
 	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
 	c.AddCommand(output)
 	return c

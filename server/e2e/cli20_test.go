@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/steward-rmm/steward/agent"
 	"github.com/steward-rmm/steward/agent/service"
 	"github.com/steward-rmm/steward/server"
 )
@@ -100,5 +101,64 @@ func TestAgentHelp(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), `unknown command "bogus"`) {
 		t.Errorf("bogus: %v\n%s", err, out)
+	}
+}
+
+// TestCtlFirstHour runs the CLI as a new user did against a real server:
+// a bad --uses names only that flag; jobs output takes a job ID (one run:
+// its output; several: says so and lists them); jobs list shows states as
+// words.
+func TestCtlFirstHour(t *testing.T) {
+	e := startServer(t, server.Config{})
+	client := e.createClient("Acme Field")
+	_, id1, _ := onlineAgent(t, e, client, agent.Config{})
+	_, id2, _ := onlineAgent(t, e, client, agent.Config{})
+
+	_, errs, code := e.ctl(t, "tokens", "create", "--client", client, "--uses", "-1")
+	if code != 1 || !strings.Contains(errs, "--uses must be at least 1") || strings.Contains(errs, "expires") ||
+		strings.Contains(errs, "max_uses") {
+		t.Errorf("tokens create --uses -1: exit %d %q", code, errs)
+	}
+
+	runJob := func(devs ...string) string {
+		t.Helper()
+		args := append([]string{"-o", "json", "run"}, devs...)
+		out, errs, code := e.ctl(t, append(args, "--", "sh", "-c", "echo out-$0", "x")...)
+		var created struct {
+			Job  string `json:"job"`
+			Runs []struct {
+				ID string `json:"id"`
+			} `json:"runs"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &created) != nil || created.Job == "" {
+			t.Fatalf("run: %d %q %q", code, out, errs)
+		}
+		for _, r := range created.Runs {
+			waitFor(t, "run done", func() bool {
+				out, _, _ := e.ctl(t, "-o", "json", "jobs", "show", created.Job)
+				return !strings.Contains(out, `"queued"`) && !strings.Contains(out, `"sent"`) &&
+					!strings.Contains(out, `"running"`) && strings.Contains(out, r.ID)
+			})
+		}
+		return created.Job
+	}
+	one := runJob(id1)
+	out, errs, code := e.ctl(t, "jobs", "output", one)
+	if code != 0 || out != "out-x\n" {
+		t.Errorf("jobs output JOB with one run: exit %d %q %q", code, out, errs)
+	}
+	two := runJob(id1, id2)
+	out, errs, code = e.ctl(t, "jobs", "output", two)
+	if code != 1 || out != "" || !strings.Contains(errs, "job "+two+" has 2 runs; name one") ||
+		!strings.Contains(errs, id1) || !strings.Contains(errs, id2) {
+		t.Errorf("jobs output JOB with two runs: exit %d %q %q", code, out, errs)
+	}
+	out, _, _ = e.ctl(t, "jobs", "list")
+	if !strings.Contains(out, "2 succeeded") || strings.Contains(out, `{"`) {
+		t.Errorf("jobs list states:\n%s", out)
+	}
+	out, _, _ = e.ctl(t, "tokens", "list")
+	if strings.Contains(out, client) {
+		t.Errorf("tokens list shows the client ID %s:\n%s", client, out)
 	}
 }
