@@ -194,6 +194,8 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
 	withFields(create, "max_uses=--uses", "expires_seconds=--expires", "client=--client")
+	create.Example = `  stewardctl tokens create --client "Acme Corp" --expires 7d --uses 10 --install-commands
+  stewardctl tokens create --client "Acme Corp" --require-approval   # --uses 0 (the default): unlimited`
 	c.AddCommand(create, &cobra.Command{Use: "list", Short: "List enrollment tokens", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.EnrollToken
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {

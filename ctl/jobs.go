@@ -206,6 +206,9 @@ func (a *App) runCmd() *cobra.Command {
 	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
 	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
 	f.StringVar(&expires, "expires", "", "give up on offline devices after (default 24h)")
+	c.Example = `  stewardctl run web-01 --wait -- systemctl is-active nginx
+  stewardctl run --client "Acme Corp" --script fix.sh --timeout 5m --wait
+  stewardctl run web-01 web-02 --library disk-report@3`
 	withFields(c, "timeout_seconds=--timeout", "expires_seconds=--expires", "library=--library", "client=--client")
 	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code "+
 		"(sanitised on a terminal unless --raw; exact when piped)")
@@ -269,6 +272,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			_, _ = io.WriteString(errw, o.Stderr)
 			return errors.Join(out.Close(), errw.Close())
 		}}
+	output.Example = "  stewardctl jobs output r_06h4… -f\n  stewardctl jobs output j_06h4…   # a job of one run"
 	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
 	c.AddCommand(output)
 	return c
