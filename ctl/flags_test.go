@@ -27,6 +27,8 @@ func TestFlagErrorsNameTheFlag(t *testing.T) {
 		{[]string{"power", "reboot", "d_1", "--delay", "-1m"}, "--delay must be at least 1s", nil},
 		{[]string{"devices", "list", "--limit", "0"}, "--limit must be at least 1", nil},
 		{[]string{"audit", "list", "--limit", "-3"}, "--limit must be at least 1", nil},
+		{[]string{"patches", "install", "d_1", "--all", "--reboot", "at soon"}, `--reboot "at soon": want`, []string{"--at"}},
+		{[]string{"patches", "install", "d_1", "--all", "--reboot", "always"}, `--reboot "always": want never`, nil},
 	} {
 		_, errs, code := runCtl(t, srv, fp, tc.args...)
 		if code != 1 || !strings.Contains(errs, tc.want) {

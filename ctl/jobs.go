@@ -459,9 +459,11 @@ func (a *App) patchesCmd() *cobra.Command {
 		if t, ok := strings.CutPrefix(reboot, "at "); ok {
 			var err error
 			if at, err = ParseAt(t, time.Now()); err != nil {
-				return err
+				return fmt.Errorf(`--reboot %q: want "at HH:MM" or "at RFC3339"`, reboot)
 			}
 			pol = "never"
+		} else if reboot != "never" && reboot != "if-required" {
+			return fmt.Errorf(`--reboot %q: want never, if-required or "at TIME"`, reboot)
 		}
 		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindPatchInstall, Patch: &api.PatchInstall{IDs: args[1:], Reboot: pol}})
 		if err != nil {
