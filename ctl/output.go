@@ -58,6 +58,15 @@ func tstr(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
+// tparse is tstr of an RFC 3339 string; anything else shows unchanged.
+func tparse(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return tstr(t)
+}
+
 // tago is tstr with how long ago (or how far ahead) it is: "... (5m ago)".
 func tago(t time.Time) string {
 	if t.IsZero() {
