@@ -49,6 +49,7 @@ func TestUnknownSubcommand(t *testing.T) {
 		{[]string{"software", "vm"}, 1, []string{`unknown command "vm" for "stewardctl software"`, "list", "search"}},
 		{[]string{"jobs", "outptu"}, 1, []string{`unknown command "outptu" for "stewardctl jobs"`, "Did you mean this?", "output"}},
 		{[]string{"softwar"}, 1, []string{`unknown command "softwar" for "stewardctl"`, "software"}},
+		{[]string{"completion", "fish2"}, 1, []string{`unknown command "fish2" for "stewardctl completion"`, "bash"}},
 		{[]string{"scripts", "bogus", "x"}, 1, []string{`unknown command "bogus" for "stewardctl scripts"`, "versions"}},
 	} {
 		var out, errb bytes.Buffer
