@@ -196,7 +196,7 @@ func writeStatus(w io.Writer, st service.State) {
 	fmt.Fprintf(w, "service:    %s, %s (%s)\n", yes(st.Installed, "installed", "not installed"),
 		yes(st.Running, "running", "not running"), st.Platform)
 	if st.Foreground {
-		fmt.Fprintf(w, "agent:      running in the foreground, not as a service (pid %d)\n", st.PID)
+		fmt.Fprintf(w, "process:    running in the foreground, not as a service (pid %d)\n", st.PID)
 	}
 	if st.Enrolled {
 		fmt.Fprintf(w, "identity:   device %s of %s\n", st.DeviceID, st.Server)
