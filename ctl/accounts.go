@@ -108,7 +108,11 @@ func (a *App) printUsers(us []api.User) error {
 	return printRecords(a, us, []string{"ID", "NAME", "ROLE", "CLIENTS", "2FA", "DISABLED"}, func(u api.User) []string {
 		scope := "all"
 		if !u.AllClients {
-			scope = strings.Join(u.Clients, ",")
+			names := make([]string, len(u.Clients))
+			for i, id := range u.Clients {
+				names[i] = a.clientName(id)
+			}
+			scope = strings.Join(names, "; ") // names may hold commas
 		}
 		return []string{u.ID, u.Name, u.Role, scope, strconv.FormatBool(u.TOTPEnabled), strconv.FormatBool(u.Disabled)}
 	})
@@ -135,7 +139,7 @@ func (a *App) usersCmd() *cobra.Command {
 	add.Flags().StringVar(&role, "role", "technician", "admin, technician, helpdesk or read-only")
 	add.Flags().StringSliceVar(&clients, "client", nil, "client name or ID the user may see (repeatable)")
 	add.Flags().BoolVar(&all, "all-clients", false, "the user may see every client")
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	list := &cobra.Command{Use: "list", Short: "List users with their role, clients and two-factor state", RunE: func(cmd *cobra.Command, args []string) error {
 		var us []api.User
 		if err := a.client().Do("GET", "/api/v1/users", nil, &us); err != nil {
 			return err
@@ -146,11 +150,11 @@ func (a *App) usersCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.patchUser(args[0], api.UpdateUserRequest{Disabled: ptr(true)})
 		}}
-	enable := &cobra.Command{Use: "enable USER", Args: cobra.ExactArgs(1),
+	enable := &cobra.Command{Use: "enable USER", Short: "Enable a disabled user", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.patchUser(args[0], api.UpdateUserRequest{Disabled: ptr(false)})
 		}}
-	setRole := &cobra.Command{Use: "set-role USER ROLE", Args: cobra.ExactArgs(2),
+	setRole := &cobra.Command{Use: "set-role USER ROLE", Short: "Change a user's role (admin, technician, helpdesk or read-only)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.patchUser(args[0], api.UpdateUserRequest{Role: &args[1]})
 		}}

@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -17,7 +16,10 @@ func (a *App) auditCmd() *cobra.Command {
 	c := &cobra.Command{Use: "audit", Short: "Read and verify the audit log"}
 	var action, actor, client string
 	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	list := &cobra.Command{Use: "list", Short: "List audit events, newest first", RunE: func(cmd *cobra.Command, args []string) error {
+		if err := intFlag("limit", limit, 1, 5000, ""); err != nil {
+			return err
+		}
 		q := url.Values{"action": {action}, "actor": {actor}, "client": {client}, "limit": {strconv.Itoa(limit)}}
 		var out []api.AuditEvent
 		if err := a.client().Do("GET", "/api/v1/audit?"+q.Encode(), nil, &out); err != nil {
@@ -25,12 +27,14 @@ func (a *App) auditCmd() *cobra.Command {
 		}
 		return printRecords(a, out, []string{"SEQ", "AT", "ACTOR", "SOURCE", "CLIENT", "ACTION", "TARGET", "DETAIL"},
 			func(e api.AuditEvent) []string {
-				detail := ""
-				if len(e.Detail) > 0 {
-					b, _ := json.Marshal(e.Detail)
-					detail = string(b)
+				var clients []string
+				if e.Client != "" {
+					for _, id := range strings.Split(e.Client, ",") {
+						clients = append(clients, a.clientName(id))
+					}
 				}
-				return []string{strconv.FormatUint(e.Seq, 10), tstr(e.At), e.Actor, e.Source, e.Client, e.Action, e.Target, detail}
+				return []string{strconv.FormatUint(e.Seq, 10), tstr(e.At), e.Actor, e.Source, strings.Join(clients, "; "), e.Action, e.Target,
+					detailText(e.Detail)}
 			})
 	}}
 	list.Flags().StringVar(&action, "action", "", "action prefix, e.g. job. or shell.")

@@ -27,6 +27,7 @@ type App struct {
 	raw      bool // device output unsanitised even on a terminal
 	exit     int
 	inLines  *bufio.Reader
+	clients  map[string]string // client ID to name, filled by clientName
 }
 
 // ExitError carries a process exit code (a remote run's exit status).
@@ -41,7 +42,8 @@ func Execute(args []string, in io.Reader, out, errw io.Writer, getenv func(strin
 	root.SetArgs(args)
 	root.SetOut(out)
 	root.SetErr(errw)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
+	err = flagNames(cmd, err)
 	var ee *ExitError
 	switch {
 	case errors.As(err, &ee):
@@ -115,18 +117,23 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
+	// Cobra adds help and completion when it runs; add them now so the
+	// subcommand check covers them too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	requireSubcommands(root)
 	return root
 }
 
 func (a *App) clientsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "clients", Short: "Manage clients (customers)"}
-	c.AddCommand(&cobra.Command{Use: "create NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "create NAME", Short: "Create a client", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.Client
 		if err := a.client().Do("POST", "/api/v1/clients", api.CreateClientRequest{Name: args[0]}, &out); err != nil {
 			return err
 		}
 		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
-	}}, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "list", Short: "List clients", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.Client
 		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
 			return err
@@ -155,8 +162,13 @@ func (a *App) tokensCmd() *cobra.Command {
 	var client, expires string
 	var uses int
 	var install, approval bool
-	create := &cobra.Command{Use: "create", RunE: func(cmd *cobra.Command, args []string) error {
-		d, err := ParseDuration(expires)
+	create := &cobra.Command{Use: "create", Short: "Create an enrollment token for a client", RunE: func(cmd *cobra.Command, args []string) error {
+		if uses != 0 { // 0 is the documented "unlimited"
+			if err := intFlag("uses", uses, 1, 1_000_000, " (or 0 for unlimited)"); err != nil {
+				return err
+			}
+		}
+		d, err := durationFlag("expires", expires, year)
 		if err != nil {
 			return err
 		}
@@ -194,17 +206,24 @@ func (a *App) tokensCmd() *cobra.Command {
 	create.Flags().BoolVar(&install, "install-commands", false, "print ready-made install commands")
 	create.Flags().BoolVar(&approval, "require-approval", false, "devices enrolled with it get no job until approved")
 	_ = create.MarkFlagRequired("client")
-	c.AddCommand(create, &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	withFields(create, "max_uses=--uses", "expires_seconds=--expires", "client=--client")
+	create.Example = `  stewardctl tokens create --client "Acme Corp" --expires 7d --uses 10 --install-commands
+  stewardctl tokens create --client "Acme Corp" --require-approval   # --uses 0 (the default): unlimited`
+	c.AddCommand(create, &cobra.Command{Use: "list", Short: "List enrollment tokens", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.EnrollToken
 		if err := a.client().Do("GET", "/api/v1/tokens", nil, &out); err != nil {
 			return err
 		}
 		return printRecords(a, out, []string{"ID", "CLIENT", "USES", "MAX", "EXPIRES", "REVOKED", "APPROVAL"},
 			func(t api.EnrollToken) []string {
-				return []string{t.ID, t.ClientID, strconv.Itoa(t.Uses), strconv.Itoa(t.MaxUses), tstr(t.ExpiresAt),
+				max := strconv.Itoa(t.MaxUses)
+				if t.MaxUses == 0 {
+					max = "unlimited"
+				}
+				return []string{t.ID, a.clientName(t.ClientID), strconv.Itoa(t.Uses), max, tago(t.ExpiresAt),
 					strconv.FormatBool(t.Revoked), omitFalse(t.RequireApproval)}
 			})
-	}}, &cobra.Command{Use: "revoke ID", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "revoke ID", Short: "Revoke an enrollment token", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if err := a.client().Do("DELETE", "/api/v1/tokens/"+url.PathEscape(args[0]), nil, nil); err != nil {
 			return err
 		}
@@ -243,7 +262,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	var online, offline, reboot, patches, pending bool
 	var search, client, osName string
 	var limit int
-	list := &cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	list := &cobra.Command{Use: "list", Short: "List devices, with filters", RunE: func(cmd *cobra.Command, args []string) error {
 		q := url.Values{}
 		if online {
 			q.Set("online", "true")
@@ -265,6 +284,9 @@ func (a *App) devicesCmd() *cobra.Command {
 				q.Set(k, v)
 			}
 		}
+		if err := intFlag("limit", limit, 1, 50000, ""); err != nil {
+			return err
+		}
 		q.Set("limit", strconv.Itoa(limit))
 		var out api.DeviceList
 		if err := a.client().Do("GET", "/api/v1/devices?"+q.Encode(), nil, &out); err != nil {
@@ -275,7 +297,7 @@ func (a *App) devicesCmd() *cobra.Command {
 			for _, d := range out.Devices {
 				rows = append(rows, []string{d.ID, d.Hostname, strconv.FormatBool(d.Online), d.ClientName,
 					strings.TrimSpace(d.Platform + " " + d.OSVersion), strconv.FormatBool(d.PendingReboot),
-					strconv.Itoa(d.PatchesAvail), tstr(d.LastSeen), approvalText(d)})
+					strconv.Itoa(d.PatchesAvail), tago(d.LastSeen), approvalText(d)})
 			}
 			return rows
 		})
@@ -290,7 +312,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	f.StringVar(&client, "client", "", "client ID or name")
 	f.StringVar(&osName, "os", "", "linux, windows or darwin")
 	f.IntVar(&limit, "limit", 500, "at most this many")
-	show := &cobra.Command{Use: "show DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	show := &cobra.Command{Use: "show DEVICE", Short: "Show a device's details and inventory", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err
@@ -304,17 +326,20 @@ func (a *App) devicesCmd() *cobra.Command {
 		}
 		d, inv := out.Device, out.Inventory
 		rows := [][]string{{"id", d.ID}, {"hostname", d.Hostname}, {"online", strconv.FormatBool(d.Online)},
-			{"last seen", tstr(d.LastSeen)}, {"client", d.ClientName}, {"os", d.Platform + " " + d.OSVersion},
+			{"last seen", tago(d.LastSeen)}, {"client", d.ClientName}, {"os", d.Platform + " " + d.OSVersion},
 			{"pending reboot", strconv.FormatBool(d.PendingReboot)}, {"patches", strconv.Itoa(d.PatchesAvail)},
-			{"ips", jsonList(d.IPs)}, {"macs", jsonList(d.MACs)}, {"approval", approvalText(d)}, {"machine id", d.MachineID}}
+			{"ips", listText(d.IPs)}, {"macs", macsText(d.MACs)}, {"approval", approvalText(d)}, {"machine id", d.MachineID}}
 		if inv != nil {
 			rows = append(rows, [][]string{{"kernel", inv.Kernel}, {"cpu", inv.CPUModel},
-				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", strconv.FormatUint(inv.MemoryTotal, 10)}}...)
+				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", gb(inv.MemoryTotal)}}...)
+			for _, dk := range inv.Disks {
+				rows = append(rows, []string{"disk " + dk.Mount, fmt.Sprintf("%s free of %s (%s)", gb(dk.Free), gb(dk.Total), dk.Filesystem)})
+			}
 		}
 		Table(a.Out, []string{"FIELD", "VALUE"}, rows)
 		return nil
 	}}
-	revoke := &cobra.Command{Use: "revoke DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	revoke := &cobra.Command{Use: "revoke DEVICE", Short: "Revoke a device: it can no longer connect", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err

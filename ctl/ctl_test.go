@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +93,13 @@ func fakeAPI(t *testing.T, answers map[string]string) (*httptest.Server, *[]stri
 			w.WriteHeader(404)
 			w.Write([]byte(`{"error":"device not found"}`))
 			return
+		}
+		if st, rest, ok := strings.Cut(a, " "); ok && len(st) == 3 && st[0] >= '4' && st[0] <= '5' {
+			// "400 {...}": an error answer with that status.
+			code := 0
+			fmt.Sscan(st, &code)
+			w.WriteHeader(code)
+			a = rest
 		}
 		w.Write([]byte(a))
 	}))

@@ -153,14 +153,14 @@ func (a *App) runCmd() *cobra.Command {
 			}
 			body.Script = &spec
 			if timeout != "" {
-				d, err := ParseDuration(timeout)
+				d, err := durationFlag("timeout", timeout, week)
 				if err != nil {
 					return err
 				}
 				body.TimeoutSeconds = int(d.Seconds())
 			}
 			if expires != "" {
-				d, err := ParseDuration(expires)
+				d, err := durationFlag("expires", expires, year)
 				if err != nil {
 					return err
 				}
@@ -206,6 +206,10 @@ func (a *App) runCmd() *cobra.Command {
 	f.StringArrayVar(&envFlag, "env", nil, "environment KEY=VALUE (repeatable)")
 	f.StringVar(&timeout, "timeout", "", "kill after (e.g. 30s, 10m)")
 	f.StringVar(&expires, "expires", "", "give up on offline devices after (default 24h)")
+	c.Example = `  stewardctl run web-01 --wait -- systemctl is-active nginx
+  stewardctl run --client "Acme Corp" --script fix.sh --timeout 5m --wait
+  stewardctl run web-01 web-02 --library disk-report@3`
+	withFields(c, "timeout_seconds=--timeout", "expires_seconds=--expires", "library=--library", "client=--client")
 	f.BoolVar(&wait, "wait", false, "wait, print output and exit with the run's exit code "+
 		"(sanitised on a terminal unless --raw; exact when piped)")
 	return c
@@ -213,26 +217,24 @@ func (a *App) runCmd() *cobra.Command {
 
 func (a *App) jobsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "jobs", Short: "Job history"}
-	c.AddCommand(&cobra.Command{Use: "list", RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list", Short: "List jobs, newest first", RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.Job
 		if err := a.client().Do("GET", "/api/v1/jobs", nil, &out); err != nil {
 			return err
 		}
 		return printRecords(a, out, []string{"ID", "KIND", "BY", "CREATED", "RUNS", "STATES"}, func(j api.Job) []string {
-			states := ""
-			if len(j.States) > 0 {
-				b, _ := json.Marshal(j.States)
-				states = string(b)
-			}
-			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), states}
+			return []string{j.ID, j.Kind, j.CreatedBy, tstr(j.CreatedAt), strconv.Itoa(j.Runs), statesText(j.States)}
 		})
-	}}, &cobra.Command{Use: "show JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "show JOB", Short: "Show a job: what ran, when, and each run's state", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.JobResponse
 		if err := a.client().Do("GET", "/api/v1/jobs/"+url.PathEscape(args[0]), nil, &out); err != nil {
 			return err
 		}
 		if a.output != "json" {
 			printJobScript(a.Out, out.Job)
+			if !out.Job.NotBefore.IsZero() {
+				fmt.Fprintf(a.Out, "runs at: %s\n", tago(out.Job.NotBefore))
+			}
 		}
 		return a.print(out, []string{"RUN", "DEVICE", "STATE", "EXIT", "REASON"}, func() [][]string {
 			var rows [][]string
@@ -241,7 +243,7 @@ func (a *App) jobsCmd() *cobra.Command {
 			}
 			return rows
 		})
-	}}, &cobra.Command{Use: "cancel JOB", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	}}, &cobra.Command{Use: "cancel JOB", Short: "Cancel a job's runs that have not finished", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out api.Cancelled
 		if err := a.client().Do("POST", "/api/v1/jobs/"+url.PathEscape(args[0])+"/cancel", nil, &out); err != nil {
 			return err
@@ -250,20 +252,27 @@ func (a *App) jobsCmd() *cobra.Command {
 		return nil
 	}})
 	var followFlag bool
-	output := &cobra.Command{Use: "output RUN", Short: "Print a run's output (sanitised on a terminal unless --raw; exact when piped)", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
-		if followFlag {
-			_, err := a.follow(args[0], true)
-			return err
-		}
-		var o api.RunOutput
-		if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(args[0])+"/output", nil, &o); err != nil {
-			return err
-		}
-		out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
-		_, _ = io.WriteString(out, o.Stdout)
-		_, _ = io.WriteString(errw, o.Stderr)
-		return errors.Join(out.Close(), errw.Close())
-	}}
+	output := &cobra.Command{Use: "output RUN|JOB", Short: "Print a run's output (sanitised on a terminal unless --raw; exact when piped)",
+		Long: "Print a run's output. Given a job ID, print its run's output when it has one run; with several, list them.",
+		Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+			runID, err := a.runOfJob(args[0])
+			if err != nil {
+				return err
+			}
+			if followFlag {
+				_, err := a.follow(runID, true)
+				return err
+			}
+			var o api.RunOutput
+			if err := a.client().Do("GET", "/api/v1/runs/"+url.PathEscape(runID)+"/output", nil, &o); err != nil {
+				return err
+			}
+			out, errw := a.deviceWriter(a.Out), a.deviceWriter(a.Err)
+			_, _ = io.WriteString(out, o.Stdout)
+			_, _ = io.WriteString(errw, o.Stderr)
+			return errors.Join(out.Close(), errw.Close())
+		}}
+	output.Example = "  stewardctl jobs output r_06h4… -f\n  stewardctl jobs output j_06h4…   # a job of one run"
 	output.Flags().BoolVarP(&followFlag, "follow", "f", false, "follow live output until the run ends")
 	c.AddCommand(output)
 	return c
@@ -289,7 +298,7 @@ func (a *App) oneJob(device string, body api.JobRequest) (api.Run, error) {
 
 func (a *App) servicesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "services", Short: "List and control services"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List a device's services and their state", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindServiceList})
 		if err != nil {
 			return err
@@ -304,7 +313,7 @@ func (a *App) servicesCmd() *cobra.Command {
 		})
 	}})
 	for _, action := range []string{"start", "stop", "restart"} {
-		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
+		c.AddCommand(&cobra.Command{Use: action + " DEVICE NAME", Short: strings.ToUpper(action[:1]) + action[1:] + " a service and wait for the result", Args: cobra.ExactArgs(2), RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindService, Service: &api.ServiceAction{Name: args[1], Action: action}})
 			if err != nil {
 				return err
@@ -335,18 +344,25 @@ func ParseAt(s string, now time.Time) (time.Time, error) {
 	return at, nil
 }
 
+// powerShort describes each power action in --help.
+var powerShort = map[string]string{
+	"reboot":   "Reboot a device (now, after --delay or --at a time)",
+	"shutdown": "Shut a device down (now, after --delay or --at a time)",
+	"logoff":   "Log users off a device (all, or --user)",
+}
+
 func (a *App) powerCmd() *cobra.Command {
 	c := &cobra.Command{Use: "power", Short: "Shut down, reboot or log off"}
 	for _, action := range []string{"reboot", "shutdown", "logoff"} {
 		var at, delay, msg, user string
-		cmd := &cobra.Command{Use: action + " DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+		cmd := &cobra.Command{Use: action + " DEVICE", Short: powerShort[action], Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := a.resolveDevice(args[0])
 			if err != nil {
 				return err
 			}
 			p := api.PowerAction{Action: action, Message: msg, User: user}
 			if delay != "" {
-				d, err := ParseDuration(delay)
+				d, err := durationFlag("delay", delay, week)
 				if err != nil {
 					return err
 				}
@@ -367,6 +383,7 @@ func (a *App) powerCmd() *cobra.Command {
 			fmt.Fprintf(a.Out, "%s scheduled: job %s run %s (%s)\n", action, jobID, runs[0].ID, runs[0].State)
 			return nil
 		}}
+		withFields(cmd, "delay_seconds=--delay")
 		cmd.Flags().StringVar(&at, "at", "", "when (RFC 3339 or HH:MM); the server holds the run until then")
 		cmd.Flags().StringVar(&delay, "delay", "", "delay on the device (e.g. 5m)")
 		cmd.Flags().StringVar(&msg, "message", "", "message shown to users")
@@ -380,7 +397,7 @@ func (a *App) powerCmd() *cobra.Command {
 
 func (a *App) softwareCmd() *cobra.Command {
 	c := &cobra.Command{Use: "software", Short: "Installed software"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List the software installed on a device", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
@@ -390,7 +407,7 @@ func (a *App) softwareCmd() *cobra.Command {
 		})
 	}})
 	var below string
-	search := &cobra.Command{Use: "search NAME", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	search := &cobra.Command{Use: "search NAME", Short: "Find devices with software of that name installed", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		var out []api.SoftwareHit
 		q := url.Values{"name": {args[0]}, "below": {below}}
 		if err := a.client().Do("GET", "/api/v1/software?"+q.Encode(), nil, &out); err != nil {
@@ -421,7 +438,7 @@ func (a *App) deviceHealth(ref string) (api.Health, error) {
 
 func (a *App) patchesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "patches", Short: "Available patches and installs"}
-	c.AddCommand(&cobra.Command{Use: "list DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(&cobra.Command{Use: "list DEVICE", Short: "List the patches available on a device", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		h, err := a.deviceHealth(args[0])
 		if err != nil {
 			return err
@@ -433,7 +450,7 @@ func (a *App) patchesCmd() *cobra.Command {
 	}})
 	var all bool
 	var reboot string
-	install := &cobra.Command{Use: "install DEVICE [--all | ID...]", Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	install := &cobra.Command{Use: "install DEVICE [--all | ID...]", Short: "Install patches on a device and wait for the result", Args: cobra.MinimumNArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		if all == (len(args) > 1) {
 			return errors.New("give --all or patch IDs")
 		}
@@ -442,9 +459,11 @@ func (a *App) patchesCmd() *cobra.Command {
 		if t, ok := strings.CutPrefix(reboot, "at "); ok {
 			var err error
 			if at, err = ParseAt(t, time.Now()); err != nil {
-				return err
+				return fmt.Errorf(`--reboot %q: want "at HH:MM" or "at RFC3339"`, reboot)
 			}
 			pol = "never"
+		} else if reboot != "never" && reboot != "if-required" {
+			return fmt.Errorf(`--reboot %q: want never, if-required or "at TIME"`, reboot)
 		}
 		r, err := a.oneJob(args[0], api.JobRequest{Kind: api.KindPatchInstall, Patch: &api.PatchInstall{IDs: args[1:], Reboot: pol}})
 		if err != nil {
@@ -463,7 +482,7 @@ func (a *App) patchesCmd() *cobra.Command {
 	}}
 	install.Flags().BoolVar(&all, "all", false, "install every available patch")
 	install.Flags().StringVar(&reboot, "reboot", "if-required", `never, if-required or "at TIME"`)
-	c.AddCommand(install, &cobra.Command{Use: "scan DEVICE", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+	c.AddCommand(install, &cobra.Command{Use: "scan DEVICE", Short: "Ask a device to look for patches now", Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 		id, err := a.resolveDevice(args[0])
 		if err != nil {
 			return err

@@ -102,7 +102,7 @@ func (a *App) scriptsCmd() *cobra.Command {
 				return err
 			}
 			return printRecords(a, out.Versions, []string{"VERSION", "SHA256", "UPDATED", "BY"}, func(v api.ScriptVersion) []string {
-				return []string{strconv.Itoa(v.Version), v.SHA256, v.UpdatedAt, v.UpdatedBy}
+				return []string{strconv.Itoa(v.Version), v.SHA256, tparse(v.UpdatedAt), v.UpdatedBy}
 			})
 		}}
 	versions.Flags().StringVar(&showClient, "client", "", "the client whose script of that name to list")

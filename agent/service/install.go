@@ -321,11 +321,15 @@ func removeConfig(dir string) error {
 
 // State is what `steward-agent status` reports.
 type State struct {
-	Installed bool   `json:"installed"`
-	Running   bool   `json:"running"`
-	Enrolled  bool   `json:"enrolled"`
-	Connected bool   `json:"connected"`
-	Version   string `json:"version,omitempty"` // of the running agent, from its status file
+	Installed bool `json:"installed"`
+	Running   bool `json:"running"`
+	Enrolled  bool `json:"enrolled"`
+	Connected bool `json:"connected"`
+	// Foreground: an agent runs (steward-agent run from a shell), but not
+	// as the OS service; PID is that process.
+	Foreground bool   `json:"foreground,omitempty"`
+	PID        int    `json:"pid,omitempty"`
+	Version    string `json:"version,omitempty"` // of the running agent, from its status file
 	// Since is when the running agent last connected or disconnected.
 	Since    string `json:"since,omitempty"`
 	DeviceID string `json:"device_id,omitempty"`
@@ -362,8 +366,16 @@ func Status(l Layout, m Manager) (State, error) {
 		st.Problem = "cannot read " + l.ConfigDir + " (run as root)"
 	}
 	if as, err := ReadStatus(l.ConfigDir); err == nil {
-		// A stale file from an agent that is no longer running says nothing.
-		st.Connected = as.Connected && st.Running
+		switch {
+		case st.Running:
+			st.Connected = as.Connected
+		case as.PID > 0 && as.PID != os.Getpid() && processAlive(as.PID):
+			// An agent started by hand (steward-agent run, as under make
+			// run) writes the same file; its live PID says it is current.
+			st.Foreground, st.PID = true, as.PID
+			st.Connected = as.Connected
+		}
+		// Otherwise the file is stale, from an agent no longer running.
 		st.Version = as.Version
 		if !as.Since.IsZero() {
 			st.Since = as.Since.Format("2006-01-02T15:04:05Z07:00")

@@ -702,7 +702,8 @@ func TestStewardctlUsersLoginAnd2FA(t *testing.T) {
 	if out, _, code := e.ctlIn(t, "short\n", "users", "add", "weak", "--all-clients"); code == 0 {
 		t.Fatalf("weak password accepted: %s", out)
 	}
-	if out, _, _ := e.ctl(t, "users", "scope", "tina", "Acme"); strings.Contains(out, " all ") || !strings.Contains(out, "c_") {
+	if out, _, _ := e.ctl(t, "users", "scope", "tina", "Acme"); strings.Contains(out, " all ") || !strings.Contains(out, "Acme") || strings.Contains(out, "c_") {
+		// Issue 20: the table names the client (it showed its ID).
 		t.Fatalf("users scope: %s", out)
 	}
 	if out, _, _ := e.ctl(t, "users", "set-role", "tina", "helpdesk"); !strings.Contains(out, "helpdesk") {

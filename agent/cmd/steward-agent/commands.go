@@ -141,8 +141,20 @@ func uninstall(cfg config, log *slog.Logger) error {
 	return nil
 }
 
-// status prints the state and exits 3 when the agent is not installed,
-// running, enrolled and connected, so scripts can test it.
+// Exit codes of status, so scripts can test it (documented in usage).
+const (
+	// exitNotConnected: not enrolled, not running or not connected.
+	exitNotConnected = 3
+	// exitForeground: enrolled and connected, but the agent runs in the
+	// foreground (steward-agent run from a shell, as under make run), not
+	// as the installed service, so it stops with that shell. Distinct from
+	// 0 so a deployment check does not pass for a hand-started agent.
+	exitForeground = 4
+)
+
+// status prints the state; it exits 0 when the service is installed,
+// running, enrolled and connected, else exitForeground or
+// exitNotConnected.
 func status(cfg config, w io.Writer) error {
 	l, err := layout(cfg)
 	if err != nil {
@@ -165,10 +177,13 @@ func status(cfg config, w io.Writer) error {
 	} else {
 		writeStatus(w, st)
 	}
-	if !(st.Installed && st.Running && st.Enrolled && st.Connected) {
-		return exitCode(3)
+	switch {
+	case st.Installed && st.Running && st.Enrolled && st.Connected:
+		return nil
+	case st.Foreground && st.Enrolled && st.Connected:
+		return exitCode(exitForeground)
 	}
-	return nil
+	return exitCode(exitNotConnected)
 }
 
 func writeStatus(w io.Writer, st service.State) {
@@ -180,6 +195,9 @@ func writeStatus(w io.Writer, st service.State) {
 	}
 	fmt.Fprintf(w, "service:    %s, %s (%s)\n", yes(st.Installed, "installed", "not installed"),
 		yes(st.Running, "running", "not running"), st.Platform)
+	if st.Foreground {
+		fmt.Fprintf(w, "process:    running in the foreground, not as a service (pid %d)\n", st.PID)
+	}
 	if st.Enrolled {
 		fmt.Fprintf(w, "identity:   device %s of %s\n", st.DeviceID, st.Server)
 	} else {

@@ -6,6 +6,7 @@
 //	steward-agent uninstall [--keep-identity] [--config DIR]
 //	steward-agent status [--json] [--config DIR]
 //	steward-agent version
+//	steward-agent help
 //
 // PIN is what `steward-server pin` prints: spki:HEX (the server's key),
 // ca:HEX (a CA, with the server's host name checked) or a bare CA
@@ -15,6 +16,11 @@
 // service that runs it; `run` is what that service starts. With
 // STEWARD_INSTALL_ROOT=DIR, install, uninstall and status act on a staged
 // copy under DIR and record the service instead of registering it.
+//
+// status exits 0 when the service is installed, running, enrolled and
+// connected; 4 when the agent is enrolled and connected but runs in the
+// foreground (steward-agent run from a shell, as under make run) rather
+// than as the service; 3 otherwise.
 package main
 
 import (
@@ -51,8 +57,13 @@ type config struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		usage()
+		usage(os.Stderr)
 		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "help", "-h", "-help", "--help":
+		usage(os.Stdout)
+		return
 	}
 	cfg := config{cmd: os.Args[1], root: os.Getenv(service.RootEnv)}
 	fs := flag.NewFlagSet(cfg.cmd, flag.ExitOnError)
@@ -103,8 +114,33 @@ func main() {
 	}
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, `usage: steward-agent enroll|run|install|uninstall|status|version [flags]`)
+// usageText is what --help, -h and help print.
+const usageText = `Steward endpoint agent.
+
+usage:
+  steward-agent enroll --server URL --token T --pin PIN [--release-key HEX] [--config DIR]
+        enroll this machine; writes its identity to the config directory
+  steward-agent run [--config DIR] [--log-level LEVEL]
+        run the agent in the foreground (what the installed service starts)
+  steward-agent install --server URL --token T --pin PIN [--release-key HEX] [--config DIR]
+        copy this binary to a root-owned path, enroll, and start the OS service
+  steward-agent uninstall [--keep-identity] [--config DIR]
+        stop and remove the service (and the identity unless --keep-identity)
+  steward-agent status [--json] [--config DIR]
+        show the service, identity and connection; exit 0 when the service is
+        installed, running and connected, 4 when connected but running in the
+        foreground rather than as the service, 3 otherwise
+  steward-agent version
+        print the version
+  steward-agent help
+        print this help
+
+PIN is what "steward-server pin" prints: spki:HEX or ca:HEX, comma-separated.
+"steward-agent COMMAND -h" lists a command's flags.
+`
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, usageText)
 }
 
 // exitCode ends the program with that code and no message.
@@ -128,7 +164,6 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		fmt.Println(version)
 		return nil
 	default:
-		usage()
-		return fmt.Errorf("unknown command %q", cfg.cmd)
+		return fmt.Errorf("unknown command %q (steward-agent help lists the commands)", cfg.cmd)
 	}
 }
