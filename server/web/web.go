@@ -6,7 +6,9 @@
 // a request path is looked up as an exact key, never joined onto a
 // directory, so "..", percent-encoded dots or slashes and backslashes can
 // only ever miss. The single-page app's own paths (/devices/{id}, ...) all
-// answer with index.html; everything else is left to the API's router.
+// answer with index.html; any other GET outside /api/ and /assets/ answers
+// 404 with index.html too, so the app shows its own "page not found" view,
+// and an unknown /api/ path answers a JSON 404.
 package web
 
 import (
@@ -119,6 +121,26 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+p, h.serveIndex)
 	}
 	mux.HandleFunc("GET "+AssetPrefix+"{path...}", h.serveAsset)
+	// Least specific of all: only paths nothing else serves land here.
+	mux.HandleFunc("GET /{path...}", h.serveNotFound)
+}
+
+// serveNotFound answers an unknown path: the API's JSON error under /api/,
+// otherwise the app shell with status 404 (the app renders "page not found"
+// with a link home; the status stays honest for crawlers and scripts).
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"no such API route"}` + "\n"))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", h.index.ctype)
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(h.index.body)
+	}
 }
 
 // Asset reports whether name (a path below /assets/) is served.
