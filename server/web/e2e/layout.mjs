@@ -28,6 +28,18 @@ export async function seedHostile(ctx, base, { localID, hostileID }) {
     const body = await r.json().catch(() => null);
     return { ok: okCodes.includes(r.status()), status: r.status(), body };
   };
+  // first tries the most hostile form of a field, then tamer ones: a field
+  // whose rule refuses control characters (U+202E) or markup still gets
+  // the longest text it accepts. The first candidate accepted is kept.
+  const first = async (what, method, path, bodies) => {
+    const refused = [];
+    for (const b of bodies) {
+      const r = await call(method, path, b);
+      if (r.ok) return r;
+      refused.push(`${r.status} ${r.body?.error}`);
+    }
+    assert.fail(`${what}: every candidate refused: ${refused.join('; ')}`);
+  };
   const made = { clients: [] };
   // Clients: the hostile name when the rule allows it, else 100 characters.
   for (const name of [HOSTILE_TEXT.slice(0, 100), CLIENT100, CLIENT100_SPACED]) {
@@ -37,19 +49,18 @@ export async function seedHostile(ctx, base, { localID, hostileID }) {
   assert.ok(made.clients.length >= 2, 'the 100-character client names are accepted');
   // A folder on each device (128 bytes at most).
   for (const id of [localID, hostileID]) {
-    const r = await call('PATCH', `/api/v1/devices/${id}`, { group: `<b>x</b> =cmd|' ${RLO}${'F'.repeat(100)}` });
-    assert.ok(r.ok, `folder on ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+    await first(`folder on ${id}`, 'PATCH', `/api/v1/devices/${id}`, [{ group: `<b>x</b> =cmd|' ${RLO}${'F'.repeat(100)}` },
+      { group: `<b>x</b> =cmd|' ${'F'.repeat(110)}` }, { group: 'F'.repeat(128) }]);
   }
   // A library script: the longest name the rule allows, hostile text elsewhere.
   const sname = `s${'l'.repeat(62)}z`;
-  let r = await call('POST', '/api/v1/scripts', { name: sname, interpreter: 'sh', description: HOSTILE_TEXT, body: HOSTILE_SCRIPT });
-  assert.ok(r.ok, `script: ${r.status} ${JSON.stringify(r.body)}`);
+  await first('script', 'POST', '/api/v1/scripts', [HOSTILE_TEXT, HOSTILE_TEXT.replace(RLO, ''), WORD300.slice(0, 200)]
+    .map((description) => ({ name: sname, interpreter: 'sh', description, body: HOSTILE_SCRIPT })));
   // A user with the longest name the rule allows.
-  r = await call('POST', '/api/v1/users', { name: `u${'s'.repeat(62)}r`, password: 'layout-password-1', role: 'technician', all_clients: true, clients: [] });
-  assert.ok(r.ok, `user: ${r.status} ${JSON.stringify(r.body)}`);
+  await first('user', 'POST', '/api/v1/users', [{ name: `u${'s'.repeat(62)}r`, password: 'layout-password-1', role: 'technician', all_clients: true, clients: [] }]);
   // An enrollment token with a hostile note.
-  r = await call('POST', '/api/v1/tokens', { client: made.clients[0], max_uses: 1, expires_seconds: 600, note: HOSTILE_TEXT.slice(0, 200) });
-  assert.ok(r.ok, `token: ${r.status} ${JSON.stringify(r.body)}`);
+  await first('token', 'POST', '/api/v1/tokens', [HOSTILE_TEXT.slice(0, 200), HOSTILE_TEXT.replace(RLO, '').slice(0, 200), WORD300.slice(0, 200)]
+    .map((note) => ({ client: made.clients[0], max_uses: 1, expires_seconds: 600, note })));
   return made;
 }
 
@@ -83,7 +94,9 @@ export function measure(narrow) {
   const CARDS = '.panel, .table-wrap, .tile, .cmd, .notice, .toast, dialog[open], .login-box, .menu-body[open]';
   const out = { docWidth: document.scrollingElement.scrollWidth, winWidth: window.innerWidth, bad: [] };
   const describe = (el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
-  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  // checkVisibility skips the content of a closed <details> too.
+  const visible = (el) => el.getClientRects().length > 0 && (el.checkVisibility
+    ? el.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }) : getComputedStyle(el).visibility !== 'hidden');
   const cuts = (cs) => cs.overflowX === 'hidden' && cs.textOverflow === 'ellipsis';
   const scrollsTable = (el, cs) => narrow && (cs.overflowX === 'auto' || cs.overflowX === 'scroll') && el.querySelector('table');
   const inTerminal = (el) => el.closest('.terminal-box, .xterm, .replay-box');
@@ -98,6 +111,12 @@ export function measure(narrow) {
   for (const el of document.querySelectorAll('main *, header *')) {
     if (!visible(el) || inTerminal(el)) continue;
     if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    // Inside a box that clips or scrolls, the box itself was measured above.
+    let inBox = false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') inBox = true;
+    }
+    if (inBox) continue;
     const r = el.getBoundingClientRect();
     if (r.right > out.winWidth + 1) {
       out.bad.push(`${describe(el)} ends at ${Math.round(r.right)}px, past the window: ${el.textContent.slice(0, 80)}`);
@@ -105,13 +124,8 @@ export function measure(narrow) {
     }
     const card = el.closest(CARDS);
     if (!card || card === el) continue;
-    let clipped = false;
-    for (let p = el; p && p !== card; p = p.parentElement) {
-      const cs = getComputedStyle(p);
-      if (cs.overflowX !== 'visible') clipped = true;
-    }
     const cr = card.getBoundingClientRect();
-    if (!clipped && getComputedStyle(card).overflowX === 'visible' && r.right > cr.right + 1) {
+    if (getComputedStyle(el).overflowX === 'visible' && r.right > cr.right + 1) {
       out.bad.push(`${describe(el)} ends at ${Math.round(r.right)}px, past its card ${describe(card)} (${Math.round(cr.right)}px): ${el.textContent.slice(0, 80)}`);
     }
   }

@@ -65,7 +65,7 @@ function layout() {
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }));
   const header = h('header', { class: 'topbar' },
-    h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: '', width: '22', height: '22' }), 'Steward'),
+    h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,
     h('div', { class: 'spacer' }),
     h('span', { class: 'live', id: 'live-status' }, liveDot, liveText),
