@@ -121,8 +121,55 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+p, h.serveIndex)
 	}
 	mux.HandleFunc("GET "+AssetPrefix+"{path...}", h.serveAsset)
-	// Least specific of all: only paths nothing else serves land here.
-	mux.HandleFunc("GET /{path...}", h.serveNotFound)
+}
+
+// WithNotFound wraps mux so that a request no route matches gets the
+// dashboard's answer (see serveNotFound) instead of the mux's plain-text
+// "404 page not found". Only the mux's own 404 is replaced: a wrong method
+// on a known path keeps its 405, a redirect stays a redirect, and any
+// non-GET request keeps the plain 404.
+func (h *Handler) WithNotFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next, pattern := mux.Handler(r)
+		if pattern != "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
+			strings.HasPrefix(r.URL.Path, AssetPrefix) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// No pattern: the mux answers 404, 405 or a redirect itself. Those
+		// handlers are tiny; run it into a buffer to see which.
+		rec := &recorder{h: http.Header{}}
+		next.ServeHTTP(rec, r)
+		if rec.code == http.StatusNotFound {
+			h.serveNotFound(w, r)
+			return
+		}
+		for k, v := range rec.h {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.code)
+		_, _ = w.Write(rec.body.Bytes())
+	})
+}
+
+// recorder buffers the mux's own small answers (404, 405, redirects).
+type recorder struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
 }
 
 // serveNotFound answers an unknown path: the API's JSON error under /api/,

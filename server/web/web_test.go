@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 )
 
-func newMux(t *testing.T) (*http.ServeMux, *Handler) {
+func newMux(t *testing.T) (http.Handler, *Handler) {
 	t.Helper()
 	h, err := New()
 	if err != nil {
@@ -20,7 +20,9 @@ func newMux(t *testing.T) (*http.ServeMux, *Handler) {
 	}
 	mux := http.NewServeMux()
 	h.Register(mux)
-	return mux, h
+	// An API route, as the server has: its wrong method stays a 405.
+	mux.HandleFunc("POST /api/v1/thing", func(w http.ResponseWriter, r *http.Request) {})
+	return h.WithNotFound(mux), h
 }
 
 // TestPaths walks hostile and ordinary request paths through a mux with
@@ -52,6 +54,8 @@ func TestPaths(t *testing.T) {
 		{"/usersX", "GET", 404, "text/html; charset=utf-8"},
 		{"/no/such/page", "GET", 404, "text/html; charset=utf-8"},
 		{"/api/v1/no-such-route", "GET", 404, "application/json"},
+		{"/api/v1/thing", "GET", 405, ""},
+		{"/agent/enroll", "POST", 404, "text/plain; charset=utf-8"},
 		{"/assets/app.js", "GET", 200, "text/javascript; charset=utf-8"},
 		{"/assets/app.css", "GET", 200, "text/css; charset=utf-8"},
 		{"/assets/vendor/xterm.mjs", "GET", 200, "text/javascript; charset=utf-8"},
