@@ -83,10 +83,11 @@ func (s *Server) routes(serve func(pattern string) bool, dashboard bool) http.Ha
 			s.serveRoute(w, r, rt)
 		})
 	}
+	var h http.Handler = mux
 	if dashboard {
-		s.webRoutes(mux)
+		h = s.webRoutes(mux)
 	}
-	return securityHeaders(mux)
+	return securityHeaders(h)
 }
 
 func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Route) {

@@ -6,7 +6,9 @@
 // a request path is looked up as an exact key, never joined onto a
 // directory, so "..", percent-encoded dots or slashes and backslashes can
 // only ever miss. The single-page app's own paths (/devices/{id}, ...) all
-// answer with index.html; everything else is left to the API's router.
+// answer with index.html; any other GET outside /api/ and /assets/ answers
+// 404 with index.html too, so the app shows its own "page not found" view,
+// and an unknown /api/ path answers a JSON 404.
 package web
 
 import (
@@ -119,6 +121,73 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+p, h.serveIndex)
 	}
 	mux.HandleFunc("GET "+AssetPrefix+"{path...}", h.serveAsset)
+}
+
+// WithNotFound wraps mux so that a request no route matches gets the
+// dashboard's answer (see serveNotFound) instead of the mux's plain-text
+// "404 page not found". Only the mux's own 404 is replaced: a wrong method
+// on a known path keeps its 405, a redirect stays a redirect, and any
+// non-GET request keeps the plain 404.
+func (h *Handler) WithNotFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next, pattern := mux.Handler(r)
+		if pattern != "" || (r.Method != http.MethodGet && r.Method != http.MethodHead) ||
+			strings.HasPrefix(r.URL.Path, AssetPrefix) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// No pattern: the mux answers 404, 405 or a redirect itself. Those
+		// handlers are tiny; run it into a buffer to see which.
+		rec := &recorder{h: http.Header{}}
+		next.ServeHTTP(rec, r)
+		if rec.code == http.StatusNotFound {
+			h.serveNotFound(w, r)
+			return
+		}
+		for k, v := range rec.h {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.code)
+		_, _ = w.Write(rec.body.Bytes())
+	})
+}
+
+// recorder buffers the mux's own small answers (404, 405, redirects).
+type recorder struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+// serveNotFound answers an unknown path: the API's JSON error under /api/,
+// otherwise the app shell with status 404 (the app renders "page not found"
+// with a link home; the status stays honest for crawlers and scripts).
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"no such API route"}` + "\n"))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", h.index.ctype)
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(h.index.body)
+	}
 }
 
 // Asset reports whether name (a path below /assets/) is served.

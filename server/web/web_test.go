@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 )
 
-func newMux(t *testing.T) (*http.ServeMux, *Handler) {
+func newMux(t *testing.T) (http.Handler, *Handler) {
 	t.Helper()
 	h, err := New()
 	if err != nil {
@@ -20,7 +20,9 @@ func newMux(t *testing.T) (*http.ServeMux, *Handler) {
 	}
 	mux := http.NewServeMux()
 	h.Register(mux)
-	return mux, h
+	// An API route, as the server has: its wrong method stays a 405.
+	mux.HandleFunc("POST /api/v1/thing", func(w http.ResponseWriter, r *http.Request) {})
+	return h.WithNotFound(mux), h
 }
 
 // TestPaths walks hostile and ordinary request paths through a mux with
@@ -49,13 +51,17 @@ func TestPaths(t *testing.T) {
 		{"/shells", "GET", 200, "text/html; charset=utf-8"},
 		{"/shells/sh_123", "GET", 200, "text/html; charset=utf-8"},
 		{"/assets/pages/shell.js", "GET", 200, "text/javascript; charset=utf-8"},
-		{"/usersX", "GET", 404, ""},
+		{"/usersX", "GET", 404, "text/html; charset=utf-8"},
+		{"/no/such/page", "GET", 404, "text/html; charset=utf-8"},
+		{"/api/v1/no-such-route", "GET", 404, "application/json"},
+		{"/api/v1/thing", "GET", 405, ""},
+		{"/agent/enroll", "POST", 404, "text/plain; charset=utf-8"},
 		{"/assets/app.js", "GET", 200, "text/javascript; charset=utf-8"},
 		{"/assets/app.css", "GET", 200, "text/css; charset=utf-8"},
 		{"/assets/vendor/xterm.mjs", "GET", 200, "text/javascript; charset=utf-8"},
 		{"/assets/icon.svg", "GET", 200, "image/svg+xml"},
 		{"/devices", "POST", 405, ""},
-		{"/devicesX", "GET", 404, ""},
+		{"/devicesX", "GET", 404, "text/html; charset=utf-8"},
 		{"/web.go", "GET", 404, ""},
 		{"/static/index.html", "GET", 404, ""},
 		{"/assets/", "GET", 404, ""},
@@ -281,5 +287,25 @@ func TestNoHTMLSinks(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("checked %d scripts, want the whole app", checked)
+	}
+}
+
+// TestUnknownPageIsTheApp: an unknown dashboard URL answers 404 with the
+// app shell (which renders its own "page not found" view), never the
+// server's plain-text "404 page not found"; an unknown API path answers
+// the API's JSON error.
+func TestUnknownPageIsTheApp(t *testing.T) {
+	mux, h := newMux(t)
+	for _, target := range []string{"/no/such/page", "/devicesX", "/overview/extra"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "https://steward.test"+target, nil))
+		if rec.Code != 404 || rec.Body.String() != string(h.index.body) {
+			t.Errorf("GET %s: %d %.60q, want 404 with the app shell", target, rec.Code, rec.Body.String())
+		}
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "https://steward.test/api/v1/nope", nil))
+	if rec.Code != 404 || !strings.HasPrefix(rec.Body.String(), `{"error":`) {
+		t.Errorf("GET /api/v1/nope: %d %q, want a JSON 404", rec.Code, rec.Body.String())
 	}
 }

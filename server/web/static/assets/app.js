@@ -65,11 +65,11 @@ function layout() {
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }));
   const header = h('header', { class: 'topbar' },
-    h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: '', width: '22', height: '22' }), 'Steward'),
+    h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,
     h('div', { class: 'spacer' }),
     h('span', { class: 'live', id: 'live-status' }, liveDot, liveText),
-    h('span', { class: 'who', title: me.all_clients ? 'all clients' : `${(me.clients || []).length} client(s)` },
+    h('span', { class: 'who', title: `${me.name} (${me.role}), ${me.all_clients ? 'all clients' : `${(me.clients || []).length} client(s)`}` },
       h('strong', { text: me.name }), ' ', h('span', { class: 'role', text: me.role })),
     h('button', { type: 'button', class: 'small', id: 'logout', text: 'Log out', onclick: logout }));
   main = h('main', { id: 'main' });
@@ -131,7 +131,10 @@ async function render() {
   }
   main.replaceChildren();
   if (!page) {
-    put(main, h('h1', { text: 'Not found' }), h('p', {}, h('a', { href: '/overview', text: 'Back to the overview' })));
+    document.title = 'Page not found · Steward';
+    put(main, h('section', { class: 'panel not-found', id: 'not-found' }, h('h1', { text: 'Page not found' }),
+      h('p', { class: 'wrap' }, 'There is no page at ', h('code', { text: path }), '.'),
+      h('p', {}, h('a', { href: '/overview', id: 'not-found-home', text: 'Back to the overview' }))));
     return;
   }
   const ctx = { params: match.slice(1).map((s) => (s ? decodeURIComponent(s) : s)), query: new URLSearchParams(location.search), navigate };

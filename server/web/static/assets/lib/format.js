@@ -91,12 +91,25 @@ export function onlineBadge(online) {
 
 export const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'expired']);
 
-/** jobSummary describes a job's spec in a few words. */
+/** plural says "1 device", "3 devices" (with thousands separators). */
+export const plural = (n, one, many = `${one}s`) => `${count(n)} ${Number(n) === 1 ? one : many}`;
+
+/** firstLine is a script's first non-blank line, without a shebang. */
+export function firstLine(body) {
+  const lines = String(body || '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#!'));
+  return lines[0] || '';
+}
+
+/**
+ * jobSummary describes a job's spec in a few words: a library script's
+ * name@version, an ad hoc script's first line (the caller truncates it
+ * with CSS and puts the whole in a title).
+ */
 export function jobSummary(j) {
   const s = j.spec || {};
-  if (j.library) return `script ${j.library}`;
+  if (j.library) return j.library;
   if (s.script?.command?.length) return s.script.command.join(' ');
-  if (s.script) return `${s.script.interpreter} script`;
+  if (s.script) return firstLine(s.script.body) || `${s.script.interpreter} script`;
   if (s.service) return `${s.service.action} ${s.service.name}`;
   if (s.power) return s.power.action;
   if (s.patch) return s.patch.ids?.length ? `install ${s.patch.ids.length} patches` : 'install all patches';

@@ -2,7 +2,7 @@
 // notice, the run output follower, and the script form.
 import { h, add, put, enc } from './dom.js';
 import { api, get, qs } from './api.js';
-import { time, stateBadge, jobSummary, TERMINAL, count } from './format.js';
+import { time, stateBadge, jobSummary, TERMINAL, count, plural } from './format.js';
 import { toast, field, select } from './ui.js';
 
 /** outcome summarises a job's run states as badges. */
@@ -13,16 +13,43 @@ export function outcome(states) {
   return h('span', { class: 'outcome' }, keys.map((k) => h('span', { class: 'outcome-item' }, stateBadge(k), ` ${count(states[k])}`)));
 }
 
+/** jobWhat is a job's title: kind, then what ran, truncated, whole on hover. */
+export function jobWhat(j) {
+  const what = jobSummary(j);
+  const body = j.spec?.script?.body;
+  return [h('span', { class: 'kind', text: j.kind }), ' ',
+    h('span', { class: 'job-what clip', title: body && !j.library ? body.slice(0, 2000) : what, text: what })];
+}
+
+// Client names by ID, read once per page load for job targets.
+let clientNames = null;
+export function loadClientNames() {
+  clientNames ||= get('/api/v1/clients').then((cs) => new Map((cs || []).map((c) => [c.id, c.name]))).catch(() => new Map());
+  return clientNames;
+}
+
+/**
+ * jobTarget says what a job ran on, in words: "web-01" for one device
+ * whose name is known, "3 devices in Acme Corp", "12 devices in 3 clients".
+ */
+export function jobTarget(j, names, device) {
+  const n = j.runs || 0;
+  if (n === 1 && device) return device;
+  const cl = j.clients || [];
+  const where = cl.length === 1 ? ` in ${names?.get(cl[0]) || cl[0]}` : cl.length > 1 ? ` in ${count(cl.length)} clients` : '';
+  return `${plural(n, 'device')}${where}`;
+}
+
 /** jobsTable lists jobs (with states from GET /api/v1/jobs). */
-export function jobsTable(jobs) {
+export function jobsTable(jobs, names) {
   if (!jobs.length) return h('p', { class: 'empty', text: 'No jobs yet.' });
   return h('table', { class: 'grid jobs-table' },
     h('thead', {}, h('tr', {}, ['Created', 'What', 'Target', 'By', 'Devices', 'Outcome'].map((x) => h('th', { text: x })))),
     h('tbody', {}, jobs.map((j) => h('tr', { dataset: { job: j.id } },
       h('td', {}, time(j.created_at)),
-      h('td', {}, h('a', { href: `/jobs/${enc(j.id)}` }, h('span', { class: 'kind', text: j.kind }), ' ', jobSummary(j))),
-      h('td', { text: j.target || '' }),
-      h('td', { text: j.created_by || '' }),
+      h('td', {}, h('a', { href: `/jobs/${enc(j.id)}`, class: 'job-link' }, jobWhat(j))),
+      h('td', { class: 'job-target', title: j.target || '', text: jobTarget(j, names) }),
+      h('td', { class: 'wrap', text: j.created_by || '' }),
       h('td', { class: 'num', text: count(j.runs) }),
       h('td', {}, outcome(j.states))))));
 }

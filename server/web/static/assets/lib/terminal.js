@@ -5,7 +5,7 @@
 // end or failure as a JSON text frame. Loaded on demand (xterm is large).
 import { Terminal } from '../vendor/xterm.mjs';
 import { FitAddon } from '../vendor/addon-fit.mjs';
-import { ensureFresh, post } from './api.js';
+import { ensureFresh, post, get } from './api.js';
 import { enc, debounce } from './dom.js';
 
 /**
@@ -93,7 +93,15 @@ export async function openTerminal(box, deviceID, shell, onState) {
   };
   ws.onclose = () => {
     if (!opened) {
-      onState('Could not open a shell: the device may be offline, busy with other sessions, or your two-factor check expired.', false);
+      // The ticket was good (it needs a fresh two-factor check), so the
+      // relay refused: ask the server which way the device is now.
+      onState('Could not open a shell; checking why…', false);
+      get(`/api/v1/devices/${enc(deviceID)}`).then((d) => {
+        const v = d.device || {};
+        onState(v.approval === 'pending' ? 'Could not open a shell: the device is pending approval.'
+          : !v.online ? 'Could not open a shell: the device is offline.'
+            : 'Could not open a shell: the device refused it (it may be busy with other sessions, or the shell is not installed).', false);
+      }).catch((e) => onState(`Could not open a shell: ${e.message}`, false));
     } else if (!ended) {
       onState('Disconnected.', false);
     }
@@ -102,6 +110,7 @@ export async function openTerminal(box, deviceID, shell, onState) {
 
   return {
     fit: refit,
+    connected: () => opened && !ended && ws.readyState === WebSocket.OPEN,
     close() { ws.close(1000, 'closed by technician'); },
     dispose() {
       ro.disconnect();

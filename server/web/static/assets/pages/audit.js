@@ -6,7 +6,7 @@
 import { h, put, debounce } from '../lib/dom.js';
 import { get, can, qs } from '../lib/api.js';
 import { time, full, count } from '../lib/format.js';
-import { empty } from '../lib/ui.js';
+import { empty, toast } from '../lib/ui.js';
 
 const PAGE = 100;
 const WINDOW = 1000; // sequence numbers read per request (at most the API's limit)
@@ -137,7 +137,7 @@ export function mount(root, ctx) {
     const want = ctx.query.get('client');
     if (want) clientSel.value = want;
     show();
-  }).catch(() => {});
+  }).catch((e) => { toast(`Could not load the clients: ${e.message}`, 'error'); show(); });
 
   verifyBtn.addEventListener('click', async () => {
     verifyBtn.disabled = true;

@@ -17,6 +17,16 @@ const TABS = [
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
   .map(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]));
 
+// collectorProblem says why a health list is empty or stale: the agent's
+// collector error for it ("services: systemctl: not found"), or that no
+// health report has arrived yet. null when the list is good.
+function collectorProblem(d, name, what) {
+  const hl = d.health;
+  if (!hl) return h('p', { class: 'muted collector-error', dataset: { collector: name }, text: `The device has not reported its ${what} yet.` });
+  const errs = (hl.errors || []).filter((e) => e.startsWith(`${name}:`)).map((e) => e.slice(name.length + 1).trim());
+  return errs.length ? h('p', { class: 'error collector-error', dataset: { collector: name }, text: `Could not list ${what}: ${errs.join('; ')}` }) : null;
+}
+
 function meter(label, pct) {
   const p = Math.max(0, Math.min(100, Number(pct) || 0));
   const bar = h('span', { class: ['meter-fill', p > 90 ? 'bad' : p > 75 ? 'warn' : 'ok'] });
@@ -84,7 +94,7 @@ export function mount(root, ctx) {
     const input = h('input', { name: 'group', id: 'folder-input', maxlength: '128', value: data.device.group || '', list: 'folder-options',
       autocomplete: 'off', placeholder: 'e.g. Head office' });
     const options = h('datalist', { id: 'folder-options' });
-    get('/api/v1/groups').then((gs) => put(options, (gs || []).map((g) => h('option', { value: g.group })))).catch(() => {});
+    get('/api/v1/groups').then((gs) => put(options, (gs || []).map((g) => h('option', { value: g.group })))).catch((e) => toast(`Could not load the folders: ${e.message}`, 'error'));
     const r = await modal({
       title: `Folder of ${data.device.hostname}`, ok: 'Save',
       body: h('div', { class: 'stack' }, field('Folder', input, 'Leave empty to take the device out of its folder. At most 128 bytes, no control characters.'), options),
@@ -192,7 +202,7 @@ export function mount(root, ctx) {
           });
           put(el,
             h('p', { class: 'muted' }, `Checked ${ps.checked_at ? '' : 'never'}`, ps.checked_at ? time(ps.checked_at) : '', ps.source ? ` with ${ps.source}` : '', '.'),
-            ps.error ? h('p', { class: 'error', text: `Last check failed: ${ps.error}` }) : null,
+            ps.error ? h('p', { class: 'error', text: `Last check failed: ${ps.error}` }) : collectorProblem(d, 'patches', 'patches'),
             canPatch && h('div', { class: 'toolbar' }, selBtn,
               h('button', { type: 'button', id: 'install-all', disabled: !list.length, text: 'Install all', onclick: () => install(null) }), reboot,
               h('span', { class: 'spacer' }),
@@ -230,7 +240,8 @@ export function mount(root, ctx) {
         const hits = q ? list.filter((s) => `${s.name} ${s.publisher || ''}`.toLowerCase().includes(q)) : list;
         const shown = hits.slice(0, 1000);
         const online = data.device.online;
-        put(out, h('p', { class: 'muted', text: `${count(hits.length)} of ${count(list.length)} packages${hits.length > shown.length ? ` (first ${shown.length} shown)` : ''}` }),
+        const problem = collectorProblem(data, 'software', 'software');
+        put(out, problem, (problem && !list.length) ? null : h('p', { class: 'muted', text: `${count(hits.length)} of ${count(list.length)} packages${hits.length > shown.length ? ` (first ${shown.length} shown)` : ''}` }),
           shown.length ? h('table', { class: 'grid compact', id: 'software-table' },
             h('thead', {}, h('tr', {}, ['Name', 'Version', 'Publisher', 'Source', 'Installed', canRun ? '' : null].filter((x) => x !== null).map((x) => h('th', { text: x })))),
             h('tbody', {}, shown.map((s) => h('tr', { dataset: { software: s.name } }, h('td', { text: s.name }), h('td', { text: s.version || '' }), h('td', { text: s.publisher || '' }),
@@ -262,7 +273,8 @@ export function mount(root, ctx) {
         const q = filter.value.trim().toLowerCase();
         const hits = q ? list.filter((s) => `${s.name} ${s.display_name || ''}`.toLowerCase().includes(q)) : list;
         const canAct = can('services') && data.device.online;
-        put(out, h('p', { class: 'muted', text: `${count(hits.length)} of ${count(list.length)} services` }),
+        const problem = collectorProblem(data, 'services', 'services');
+        put(out, problem, (problem && !list.length) ? null : h('p', { class: 'muted', text: `${count(hits.length)} of ${count(list.length)} services` }),
           hits.length ? h('table', { class: 'grid compact', id: 'services-table' }, h('thead', {}, h('tr', {}, ['Name', 'Display name', 'State', 'Start type', 'PID', can('services') ? 'Actions' : ''].map((x) => h('th', { text: x })))),
             h('tbody', {}, hits.map((s) => h('tr', { dataset: { service: s.name } }, h('td', { text: s.name }), h('td', { text: s.display_name || '' }),
               h('td', {}, h('span', { class: ['badge', s.state === 'running' ? 'ok' : s.state === 'failed' ? 'bad' : 'off'], text: s.state || 'unknown' })),
@@ -281,12 +293,13 @@ export function mount(root, ctx) {
         el,
         update(d) {
           const us = d.health?.users || [];
-          put(el, h('p', {}, 'Last logged-in user: ', d.device.last_user ? h('strong', { text: d.device.last_user }) : '—',
+          const problem = collectorProblem(d, 'users', 'logged-in users');
+          put(el, problem, h('p', {}, 'Last logged-in user: ', d.device.last_user ? h('strong', { text: d.device.last_user }) : '—',
             d.device.last_user_at ? [' ', time(d.device.last_user_at)] : ''),
           us.length ? h('table', { class: 'grid', id: 'users-table' }, h('thead', {}, h('tr', {}, ['User', 'Session', 'Terminal', 'From', 'State', 'Since', 'Idle since'].map((x) => h('th', { text: x })))),
             h('tbody', {}, us.map((u) => h('tr', {}, h('td', { text: u.user }), h('td', { text: u.session || '' }), h('td', { text: u.terminal || '' }),
               h('td', { text: u.host || '' }), h('td', { text: u.state || '' }), h('td', {}, time(u.since)), h('td', {}, u.idle_since ? time(u.idle_since) : '')))))
-            : empty('Nobody is logged in.'));
+            : problem ? null : empty('Nobody is logged in.'));
         },
       };
     },
@@ -405,6 +418,11 @@ export function mount(root, ctx) {
       const openBtn = h('button', { type: 'button', class: 'primary', id: 'terminal-open', text: 'Open terminal' });
       const closeBtn = h('button', { type: 'button', id: 'terminal-close', text: 'Close', disabled: true });
       openBtn.addEventListener('click', async () => {
+        const why = blocked(data.device);
+        if (why) {
+          state.textContent = why;
+          return;
+        }
         openBtn.disabled = true;
         try {
           const { openTerminal } = await import('../lib/terminal.js');
@@ -420,9 +438,26 @@ export function mount(root, ctx) {
         }
       });
       closeBtn.addEventListener('click', () => term?.close());
+      // Why a terminal cannot open right now, said before anyone tries.
+      const blocked = (v) => (!can('shell') ? 'You lack the shell permission.'
+        : v.approval === 'pending' ? 'The device is pending approval; approve it before opening a terminal.'
+          : !v.online ? 'The device is offline; a terminal needs it connected.' : '');
       put(el, h('div', { class: 'toolbar' }, shellSel, openBtn, closeBtn, state), box,
         h('p', { class: 'muted', text: 'Sessions are audited and their output is recorded (not your keystrokes). Opening one needs a recent two-factor check.' }));
-      return { el, dispose: () => term?.dispose(), shown: () => term?.fit() };
+      return {
+        el,
+        dispose: () => term?.dispose(),
+        shown: () => term?.fit(),
+        update(d) {
+          const why = blocked(d.device);
+          if (term?.connected?.()) return;
+          openBtn.disabled = !!why;
+          openBtn.title = why;
+          if (why) state.textContent = why;
+          else if (state.textContent === openBtn.dataset.why) state.textContent = 'Not connected.';
+          openBtn.dataset.why = why;
+        },
+      };
     },
   };
 

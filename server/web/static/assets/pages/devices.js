@@ -5,7 +5,7 @@
 import { h, put, enc, debounce, throttle } from '../lib/dom.js';
 import { get, can, session, savePrefs, qs } from '../lib/api.js';
 import { time, osText, TYPES, OSES, count, onlineBadge } from '../lib/format.js';
-import { modal, confirm, select, field } from '../lib/ui.js';
+import { modal, confirm, select, field, toast } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, isPending } from '../lib/approval.js';
 
@@ -81,13 +81,13 @@ export function mount(root, ctx) {
     const names = (gs || []).map((g) => g.group);
     if (st.f.group && !names.includes(st.f.group)) names.push(st.f.group);
     put(fGroup, h('option', { value: '', text: 'Any folder' }),
-      names.sort((a, b) => a.localeCompare(b)).map((g) => h('option', { value: g, selected: g === st.f.group, text: g })));
-  }).catch(() => {});
+      names.sort((a, b) => a.localeCompare(b)).map((g) => h('option', { value: g, selected: g === st.f.group, text: g, title: g })));
+  }).catch((e) => toast(`Could not load the folders: ${e.message}`, 'error'));
   loadGroups();
   get('/api/v1/clients').then((cs) => {
     put(fClient, h('option', { value: '', text: 'All clients' }),
-      (cs || []).sort((a, b) => a.name.localeCompare(b.name)).map((c) => h('option', { value: c.id, selected: c.id === st.f.client, text: c.name })));
-  }).catch(() => {});
+      (cs || []).sort((a, b) => a.name.localeCompare(b.name)).map((c) => h('option', { value: c.id, selected: c.id === st.f.client, text: c.name, title: c.name })));
+  }).catch((e) => toast(`Could not load the clients: ${e.message}`, 'error'));
 
   const colChooser = h('details', { class: 'menu', id: 'column-chooser' }, h('summary', { class: 'button small', text: 'Columns' }),
     h('div', { class: 'menu-body' }, COLUMNS.map((c) => {

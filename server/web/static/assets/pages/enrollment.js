@@ -8,6 +8,46 @@ import { confirm, toast, field, select, copyButton, empty } from '../lib/ui.js';
 const EXPIRY = [[3600, '1 hour'], [86400, '1 day'], [7 * 86400, '7 days'], [30 * 86400, '30 days'], [365 * 86400, '1 year']];
 const ORDER = ['linux', 'macos', 'windows', 'agent'];
 const order = (k) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
+// The server's agent builds per install command (agent: a binary already on
+// the device needs none).
+const GOOS = { linux: 'linux', macos: 'darwin', windows: 'windows' };
+const ARCHES = ['amd64', 'arm64'];
+
+/**
+ * agentBuilds is the hook for which agent builds this server can hand out:
+ * { linux: { amd64: true, arm64: false }, ... }. It uses the token
+ * response's own list when the server sends one (t.agent_builds, planned by
+ * issue 20), and otherwise asks the public download route for each
+ * build's SHA-256 (HEAD, so no binary moves): 404 means missing.
+ */
+export async function agentBuilds(t) {
+  if (t.agent_builds && typeof t.agent_builds === 'object') return t.agent_builds;
+  const out = {};
+  await Promise.all(Object.entries(GOOS).flatMap(([k, goos]) => ARCHES.map(async (arch) => {
+    let ok = null; // unknown when the probe itself fails
+    try {
+      const r = await fetch(`/agent/download/${goos}/${arch}.sha256`, { method: 'HEAD', credentials: 'omit', cache: 'no-store' });
+      ok = r.ok ? true : r.status === 404 ? false : null;
+    } catch {
+      ok = null;
+    }
+    (out[k] ||= {})[arch] = ok;
+  })));
+  return out;
+}
+
+/** buildNote says which builds a platform's command can fetch. */
+function buildNote(k, builds) {
+  const b = builds[k];
+  if (!b) return null;
+  const missing = ARCHES.filter((a) => b[a] === false);
+  if (!missing.length) return null;
+  const text = missing.length === ARCHES.length
+    ? `This server has no ${LABELS[k]?.split(' ')[0] || k} agent build: this command will fail with "no agent build". Put steward-agent-${GOOS[k]}-amd64${k === 'windows' ? '.exe' : ''} (and the other architectures) in the server's agent folder, or build them with make cross.`
+    : `This server has no ${GOOS[k]}/${missing.join(', ')} agent build; devices of that architecture cannot install with this command.`;
+  return h('p', { class: ['build-missing', missing.length === ARCHES.length ? 'error' : 'muted'], dataset: { missing: missing.join(' ') }, text });
+}
+
 const LABELS = { linux: 'Linux', macos: 'macOS', windows: 'Windows (PowerShell, as administrator)', agent: 'Agent binary already on the device' };
 
 export function mount(root, ctx) {
@@ -36,7 +76,7 @@ export function mount(root, ctx) {
     const want = ctx.query.get('client');
     put(client, clients.length ? clients.map((c) => h('option', { value: c.id, selected: c.id === want, text: c.name }))
       : h('option', { value: '', text: 'Create a client first' }));
-  }).catch(() => {}).finally(() => loadTokens());
+  }).catch((e) => put(client, h('option', { value: '', text: `Could not load the clients: ${e.message}` }))).finally(() => loadTokens());
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -59,7 +99,14 @@ export function mount(root, ctx) {
       h('p', { class: 'muted' }, `This token is shown only now. It expires ${full(t.expires_at)}`, t.max_uses ? ` after ${t.max_uses} device(s)` : '', '.'),
       h('div', { class: 'cmd' }, h('div', { class: 'cmd-head' }, h('strong', { text: 'Token' }), copyButton(() => t.token)), h('pre', { class: 'code', id: 'token-secret', text: t.token })),
       Object.entries(t.install || {}).sort(([a], [b]) => order(a) - order(b)).map(([k, cmd]) => h('div', { class: 'cmd', dataset: { os: k } },
-        h('div', { class: 'cmd-head' }, h('strong', { text: LABELS[k] || k }), copyButton(() => cmd)), h('pre', { class: 'code', text: cmd }))));
+        h('div', { class: 'cmd-head' }, h('strong', { text: LABELS[k] || k }), copyButton(() => cmd)), h('pre', { class: 'code', text: cmd }),
+        h('div', { class: 'build-note' }))));
+    if (!Object.keys(t.install || {}).length) {
+      result.append(h('p', { class: 'error', id: 'no-install', text: 'The server made no install commands for this token (see its log); enroll with the agent binary and the token above.' }));
+    }
+    agentBuilds(t).then((builds) => {
+      for (const el of result.querySelectorAll('.cmd[data-os]')) put(el.querySelector('.build-note'), buildNote(el.dataset.os, builds));
+    });
   }
 
   async function loadTokens() {
@@ -73,7 +120,7 @@ export function mount(root, ctx) {
         h('thead', {}, h('tr', {}, ['Client', 'Note', 'Created', 'By', 'Expires', 'Used', 'Status', 'Approval', ''].map((x) => h('th', { text: x })))),
         h('tbody', {}, ts.map((t) => {
           const [s, cls] = status(t);
-          return h('tr', { dataset: { token: t.id } }, h('td', { text: cname(t.client_id) }), h('td', { text: t.note || '' }), h('td', {}, time(t.created_at)),
+          return h('tr', { dataset: { token: t.id } }, h('td', { class: 'wrap', text: cname(t.client_id) }), h('td', { class: 'wrap', text: t.note || '' }), h('td', {}, time(t.created_at)),
             h('td', { text: t.created_by || '' }), h('td', {}, time(t.expires_at)), h('td', { class: 'num', text: `${t.uses}${t.max_uses ? ` / ${t.max_uses}` : ''}` }),
             h('td', {}, h('span', { class: ['badge', cls], text: s })),
             h('td', { text: t.require_approval ? 'required' : '' }),

@@ -2,9 +2,9 @@
 // run's output.
 import { h, put, enc, throttle } from '../lib/dom.js';
 import { get, post, can } from '../lib/api.js';
-import { time, full, stateBadge, jobSummary, count, TERMINAL } from '../lib/format.js';
+import { time, full, stateBadge, count, TERMINAL } from '../lib/format.js';
 import { confirm, toast } from '../lib/ui.js';
-import { outcome, followRun } from '../lib/jobs.js';
+import { outcome, followRun, jobWhat, jobTarget, loadClientNames } from '../lib/jobs.js';
 
 const PERM = { script: 'run', software_uninstall: 'run', service: 'services', power: 'power', patch_install: 'patch', patch_scan: 'patch' };
 
@@ -39,12 +39,19 @@ export function mount(root, ctx) {
     const states = {};
     for (const x of runs) states[x.state] = (states[x.state] || 0) + 1;
     const open = runs.filter((x) => !TERMINAL.has(x.state)).length;
-    put(head, h('div', { class: 'title-row' }, h('h1', {}, h('span', { class: 'kind', text: job.kind }), ' ', jobSummary(job))),
-      h('p', { class: 'muted' }, `Created by ${job.created_by} `, time(job.created_at), ` for ${job.target || `${job.runs} devices`}`,
+    const cnames = await loadClientNames();
+    const sc = job.spec?.script;
+    put(head, h('div', { class: 'title-row' }, h('h1', { id: 'job-title', class: 'clip-title' }, jobWhat(job))),
+      h('p', { class: 'muted wrap', id: 'job-meta' }, `Created by ${job.created_by} `, time(job.created_at),
+        ` · ran on ${jobTarget(job, cnames, runs.length === 1 ? names.get(runs[0].device_id) : '')}`,
         job.not_before && new Date(job.not_before) > new Date(0) ? ` · scheduled for ${full(job.not_before)}` : '', ` · expires ${full(job.expires)}`),
       job.script ? h('p', { class: 'muted', id: 'job-script' }, job.script.id
         ? ['Library script ', h('code', { text: job.script.name }), ` version ${job.script.version} · sha256 `]
-        : 'Ad hoc script · sha256 ', h('code', { class: 'hash', text: job.script.sha256 })) : null,
+        : `Ad hoc ${sc?.interpreter || ''} script · sha256 `, h('code', { class: 'hash', text: job.script.sha256 })) : null,
+      sc?.body ? h('details', { class: 'script-body', open: !job.script?.id },
+        h('summary', { text: `What ran (${sc.body.split('\n').length} line${sc.body.split('\n').length === 1 ? '' : 's'})` }),
+        h('pre', { class: 'code script-text', id: 'job-script-body', text: sc.body })) : null,
+      sc?.args?.length ? h('p', { class: 'muted wrap', id: 'job-args' }, 'Arguments: ', sc.args.map((a, i) => [i ? ' ' : '', h('code', { text: a })])) : null,
       h('p', {}, outcome(states), ' ',
         open && can(PERM[job.kind] || 'admin') ? h('button', { type: 'button', class: 'small', id: 'cancel-job', text: `Cancel ${open} unfinished`, onclick: cancel }) : null));
     put(runsBox, h('table', { class: 'grid', id: 'job-runs' },

@@ -2,7 +2,7 @@
 import { h, put, throttle } from '../lib/dom.js';
 import { get, qs } from '../lib/api.js';
 import { select } from '../lib/ui.js';
-import { jobsTable } from '../lib/jobs.js';
+import { jobsTable, loadClientNames } from '../lib/jobs.js';
 
 export function mount(root) {
   const kind = select('kind', [['', 'All kinds'], ['script', 'Scripts'], ['power', 'Power'], ['patch_install', 'Patch installs'],
@@ -11,7 +11,8 @@ export function mount(root) {
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Jobs' })), h('div', { class: 'toolbar' }, kind), list);
   const load = throttle(async () => {
     try {
-      put(list, jobsTable(await get(`/api/v1/jobs${qs({ limit: 100, kind: kind.value })}`) || []));
+      const [list0, names] = await Promise.all([get(`/api/v1/jobs${qs({ limit: 100, kind: kind.value })}`), loadClientNames()]);
+      put(list, jobsTable(list0 || [], names));
     } catch (e) {
       put(list, h('p', { class: 'error', text: e.message }));
     }

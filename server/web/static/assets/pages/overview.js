@@ -3,7 +3,7 @@
 import { h, put, enc, throttle } from '../lib/dom.js';
 import { get } from '../lib/api.js';
 import { count } from '../lib/format.js';
-import { jobsTable } from '../lib/jobs.js';
+import { jobsTable, loadClientNames } from '../lib/jobs.js';
 
 const pick = (s, k) => s?.[k] ?? s?.[k[0].toUpperCase() + k.slice(1).replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? 0;
 
@@ -38,7 +38,7 @@ export function mount(root) {
       h('tbody', {}, rows.map(({ c, s }) => {
         const q = `client=${enc(c.id)}`;
         return h('tr', {},
-          h('td', {}, h('a', { href: `/devices?${q}`, text: c.name })),
+          h('td', { class: 'wrap' }, h('a', { href: `/devices?${q}`, text: c.name })),
           h('td', { class: 'num', text: count(pick(s, 'total')) }),
           h('td', { class: 'num' }, h('a', { href: `/devices?${q}&online=true`, text: count(pick(s, 'online')) })),
           h('td', { class: 'num' }, h('a', { href: `/devices?${q}&online=false`, text: count(pick(s, 'offline')) })),
@@ -48,8 +48,8 @@ export function mount(root) {
       }))) : h('p', { class: 'empty', text: 'No clients yet.' }));
   }
   async function loadJobs() {
-    const list = await get('/api/v1/jobs?limit=10');
-    put(jobs, jobsTable(list || []));
+    const [list, names] = await Promise.all([get('/api/v1/jobs?limit=10'), loadClientNames()]);
+    put(jobs, jobsTable(list || [], names));
   }
   const fail = (el) => (e) => put(el, h('p', { class: 'error', text: e.message }));
   const refreshDevices = throttle(() => loadDevices().catch(fail(byClient)), 1000);

@@ -92,7 +92,7 @@ export function mount(root) {
       h('section', { class: 'panel' }, h('h2', { class: 'first', text: 'Add a user' }), form)));
 
   const scopeText = (u) => (u.all_clients ? h('span', { class: 'badge', text: 'all clients' })
-    : (u.clients || []).map((c) => h('span', { class: 'badge', text: clientName(c) })));
+    : (u.clients || []).map((c) => h('span', { class: 'badge clip', title: clientName(c), text: clientName(c) })));
 
   async function load() {
     try {
