@@ -14,25 +14,25 @@ const GOOS = { linux: 'linux', macos: 'darwin', windows: 'windows' };
 const ARCHES = ['amd64', 'arm64'];
 
 /**
- * agentBuilds is the hook for which agent builds this server can hand out:
- * { linux: { amd64: true, arm64: false }, ... }. It uses the token
- * response's own list when the server sends one (t.agent_builds, planned by
- * issue 20), and otherwise asks the public download route for each
- * build's SHA-256 (HEAD, so no binary moves): 404 means missing.
+ * agentBuilds says which agent builds this server can hand out, as
+ * { linux: { amd64: true, arm64: false }, ... }: from the token response's
+ * agent_builds ({ available: ["linux/amd64", ...], missing: [...] }), or
+ * from GET /api/v1/agent-builds when a response lacks it (null: unknown).
  */
 export async function agentBuilds(t) {
-  if (t.agent_builds && typeof t.agent_builds === 'object') return t.agent_builds;
-  const out = {};
-  await Promise.all(Object.entries(GOOS).flatMap(([k, goos]) => ARCHES.map(async (arch) => {
-    let ok = null; // unknown when the probe itself fails
+  let b = t && t.agent_builds;
+  if (!b || !Array.isArray(b.available)) {
     try {
-      const r = await fetch(`/agent/download/${goos}/${arch}.sha256`, { method: 'HEAD', credentials: 'omit', cache: 'no-store' });
-      ok = r.ok ? true : r.status === 404 ? false : null;
+      b = await get('/api/v1/agent-builds');
     } catch {
-      ok = null;
+      b = null;
     }
-    (out[k] ||= {})[arch] = ok;
-  })));
+  }
+  const have = new Set((b && b.available) || []);
+  const out = {};
+  for (const [k, goos] of Object.entries(GOOS)) {
+    for (const arch of ARCHES) (out[k] ||= {})[arch] = b ? have.has(`${goos}/${arch}`) : null;
+  }
   return out;
 }
 
