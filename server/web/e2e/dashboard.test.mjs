@@ -443,13 +443,15 @@ describe('dashboard', { timeout: 300000 }, () => {
     await page.goto(`${BASE}/jobs`);
     const row = `.jobs-table tr[data-job="${hostileJob}"]`;
     await page.waitForSelector(row);
+    // Text shows a right-to-left override as a visible \u202e (lib/dom.js).
+    const shown = (s) => s.replaceAll('\u202E', '\\u202e');
     const first = HOSTILE_SCRIPT.split('\n')[0];
-    assert.equal(await page.textContent(`${row} .job-what`), first, 'the title is the first line of the script');
-    assert.equal(await page.getAttribute(`${row} .job-what`, 'title'), HOSTILE_SCRIPT, 'the whole script on hover');
+    assert.equal(await page.textContent(`${row} .job-what`), shown(first), 'the title is the first line of the script');
+    assert.equal(await page.getAttribute(`${row} .job-what`, 'title'), shown(HOSTILE_SCRIPT), 'the whole script on hover');
     assert.equal(await page.textContent(`${row} .job-target`), `1 device in Local`);
     await page.click(`${row} a.job-link`);
     await page.waitForSelector('#job-script-body');
-    assert.equal(await page.textContent('#job-script-body'), HOSTILE_SCRIPT, 'the job page shows the script as text');
+    assert.equal(await page.textContent('#job-script-body'), shown(HOSTILE_SCRIPT), 'the job page shows the script as text');
     const meta = await page.textContent('#job-meta');
     assert.ok(meta.startsWith('Created by admin ') && meta.includes(` · ran on ${local.hostname}`), `the job's meta: ${meta}`);
     assert.doesNotMatch(await page.textContent('#job-title'), /sh script|1 devices/);
@@ -759,6 +761,13 @@ describe('dashboard', { timeout: 300000 }, () => {
     const { paths, problems } = await visitAll(page, BASE, routes);
     console.log(`  ${paths.length} screenshots, e.g. ${paths[0]}`);
     assert.deepEqual(problems, [], 'pages wider than the window or text outside its card');
+    // A right-to-left override in what ran and in its output shows as a
+    // visible escape, never reordering the text around it.
+    await page.goto(`${BASE}/jobs/${hostileJob}`);
+    await waitUntil(async () => (await page.textContent('main')).includes('done'), 'the hostile job output');
+    const shown = await page.textContent('main');
+    assert.ok(!shown.includes('\u202E'), 'a raw U+202E reached the job page');
+    assert.ok(shown.includes('\\u202egnp.exe') && shown.includes('\\u202edone'), 'the override is shown as \\u202e');
   });
 
   it('had no CSP violation, no alert and no page error', () => {

@@ -2,6 +2,15 @@
 // page as a text node or an attribute value: this module has no way to
 // parse HTML, and nothing in the dashboard may turn data into markup.
 
+// Bidirectional controls (U+202A–E, U+2066–9, U+200E/F, U+061C) in data
+// would reorder what a technician reads ("invoice\u202efdp.exe" shows as
+// "invoiceexe.pdf"), so text shows them as visible escapes, as the CLI and
+// CSV exports do. Copy buttons take the data itself, not the page's text.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/** visible returns s with bidirectional controls shown as \uXXXX. */
+export const visible = (s) => String(s).replace(BIDI, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const PROPS = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'indeterminate', 'open', 'readOnly', 'multiple', 'required']);
 
 /**
@@ -15,13 +24,13 @@ export function h(tag, props, ...children) {
     for (const [k, v] of Object.entries(props)) {
       if (v == null || v === false) continue;
       if (k === 'class') el.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : v;
-      else if (k === 'text') el.textContent = String(v);
+      else if (k === 'text') el.textContent = visible(v);
       else if (k === 'dataset') Object.assign(el.dataset, v);
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'style' || k.startsWith('on')) throw new Error(`h: ${k} is not allowed (CSP)`);
       else if (PROPS.has(k)) el[k] = v;
       else if ((k === 'href' || k === 'src') && !safeURL(String(v))) throw new Error(`h: refused ${k}`);
-      else el.setAttribute(k, v === true ? '' : String(v));
+      else el.setAttribute(k, v === true ? '' : k === 'title' ? visible(v) : String(v));
     }
   }
   add(el, children);
@@ -36,7 +45,7 @@ function safeURL(u) {
 export function add(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c == null || c === false) continue;
-    el.append(c instanceof Node ? c : String(c));
+    el.append(c instanceof Node ? c : visible(c));
   }
   return el;
 }

@@ -1,6 +1,6 @@
 // Shared job helpers: the recent-jobs table, job creation with a result
 // notice, the run output follower, and the script form.
-import { h, add, put, enc } from './dom.js';
+import { h, add, put, enc, visible } from './dom.js';
 import { api, get, qs } from './api.js';
 import { time, stateBadge, jobSummary, TERMINAL, count, plural } from './format.js';
 import { toast, field, select } from './ui.js';
@@ -143,9 +143,9 @@ export function scriptForm(defaultOS, client) {
   }).catch(() => put(lib, h('option', { value: '', text: 'Could not load the library' })));
   const showDesc = () => {
     const sc = scripts.find((s) => s.id === lib.value);
-    desc.textContent = sc?.description || '';
+    desc.textContent = visible(sc?.description || '');
     // What will run, as text: a library script is read before it is sent.
-    preview.textContent = sc ? sc.body : '';
+    preview.textContent = visible(sc ? sc.body : '');
     preview.hidden = !sc;
   };
   lib.addEventListener('change', showDesc);
