@@ -3,6 +3,7 @@ package boltstore
 import (
 	"encoding/json"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/store/storetest"
 	"strings"
 	"testing"
 	"time"
@@ -50,34 +51,9 @@ func TestAuditChainDetectsEdits(t *testing.T) {
 	}
 }
 
-// testID makes an id the way the server does: prefix, "_", base32 of the
-// millisecond time and a random tail (fixed here).
-func testID(prefix string, ms int64, tail string) string {
-	var b []byte
-	for i := 5; i >= 0; i-- {
-		b = append(b, byte(ms>>(8*i)))
-	}
-	b = append(b, tail...)
-	for len(b) < 15 {
-		b = append(b, 0)
-	}
-	var sb strings.Builder
-	var acc uint64
-	bits := 0
-	for _, c := range b {
-		acc = acc<<8 | uint64(c)
-		bits += 8
-		for bits >= 5 {
-			bits -= 5
-			sb.WriteByte(idAlphabet[(acc>>bits)&31])
-		}
-	}
-	return prefix + "_" + sb.String()
-}
-
 func TestIDMillis(t *testing.T) {
 	for _, ms := range []int64{0, 1, 1763900000000, 1<<48 - 1} {
-		if got, ok := idMillis(testID("r", ms, "xyz")); !ok || got != ms {
+		if got, ok := idMillis(storetest.ID("r", ms, "xyz")); !ok || got != ms {
 			t.Errorf("idMillis(%d) = %d, %v", ms, got, ok)
 		}
 	}

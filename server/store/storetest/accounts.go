@@ -43,6 +43,13 @@ func Accounts(t *testing.T, f Factory) {
 	if u, err := db.UserByName("ALICE"); err != nil || u.ID != "u1" || u.TOTPSecret != "S" {
 		t.Fatalf("UserByName = %+v %v", u, err)
 	}
+	if err := db.CreateUser(store.User{ID: "u0", Name: "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+	// Users lists every user once, in ID order, the refused one not among them.
+	if us, err := db.Users(); err != nil || len(us) != 2 || us[0].ID != "u0" || us[1].ID != "u1" || us[1].Name != "Alice" {
+		t.Fatalf("Users = %+v %v, want u0 and u1", us, err)
+	}
 	// An error from fn leaves the user as it was.
 	refuse := errors.New("refused")
 	if _, err := db.UpdateUser("u1", func(u *store.User) error { u.Role = "x"; return refuse }); !errors.Is(err, refuse) {

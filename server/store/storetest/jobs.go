@@ -111,9 +111,10 @@ func testDeviceRunsNewestFirst(t *testing.T, f Factory) {
 	}
 }
 
-// testID makes an id the way the server does: prefix, "_", base32 of the
-// millisecond time and a random tail (fixed here).
-func testID(prefix string, ms int64, tail string) string {
+// ID makes an id the way the server does: prefix, "_", base32 of the
+// millisecond time and a random tail (fixed here). Implementations' own
+// tests use it for ids whose time part matters.
+func ID(prefix string, ms int64, tail string) string {
 	var b []byte
 	for i := 5; i >= 0; i-- {
 		b = append(b, byte(ms>>(8*i)))
@@ -145,7 +146,7 @@ func testDeviceRunsMergesWideJobs(t *testing.T, f Factory) {
 	var want []string // d1's runs, oldest first
 	for k := 0; k < 6; k++ {
 		ms := base + int64(k)*1000
-		jid := testID("j", ms, "job")
+		jid := ID("j", ms, "job")
 		var runs []store.Run
 		n := 1
 		if k%2 == 1 {
@@ -153,7 +154,7 @@ func testDeviceRunsMergesWideJobs(t *testing.T, f Factory) {
 		}
 		for i := 0; i < n; i++ {
 			dev := fmt.Sprintf("d%d", i+1)
-			runs = append(runs, store.Run{ID: testID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
+			runs = append(runs, store.Run{ID: ID("r", ms+1, fmt.Sprintf("%04d", i)), JobID: jid, DeviceID: dev, ClientID: "c1",
 				State: store.StateQueued})
 		}
 		want = append(want, runs[0].ID)

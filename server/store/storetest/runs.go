@@ -48,12 +48,12 @@ func testJobsOrderAndPaging(t *testing.T, f Factory) {
 	base := int64(1763900000000)
 	var ids []string // oldest first
 	for k := 0; k < 5; k++ {
-		jid := testID("j", base+int64(k)*1000, "job")
+		jid := ID("j", base+int64(k)*1000, "job")
 		kind := "script"
 		if k%2 == 1 {
 			kind = "power"
 		}
-		runs := []store.Run{{ID: testID("r", base+int64(k)*1000+1, "run"), JobID: jid, DeviceID: "d1", State: store.StateQueued}}
+		runs := []store.Run{{ID: ID("r", base+int64(k)*1000+1, "run"), JobID: jid, DeviceID: "d1", State: store.StateQueued}}
 		if err := db.CreateJob(&store.Job{ID: jid, Kind: kind}, runs); err != nil {
 			t.Fatal(err)
 		}
@@ -281,10 +281,10 @@ func testJobsQueryKindAndScope(t *testing.T, f Factory) {
 	}{{"script", []string{"cA"}}, {"power", []string{"cA", "cB"}}, {"script", []string{"cB"}}, {"script", nil}}
 	var ids []string // oldest first
 	for k, sp := range specs {
-		jid := testID("j", base+int64(k)*1000, "job")
+		jid := ID("j", base+int64(k)*1000, "job")
 		var runs []store.Run
 		for i, c := range sp.clients {
-			runs = append(runs, store.Run{ID: testID("r", base+int64(k)*1000+int64(i)+1, "run"), JobID: jid,
+			runs = append(runs, store.Run{ID: ID("r", base+int64(k)*1000+int64(i)+1, "run"), JobID: jid,
 				DeviceID: "d-" + c, ClientID: c, State: store.StateQueued})
 		}
 		if err := db.CreateJob(&store.Job{ID: jid, Kind: sp.kind}, runs); err != nil {

@@ -203,6 +203,10 @@ func Devices(t *testing.T, f Factory) {
 	if inv, err := db.Inventory("d1"); err != nil || string(inv.Doc) != `{"hostname":"host-d1"}` {
 		t.Fatalf("inventory = %+v %v", inv, err)
 	}
+	// The fleet loads every inventory at start: the deleted device's is gone.
+	if invs, err := db.Inventories(); err != nil || len(invs) != 1 || invs[0].DeviceID != "d1" || invs[0].Hash != "i-d1" {
+		t.Fatalf("Inventories = %+v %v, want d1's alone", invs, err)
+	}
 	if hs, err := db.Healths("", 0); err != nil || len(hs) != 1 || hs[0].DeviceID != "d1" || string(hs[0].Doc) != `{"last_user":"u-d1"}` {
 		t.Fatalf("Healths = %+v %v, want d1's alone", hs, err)
 	}
