@@ -73,7 +73,8 @@ start_server() {
 api() { curl -fsSk -H "Authorization: Bearer $TOKEN" "$@"; }
 stop_pid() { kill "$1" 2>/dev/null || true; { wait "$1"; } 2>/dev/null || true; }
 
-# Part 1: scenarios against a real agent and a hostile simulated one.
+# Part 1: scenarios against a real agent and a hostile simulated one; every
+# *.test.mjs file, one after the other, against the same server.
 D=$TMP/main
 start_server "$D/server" "$ART/server.log"
 FP=$(./bin/steward-server ca-fingerprint --data "$D/server")
@@ -101,7 +102,7 @@ echo "browser tests: server $URL, agent pid $AGENT_PID"
 status=0
 STEWARD_URL=$URL STEWARD_ADMIN_PASSWORD=$(cat "$D/server/admin-password") STEWARD_AGENT_PID=$AGENT_PID \
 	STEWARD_HOSTILE_HOSTNAME="$HOSTILE_PREFIX-00000" STEWARD_ARTIFACTS=$ART \
-	node --test --test-reporter=spec "$E2E/dashboard.test.mjs" || status=$?
+	node --test --test-concurrency=1 --test-reporter=spec "$E2E"/*.test.mjs || status=$?
 for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
 PIDS=()
 
