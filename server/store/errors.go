@@ -16,6 +16,9 @@ var (
 	ErrTokenExpired = errors.New("enrollment token expired")
 	ErrTokenRevoked = errors.New("enrollment token revoked")
 	ErrTokenUsedUp  = errors.New("enrollment token has no uses left")
+	// ErrDeviceLimit: EnrollWithin refused a new device because the
+	// account's device limit is reached.
+	ErrDeviceLimit = errors.New("device limit reached")
 	// ErrNewerSchema: the data was written by a newer server, whose format
 	// this one cannot read.
 	ErrNewerSchema = errors.New("data written by a newer server")

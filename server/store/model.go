@@ -70,6 +70,11 @@ type Device struct {
 	DuplicateOf string
 	ApprovedBy  string
 	ApprovedAt  time.Time
+	// Retired is set while the device is retired: it keeps its history but
+	// counts against no limit, receives nothing and reports nothing.
+	Retired   bool
+	RetiredBy string
+	RetiredAt time.Time
 }
 
 // Heartbeat is the last heartbeat a device sent: what the device list
@@ -218,6 +223,10 @@ type User struct {
 	// and tokens minted under an older epoch stop working.
 	Epoch int
 	Prefs []byte
+	// Seats records an admin's explicit seat decisions per module (true:
+	// given, false: taken away); a module absent here follows the default
+	// (see the accounts wing).
+	Seats map[string]bool
 }
 
 // APIToken is a bearer token. Only its hash is stored.

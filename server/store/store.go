@@ -52,6 +52,14 @@ type EnrollTokenStore interface {
 	// ErrTokenExpired, ErrTokenUsedUp; a key bound to another device:
 	// ErrExists.
 	Enroll(tokenHash string, now time.Time, d Device) (dev Device, existing bool, err error)
+	// EnrollWithin is Enroll under a device limit: when maxDevices > 0 and
+	// that many devices that are not retired exist already, a new device
+	// is refused with ErrDeviceLimit, the token's use is not consumed and
+	// nothing is stored. The count and the creation are one atomic step,
+	// so enrollments racing at the limit never make more than maxDevices.
+	// A key already enrolled gets its device back whatever the count.
+	// Enroll is EnrollWithin with maxDevices 0 (no limit).
+	EnrollWithin(tokenHash string, now time.Time, d Device, maxDevices int) (dev Device, existing bool, err error)
 }
 
 // DeviceStore holds enrolled devices and their latest reports.
@@ -79,6 +87,19 @@ type DeviceStore interface {
 	// (0 = all). Callers page through a fleet's reports with it, so no
 	// more than a page of them is in memory at once.
 	Healths(after string, limit int) ([]Health, error)
+	// SetDeviceRetired retires a device (retired true: it keeps its
+	// history, stops counting against the device limit, and receives
+	// nothing) or restores it, recording by and at; only the retirement
+	// fields change. Presence flushes (PutDevices) never change them.
+	SetDeviceRetired(id string, retired bool, by string, at time.Time) (Device, error)
+	// MoveDevice gives a device to another client (ErrNotFound when the
+	// device or the client does not exist) and sets its folder ("" =
+	// none), changing nothing else; its run history stays with the
+	// clients it ran under.
+	MoveDevice(id, clientID, group string) (Device, error)
+	// ActiveDevices counts devices that are not retired: what the device
+	// limit counts.
+	ActiveDevices() (int, error)
 }
 
 // Scope limits a listing to what a technician may see: when Only is set,
@@ -280,5 +301,6 @@ type Store interface {
 	AuditStore
 	ShellStore
 	UpdateStore
+	FavoriteStore
 	Close() error
 }

@@ -167,6 +167,9 @@ func toDevice(v store.Device) (d diskDevice) {
 	d.DuplicateOf = v.DuplicateOf
 	d.ApprovedBy = v.ApprovedBy
 	d.ApprovedAt = v.ApprovedAt
+	d.Retired = v.Retired
+	d.RetiredBy = v.RetiredBy
+	d.RetiredAt = v.RetiredAt
 	return d
 }
 
@@ -194,6 +197,9 @@ func fromDevice(d diskDevice) (v store.Device) {
 	v.DuplicateOf = d.DuplicateOf
 	v.ApprovedBy = d.ApprovedBy
 	v.ApprovedAt = d.ApprovedAt
+	v.Retired = d.Retired
+	v.RetiredBy = d.RetiredBy
+	v.RetiredAt = d.RetiredAt
 	return v
 }
 
@@ -285,6 +291,9 @@ type diskDevice struct {
 	DuplicateOf  string           `json:"duplicate_of,omitempty"`
 	ApprovedBy   string           `json:"approved_by,omitempty"`
 	ApprovedAt   time.Time        `json:"approved_at,omitzero"`
+	Retired      bool             `json:"retired,omitempty"`
+	RetiredBy    string           `json:"retired_by,omitempty"`
+	RetiredAt    time.Time        `json:"retired_at,omitzero"`
 }
 
 // diskHeartbeat has the names the protocol's heartbeat had when the first
@@ -381,19 +390,20 @@ type diskScriptRef struct {
 }
 
 type diskUser struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"password_hash,omitempty"`
-	Role         string    `json:"role"`
-	Clients      []string  `json:"clients,omitempty"` // empty = all clients
-	AllClients   bool      `json:"all_clients"`
-	Disabled     bool      `json:"disabled,omitempty"`
-	TOTPSecret   string    `json:"totp_secret,omitempty"`
-	TOTPLastStep int64     `json:"totp_last_step,omitempty"`
-	Recovery     []string  `json:"recovery,omitempty"` // hashes
-	CreatedAt    time.Time `json:"created_at"`
-	Epoch        int       `json:"epoch"`
-	Prefs        []byte    `json:"prefs,omitempty"`
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	PasswordHash string          `json:"password_hash,omitempty"`
+	Role         string          `json:"role"`
+	Clients      []string        `json:"clients,omitempty"` // empty = all clients
+	AllClients   bool            `json:"all_clients"`
+	Disabled     bool            `json:"disabled,omitempty"`
+	TOTPSecret   string          `json:"totp_secret,omitempty"`
+	TOTPLastStep int64           `json:"totp_last_step,omitempty"`
+	Recovery     []string        `json:"recovery,omitempty"` // hashes
+	CreatedAt    time.Time       `json:"created_at"`
+	Epoch        int             `json:"epoch"`
+	Prefs        []byte          `json:"prefs,omitempty"`
+	Seats        map[string]bool `json:"seats,omitempty"`
 }
 
 type diskAPIToken struct {

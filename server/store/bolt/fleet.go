@@ -87,6 +87,14 @@ func (s *DB) RevokeEnrollToken(id string) (store.EnrollToken, error) {
 // and the index entry are in the same transaction, so two enrollments of
 // one machine racing each other cannot both come out unflagged.
 func (s *DB) Enroll(tokenHash string, now time.Time, d store.Device) (store.Device, bool, error) {
+	return s.EnrollWithin(tokenHash, now, d, 0)
+}
+
+// EnrollWithin is Enroll under a device limit (0 = none): the devices that
+// are not retired are counted in the enrollment's own transaction (the
+// devices bucket's keys less the retired index's), so racing enrollments
+// at the limit are serialised by bbolt's single writer and never overshoot.
+func (s *DB) EnrollWithin(tokenHash string, now time.Time, d store.Device, maxDevices int) (store.Device, bool, error) {
 	existing := false
 	in := d
 	// Batch groups concurrent enrollments into one commit; bbolt may run fn
@@ -112,6 +120,9 @@ func (s *DB) Enroll(tokenHash string, now time.Time, d store.Device) (store.Devi
 				return nil
 			}
 			return fmt.Errorf("key already bound to device %s: %w", id, store.ErrExists)
+		}
+		if maxDevices > 0 && activeDevices(tx) >= maxDevices {
+			return fmt.Errorf("%w: %d devices", store.ErrDeviceLimit, maxDevices)
 		}
 		t.Uses++
 		if err := put(tx, bTokens, t.Hash, t); err != nil {
@@ -193,6 +204,15 @@ func (s *DB) PutDevices(ds []store.Device) error {
 			if tx.Bucket(bDevices).Get([]byte(ds[i].ID)) == nil {
 				continue // deleted meanwhile
 			}
+			// Retirement is changed by SetDeviceRetired alone: a flush of an
+			// older in-memory copy keeps what the index says.
+			if retired := tx.Bucket(bRetired).Get([]byte(ds[i].ID)) != nil; retired != ds[i].Retired {
+				var old store.Device
+				if err := get(tx, bDevices, ds[i].ID, &old); err != nil {
+					return err
+				}
+				ds[i].Retired, ds[i].RetiredBy, ds[i].RetiredAt = old.Retired, old.RetiredBy, old.RetiredAt
+			}
 			if err := put(tx, bDevices, ds[i].ID, ds[i]); err != nil {
 				return err
 			}
@@ -212,7 +232,7 @@ func (s *DB) DeleteDevice(id string) error {
 		for _, op := range []struct {
 			b []byte
 			k string
-		}{{bDevices, id}, {bKeys, d.KeyHash}, {bInventory, id}, {bHealth, id}} {
+		}{{bDevices, id}, {bKeys, d.KeyHash}, {bInventory, id}, {bHealth, id}, {bRetired, id}} {
 			if err := tx.Bucket(op.b).Delete([]byte(op.k)); err != nil {
 				return err
 			}
