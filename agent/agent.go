@@ -11,6 +11,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-rmm/steward/agent/identity"
@@ -96,6 +97,9 @@ type Agent struct {
 	tlsConf *tls.Config
 	upd     *selfUpdate // nil: self-update disabled (selfupdate.go)
 	hEnv    healthEnv
+	// retired is set while the server says the device is retired: the
+	// agent then collects and sends nothing but heartbeats.
+	retired atomic.Bool
 }
 
 // ErrRevoked is returned when the server says this device was revoked.

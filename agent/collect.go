@@ -45,6 +45,9 @@ func (a *Agent) heartbeatLoop(s *session, every time.Duration) {
 func round1(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
 
 func (a *Agent) refresh(s *session, what string) {
+	if a.retired.Load() {
+		return
+	}
 	switch what {
 	case "inventory", "":
 		inv := a.collectInventory(a.ctx)
@@ -95,6 +98,9 @@ func (a *Agent) collectLoop(ctx context.Context) {
 			return
 		case <-time.After(every + jit):
 		}
+		if a.retired.Load() {
+			continue // retired: no inventory, health or patch scan
+		}
 		scan := time.Since(lastPatch) > patchEvery
 		if scan {
 			lastPatch = time.Now()
@@ -124,6 +130,9 @@ func (a *Agent) collectLoop(ctx context.Context) {
 // collectHealth gathers a health report and sends it when it changed (or
 // always when force). Patch scans are slow and run only when asked.
 func (a *Agent) collectHealth(ctx context.Context, scanPatches, force bool) {
+	if a.retired.Load() {
+		return
+	}
 	var h protocol.Health
 	if a.cfg.Health != nil {
 		h = a.cfg.Health(ctx)

@@ -192,6 +192,7 @@ func (a *Agent) serve(ctx context.Context, ws *websocket.Conn, w protocol.Welcom
 	a.mu.Lock()
 	a.sess, a.welcome = s, w
 	a.mu.Unlock()
+	a.setRetired(w.Retired)
 	defer func() {
 		a.mu.Lock()
 		if a.sess == s {
@@ -246,6 +247,20 @@ func parseRetry(h string) time.Duration {
 	return time.Duration(n) * time.Second
 }
 
+// setRetired records whether the device is retired and reports whether
+// that changed.
+func (a *Agent) setRetired(retired bool) bool {
+	if a.retired.Swap(retired) == retired {
+		return false
+	}
+	if retired {
+		a.log.Info("device retired by the server: reporting paused, heartbeats only")
+	} else {
+		a.log.Info("device restored by the server: reporting resumed")
+	}
+	return true
+}
+
 // afterConnect sends what the server may lack: results it has not
 // acknowledged (with their output), then the inventory and health.
 func (a *Agent) afterConnect(s *session, w protocol.Welcome) {
@@ -256,6 +271,9 @@ func (a *Agent) afterConnect(s *session, w protocol.Welcome) {
 	}
 	for _, r := range recs {
 		a.resend(s, r)
+	}
+	if a.retired.Load() {
+		return // a retired device reports nothing but heartbeats
 	}
 	inv := a.collectInventory(a.ctx)
 	h := inventory.Hash(inv)
@@ -303,6 +321,11 @@ func (a *Agent) handle(s *session, env protocol.Envelope) error {
 				r.cancel()
 			}
 			a.mu.Unlock()
+		}
+	case protocol.TypeRetire:
+		var r protocol.Retire
+		if protocol.DecodeData(env, &r) == nil && a.setRetired(r.Retired) && !r.Retired {
+			go a.refresh(s, "") // restored: the server's reports are stale
 		}
 	case protocol.TypeRefresh:
 		var r protocol.Refresh

@@ -105,6 +105,18 @@ type Device struct {
 	MachineID          string    `json:"machine_id,omitempty"`
 	ApprovedBy         string    `json:"approved_by,omitempty"`
 	ApprovedAt         time.Time `json:"approved_at,omitzero"`
+	// Retired is set while the device is retired: it keeps its history,
+	// counts against no limit, receives nothing and reports only
+	// heartbeats. Retired devices are left out of the list unless asked
+	// for (?retired=true or any).
+	Retired   bool      `json:"retired,omitempty"`
+	RetiredBy string    `json:"retired_by,omitempty"`
+	RetiredAt time.Time `json:"retired_at,omitzero"`
+	// Favorite is set when the caller starred the device.
+	Favorite bool `json:"favorite,omitempty"`
+	// Monitored is set when monitoring watches the device (every device
+	// that is not retired, until monitors say otherwise).
+	Monitored bool `json:"monitored"`
 }
 
 // DeviceList is GET /api/v1/devices (JSON; ?format=csv answers CSV).
@@ -133,6 +145,50 @@ type DeviceResponse struct {
 // UpdateDeviceRequest is PATCH /api/v1/devices/{id}.
 type UpdateDeviceRequest struct {
 	Group *string `json:"group,omitempty"` // folder; "" moves it to none
+	// Client moves the device to another client (ID or name) in the
+	// caller's scope; its folder is kept unless Group is given.
+	Client *string `json:"client,omitempty"`
+}
+
+// Bulk device actions (BulkDevicesRequest.Action).
+const (
+	BulkMove       = "move"
+	BulkRetire     = "retire"
+	BulkRestore    = "restore"
+	BulkFavorite   = "favorite"
+	BulkUnfavorite = "unfavorite"
+)
+
+// BulkDevicesRequest is POST /api/v1/devices/bulk: one action on many
+// devices. Every device must be in the caller's scope (else 404 and
+// nothing is done); a move needs Client and/or Group.
+type BulkDevicesRequest struct {
+	Devices []string `json:"devices"`
+	Action  string   `json:"action"` // move, retire, restore, favorite, unfavorite
+	Client  string   `json:"client,omitempty"`
+	Group   *string  `json:"group,omitempty"`
+}
+
+// BulkResult is what one device of a bulk action came to: Changed is
+// false when there was nothing to do (already retired, say), Error says
+// why it failed.
+type BulkResult struct {
+	ID      string `json:"id"`
+	Changed bool   `json:"changed"`
+	Error   string `json:"error,omitempty"`
+}
+
+// BulkDevicesResponse answers POST /api/v1/devices/bulk.
+type BulkDevicesResponse struct {
+	Action  string       `json:"action"`
+	Changed int          `json:"changed"`
+	Results []BulkResult `json:"results"`
+}
+
+// FavoriteResponse answers PUT and DELETE /api/v1/devices/{id}/favorite.
+type FavoriteResponse struct {
+	ID       string `json:"id"`
+	Favorite bool   `json:"favorite"`
 }
 
 // DeviceRevoked answers DELETE /api/v1/devices/{id}.

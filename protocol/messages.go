@@ -48,6 +48,9 @@ type Welcome struct {
 	// any next one's. The agent stores them when they accept the
 	// connection they arrived on (protocol 4).
 	Pins []string `json:"pins,omitempty"`
+	// Retired is set when the device is retired: the agent sends only
+	// heartbeats until a Retire message restores it.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // Heartbeat is the small periodic message carrying what the device list shows.
@@ -279,6 +282,12 @@ type ShellClose struct {
 	Session  uint32 `json:"session"`
 	ExitCode int    `json:"exit_code"`
 	Reason   string `json:"reason,omitempty"`
+}
+
+// Retire tells the agent whether its device is retired (see TypeRetire).
+// The welcome carries the same flag for a connection's start.
+type Retire struct {
+	Retired bool `json:"retired"`
 }
 
 // Refresh asks the agent to collect and send something now.

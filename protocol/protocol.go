@@ -68,6 +68,11 @@ const (
 	// TypeUpdateResult (agent → server) carries an UpdateResult. Older
 	// servers ignore it as an unknown type, so it needs no version bump.
 	TypeUpdateResult = "update_result"
+	// TypeRetire (server → agent) carries a Retire: a retired device's
+	// agent stops reporting inventory, health and patch scans and sends
+	// only heartbeats until told it is restored. Older agents ignore it as
+	// an unknown type (the server then ignores their reports).
+	TypeRetire = "retire"
 )
 
 // Error codes carried in Error.Code.

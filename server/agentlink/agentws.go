@@ -68,8 +68,15 @@ func (s *Wing) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	d := store.Device{ID: httpx.NewID("d"), Hostname: httpx.CleanText(req.Hostname, 255), OS: httpx.CleanText(req.OS, 32),
 		Arch: httpx.CleanText(req.Arch, 32), KeyHash: keyHash, EnrolledAt: s.now(), MachineID: mid, Pending: s.cfg.RequireApproval}
-	d, existing, err := s.st.Enroll(httpx.HashSecret(req.Token), s.now(), d)
+	limit := s.deviceLimit()
+	d, existing, err := s.st.EnrollWithin(httpx.HashSecret(req.Token), s.now(), d, limit)
 	switch {
+	case errors.Is(err, store.ErrDeviceLimit):
+		// The installer prints this as it is; the token keeps its uses.
+		msg := fmt.Sprintf("device limit of %d reached: retire a device or raise the limit", limit)
+		s.alog.Audit(r, "agent", "enroll.refused", "", map[string]string{"reason": msg})
+		httpx.WriteError(w, http.StatusForbidden, msg)
+		return
 	case errors.Is(err, store.ErrNotFound):
 		s.alog.Audit(r, "agent", "enroll.refused", "", map[string]string{"reason": "unknown token"})
 		httpx.WriteError(w, http.StatusUnauthorized, "enrollment token not recognised")
@@ -208,7 +215,7 @@ func (s *Wing) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	welcome := protocol.Welcome{DeviceID: id, ServerTime: s.now().UTC(), ProtocolVersion: protocol.Version,
 		HeartbeatSeconds: int(s.cfg.Heartbeat / time.Second), InventorySeconds: int(s.cfg.Inventory / time.Second),
 		HealthSeconds: int(s.cfg.HealthInterval / time.Second), PatchScanSeconds: int(s.cfg.PatchScan / time.Second),
-		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.pins()}
+		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.pins(), Retired: s.fleet.Retired(id)}
 	if err := ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeWelcome, "", welcome)); err != nil {
 		s.fleet.SetOffline(id, "welcome failed")
 		ws.Close()
@@ -230,16 +237,13 @@ func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 			hb.User = httpx.CleanText(hb.User, 256)
 			s.fleet.Heartbeat(c.DeviceID, hb)
 		}
-	case protocol.TypeInventory:
-		var inv protocol.Inventory
-		if err = protocol.DecodeData(env, &inv); err == nil {
-			err = s.storeInventory(c.DeviceID, &inv)
+	case protocol.TypeInventory, protocol.TypeHealth:
+		if s.fleet.Retired(c.DeviceID) {
+			// A retired device reports nothing; an agent too old to know
+			// the retire message still sends, and is not listened to.
+			return
 		}
-	case protocol.TypeHealth:
-		var hl protocol.Health
-		if err = protocol.DecodeData(env, &hl); err == nil {
-			err = s.storeHealth(c.DeviceID, &hl)
-		}
+		err = s.report(c, env)
 	case protocol.TypeJobAck, protocol.TypeJobOutput, protocol.TypeJobResult:
 		err = s.jobs.AgentMessage(c, env)
 	case protocol.TypeShellOpened, protocol.TypeShellClose:
@@ -274,6 +278,22 @@ func (s *Wing) Closed(c *hub.Conn, reason string) {
 	}
 	s.shell.DeviceGone(c, reason)
 	s.jobs.DeviceGone(c)
+}
+
+// report stores an inventory or health report.
+func (s *Wing) report(c *hub.Conn, env protocol.Envelope) error {
+	if env.Type == protocol.TypeInventory {
+		var inv protocol.Inventory
+		if err := protocol.DecodeData(env, &inv); err != nil {
+			return err
+		}
+		return s.storeInventory(c.DeviceID, &inv)
+	}
+	var hl protocol.Health
+	if err := protocol.DecodeData(env, &hl); err != nil {
+		return err
+	}
+	return s.storeHealth(c.DeviceID, &hl)
 }
 
 func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {

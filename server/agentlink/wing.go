@@ -76,6 +76,9 @@ type Deps struct {
 	Audit   auditlog.Writer
 	Now     httpx.Clock
 	Log     *slog.Logger
+	// DeviceLimit is the account's device limit (0 or nil = none): a new
+	// device past it is refused at enrollment.
+	DeviceLimit func() int
 }
 
 // Wing serves agents; it is the hub's Handler.
@@ -94,12 +97,21 @@ type Wing struct {
 	now     httpx.Clock
 	log     *slog.Logger
 	enrolls httpx.Gate // enrollments in progress
+	limit   func() int
 }
 
 // New builds the agent link.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, ca: d.CA, pins: d.Pins, fleet: d.Fleet, hub: d.Hub, jobs: d.Jobs,
-		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log}
+		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, limit: d.DeviceLimit}
+}
+
+// deviceLimit is the device limit now (0 = none).
+func (s *Wing) deviceLimit() int {
+	if s.limit == nil {
+		return 0
+	}
+	return s.limit()
 }
 
 // Routes lists the wing's routes.

@@ -3,7 +3,9 @@ package devices
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
@@ -28,6 +30,20 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	q := r.URL.Query()
 	f := fleet.Filter{Clients: p.ClientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
+	if f.DeviceType != "" && !slices.Contains(fleet.DeviceTypes, strings.ToLower(f.DeviceType)) {
+		httpx.WriteError(w, 400, "type must be one of "+strings.Join(fleet.DeviceTypes, ", "))
+		return
+	}
+	switch q.Get("retired") {
+	case "", "false":
+	case "true":
+		f.Retired = new(true)
+	case "any":
+		f.WithRetired = true
+	default:
+		httpx.WriteError(w, 400, "retired must be true, false or any")
+		return
+	}
 	f.Group = q.Get("group") // folder, exact match
 	var err error
 	switch q.Get("approval") {
@@ -39,8 +55,9 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 		httpx.WriteError(w, 400, "approval must be pending or approved")
 		return
 	}
+	var fav *bool
 	for name, dst := range map[string]**bool{"online": &f.Online, "pending_reboot": &f.PendingReboot,
-		"has_patches": &f.HasPatches, "security": &f.Security} {
+		"has_patches": &f.HasPatches, "security": &f.Security, "favorite": &fav, "monitored": &f.Monitored} {
 		if *dst, err = boolParam(r, name); err != nil {
 			httpx.WriteError(w, 400, err.Error())
 			return
@@ -71,6 +88,16 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 			return
 		}
 	}
+	favs := s.favorites(p)
+	if fav != nil && *fav {
+		f.Favorites = favs
+	} else if fav != nil {
+		// Not starred: every device but the favourites.
+		f.Excluded = favs
+	}
+	if s.monitor != nil {
+		f.IsMonitored = s.monitor.Monitored
+	}
 	views, total := s.fleet.List(f)
 	if views == nil {
 		views = []fleet.View{}
@@ -83,7 +110,11 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 		writeDevicesCSV(w, views)
 		return
 	}
-	httpx.WriteJSON(w, 200, api.DeviceList{Devices: toAPIDevices(views), Total: total, Offset: f.Offset, Limit: f.Limit})
+	list := toAPIDevices(views)
+	for i := range list {
+		list[i].Favorite, list[i].Monitored = favs[list[i].ID], s.monitored(views[i])
+	}
+	httpx.WriteJSON(w, 200, api.DeviceList{Devices: list, Total: total, Offset: f.Offset, Limit: f.Limit})
 }
 
 // Device finds a device in the caller's scope; out of scope is not found.
@@ -103,6 +134,7 @@ func (s *Wing) apiDevice(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 	}
 	s.redactDuplicate(p, &v)
 	out := api.DeviceDetail{Device: toAPIDevice(v)}
+	out.Device.Favorite, out.Device.Monitored = s.favorites(p)[v.ID], s.monitored(v)
 	if rec, err := s.st.Inventory(v.ID); err == nil {
 		if inv, err := fleet.DecodeInventory(rec); err == nil {
 			out.Inventory = &inv
@@ -144,6 +176,10 @@ func (s *Wing) apiRefresh(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 		httpx.WriteError(w, 400, "what must be inventory, health or patches")
 		return
 	}
+	if v.Retired {
+		httpx.WriteError(w, 409, "device is retired: it reports nothing until it is restored")
+		return
+	}
 	c := s.hub.Get(v.ID)
 	if c == nil {
 		httpx.WriteError(w, 409, "device is offline")
@@ -169,7 +205,7 @@ func toAPIDevice(v fleet.View) api.Device {
 		PatchesAvail: v.PatchesAvail, SecurityPatches: v.SecurityPatches, LastUser: v.LastUser, LastUserAt: v.LastUserAt,
 		IPs: v.IPs, MACs: v.MACs, EnrolledAt: v.EnrolledAt, BootTime: v.BootTime, Heartbeat: v.Heartbeat,
 		Approval: v.Approval, DuplicateOf: v.DuplicateOf, DuplicateElsewhere: v.DuplicateElsewhere, MachineID: v.MachineID,
-		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
+		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt, Retired: v.Retired, RetiredBy: v.RetiredBy, RetiredAt: v.RetiredAt}
 	for _, t := range v.Transitions {
 		d.Transitions = append(d.Transitions, api.Transition{Online: t.Online, At: t.At, Reason: t.Reason})
 	}

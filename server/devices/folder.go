@@ -75,30 +75,47 @@ func (s *Wing) apiUpdateDevice(w http.ResponseWriter, r *http.Request, p *httpx.
 		httpx.WriteError(w, 400, "malformed JSON body: "+err.Error())
 		return
 	}
-	if req.Group == nil {
-		httpx.WriteError(w, 400, "nothing to change: give group")
+	if req.Group == nil && req.Client == nil {
+		httpx.WriteError(w, 400, "nothing to change: give group or client")
 		return
 	}
-	group, err := cleanGroup(*req.Group)
-	if err != nil {
-		httpx.WriteError(w, 400, err.Error())
+	var group *string
+	if req.Group != nil {
+		g, err := cleanGroup(*req.Group)
+		if err != nil {
+			httpx.WriteError(w, 400, err.Error())
+			return
+		}
+		group = &g
+	}
+	if req.Client != nil {
+		// A move: the target client must be in the caller's scope too.
+		cl, ok := s.ResolveClient(p, *req.Client)
+		if !ok {
+			httpx.WriteError(w, 404, "client not found")
+			return
+		}
+		if _, err := s.move(p, v, &cl, group); errors.Is(err, store.ErrNotFound) {
+			httpx.WriteError(w, 404, "device not found") // revoked meanwhile
+			return
+		} else if err != nil {
+			httpx.WriteError(w, 500, "internal error")
+			return
+		}
+		s.writeDevice(w, p, v.ID)
 		return
 	}
-	if _, err := s.st.SetDeviceGroup(v.ID, group); errors.Is(err, store.ErrNotFound) {
+	if _, err := s.st.SetDeviceGroup(v.ID, *group); errors.Is(err, store.ErrNotFound) {
 		httpx.WriteError(w, 404, "device not found") // revoked meanwhile
 		return
 	} else if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	s.fleet.SetGroup(v.ID, group)
-	s.alog.AuditP(p, "device.update", v.ID, map[string]string{"group": group, "previous_group": v.Group,
+	s.fleet.SetGroup(v.ID, *group)
+	s.alog.AuditP(p, "device.update", v.ID, map[string]string{"group": *group, "previous_group": v.Group,
 		"hostname": v.Hostname, "client": v.Client})
-	if nv, ok := s.fleet.View(v.ID); ok {
-		v = nv
-	}
-	s.redactDuplicate(p, &v)
-	httpx.WriteJSON(w, 200, api.DeviceResponse{Device: toAPIDevice(v)})
+	s.writeDevice(w, p, v.ID)
 }
 
 // groupCount is one folder and how many devices it holds.

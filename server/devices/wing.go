@@ -21,6 +21,13 @@ type Store interface {
 	store.ClientStore
 	store.EnrollTokenStore
 	store.DeviceStore
+	store.FavoriteStore
+}
+
+// Monitoring says which devices monitoring watches (the alerts wing, once
+// wired); nil means every device that is not retired.
+type Monitoring interface {
+	Monitored(deviceID string) bool
 }
 
 // Conns finds a device's agent connection.
@@ -54,6 +61,11 @@ type Deps struct {
 	Approved func(c *hub.Conn)
 	Audit    auditlog.Writer
 	Now      httpx.Clock
+	// Monitoring backs the monitored filter (nil: see Monitoring).
+	Monitoring Monitoring
+	// DeviceLimit is the account's device limit (0 = none), checked when a
+	// retired device is restored; nil means none.
+	DeviceLimit func() int
 }
 
 // Wing serves clients, tokens and devices.
@@ -66,12 +78,18 @@ type Wing struct {
 	approved func(c *hub.Conn)
 	alog     auditlog.Writer
 	now      httpx.Clock
+	monitor  Monitoring
+	limit    func() int
 }
 
 // New builds the devices wing.
 func New(d Deps) *Wing {
-	return &Wing{cfg: d.Config, st: d.Store, fleet: d.Fleet, hub: d.Conns, install: d.Install, approved: d.Approved,
-		alog: d.Audit, now: d.Now}
+	w := &Wing{cfg: d.Config, st: d.Store, fleet: d.Fleet, hub: d.Conns, install: d.Install, approved: d.Approved,
+		alog: d.Audit, now: d.Now, monitor: d.Monitoring, limit: d.DeviceLimit}
+	if w.limit == nil {
+		w.limit = func() int { return 0 }
+	}
+	return w
 }
 
 // Routes lists the wing's routes.
@@ -91,5 +109,10 @@ func (s *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/groups", perm(httpx.PermView), s.apiGroups),
 		httpx.R("POST", "/api/v1/devices/{id}/refresh", perm(httpx.PermView), s.apiRefresh),
 		httpx.R("GET", "/api/v1/software", perm(httpx.PermView), s.apiSoftwareSearch),
+		httpx.R("POST", "/api/v1/devices/{id}/retire", perm(httpx.PermClients), s.apiRetire),
+		httpx.R("POST", "/api/v1/devices/{id}/restore", perm(httpx.PermClients), s.apiRestore),
+		httpx.R("PUT", "/api/v1/devices/{id}/favorite", perm(httpx.PermView), s.apiFavorite),
+		httpx.R("DELETE", "/api/v1/devices/{id}/favorite", perm(httpx.PermView), s.apiFavorite),
+		httpx.R("POST", "/api/v1/devices/bulk", perm(httpx.PermClients), s.apiBulk),
 	}
 }

@@ -54,6 +54,10 @@ type View struct {
 	MachineID          string    `json:"machine_id,omitempty"`
 	ApprovedBy         string    `json:"approved_by,omitempty"`
 	ApprovedAt         time.Time `json:"approved_at,omitzero"`
+	// Retired is set while the device is retired (see Fleet.SetRetired).
+	Retired   bool      `json:"retired,omitempty"`
+	RetiredBy string    `json:"retired_by,omitempty"`
+	RetiredAt time.Time `json:"retired_at,omitzero"`
 }
 
 // Approval states of a device (View.Approval).
@@ -74,6 +78,9 @@ type entry struct {
 	server     bool
 	lastUser   string
 	lastUserAt time.Time
+	// hbUserAt is when the heartbeat's signed-in user last changed: the
+	// last login's time for agents whose health report names no user.
+	hbUserAt time.Time
 }
 
 // Fleet is the in-memory device registry.
@@ -185,13 +192,72 @@ func (f *Fleet) Add(d store.Device) {
 	}
 }
 
-// Pending reports whether a device waits for approval. Unknown devices
-// count as pending: nothing is sent to them either.
+// Pending reports whether nothing may be sent to a device: it waits for
+// approval or is retired. Unknown devices count as pending: nothing is
+// sent to them either.
 func (f *Fleet) Pending(id string) bool {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	e, ok := f.devs[id]
-	return !ok || e.d.Pending
+	return !ok || e.d.Pending || e.d.Retired
+}
+
+// Retired reports whether a device is retired.
+func (f *Fleet) Retired(id string) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	e, ok := f.devs[id]
+	return ok && e.d.Retired
+}
+
+// SetRetired records a retirement or restore in memory (the caller has
+// written it to the store) and reports whether the device exists.
+func (f *Fleet) SetRetired(id string, retired bool, by string, at time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return false
+	}
+	e.d.Retired, e.d.RetiredBy, e.d.RetiredAt = retired, by, at
+	f.dirty[id] = struct{}{}
+	state := "restored"
+	if retired {
+		state = "retired"
+	}
+	f.bus.Publish(events.Event{Type: "device", ID: id, ClientID: e.d.ClientID, State: state})
+	return true
+}
+
+// Move gives a device to another client and folder in memory (the caller
+// has written it to the store) and reports whether the device exists.
+func (f *Fleet) Move(id, clientID, group string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e, ok := f.devs[id]
+	if !ok {
+		return false
+	}
+	old := e.d.ClientID
+	e.d.ClientID, e.d.Group = clientID, group
+	f.dirty[id] = struct{}{}
+	// Both clients' watchers hear of it: one loses the device, one gains it.
+	f.bus.Publish(events.Event{Type: "device", ID: id, ClientID: old, State: "moved"})
+	f.bus.Publish(events.Event{Type: "device", ID: id, ClientID: clientID, State: "moved"})
+	return true
+}
+
+// Active counts devices that are not retired (the device limit's count).
+func (f *Fleet) Active() int {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	n := 0
+	for _, e := range f.devs {
+		if !e.d.Retired {
+			n++
+		}
+	}
+	return n
 }
 
 // Approve clears a device's pending state in memory (the caller has
@@ -240,20 +306,48 @@ func (f *Fleet) View(id string) (View, bool) {
 	return f.view(e, true), true
 }
 
+// Device types (View.DeviceType). TypePC is a workstation; the filter
+// also takes "workstation" for it. The monitor types (a TCP port or a web
+// address watched without an agent) are listed for the monitors the
+// alerts work adds; no agent device has them.
+const (
+	TypePC      = "pc"
+	TypeServer  = "server"
+	TypeMac     = "mac"
+	TypeLinux   = "linux"
+	TypeTCP     = "tcp"
+	TypeHTTP    = "http"
+	workstation = "workstation"
+)
+
+// DeviceTypes are the values a device-type filter accepts.
+var DeviceTypes = []string{TypePC, workstation, TypeServer, TypeMac, TypeLinux, TypeTCP, TypeHTTP}
+
+// NormalizeType maps a filter's device type to the one views carry.
+func NormalizeType(t string) string {
+	if strings.EqualFold(t, workstation) {
+		return TypePC
+	}
+	return strings.ToLower(t)
+}
+
+// deviceType classifies a device from its inventory: Windows server
+// editions (the inventory's server flag, or "Server" in the product
+// name) are servers, other Windows machines workstations.
 func deviceType(e *entry) string {
 	switch e.d.OS {
 	case "darwin":
-		return "mac"
+		return TypeMac
 	case "windows":
 		if e.server || strings.Contains(strings.ToLower(e.platform), "server") {
-			return "server"
+			return TypeServer
 		}
-		return "pc"
+		return TypePC
 	default:
 		if e.server {
-			return "server"
+			return TypeServer
 		}
-		return "linux"
+		return TypeLinux
 	}
 }
 
@@ -269,8 +363,9 @@ func (f *Fleet) view(e *entry, full bool) View {
 	if e.d.Pending {
 		v.Approval = ApprovalPending
 	}
+	v.Retired, v.RetiredBy, v.RetiredAt = e.d.Retired, e.d.RetiredBy, e.d.RetiredAt
 	if v.LastUser == "" {
-		v.LastUser = e.d.Heartbeat.User
+		v.LastUser, v.LastUserAt = e.d.Heartbeat.User, e.hbUserAt
 	}
 	if full {
 		v.Transitions = e.d.Transitions
@@ -330,6 +425,9 @@ func (f *Fleet) Heartbeat(id string, hb protocol.Heartbeat) {
 	defer f.mu.Unlock()
 	if e, ok := f.devs[id]; ok {
 		e.d.LastSeen = now
+		if hb.User != "" && (hb.User != e.d.Heartbeat.User || e.hbUserAt.IsZero()) {
+			e.hbUserAt = now
+		}
 		e.d.Heartbeat = store.Heartbeat(hb)
 		f.seen[id] = struct{}{}
 	}

@@ -20,7 +20,22 @@ type Filter struct {
 	HasPatches    *bool
 	Security      *bool
 	Pending       *bool // awaiting approval
-	IDs           []string
+	// IDs names devices; they are returned retired or not (the caller
+	// decides what a retired one may get).
+	IDs []string
+	// Retired selects retired devices (true) or the others (false); nil
+	// hides retired devices unless IDs or WithRetired is set.
+	Retired     *bool
+	WithRetired bool
+	// Favorites, when not nil, keeps only the devices it holds; Excluded
+	// leaves out those it holds.
+	Favorites, Excluded map[string]bool
+	// Monitored selects devices watched by monitoring (true) or not;
+	// IsMonitored says which are (nil: every device that is not retired).
+	// It is called with the fleet's lock held, so it must not call the
+	// fleet.
+	Monitored     *bool
+	IsMonitored   func(id string) bool
 	Sort          string // hostname, last_seen, client, os, patches
 	Desc          bool
 	Offset, Limit int
@@ -76,16 +91,29 @@ func (fl *Fleet) List(f Filter) ([]View, int) {
 			ids[id] = true
 		}
 	}
+	dtype := NormalizeType(f.DeviceType)
+	monitored := func(e *entry) bool {
+		if f.IsMonitored != nil {
+			return f.IsMonitored(e.d.ID)
+		}
+		return !e.d.Retired
+	}
 	fl.mu.RLock()
 	defer fl.mu.RUnlock()
 	hits := make([]*entry, 0, 64)
 	for _, e := range fl.devs {
 		switch {
+		case f.Retired == nil && ids == nil && !f.WithRetired && e.d.Retired,
+			f.Retired != nil && *f.Retired != e.d.Retired,
+			f.Favorites != nil && !f.Favorites[e.d.ID],
+			f.Excluded != nil && f.Excluded[e.d.ID],
+			f.Monitored != nil && *f.Monitored != monitored(e):
+			continue
 		case allowed != nil && !allowed[e.d.ClientID],
 			ids != nil && !ids[e.d.ID],
 			f.Online != nil && *f.Online != e.online,
 			f.OS != "" && !strings.EqualFold(f.OS, e.d.OS),
-			f.DeviceType != "" && f.DeviceType != deviceType(e),
+			dtype != "" && dtype != deviceType(e),
 			f.Group != "" && f.Group != e.d.Group,
 			f.PendingReboot != nil && *f.PendingReboot != e.d.Heartbeat.PendingReboot,
 			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
@@ -168,8 +196,8 @@ func (fl *Fleet) Summarize(clients []string) map[string]*Summary {
 	fl.mu.RLock()
 	defer fl.mu.RUnlock()
 	for _, e := range fl.devs {
-		if allowed != nil && !allowed[e.d.ClientID] {
-			continue
+		if (allowed != nil && !allowed[e.d.ClientID]) || e.d.Retired {
+			continue // a retired device is out of service: not counted
 		}
 		s := out[e.d.ClientID]
 		if s == nil {

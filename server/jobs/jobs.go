@@ -221,6 +221,10 @@ func (j *Wing) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, strin
 	// and a client or filter target leaves it out.
 	approved, pending := views[:0:0], 0
 	for _, v := range views {
+		if v.Retired { // named: client and filter targets leave retired devices out
+			return nil, "", fmt.Errorf("%w: device %s is retired; restore it first (POST /api/v1/devices/%s/restore)",
+				errPendingDevice, v.ID, v.ID)
+		}
 		if v.Approval == fleet.ApprovalPending {
 			if len(req.Devices) > 0 {
 				return nil, "", fmt.Errorf("%w: device %s is pending approval; approve it first (POST /api/v1/devices/%s/approve)",
@@ -279,7 +283,7 @@ func (j *Wing) create(p *httpx.Principal, req *jobRequest, views []fleet.View, d
 			State: protocol.StateQueued, CreatedAt: now, Expires: job.Expires, NotBefore: req.At}
 		// targets left pending devices out; checked again here because
 		// nothing may reach a device before it is approved.
-		if immediate && online[v.ID] && j.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending {
+		if immediate && online[v.ID] && j.hub.Get(v.ID) != nil && v.Approval != fleet.ApprovalPending && !v.Retired {
 			r.State, r.SentAt = protocol.StateSent, now
 		}
 		runs[i] = r

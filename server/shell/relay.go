@@ -92,6 +92,10 @@ func (sr *Wing) open(w http.ResponseWriter, r *http.Request, p *httpx.Principal)
 		httpx.WriteError(w, 404, "device not found")
 		return
 	}
+	if v.Retired {
+		httpx.WriteError(w, http.StatusConflict, "device is retired; restore it before opening a shell")
+		return
+	}
 	if sr.d.Fleet.Pending(v.ID) {
 		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return

@@ -88,6 +88,10 @@ func (sr *Wing) ticket(w http.ResponseWriter, r *http.Request, p *httpx.Principa
 		httpx.WriteError(w, 404, "device not found")
 		return
 	}
+	if v.Retired {
+		httpx.WriteError(w, http.StatusConflict, "device is retired; restore it before opening a shell")
+		return
+	}
 	if sr.d.Fleet.Pending(v.ID) {
 		httpx.WriteError(w, http.StatusConflict, "device is pending approval; approve it before opening a shell")
 		return
