@@ -98,6 +98,8 @@ type Me struct {
 	CSRF           string    `json:"csrf,omitempty"`
 	SessionExpires time.Time `json:"session_expires,omitzero"`
 	FreshUntil     time.Time `json:"fresh_until,omitzero"`
+	// Seats lists the seat modules the caller holds.
+	Seats []string `json:"seats"`
 }
 
 // APIToken is one of the caller's API tokens (never its secret or hash).
@@ -141,6 +143,9 @@ type User struct {
 	Disabled    bool     `json:"disabled"`
 	TOTPEnabled bool     `json:"totp_enabled"`
 	CreatedAt   string   `json:"created_at"` // RFC 3339, UTC
+	// Seats lists the seat modules the user holds (remote_support,
+	// service_desk).
+	Seats []string `json:"seats"`
 }
 
 // CreateUserRequest is POST /api/v1/users.
@@ -160,4 +165,44 @@ type UpdateUserRequest struct {
 	Clients    *[]string `json:"clients,omitempty"`
 	Disabled   *bool     `json:"disabled,omitempty"`
 	Password   *string   `json:"password,omitempty"`
+}
+
+// SeatModule is one seat module of the account plan: how many seats it
+// has (Limit 0 = unlimited), how many active users hold one, and whether
+// the limit was fixed by a server flag (then only the flag changes it).
+type SeatModule struct {
+	Module string   `json:"module"` // remote_support, service_desk
+	Label  string   `json:"label"`
+	Perms  []string `json:"perms"` // what the seat is needed for
+	Limit  int      `json:"limit"`
+	Used   int      `json:"used"`
+	Fixed  bool     `json:"fixed,omitempty"`
+}
+
+// DeviceSeats is the device limit (0 = unlimited) against the devices in
+// use (enrolled and not retired).
+type DeviceSeats struct {
+	Limit int  `json:"limit"`
+	Used  int  `json:"used"`
+	Fixed bool `json:"fixed,omitempty"`
+}
+
+// Seats is GET /api/v1/seats: the account plan and its use.
+type Seats struct {
+	Modules []SeatModule `json:"modules"`
+	Devices DeviceSeats  `json:"devices"`
+}
+
+// SetPlanRequest is PUT /api/v1/seats: the limits to change (0 =
+// unlimited; absent = unchanged).
+type SetPlanRequest struct {
+	RemoteSupport *int `json:"remote_support,omitempty"`
+	ServiceDesk   *int `json:"service_desk,omitempty"`
+	DeviceLimit   *int `json:"device_limit,omitempty"`
+}
+
+// SetSeatRequest is PUT /api/v1/users/{id}/seats/{module}: give
+// (enabled) or take away the user's seat of the module.
+type SetSeatRequest struct {
+	Enabled bool `json:"enabled"`
 }

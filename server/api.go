@@ -106,6 +106,8 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	p.Remote = s.clientIP(r)
+	// Has also needs the seat of the permission's module (remote support
+	// for run, shell, power, patch, services); Denied then names the seat.
 	if rt.Pol.Perm != "" && !p.Has(rt.Pol.Perm) {
 		httpx.WriteError(w, http.StatusForbidden, p.Denied(rt.Pol.Perm))
 		return

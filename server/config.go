@@ -77,6 +77,25 @@ type Config struct {
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time
+	// SeatsRemoteSupport, SeatsServiceDesk and DeviceLimit fix the account
+	// plan's limits when above 0 (the flags win over what an admin set,
+	// and the API cannot change them); 0 leaves a limit to the admin,
+	// whose default is unlimited.
+	SeatsRemoteSupport int
+	SeatsServiceDesk   int
+	DeviceLimit        int
+}
+
+// fixedPlan is the plan limits the flags fix (see accounts.Config).
+func (c *Config) fixedPlan() map[string]int {
+	m := map[string]int{}
+	for k, v := range map[string]int{"remote_support": c.SeatsRemoteSupport, "service_desk": c.SeatsServiceDesk,
+		"devices": c.DeviceLimit} {
+		if v > 0 {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // Defaults fills unset fields.

@@ -45,11 +45,14 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Fleet: s.fleet, Conns: s.hub, OpConns: s.conns, Audit: s.alog, Now: s.now, Log: log})
 	s.scripts = scripts.New(scripts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	s.audit = audit.New(audit.Deps{Log: s.alog, Clients: deviceScope{s}})
-	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
-		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now})
 	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
-		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies}, Store: s.st,
-		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log})
+		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies, FixedPlan: cfg.fixedPlan()}, Store: s.st,
+		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log, Devices: s.fleet})
+	// Monitoring is left nil until the alerts wing provides it: every
+	// device that is not retired counts as monitored.
+	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
+		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now,
+		DeviceLimit: s.accounts.DeviceLimit})
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
@@ -57,7 +60,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
-		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

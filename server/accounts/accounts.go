@@ -79,6 +79,9 @@ func (s *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/users/{id}", perm(httpx.PermUsers), s.apiUser),
 		httpx.R("PATCH", "/api/v1/users/{id}", perm(httpx.PermUsers), s.apiUpdateUser),
 		httpx.R("POST", "/api/v1/users/{id}/reset-2fa", fresh(httpx.PermUsers), s.apiResetUser2FA),
+		httpx.R("GET", "/api/v1/seats", perm(httpx.PermUsers), s.apiSeats),
+		httpx.R("PUT", "/api/v1/seats", fresh(httpx.PermAdmin), s.apiSetPlan),
+		httpx.R("PUT", "/api/v1/users/{id}/seats/{module}", perm(httpx.PermUsers), s.apiSetSeat),
 	}
 }
 

@@ -65,7 +65,8 @@ func (a *Wing) principalFor(u *store.User) *httpx.Principal {
 		// client, so a user scoped to some clients never holds them.
 		perms = slices.DeleteFunc(perms, func(p string) bool { return p == httpx.PermAudit || p == httpx.PermAdmin })
 	}
-	return &httpx.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: perms, AllClients: u.AllClients, Clients: u.Clients}
+	return &httpx.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: perms, AllClients: u.AllClients, Clients: u.Clients,
+		NoSeats: noSeats(u)}
 }
 
 // fromToken authenticates a bearer token.

@@ -92,8 +92,10 @@ func (a *Wing) Fresh(p *httpx.Principal) bool {
 func (s *Wing) me(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
 		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
+	out.Seats = []string{}
 	if u, err := s.st.User(p.UserID); err == nil {
 		out.TOTPEnabled = u.TOTPSecret != ""
+		out.Seats = seatsOf(&u)
 	}
 	if p.Session != nil {
 		out.CSRF = p.Session.CSRF

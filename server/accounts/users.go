@@ -125,6 +125,11 @@ func (s *Wing) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 	}
 	u := store.User{ID: httpx.NewID("u"), Name: req.Name, PasswordHash: string(hash), Role: req.Role, AllClients: req.AllClients,
 		Clients: clients, CreatedAt: s.now().UTC()}
+	s.plan.grant.Lock()
+	defer s.plan.grant.Unlock()
+	if us, err := s.st.Users(); err == nil {
+		settleSeats(&u, s.limits(), seatUse(us, ""))
+	}
 	if err := s.st.CreateUser(u); errors.Is(err, store.ErrExists) {
 		httpx.WriteError(w, 409, "a user with that name exists")
 		return
@@ -208,10 +213,23 @@ func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 			return
 		}
 	}
+	// A role change or a re-enabled user takes a seat only if one is free.
+	s.plan.grant.Lock()
+	defer s.plan.grant.Unlock()
+	var seatUseNow map[string]int
+	if (req.Role != nil && *req.Role != u.Role) || (req.Disabled != nil && !*req.Disabled && u.Disabled) {
+		if us, err := s.st.Users(); err == nil {
+			seatUseNow = seatUse(us, u.ID)
+		}
+	}
+	limits := s.limits()
 	mut := func(x *store.User) error {
 		x.Role, x.AllClients, x.Clients = role, all, clients
 		if req.Disabled != nil {
 			x.Disabled = *req.Disabled
+		}
+		if seatUseNow != nil {
+			settleSeats(x, limits, seatUseNow)
 		}
 		if hash != nil {
 			x.PasswordHash = string(hash)
@@ -266,7 +284,7 @@ func toAPIUser(u store.User) api.User {
 		cl = []string{}
 	}
 	return api.User{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
-		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Seats: seatsOf(&u)}
 }
 
 func toAPIToken(t store.APIToken) api.APIToken {

@@ -33,6 +33,9 @@ type Config struct {
 	Require2FAForAdmins bool
 	// TrustedProxies may set X-Forwarded-For.
 	TrustedProxies []string
+	// FixedPlan are plan limits given by server flags (keys remote_support,
+	// service_desk, devices): they win over stored ones (see seats.go).
+	FixedPlan map[string]int
 }
 
 // Deps are what the accounts wing is built from.
@@ -46,6 +49,8 @@ type Deps struct {
 	Audit auditlog.Writer
 	Now   httpx.Clock
 	Log   *slog.Logger
+	// Devices counts devices in use for the Seats & devices page (nil: 0).
+	Devices Devices
 }
 
 // Wing serves the account routes and authenticates operators.
@@ -58,12 +63,14 @@ type Wing struct {
 	now     httpx.Clock
 	log     *slog.Logger
 	limit   *limiter
+	plan    plan
+	devices Devices
 }
 
 // New builds the accounts wing.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, clients: d.Clients, conns: d.Conns, alog: d.Audit, now: d.Now, log: d.Log,
-		limit: newLimiter()}
+		limit: newLimiter(), devices: d.Devices}
 }
 
 // clientIP is the caller's address (see httpx.ClientIP).

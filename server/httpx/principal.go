@@ -60,12 +60,20 @@ type Principal struct {
 	// Withheld are permissions of the user that this credential does not
 	// carry because it never passed two-factor (Denied says so).
 	Withheld []string
+	// NoSeats are the seat modules the user holds no seat of: the
+	// permissions of those modules are not granted (Has), and Denied names
+	// the missing seat. Empty (the zero value) means every seat.
+	NoSeats []string
 }
 
 // Denied is the refusal message for an action that needs perm: it names
 // the permission and, when the user holds it but this credential never
 // passed two-factor, how to get a credential that does.
 func (p *Principal) Denied(perm string) string {
+	if m := SeatFor(perm); m != "" && slices.Contains(p.Perms, perm) && slices.Contains(p.NoSeats, m) {
+		return "permission denied: needs a " + SeatLabels[m] + " seat (an admin gives seats on the users page, " +
+			"or with `stewardctl users seat`)"
+	}
 	if slices.Contains(p.Withheld, perm) {
 		return "permission denied: needs " + perm + ", which this token lacks because it never passed two-factor; " +
 			"run `stewardctl 2fa refresh` (after `stewardctl 2fa enroll` if needed) or `stewardctl login`"
@@ -73,8 +81,16 @@ func (p *Principal) Denied(perm string) string {
 	return "permission denied: needs " + perm
 }
 
-// Has reports whether p holds perm.
-func (p *Principal) Has(perm string) bool { return slices.Contains(p.Perms, perm) }
+// Has reports whether p holds perm, and the seat of perm's module when it
+// needs one: every check of a technician action goes through here, so a
+// user without a seat is refused everywhere at once.
+func (p *Principal) Has(perm string) bool {
+	if !slices.Contains(p.Perms, perm) {
+		return false
+	}
+	m := SeatFor(perm)
+	return m == "" || !slices.Contains(p.NoSeats, m)
+}
 
 // ClientScope returns nil for all clients, else the allowed list.
 func (p *Principal) ClientScope() []string {
@@ -118,9 +134,43 @@ func (p *Principal) Manages(u *store.User) bool {
 // HoldsRole reports whether p has every permission of role.
 func (p *Principal) HoldsRole(role string) bool {
 	for _, pm := range RolePerms[role] {
-		if !p.Has(pm) {
+		// The role's permissions, not seats: a seat is a licence to act,
+		// and granting a role does not act on devices.
+		if !slices.Contains(p.Perms, pm) {
 			return false
 		}
 	}
 	return true
+}
+
+// Seat modules: the technician seats of the account plan. A module's
+// permissions are granted only to users holding one of its seats.
+const (
+	// SeatRemoteSupport covers acting on devices: scripts, shells, power,
+	// patches and services.
+	SeatRemoteSupport = "remote_support"
+	// SeatServiceDesk covers tickets; no permission uses it yet.
+	SeatServiceDesk = "service_desk"
+)
+
+// SeatModules lists the seat modules in the order pages show them.
+var SeatModules = []string{SeatRemoteSupport, SeatServiceDesk}
+
+// SeatLabels names each module in messages.
+var SeatLabels = map[string]string{SeatRemoteSupport: "remote support", SeatServiceDesk: "service desk"}
+
+// SeatPerms are the permissions each module's seat is needed for.
+var SeatPerms = map[string][]string{
+	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices},
+	SeatServiceDesk:   {},
+}
+
+// SeatFor returns the module whose seat perm needs, or "".
+func SeatFor(perm string) string {
+	for _, m := range SeatModules {
+		if slices.Contains(SeatPerms[m], perm) {
+			return m
+		}
+	}
+	return ""
 }
