@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
@@ -45,10 +46,10 @@ func (s *Wing) setRetired(p *httpx.Principal, v fleet.View, retired bool) (chang
 			return false, fmt.Errorf("%w: %s", errLimit, LimitMessage(n))
 		}
 	}
-	now := s.now()
-	by := p.Name
+	// A restore clears who retired it and when; the audit log keeps both.
+	now, by := s.now(), p.Name
 	if !retired {
-		by = ""
+		now, by = time.Time{}, ""
 	}
 	if _, err := s.st.SetDeviceRetired(v.ID, retired, by, now); err != nil {
 		return false, err
@@ -245,7 +246,7 @@ func (s *Wing) apiBulk(w http.ResponseWriter, r *http.Request, p *httpx.Principa
 		seen[id] = true
 		v, ok := s.Device(p, id)
 		if !ok {
-			httpx.WriteError(w, 404, "device not found: "+httpx.CleanText(id, 64))
+			httpx.WriteError(w, 404, "device not found (one of the devices named)")
 			return
 		}
 		views = append(views, v)

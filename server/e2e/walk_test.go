@@ -49,7 +49,7 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo script: %d", code)
 	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "seats": "remote_support"}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo"}
 
 	// Every route is walked, each in exactly one way; a route that fits
@@ -66,6 +66,7 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/users": {map[string]any{"name": "sneaky", "password": "sneaky-password-1", "role": "technician",
 			"clients": []string{bcl}}, 404},
 		"POST /api/v1/clients": {map[string]any{"name": "Charlie"}, 403},
+		"POST /api/v1/devices/bulk": {map[string]any{"devices": []string{devB}, "action": "retire"}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.
@@ -164,6 +165,13 @@ func TestScopeWalk(t *testing.T) {
 	}
 	if code, _ := do("POST", "/api/v1/jobs", map[string]any{"client": "Bravo", "kind": "script", "script": map[string]any{"interpreter": "sh", "body": "id"}}); code != 404 {
 		t.Errorf("a job on client Bravo: %d, want 404", code)
+	}
+	// Moving Alpha's device into Bravo, alone or in bulk, is not found.
+	if code, _ := do("PATCH", "/api/v1/devices/"+devA, map[string]any{"client": bcl}); code != 404 {
+		t.Errorf("moving a device into Bravo: %d, want 404", code)
+	}
+	if code, _ := do("POST", "/api/v1/devices/bulk", map[string]any{"devices": []string{devA}, "action": "move", "client": "Bravo"}); code != 404 {
+		t.Errorf("a bulk move into Bravo: %d, want 404", code)
 	}
 }
 
