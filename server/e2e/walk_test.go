@@ -65,7 +65,7 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/scripts": {map[string]any{"client": bcl, "name": "x", "interpreter": "sh", "body": "id"}, 404},
 		"POST /api/v1/users": {map[string]any{"name": "sneaky", "password": "sneaky-password-1", "role": "technician",
 			"clients": []string{bcl}}, 404},
-		"POST /api/v1/clients": {map[string]any{"name": "Charlie"}, 403},
+		"POST /api/v1/clients":      {map[string]any{"name": "Charlie"}, 403},
 		"POST /api/v1/devices/bulk": {map[string]any{"devices": []string{devB}, "action": "retire"}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
