@@ -176,7 +176,7 @@ func (a *App) usersCmd() *cobra.Command {
 			}
 			return a.client().Do("POST", "/api/v1/users/"+id+"/reset-2fa", nil, nil)
 		}}
-	c.AddCommand(add, list, disable, enable, setRole, scope, reset)
+	c.AddCommand(add, list, disable, enable, setRole, scope, reset, a.usersSeatCmd())
 	return c
 }
 

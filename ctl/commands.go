@@ -117,6 +117,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
+	root.AddCommand(a.seatsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()
@@ -239,7 +240,7 @@ func (a *App) resolveDevice(ref string) (string, error) {
 		return ref, nil
 	}
 	var out api.DeviceList
-	if err := a.client().Do("GET", "/api/v1/devices?limit=1000&search="+url.QueryEscape(ref), nil, &out); err != nil {
+	if err := a.client().Do("GET", "/api/v1/devices?limit=1000&retired=any&search="+url.QueryEscape(ref), nil, &out); err != nil {
 		return "", err
 	}
 	var hit []string
@@ -259,8 +260,8 @@ func (a *App) resolveDevice(ref string) (string, error) {
 
 func (a *App) devicesCmd() *cobra.Command {
 	c := &cobra.Command{Use: "devices", Short: "Find and manage devices"}
-	var online, offline, reboot, patches, pending bool
-	var search, client, osName string
+	var online, offline, reboot, patches, pending, retired, favourites bool
+	var search, client, osName, dtype string
 	var limit int
 	list := &cobra.Command{Use: "list", Short: "List devices, with filters", RunE: func(cmd *cobra.Command, args []string) error {
 		q := url.Values{}
@@ -279,7 +280,13 @@ func (a *App) devicesCmd() *cobra.Command {
 		if pending {
 			q.Set("approval", "pending")
 		}
-		for k, v := range map[string]string{"search": search, "client": client, "os": osName} {
+		if retired {
+			q.Set("retired", "true")
+		}
+		if favourites {
+			q.Set("favorite", "true")
+		}
+		for k, v := range map[string]string{"search": search, "client": client, "os": osName, "type": dtype} {
 			if v != "" {
 				q.Set(k, v)
 			}
@@ -308,6 +315,9 @@ func (a *App) devicesCmd() *cobra.Command {
 	f.BoolVar(&reboot, "pending-reboot", false, "only devices needing a reboot")
 	f.BoolVar(&patches, "has-patches", false, "only devices with available patches")
 	f.BoolVar(&pending, "pending", false, "only devices waiting for approval")
+	f.BoolVar(&retired, "retired", false, "only retired devices (hidden otherwise)")
+	f.BoolVar(&favourites, "favourites", false, "only your starred devices")
+	f.StringVar(&dtype, "type", "", "workstation, server, mac or linux")
 	f.StringVar(&search, "search", "", "hostname, IP or MAC")
 	f.StringVar(&client, "client", "", "client ID or name")
 	f.StringVar(&osName, "os", "", "linux, windows or darwin")
@@ -351,6 +361,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		return nil
 	}}
 	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd(), a.devicesApproveCmd())
+	c.AddCommand(a.devicesBulkCmds()...)
 	return c
 }
 
