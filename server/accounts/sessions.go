@@ -3,6 +3,7 @@ package accounts
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -90,7 +91,10 @@ func (a *Wing) Fresh(p *httpx.Principal) bool {
 // me describes the caller: who, with which permissions and scope, and
 // the session's CSRF token and freshness.
 func (s *Wing) me(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: p.Perms,
+	// The permissions the caller can use now: those needing a seat it
+	// lacks are left out, so the dashboard offers no action bound to fail.
+	perms := slices.DeleteFunc(slices.Clone(p.Perms), func(x string) bool { return !p.Has(x) })
+	out := api.Me{ID: p.UserID, Name: p.Name, Role: p.Role, Perms: perms,
 		AllClients: p.AllClients, Clients: p.Clients, Via: p.Via}
 	out.Seats = []string{}
 	if u, err := s.st.User(p.UserID); err == nil {

@@ -63,7 +63,7 @@ export function duration(sec) {
   return `${sec} s`;
 }
 
-export const TYPES = { pc: 'PC', server: 'Server', mac: 'Mac', linux: 'Linux' };
+export const TYPES = { pc: 'Workstation', server: 'Server', mac: 'Mac', linux: 'Linux' };
 export const OSES = { windows: 'Windows', linux: 'Linux', darwin: 'macOS' };
 
 /** osText is "Debian 12.7" style text for a device view. */

@@ -3,7 +3,7 @@
 // script, power actions and a terminal. Tabs switch in place (the terminal
 // survives switching); device and run events refresh what is shown.
 import { h, put, enc, throttle } from '../lib/dom.js';
-import { get, post, patch, can } from '../lib/api.js';
+import { api, get, post, patch, del, can } from '../lib/api.js';
 import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBadge, when } from '../lib/format.js';
 import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
@@ -81,7 +81,13 @@ export function mount(root, ctx) {
       h('div', { class: 'title-row' }, h('h1', { id: 'device-hostname', text: v.hostname || v.id }), h('span', { id: 'device-status' }, onlineBadge(v.online)),
         v.pending_reboot && h('span', { class: 'badge warn', text: 'reboot pending' }),
         v.patches_available ? h('span', { class: 'badge warn', text: `${v.patches_available} patches` }) : null,
-        approvalBadges(v), approveButton(v, () => load(), { small: false })),
+        approvalBadges(v), approveButton(v, () => load(), { small: false }),
+        v.retired && h('span', { class: 'badge', id: 'device-retired', title: `retired by ${v.retired_by || '?'}`, text: 'retired' }),
+        h('button', { type: 'button', class: v.favorite ? 'small star on' : 'small star', id: 'device-star', 'aria-pressed': v.favorite ? 'true' : 'false',
+          title: v.favorite ? 'Remove from your favourites' : 'Add to your favourites', text: v.favorite ? '★ Favourite' : '☆ Favourite', onclick: star }),
+        can('clients') && h('button', { type: 'button', class: 'small', id: v.retired ? 'device-restore' : 'device-retire',
+          text: v.retired ? 'Restore' : 'Retire…', onclick: v.retired ? restore : retire })),
+      v.retired && h('p', { class: 'notice', id: 'retired-notice', text: 'This device is retired: it keeps its history but receives no jobs, shells or patches, reports nothing but heartbeats and does not count against the device limit.' }),
       duplicateNotice(v),
       h('p', { class: 'muted' }, [TYPES[v.device_type] || v.device_type, osText(v), v.client_name || v.client, v.group].filter(Boolean).join(' · '), ' · ',
         v.online ? 'online' : h('span', {}, 'last seen ', time(v.last_seen)),
@@ -103,6 +109,38 @@ export function mount(root, ctx) {
     if (r?.device) {
       toast(r.device.group ? `${data.device.hostname} is now in ${r.device.group}.` : `${data.device.hostname} is in no folder now.`, 'ok');
       load();
+    }
+  }
+
+  async function star() {
+    const on = !data.device.favorite;
+    try {
+      await (on ? api('PUT', `${base}/favorite`, {}) : del(`${base}/favorite`));
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function retire() {
+    const v = data.device;
+    if (!await confirm('Retire device', `Retire ${v.hostname}? It keeps its history, but gets no jobs, shells or patches and stops reporting until it is restored. It stops counting against the device limit.`, { ok: 'Retire', danger: true })) return;
+    try {
+      await post(`${base}/retire`, {});
+      toast(`${v.hostname} is retired.`, 'ok');
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function restore() {
+    try {
+      await post(`${base}/restore`, {});
+      toast(`${data.device.hostname} is restored.`, 'ok');
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
     }
   }
 

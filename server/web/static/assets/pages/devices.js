@@ -3,7 +3,7 @@
 // page of rows here. Columns and density are per-user preferences stored on
 // the server. Rows are updated live when devices go online or offline.
 import { h, put, enc, debounce, throttle } from '../lib/dom.js';
-import { get, can, session, savePrefs, qs } from '../lib/api.js';
+import { api, get, can, session, savePrefs, qs } from '../lib/api.js';
 import { time, osText, TYPES, OSES, count, onlineBadge } from '../lib/format.js';
 import { modal, confirm, select, field, toast } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
@@ -16,6 +16,7 @@ const mac = (m) => (/^[0-9a-f]{12}$/.test(m) ? m.match(/../g).join(':') : m);
 
 /** COLUMNS are the table's columns; sort names are the API's sort keys. */
 const COLUMNS = [
+  { key: 'fav', label: '★', cell: starCell },
   { key: 'status', label: 'Status', sort: 'online', cell: (v) => onlineBadge(v.online) },
   { key: 'name', label: 'Name', sort: 'hostname', fixed: true, cell: nameCell },
   { key: 'user', label: 'Last user', cell: (v) => (v.last_user ? [h('span', { class: 'user', text: v.last_user }), v.last_user_at ? h('span', { class: 'sub' }, time(v.last_user_at)) : null] : dash()) },
@@ -30,14 +31,36 @@ const COLUMNS = [
   { key: 'last_seen', label: 'Last seen', sort: 'last_seen', cell: (v) => (v.online ? h('span', { class: 'muted', text: 'now' }) : time(v.last_seen)) },
   { key: 'agent', label: 'Agent', cell: (v) => v.agent_version || dash() },
 ];
-const DEFAULT_COLUMNS = ['status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
+const DEFAULT_COLUMNS = ['fav', 'status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
-const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval'];
+const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval',
+  'favorite', 'retired', 'monitored'];
+
+// afterStar reloads the mounted list after a star changes.
+let afterStar = () => {};
+
+// starCell is the caller's favourite star: a toggle kept on the server
+// per user.
+function starCell(v) {
+  const b = h('button', { type: 'button', class: v.favorite ? 'on' : '', 'aria-pressed': v.favorite ? 'true' : 'false',
+    title: v.favorite ? 'Remove from your favourites' : 'Add to your favourites', 'aria-label': `Favourite ${v.hostname}`, text: v.favorite ? '★' : '☆' });
+  b.addEventListener('click', async () => {
+    try {
+      await api(v.favorite ? 'DELETE' : 'PUT', `/api/v1/devices/${enc(v.id)}/favorite`);
+      v.favorite = !v.favorite;
+      afterStar();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  });
+  return h('span', { class: 'star-cell' }, b);
+}
 
 function dash() { return h('span', { class: 'muted', text: '—' }); }
 
 function nameCell(v) {
   return [h('a', { href: `/devices/${enc(v.id)}`, class: 'device-name', text: v.hostname || v.id }),
+    v.retired && h('span', { class: 'badge retired', title: `retired by ${v.retired_by || '?'}`, text: 'retired' }),
     (isPending(v) || v.duplicate_of || v.duplicate_other_client) && h('span', { class: 'approval-cell' }, approvalBadges(v), approveButton(v, () => afterApprove())),
     h('span', { class: 'sub detail' }, [(v.ips || []).slice(0, 2).join(', '), (v.macs || []).slice(0, 1).map(mac).join('')].filter(Boolean).join(' · '))];
 }
@@ -64,7 +87,8 @@ export function mount(root, ctx) {
     allMatching: false,
   };
   if (!st.columns.includes('name')) st.columns.unshift('name');
-  const bulkAllowed = can('run') || can('power') || can('patch');
+  // Every user may star devices; moves and retirement need clients.
+  const bulkAllowed = true;
 
   // Toolbar: search and filters.
   const search = h('input', { type: 'search', id: 'device-search', placeholder: 'Search name, IP or MAC', value: st.f.search, 'aria-label': 'Search devices', maxlength: '256' });
@@ -77,6 +101,9 @@ export function mount(root, ctx) {
   const fOS = select('os', [['', 'Any OS'], ...Object.entries(OSES)], st.f.os, { id: 'filter-os', 'aria-label': 'Operating system' });
   const fApproval = select('approval', [['', 'Approval: any'], ['pending', 'Pending approval'], ['approved', 'Approved']], st.f.approval, { id: 'filter-approval', 'aria-label': 'Approval' });
   const fGroup = select('group', [['', 'Any folder']], st.f.group, { id: 'filter-group', 'aria-label': 'Folder' });
+  const fFav = select('favorite', [['', 'All devices'], ['true', 'My favourites']], st.f.favorite, { id: 'filter-favorite', 'aria-label': 'Favourites' });
+  const fRetired = select('retired', [['', 'In service'], ['true', 'Retired'], ['any', 'In service and retired']], st.f.retired, { id: 'filter-retired', 'aria-label': 'Retired' });
+  const fMonitored = select('monitored', [['', 'Monitoring: any'], ['true', 'Monitored'], ['false', 'Not monitored']], st.f.monitored, { id: 'filter-monitored', 'aria-label': 'Monitored' });
   const loadGroups = () => get('/api/v1/groups').then((gs) => {
     const names = (gs || []).map((g) => g.group);
     if (st.f.group && !names.includes(st.f.group)) names.push(st.f.group);
@@ -116,7 +143,7 @@ export function mount(root, ctx) {
   const status = h('p', { class: 'muted', id: 'devices-status', 'aria-live': 'polite' });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Devices' }), h('span', { class: 'muted', id: 'device-total' })),
-    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval,
+    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval, fFav, fRetired, fMonitored,
       h('span', { class: 'spacer' }), colChooser, density, csv),
     bulkBar, status, tableWrap, pager);
 
@@ -125,6 +152,7 @@ export function mount(root, ctx) {
     return {
       search: f.search.trim(), type: f.type, online: f.online, pending_reboot: f.pending_reboot,
       has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os, approval: f.approval,
+      favorite: f.favorite, retired: f.retired, monitored: f.monitored,
     };
   }
 
@@ -168,7 +196,8 @@ export function mount(root, ctx) {
   const reloadSoon = throttle(() => load(), 2000);
 
   search.addEventListener('input', debounce(() => { st.f.search = search.value; reload(); }, 250));
-  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval']]) {
+  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval'],
+    [fFav, 'favorite'], [fRetired, 'retired'], [fMonitored, 'monitored']]) {
     sel.addEventListener('change', () => { st.f[key] = sel.value; reload(); });
   }
   fPatches.addEventListener('change', () => {
@@ -213,7 +242,7 @@ export function mount(root, ctx) {
         renderBulk();
         selAll.checked = st.rows.every((x) => st.selected.has(x.id));
       });
-      return h('tr', { dataset: { id: v.id }, class: v.online ? 'is-online' : 'is-offline' },
+      return h('tr', { dataset: { id: v.id }, class: [v.online ? 'is-online' : 'is-offline', v.retired && 'is-retired'] },
         bulkAllowed && h('td', { class: 'sel' }, cb),
         cols.map((c) => h('td', { dataset: { col: c.key } }, c.cell(v))));
     }));
@@ -260,7 +289,53 @@ export function mount(root, ctx) {
       h('span', { class: 'spacer' }),
       can('run') && h('button', { type: 'button', class: 'small', id: 'bulk-script', disabled: !n, text: 'Run script…', onclick: bulkScript }),
       can('power') && h('button', { type: 'button', class: 'small', id: 'bulk-reboot', disabled: !n, text: 'Reboot…', onclick: bulkReboot }),
-      can('patch') && h('button', { type: 'button', class: 'small', id: 'bulk-patch', disabled: !n, text: 'Install patches…', onclick: bulkPatch }));
+      can('patch') && h('button', { type: 'button', class: 'small', id: 'bulk-patch', disabled: !n, text: 'Install patches…', onclick: bulkPatch }),
+      h('button', { type: 'button', class: 'small', id: 'bulk-favorite', disabled: !n, text: '★ Favourite', onclick: () => bulkDevices('favorite') }),
+      can('clients') && h('button', { type: 'button', class: 'small', id: 'bulk-move', disabled: !n, text: 'Move…', onclick: bulkMove }),
+      can('clients') && st.f.retired !== 'true' && h('button', { type: 'button', class: 'small', id: 'bulk-retire', disabled: !n, text: 'Retire…', onclick: bulkRetire }),
+      can('clients') && st.f.retired && h('button', { type: 'button', class: 'small', id: 'bulk-restore', disabled: !n, text: 'Restore', onclick: () => bulkDevices('restore') }));
+  }
+
+  /** selectedIDs lists the selected devices (all matching ones resolved). */
+  async function selectedIDs() {
+    if (!st.allMatching) return [...st.selected.keys()];
+    const r = await get(`/api/v1/devices${qs({ ...apiFilter(), limit: 50000 })}`);
+    return (r.devices || []).map((v) => v.id);
+  }
+
+  /** bulkDevices runs a device action on the selection and reports it. */
+  async function bulkDevices(action, extra = {}) {
+    try {
+      const r = await api('POST', '/api/v1/devices/bulk', { devices: await selectedIDs(), action, ...extra });
+      const failed = (r.results || []).filter((x) => x.error);
+      toast(`${count(r.changed)} device${r.changed === 1 ? '' : 's'} changed${failed.length ? `; ${failed.length} failed: ${failed[0].error}` : ''}.`, failed.length ? 'error' : 'ok');
+      st.selected.clear();
+      st.allMatching = false;
+      loadGroups();
+      load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function bulkRetire() {
+    if (await confirm('Retire devices', `Retire ${devicesText()}? They keep their history but get no jobs, shells or patches and stop reporting until restored; they stop counting against the device limit.`,
+      { ok: `Retire ${devicesText()}`, danger: true })) await bulkDevices('retire');
+  }
+
+  async function bulkMove() {
+    const cs = await get('/api/v1/clients').catch(() => []);
+    const client = select('client', [['', 'Keep their clients'], ...(cs || []).sort((a, b) => a.name.localeCompare(b.name)).map((c) => [c.id, c.name])], '', { id: 'move-client' });
+    const folder = h('input', { name: 'group', id: 'move-folder', maxlength: '128', autocomplete: 'off', placeholder: 'e.g. Head office' });
+    const keep = h('input', { type: 'checkbox', id: 'move-keep-folder', checked: true });
+    const r = await modal({ title: `Move ${devicesText()}`, ok: `Move ${devicesText()}`,
+      body: h('div', { class: 'stack' }, field('Client', client), h('label', { class: 'check' }, keep, ' Keep their folders'),
+        field('Folder', folder, 'Used when "keep their folders" is off; empty takes them out of any folder.')),
+      onSubmit: async () => {
+        if (!client.value && keep.checked) throw new Error('Choose a client, or a folder.');
+        return { client: client.value, group: keep.checked ? undefined : folder.value.trim() };
+      } });
+    if (r && r !== true) await bulkDevices('move', r.group === undefined ? { client: r.client } : r.client ? r : { group: r.group });
   }
 
   /** target is the job target for the selection. */
@@ -269,7 +344,7 @@ export function mount(root, ctx) {
     const f = apiFilter();
     const only = Object.entries(f).filter(([, v]) => v);
     if (only.length === 1 && f.client) return { client: f.client };
-    if (f.security || f.group || f.approval) {
+    if (f.security || f.group || f.approval || f.favorite || f.retired || f.monitored) {
       // The job filter has no "security" or folder field: resolve to device
       // IDs, so a job never reaches devices the list did not show.
       const r = await get(`/api/v1/devices${qs({ ...f, limit: 50000 })}`);
@@ -302,6 +377,7 @@ export function mount(root, ctx) {
   }
 
   afterApprove = () => load();
+  afterStar = () => (st.f.favorite ? load() : renderTable());
   load();
   const tick = setInterval(() => { if (!document.hidden) load(); }, 60000);
   return {
@@ -309,7 +385,7 @@ export function mount(root, ctx) {
     onEvent(ev) {
       if (ev.type === 'resync') return reloadSoon();
       if (ev.type !== 'device') return;
-      if (ev.state === 'enrolled' || ev.state === 'approved') return reloadSoon();
+      if (['enrolled', 'approved', 'retired', 'restored', 'moved'].includes(ev.state)) return reloadSoon();
       if (ev.state === 'updated') {
         // A folder changed: rows and the folder list may differ now.
         loadGroups();

@@ -4,7 +4,7 @@
 // second factor. The server decides what the caller may grant; making an
 // admin needs a fresh two-factor check, which api() asks for and retries.
 import { h, put, enc } from '../lib/dom.js';
-import { get, post, patch, can, session } from '../lib/api.js';
+import { api, get, post, patch, can, session } from '../lib/api.js';
 import { time } from '../lib/format.js';
 import { modal, confirm, toast, field, select, empty } from '../lib/ui.js';
 
@@ -16,8 +16,12 @@ const ROLE_HINT = {
   'read-only': 'view only',
 };
 const MIN_PASSWORD = 12;
+// SEATS are the seat modules an admin toggles per user (Seats & devices).
+const SEATS = [['remote_support', 'Remote support'], ['service_desk', 'Service desk']];
 
-export function mount(root) {
+export function mount(root, ctx) {
+  // ?seat=MODULE lists only the holders of that seat (the Seats page links here).
+  const seatFilter = SEATS.some(([m]) => m === ctx?.query?.get('seat')) ? ctx.query.get('seat') : '';
   if (!can('users')) {
     put(root, h('h1', { text: 'Users' }), h('p', { class: 'error', text: 'You do not have permission to manage users.' }));
     return {};
@@ -86,7 +90,9 @@ export function mount(root) {
     }
   });
 
-  put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Users' }), h('span', { class: 'muted', id: 'user-count' })),
+  put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Users' }), h('span', { class: 'muted', id: 'user-count' }),
+    seatFilter && h('span', { class: 'badge', id: 'seat-filter', text: `holding a ${SEATS.find(([m]) => m === seatFilter)[1].toLowerCase()} seat` }),
+    seatFilter && h('a', { href: '/users', class: 'small', text: 'Show every user' })),
     h('div', { class: 'columns users-layout' },
       h('section', {}, list),
       h('section', { class: 'panel' }, h('h2', { class: 'first', text: 'Add a user' }), form)));
@@ -103,13 +109,14 @@ export function mount(root) {
     }
     clients = (clients || []).sort((a, b) => a.name.localeCompare(b.name));
     users = (users || []).sort((a, b) => a.name.localeCompare(b.name));
+    if (seatFilter) users = users.filter((u) => (u.seats || []).includes(seatFilter));
     if (!newScope || !scopeBox.childElementCount) {
       newScope = scopeFields('user', me.all_clients && !clients.length, []);
       put(scopeBox, newScope.el);
     }
     document.getElementById('user-count').textContent = `${users.length} user${users.length === 1 ? '' : 's'}`;
     put(list, users.length ? h('table', { class: 'grid', id: 'users-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'Role', 'Clients', 'Two-factor', 'Status', 'Created', ''].map((x) => h('th', { text: x })))),
+      h('thead', {}, h('tr', {}, ['Name', 'Role', 'Clients', 'Seats', 'Two-factor', 'Status', 'Created', ''].map((x) => h('th', { text: x })))),
       h('tbody', {}, users.map((u) => {
         const self = u.id === me.id;
         const why = self ? 'You cannot change your own account here' : '';
@@ -117,6 +124,12 @@ export function mount(root) {
           h('td', {}, h('strong', { class: 'user-name', text: u.name }), self ? h('span', { class: 'muted', text: ' (you)' }) : ''),
           h('td', { class: 'user-role', text: u.role }),
           h('td', { class: 'user-scope' }, scopeText(u)),
+          h('td', { class: 'user-seats' }, h('span', { class: 'seat-toggles' }, SEATS.map(([m, label]) => {
+            const cb = h('input', { type: 'checkbox', class: 'seat-toggle', dataset: { module: m }, checked: (u.seats || []).includes(m),
+              'aria-label': `${label} seat of ${u.name}` });
+            cb.addEventListener('change', () => setSeat(u, m, label, cb));
+            return h('label', { class: 'check', title: `${label} seat` }, cb, ` ${label}`);
+          }))),
           h('td', { class: 'user-2fa' }, h('span', { class: ['badge', u.totp_enabled ? 'ok' : 'warn'], text: u.totp_enabled ? 'enrolled' : 'not enrolled' })),
           h('td', { class: 'user-status' }, h('span', { class: ['badge', u.disabled ? 'off' : 'ok'], text: u.disabled ? 'disabled' : 'active' })),
           h('td', {}, time(u.created_at)),
@@ -139,6 +152,20 @@ export function mount(root) {
     } catch (e) {
       toast(`${u.name}: ${e.message}`, 'error');
       return null;
+    }
+  }
+
+  async function setSeat(u, m, label, cb) {
+    cb.disabled = true;
+    try {
+      await api('PUT', `/api/v1/users/${enc(u.id)}/seats/${enc(m)}`, { enabled: cb.checked });
+      toast(`${u.name}: ${label.toLowerCase()} seat ${cb.checked ? 'given' : 'taken away'}.`, 'ok');
+      load();
+    } catch (e) {
+      cb.checked = !cb.checked;
+      toast(`${u.name}: ${e.message}`, 'error');
+    } finally {
+      cb.disabled = false;
     }
   }
 
