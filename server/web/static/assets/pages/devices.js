@@ -87,8 +87,9 @@ export function mount(root, ctx) {
     allMatching: false,
   };
   if (!st.columns.includes('name')) st.columns.unshift('name');
-  // Every user may star devices; moves and retirement need clients.
-  const bulkAllowed = true;
+  // Bulk actions: jobs, and moves and retirement (clients); a user with
+  // neither stars devices one by one.
+  const bulkAllowed = can('run') || can('power') || can('patch') || can('clients');
 
   // Toolbar: search and filters.
   const search = h('input', { type: 'search', id: 'device-search', placeholder: 'Search name, IP or MAC', value: st.f.search, 'aria-label': 'Search devices', maxlength: '256' });

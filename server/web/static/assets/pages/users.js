@@ -91,7 +91,7 @@ export function mount(root, ctx) {
   });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Users' }), h('span', { class: 'muted', id: 'user-count' }),
-    seatFilter && h('span', { class: 'badge', id: 'seat-filter', text: `holding a ${SEATS.find(([m]) => m === seatFilter)[1].toLowerCase()} seat` }),
+    seatFilter && h('span', { class: 'badge', id: 'seat-filter', text: `active, holding a ${SEATS.find(([m]) => m === seatFilter)[1].toLowerCase()} seat` }),
     seatFilter && h('a', { href: '/users', class: 'small', text: 'Show every user' })),
     h('div', { class: 'columns users-layout' },
       h('section', {}, list),
@@ -109,7 +109,8 @@ export function mount(root, ctx) {
     }
     clients = (clients || []).sort((a, b) => a.name.localeCompare(b.name));
     users = (users || []).sort((a, b) => a.name.localeCompare(b.name));
-    if (seatFilter) users = users.filter((u) => (u.seats || []).includes(seatFilter));
+    // The holders the Seats page counts: active users with the seat.
+    if (seatFilter) users = users.filter((u) => !u.disabled && (u.seats || []).includes(seatFilter));
     if (!newScope || !scopeBox.childElementCount) {
       newScope = scopeFields('user', me.all_clients && !clients.length, []);
       put(scopeBox, newScope.el);
