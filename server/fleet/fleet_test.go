@@ -107,3 +107,77 @@ func TestSearchAndFilters(t *testing.T) {
 		t.Fatalf("dirty device flushed without its heartbeat: %+v", d.Heartbeat)
 	}
 }
+
+// TestRetiredFavoritesMonitoredAndTypes: retired devices are hidden unless
+// asked for or named by ID, favourites and exclusions filter, monitoring
+// defaults to "in service", "workstation" means pc, and the overview
+// counts leave retired devices out.
+func TestRetiredFavoritesMonitoredAndTypes(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f, err := New(st, events.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateClient(store.Client{ID: "a", Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateEnrollToken(store.EnrollToken{ID: "t", ClientID: "a", Hash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []store.Device{{ID: "d1", Hostname: "ws", OS: "windows", KeyHash: "k1"}, {ID: "d2", Hostname: "srv", OS: "linux", KeyHash: "k2"}} {
+		d, _, err := st.Enroll("h", time.Now(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Add(d)
+	}
+	f.SetRetired("d2", true, "admin", time.Now())
+	ids := func(fl Filter) string {
+		vs, total := f.List(fl)
+		s := ""
+		for _, v := range vs {
+			s += v.ID + " "
+		}
+		if total != len(vs) {
+			t.Errorf("total %d for %d views", total, len(vs))
+		}
+		return s
+	}
+	yes, no := true, false
+	for _, c := range []struct {
+		f    Filter
+		want string
+	}{
+		{Filter{}, "d1 "},
+		{Filter{Retired: &yes}, "d2 "},
+		{Filter{WithRetired: true}, "d2 d1 "}, // by hostname: srv, ws
+		{Filter{IDs: []string{"d2"}}, "d2 "},
+		{Filter{Favorites: map[string]bool{"d2": true}, WithRetired: true}, "d2 "},
+		{Filter{Excluded: map[string]bool{"d1": true}}, ""},
+		{Filter{Monitored: &yes, WithRetired: true}, "d1 "},
+		{Filter{Monitored: &no, WithRetired: true}, "d2 "},
+		{Filter{Monitored: &yes, IsMonitored: func(id string) bool { return id == "d2" }, WithRetired: true}, "d2 "},
+		{Filter{DeviceType: "workstation"}, "d1 "},
+		{Filter{DeviceType: "server"}, ""},
+	} {
+		if got := ids(c.f); got != c.want {
+			t.Errorf("%+v lists %q, want %q", c.f, got, c.want)
+		}
+	}
+	if !f.Pending("d2") || !f.Retired("d2") || f.Pending("d1") || f.Active() != 1 {
+		t.Errorf("retired d2: pending %v retired %v; d1 pending %v; active %d", f.Pending("d2"), f.Retired("d2"), f.Pending("d1"), f.Active())
+	}
+	if s := f.Summarize(nil)[""]; s.Total != 1 {
+		t.Errorf("overview counts %d devices, want the one in service", s.Total)
+	}
+	if !f.Move("d1", "b", "g") {
+		t.Fatal("move")
+	}
+	if d, _, _ := f.Device("d1"); d.ClientID != "b" || d.Group != "g" {
+		t.Errorf("moved: %+v", d)
+	}
+}
