@@ -286,6 +286,15 @@ func TestSeatRefusals(t *testing.T) {
 	if code := e.api("PUT", "/api/v1/users/"+tech2+"/seats/remote_support", map[string]any{"enabled": true}, &u); code != 200 || len(u.Seats) != 1 {
 		t.Errorf("a freed seat: %d %+v", code, u)
 	}
+	// A role change that would take a seat takes none while none is free.
+	viewer := e.createUser("viewer", "read-only")
+	if code := e.api("PATCH", "/api/v1/users/"+viewer, map[string]any{"role": "technician"}, &u); code != 200 || len(u.Seats) != 0 {
+		t.Errorf("a read-only user made technician with no seat free: %d %+v", code, u)
+	}
+	e.api("GET", "/api/v1/seats", nil, &seats)
+	if seats.Modules[0].Used != 2 {
+		t.Errorf("seats in use after the role change: %d, want 2", seats.Modules[0].Used)
+	}
 	if code := e.api("PUT", "/api/v1/users/"+tech2+"/seats/bogus", map[string]any{"enabled": true}, &er); code != 404 {
 		t.Errorf("unknown module: %d", code)
 	}
