@@ -408,3 +408,48 @@ func TestBulkMoveScopedAndAudited(t *testing.T) {
 		t.Errorf("type=linux: %q", got)
 	}
 }
+
+// TestStewardctlSeatsAndRetire: the CLI against a real server: seats show
+// and set, users seat, devices retire (by hostname) and restore, move and
+// favourite, each doing what the API says.
+func TestStewardctlSeatsAndRetire(t *testing.T) {
+	e := startServer(t, serverConfig())
+	acme, beta := e.createClient("Acme"), e.createClient("Beta")
+	_, id := e.enroll(e.enrollToken(acme, 1, 0)) // hostname test-host
+	e.createUser("tina", "technician")
+	if out, errs, code := e.ctl(t, "seats", "set", "--remote-support", "5", "--devices", "10"); code != 0 ||
+		!strings.Contains(out, "remote support seats  2     5") || !strings.Contains(out, "devices               1     10") {
+		t.Errorf("seats set: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := e.ctl(t, "users", "seat", "tina", "remote-support", "off"); code != 0 || !strings.Contains(out, "none") {
+		t.Errorf("users seat off: %d %q %q", code, out, errs)
+	}
+	if out, _, code := e.ctl(t, "seats", "show"); code != 0 || !strings.Contains(out, "remote support seats  1     5") {
+		t.Errorf("seats show after taking a seat: %d %q", code, out)
+	}
+	if out, errs, code := e.ctl(t, "devices", "retire", "test-host"); code != 0 || !strings.Contains(out, id+"  true") {
+		t.Errorf("devices retire: %d %q %q", code, out, errs)
+	}
+	if d := e.apiDevice(id); !d.Retired {
+		t.Error("not retired")
+	}
+	// Retired devices still resolve by name.
+	if out, errs, code := e.ctl(t, "devices", "restore", "test-host"); code != 0 || !strings.Contains(out, id+"  true") {
+		t.Errorf("devices restore: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := e.ctl(t, "devices", "move", id, "--client", "Beta", "--folder", "Lab"); code != 0 {
+		t.Errorf("devices move: %d %q %q", code, out, errs)
+	}
+	if d := e.apiDevice(id); d.Client != beta || d.Group != "Lab" {
+		t.Errorf("after the move: %s %q", d.Client, d.Group)
+	}
+	if _, errs, code := e.ctl(t, "devices", "favourite", id); code != 0 {
+		t.Errorf("favourite: %d %q", code, errs)
+	}
+	if got := e.deviceIDs(e.token, "favorite=true"); got != id {
+		t.Errorf("favourites after the CLI: %q", got)
+	}
+	if out, _, code := e.ctl(t, "devices", "list", "--favourites"); code != 0 || !strings.Contains(out, id) {
+		t.Errorf("devices list --favourites: %d %q", code, out)
+	}
+}
