@@ -22,6 +22,10 @@ import (
 type Login struct {
 	User, Terminal, Host string
 	Started              time.Time
+	// UID and Graphical are known from logind's records only ("" and
+	// false elsewhere): a desktop notification needs them.
+	UID       string
+	Graphical bool
 }
 
 // Users lists the logged-in sessions, oldest first. Records are re-read
@@ -177,6 +181,10 @@ func ParseLogindSession(b []byte) (Login, bool) {
 		return Login{}, false
 	}
 	l := Login{User: cstr([]byte(kv["USER"])), Host: cstr([]byte(kv["REMOTE_HOST"]))}
+	if _, err := strconv.ParseUint(kv["UID"], 10, 32); err == nil {
+		l.UID = kv["UID"]
+	}
+	l.Graphical = kv["TYPE"] == "x11" || kv["TYPE"] == "wayland" || kv["TYPE"] == "mir"
 	for _, t := range []string{kv["TTY"], kv["SEAT"], kv["SERVICE"]} {
 		if t != "" {
 			l.Terminal = cstr([]byte(t))
@@ -188,6 +196,10 @@ func ParseLogindSession(b []byte) (Login, bool) {
 	}
 	return l, l.User != ""
 }
+
+// LogindSessions reads systemd-logind's session records (the desktop
+// sessions a notification can reach); nil where logind keeps none.
+func LogindSessions() ([]Login, error) { return readLogindSessions("/run/systemd/sessions") }
 
 // readLogindSessions reads every session record under dir.
 func readLogindSessions(dir string) ([]Login, error) {

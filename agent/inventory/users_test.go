@@ -107,7 +107,7 @@ func TestParseLogindSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Login{{User: "alice", Terminal: "pts/0", Host: "192.0.2.10", Started: time.UnixMicro(1705311000000000).UTC()}}
+	want := []Login{{User: "alice", Terminal: "pts/0", Host: "192.0.2.10", Started: time.UnixMicro(1705311000000000).UTC(), UID: "1000"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v (the greeter is no login)", got, want)
 	}

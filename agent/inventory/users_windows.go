@@ -26,6 +26,9 @@ var systemUsers = &recordCache{load: func() (string, func() ([]Login, error)) {
 	}
 }}
 
+// WTSSessions lists the Terminal Services sessions with their users.
+func WTSSessions() ([]WTSSession, error) { return wtsSessions() }
+
 func wtsSessions() ([]WTSSession, error) {
 	var p *windows.WTS_SESSION_INFO
 	var n uint32
