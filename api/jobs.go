@@ -196,3 +196,6 @@ const (
 	KindPackage      = protocol.KindPackage
 	KindMessage      = protocol.KindMessage
 )
+
+// MaxPackages is the most packages one package job names.
+const MaxPackages = protocol.MaxPackages

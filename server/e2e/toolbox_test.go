@@ -96,6 +96,19 @@ func TestPackageJobsReachTheManagerAsArgv(t *testing.T) {
 		t.Fatalf("remove call %q", calls)
 	}
 
+	// The CLI: upgrade on one device, waiting for the manager's output.
+	out, errOut, code := e.ctl(t, "software", "upgrade", "openssl", "--device", d1, "--wait")
+	if code != 0 || !strings.Contains(out, "Reading package lists... Done") {
+		t.Fatalf("stewardctl software upgrade: %d %q %q", code, out, errOut)
+	}
+	upgrade := "-y\n-o\nDpkg::Options::=--force-confdef\n-o\nDpkg::Options::=--force-confold\ninstall\n--only-upgrade\n--\nopenssl\nFRONTEND=noninteractive\n"
+	if calls := aptCalls(t, record); len(calls) != 4 || calls[3] != upgrade {
+		t.Fatalf("upgrade call %q", calls)
+	}
+	if _, errOut, code := e.ctl(t, "software", "install", "foo;rm -rf /", "--device", d1); code == 0 || !strings.Contains(errOut, "invalid package name") {
+		t.Fatalf("CLI hostile name: %d %q", code, errOut)
+	}
+
 	// Hostile names are refused by the server (400) and never reach apt.
 	for _, bad := range []map[string]any{
 		packageJob(map[string]any{"devices": []string{d1}}, "install", "-oAPT::Update::Pre-Invoke::=touch /tmp/pwned"),
@@ -118,7 +131,7 @@ func TestPackageJobsReachTheManagerAsArgv(t *testing.T) {
 		!strings.Contains(r.Reason, "winget is not used on linux") {
 		t.Fatalf("winget on linux: %s (%s)", r.State, r.Reason)
 	}
-	if calls := aptCalls(t, record); len(calls) != 3 {
+	if calls := aptCalls(t, record); len(calls) != 4 {
 		t.Fatalf("refused jobs reached apt-get: %q", calls)
 	}
 
@@ -146,7 +159,7 @@ func TestPackageJobsReachTheManagerAsArgv(t *testing.T) {
 	if code := e.apiAs(e.tokenFor("tech-other"), "POST", "/api/v1/jobs", packageJob(map[string]any{"devices": []string{d1}}, "install", "curl"), nil); code != 404 {
 		t.Errorf("other client's technician installs on Acme: %d, want 404", code)
 	}
-	if calls := aptCalls(t, record); len(calls) != 3 {
+	if calls := aptCalls(t, record); len(calls) != 4 {
 		t.Fatalf("denied jobs reached apt-get: %q", calls)
 	}
 }
@@ -175,6 +188,10 @@ func TestMessageJobResult(t *testing.T) {
 	}
 	if o := e.output(r.ID); len(data.Answers) == 0 && !strings.Contains(o.Stdout, "nobody is logged in") {
 		t.Fatalf("output %q", o.Stdout)
+	}
+	out, errOut, code := e.ctl(t, "message", "--device", d1, "--text", "Rebooting at 18:00", "--prompt", "--wait", "1m")
+	if code != 0 || !strings.Contains(out, "ANSWER") || !strings.Contains(out, d1) {
+		t.Fatalf("stewardctl message: %d %q %q", code, out, errOut)
 	}
 	for _, bad := range []map[string]any{
 		{"kind": "message", "devices": []string{d1}, "message": map[string]any{"text": "  "}},
