@@ -29,7 +29,7 @@ type PackageResult struct {
 	Packages []string `json:"packages"`
 }
 
-// Package managers.
+// PackageManagers are the package managers a package job may name.
 var PackageManagers = []string{"apt", "dnf", "yum", "zypper", "pacman", "winget", "choco", "brew"}
 
 // MaxPackages is the most packages one job names.

@@ -29,7 +29,7 @@ type Plan struct {
 	AsPrefixOwner bool
 }
 
-// ErrNoManager: no supported package manager was found on the device.
+// ErrNoManager means no supported package manager was found on the device.
 var ErrNoManager = errors.New("no supported package manager found")
 
 // Build returns the commands that carry out action on names with manager.
