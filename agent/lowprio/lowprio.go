@@ -92,6 +92,18 @@ func (c *capped) Write(p []byte) (int, error) {
 
 func (c *capped) Bytes() []byte { return c.b.Bytes() }
 
+// Windows process creation flags (winbase.h).
+const (
+	winBelowNormalPriorityClass = 0x00004000
+	winIdlePriorityClass        = 0x00000040
+	winCreateNoWindow           = 0x08000000
+)
+
+// WindowsCreationFlags are the flags Windows children are created with:
+// the below-normal priority class (idle could starve a collection for
+// ever on a busy machine) and no console window.
+const WindowsCreationFlags = winBelowNormalPriorityClass | winCreateNoWindow
+
 // Wrap returns the argv that runs name at background priority on goos:
 // macOS prefixes taskpolicy -b; other OSes lower the child otherwise and
 // return it unchanged.

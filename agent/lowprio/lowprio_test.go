@@ -19,6 +19,15 @@ func TestWrapDarwinRunsUnderTaskpolicyBackground(t *testing.T) {
 	}
 }
 
+func TestWindowsChildrenBelowNormalWithoutWindow(t *testing.T) {
+	if WindowsCreationFlags != 0x08004000 {
+		t.Fatalf("creation flags %#x, want BELOW_NORMAL_PRIORITY_CLASS|CREATE_NO_WINDOW", WindowsCreationFlags)
+	}
+	if WindowsCreationFlags&winIdlePriorityClass != 0 {
+		t.Fatal("idle class: a collection could starve for ever")
+	}
+}
+
 func TestExecCapsOutput(t *testing.T) {
 	out, err := Exec(context.Background(), "head", "-c", "5000000", "/dev/zero")
 	if err != nil {

@@ -10,13 +10,11 @@ import (
 
 const goos = "windows"
 
-// CreationFlags are the flags children are created with: the below-normal
-// priority class (idle could starve a collection for ever on a busy
-// machine), no console window.
-const CreationFlags = windows.BELOW_NORMAL_PRIORITY_CLASS | windows.CREATE_NO_WINDOW
+// The neutral constants must be the SDK's.
+var _ = [1]struct{}{}[WindowsCreationFlags-(windows.BELOW_NORMAL_PRIORITY_CLASS|windows.CREATE_NO_WINDOW)]
 
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{CreationFlags: CreationFlags, HideWindow: true}
+	return &syscall.SysProcAttr{CreationFlags: WindowsCreationFlags, HideWindow: true}
 }
 
 func haveTaskpolicy() bool { return false }
