@@ -34,7 +34,9 @@ func send(ctx context.Context, m protocol.MessageJob) ([]protocol.MessageAnswer,
 		go func() {
 			defer wg.Done()
 			a := protocol.MessageAnswer{User: s.User, Session: strconv.FormatUint(uint64(s.ID), 10)}
-			resp, err := wtsSend(s.ID, title, text, WTSStyle(m.Prompt), secs)
+			// A plain message does not wait for its OK (the answer is
+			// "shown"); a prompt waits for yes, no or the timeout.
+			resp, err := wtsSend(s.ID, title, text, WTSStyle(m.Prompt), secs, m.Prompt)
 			if err != nil {
 				a.Answer, a.Error = "failed", err.Error()
 			} else {
@@ -49,7 +51,7 @@ func send(ctx context.Context, m protocol.MessageJob) ([]protocol.MessageAnswer,
 	return out, nil
 }
 
-func wtsSend(session uint32, title, text string, style, timeout uint32) (uint32, error) {
+func wtsSend(session uint32, title, text string, style, timeout uint32, wait bool) (uint32, error) {
 	t, err := windows.UTF16FromString(title)
 	if err != nil {
 		return 0, err
@@ -62,9 +64,16 @@ func wtsSend(session uint32, title, text string, style, timeout uint32) (uint32,
 	// Lengths are in bytes, without the terminating NUL.
 	r, _, e := procWTSSendMessageW.Call(0, uintptr(session), uintptr(unsafe.Pointer(&t[0])), uintptr(2*(len(t)-1)),
 		uintptr(unsafe.Pointer(&b[0])), uintptr(2*(len(b)-1)), uintptr(style), uintptr(timeout),
-		uintptr(unsafe.Pointer(&resp)), 1)
+		uintptr(unsafe.Pointer(&resp)), boolArg(wait))
 	if r == 0 {
 		return 0, e
 	}
 	return resp, nil
+}
+
+func boolArg(b bool) uintptr {
+	if b {
+		return 1
+	}
+	return 0
 }
