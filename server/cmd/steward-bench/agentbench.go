@@ -148,7 +148,7 @@ func measureAgent(cfg config, exe, healthDelay, heartbeat string) (r agentResult
 }
 
 func printAgentTable(w io.Writer, rs []agentResult) {
-	fmt.Fprintf(w, "| agent | first full health after | start until idle: agent CPU | children CPU | took | idle (%s heartbeats): agent CPU | children CPU | child processes |\n",
+	fmt.Fprintf(w, "| agent | STEWARD_HEALTH_DELAY (older agents: at once) | start until idle: agent CPU | children CPU | took | idle (%s heartbeats): agent CPU | children CPU | child processes |\n",
 		firstHeartbeat(rs))
 	fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
