@@ -72,7 +72,17 @@ type Config struct {
 	// HealthRunner runs the health collectors' and patch installs' OS
 	// tools; nil = the real OS. Tests stand in for apt and friends.
 	HealthRunner ops.Runner
+	// HealthDelay is how long after start the first full health
+	// collection (package and patch scans) waits, so the connection,
+	// heartbeats and the inventory go first on a device that just booted.
+	// A random part of up to twice as much is added, so a fleet booted
+	// together does not scan together. 0 = DefaultHealthDelay; negative =
+	// at once (tests).
+	HealthDelay time.Duration
 }
+
+// DefaultHealthDelay is the base delay of the first full health collection.
+const DefaultHealthDelay = time.Minute
 
 // Agent is a running agent.
 type Agent struct {

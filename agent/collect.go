@@ -77,6 +77,11 @@ const cacheRefreshEvery = 24 * time.Hour
 // and the connection.
 func (a *Agent) collectLoop(ctx context.Context) {
 	if !a.cfg.SkipInitialHealth {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(healthDelay(a.cfg.HealthDelay)):
+		}
 		a.collectHealth(ctx, true, false)
 	}
 	lastPatch, lastRefresh := time.Now(), time.Time{}
@@ -125,6 +130,18 @@ func (a *Agent) collectLoop(ctx context.Context) {
 			a.send(protocol.MustEncode(protocol.TypeInventory, "", inv))
 		}
 	}
+}
+
+// healthDelay is the jittered wait before the first full collection: base
+// plus a random part of up to twice base (1 to 3 minutes by default).
+func healthDelay(base time.Duration) time.Duration {
+	switch {
+	case base < 0:
+		return 0
+	case base == 0:
+		base = DefaultHealthDelay
+	}
+	return base + time.Duration(rand.Int64N(int64(2*base)+1))
 }
 
 // collectHealth gathers a health report and sends it when it changed (or

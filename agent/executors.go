@@ -25,6 +25,8 @@ func defaultExecutors(a *Agent) map[string]Executor {
 		protocol.KindPatchScan:    a.runPatchScan,
 		protocol.KindPatchInstall: a.runPatchInstall,
 		protocol.KindUninstall:    a.runUninstall,
+		protocol.KindPackage:      a.runPackage,
+		protocol.KindMessage:      a.runMessage,
 	}
 }
 

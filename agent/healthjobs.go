@@ -23,6 +23,7 @@ type healthEnv struct {
 
 func (a *Agent) healthEnvironment() health.Env {
 	a.hEnv.once.Do(func() {
+		// health.Default runs the collectors' tools at low priority.
 		e := health.Default(a.log)
 		if a.cfg.HealthRoot != "" {
 			e.Root = a.cfg.HealthRoot
@@ -36,6 +37,17 @@ func (a *Agent) healthEnvironment() health.Env {
 		a.hEnv.env = e
 	})
 	return a.hEnv.env
+}
+
+// installEnvironment is the health environment for installs a technician
+// asked for: the OS tools run at normal priority (a patch install at idle
+// I/O priority could take hours on a busy disk).
+func (a *Agent) installEnvironment() health.Env {
+	e := a.healthEnvironment()
+	if a.cfg.HealthRunner == nil {
+		e.Run = ops.Exec
+	}
+	return e
 }
 
 // runPatchScan checks for available patches now (refreshing the package
@@ -63,7 +75,7 @@ func (a *Agent) runPatchInstall(ctx context.Context, j protocol.Job, out func(st
 	if j.Patch != nil {
 		p = *j.Patch
 	}
-	env := a.healthEnvironment()
+	env := a.installEnvironment()
 	res := install.Patches(ctx, env, p, out)
 	if res.RebootRequired && env.GOOS == "windows" {
 		a.mu.Lock()
@@ -113,7 +125,7 @@ func (a *Agent) runUninstall(ctx context.Context, j protocol.Job, out func(strin
 	if j.Software == nil || j.Software.ID == "" {
 		return failed("uninstall job without a software id")
 	}
-	env := a.healthEnvironment()
+	env := a.installEnvironment()
 	code, err := install.Uninstall(ctx, env, j.Software.ID, out)
 	if errors.Is(err, install.ErrUninstallUnsupported) {
 		return failed(err.Error())

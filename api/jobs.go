@@ -20,6 +20,8 @@ type JobRequest struct {
 	Power          *protocol.PowerAction   `json:"power,omitempty"`
 	Patch          *protocol.PatchInstall  `json:"patch,omitempty"`
 	Software       *protocol.Uninstall     `json:"software,omitempty"`
+	Package        *protocol.PackageJob    `json:"package,omitempty"` // kind package
+	Message        *protocol.MessageJob    `json:"message,omitempty"` // kind message
 	TimeoutSeconds int                     `json:"timeout_seconds,omitempty"`
 	ExpiresSeconds int                     `json:"expires_seconds,omitempty"`
 	At             time.Time               `json:"at,omitzero"` // scheduled start
@@ -174,6 +176,13 @@ type (
 	Service  = protocol.Service
 	Software = protocol.Software
 	Patch    = protocol.Patch
+	// PackageJob and MessageJob are the package and message kinds'
+	// payloads; PackageResult and MessageResult their runs' data.
+	PackageJob    = protocol.PackageJob
+	MessageJob    = protocol.MessageJob
+	PackageResult = protocol.PackageResult
+	MessageResult = protocol.MessageResult
+	MessageAnswer = protocol.MessageAnswer
 )
 
 // Job kinds (JobRequest.Kind).
@@ -184,4 +193,9 @@ const (
 	KindPower        = protocol.KindPower
 	KindPatchInstall = protocol.KindPatchInstall
 	KindUninstall    = protocol.KindUninstall
+	KindPackage      = protocol.KindPackage
+	KindMessage      = protocol.KindMessage
 )
+
+// MaxPackages is the most packages one package job names.
+const MaxPackages = protocol.MaxPackages

@@ -118,6 +118,7 @@ func (a *App) root() *cobra.Command {
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
 	root.AddCommand(a.seatsCmd())
+	root.AddCommand(a.messageCmd()) // toolbox.go
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

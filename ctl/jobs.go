@@ -419,6 +419,7 @@ func (a *App) softwareCmd() *cobra.Command {
 	}}
 	search.Flags().StringVar(&below, "below", "", "only versions below this")
 	c.AddCommand(search)
+	c.AddCommand(a.packageCmds()...) // install, upgrade, remove (toolbox.go)
 	return c
 }
 

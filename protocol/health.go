@@ -64,6 +64,8 @@ type Software struct {
 	// UninstallID is what an uninstall job passes back (package name,
 	// registry key, bundle path); empty when the OS offers no uninstall.
 	UninstallID string `json:"uninstall_id,omitempty"`
+	// Path is where an application bundle is (macOS).
+	Path string `json:"path,omitempty"`
 }
 
 // Service is one OS service.

@@ -165,6 +165,8 @@ type Job struct {
 	Power    *PowerAction   `json:"power,omitempty"`
 	Patch    *PatchInstall  `json:"patch,omitempty"`
 	Software *Uninstall     `json:"software,omitempty"`
+	Package  *PackageJob    `json:"package,omitempty"` // KindPackage (packages.go)
+	Message  *MessageJob    `json:"message,omitempty"` // KindMessage (packages.go)
 }
 
 // KnownInterpreter reports whether an agent runs script bodies with name

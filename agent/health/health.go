@@ -26,6 +26,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/steward-rmm/steward/agent/lowprio"
 	"github.com/steward-rmm/steward/agent/ops"
 	"github.com/steward-rmm/steward/protocol"
 )
@@ -59,7 +60,7 @@ func Default(log *slog.Logger) Env {
 	return Env{
 		Root:     "/",
 		GOOS:     runtime.GOOS,
-		Run:      ops.Exec,
+		Run:      lowprio.Exec, // collectors yield CPU and disk to the device's own work
 		Now:      time.Now,
 		Registry: systemRegistry(),
 		WUA:      systemWUA(log),

@@ -68,7 +68,10 @@ func Software(ctx context.Context, e Env) ([]protocol.Software, error) {
 		}
 		out = RegistrySoftware(e.Registry)
 	case "darwin":
-		out = macApps(e)
+		var err error
+		if out, err = macSoftware(ctx, e); err != nil {
+			errs = append(errs, err)
+		}
 	default:
 		return nil, fmt.Errorf("software inventory not supported on %s", e.GOOS)
 	}

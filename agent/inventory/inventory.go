@@ -59,15 +59,8 @@ func Collect(ctx context.Context) protocol.Inventory {
 			inv.Interfaces = append(inv.Interfaces, n)
 		}
 	}
-	if us, err := host.UsersWithContext(ctx); err == nil {
-		seen := map[string]bool{}
-		for _, u := range us {
-			if u.User != "" && !seen[u.User] {
-				seen[u.User] = true
-				inv.Users = append(inv.Users, u.User)
-			}
-		}
-		sort.Strings(inv.Users)
+	if us, err := Users(); err == nil {
+		inv.Users = userNames(us)
 	}
 	return inv
 }
@@ -128,8 +121,9 @@ func Sample(ctx context.Context) Live {
 		}
 	}
 	l.Uptime, _ = host.UptimeWithContext(ctx)
-	if us, err := host.UsersWithContext(ctx); err == nil && len(us) > 0 {
-		l.User = us[len(us)-1].User
+	// From the OS's records (utmp, logind's files, WTS): no process.
+	if us, err := Users(); err == nil {
+		l.User = latestUser(us)
 	}
 	return l
 }

@@ -539,6 +539,8 @@ func TestFreshTwoFactorAskedAgain(t *testing.T) {
 		{"create an admin", "POST", "/api/v1/users", map[string]any{"name": "admin2", "password": "long-enough-pw", "role": "admin", "all_clients": true}},
 		{"mint an API token", "POST", "/api/v1/me/tokens", map[string]any{"name": "ci", "expires_seconds": 60}},
 		{"job on more than LargeJob devices", "POST", "/api/v1/jobs", script([]string{d1, d2}, "true")},
+		{"install software on one device", "POST", "/api/v1/jobs", map[string]any{"kind": "package", "devices": []string{d1},
+			"package": map[string]any{"action": "install", "packages": []string{"curl"}}}},
 		{"open a shell", "GET", "/api/v1/devices/" + d1 + "/shell", nil},
 		{"mint a shell ticket", "POST", "/api/v1/devices/" + d1 + "/shell/ticket", nil},
 	} {

@@ -309,6 +309,9 @@ func startAgent(t *testing.T, dir string, cfg agent.Config) *runningAgent {
 		// TestHealthReportsPendingReboot runs them on a prepared tree.
 		cfg.HealthRoot = t.TempDir()
 	}
+	if cfg.HealthDelay == 0 {
+		cfg.HealthDelay = -1 // tests want the first health report at once
+	}
 	a, err := agent.New(cfg, testLogger(t))
 	if err != nil {
 		t.Fatalf("agent.New: %v", err)

@@ -21,6 +21,11 @@ const (
 	PermAdmin    = "admin" // server administration: agent releases, pprof
 	// PermRecordings reads shell recordings (scoped to the holder's clients).
 	PermRecordings = "recordings"
+	// PermSoftware installs, upgrades and removes packages through the
+	// device's package manager (package jobs).
+	PermSoftware = "software"
+	// PermMessage shows a message to the users logged in on a device.
+	PermMessage = "message"
 )
 
 // Roles.
@@ -33,9 +38,9 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients},
-	RoleHelpdesk:   {PermView, PermServices},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage},
+	RoleHelpdesk:   {PermView, PermServices, PermMessage},
 	RoleReadOnly:   {PermView},
 }
 

@@ -77,9 +77,18 @@ func permFor(kind string) string {
 		return httpx.PermPower
 	case protocol.KindPatchInstall, protocol.KindPatchScan:
 		return httpx.PermPatch
+	case protocol.KindPackage:
+		return httpx.PermSoftware
+	case protocol.KindMessage:
+		return httpx.PermMessage
 	}
 	return httpx.PermAdmin
 }
+
+// needsFresh reports whether a job kind changes the device enough to need
+// a fresh second factor whatever its size (as a shell does): installing
+// or removing software.
+func needsFresh(kind string) bool { return kind == protocol.KindPackage }
 
 // validate checks a request and fills the protocol job template. lib is
 // the library script version the request names (resolved by
@@ -177,6 +186,25 @@ func (j *Wing) validate(req *jobRequest, lib *store.Script) (protocol.Job, *stor
 			return spec, nil, badJob("software id required")
 		}
 		spec.Software = req.Software
+	case protocol.KindPackage:
+		if req.Package == nil {
+			return spec, nil, badJob("package job needs package (action, packages)")
+		}
+		p := *req.Package
+		p.Packages = append([]string(nil), p.Packages...)
+		if err := protocol.CheckPackageJob(&p); err != nil {
+			return spec, nil, badJob("%s", err.Error())
+		}
+		spec.Package = &p
+	case protocol.KindMessage:
+		if req.Message == nil {
+			return spec, nil, badJob("message job needs message (text)")
+		}
+		m := *req.Message
+		if err := protocol.CheckMessageJob(&m); err != nil {
+			return spec, nil, badJob("%s", err.Error())
+		}
+		spec.Message = &m
 	default:
 		return spec, nil, badJob("unknown job kind %q", req.Kind)
 	}
@@ -339,6 +367,18 @@ func jobSummary(spec *protocol.Job, lib string) string {
 		return spec.Power.Action
 	case spec.Patch != nil:
 		return fmt.Sprintf("patches %v reboot=%s", spec.Patch.IDs, spec.Patch.Reboot)
+	case spec.Package != nil:
+		m := spec.Package.Manager
+		if m == "" {
+			m = "detected manager"
+		}
+		return httpx.CleanText(spec.Package.Action+" "+strings.Join(spec.Package.Packages, " ")+" ("+m+")", 400)
+	case spec.Message != nil:
+		kind := "message"
+		if spec.Message.Prompt {
+			kind = "yes/no prompt"
+		}
+		return httpx.CleanText(kind+": "+spec.Message.Title+": "+spec.Message.Text, 400)
 	}
 	return spec.Kind
 }

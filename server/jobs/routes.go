@@ -48,6 +48,10 @@ func (s *Wing) apiCreateJob(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
+	if needsFresh(req.Kind) && !s.fresh.Fresh(p) {
+		httpx.WriteNeedFresh(w, "installing or removing software needs a fresh two-factor check")
+		return
+	}
 	if len(views) > s.cfg.LargeJob && !s.fresh.Fresh(p) {
 		httpx.WriteNeedFresh(w, "a job on more than "+strconv.Itoa(s.cfg.LargeJob)+" devices needs a fresh two-factor check")
 		return

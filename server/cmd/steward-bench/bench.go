@@ -47,6 +47,8 @@ type server struct {
 	token   string
 	fp      string
 	hc      *http.Client
+	// heartbeat is the server's --heartbeat ("" = 60s).
+	heartbeat string
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -56,6 +58,20 @@ func run(ctx context.Context, cfg config) error {
 	}
 	if err := os.MkdirAll(cfg.out, 0o700); err != nil {
 		return err
+	}
+	fmt.Println("== agent footprint (real agent process, real collectors)")
+	var agents []agentResult
+	for _, exe := range append([]string{filepath.Join(cfg.bin, "steward-agent")}, cfg.compareAgents...) {
+		r := measureAgent(cfg, exe, cfg.agentHealthDelay, cfg.agentHeartbeat)
+		if r.Error != "" {
+			fmt.Println("   error:", r.Error)
+		}
+		agents = append(agents, r)
+	}
+	printAgentTable(os.Stdout, agents)
+	if cfg.onlyAgent {
+		b, _ := json.MarshalIndent(map[string]any{"agent": agents}, "", "  ")
+		return os.WriteFile(filepath.Join(cfg.out, "bench-agent.json"), b, 0o644)
 	}
 	fmt.Println("== terminal relay")
 	sh := measureShell(cfg)
@@ -78,7 +94,7 @@ func run(ctx context.Context, cfg config) error {
 			break
 		}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}
@@ -88,6 +104,8 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Printf("\nterminal relay: keystroke round trip median %.2f ms, p99 %.2f ms; one flooding session %.1f MB/s\n",
 			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.FloodMBps)
 	}
+	fmt.Println()
+	printAgentTable(os.Stdout, agents)
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
@@ -119,8 +137,12 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 	if s.addr == "" {
 		s.addr, s.metrics = freePort(), freePort()
 	}
+	hb := s.heartbeat
+	if hb == "" {
+		hb = "60s"
+	}
 	s.cmd = exec.Command(filepath.Join(cfg.bin, "steward-server"), "--data", s.data, "--listen", s.addr,
-		"--metrics-listen", s.metrics, "--heartbeat", "60s", "--log-level", "warn", "--max-handshakes", "64",
+		"--metrics-listen", s.metrics, "--heartbeat", hb, "--log-level", "warn", "--max-handshakes", "64",
 		// One two-factor check covers the whole run's fan-outs and shells.
 		"--fresh-2fa", "48h")
 	logf, err := os.OpenFile(filepath.Join(cfg.out, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

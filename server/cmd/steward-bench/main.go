@@ -3,6 +3,11 @@
 // addresses) and prints a table, also written as JSON.
 //
 //	steward-bench [--sizes 1000,5000,19900] [--idle 60s] [--rounds 5] [--out bench-results] [--profile 10s]
+//	              [--only-agent] [--compare-agent OLD-AGENT] [--agent-health-delay 5s] [--agent-heartbeat 5s]
+//
+// The agent footprint runs first: one real steward-agent process with the
+// OS's real collectors against a real server, its CPU and its children's
+// from start until idle and over the idle window.
 package main
 
 import (
@@ -27,6 +32,11 @@ type config struct {
 	stormJob time.Duration
 	ids      string
 	profile  time.Duration
+	// The agent footprint (agentbench.go).
+	agentHealthDelay string
+	agentHeartbeat   string
+	compareAgents    []string
+	onlyAgent        bool
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -50,7 +60,15 @@ func main() {
 	flag.StringVar(&cfg.ids, "ids", defaultIDs(), "directory of simulated agents' identities and job spools")
 	flag.DurationVar(&cfg.profile, "profile", 0, "also record the server's CPU profile for this long while idle and during the fan-out rounds (written to --out)")
 	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
+	var compare string
+	flag.StringVar(&cfg.agentHealthDelay, "agent-health-delay", "5s", "the measured agent's delay of its first full health collection (STEWARD_HEALTH_DELAY)")
+	flag.StringVar(&cfg.agentHeartbeat, "agent-heartbeat", "5s", "server heartbeat interval while the agent idles")
+	flag.StringVar(&compare, "compare-agent", "", "other steward-agent binaries to measure alike (comma-separated; e.g. an older build)")
+	flag.BoolVar(&cfg.onlyAgent, "only-agent", false, "measure only the agent footprint")
 	flag.Parse()
+	if compare != "" {
+		cfg.compareAgents = strings.Split(compare, ",")
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {

@@ -202,6 +202,24 @@ describe('dashboard', { timeout: 300000 }, () => {
     }
   });
 
+  it('messages the logged-in users and refuses a hostile package name before any job', async () => {
+    await openDevice(local.id, 'message');
+    await page.fill('#message-title', 'Reboot <b>tonight</b>');
+    await page.fill('#message-text', 'Please save your work.');
+    await page.click('#message-go');
+    await page.locator('.toast.ok', { hasText: 'Message: job created for 1 device.' }).waitFor();
+    await waitUntil(async () => /nobody is logged in|\(.+\): (shown|failed)/.test(await page.textContent('#message-output')), 'the message run output');
+    await shot(page, '08b-device-message');
+    await page.click('#tab-software');
+    await page.waitForSelector('#panel-software:not([hidden]) #package-form');
+    const before = (await apiGet('/api/v1/jobs?kind=package')).length;
+    await page.fill('#package-names', 'curl foo;rm -rf /');
+    await page.click('#package-go');
+    await page.locator('.toast.error', { hasText: 'Not a package name: foo;rm' }).waitFor();
+    assert.equal(await page.locator('.modal').count(), 0, 'no confirmation for a refused name');
+    assert.equal((await apiGet('/api/v1/jobs?kind=package')).length, before, 'no package job was created');
+  });
+
   it('runs a script and shows its output', async () => {
     await page.click('#tab-script');
     await page.fill('#script-body', 'echo "steward-e2e-$((6*7))"\necho "to stderr" >&2\n');
@@ -740,7 +758,7 @@ describe('dashboard', { timeout: 300000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal']
+    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],

@@ -82,7 +82,8 @@ api -X POST "$URL/api/v1/clients" -d '{"name":"Local"}' >/dev/null
 api -X POST "$URL/api/v1/clients" -d '{"name":"Hostile Corp"}' >/dev/null
 ENROLL=$(api -X POST "$URL/api/v1/tokens" -d '{"client":"Local","max_uses":1,"expires_seconds":600}' | field token)
 ./bin/steward-agent enroll --server "$URL" --token "$ENROLL" --ca-fingerprint "$FP" --config "$D/agent" >"$ART/agent-enroll.log" 2>&1
-./bin/steward-agent run --config "$D/agent" >"$ART/agent.log" 2>&1 &
+# The tests read the first health report at once (a real agent waits 1-3 min).
+STEWARD_HEALTH_DELAY=-1s ./bin/steward-agent run --config "$D/agent" >"$ART/agent.log" 2>&1 &
 AGENT_PID=$!
 PIDS+=("$AGENT_PID")
 # The test kills this agent (SIGKILL, like a crash); disowned, so bash does

@@ -114,5 +114,7 @@ export function jobSummary(j) {
   if (s.power) return s.power.action;
   if (s.patch) return s.patch.ids?.length ? `install ${s.patch.ids.length} patches` : 'install all patches';
   if (s.software) return `uninstall ${s.software.id}`;
+  if (s.package) return `${s.package.action} ${(s.package.packages || []).join(' ')}`;
+  if (s.message) return `${s.message.prompt ? 'ask' : 'message'}: ${s.message.title || s.message.text}`;
   return j.kind;
 }

@@ -8,10 +8,12 @@ import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBa
 import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
+import { packageForm, messagePanel } from './devicetools.js';
 
 const TABS = [
   ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
+  ['message', 'Message', 'message'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -290,11 +292,12 @@ export function mount(root, ctx) {
                 onclick: () => uninstall(s) })))))) : null);
       };
       filter.addEventListener('input', draw);
-      put(el, h('div', { class: 'toolbar' }, filter), outBox, out);
+      const pkg = can('software') ? packageForm(id, data.device) : null;
+      put(el, pkg?.el, h('div', { class: 'toolbar' }, filter), outBox, out);
       return {
         el,
         update(d) { list = [...(d.health?.software || [])].sort((a, b) => a.name.localeCompare(b.name)); draw(); },
-        dispose: () => follow?.dispose(),
+        dispose: () => { follow?.dispose(); pkg?.dispose(); },
       };
     },
 
@@ -498,6 +501,8 @@ export function mount(root, ctx) {
       };
     },
   };
+
+  builders.message = () => messagePanel(id, () => data);
 
   load();
   showTab(tab, false);

@@ -1,0 +1,3 @@
+package pkgmgr
+
+func extraPaths(string) []string { return nil }
