@@ -166,7 +166,7 @@ var SeatLabels = map[string]string{SeatRemoteSupport: "remote support", SeatServ
 
 // SeatPerms are the permissions each module's seat is needed for.
 var SeatPerms = map[string][]string{
-	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices},
+	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage},
 	SeatServiceDesk:   {},
 }
 
