@@ -1,0 +1,253 @@
+package boltstore
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/steward-rmm/steward/server/store"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Notifications: channels and rules by ID, deliveries by ID (IDs are
+// time-ordered, so the bucket is in creation order) with the IDs of the
+// pending ones in notify_pending (what the sender scans), and the open
+// alerts notifications track.
+var (
+	bNotifyChannels = []byte("notify_channels")
+	bNotifyRules    = []byte("notify_rules")
+	bDeliveries     = []byte("notify_deliveries")
+	bDeliveryQueue  = []byte("notify_pending") // delivery id -> nothing
+	bNotifyAlerts   = []byte("notify_alerts")
+)
+
+// migrateNotify creates the notification buckets.
+func migrateNotify(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bNotifyChannels, bNotifyRules, bDeliveries, bDeliveryQueue, bNotifyAlerts} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deleteKey(s *DB, bucket []byte, key string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		if b.Get([]byte(key)) == nil {
+			return fmt.Errorf("%s %q: %w", bucket, key, store.ErrNotFound)
+		}
+		return b.Delete([]byte(key))
+	})
+}
+
+// PutNotifyChannel creates or replaces a channel.
+func (s *DB) PutNotifyChannel(c store.NotifyChannel) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bNotifyChannels, c.ID, c) })
+}
+
+// NotifyChannel returns a channel.
+func (s *DB) NotifyChannel(id string) (c store.NotifyChannel, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { return get(tx, bNotifyChannels, id, &c) })
+	return c, err
+}
+
+// NotifyChannels lists the channels in ID order.
+func (s *DB) NotifyChannels() ([]store.NotifyChannel, error) {
+	return list[store.NotifyChannel](s, bNotifyChannels, nil, nil)
+}
+
+// DeleteNotifyChannel removes a channel.
+func (s *DB) DeleteNotifyChannel(id string) error { return deleteKey(s, bNotifyChannels, id) }
+
+// PutNotifyRule creates or replaces a rule.
+func (s *DB) PutNotifyRule(r store.NotifyRule) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bNotifyRules, r.ID, r) })
+}
+
+// NotifyRule returns a rule.
+func (s *DB) NotifyRule(id string) (r store.NotifyRule, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { return get(tx, bNotifyRules, id, &r) })
+	return r, err
+}
+
+// NotifyRules lists the rules in ID order.
+func (s *DB) NotifyRules() ([]store.NotifyRule, error) {
+	return list[store.NotifyRule](s, bNotifyRules, nil, nil)
+}
+
+// DeleteNotifyRule removes a rule.
+func (s *DB) DeleteNotifyRule(id string) error { return deleteKey(s, bNotifyRules, id) }
+
+// PutDeliveries creates or replaces deliveries in one commit, keeping the
+// pending index in step.
+func (s *DB) PutDeliveries(ds []store.Delivery) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bDeliveryQueue)
+		for _, d := range ds {
+			if d.ID == "" {
+				return fmt.Errorf("store: delivery without an ID")
+			}
+			if err := put(tx, bDeliveries, d.ID, d); err != nil {
+				return err
+			}
+			var err error
+			if d.Status == store.DeliveryPending {
+				err = q.Put([]byte(d.ID), nil)
+			} else {
+				err = q.Delete([]byte(d.ID))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Delivery returns one delivery.
+func (s *DB) Delivery(id string) (d store.Delivery, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { return get(tx, bDeliveries, id, &d) })
+	return d, err
+}
+
+// Deliveries lists what q selects: newest first, or the due ones oldest
+// due first, read from the pending index.
+func (s *DB) Deliveries(q store.DeliveryQuery) ([]store.Delivery, error) {
+	var out []store.Delivery
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if !q.Due.IsZero() {
+			return tx.Bucket(bDeliveryQueue).ForEach(func(k, _ []byte) error {
+				var d store.Delivery
+				if err := get(tx, bDeliveries, string(k), &d); err != nil {
+					return err
+				}
+				if q.Match(&d) {
+					out = append(out, d)
+				}
+				return nil
+			})
+		}
+		c := tx.Bucket(bDeliveries).Cursor()
+		k, v := c.Last()
+		if q.Before != "" {
+			k, v = c.Seek([]byte(q.Before))
+			if k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+		}
+		for ; k != nil; k, v = c.Prev() {
+			var d store.Delivery
+			if err := decode(v, &d); err != nil {
+				return fmt.Errorf("store: decode %s/%s: %w", bDeliveries, k, err)
+			}
+			if q.Match(&d) {
+				out = append(out, d)
+				if q.Limit > 0 && len(out) == q.Limit {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || q.Due.IsZero() {
+		return out, err
+	}
+	slices.SortStableFunc(out, func(a, b store.Delivery) int {
+		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// PendingDeliveries counts the pending deliveries.
+func (s *DB) PendingDeliveries() (n int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bDeliveryQueue).Stats().KeyN; return nil })
+	return n, err
+}
+
+// PutNotifyAlert creates or replaces an alert's record.
+func (s *DB) PutNotifyAlert(a store.NotifyAlert) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bNotifyAlerts, a.AlertID, a) })
+}
+
+// DeleteNotifyAlert forgets an alert.
+func (s *DB) DeleteNotifyAlert(alertID string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bNotifyAlerts).Delete([]byte(alertID)) })
+}
+
+// NotifyAlerts lists the tracked alerts in ID order.
+func (s *DB) NotifyAlerts() ([]store.NotifyAlert, error) {
+	return list[store.NotifyAlert](s, bNotifyAlerts, nil, nil)
+}
+
+type diskNotifyChannel struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	URL       string    `json:"url,omitempty"`
+	Secret    string    `json:"secret,omitempty"`
+	To        []string  `json:"to,omitempty"`
+	Disabled  bool      `json:"disabled,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+}
+
+type diskNotifyRule struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	MinSeverity     string    `json:"min_severity"`
+	Clients         []string  `json:"clients,omitempty"`
+	Profiles        []string  `json:"profiles,omitempty"`
+	Kinds           []string  `json:"kinds,omitempty"`
+	Channels        []string  `json:"channels"`
+	RenotifyMinutes int       `json:"renotify_minutes,omitempty"`
+	Disabled        bool      `json:"disabled,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	CreatedBy       string    `json:"created_by,omitempty"`
+}
+
+type diskDelivery struct {
+	ID          string    `json:"id"`
+	ChannelID   string    `json:"channel_id"`
+	ChannelType string    `json:"channel_type"`
+	RuleID      string    `json:"rule_id,omitempty"`
+	ClientID    string    `json:"client_id,omitempty"`
+	GroupKey    string    `json:"group_key,omitempty"`
+	Status      string    `json:"status"`
+	Subject     string    `json:"subject,omitempty"`
+	Text        string    `json:"text,omitempty"`
+	Body        []byte    `json:"body,omitempty"`
+	Items       []byte    `json:"items,omitempty"`
+	Count       int       `json:"count"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+}
+
+type diskNotifyAlert struct {
+	AlertID  string               `json:"alert_id"`
+	ClientID string               `json:"client_id,omitempty"`
+	Paused   bool                 `json:"paused,omitempty"`
+	Event    []byte               `json:"event,omitempty"`
+	Notified map[string]time.Time `json:"notified,omitempty"`
+}
