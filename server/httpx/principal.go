@@ -21,6 +21,9 @@ const (
 	PermAdmin    = "admin" // server administration: agent releases, pprof
 	// PermRecordings reads shell recordings (scoped to the holder's clients).
 	PermRecordings = "recordings"
+	// PermNotifications manages notification channels, rules and the
+	// outbox; server-wide, like PermAdmin.
+	PermNotifications = "notifications"
 )
 
 // Roles.
@@ -33,7 +36,7 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermNotifications},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients},
 	RoleHelpdesk:   {PermView, PermServices},
 	RoleReadOnly:   {PermView},

@@ -14,6 +14,9 @@ const (
 	DeliveryPending = "pending"
 	DeliverySent    = "sent"
 	DeliveryDead    = "dead"
+	// DeliveryMerged is a delivery of a burst whose alerts went out in
+	// another delivery of the same burst (MergedInto).
+	DeliveryMerged = "merged"
 )
 
 // NotifyChannel is where notifications go: a webhook URL signed with
@@ -70,6 +73,7 @@ type Delivery struct {
 	CreatedAt   time.Time
 	NextAttempt time.Time
 	SentAt      time.Time
+	MergedInto  string
 }
 
 // DeliveryQuery selects deliveries, newest first: those created before the

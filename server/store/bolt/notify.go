@@ -242,6 +242,7 @@ type diskDelivery struct {
 	CreatedAt   time.Time `json:"created_at"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	SentAt      time.Time `json:"sent_at,omitzero"`
+	MergedInto  string    `json:"merged_into,omitempty"`
 }
 
 type diskNotifyAlert struct {
