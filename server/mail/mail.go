@@ -37,8 +37,10 @@ type Config struct {
 	PasswordFile string
 	PasswordEnv  string
 	From         string
-	// RootCAs verifies the server's certificate (nil: the system's).
+	// RootCAs verifies the server's certificate (nil: CAFile's, else the
+	// system's); CAFile is a PEM file of CA certificates.
 	RootCAs *x509.CertPool
+	CAFile  string
 	Timeout time.Duration // per message; 0: 30 s
 }
 
@@ -86,6 +88,16 @@ func New(cfg Config) (*Sender, error) {
 		s.password = strings.TrimRight(string(b), "\r\n")
 	case cfg.PasswordEnv != "":
 		s.password = os.Getenv(cfg.PasswordEnv)
+	}
+	if s.cfg.RootCAs == nil && cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("mail: CA file: %w", err)
+		}
+		s.cfg.RootCAs = x509.NewCertPool()
+		if !s.cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("mail: CA file %s holds no PEM certificate", cfg.CAFile)
+		}
 	}
 	if s.cfg.Timeout == 0 {
 		s.cfg.Timeout = 30 * time.Second

@@ -141,18 +141,19 @@ func New(d Deps) *Wing {
 		inflight: map[string]string{}, perChannel: map[string]int{}}
 }
 
-// Start loads the tracked alerts and the open bursts and runs the sender
-// until ctx ends: what was pending when the server stopped (or was
-// killed) is delivered now.
-func (w *Wing) Start(ctx context.Context) error {
+// Run loads the tracked alerts and the open bursts and runs the sender
+// until ctx ends, then waits for the attempts under way: what was pending
+// when the server stopped (or was killed) is delivered now.
+func (w *Wing) Run(ctx context.Context) {
 	if err := w.load(); err != nil {
-		return err
+		w.d.Log.Error("notify: load; notifications are held until the next start", "err", err)
+		return
 	}
-	go w.run(ctx)
-	return nil
+	w.run(ctx)
+	w.Wait()
 }
 
-// Wait waits for the attempts under way to end (after Start's ctx ends).
+// Wait waits for the attempts under way to end.
 func (w *Wing) Wait() { w.attempts.Wait() }
 
 func (w *Wing) load() error {
