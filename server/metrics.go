@@ -74,7 +74,9 @@ func (m *metrics) RunState(state string) { m.runs.WithLabelValues(state).Inc() }
 func (m *metrics) StoreWrite(d time.Duration) { m.storeWrite.Observe(d.Seconds()) }
 
 // Delivery counts one notification delivery attempt.
-func (m *metrics) Delivery(channelType, outcome string) { m.notifyAttempts.WithLabelValues(channelType, outcome).Inc() }
+func (m *metrics) Delivery(channelType, outcome string) {
+	m.notifyAttempts.WithLabelValues(channelType, outcome).Inc()
+}
 
 // Enrolled counts one successful enrollment.
 func (m *metrics) Enrolled() { m.enrollments.Inc() }
