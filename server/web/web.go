@@ -50,6 +50,7 @@ var spaRoutes = []string{
 	"/shells",
 	"/shells/{rest...}",
 	"/account",
+	"/notifications",
 }
 
 // asset is one embedded file, ready to serve.

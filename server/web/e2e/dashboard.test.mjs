@@ -755,6 +755,7 @@ describe('dashboard', { timeout: 300000 }, () => {
       ['audit', '/audit', '#audit-table tbody tr'],
       ['shells', '/shells', '#shells-table tbody tr, main .empty'],
       ...(Array.isArray(rec) && rec[0]?.id ? [['shell', `/shells/${rec[0].id}`, 'main h1']] : []),
+      ['notifications', '/notifications', '#channels-table tbody tr, #deliveries-table tbody tr, main .empty'],
       ['not-found', '/no/such/page', '#not-found'],
     ];
     assert.ok(made.clients.length >= 2);

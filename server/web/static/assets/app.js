@@ -18,6 +18,7 @@ import * as usersPage from './pages/users.js';
 import * as auditPage from './pages/audit.js';
 import * as shellsPage from './pages/shells.js';
 import * as shellPage from './pages/shell.js';
+import * as notificationsPage from './pages/notifications.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -32,6 +33,7 @@ const routes = [
   [/^\/audit$/, auditPage, 'Audit log'],
   [/^\/shells$/, shellsPage, 'Shell recordings'],
   [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
+  [/^\/notifications$/, notificationsPage, 'Notifications'],
 ];
 
 const app = document.getElementById('app');
@@ -63,7 +65,8 @@ function layout() {
     can('clients') && h('a', { href: '/enrollment', dataset: { nav: 'enrollment' }, text: 'Enrollment' }),
     can('recordings') && h('a', { href: '/shells', dataset: { nav: 'shells' }, text: 'Recordings' }),
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
-    can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }));
+    can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }),
+    can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,
