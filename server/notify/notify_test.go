@@ -188,12 +188,18 @@ func TestBackoff(t *testing.T) {
 // check kind's and a later change make their own.
 func TestBurstIsOneMessage(t *testing.T) {
 	f := newFixture(t, Config{GroupWindow: time.Minute}, store.NotifyRule{})
-	for i := range 50 {
+	// 25 one at a time over 50 s of the 60 s window, then 25 in one batch.
+	for i := range 25 {
 		if err := f.w.Alert(event(KindRaised, fmt.Sprint("al", i), "c1", fmt.Sprint("d", i), "critical", "availability", "availability")); err != nil {
 			t.Fatal(err)
 		}
-		f.clk.Add(time.Second) // the burst spans 50 s of the 60 s window
+		f.clk.Add(2 * time.Second)
 	}
+	var batch []AlertEvent
+	for i := 25; i < 50; i++ {
+		batch = append(batch, event(KindRaised, fmt.Sprint("al", i), "c1", fmt.Sprint("d", i), "critical", "availability", "availability"))
+	}
+	must(t, f.w.Alerts(batch))
 	must(t, f.w.Alert(event(KindRaised, "al-other", "c2", "x1", "critical", "availability", "availability")))
 	must(t, f.w.Alert(event(KindRaised, "al-disk1", "c1", "d1", "warning", "disk", "disk C:")))
 	must(t, f.w.Alert(event(KindRaised, "al-disk2", "c1", "d2", "warning", "disk", "disk D:")))
@@ -262,8 +268,12 @@ func TestRouting(t *testing.T) {
 			t.Errorf("%s: delivered %v, want %v", c.name, got, c.want)
 		}
 	}
-	if err := f.w.Alert(AlertEvent{Kind: "exploded", AlertID: "x", Severity: "critical"}); err == nil {
+	before, _ := f.db.Deliveries(store.DeliveryQuery{})
+	if err := f.w.Alerts([]AlertEvent{base, {Kind: "exploded", AlertID: "x", Severity: "critical"}}); err == nil {
 		t.Error("an unknown kind was accepted")
+	}
+	if after, _ := f.db.Deliveries(store.DeliveryQuery{}); len(after) != len(before) {
+		t.Error("a batch with an invalid change stored some of it")
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -223,9 +224,17 @@ func (w *Wing) tick(ctx context.Context) {
 
 // Alert takes one alert change and puts the notifications it causes in
 // the durable outbox before returning.
-func (w *Wing) Alert(ev AlertEvent) error {
-	if err := ev.validate(); err != nil {
-		return err
+func (w *Wing) Alert(ev AlertEvent) error { return w.Alerts([]AlertEvent{ev}) }
+
+// Alerts takes alert changes in order and stores the notifications they
+// cause, and the alerts they open or close, in one commit before
+// returning: a caller with many changes at once (an outage) pays one
+// write. Nothing is stored when one change is invalid.
+func (w *Wing) Alerts(evs []AlertEvent) error {
+	for i := range evs {
+		if err := evs[i].validate(); err != nil {
+			return err
+		}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -234,23 +243,46 @@ func (w *Wing) Alert(ev AlertEvent) error {
 	if err != nil {
 		return fmt.Errorf("notify: rules: %w", err)
 	}
-	var matched []store.NotifyRule
-	for _, r := range rules {
-		if matches(&r, &ev) {
-			matched = append(matched, r)
+	var ds []store.Delivery
+	changed := map[string]*tracked{} // alert ID -> its new state (nil: forgotten)
+	var order []string
+	for _, ev := range evs {
+		var matched []store.NotifyRule
+		for _, r := range rules {
+			if matches(&r, &ev) {
+				matched = append(matched, r)
+			}
+		}
+		more, err := w.route(now, ev, matched)
+		if err != nil {
+			return err
+		}
+		ds = append(ds, more...)
+		t, seen := changed[ev.AlertID]
+		if !seen {
+			order = append(order, ev.AlertID)
+			t = w.open[ev.AlertID]
+		}
+		changed[ev.AlertID] = tracking(t, now, ev, matched)
+	}
+	var put []store.NotifyAlert
+	var forget []string
+	for _, id := range order {
+		if t := changed[id]; t != nil {
+			put = append(put, t.rec)
+		} else {
+			forget = append(forget, id)
 		}
 	}
-	ds, err := w.route(now, ev, matched)
-	if err != nil {
-		return err
+	if err := w.d.Store.CommitNotify(ds, put, forget); err != nil {
+		return fmt.Errorf("notify: outbox: %w", err)
 	}
-	if len(ds) > 0 {
-		if err := w.d.Store.PutDeliveries(ds); err != nil {
-			return fmt.Errorf("notify: outbox: %w", err)
+	for _, id := range order {
+		if t := changed[id]; t != nil {
+			w.open[id] = t
+		} else {
+			delete(w.open, id)
 		}
-	}
-	if err := w.track(now, ev, matched); err != nil {
-		return err
 	}
 	if len(ds) > 0 {
 		w.poke()
@@ -310,38 +342,24 @@ func (w *Wing) newDelivery(now time.Time, ch store.NotifyChannel, ruleID string,
 	return d, render(&d, items, false)
 }
 
-// track keeps the open alerts for re-notification: raised, escalated and
-// reopened are open, snoozed is paused, resolved is forgotten.
-func (w *Wing) track(now time.Time, ev AlertEvent, notified []store.NotifyRule) error {
+// tracking is an alert's state after change ev (prev: before it, nil
+// when untracked): raised, escalated and reopened are open, snoozed is
+// paused, resolved is forgotten (nil). prev is not changed.
+func tracking(prev *tracked, now time.Time, ev AlertEvent, notified []store.NotifyRule) *tracked {
 	if ev.Kind == KindResolved {
-		delete(w.open, ev.AlertID)
-		if err := w.d.Store.DeleteNotifyAlert(ev.AlertID); err != nil {
-			return fmt.Errorf("notify: forget alert: %w", err)
-		}
 		return nil
 	}
-	t := w.open[ev.AlertID]
-	if t == nil {
-		t = &tracked{rec: store.NotifyAlert{AlertID: ev.AlertID, Notified: map[string]time.Time{}}}
-	}
-	if t.rec.Notified == nil {
-		t.rec.Notified = map[string]time.Time{}
+	t := &tracked{rec: store.NotifyAlert{AlertID: ev.AlertID, Notified: map[string]time.Time{}}}
+	if prev != nil {
+		maps.Copy(t.rec.Notified, prev.rec.Notified)
 	}
 	t.ev = ev
 	t.rec.ClientID, t.rec.Paused = ev.ClientID, ev.Kind == KindSnoozed
 	for _, r := range notified {
 		t.rec.Notified[r.ID] = now
 	}
-	raw, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("notify: encode: %w", err)
-	}
-	t.rec.Event = raw
-	if err := w.d.Store.PutNotifyAlert(t.rec); err != nil {
-		return fmt.Errorf("notify: track alert: %w", err)
-	}
-	w.open[ev.AlertID] = t
-	return nil
+	t.rec.Event, _ = json.Marshal(ev) // plain data: cannot fail
+	return t
 }
 
 // renotify repeats the open alerts whose rules ask for it and whose last
@@ -380,15 +398,11 @@ func (w *Wing) renotify(now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := w.d.Store.PutDeliveries(ds); err != nil {
+		next := tracking(t, now, t.ev, due)
+		if err := w.d.Store.CommitNotify(ds, []store.NotifyAlert{next.rec}, nil); err != nil {
 			return err
 		}
-		for _, r := range due {
-			t.rec.Notified[r.ID] = now
-		}
-		if err := w.d.Store.PutNotifyAlert(t.rec); err != nil {
-			return err
-		}
+		w.open[t.rec.AlertID] = next
 	}
 	return nil
 }

@@ -130,10 +130,10 @@ type NotifyStore interface {
 	Deliveries(q DeliveryQuery) ([]Delivery, error)
 	// PendingDeliveries counts the pending deliveries.
 	PendingDeliveries() (int, error)
-	// PutNotifyAlert creates or replaces an alert's record; DeleteNotifyAlert
-	// forgets it (a resolved alert), without error when unknown.
-	PutNotifyAlert(a NotifyAlert) error
-	DeleteNotifyAlert(alertID string) error
+	// CommitNotify stores what alert changes caused, in one commit:
+	// deliveries created or replaced, tracked alerts created or replaced,
+	// and tracked alerts forgotten (resolved; unknown IDs are no error).
+	CommitNotify(ds []Delivery, alerts []NotifyAlert, forget []string) error
 	// NotifyAlerts lists the tracked alerts in ID order.
 	NotifyAlerts() ([]NotifyAlert, error)
 }

@@ -82,27 +82,29 @@ func (s *DB) DeleteNotifyRule(id string) error { return deleteKey(s, bNotifyRule
 // PutDeliveries creates or replaces deliveries in one commit, keeping the
 // pending index in step.
 func (s *DB) PutDeliveries(ds []store.Delivery) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		q := tx.Bucket(bDeliveryQueue)
-		for _, d := range ds {
-			if d.ID == "" {
-				return fmt.Errorf("store: delivery without an ID")
-			}
-			if err := put(tx, bDeliveries, d.ID, d); err != nil {
-				return err
-			}
-			var err error
-			if d.Status == store.DeliveryPending {
-				err = q.Put([]byte(d.ID), nil)
-			} else {
-				err = q.Delete([]byte(d.ID))
-			}
-			if err != nil {
-				return err
-			}
+	return s.db.Update(func(tx *bolt.Tx) error { return putDeliveries(tx, ds) })
+}
+
+func putDeliveries(tx *bolt.Tx, ds []store.Delivery) error {
+	q := tx.Bucket(bDeliveryQueue)
+	for _, d := range ds {
+		if d.ID == "" {
+			return fmt.Errorf("store: delivery without an ID")
 		}
-		return nil
-	})
+		if err := put(tx, bDeliveries, d.ID, d); err != nil {
+			return err
+		}
+		var err error
+		if d.Status == store.DeliveryPending {
+			err = q.Put([]byte(d.ID), nil)
+		} else {
+			err = q.Delete([]byte(d.ID))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Delivery returns one delivery.
@@ -183,14 +185,25 @@ func (s *DB) PendingDeliveries() (n int, err error) {
 	return n, err
 }
 
-// PutNotifyAlert creates or replaces an alert's record.
-func (s *DB) PutNotifyAlert(a store.NotifyAlert) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bNotifyAlerts, a.AlertID, a) })
-}
-
-// DeleteNotifyAlert forgets an alert.
-func (s *DB) DeleteNotifyAlert(alertID string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bNotifyAlerts).Delete([]byte(alertID)) })
+// CommitNotify stores deliveries and tracked alerts and forgets alerts,
+// in one commit (one fsync for a whole batch of alert changes).
+func (s *DB) CommitNotify(ds []store.Delivery, alerts []store.NotifyAlert, forget []string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := putDeliveries(tx, ds); err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			if err := put(tx, bNotifyAlerts, a.AlertID, a); err != nil {
+				return err
+			}
+		}
+		for _, id := range forget {
+			if err := tx.Bucket(bNotifyAlerts).Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // NotifyAlerts lists the tracked alerts in ID order.

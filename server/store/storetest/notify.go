@@ -166,20 +166,24 @@ func testNotifyAlerts(t *testing.T, f Factory) {
 	open := f(t)
 	db := f.reopen(t, open)
 	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
-	if err := db.DeleteNotifyAlert("nope"); err != nil {
+	if err := db.CommitNotify(nil, nil, []string{"nope"}); err != nil {
 		t.Errorf("forgetting an unknown alert: %v", err)
 	}
-	for _, a := range []store.NotifyAlert{
+	d := store.Delivery{ID: "dl_1", ChannelID: "ch1", Status: store.DeliveryPending, CreatedAt: at, NextAttempt: at}
+	err := db.CommitNotify([]store.Delivery{d}, []store.NotifyAlert{
 		{AlertID: "al2", ClientID: "c1", Event: []byte(`{"kind":"raised"}`), Notified: map[string]time.Time{"r1": at}},
 		{AlertID: "al1", ClientID: "c2", Paused: true, Event: []byte(`{"kind":"snoozed"}`)},
 		{AlertID: "al3", ClientID: "c1"},
-	} {
-		if err := db.PutNotifyAlert(a); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.DeleteNotifyAlert("al3"); err != nil {
+	}, nil)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if err := db.CommitNotify(nil, nil, []string{"al3"}); err != nil {
+		t.Fatal(err)
+	}
+	// A failing commit stores none of it.
+	if err := db.CommitNotify([]store.Delivery{{}}, []store.NotifyAlert{{AlertID: "al9"}}, []string{"al1"}); err == nil {
+		t.Fatal("a delivery without an ID was stored")
 	}
 	db.Close()
 	db = f.reopen(t, open)
@@ -187,5 +191,8 @@ func testNotifyAlerts(t *testing.T, f Factory) {
 	if err != nil || len(as) != 2 || as[0].AlertID != "al1" || !as[0].Paused || as[1].AlertID != "al2" ||
 		!as[1].Notified["r1"].Equal(at) || string(as[1].Event) != `{"kind":"raised"}` || as[1].ClientID != "c1" {
 		t.Fatalf("alerts = %+v %v", as, err)
+	}
+	if n, _ := db.PendingDeliveries(); n != 1 {
+		t.Fatalf("pending after a commit with alerts = %d", n)
 	}
 }
