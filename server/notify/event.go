@@ -172,5 +172,27 @@ func mailText(p *Payload) (subject, text string) {
 		}
 	}
 	fmt.Fprintf(&b, "\nDelivery %s\n", p.DeliveryID)
-	return subject, b.String()
+	return visible(subject, false), visible(b.String(), true)
+}
+
+// visible shows control characters (CR and LF too, unless lines is set:
+// then line breaks and tabs stay) and bidirectional controls as \xNN and
+// \uNNNN escapes: alert text comes from devices, and must neither add a
+// mail header nor drive a terminal mail reader or reorder what is read.
+func visible(s string, lines bool) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case lines && (r == '\n' || r == '\t'):
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c ||
+			r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -443,3 +443,33 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestMailTextHostile: device text with CR LF cannot add a mail header,
+// and escape sequences and bidi overrides show as escapes in the subject
+// and the text; a grouped message names the count and every device.
+func TestMailTextHostile(t *testing.T) {
+	ev := event(KindRaised, "a1", "c1", "d1", "critical", "disk", "disk C:")
+	ev.Title = "full\r\nBcc: victim@example.com"
+	ev.DeviceName = "srv\x1b]52;c;ZXZpbA==\x07-\u202egnp.exe"
+	ev.Detail = "line one\nline two\x1b[2J"
+	d := store.Delivery{ID: "dl_x", CreatedAt: time.Now()}
+	must(t, render(&d, []AlertEvent{ev}, false))
+	if strings.ContainsAny(d.Subject, "\r\n\x1b\u202e") || !strings.Contains(d.Subject, `full\x0d\x0aBcc: victim@example.com`) {
+		t.Fatalf("subject %q", d.Subject)
+	}
+	if strings.ContainsAny(d.Text, "\r\x1b\x07\u202e") || !strings.Contains(d.Text, `srv\x1b]52;c;ZXZpbA==\x07-\u202egnp.exe`) ||
+		!strings.Contains(d.Text, "line one\nline two\\x1b[2J") {
+		t.Fatalf("text %q", d.Text)
+	}
+	var p Payload
+	must(t, json.Unmarshal(d.Body, &p))
+	if p.Alerts[0].Title != ev.Title || p.DeliveryID != "dl_x" {
+		t.Fatalf("the webhook body must carry the text as data (JSON escapes it): %+v", p)
+	}
+	ev2 := ev
+	ev2.DeviceName, ev2.AlertID = "srv02", "a2"
+	must(t, render(&d, []AlertEvent{ev, ev2}, false))
+	if !strings.HasPrefix(d.Subject, "[Steward] 2 disk alerts raised: disk (Client c1)") || !strings.Contains(d.Text, "srv02") || d.Count != 2 {
+		t.Fatalf("grouped subject %q count %d", d.Subject, d.Count)
+	}
+}
