@@ -78,22 +78,41 @@ func (w *Wing) claim(now time.Time) []store.Delivery {
 	if len(w.inflight) >= w.d.Config.Workers {
 		return nil
 	}
-	due, err := w.d.Store.Deliveries(store.DeliveryQuery{Due: now})
+	// The outbox is read only when something changed or the earliest
+	// retry is due: an idle server, or one waiting out a receiver's
+	// backoff, does not read it every tick.
+	if !w.dirty.Swap(false) && now.Before(w.nextDue) {
+		return nil
+	}
+	far := now.Add(100 * 365 * 24 * time.Hour)
+	all, err := w.d.Store.Deliveries(store.DeliveryQuery{Due: far})
 	if err != nil {
+		w.dirty.Store(true)
 		w.d.Log.Error("notify: outbox", "err", err)
 		return nil
 	}
+	var due []store.Delivery
+	w.nextDue = far
+	for _, d := range all {
+		if !d.NextAttempt.After(now) {
+			due = append(due, d)
+		} else if d.NextAttempt.Before(w.nextDue) {
+			w.nextDue = d.NextAttempt
+		}
+	}
 	due, err = w.merge(due)
 	if err != nil {
+		w.dirty.Store(true)
 		w.d.Log.Error("notify: merge a burst", "err", err)
 		return nil
 	}
 	var out []store.Delivery
 	for _, d := range due {
-		if len(w.inflight) >= w.d.Config.Workers {
-			break
+		if _, busy := w.inflight[d.ID]; busy {
+			continue // it pokes when it ends
 		}
-		if _, busy := w.inflight[d.ID]; busy || w.perChannel[d.ChannelID] >= w.d.Config.PerChannel {
+		if len(w.inflight) >= w.d.Config.Workers || w.perChannel[d.ChannelID] >= w.d.Config.PerChannel {
+			w.dirty.Store(true) // due and waiting for a worker
 			continue
 		}
 		w.inflight[d.ID] = d.ChannelID

@@ -21,6 +21,7 @@ import (
 	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-rmm/steward/server/auditlog"
@@ -118,6 +119,10 @@ type Wing struct {
 	inflight   map[string]string
 	perChannel map[string]int
 	attempts   sync.WaitGroup
+	// nextDue is the earliest retry not yet due (under mu); dirty says the
+	// outbox changed since it was last read.
+	nextDue time.Time
+	dirty   atomic.Bool
 }
 
 type tracked struct {
@@ -138,8 +143,10 @@ func New(d Deps) *Wing {
 		// A redirect is an answer, not a delivery: the receiver must be
 		// configured at its real URL.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &Wing{d: d, hc: hc, wake: make(chan struct{}, 1), groups: map[string]time.Time{}, open: map[string]*tracked{},
+	w := &Wing{d: d, hc: hc, wake: make(chan struct{}, 1), groups: map[string]time.Time{}, open: map[string]*tracked{},
 		inflight: map[string]string{}, perChannel: map[string]int{}}
+	w.dirty.Store(true)
+	return w
 }
 
 // Run loads the tracked alerts and the open bursts and runs the sender
@@ -198,8 +205,9 @@ func (w *Wing) run(ctx context.Context) {
 	}
 }
 
-// poke wakes the sender.
+// poke says the outbox changed and wakes the sender.
 func (w *Wing) poke() {
+	w.dirty.Store(true)
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -403,6 +411,7 @@ func (w *Wing) renotify(now time.Time) error {
 			return err
 		}
 		w.open[t.rec.AlertID] = next
+		w.poke()
 	}
 	return nil
 }
