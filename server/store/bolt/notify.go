@@ -133,8 +133,8 @@ func (s *DB) Deliveries(q store.DeliveryQuery) ([]store.Delivery, error) {
 		c := tx.Bucket(bDeliveries).Cursor()
 		k, v := c.Last()
 		if q.Before != "" {
-			k, v = c.Seek([]byte(q.Before))
-			if k == nil {
+			// The first key at or after Before; the listing starts before it.
+			if k, _ = c.Seek([]byte(q.Before)); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()
