@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -82,6 +83,7 @@ func main() {
 	fs.DurationVar(&cfg.Notify.BackoffBase, "notify-retry-base", 10*time.Second, "first retry delay of a failed notification delivery (doubling up to --notify-retry-max)")
 	fs.DurationVar(&cfg.Notify.BackoffMax, "notify-retry-max", 30*time.Minute, "longest delay between delivery retries")
 	fs.DurationVar(&cfg.Notify.MaxAge, "notify-max-age", 24*time.Hour, "a delivery still failing after this long is dead (retry it from the deliveries list)")
+	webhookCA := fs.String("notify-webhook-ca", "", "PEM file of CA certificates that verify HTTPS webhook receivers (default: the system's)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)
@@ -89,6 +91,14 @@ func main() {
 	cfg.TrustedProxies = splitList(proxies)
 	cfg.NextPins = splitList(nextPins)
 	cfg.Version = version
+	if *webhookCA != "" {
+		pem, err := os.ReadFile(*webhookCA)
+		cfg.Notify.WebhookCAs = x509.NewCertPool()
+		if err != nil || !cfg.Notify.WebhookCAs.AppendCertsFromPEM(pem) {
+			fmt.Fprintln(os.Stderr, "steward-server: --notify-webhook-ca: no PEM certificate read from", *webhookCA, err)
+			os.Exit(2)
+		}
+	}
 	debug.SetGCPercent(*gcPercent)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
