@@ -473,3 +473,30 @@ func TestMailTextHostile(t *testing.T) {
 		t.Fatalf("grouped subject %q count %d", d.Subject, d.Count)
 	}
 }
+
+// TestPruneFinished: sent and dead deliveries older than the retention
+// are deleted; a pending one of the same age stays.
+func TestPruneFinished(t *testing.T) {
+	f := newFixture(t, Config{GroupWindow: -1, Retention: 30 * 24 * time.Hour}, store.NotifyRule{})
+	must(t, f.w.Alert(event(KindRaised, "al1", "c1", "d1", "critical", "disk", "disk C:")))
+	f.step()
+	f.rc.setFail(true)
+	must(t, f.w.Alert(event(KindRaised, "al2", "c1", "d2", "critical", "disk", "disk C:")))
+	f.step()
+	must(t, f.db.PutDeliveries([]store.Delivery{{ID: "dl_stuck", ChannelID: f.ch.ID, Status: store.DeliveryPending, CreatedAt: f.clk.Now(),
+		NextAttempt: f.clk.Now().Add(1000 * time.Hour)}}))
+	f.clk.Add(29 * 24 * time.Hour)
+	f.step()
+	if all, _ := f.db.Deliveries(store.DeliveryQuery{}); len(all) != 3 {
+		t.Fatalf("%d deliveries before the retention ended", len(all))
+	}
+	f.clk.Add(2 * 24 * time.Hour)
+	f.step()
+	// The sent one and the dead one (given up after a day) are gone.
+	if all, _ := f.db.Deliveries(store.DeliveryQuery{}); len(all) != 1 {
+		t.Fatalf("after 31 days: %+v", all)
+	}
+	if d, err := f.db.Delivery("dl_stuck"); err != nil || d.Status != store.DeliveryPending {
+		t.Fatalf("the pending delivery was pruned: %v", err)
+	}
+}

@@ -65,6 +65,8 @@ type Config struct {
 	Tick time.Duration
 	// Timeout bounds one attempt (15 s).
 	Timeout time.Duration
+	// Retention is how long finished deliveries stay listed (30 days).
+	Retention time.Duration
 	// WebhookCAs verifies webhook receivers' certificates (nil: system).
 	WebhookCAs *x509.CertPool
 }
@@ -81,6 +83,7 @@ func (c *Config) defaults() {
 	def(&c.BackoffMax, 30*time.Minute)
 	def(&c.Tick, time.Second)
 	def(&c.Timeout, 15*time.Second)
+	def(&c.Retention, 30*24*time.Hour)
 	if c.Workers <= 0 {
 		c.Workers = 8
 	}
@@ -123,6 +126,8 @@ type Wing struct {
 	// outbox changed since it was last read.
 	nextDue time.Time
 	dirty   atomic.Bool
+	// pruned is when finished deliveries were last pruned (run's goroutine).
+	pruned time.Time
 }
 
 type tracked struct {
@@ -220,6 +225,14 @@ func (w *Wing) tick(ctx context.Context) {
 	now := w.d.Now()
 	if err := w.renotify(now); err != nil {
 		w.d.Log.Error("notify: re-notification", "err", err)
+	}
+	if now.Sub(w.pruned) >= time.Hour {
+		w.pruned = now
+		if n, err := w.d.Store.PruneDeliveries(now.Add(-w.d.Config.Retention)); err != nil {
+			w.d.Log.Error("notify: prune deliveries", "err", err)
+		} else if n > 0 {
+			w.d.Log.Info("notify: pruned finished deliveries", "count", n)
+		}
 	}
 	for _, d := range w.claim(now) {
 		w.attempts.Add(1)

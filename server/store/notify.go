@@ -130,6 +130,9 @@ type NotifyStore interface {
 	Deliveries(q DeliveryQuery) ([]Delivery, error)
 	// PendingDeliveries counts the pending deliveries.
 	PendingDeliveries() (int, error)
+	// PruneDeliveries deletes deliveries that are no longer pending and
+	// were created before before, and returns how many.
+	PruneDeliveries(before time.Time) (int, error)
 	// CommitNotify stores what alert changes caused, in one commit:
 	// deliveries created or replaced, tracked alerts created or replaced,
 	// and tracked alerts forgotten (resolved; unknown IDs are no error).

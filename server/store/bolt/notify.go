@@ -185,6 +185,31 @@ func (s *DB) PendingDeliveries() (n int, err error) {
 	return n, err
 }
 
+// PruneDeliveries deletes the finished deliveries created before before.
+func (s *DB) PruneDeliveries(before time.Time) (n int, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDeliveries).Cursor()
+		for k, v := c.First(); k != nil; {
+			var d store.Delivery
+			if err := decode(v, &d); err != nil {
+				return fmt.Errorf("store: decode %s/%s: %w", bDeliveries, k, err)
+			}
+			if d.Status == store.DeliveryPending || !d.CreatedAt.Before(before) {
+				k, v = c.Next()
+				continue
+			}
+			key := append([]byte(nil), k...)
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+			k, v = c.Seek(key) // the key after the deleted one (Next would skip one)
+		}
+		return nil
+	})
+	return n, err
+}
+
 // CommitNotify stores deliveries and tracked alerts and forgets alerts,
 // in one commit (one fsync for a whole batch of alert changes).
 func (s *DB) CommitNotify(ds []store.Delivery, alerts []store.NotifyAlert, forget []string) error {

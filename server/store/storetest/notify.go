@@ -152,6 +152,25 @@ func testNotifyOutbox(t *testing.T, f Factory) {
 	if q, _ := db.Deliveries(store.DeliveryQuery{Status: store.DeliveryPending, ChannelID: "ch1", Limit: 1}); !slices.Equal(ids(q), []string{"dl_02"}) {
 		t.Fatalf("pending ch1 newest = %v", ids(q))
 	}
+	// Pruning takes the finished ones created before the time, never a
+	// pending one; side by side deletions skip nothing.
+	old := at.Add(-48 * time.Hour)
+	var more []store.Delivery
+	for i := range 4 {
+		more = append(more, store.Delivery{ID: fmt.Sprintf("dl_0%d", 6+i), ChannelID: "ch1", Status: store.DeliverySent, CreatedAt: old})
+	}
+	more = append(more, store.Delivery{ID: "dl_10", ChannelID: "ch1", Status: store.DeliveryPending, CreatedAt: old},
+		store.Delivery{ID: "dl_11", ChannelID: "ch1", Status: store.DeliveryMerged, CreatedAt: old})
+	if err := db.PutDeliveries(more); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneDeliveries(at.Add(-time.Hour)); err != nil || n != 5 {
+		t.Fatalf("pruned %d %v, want 5", n, err)
+	}
+	left, _ := db.Deliveries(store.DeliveryQuery{})
+	if !slices.Equal(ids(left), []string{"dl_10", "dl_05", "dl_04", "dl_03", "dl_02", "dl_01", "dl_00"}) {
+		t.Fatalf("after pruning: %v", ids(left))
+	}
 }
 
 func ids(ds []store.Delivery) []string {
