@@ -74,6 +74,9 @@ type AlertEvent = notify.AlertEvent
 // for every change (and tests do).
 func (s *Server) NotifyAlert(ev AlertEvent) error { return s.notify.Alert(ev) }
 
+// NotifyAlerts is NotifyAlert for many changes at once, in one commit.
+func (s *Server) NotifyAlerts(evs []AlertEvent) error { return s.notify.Alerts(evs) }
+
 // hubHandler hands the hub's calls to the agent link, which is built
 // after the hub it needs.
 type hubHandler struct{ s *Server }
