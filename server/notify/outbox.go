@@ -78,49 +78,59 @@ func (w *Wing) claim(now time.Time) []store.Delivery {
 	if len(w.inflight) >= w.d.Config.Workers {
 		return nil
 	}
-	// The outbox is read only when something changed or the earliest
-	// retry is due: an idle server, or one waiting out a receiver's
-	// backoff, does not read it every tick.
-	if !w.dirty.Swap(false) && now.Before(w.nextDue) {
-		return nil
-	}
-	far := now.Add(100 * 365 * 24 * time.Hour)
-	all, err := w.d.Store.Deliveries(store.DeliveryQuery{Due: far})
-	if err != nil {
-		w.dirty.Store(true)
-		w.d.Log.Error("notify: outbox", "err", err)
-		return nil
-	}
-	var due []store.Delivery
-	w.nextDue = far
-	for _, d := range all {
-		if !d.NextAttempt.After(now) {
-			due = append(due, d)
-		} else if d.NextAttempt.Before(w.nextDue) {
-			w.nextDue = d.NextAttempt
+	// The outbox is read only when it changed or the earliest retry is
+	// due; otherwise the due deliveries read last time (w.queue) are
+	// started as workers free up. An idle server, or one waiting out a
+	// receiver's backoff, does not read it every tick.
+	if w.dirty.Swap(false) || (len(w.queue) == 0 && !now.Before(w.nextDue)) {
+		if err := w.refill(now); err != nil {
+			w.dirty.Store(true)
+			w.d.Log.Error("notify: outbox", "err", err)
+			return nil
 		}
-	}
-	due, err = w.merge(due)
-	if err != nil {
-		w.dirty.Store(true)
-		w.d.Log.Error("notify: merge a burst", "err", err)
-		return nil
 	}
 	var out []store.Delivery
-	for _, d := range due {
+	rest := w.queue[:0]
+	for _, d := range w.queue {
 		if _, busy := w.inflight[d.ID]; busy {
-			continue // it pokes when it ends
+			continue
 		}
 		if len(w.inflight) >= w.d.Config.Workers || w.perChannel[d.ChannelID] >= w.d.Config.PerChannel {
-			w.dirty.Store(true) // due and waiting for a worker
+			rest = append(rest, d) // due, waiting for a worker
 			continue
 		}
 		w.inflight[d.ID] = d.ChannelID
 		w.perChannel[d.ChannelID]++
 		out = append(out, d)
 	}
+	w.queue = rest
 	return out
 }
+
+// refill reads the due deliveries into w.queue, merging the bursts whose
+// window closed, and when the next one is due.
+func (w *Wing) refill(now time.Time) error {
+	due, err := w.d.Store.Deliveries(store.DeliveryQuery{Due: now})
+	if err != nil {
+		return err
+	}
+	next, ok, err := w.d.Store.NextDue(now)
+	if err != nil {
+		return err
+	}
+	w.nextDue = farFuture(now)
+	if ok {
+		w.nextDue = next
+	}
+	if w.queue, err = w.merge(due); err != nil {
+		w.queue = nil
+		return fmt.Errorf("merge a burst: %w", err)
+	}
+	return nil
+}
+
+// farFuture is a due time after every delivery's.
+func farFuture(now time.Time) time.Time { return now.Add(100 * 365 * 24 * time.Hour) }
 
 // merge turns every burst among due (deliveries of one group key not yet
 // attempted) into its first delivery carrying all their alerts; the
@@ -187,8 +197,11 @@ func (w *Wing) attempt(ctx context.Context, d store.Delivery) {
 		if w.perChannel[d.ChannelID]--; w.perChannel[d.ChannelID] <= 0 {
 			delete(w.perChannel, d.ChannelID)
 		}
+		if d.Status == store.DeliveryPending && d.NextAttempt.Before(w.nextDue) {
+			w.nextDue = d.NextAttempt // its retry
+		}
 		w.mu.Unlock()
-		w.poke()
+		w.wakeUp() // a worker is free
 	}()
 	var err error
 	ch, cerr := w.d.Store.NotifyChannel(d.ChannelID)

@@ -122,8 +122,10 @@ type Wing struct {
 	inflight   map[string]string
 	perChannel map[string]int
 	attempts   sync.WaitGroup
-	// nextDue is the earliest retry not yet due (under mu); dirty says the
-	// outbox changed since it was last read.
+	// queue holds the due deliveries read last, not yet started; nextDue
+	// is when the next one is due (both under mu); dirty says the outbox
+	// changed since it was last read.
+	queue   []store.Delivery
 	nextDue time.Time
 	dirty   atomic.Bool
 	// pruned is when finished deliveries were last pruned (run's goroutine).
@@ -184,7 +186,7 @@ func (w *Wing) load() error {
 		}
 		w.open[a.AlertID] = t
 	}
-	pend, err := w.d.Store.Deliveries(store.DeliveryQuery{Status: store.DeliveryPending})
+	pend, err := w.d.Store.Deliveries(store.DeliveryQuery{Due: farFuture(w.d.Now())})
 	if err != nil {
 		return fmt.Errorf("notify: load outbox: %w", err)
 	}
@@ -213,6 +215,11 @@ func (w *Wing) run(ctx context.Context) {
 // poke says the outbox changed and wakes the sender.
 func (w *Wing) poke() {
 	w.dirty.Store(true)
+	w.wakeUp()
+}
+
+// wakeUp wakes the sender.
+func (w *Wing) wakeUp() {
 	select {
 	case w.wake <- struct{}{}:
 	default:

@@ -128,6 +128,9 @@ type NotifyStore interface {
 	PutDeliveries(ds []Delivery) error
 	Delivery(id string) (Delivery, error)
 	Deliveries(q DeliveryQuery) ([]Delivery, error)
+	// NextDue is the earliest NextAttempt of a pending delivery after
+	// after; ok is false when there is none.
+	NextDue(after time.Time) (next time.Time, ok bool, err error)
 	// PendingDeliveries counts the pending deliveries.
 	PendingDeliveries() (int, error)
 	// PruneDeliveries deletes deliveries that are no longer pending and

@@ -1,8 +1,8 @@
 package boltstore
 
 import (
+	"encoding/binary"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/steward-rmm/steward/server/store"
@@ -10,15 +10,18 @@ import (
 )
 
 // Notifications: channels and rules by ID, deliveries by ID (IDs are
-// time-ordered, so the bucket is in creation order) with the IDs of the
-// pending ones in notify_pending (what the sender scans), and the open
-// alerts notifications track.
+// time-ordered, so the bucket is in creation order) with the pending ones
+// also in notify_pending by due time (what the sender scans), and the
+// open alerts notifications track.
 var (
 	bNotifyChannels = []byte("notify_channels")
 	bNotifyRules    = []byte("notify_rules")
 	bDeliveries     = []byte("notify_deliveries")
-	bDeliveryQueue  = []byte("notify_pending") // delivery id -> nothing
-	bNotifyAlerts   = []byte("notify_alerts")
+	// The pending deliveries by when they are due: big-endian Unix
+	// nanoseconds of NextAttempt, then the ID -> nothing. The sender reads
+	// the due ones from its start and stops at the first not yet due.
+	bDeliveryQueue = []byte("notify_pending")
+	bNotifyAlerts  = []byte("notify_alerts")
 )
 
 // migrateNotify creates the notification buckets.
@@ -91,20 +94,32 @@ func putDeliveries(tx *bolt.Tx, ds []store.Delivery) error {
 		if d.ID == "" {
 			return fmt.Errorf("store: delivery without an ID")
 		}
+		var old store.Delivery
+		if err := get(tx, bDeliveries, d.ID, &old); err == nil && old.Status == store.DeliveryPending {
+			if err := q.Delete(queueKey(&old)); err != nil {
+				return err
+			}
+		}
 		if err := put(tx, bDeliveries, d.ID, d); err != nil {
 			return err
 		}
-		var err error
 		if d.Status == store.DeliveryPending {
-			err = q.Put([]byte(d.ID), nil)
-		} else {
-			err = q.Delete([]byte(d.ID))
-		}
-		if err != nil {
-			return err
+			if err := q.Put(queueKey(&d), nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// queueKey is a pending delivery's key in notify_pending.
+func queueKey(d *store.Delivery) []byte {
+	ns := d.NextAttempt.UnixNano()
+	if d.NextAttempt.IsZero() || ns < 0 {
+		ns = 0 // no time: due at once
+	}
+	k := binary.BigEndian.AppendUint64(nil, uint64(ns))
+	return append(k, d.ID...)
 }
 
 // Delivery returns one delivery.
@@ -119,16 +134,21 @@ func (s *DB) Deliveries(q store.DeliveryQuery) ([]store.Delivery, error) {
 	var out []store.Delivery
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if !q.Due.IsZero() {
-			return tx.Bucket(bDeliveryQueue).ForEach(func(k, _ []byte) error {
+			end := uint64(q.Due.UnixNano())
+			c := tx.Bucket(bDeliveryQueue).Cursor()
+			for k, _ := c.First(); len(k) > 8 && binary.BigEndian.Uint64(k) <= end; k, _ = c.Next() {
 				var d store.Delivery
-				if err := get(tx, bDeliveries, string(k), &d); err != nil {
+				if err := get(tx, bDeliveries, string(k[8:]), &d); err != nil {
 					return err
 				}
 				if q.Match(&d) {
 					out = append(out, d)
+					if q.Limit > 0 && len(out) == q.Limit {
+						break
+					}
 				}
-				return nil
-			})
+			}
+			return nil
 		}
 		c := tx.Bucket(bDeliveries).Cursor()
 		k, v := c.Last()
@@ -154,29 +174,20 @@ func (s *DB) Deliveries(q store.DeliveryQuery) ([]store.Delivery, error) {
 		}
 		return nil
 	})
-	if err != nil || q.Due.IsZero() {
-		return out, err
-	}
-	slices.SortStableFunc(out, func(a, b store.Delivery) int {
-		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	return out, nil
+	return out, err
 }
 
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+// NextDue reads the first key of the due index past after.
+func (s *DB) NextDue(after time.Time) (next time.Time, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDeliveryQueue).Cursor()
+		k, _ := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(after.UnixNano())+1))
+		if len(k) > 8 {
+			next, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC(), true
+		}
+		return nil
+	})
+	return next, ok, err
 }
 
 // PendingDeliveries counts the pending deliveries.

@@ -117,6 +117,12 @@ func testNotifyOutbox(t *testing.T, f Factory) {
 	if due, _ := db.Deliveries(store.DeliveryQuery{Due: at.Add(4 * time.Minute), Limit: 2}); len(due) != 2 || due[1].ID != "dl_04" {
 		t.Fatalf("due limited = %v", ids(due))
 	}
+	if next, ok, err := db.NextDue(at.Add(4 * time.Minute)); err != nil || !ok || !next.Equal(at.Add(5*time.Minute)) {
+		t.Fatalf("next due after 4 min = %v %v %v, want 5 min", next, ok, err)
+	}
+	if _, ok, _ := db.NextDue(at.Add(time.Hour)); ok {
+		t.Fatal("a next due after the last one")
+	}
 	sent, dead := ds[5], ds[4]
 	sent.Status, sent.Attempts, sent.SentAt = store.DeliverySent, 2, at.Add(time.Hour)
 	dead.Status, dead.Attempts, dead.LastError = store.DeliveryDead, 9, "503 Service Unavailable"
