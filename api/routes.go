@@ -34,6 +34,7 @@ type Route struct {
 // Routes is every route of the server's HTTP API.
 func Routes() []Route {
 	view, clients, users, audit, admin := "view", "clients", "users", "audit", "admin"
+	notif := "notifications"
 	return []Route{
 		{Method: "GET", Path: "/healthz", Auth: AuthPublic, Summary: "Liveness and connected agent count", Response: Healthz{}},
 		{Method: "POST", Path: "/agent/enroll", Auth: AuthPublic, Summary: "Enroll an agent with an enrollment token",
@@ -144,6 +145,29 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/updates", Auth: view, Summary: "Agent update targets and results", Response: Updates{}},
 		{Method: "POST", Path: "/api/v1/updates", Auth: admin, Summary: "Set an agent update target",
 			Request: SetUpdateRequest{}, Response: SetUpdateResponse{}},
+		{Method: "GET", Path: "/api/v1/notifications/channels", Auth: notif, Summary: "Notification channels (secrets never shown)",
+			Response: []NotifyChannel{}},
+		{Method: "POST", Path: "/api/v1/notifications/channels", Auth: notif, Summary: "Add a webhook or e-mail channel (a webhook's secret is shown this once)",
+			Request: NotifyChannelRequest{}, Response: NotifyChannel{}, Status: 201},
+		{Method: "GET", Path: "/api/v1/notifications/channels/{channel}", Auth: notif, Summary: "A channel by ID or name",
+			Response: NotifyChannel{}},
+		{Method: "PUT", Path: "/api/v1/notifications/channels/{channel}", Auth: notif, Summary: "Change a channel (rotate_secret shows the new secret once)",
+			Request: NotifyChannelRequest{}, Response: NotifyChannel{}},
+		{Method: "DELETE", Path: "/api/v1/notifications/channels/{channel}", Auth: notif, Summary: "Delete a channel", Response: NotifyDeleted{}},
+		{Method: "POST", Path: "/api/v1/notifications/channels/{channel}/test", Auth: notif, Summary: "Queue a test notification to a channel",
+			Response: Delivery{}, Status: 202},
+		{Method: "GET", Path: "/api/v1/notifications/rules", Auth: notif, Summary: "Notification routing rules", Response: []NotifyRule{}},
+		{Method: "POST", Path: "/api/v1/notifications/rules", Auth: notif, Summary: "Add a routing rule",
+			Request: NotifyRuleRequest{}, Response: NotifyRule{}, Status: 201},
+		{Method: "GET", Path: "/api/v1/notifications/rules/{rule}", Auth: notif, Summary: "A rule by ID or name", Response: NotifyRule{}},
+		{Method: "PUT", Path: "/api/v1/notifications/rules/{rule}", Auth: notif, Summary: "Replace a rule",
+			Request: NotifyRuleRequest{}, Response: NotifyRule{}},
+		{Method: "DELETE", Path: "/api/v1/notifications/rules/{rule}", Auth: notif, Summary: "Delete a rule", Response: NotifyDeleted{}},
+		{Method: "GET", Path: "/api/v1/notifications/deliveries", Auth: notif, Summary: "The notification outbox, newest first",
+			Query: []string{"status", "channel", "before", "limit"}, Response: []Delivery{}},
+		{Method: "GET", Path: "/api/v1/notifications/deliveries/{delivery}", Auth: notif, Summary: "One delivery", Response: Delivery{}},
+		{Method: "POST", Path: "/api/v1/notifications/deliveries/{delivery}/retry", Auth: notif, Summary: "Retry a dead delivery (same delivery ID)",
+			Response: Delivery{}},
 		{Method: "GET", Path: "/metrics", Auth: admin, Summary: "Prometheus metrics", ContentType: "text/plain"},
 		{Method: "GET", Path: "/debug/pprof/{name...}", Auth: admin, Summary: "Go profiles", ContentType: "application/octet-stream"},
 		{Method: "POST", Path: "/api/v1/devices/{id}/retire", Auth: clients, Summary: "Retire a device (it keeps its history, gets and reports nothing)",

@@ -119,6 +119,7 @@ func (a *App) root() *cobra.Command {
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
 	root.AddCommand(a.seatsCmd())
 	root.AddCommand(a.messageCmd()) // toolbox.go
+	root.AddCommand(a.notificationsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

@@ -46,6 +46,17 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			{ID: "u_2", Name: "boss", Role: "admin", AllClients: true, Clients: []string{}}}),
 		"GET /api/v1/tokens": js([]api.EnrollToken{{ID: "et_1", ClientID: "c_2", Uses: 1, MaxUses: 5, ExpiresAt: now.Add(7 * 24 * time.Hour)},
 			{ID: "et_2", ClientID: "c_gone", ExpiresAt: now.Add(time.Hour)}}),
+		"GET /api/v1/notifications/channels": js([]api.NotifyChannel{{ID: "ch_1", Name: "ops-hook", Type: "webhook",
+			URL: "https://hooks.example/\u202eevil", HasSecret: true, CreatedAt: at}, {ID: "ch_2", Name: "ops\x1b[31mmail", Type: "email",
+			To: []string{"ops@example.com", "boss@example.com"}, Disabled: true, CreatedAt: at}}),
+		"GET /api/v1/notifications/rules": js([]api.NotifyRule{{ID: "nr_1", Name: "critical to ops", MinSeverity: "critical",
+			Clients: []string{"c_1"}, Kinds: []string{"raised", "escalated"}, Channels: []string{"ch_1", "ch_gone"}, RenotifyMinutes: 30},
+			{ID: "nr_2", Name: "all", MinSeverity: "information", Channels: []string{"ch_2"}}}),
+		"GET /api/v1/notifications/deliveries": js([]api.Delivery{{ID: "dl_2", ChannelID: "ch_1", ChannelName: "ops-hook", ChannelType: "webhook",
+			Status: "pending", Subject: "[Steward] 50 availability alerts raised: availability (Smith, Jones & Co)", Count: 50, Attempts: 3,
+			LastError: "receiver answered 503 Service Unavailable", CreatedAt: at, NextAttempt: now.Add(90 * time.Second)},
+			{ID: "dl_1", ChannelID: "ch_2", ChannelName: "ops-mail", ChannelType: "email", Status: "dead", Subject: "[Steward] Test notification",
+				Attempts: 41, LastError: "mail: send via smtp.example: 535 auth failed\r\nX-Injected: 1", CreatedAt: at}}),
 	}
 }
 
@@ -61,7 +72,8 @@ func TestTablesForPeople(t *testing.T) {
 	srv, _, fp := fakeAPI(t, tableFixtures(t, now))
 	var got strings.Builder
 	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "show", "j_2"}, {"devices", "list"}, {"devices", "show", "d_1"},
-		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"}} {
+		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"},
+		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -99,7 +111,8 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 	srv, _, fp := fakeAPI(t, fx)
 	for args, path := range map[string]string{"jobs list": "GET /api/v1/jobs", "jobs show j_2": "GET /api/v1/jobs/j_2",
 		"devices list": "GET /api/v1/devices", "devices show d_1": "GET /api/v1/devices/d_1", "audit list": "GET /api/v1/audit",
-		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients"} {
+		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
+		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

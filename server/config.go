@@ -2,6 +2,8 @@ package server
 
 import (
 	"time"
+
+	"github.com/steward-rmm/steward/server/mail"
 )
 
 // Config is the server's configuration, filled from flags by main.
@@ -77,6 +79,10 @@ type Config struct {
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time
+	// Mail is the SMTP server e-mail goes through (notifications).
+	Mail mail.Config
+	// Notify tunes notification grouping and delivery (zero: defaults).
+	Notify NotifyConfig
 	// SeatsRemoteSupport, SeatsServiceDesk and DeviceLimit fix the account
 	// plan's limits when above 0 (the flags win over what an admin set,
 	// and the API cannot change them); 0 leaves a limit to the admin,

@@ -17,6 +17,7 @@ type metrics struct {
 	runs            *prometheus.CounterVec
 	storeWrite      prometheus.Histogram
 	enrollments     prometheus.Counter
+	notifyAttempts  *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -37,6 +38,16 @@ func newMetrics(s *Server) *metrics {
 	hubCounter := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
 	}
+	m.notifyAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_notify_deliveries_total",
+		Help: "Notification delivery attempts by channel type and outcome (sent, failed: to be retried, dead: given up)."},
+		[]string{"channel_type", "outcome"})
+	m.reg.MustRegister(m.notifyAttempts, hubGauge("steward_notify_outbox_pending", "Notification deliveries waiting in the outbox.",
+		func() float64 {
+			if s.notify == nil {
+				return 0
+			}
+			return float64(s.notify.Pending())
+		}))
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
@@ -61,6 +72,11 @@ func (m *metrics) RunState(state string) { m.runs.WithLabelValues(state).Inc() }
 
 // StoreWrite records one batched store commit's latency.
 func (m *metrics) StoreWrite(d time.Duration) { m.storeWrite.Observe(d.Seconds()) }
+
+// Delivery counts one notification delivery attempt.
+func (m *metrics) Delivery(channelType, outcome string) {
+	m.notifyAttempts.WithLabelValues(channelType, outcome).Inc()
+}
 
 // Enrolled counts one successful enrollment.
 func (m *metrics) Enrolled() { m.enrollments.Inc() }

@@ -24,6 +24,8 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/jobs"
+	"github.com/steward-rmm/steward/server/mail"
+	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/pki"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
@@ -52,6 +54,8 @@ type Server struct {
 	updates *updates.Wing
 	audit   *audit.Wing
 	scripts *scripts.Wing
+	notify  *notify.Wing
+	mail    *mail.Sender
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -113,6 +117,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.metric = newMetrics(s)
 	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
+	if s.mail, err = mail.New(cfg.Mail); err != nil {
+		s.st.Close()
+		return nil, err
+	}
 	s.buildWings(cfg, log)
 	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()

@@ -23,6 +23,7 @@ var wings = []string{
 	"server/scripts",
 	"server/shell",
 	"server/updates",
+	"server/notify",
 }
 
 // wingBase is what a wing may import from this module: the shared base
@@ -42,6 +43,9 @@ var wingBase = []string{
 	"server/pki",
 	"server/release",
 	"server/store",
+	// mail sends e-mail over the configured SMTP server (notifications,
+	// later verification mails); mailtest is its test SMTP server.
+	"server/mail",
 }
 
 // TestWingMap enforces the folder map: no wing imports another wing or

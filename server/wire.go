@@ -13,6 +13,7 @@ import (
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/jobs"
+	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
@@ -61,7 +62,23 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit})
+	s.notify = notify.New(notify.Deps{Config: cfg.Notify, Store: s.st, Mail: s.mail, Metrics: s.metric, Audit: s.alog,
+		Now: s.now, Log: log})
 }
+
+// NotifyConfig tunes notifications (the notify wing's Config).
+type NotifyConfig = notify.Config
+
+// AlertEvent is one alert change as notifications take it.
+type AlertEvent = notify.AlertEvent
+
+// NotifyAlert hands one alert change to notifications, which store the
+// deliveries it causes before returning. The alert lifecycle calls it
+// for every change (and tests do).
+func (s *Server) NotifyAlert(ev AlertEvent) error { return s.notify.Alert(ev) }
+
+// NotifyAlerts is NotifyAlert for many changes at once, in one commit.
+func (s *Server) NotifyAlerts(evs []AlertEvent) error { return s.notify.Alerts(evs) }
 
 // hubHandler hands the hub's calls to the agent link, which is built
 // after the hub it needs.

@@ -63,7 +63,9 @@ func (a *Wing) principalFor(u *store.User) *httpx.Principal {
 	if !u.AllClients {
 		// The audit log, metrics and server administration span every
 		// client, so a user scoped to some clients never holds them.
-		perms = slices.DeleteFunc(perms, func(p string) bool { return p == httpx.PermAudit || p == httpx.PermAdmin })
+		perms = slices.DeleteFunc(perms, func(p string) bool {
+			return p == httpx.PermAudit || p == httpx.PermAdmin || p == httpx.PermNotifications
+		})
 	}
 	return &httpx.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: perms, AllClients: u.AllClients, Clients: u.Clients,
 		NoSeats: noSeats(u)}

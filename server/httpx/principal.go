@@ -26,6 +26,9 @@ const (
 	PermSoftware = "software"
 	// PermMessage shows a message to the users logged in on a device.
 	PermMessage = "message"
+	// PermNotifications manages notification channels, rules and the
+	// outbox; server-wide, like PermAdmin.
+	PermNotifications = "notifications"
 )
 
 // Roles.
@@ -38,7 +41,7 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage},
 	RoleHelpdesk:   {PermView, PermServices, PermMessage},
 	RoleReadOnly:   {PermView},

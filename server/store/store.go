@@ -302,5 +302,6 @@ type Store interface {
 	ShellStore
 	UpdateStore
 	FavoriteStore
+	NotifyStore
 	Close() error
 }

@@ -51,6 +51,7 @@ var spaRoutes = []string{
 	"/shells/{rest...}",
 	"/account",
 	"/seats",
+	"/notifications",
 }
 
 // asset is one embedded file, ready to serve.

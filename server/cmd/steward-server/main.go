@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -73,6 +74,19 @@ func main() {
 	fs.IntVar(&cfg.SeatsRemoteSupport, "seats-remote-support", 0, "fix the remote support technician seats (scripts, shells, power, patches, services); 0 leaves it to admins (default unlimited)")
 	fs.IntVar(&cfg.SeatsServiceDesk, "seats-service-desk", 0, "fix the service desk technician seats; 0 leaves it to admins (default unlimited)")
 	fs.IntVar(&cfg.DeviceLimit, "device-limit", 0, "fix the device limit (enrolled, not retired); 0 leaves it to admins (default unlimited)")
+	fs.StringVar(&cfg.Mail.Host, "smtp-host", "", "SMTP server for e-mail notifications (none: e-mail channels fail until set)")
+	fs.IntVar(&cfg.Mail.Port, "smtp-port", 0, "SMTP port (default 587, or 465 with --smtp-tls tls)")
+	fs.StringVar(&cfg.Mail.TLS, "smtp-tls", "starttls", "SMTP encryption: starttls (required), tls (implicit, port 465) or none (a relay on this host only)")
+	fs.StringVar(&cfg.Mail.User, "smtp-user", "", "SMTP user name (none: no authentication)")
+	fs.StringVar(&cfg.Mail.PasswordFile, "smtp-password-file", "", "file holding the SMTP password")
+	fs.StringVar(&cfg.Mail.PasswordEnv, "smtp-password-env", "", "environment variable holding the SMTP password")
+	fs.StringVar(&cfg.Mail.From, "smtp-from", "", "From address of the server's e-mail")
+	fs.StringVar(&cfg.Mail.CAFile, "smtp-ca", "", "PEM file of CA certificates that verify the SMTP server (default: the system's)")
+	fs.DurationVar(&cfg.Notify.GroupWindow, "notify-group-window", time.Minute, "alike alert changes within this window make one notification (negative: none)")
+	fs.DurationVar(&cfg.Notify.BackoffBase, "notify-retry-base", 10*time.Second, "first retry delay of a failed notification delivery (doubling up to --notify-retry-max)")
+	fs.DurationVar(&cfg.Notify.BackoffMax, "notify-retry-max", 30*time.Minute, "longest delay between delivery retries")
+	fs.DurationVar(&cfg.Notify.MaxAge, "notify-max-age", 24*time.Hour, "a delivery still failing after this long is dead (retry it from the deliveries list)")
+	webhookCA := fs.String("notify-webhook-ca", "", "PEM file of CA certificates that verify HTTPS webhook receivers (default: the system's)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)
@@ -80,6 +94,14 @@ func main() {
 	cfg.TrustedProxies = splitList(proxies)
 	cfg.NextPins = splitList(nextPins)
 	cfg.Version = version
+	if *webhookCA != "" {
+		pem, err := os.ReadFile(*webhookCA)
+		cfg.Notify.WebhookCAs = x509.NewCertPool()
+		if err != nil || !cfg.Notify.WebhookCAs.AppendCertsFromPEM(pem) {
+			fmt.Fprintln(os.Stderr, "steward-server: --notify-webhook-ca: no PEM certificate read from", *webhookCA, err)
+			os.Exit(2)
+		}
+	}
 	debug.SetGCPercent(*gcPercent)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {

@@ -86,6 +86,22 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskUpdateResult(x))
 	case *store.UpdateResult:
 		return json.Marshal((*diskUpdateResult)(x))
+	case store.NotifyChannel:
+		return json.Marshal(diskNotifyChannel(x))
+	case *store.NotifyChannel:
+		return json.Marshal((*diskNotifyChannel)(x))
+	case store.NotifyRule:
+		return json.Marshal(diskNotifyRule(x))
+	case *store.NotifyRule:
+		return json.Marshal((*diskNotifyRule)(x))
+	case store.Delivery:
+		return json.Marshal(diskDelivery(x))
+	case *store.Delivery:
+		return json.Marshal((*diskDelivery)(x))
+	case store.NotifyAlert:
+		return json.Marshal(diskNotifyAlert(x))
+	case *store.NotifyAlert:
+		return json.Marshal((*diskNotifyAlert)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -139,6 +155,14 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskUpdateTarget)(x))
 	case *store.UpdateResult:
 		return json.Unmarshal(b, (*diskUpdateResult)(x))
+	case *store.NotifyChannel:
+		return json.Unmarshal(b, (*diskNotifyChannel)(x))
+	case *store.NotifyRule:
+		return json.Unmarshal(b, (*diskNotifyRule)(x))
+	case *store.Delivery:
+		return json.Unmarshal(b, (*diskDelivery)(x))
+	case *store.NotifyAlert:
+		return json.Unmarshal(b, (*diskNotifyAlert)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -25,6 +25,8 @@ var diskPairs = []struct {
 	{store.User{}, diskUser{}}, {store.APIToken{}, diskAPIToken{}}, {store.AuditEvent{}, diskAuditEvent{}},
 	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
 	{store.UpdateResult{}, diskUpdateResult{}},
+	{store.NotifyChannel{}, diskNotifyChannel{}}, {store.NotifyRule{}, diskNotifyRule{}}, {store.Delivery{}, diskDelivery{}},
+	{store.NotifyAlert{}, diskNotifyAlert{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

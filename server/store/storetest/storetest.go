@@ -52,6 +52,7 @@ func Run(t *testing.T, f Factory) {
 		{"Shells", Shells},
 		{"Updates", Updates},
 		{"Retire", Retire},
+		{"Notify", Notify},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

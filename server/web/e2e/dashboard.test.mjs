@@ -774,6 +774,7 @@ describe('dashboard', { timeout: 300000 }, () => {
       ['shells', '/shells', '#shells-table tbody tr, main .empty'],
       ['seats', '/seats', '#seats-table tbody tr'],
       ...(Array.isArray(rec) && rec[0]?.id ? [['shell', `/shells/${rec[0].id}`, 'main h1']] : []),
+      ['notifications', '/notifications', '#channels-table tbody tr, #deliveries-table tbody tr, main .empty'],
       ['not-found', '/no/such/page', '#not-found'],
     ];
     assert.ok(made.clients.length >= 2);

@@ -61,6 +61,18 @@ export async function seedHostile(ctx, base, { localID, hostileID }) {
   // An enrollment token with a hostile note.
   await first('token', 'POST', '/api/v1/tokens', [HOSTILE_TEXT.slice(0, 200), HOSTILE_TEXT.replace(RLO, '').slice(0, 200), WORD300.slice(0, 200)]
     .map((note) => ({ client: made.clients[0], max_uses: 1, expires_seconds: 600, note })));
+  // Notifications: a webhook channel with a long name and URL (nothing
+  // listens there, so its test delivery waits with an error), an e-mail
+  // channel and a rule naming both.
+  const hook = await first('webhook channel', 'POST', '/api/v1/notifications/channels', [HOSTILE_TEXT.slice(0, 80),
+    HOSTILE_TEXT.replace(RLO, '').slice(0, 80), WORD300.slice(0, 80)].map((name) => ({ name, type: 'webhook',
+    url: `http://127.0.0.1:9/${WORD300}?q=<b>x</b>` })));
+  const mail = await first('e-mail channel', 'POST', '/api/v1/notifications/channels', [{ name: WORD300.slice(0, 79), type: 'email',
+    to: [`${'m'.repeat(60)}@example.com`, 'ops@example.com'] }]);
+  await first('rule', 'POST', '/api/v1/notifications/rules', [HOSTILE_TEXT.slice(0, 80), HOSTILE_TEXT.replace(RLO, '').slice(0, 80)]
+    .map((name) => ({ name, min_severity: 'warning', clients: [made.clients[0]], kinds: ['raised'], channels: [hook.body.id, mail.body.id],
+      renotify_minutes: 30 })));
+  await call('POST', `/api/v1/notifications/channels/${hook.body.id}/test`, undefined, [202]);
   return made;
 }
 

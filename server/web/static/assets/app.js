@@ -19,6 +19,7 @@ import * as auditPage from './pages/audit.js';
 import * as shellsPage from './pages/shells.js';
 import * as shellPage from './pages/shell.js';
 import * as seatsPage from './pages/seats.js';
+import * as notificationsPage from './pages/notifications.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -34,6 +35,7 @@ const routes = [
   [/^\/shells$/, shellsPage, 'Shell recordings'],
   [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
   [/^\/seats$/, seatsPage, 'Seats & devices'],
+  [/^\/notifications$/, notificationsPage, 'Notifications'],
 ];
 
 const app = document.getElementById('app');
@@ -66,7 +68,8 @@ function layout() {
     can('recordings') && h('a', { href: '/shells', dataset: { nav: 'shells' }, text: 'Recordings' }),
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }),
-    can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }));
+    can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }),
+    can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,
