@@ -86,6 +86,18 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskUpdateResult(x))
 	case *store.UpdateResult:
 		return json.Marshal((*diskUpdateResult)(x))
+	case store.ClientProfile:
+		return json.Marshal(diskClientProfile(x))
+	case *store.ClientProfile:
+		return json.Marshal((*diskClientProfile)(x))
+	case store.ClientField:
+		return json.Marshal(diskClientField(x))
+	case *store.ClientField:
+		return json.Marshal((*diskClientField)(x))
+	case store.Contact:
+		return json.Marshal(diskContact(x))
+	case *store.Contact:
+		return json.Marshal((*diskContact)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -139,6 +151,12 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskUpdateTarget)(x))
 	case *store.UpdateResult:
 		return json.Unmarshal(b, (*diskUpdateResult)(x))
+	case *store.ClientProfile:
+		return json.Unmarshal(b, (*diskClientProfile)(x))
+	case *store.ClientField:
+		return json.Unmarshal(b, (*diskClientField)(x))
+	case *store.Contact:
+		return json.Unmarshal(b, (*diskContact)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -25,6 +25,7 @@ var diskPairs = []struct {
 	{store.User{}, diskUser{}}, {store.APIToken{}, diskAPIToken{}}, {store.AuditEvent{}, diskAuditEvent{}},
 	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
 	{store.UpdateResult{}, diskUpdateResult{}},
+	{store.ClientProfile{}, diskClientProfile{}}, {store.ClientField{}, diskClientField{}}, {store.Contact{}, diskContact{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in
