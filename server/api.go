@@ -48,7 +48,8 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)
 	all = append(all, s.scripts.Routes()...)
-	return append(all, s.updates.Routes()...)
+	all = append(all, s.updates.Routes()...)
+	return append(all, s.clients.Routes()...)
 }
 
 // RouteInfo describes one API route and its auth policy, for the test

@@ -17,6 +17,7 @@ import (
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -52,6 +53,7 @@ type Server struct {
 	updates *updates.Wing
 	audit   *audit.Wing
 	scripts *scripts.Wing
+	clients *clients.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -86,6 +88,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.ca = ca
 	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
+	if err := clients.CheckRegion(cfg.DefaultPhoneRegion); err != nil {
 		return nil, err
 	}
 	if s.tls, err = loadTLS(cfg, ca); err != nil {

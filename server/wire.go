@@ -7,6 +7,7 @@ import (
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/audit"
+	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -58,6 +59,10 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	// Alerts (open alerts per client on the clients list) is left nil
+	// until the alerts wing exists.
+	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
+		Fleet: s.fleet, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built
