@@ -116,7 +116,7 @@ func (a *App) root() *cobra.Command {
 		"is a terminal (pipes and files always get the exact bytes)")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
-		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
+		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.contactsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()
@@ -133,15 +133,7 @@ func (a *App) clientsCmd() *cobra.Command {
 			return err
 		}
 		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
-	}}, &cobra.Command{Use: "list", Short: "List clients", RunE: func(cmd *cobra.Command, args []string) error {
-		var out []api.Client
-		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
-			return err
-		}
-		return printRecords(a, out, []string{"ID", "NAME", "CREATED"}, func(c api.Client) []string {
-			return []string{c.ID, c.Name, tstr(c.CreatedAt)}
-		})
-	}})
+	}}, a.clientsListCmd(), a.clientsShowCmd(), a.clientsUpdateCmd(), a.clientsFieldsCmd())
 	return c
 }
 
