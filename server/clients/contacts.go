@@ -50,14 +50,16 @@ func (s *Wing) applyContact(c *store.Contact, req api.ContactRequest) (bool, err
 		}
 		c.Email = v
 	}
-	if req.Phone != nil {
+	// A number as stored was parsed when it was stored: a re-import of the
+	// same file skips parsing it again.
+	if req.Phone != nil && strings.TrimSpace(*req.Phone) != c.Phone {
 		v, e, err := phone("phone", *req.Phone, s.region)
 		if err != nil {
 			return false, err
 		}
 		c.Phone, c.PhoneE164 = v, e
 	}
-	if req.Mobile != nil {
+	if req.Mobile != nil && strings.TrimSpace(*req.Mobile) != c.Mobile {
 		v, e, err := phone("mobile", *req.Mobile, s.region)
 		if err != nil {
 			return false, err

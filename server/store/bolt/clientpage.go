@@ -3,7 +3,6 @@ package boltstore
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,19 +16,23 @@ import (
 // "field/ID" and the pinned field keys under "pinned" in client_fields;
 // contacts under "CLIENT/CONTACT", so that a client's contacts are one
 // contiguous range (a client page lists and searches only its own), with
-// two indexes: contact ID -> client ID, and "CLIENT/lower(e-mail)" ->
-// contact ID for the e-mail's uniqueness within a client.
+// three indexes: contact ID -> client ID; "CLIENT/lower(e-mail)" ->
+// contact ID for the e-mail's uniqueness within a client; and
+// "CLIENT/lower(name) NUL ID" -> "lower(e-mail) NUL a|d" (active or
+// disabled), which a search and a page of contacts read instead of the
+// records: keys only, already in name order, then the page's records.
 var (
 	bClientProfiles = []byte("client_profiles")
 	bClientFields   = []byte("client_fields")
 	bContacts       = []byte("contacts")
 	bContactIDs     = []byte("contact_ids")
 	bContactEmails  = []byte("contact_emails")
+	bContactNames   = []byte("contact_names")
 )
 
 // migrate3 adds the client page's buckets.
 func migrate3(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bClientProfiles, bClientFields, bContacts, bContactIDs, bContactEmails} {
+	for _, b := range [][]byte{bClientProfiles, bClientFields, bContacts, bContactIDs, bContactEmails, bContactNames} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -95,9 +98,10 @@ func (s *DB) ClientProfiles() ([]store.ClientProfile, error) {
 	return list[store.ClientProfile](s, bClientProfiles, nil, nil)
 }
 
-// PutClientProfile stores the profile of an existing client.
+// PutClientProfile stores the profile of an existing client. Concurrent
+// saves share a commit (Batch): the write is idempotent.
 func (s *DB) PutClientProfile(p store.ClientProfile) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		if tx.Bucket(bClients).Get([]byte(p.ClientID)) == nil {
 			return fmt.Errorf("client %q: %w", p.ClientID, store.ErrNotFound)
 		}
@@ -159,10 +163,22 @@ func contactKey(clientID, id string) []byte { return []byte(clientID + "/" + id)
 
 func emailKey(clientID, email string) []byte { return []byte(clientID + "/" + strings.ToLower(email)) }
 
+func nameKey(c *store.Contact) []byte {
+	return []byte(c.ClientID + "/" + strings.ToLower(c.Name) + "\x00" + c.ID)
+}
+
+func nameValue(c *store.Contact) []byte {
+	st := "a"
+	if c.Disabled {
+		st = "d"
+	}
+	return []byte(strings.ToLower(c.Email) + "\x00" + st)
+}
+
 // PutContacts creates or replaces contacts in one commit.
 func (s *DB) PutContacts(cs []store.Contact) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		ids, emails, cb := tx.Bucket(bContactIDs), tx.Bucket(bContactEmails), tx.Bucket(bContacts)
+		ids, emails, names, cb := tx.Bucket(bContactIDs), tx.Bucket(bContactEmails), tx.Bucket(bContactNames), tx.Bucket(bContacts)
 		for i := range cs {
 			c := &cs[i]
 			if tx.Bucket(bClients).Get([]byte(c.ClientID)) == nil {
@@ -181,6 +197,9 @@ func (s *DB) PutContacts(cs []store.Contact) error {
 						return err
 					}
 				}
+				if err := names.Delete(nameKey(&old)); err != nil {
+					return err
+				}
 			}
 			if c.Email != "" {
 				ek := emailKey(c.ClientID, c.Email)
@@ -192,6 +211,9 @@ func (s *DB) PutContacts(cs []store.Contact) error {
 				}
 			}
 			if err := ids.Put([]byte(c.ID), []byte(c.ClientID)); err != nil {
+				return err
+			}
+			if err := names.Put(nameKey(c), nameValue(c)); err != nil {
 				return err
 			}
 			b, err := encode(c)
@@ -219,12 +241,14 @@ func (s *DB) Contact(id string) (store.Contact, error) {
 	return c, err
 }
 
-// errStop ends a scan early.
-var errStop = errors.New("stop")
+// contactHit is a contact a query selects, as its name index says.
+type contactHit struct {
+	client, lowName, id string
+}
 
 // Contacts lists the contacts q selects, sorted by name, and their count.
-// A client's contacts are one key range, so a client page's search reads
-// only that client's records.
+// It reads the name index (keys already in name order within a client)
+// and decodes only the records of the page it returns.
 func (s *DB) Contacts(q store.ContactQuery) ([]store.Contact, int, error) {
 	if q.ClientID != "" && !q.Scope.Has(q.ClientID) {
 		return nil, 0, nil
@@ -235,24 +259,44 @@ func (s *DB) Contacts(q store.ContactQuery) ([]store.Contact, int, error) {
 	}
 	needle := strings.ToLower(q.Search)
 	var out []store.Contact
+	total := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bContacts).Cursor()
+		var hits []contactHit
+		c := tx.Bucket(bContactNames).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if q.ClientID == "" {
-				client, _, _ := bytes.Cut(k, []byte("/"))
-				if !q.Scope.Has(string(client)) {
-					continue
+			client, rest, _ := bytes.Cut(k, []byte("/"))
+			if q.ClientID == "" && !q.Scope.Has(string(client)) {
+				continue
+			}
+			name, id, _ := bytes.Cut(rest, []byte{0})
+			email, st, _ := bytes.Cut(v, []byte{0})
+			if q.Status == "active" && string(st) != "a" || q.Status == "disabled" && string(st) != "d" {
+				continue
+			}
+			if needle != "" && !bytes.Contains(name, []byte(needle)) && !bytes.Contains(email, []byte(needle)) {
+				continue
+			}
+			hits = append(hits, contactHit{string(client), string(name), string(id)})
+		}
+		if q.ClientID == "" {
+			// Keys are in client order first; the answer is in name order.
+			slices.SortFunc(hits, func(a, b contactHit) int {
+				if c := strings.Compare(a.lowName, b.lowName); c != 0 {
+					return c
 				}
-			}
+				return strings.Compare(a.id, b.id)
+			})
+		}
+		total = len(hits)
+		hits = hits[min(q.Offset, len(hits)):]
+		if q.Limit > 0 && len(hits) > q.Limit {
+			hits = hits[:q.Limit]
+		}
+		out = make([]store.Contact, 0, len(hits))
+		for _, h := range hits {
 			var ct store.Contact
-			if err := decode(v, &ct); err != nil {
-				return fmt.Errorf("store: decode contact %s: %w", k, err)
-			}
-			if q.Status == "active" && ct.Disabled || q.Status == "disabled" && !ct.Disabled {
-				continue
-			}
-			if needle != "" && !strings.Contains(strings.ToLower(ct.Name), needle) && !strings.Contains(strings.ToLower(ct.Email), needle) {
-				continue
+			if err := get(tx, bContacts, string(contactKey(h.client, h.id)), &ct); err != nil {
+				return err
 			}
 			out = append(out, ct)
 		}
@@ -260,19 +304,6 @@ func (s *DB) Contacts(q store.ContactQuery) ([]store.Contact, int, error) {
 	})
 	if err != nil {
 		return nil, 0, err
-	}
-	slices.SortFunc(out, func(a, b store.Contact) int {
-		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	total := len(out)
-	if q.Offset > 0 {
-		out = out[min(q.Offset, len(out)):]
-	}
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
 	}
 	return out, total, nil
 }

@@ -154,6 +154,26 @@ func ClientPage(t *testing.T, f Factory) {
 		}
 	}
 
+	// A renamed and disabled contact is found by its new name and state only.
+	k2, _ := db.Contact("k2")
+	k2.Name, k2.Email, k2.Disabled = "Zed", "zed@example.com", true
+	if err := db.PutContacts([]store.Contact{k2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    store.ContactQuery
+		want []string
+	}{
+		{store.ContactQuery{ClientID: "c1", Search: "alice"}, []string{"0"}},
+		{store.ContactQuery{ClientID: "c1", Search: "zed"}, []string{"1", "k2"}},
+		{store.ContactQuery{ClientID: "c1", Status: "disabled"}, []string{"2", "k3", "k2"}},
+		{store.ContactQuery{ClientID: "c1"}, []string{"4", "k1", "k3", "k8", "k2"}},
+	} {
+		if got := query(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("after a rename, Contacts(%+v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+
 	// Everything is still there after a reopen.
 	db.Close()
 	db = f.reopen(t, open)
