@@ -91,7 +91,7 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/events", Auth: view, Summary: "Server-sent events: device and job changes (each data line is an Event)",
 			Response: Event{}, ContentType: "text/event-stream"},
 		{Method: "GET", Path: "/api/v1/clients", Auth: view, Summary: "Clients in the caller's scope, with ranking and device counts",
-			Query: []string{"search", "ranking"}, Response: []Client{}},
+			Query: []string{"search", "ranking", "limit", "offset"}, Response: []Client{}},
 		{Method: "POST", Path: "/api/v1/clients", Auth: clients, Summary: "Create a client", Request: CreateClientRequest{},
 			Response: Client{}, Status: 201},
 		{Method: "GET", Path: "/api/v1/tokens", Auth: clients, Summary: "Enrollment tokens", Response: []EnrollToken{}},

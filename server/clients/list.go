@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/steward-rmm/steward/api"
@@ -13,9 +14,25 @@ import (
 
 // apiClients lists the clients in the caller's scope with their ranking
 // and device counts (from the in-memory fleet: one pass over it), found by
-// name, domain or company number and filtered by ranking.
+// name, domain or company number and filtered by ranking. All of them in
+// ID order; or, with limit (and offset), a page of them in name order,
+// with X-Total-Count.
 func (s *Wing) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	q := r.URL.Query()
+	limit, offset := 0, 0
+	for _, x := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &limit}, {"offset", &offset}} {
+		if v := q.Get(x.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 1<<30 {
+				httpx.WriteError(w, 400, x.name+" must be a number of at least 0")
+				return
+			}
+			*x.dst = n
+		}
+	}
 	search := strings.ToLower(strings.TrimSpace(q.Get("search")))
 	ranking := -1
 	if v := q.Get("ranking"); v != "" {
@@ -76,6 +93,14 @@ func (s *Wing) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 			}
 		}
 		out = append(out, ac)
+	}
+	if limit > 0 {
+		slices.SortStableFunc(out, func(a, b api.Client) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
+		w.Header().Set("X-Total-Count", strconv.Itoa(len(out)))
+		out = out[min(offset, len(out)):]
+		out = out[:min(limit, len(out))]
 	}
 	httpx.WriteJSON(w, 200, out)
 }

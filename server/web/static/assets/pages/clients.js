@@ -26,12 +26,14 @@ export function mount(root, ctx) {
       toast(ex.message, 'error');
     }
   });
-  const st = { search: ctx.query.get('search') || '', ranking: ctx.query.get('ranking') || '' };
+  const st = { search: ctx.query.get('search') || '', ranking: ctx.query.get('ranking') || '', page: 0, total: 0 };
+  const PAGE = 100;
+  const pager = h('div', { class: 'pager', id: 'clients-pager' });
   const search = h('input', { type: 'search', id: 'clients-search', placeholder: 'Search name, domain or company number', 'aria-label': 'Search clients', maxlength: '256', value: st.search });
   const fRank = select('ranking', [['', 'Any ranking'], ...RANKINGS.slice(1).map((r, i) => [i + 1, r])], st.ranking, { id: 'clients-ranking', 'aria-label': 'Ranking' });
   const total = h('span', { class: 'muted', id: 'clients-total' });
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Clients' }), total), canCreate ? create : null,
-    h('div', { class: 'toolbar' }, search, fRank), list,
+    h('div', { class: 'toolbar' }, search, fRank), list, pager,
     can('admin') && session.me.all_clients ? fieldsPanel() : null);
 
   const who = (c) => `${count(c.stats?.devices)} device${c.stats?.devices === 1 ? '' : 's'} of ${c.name}`;
@@ -59,10 +61,17 @@ export function mount(root, ctx) {
     ctl = new AbortController();
     history.replaceState(null, '', `/clients${qs({ search: st.search.trim(), ranking: st.ranking })}`);
     try {
-      const cs = await get(`/api/v1/clients${qs({ search: st.search.trim(), ranking: st.ranking })}`, { signal: ctl.signal });
-      const rows = (cs || []).sort((a, b) => a.name.localeCompare(b.name));
+      // A page of clients in name order (2,000 clients cost one page of rows).
+      const { data, res } = await get(`/api/v1/clients${qs({ search: st.search.trim(), ranking: st.ranking, limit: PAGE, offset: st.page * PAGE })}`,
+        { signal: ctl.signal, withResponse: true });
+      const rows = data || [];
+      st.total = Number(res.headers.get('X-Total-Count') ?? rows.length);
       const alerts = rows.some((c) => c.open_alerts);
-      total.textContent = `${count(rows.length)} client${rows.length === 1 ? '' : 's'}`;
+      total.textContent = `${count(st.total)} client${st.total === 1 ? '' : 's'}`;
+      const last = Math.max(0, Math.ceil(st.total / PAGE) - 1);
+      put(pager, st.total > PAGE ? [h('span', { text: `page ${count(st.page + 1)} of ${count(last + 1)}` }),
+        h('button', { type: 'button', class: 'small', id: 'clients-prev', text: '‹ Previous', disabled: st.page === 0, onclick: () => { st.page--; load(); } }),
+        h('button', { type: 'button', class: 'small', id: 'clients-next', text: 'Next ›', disabled: st.page >= last, onclick: () => { st.page++; load(); } })] : null);
       const filtered = st.search || st.ranking;
       put(list, rows.length ? h('table', { class: 'grid', id: 'clients-table' },
         h('thead', {}, h('tr', {}, ['Client', 'Ranking', 'Devices', 'Online', 'Offline', 'Pending reboot', 'With patches', alerts && 'Open alerts', 'Created', '']
@@ -89,8 +98,8 @@ export function mount(root, ctx) {
       if (e.name !== 'AbortError') put(list, h('p', { class: 'error', text: e.message }));
     }
   }
-  search.addEventListener('input', debounce(() => { st.search = search.value; load(); }, 250));
-  fRank.addEventListener('change', () => { st.ranking = fRank.value; load(); });
+  search.addEventListener('input', debounce(() => { st.search = search.value; st.page = 0; load(); }, 250));
+  fRank.addEventListener('change', () => { st.ranking = fRank.value; st.page = 0; load(); });
   const reload = throttle(load, 2000);
   load();
   return { onEvent(ev) { if (ev.type === 'device' || ev.type === 'resync') reload(); } };
