@@ -306,4 +306,3 @@ func (s *Wing) apiImport(w http.ResponseWriter, r *http.Request, p *httpx.Princi
 		"invalid": fmt.Sprint(res.Invalid)})
 	httpx.WriteJSON(w, 200, res)
 }
-

@@ -169,7 +169,7 @@ describe('client page', { timeout: 300000 }, () => {
     // Add a contact; a bad e-mail is refused in the dialog.
     await page.click('#contact-add');
     await page.fill('#contact-name', 'Added In Browser');
-    await page.fill('#contact-email', 'added@');
+    await page.fill('#contact-email', 'added@localhost'); // the browser's own check passes, the server's does not
     await page.click('dialog.modal[open] button[value=ok]');
     await page.waitForSelector('dialog.modal[open] .error:not([hidden])');
     await page.fill('#contact-email', 'added@hostile.example');

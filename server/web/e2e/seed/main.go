@@ -29,8 +29,8 @@ import (
 )
 
 type config struct {
-	data    string
-	devices int
+	data     string
+	devices  int
 	clients  int
 	contacts int
 	workers  int

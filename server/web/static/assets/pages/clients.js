@@ -80,7 +80,7 @@ export function mount(root, ctx) {
           const s = c.stats || {};
           const n = s.devices || 0;
           return h('tr', { dataset: { client: c.id } },
-            h('td', { class: 'clip' }, h('a', { href: `/clients/${enc(c.id)}`, class: 'client-link', title: c.name, text: c.name }),
+            h('td', { class: 'clip-cell' }, h('a', { href: `/clients/${enc(c.id)}`, class: 'client-link', title: c.name, text: c.name }),
               (c.domains || []).length ? h('span', { class: 'sub', text: c.domains.join(', ') }) : null),
             h('td', {}, rankingBadge(c.ranking) || h('span', { class: 'muted', text: '—' })),
             h('td', { class: 'num' }, h('a', { href: `/devices?client=${enc(c.id)}`, text: count(n) })),

@@ -32,7 +32,7 @@ export async function importDialog(ctx, done) {
     put(previewBox, h('p', { text: `${preview.total_rows} row${preview.total_rows === 1 ? '' : 's'}; the first ${preview.rows.length} below. Rows are matched on e-mail.` }),
       h('div', { class: 'table-wrap' }, h('table', { class: 'grid compact', id: 'import-table' },
         h('thead', {}, h('tr', {}, preview.columns.map((c) => h('th', { text: c }))), h('tr', {}, selects.map((s) => h('th', {}, s)))),
-        h('tbody', {}, preview.rows.map((r) => h('tr', {}, preview.columns.map((_, i) => h('td', { class: 'clip', text: r[i] ?? '' }))))))));
+        h('tbody', {}, preview.rows.map((r) => h('tr', {}, preview.columns.map((_, i) => h('td', { class: 'clip-cell', text: r[i] ?? '' }))))))));
   });
   const result = await modal({ title: 'Import contacts from a CSV', ok: 'Import', wide: true,
     body: h('div', { class: 'stack' }, h('p', { class: 'muted', text: 'A CSV with a header line. Existing contacts are matched on e-mail: only what differs changes, so importing the same file again changes nothing.' }),

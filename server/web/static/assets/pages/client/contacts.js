@@ -12,15 +12,17 @@ export const id = 'contacts';
 export const title = 'Contacts';
 
 const dash = () => h('span', { class: 'muted', text: '—' });
+// titled is a cut cell's text with the whole of it as the title.
+const titled = (v) => (v ? h('span', { title: v, text: v }) : dash());
 
 /** COLUMNS are the contacts table's columns. */
 const COLUMNS = [
   { key: 'name', label: 'Name', fixed: true, cell: (c) => h('span', { class: 'contact-name', text: c.name }) },
-  { key: 'job_title', label: 'Job title', cell: (c) => c.job_title || dash() },
-  { key: 'email', label: 'E-mail', cell: (c) => c.email || dash() },
+  { key: 'job_title', label: 'Job title', cell: (c) => titled(c.job_title) },
+  { key: 'email', label: 'E-mail', cell: (c) => titled(c.email) },
   { key: 'phone', label: 'Phone', cell: (c) => (c.phone ? h('span', { title: c.phone_e164, text: c.phone }) : dash()) },
   { key: 'mobile', label: 'Mobile', cell: (c) => (c.mobile ? h('span', { title: c.mobile_e164, text: c.mobile }) : dash()) },
-  { key: 'sip', label: 'SIP', cell: (c) => c.sip || dash() },
+  { key: 'sip', label: 'SIP', cell: (c) => titled(c.sip) },
   { key: 'devices', label: 'Devices', cell: (c) => ((c.devices || []).length ? (c.devices || []).map((d) => h('a', { href: `/devices/${enc(d)}`, class: 'device-link', text: d })) : dash()) },
   { key: 'status', label: 'Status', cell: (c) => h('span', { class: ['badge', c.disabled ? '' : 'ok'], text: c.disabled ? 'disabled' : 'active' }) },
   { key: 'modified', label: 'Last modified', cell: (c) => time(c.modified_at) },
@@ -85,7 +87,7 @@ export function mount(root, ctx) {
     put(tableWrap, st.rows.length ? h('table', { class: 'grid', id: 'contacts-table' },
       h('thead', {}, h('tr', {}, cols.map((c) => h('th', { dataset: { col: c.key }, text: c.label })), canEdit && h('th', { text: '' }))),
       h('tbody', {}, st.rows.map((c) => h('tr', { dataset: { id: c.id }, class: c.disabled ? 'is-offline' : '' },
-        cols.map((col) => h('td', { dataset: { col: col.key }, class: ['email', 'job_title', 'sip'].includes(col.key) ? 'clip' : '' }, col.cell(c))),
+        cols.map((col) => h('td', { dataset: { col: col.key }, class: ['email', 'job_title', 'sip'].includes(col.key) ? 'clip-cell' : '' }, col.cell(c))),
         canEdit && h('td', { class: 'actions' },
           h('button', { type: 'button', class: 'small', text: 'Edit', onclick: () => editContact(c) }),
           h('button', { type: 'button', class: 'small', text: c.disabled ? 'Enable' : 'Disable', dataset: { action: c.disabled ? 'enable' : 'disable' },

@@ -25,7 +25,7 @@ export function fieldsPanel() {
     put(fieldsBox, fs.length ? h('table', { class: 'grid compact', id: 'custom-fields-table' },
       h('thead', {}, h('tr', {}, ['Label', 'Type', 'Options', ''].map((x) => h('th', { text: x })))),
       h('tbody', {}, fs.map((f) => h('tr', { dataset: { field: f.id } }, h('td', { text: f.label }), h('td', { text: f.type }),
-        h('td', { class: 'clip', text: (f.options || []).join(', ') }),
+        h('td', { class: 'clip-cell', text: (f.options || []).join(', ') }),
         h('td', { class: 'actions' }, h('button', { type: 'button', class: 'small', text: 'Edit', onclick: () => editField(f) }),
           h('button', { type: 'button', class: 'small', text: 'Remove', onclick: () => removeField(f) }))))))
       : h('p', { class: 'muted', text: 'No custom fields yet.' }));
