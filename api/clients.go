@@ -2,7 +2,8 @@ package api
 
 import "time"
 
-// Client rankings (ClientProfile.Ranking), lowest first; 0 = unset.
+// Rankings names the client rankings (ClientProfile.Ranking), lowest
+// first; index 0 (unset) is "".
 var Rankings = []string{"", "low", "normal", "high", "urgent", "critical"}
 
 // ClientStats counts a client's devices for the clients list.
