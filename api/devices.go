@@ -11,6 +11,13 @@ type Client struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// The clients list adds these (see ClientStats and ClientProfile).
+	Ranking       int          `json:"ranking,omitempty"`
+	Domains       []string     `json:"domains,omitempty"`
+	CompanyNumber string       `json:"company_number,omitempty"`
+	Stats         *ClientStats `json:"stats,omitempty"`
+	// OpenAlerts counts open alerts by severity, when the server has alerts.
+	OpenAlerts map[string]int `json:"open_alerts,omitempty"`
 }
 
 // CreateClientRequest is POST /api/v1/clients.

@@ -116,7 +116,7 @@ func (a *App) root() *cobra.Command {
 		"is a terminal (pipes and files always get the exact bytes)")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
-		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
+		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.contactsCmd())
 	root.AddCommand(a.seatsCmd())
 	root.AddCommand(a.messageCmd()) // toolbox.go
 	root.AddCommand(a.notificationsCmd())
@@ -136,15 +136,7 @@ func (a *App) clientsCmd() *cobra.Command {
 			return err
 		}
 		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
-	}}, &cobra.Command{Use: "list", Short: "List clients", RunE: func(cmd *cobra.Command, args []string) error {
-		var out []api.Client
-		if err := a.client().Do("GET", "/api/v1/clients", nil, &out); err != nil {
-			return err
-		}
-		return printRecords(a, out, []string{"ID", "NAME", "CREATED"}, func(c api.Client) []string {
-			return []string{c.ID, c.Name, tstr(c.CreatedAt)}
-		})
-	}})
+	}}, a.clientsListCmd(), a.clientsShowCmd(), a.clientsUpdateCmd(), a.clientsFieldsCmd())
 	return c
 }
 

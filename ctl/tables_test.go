@@ -29,8 +29,21 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 	dev := api.Device{ID: "d_1", Hostname: "web1", Online: true, LastSeen: at, ClientName: "Smith, Jones & Co",
 		Platform: "debian", OSVersion: "12", IPs: []string{"10.0.0.5", "fe80::1"}, MACs: []string{"525400a1b2c3"}}
 	return map[string]string{
-		"GET /api/v1/clients": js([]api.Client{{ID: "c_1", Name: "Smith, Jones & Co", CreatedAt: at},
+		"GET /api/v1/clients": js([]api.Client{{ID: "c_1", Name: "Smith, Jones & Co", CreatedAt: at, Ranking: 4,
+			Stats: &api.ClientStats{Devices: 3, Online: 2, Offline: 1, PendingReboot: 1, WithPatches: 2}},
 			{ID: "c_2", Name: "A+B Plumbing", CreatedAt: at}}),
+		"GET /api/v1/clients/c_2": js(api.ClientPage{Client: api.Client{ID: "c_2", Name: "A+B Plumbing", CreatedAt: at},
+			Profile: api.ClientProfile{Phone: "020 7946 0958", PhoneE164: "+442079460958", Address: "1 High St\nLondon",
+				Postcode: "SW1A 1AA", MapURL: "https://www.openstreetmap.org/search?query=1+High+St+London+SW1A+1AA",
+				Domains: []string{"ab.example", "ab.example.net"}, TicketLimit: 10, Ranking: 2, Custom: map[string]string{"cf_1": "Gold"},
+				ModifiedAt: at, ModifiedBy: "admin"},
+			Fields: []api.ClientField{{ID: "cf_1", Label: "Plan", Type: "choice", Options: []string{"Gold", "Silver"}}},
+			Pinned: []api.PinnedValue{{Key: "ranking", Label: "Ranking", Value: "normal"}, {Key: "cf_1", Label: "Plan", Value: "Gold"},
+				{Key: "phone", Label: "Phone", Value: "020 7946 0958"}}}),
+		"GET /api/v1/clients/c_2/contacts": js(api.ContactList{Total: 2, Contacts: []api.Contact{
+			{ID: "ct_1", ClientID: "c_2", Name: "Ann \u202eSmith", JobTitle: "=cmd|' /C calc'!A0", Email: "ann@ab.example",
+				Phone: "020 7946 0958", PhoneE164: "+442079460958", Devices: []string{"d_1"}, ModifiedAt: at},
+			{ID: "ct_2", ClientID: "c_2", Name: "<script>alert(1)</script>", Disabled: true, ModifiedAt: at}}}),
 		"GET /api/v1/jobs": js([]api.Job{{ID: "j_1", Kind: "script", CreatedBy: "admin", CreatedAt: at, Runs: 3,
 			States: map[string]int{"succeeded": 2, "failed": 1}}}),
 		"GET /api/v1/jobs/j_2": js(api.JobResponse{Job: api.Job{ID: "j_2", Kind: "power", CreatedBy: "admin",
@@ -73,7 +86,8 @@ func TestTablesForPeople(t *testing.T) {
 	var got strings.Builder
 	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "show", "j_2"}, {"devices", "list"}, {"devices", "show", "d_1"},
 		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"},
-		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"}} {
+		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
+		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)

@@ -49,7 +49,8 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.shell.Routes()...)
 	all = append(all, s.scripts.Routes()...)
 	all = append(all, s.notify.Routes()...)
-	return append(all, s.updates.Routes()...)
+	all = append(all, s.updates.Routes()...)
+	return append(all, s.clients.Routes()...)
 }
 
 // RouteInfo describes one API route and its auth policy, for the test

@@ -69,6 +69,9 @@ type Config struct {
 	// RequireApproval makes every newly enrolled device pending until a
 	// technician approves it, whatever its enrollment token says.
 	RequireApproval bool
+	// DefaultPhoneRegion is the region (US, GB...) of contact and client
+	// phone numbers entered without a country code; "" = US.
+	DefaultPhoneRegion string
 	// AuditKeyFile holds the audit chain's key (hex); "" = DATA/audit.key,
 	// created when missing. AuditAnchor is the file chain heads are
 	// appended to ("" = DATA/audit-anchor.log), renamed to FILE.N when it

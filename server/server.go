@@ -17,6 +17,7 @@ import (
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -56,6 +57,7 @@ type Server struct {
 	scripts *scripts.Wing
 	notify  *notify.Wing
 	mail    *mail.Sender
+	clients *clients.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -90,6 +92,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.ca = ca
 	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
+	if err := clients.CheckRegion(cfg.DefaultPhoneRegion); err != nil {
 		return nil, err
 	}
 	if s.tls, err = loadTLS(cfg, ca); err != nil {

@@ -24,6 +24,7 @@ var wings = []string{
 	"server/shell",
 	"server/updates",
 	"server/notify",
+	"server/clients",
 }
 
 // wingBase is what a wing may import from this module: the shared base

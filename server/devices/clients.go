@@ -1,7 +1,6 @@
 package devices
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,52 +10,6 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
 )
-
-func (s *Wing) apiClients(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	cs, err := s.st.Clients()
-	if err != nil {
-		httpx.WriteError(w, 500, "internal error")
-		return
-	}
-	out := []api.Client{}
-	for _, c := range cs {
-		if p.CanSeeClient(c.ID) {
-			out = append(out, toAPIClient(c))
-		}
-	}
-	httpx.WriteJSON(w, 200, out)
-}
-
-func (s *Wing) apiCreateClient(w http.ResponseWriter, r *http.Request, p *httpx.Principal) {
-	var req api.CreateClientRequest
-	if err := httpx.DecodeBody(r, &req, 4096); err != nil {
-		httpx.WriteBodyError(w, err)
-		return
-	}
-	// Company names are data ("AT&T / Field Office"): printable text,
-	// escaped wherever it is shown.
-	name, err := httpx.CleanName("client name", req.Name, httpx.MaxNameRunes)
-	if err != nil {
-		httpx.WriteError(w, 400, err.Error())
-		return
-	}
-	req.Name = name
-	if !p.AllClients {
-		httpx.WriteError(w, 403, "only users scoped to all clients can create clients")
-		return
-	}
-	c := store.Client{ID: httpx.NewID("c"), Name: req.Name, CreatedAt: s.now()}
-	if err := s.st.CreateClient(c); errors.Is(err, store.ErrExists) {
-		httpx.WriteError(w, 409, "a client with that name exists")
-		return
-	} else if err != nil {
-		httpx.WriteError(w, 500, "internal error")
-		return
-	}
-	s.fleet.SetClientName(c.ID, c.Name)
-	s.alog.AuditP(p, "client.create", c.ID, map[string]string{"name": c.Name})
-	httpx.WriteJSON(w, 201, toAPIClient(c))
-}
 
 // ResolveClient accepts a client ID or name, within scope.
 func (s *Wing) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool) {

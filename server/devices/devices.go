@@ -189,10 +189,6 @@ func (s *Wing) apiRefresh(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	httpx.WriteJSON(w, 202, api.RefreshRequested{Requested: true})
 }
 
-func toAPIClient(c store.Client) api.Client {
-	return api.Client{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt}
-}
-
 func toAPIEnrollToken(t store.EnrollToken) api.EnrollToken {
 	return api.EnrollToken{ID: t.ID, ClientID: t.ClientID, Note: t.Note, CreatedAt: t.CreatedAt, CreatedBy: t.CreatedBy,
 		ExpiresAt: t.ExpiresAt, MaxUses: t.MaxUses, Uses: t.Uses, Revoked: t.Revoked, RequireApproval: t.RequireApproval}

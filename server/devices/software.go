@@ -2,7 +2,6 @@ package devices
 
 import (
 	"encoding/csv"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,38 +12,6 @@ import (
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 )
-
-// csvSafe neutralises a cell a spreadsheet would run as a formula, drops
-// control characters, and shows bidirectional controls (which would make
-// "invoice\u202efdp.exe" read "invoiceexe.pdf") as a visible \u202e.
-func csvSafe(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\t' || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if strings.ContainsFunc(s, isBidiControl) {
-		var b strings.Builder
-		for _, r := range s {
-			if isBidiControl(r) {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-		s = b.String()
-	}
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// isBidiControl reports the Unicode controls that reorder displayed text.
-func isBidiControl(r rune) bool {
-	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
-}
 
 func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -57,7 +24,7 @@ func writeDevicesCSV(w http.ResponseWriter, views []fleet.View) {
 			v.ClientName, v.OS, v.Platform, v.OSVersion, strconv.FormatBool(v.PendingReboot),
 			strconv.Itoa(v.PatchesAvail), v.LastUser, strings.Join(v.IPs, " "), strings.Join(v.MACs, " ")}
 		for i := range row {
-			row[i] = csvSafe(row[i])
+			row[i] = httpx.CSVSafe(row[i])
 		}
 		_ = cw.Write(row)
 	}

@@ -1,5 +1,5 @@
-// Package devices is the wing for clients and the devices they own:
-// clients and their enrollment tokens, the device list (filters, paging,
+// Package devices is the wing for the devices clients own: the clients'
+// enrollment tokens, the device list (filters, paging,
 // CSV), one device's inventory and health, folders, approval of pending
 // devices and revocation, a request for fresh reports, and the software
 // search across the caller's clients. It also answers the device and
@@ -96,8 +96,6 @@ func New(d Deps) *Wing {
 func (s *Wing) Routes() []httpx.Route {
 	perm := httpx.NeedPerm
 	return []httpx.Route{
-		httpx.R("GET", "/api/v1/clients", perm(httpx.PermView), s.apiClients),
-		httpx.R("POST", "/api/v1/clients", perm(httpx.PermClients), s.apiCreateClient),
 		httpx.R("GET", "/api/v1/tokens", perm(httpx.PermClients), s.apiTokens),
 		httpx.R("POST", "/api/v1/tokens", perm(httpx.PermClients), s.apiCreateToken),
 		httpx.R("DELETE", "/api/v1/tokens/{id}", perm(httpx.PermClients), s.apiRevokeToken),

@@ -48,9 +48,15 @@ func TestScopeWalk(t *testing.T) {
 		"body": "echo bravo-secret"}, &scB); code != 201 {
 		t.Fatalf("Bravo script: %d", code)
 	}
+	var contactB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/contacts", map[string]any{"name": "Bravo Contact",
+		"email": "contact@bravo.example"}, &contactB); code != 201 {
+		t.Fatalf("Bravo contact: %d", code)
+	}
+	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "seats": "remote_support"}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo"}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support"}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123"}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.

@@ -303,5 +303,6 @@ type Store interface {
 	UpdateStore
 	FavoriteStore
 	NotifyStore
+	ClientPageStore
 	Close() error
 }

@@ -69,6 +69,7 @@ func main() {
 	fs.BoolVar(&cfg.Require2FAForAdmins, "require-2fa-admins", true, "admins must use two-factor in the web dashboard")
 	fs.DurationVar(&cfg.FreshTOTP, "fresh-2fa", 10*time.Minute, "how recent a two-factor check must be for shells, large jobs, admin creation and token minting")
 	fs.BoolVar(&cfg.RequireApproval, "require-approval", false, "every newly enrolled device waits for a technician's approval before it receives jobs")
+	fs.StringVar(&cfg.DefaultPhoneRegion, "default-phone-region", "US", "region (ISO 3166 code) of phone numbers entered without a country code")
 	fs.IntVar(&cfg.LargeJob, "large-job", 50, "a job on more devices than this needs a fresh two-factor check")
 	fs.BoolVar(&cfg.RecordShellInput, "record-shell-input", false, "keep technicians' keystrokes (passwords typed at prompts too) in shell recordings; audited at every start")
 	fs.IntVar(&cfg.SeatsRemoteSupport, "seats-remote-support", 0, "fix the remote support technician seats (scripts, shells, power, patches, services); 0 leaves it to admins (default unlimited)")

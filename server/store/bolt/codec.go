@@ -102,6 +102,18 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskNotifyAlert(x))
 	case *store.NotifyAlert:
 		return json.Marshal((*diskNotifyAlert)(x))
+	case store.ClientProfile:
+		return json.Marshal(diskClientProfile(x))
+	case *store.ClientProfile:
+		return json.Marshal((*diskClientProfile)(x))
+	case store.ClientField:
+		return json.Marshal(diskClientField(x))
+	case *store.ClientField:
+		return json.Marshal((*diskClientField)(x))
+	case store.Contact:
+		return json.Marshal(diskContact(x))
+	case *store.Contact:
+		return json.Marshal((*diskContact)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -163,6 +175,12 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskDelivery)(x))
 	case *store.NotifyAlert:
 		return json.Unmarshal(b, (*diskNotifyAlert)(x))
+	case *store.ClientProfile:
+		return json.Unmarshal(b, (*diskClientProfile)(x))
+	case *store.ClientField:
+		return json.Unmarshal(b, (*diskClientField)(x))
+	case *store.Contact:
+		return json.Unmarshal(b, (*diskContact)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

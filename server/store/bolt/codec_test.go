@@ -27,6 +27,7 @@ var diskPairs = []struct {
 	{store.UpdateResult{}, diskUpdateResult{}},
 	{store.NotifyChannel{}, diskNotifyChannel{}}, {store.NotifyRule{}, diskNotifyRule{}}, {store.Delivery{}, diskDelivery{}},
 	{store.NotifyAlert{}, diskNotifyAlert{}},
+	{store.ClientProfile{}, diskClientProfile{}}, {store.ClientField{}, diskClientField{}}, {store.Contact{}, diskContact{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -53,6 +53,7 @@ func Run(t *testing.T, f Factory) {
 		{"Updates", Updates},
 		{"Retire", Retire},
 		{"Notify", Notify},
+		{"ClientPage", ClientPage},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

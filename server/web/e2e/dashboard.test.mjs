@@ -776,6 +776,9 @@ describe('dashboard', { timeout: 300000 }, () => {
       ...(Array.isArray(rec) && rec[0]?.id ? [['shell', `/shells/${rec[0].id}`, 'main h1']] : []),
       ['notifications', '/notifications', '#channels-table tbody tr, #deliveries-table tbody tr, main .empty'],
       ['not-found', '/no/such/page', '#not-found'],
+      ['client-overview', `/clients/${hostile.client}`, '#client-panel-overview .facts'],
+      ['client-contacts', `/clients/${hostile.client}/contacts`, '#contacts-table tbody tr, #no-contacts'],
+      ['client-devices', `/clients/${hostile.client}/devices`, '#client-devices-table tbody tr'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

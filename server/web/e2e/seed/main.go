@@ -1,8 +1,12 @@
 // Command seed fills a fresh Steward data directory with many synthetic
-// devices, written straight through the store package, so the dashboard can
-// be measured against a large fleet without running thousands of agents.
+// devices, clients with their profiles, and contacts, written straight
+// through the store package, so the dashboard can be measured against a
+// large fleet without running thousands of agents.
 //
-//	seed --data DIR/server --devices 20000 --clients 40
+//	seed --data DIR/server --devices 20000 --clients 2000 --contacts 100000
+//
+// Contacts: a tenth of them (at most 10,000) go to the first client, the
+// "big" one, and the rest are spread over the others.
 //
 // Run it before the server starts on DIR (the store allows one process).
 package main
@@ -25,10 +29,11 @@ import (
 )
 
 type config struct {
-	data    string
-	devices int
-	clients int
-	workers int
+	data     string
+	devices  int
+	clients  int
+	contacts int
+	workers  int
 }
 
 func main() {
@@ -36,6 +41,7 @@ func main() {
 	flag.StringVar(&cfg.data, "data", "", "server data directory (the server's --data)")
 	flag.IntVar(&cfg.devices, "devices", 20000, "devices to create")
 	flag.IntVar(&cfg.clients, "clients", 40, "clients to spread them over")
+	flag.IntVar(&cfg.contacts, "contacts", 0, "contacts to create (see the command's doc)")
 	flag.IntVar(&cfg.workers, "workers", 512, "concurrent writers (bbolt batches them into few commits)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -162,6 +168,61 @@ send:
 	if err := st.PutDevices(devs); err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	fmt.Printf("seeded %d devices in %d clients in %.1f s\n", cfg.devices, cfg.clients, time.Since(start).Seconds())
+	if err := seedClientPages(st, clients, cfg.contacts, now); err != nil {
+		return err
+	}
+	fmt.Printf("seeded %d devices and %d contacts in %d clients in %.1f s\n", cfg.devices, cfg.contacts, cfg.clients,
+		time.Since(start).Seconds())
+	return nil
+}
+
+// seedClientPages gives every client a profile and spreads the contacts:
+// a tenth (at most 10,000) to the first client, the rest round-robin.
+func seedClientPages(st *boltstore.DB, clients []string, contacts int, now time.Time) error {
+	var ps []store.ClientProfile
+	for i, c := range clients {
+		p := store.ClientProfile{ClientID: c, Phone: fmt.Sprintf("020 7946 %04d", i%10000),
+			PhoneE164: fmt.Sprintf("+44207946%04d", i%10000), Address: fmt.Sprintf("%d High Street\nLondon", i+1),
+			Postcode: "SW1A 1AA", Domains: []string{fmt.Sprintf("customer%04d.example", i)}, Website: fmt.Sprintf("https://customer%04d.example", i),
+			CompanyNumber: fmt.Sprintf("%08d", 1000000+i), Ranking: 1 + i%5, ModifiedAt: now, ModifiedBy: "seed"}
+		ps = append(ps, p)
+	}
+	// Concurrent saves share commits.
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ps))
+	for _, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.PutClientProfile(p); err != nil {
+				errs <- fmt.Errorf("profile: %w", err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	big := min(contacts/10, 10000)
+	first := []string{"Ann", "Bob", "Cat", "Dan", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kim", "Lea"}
+	last := []string{"Smith", "Jones", "Brown", "Taylor", "Wilson", "Evans", "Thomas", "Roberts", "Walker", "Wright"}
+	batch := make([]store.Contact, 0, 5000)
+	for i := 0; i < contacts; i++ {
+		c := clients[0]
+		if i >= big && len(clients) > 1 {
+			c = clients[1+(i-big)%(len(clients)-1)]
+		}
+		batch = append(batch, store.Contact{ID: fmt.Sprintf("ctseed%07d", i), ClientID: c,
+			Name:     fmt.Sprintf("%s %s %d", first[i%len(first)], last[(i/len(first))%len(last)], i),
+			JobTitle: "Office manager", Email: fmt.Sprintf("person%07d@%s.example", i, c), Phone: fmt.Sprintf("020 7946 %04d", i%10000),
+			PhoneE164: fmt.Sprintf("+44207946%04d", i%10000), CreatedAt: now, ModifiedAt: now, ModifiedBy: "seed"})
+		if len(batch) == cap(batch) || i == contacts-1 {
+			if err := st.PutContacts(batch); err != nil {
+				return fmt.Errorf("contacts: %w", err)
+			}
+			batch = batch[:0]
+		}
+	}
 	return nil
 }

@@ -20,6 +20,7 @@ import * as shellsPage from './pages/shells.js';
 import * as shellPage from './pages/shell.js';
 import * as seatsPage from './pages/seats.js';
 import * as notificationsPage from './pages/notifications.js';
+import * as clientPage from './pages/client.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -36,6 +37,7 @@ const routes = [
   [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
   [/^\/seats$/, seatsPage, 'Seats & devices'],
   [/^\/notifications$/, notificationsPage, 'Notifications'],
+  [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, clientPage, 'Client'],
 ];
 
 const app = document.getElementById('app');

@@ -96,3 +96,21 @@ export function throttle(fn, ms) {
     }
   };
 }
+
+/**
+ * extLink is a link to another site (a map, a client's web site): only
+ * http and https addresses become links, opened in a new tab without the
+ * opener or a referrer; anything else is shown as plain text.
+ */
+export function extLink(href, text, props = {}) {
+  let u = null;
+  try {
+    u = new URL(String(href));
+  } catch {
+    u = null;
+  }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) return h('span', { ...props, text: text ?? href });
+  const a = h('a', { ...props, target: '_blank', rel: 'noopener noreferrer', text: text ?? href });
+  a.setAttribute('href', u.href); // checked above: h() admits in-app paths only
+  return a;
+}

@@ -1,0 +1,14 @@
+// The tabs of a client page, in order. Each is a module exporting
+//   id     the URL segment (/clients/{id}/{tab}),
+//   title  the tab's label,
+//   perm   (optional) the permission a user needs to see the tab,
+//   mount(root, ctx) -> { dispose?, onEvent?, update? }
+// where ctx is { clientId, client, params, query, navigate, refresh }:
+// client is GET /api/v1/clients/{id} (client, profile, fields, pinned),
+// refresh() reloads it and calls every mounted tab's update(client).
+// Other tabs (assets, passwords, attachments...) are added to this list.
+import * as overview from './client/overview.js';
+import * as contacts from './client/contacts.js';
+import * as devices from './client/devices.js';
+
+export const CLIENT_TABS = [overview, contacts, devices];
