@@ -280,5 +280,7 @@ type Store interface {
 	AuditStore
 	ShellStore
 	UpdateStore
+	MonitorStore
+	AlertStore
 	Close() error
 }

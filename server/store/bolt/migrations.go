@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -29,6 +29,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "the format of the first release: its buckets", migrate1},
 	{2, "the pre-ownership script library converted and its bucket removed; buckets later schema-1 servers added", migrate2},
+	{3, "monitoring: profiles, assignments, exemptions, maintenance windows, alerts and their history", migrate3},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December

@@ -51,6 +51,8 @@ func Run(t *testing.T, f Factory) {
 		{"Audit", Audit},
 		{"Shells", Shells},
 		{"Updates", Updates},
+		{"Monitoring", Monitoring},
+		{"Alerts", Alerts},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}
