@@ -105,6 +105,8 @@ type Device struct {
 	MachineID          string    `json:"machine_id,omitempty"`
 	ApprovedBy         string    `json:"approved_by,omitempty"`
 	ApprovedAt         time.Time `json:"approved_at,omitzero"`
+	// Alerts counts the device's unresolved alerts by severity.
+	Alerts AlertCounts `json:"alerts"`
 }
 
 // DeviceList is GET /api/v1/devices (JSON; ?format=csv answers CSV).

@@ -169,7 +169,8 @@ func toAPIDevice(v fleet.View) api.Device {
 		PatchesAvail: v.PatchesAvail, SecurityPatches: v.SecurityPatches, LastUser: v.LastUser, LastUserAt: v.LastUserAt,
 		IPs: v.IPs, MACs: v.MACs, EnrolledAt: v.EnrolledAt, BootTime: v.BootTime, Heartbeat: v.Heartbeat,
 		Approval: v.Approval, DuplicateOf: v.DuplicateOf, DuplicateElsewhere: v.DuplicateElsewhere, MachineID: v.MachineID,
-		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt}
+		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt,
+		Alerts: api.AlertCounts{Information: v.Alerts.Information, Warning: v.Alerts.Warning, Critical: v.Alerts.Critical}}
 	for _, t := range v.Transitions {
 		d.Transitions = append(d.Transitions, api.Transition{Online: t.Online, At: t.At, Reason: t.Reason})
 	}

@@ -54,6 +54,8 @@ type View struct {
 	MachineID          string    `json:"machine_id,omitempty"`
 	ApprovedBy         string    `json:"approved_by,omitempty"`
 	ApprovedAt         time.Time `json:"approved_at,omitzero"`
+	// Alerts counts the device's unresolved alerts by severity.
+	Alerts AlertCounts `json:"alerts"`
 }
 
 // Approval states of a device (View.Approval).
@@ -74,6 +76,7 @@ type entry struct {
 	server     bool
 	lastUser   string
 	lastUserAt time.Time
+	alerts     AlertCounts
 }
 
 // Fleet is the in-memory device registry.
@@ -265,7 +268,7 @@ func (f *Fleet) view(e *entry, full bool) View {
 		PatchesAvail: e.d.Heartbeat.PatchCount, SecurityPatches: e.d.Heartbeat.SecurityPatches,
 		LastUser: e.lastUser, LastUserAt: e.lastUserAt, IPs: e.ips, MACs: e.macs, EnrolledAt: e.d.EnrolledAt,
 		BootTime: e.d.BootTime, Heartbeat: protocol.Heartbeat(e.d.Heartbeat), Approval: ApprovalApproved, DuplicateOf: e.d.DuplicateOf,
-		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt}
+		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt, Alerts: e.alerts}
 	if e.d.Pending {
 		v.Approval = ApprovalPending
 	}

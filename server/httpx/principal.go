@@ -21,6 +21,11 @@ const (
 	PermAdmin    = "admin" // server administration: agent releases, pprof
 	// PermRecordings reads shell recordings (scoped to the holder's clients).
 	PermRecordings = "recordings"
+	// PermAlerts snoozes and resolves alerts (viewing them needs PermView).
+	PermAlerts = "alerts"
+	// PermMonitoring edits threshold profiles, their assignments, check
+	// exemptions and maintenance windows (global ones need every client).
+	PermMonitoring = "monitoring"
 )
 
 // Roles.
@@ -33,9 +38,9 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients},
-	RoleHelpdesk:   {PermView, PermServices},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermAlerts, PermMonitoring},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermAlerts, PermMonitoring},
+	RoleHelpdesk:   {PermView, PermServices, PermAlerts},
 	RoleReadOnly:   {PermView},
 }
 

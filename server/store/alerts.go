@@ -245,7 +245,8 @@ type MonitorStore interface {
 type AlertStore interface {
 	// CreateAlert stores a new alert with its first event, atomically;
 	// ErrExists when the device has an unresolved alert of the same
-	// profile and check (at most one open alert per device and check).
+	// profile, check and target (at most one open alert per device and
+	// check: a disk check of every volume is one check per volume).
 	CreateAlert(a Alert, ev AlertEvent) error
 	// UpdateAlert replaces a stored alert and appends ev to its history,
 	// atomically; ErrNotFound when unknown.

@@ -15,7 +15,7 @@ import (
 //   - monitor: "assign/" + assignment key, "exempt/DEVICE/PROFILE/CHECK",
 //     "window/" + window ID
 //   - alerts: alert ID (time-ordered) -> alert
-//   - alert_open: "DEVICE/PROFILE/CHECK" -> ID of the unresolved alert
+//   - alert_open: "DEVICE/PROFILE/CHECK/TARGET" -> ID of the unresolved alert
 //   - alert_events: alert ID + big-endian sequence -> event
 //   - alert_suppressed: record ID (time-ordered) -> suppressed alert
 var (
@@ -248,7 +248,7 @@ func (s *DB) DeleteWindow(id string) error {
 }
 
 func openKey(a *store.Alert) []byte {
-	return []byte(a.DeviceID + "/" + a.ProfileID + "/" + a.CheckID)
+	return []byte(a.DeviceID + "/" + a.ProfileID + "/" + a.CheckID + "/" + a.CheckTarget)
 }
 
 func appendEvent(tx *bolt.Tx, ev store.AlertEvent) error {

@@ -167,6 +167,15 @@ func Alerts(t *testing.T, f Factory) {
 	if err := db.CreateAlert(dup, store.AlertEvent{Kind: "raised"}); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("a second open alert for d1's disk check: %v, want ErrExists", err)
 	}
+	other := mk(3500, "d1", "c1", "disk", "warning", "disk", "Disk /data low", "server")
+	other.CheckTarget = "/data"
+	if err := db.CreateAlert(other, store.AlertEvent{Kind: "raised"}); err != nil {
+		t.Fatalf("an open alert of the same check on another volume: %v", err)
+	}
+	other.Status = store.AlertResolved
+	if err := db.UpdateAlert(other, store.AlertEvent{Kind: "resolved"}); err != nil {
+		t.Fatal(err)
+	}
 	a1.Severity, a1.UpdatedAt = "critical", now.Add(time.Minute)
 	if err := db.UpdateAlert(a1, store.AlertEvent{Kind: "escalated", Severity: "critical", At: now.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -195,17 +204,18 @@ func Alerts(t *testing.T, f Factory) {
 		q    store.AlertQuery
 		want string
 	}{
-		{store.AlertQuery{}, "Disk again,Memory high,CPU high,Disk / low"},
-		{store.AlertQuery{Limit: 2}, "Disk again,Memory high"},
+		{store.AlertQuery{}, "Disk again,Disk /data low,Memory high,CPU high,Disk / low"},
+		{store.AlertQuery{Limit: 2}, "Disk again,Disk /data low"},
 		{store.AlertQuery{Before: a3.ID}, "CPU high,Disk / low"},
 		{store.AlertQuery{Scope: store.Scope{Only: true, Clients: []string{"c2"}}}, "CPU high"},
 		{store.AlertQuery{Scope: store.Scope{Only: true}}, ""},
 		{store.AlertQuery{DeviceID: "d1", Statuses: []string{store.AlertOpen}}, "Disk again,Memory high"},
-		{store.AlertQuery{ClientID: "c1", Statuses: []string{store.AlertResolved}}, "Disk / low"},
+		{store.AlertQuery{ClientID: "c1", Statuses: []string{store.AlertResolved}}, "Disk /data low,Disk / low"},
 		{store.AlertQuery{Severities: []string{"critical"}}, "Disk again,CPU high,Disk / low"},
 		{store.AlertQuery{Categories: []string{"performance"}, DeviceTypes: []string{"pc"}}, "CPU high"},
 		{store.AlertQuery{Search: "HOST-D2"}, "CPU high"},
 		{store.AlertQuery{Search: "client c1", Limit: 1}, "Disk again"},
+		{store.AlertQuery{Search: "/data"}, "Disk /data low"},
 		{store.AlertQuery{Search: "memory"}, "Memory high"},
 	} {
 		got, err := db.Alerts(c.q)

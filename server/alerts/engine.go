@@ -1,0 +1,481 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/events"
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+// alertKey names one check on one target of one device: at most one
+// unresolved alert exists per key.
+type alertKey struct{ device, profile, check, target string }
+
+// checkState is the lifecycle of one key between evaluations.
+type checkState struct {
+	fails, crits, passes, calm int
+	alert                      *store.Alert // the unresolved alert, if any
+	suppressed                 string       // window the current failing run was recorded under
+	seen                       uint64       // the last round that evaluated it
+	last                       result
+}
+
+func sevRank(s string) int {
+	switch s {
+	case SevInformation:
+		return 0
+	case SevWarning:
+		return 1
+	case SevCritical:
+		return 2
+	}
+	return -1
+}
+
+// Start loads the configuration, the unresolved alerts and the latest
+// reports.
+func (w *Wing) Start() error {
+	cfg, err := loadConfig(w.d.Store)
+	if err != nil {
+		return err
+	}
+	un, err := w.d.Store.UnresolvedAlerts()
+	if err != nil {
+		return fmt.Errorf("load alerts: %w", err)
+	}
+	invs, err := w.d.Store.Inventories()
+	if err != nil {
+		return fmt.Errorf("load inventories: %w", err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cfg = cfg
+	for i := range un {
+		a := un[i]
+		k := alertKey{a.DeviceID, a.ProfileID, a.CheckID, a.CheckTarget}
+		w.checks[k] = &checkState{alert: &a}
+		w.byID[a.ID] = k
+	}
+	for _, rec := range invs {
+		if inv, err := fleet.DecodeInventory(rec); err == nil {
+			d := w.dev(rec.DeviceID)
+			d.inv, d.inventoryAt = &inv, rec.UpdatedAt
+		}
+	}
+	for after := ""; ; {
+		page, err := w.d.Store.Healths(after, 500)
+		if err != nil {
+			return fmt.Errorf("load health: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, rec := range page {
+			h, err := fleet.DecodeHealth(rec)
+			if err != nil {
+				continue
+			}
+			d := w.dev(rec.DeviceID)
+			d.health, d.healthAt = &h, rec.UpdatedAt
+			// The report's time stands in for when these began: what was
+			// pending before a restart is not known more exactly.
+			if h.Reboot.Pending {
+				d.rebootSince = rec.UpdatedAt
+			}
+			for _, pt := range h.Patches.Available {
+				if pt.Security {
+					d.securitySince = rec.UpdatedAt
+					break
+				}
+			}
+		}
+		after = page[len(page)-1].DeviceID
+	}
+	w.recount()
+	return nil
+}
+
+func (w *Wing) dev(id string) *devState {
+	d := w.devs[id]
+	if d == nil {
+		d = &devState{}
+		w.devs[id] = d
+	}
+	return d
+}
+
+// Run evaluates every Interval until ctx ends.
+func (w *Wing) Run(ctx context.Context) {
+	t := time.NewTicker(w.d.Config.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.Evaluate()
+		}
+	}
+}
+
+// InventoryReported takes a device's inventory as the agent link received
+// it (also when unchanged): its disks for the disk checks.
+func (w *Wing) InventoryReported(id string, inv *protocol.Inventory) {
+	now := w.d.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.dev(id)
+	if inv != nil {
+		c := *inv
+		d.inv = &c
+	}
+	d.inventoryAt = now
+}
+
+// HealthReported takes a device's health report: its services, pending
+// reboot and patches.
+func (w *Wing) HealthReported(id string, h *protocol.Health) {
+	now := w.d.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.dev(id)
+	c := *h
+	d.health, d.healthAt = &c, now
+}
+
+// since keeps the time a condition began: now when it starts, zero when
+// it ends.
+func since(t *time.Time, on bool, now time.Time) {
+	switch {
+	case !on:
+		*t = time.Time{}
+	case t.IsZero():
+		*t = now
+	}
+}
+
+// Evaluate runs every check in force on every device once.
+func (w *Wing) Evaluate() {
+	now := w.d.Now()
+	w.mu.Lock()
+	buf := w.samples[:0]
+	w.mu.Unlock()
+	buf = w.d.Fleet.Samples(buf)
+	var changes []Change
+	w.mu.Lock()
+	w.samples = buf
+	w.round++
+	for i := range buf {
+		s := &buf[i]
+		if s.Pending {
+			continue // not yet approved: not monitored
+		}
+		d := w.dev(s.ID)
+		d.seen = w.round
+		hb := s.Heartbeat
+		if hb.Seq != d.lastSeq && !s.LastSeen.IsZero() {
+			d.ring.add(s.LastSeen, hb.CPUPercent, hb.MemPercent)
+			d.lastSeq = hb.Seq
+		}
+		since(&d.rebootSince, hb.PendingReboot, now)
+		since(&d.securitySince, hb.SecurityPatches > 0, now)
+		p, _ := w.cfg.resolve(s)
+		if p == nil {
+			continue
+		}
+		win := w.cfg.window(s, now)
+		f := facts{s: s, now: now, dev: d}
+		for ci := range p.Checks {
+			c := &p.Checks[ci]
+			if w.cfg.exempted(s.ID, p.ID, c.ID) {
+				continue
+			}
+			for _, r := range evaluate(c, &f) {
+				k := alertKey{s.ID, p.ID, c.ID, r.target}
+				st := w.checks[k]
+				if st == nil {
+					st = &checkState{}
+					w.checks[k] = st
+				}
+				st.seen = w.round
+				w.step(st, k, s, p, c, r, win, now, &changes)
+			}
+		}
+	}
+	for id, d := range w.devs {
+		if d.seen != w.round && d.seen != 0 {
+			delete(w.devs, id) // a deleted device
+		}
+	}
+	// A check no longer in force (unassigned, exempted, deleted device)
+	// resolves its alert.
+	for k, st := range w.checks {
+		if st.seen == w.round {
+			continue
+		}
+		if st.alert != nil {
+			w.resolve(st, "", "the check no longer applies to this device", now, &changes)
+		}
+		delete(w.checks, k)
+	}
+	w.recount()
+	w.mu.Unlock()
+	w.tell(changes)
+}
+
+// step advances one key's lifecycle by one evaluation.
+func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profile, c *store.Check, r result,
+	win *store.MaintenanceWindow, now time.Time, changes *[]Change) {
+	fa, pa := failAfter(c), passAfter(c)
+	if a := st.alert; a != nil && a.Status == store.AlertSnoozed && !now.Before(a.SnoozedUntil) {
+		next := *a
+		next.Status, next.SnoozedUntil, next.UpdatedAt = store.AlertOpen, time.Time{}, now
+		w.update(st, next, "reopened", "", "the snooze ended", now, changes)
+	}
+	if r.unknown {
+		return
+	}
+	if r.title != "" {
+		st.last = r
+	}
+	if r.sev == "" {
+		st.fails, st.crits, st.calm, st.suppressed = 0, 0, 0, ""
+		st.passes++
+		if st.alert != nil && st.passes >= pa {
+			w.resolve(st, "", "the check passes again", now, changes)
+		}
+		return
+	}
+	st.passes = 0
+	st.fails++
+	if r.sev == SevCritical {
+		st.crits++
+	} else {
+		st.crits = 0
+	}
+	sev := r.sev
+	if sev == SevCritical && kinds[c.Kind].thresholds && st.crits < fa {
+		sev = SevWarning // critical only after fa critical evaluations in a row
+	}
+	if st.alert == nil {
+		if st.fails < fa {
+			return
+		}
+		if win != nil {
+			if st.suppressed != win.ID {
+				st.suppressed = win.ID
+				w.suppress(win, s, c, r, sev, now)
+			}
+			return
+		}
+		w.raise(st, k, s, p, c, r, sev, now, changes)
+		return
+	}
+	a := *st.alert
+	switch {
+	case sevRank(sev) > sevRank(a.Severity):
+		st.calm = 0
+		a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
+		w.update(st, a, "escalated", "", "", now, changes)
+	case sevRank(sev) < sevRank(a.Severity):
+		if st.calm++; st.calm >= pa {
+			st.calm = 0
+			a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
+			w.update(st, a, "deescalated", "", "", now, changes)
+		}
+	default:
+		st.calm = 0
+	}
+}
+
+func checkName(kind, target string) string {
+	if target == "" {
+		return kind
+	}
+	return kind + " " + target
+}
+
+func (w *Wing) raise(st *checkState, k alertKey, s *fleet.Sample, p *store.Profile, c *store.Check, r result, sev string,
+	now time.Time, changes *[]Change) {
+	a := store.Alert{ID: httpx.NewID("al"), DeviceID: s.ID, ClientID: s.ClientID, DeviceName: s.Hostname, ClientName: s.ClientName,
+		DeviceType: s.DeviceType, ProfileID: p.ID, ProfileName: p.Name, CheckID: c.ID, CheckKind: c.Kind, CheckTarget: r.target,
+		Severity: sev, Category: kinds[c.Kind].category, Title: r.title, Detail: r.detail, Status: store.AlertOpen,
+		CreatedAt: now, UpdatedAt: now}
+	err := w.d.Store.CreateAlert(a, store.AlertEvent{Kind: "raised", Severity: sev, Detail: r.detail, At: now})
+	if err != nil {
+		if !errors.Is(err, store.ErrExists) {
+			w.d.Log.Error("store alert", "device", s.ID, "check", c.ID, "err", err)
+		}
+		return // tried again at the next evaluation
+	}
+	st.alert, st.calm = &a, 0
+	w.byID[a.ID] = k
+	*changes = append(*changes, change("raised", &a, now, "", ""))
+}
+
+// update stores a changed alert with its event and keeps it in memory.
+func (w *Wing) update(st *checkState, a store.Alert, kind, by, reason string, now time.Time, changes *[]Change) bool {
+	ev := store.AlertEvent{Kind: kind, Severity: a.Severity, Detail: a.Detail, By: by, Reason: reason, At: now}
+	if err := w.d.Store.UpdateAlert(a, ev); err != nil {
+		w.d.Log.Error("store alert", "alert", a.ID, "err", err)
+		return false
+	}
+	if a.Status == store.AlertResolved {
+		st.alert = nil
+		delete(w.byID, a.ID)
+	} else {
+		st.alert = &a
+	}
+	*changes = append(*changes, change(kind, &a, now, by, reason))
+	return true
+}
+
+func (w *Wing) resolve(st *checkState, by, reason string, now time.Time, changes *[]Change) bool {
+	a := *st.alert
+	a.Status, a.ResolvedAt, a.ResolvedBy, a.Reason, a.UpdatedAt, a.SnoozedUntil = store.AlertResolved, now, by, reason, now, time.Time{}
+	if !w.update(st, a, "resolved", by, reason, now, changes) {
+		return false
+	}
+	st.fails, st.crits, st.passes, st.calm = 0, 0, 0, 0
+	return true
+}
+
+func (w *Wing) suppress(win *store.MaintenanceWindow, s *fleet.Sample, c *store.Check, r result, sev string, now time.Time) {
+	err := w.d.Store.AddSuppressed(store.SuppressedAlert{ID: httpx.NewID("sp"), WindowID: win.ID, DeviceID: s.ID,
+		ClientID: s.ClientID, DeviceName: s.Hostname, CheckKind: checkName(c.Kind, r.target), Severity: sev, Title: r.title, At: now})
+	if err != nil {
+		w.d.Log.Error("store suppressed alert", "device", s.ID, "err", err)
+	}
+}
+
+func change(kind string, a *store.Alert, now time.Time, by, reason string) Change {
+	return Change{Kind: kind, AlertID: a.ID, ClientID: a.ClientID, ClientName: a.ClientName, DeviceID: a.DeviceID,
+		DeviceName: a.DeviceName, Severity: a.Severity, Category: a.Category, Check: checkName(a.CheckKind, a.CheckTarget),
+		Title: a.Title, Detail: a.Detail, ProfileID: a.ProfileID, ProfileName: a.ProfileName, At: now, By: by, Reason: reason}
+}
+
+// recount counts unresolved alerts per device and severity and hands the
+// changed device counts to the fleet (for the device list).
+func (w *Wing) recount() {
+	counts := make(map[string]fleet.AlertCounts, len(w.counts))
+	w.open = [3]int{}
+	for _, st := range w.checks {
+		a := st.alert
+		if a == nil {
+			continue
+		}
+		c := counts[a.DeviceID]
+		switch a.Severity {
+		case SevInformation:
+			c.Information++
+			w.open[0]++
+		case SevWarning:
+			c.Warning++
+			w.open[1]++
+		case SevCritical:
+			c.Critical++
+			w.open[2]++
+		}
+		counts[a.DeviceID] = c
+	}
+	for id, c := range counts {
+		if w.counts[id] != c {
+			w.d.Fleet.SetAlertCounts(id, c)
+		}
+	}
+	for id := range w.counts {
+		if _, ok := counts[id]; !ok {
+			w.d.Fleet.SetAlertCounts(id, fleet.AlertCounts{})
+		}
+	}
+	w.counts = counts
+}
+
+// tell publishes changes on the event bus and to the Notifier.
+func (w *Wing) tell(changes []Change) {
+	for _, c := range changes {
+		if w.d.Bus != nil {
+			w.d.Bus.Publish(events.Event{Type: "alert", ID: c.AlertID, ClientID: c.ClientID, DeviceID: c.DeviceID, State: c.Kind})
+		}
+		if w.d.Notifier != nil {
+			w.d.Notifier.AlertChanged(c)
+		}
+	}
+}
+
+var (
+	errResolved = errors.New("the alert is resolved")
+	errNoAlert  = errors.New("alert not found")
+)
+
+// Resolve resolves an unresolved alert by hand.
+func (w *Wing) Resolve(id, by, reason string) (store.Alert, error) {
+	return w.manual(id, func(st *checkState, now time.Time, ch *[]Change) bool {
+		return w.resolve(st, by, reason, now, ch)
+	})
+}
+
+// Snooze snoozes an unresolved alert until a time.
+func (w *Wing) Snooze(id, by, reason string, until time.Time) (store.Alert, error) {
+	return w.manual(id, func(st *checkState, now time.Time, ch *[]Change) bool {
+		a := *st.alert
+		a.Status, a.SnoozedUntil, a.UpdatedAt = store.AlertSnoozed, until, now
+		return w.update(st, a, "snoozed", by, reason, now, ch)
+	})
+}
+
+func (w *Wing) manual(id string, fn func(st *checkState, now time.Time, ch *[]Change) bool) (store.Alert, error) {
+	now := w.d.Now()
+	var changes []Change
+	w.mu.Lock()
+	k, ok := w.byID[id]
+	st := w.checks[k]
+	if !ok || st == nil || st.alert == nil {
+		w.mu.Unlock()
+		a, err := w.d.Store.Alert(id)
+		if err == nil && a.Status == store.AlertResolved {
+			return a, errResolved
+		}
+		return a, errNoAlert
+	}
+	if !fn(st, now, &changes) {
+		w.mu.Unlock()
+		return store.Alert{}, fmt.Errorf("store: %w", errStore)
+	}
+	w.recount()
+	w.mu.Unlock()
+	w.tell(changes)
+	return w.d.Store.Alert(id)
+}
+
+var errStore = errors.New("storage failed")
+
+// state returns the last result of a check on a device, for the checks
+// in force.
+func (w *Wing) state(device, profile, check string) (sev, detail string, known bool) {
+	var worst *checkState
+	for k, st := range w.checks {
+		if k.device != device || k.profile != profile || k.check != check {
+			continue
+		}
+		if worst == nil || sevRank(st.last.sev) > sevRank(worst.last.sev) {
+			worst = st
+		}
+	}
+	if worst == nil || worst.last.title == "" {
+		return "", "", false
+	}
+	parts := []string{}
+	if worst.last.target != "" && !strings.Contains(worst.last.title, worst.last.target) {
+		parts = append(parts, worst.last.target)
+	}
+	parts = append(parts, worst.last.detail)
+	return worst.last.sev, strings.Join(parts, ": "), true
+}
