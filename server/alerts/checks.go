@@ -33,10 +33,10 @@ const (
 
 // kindInfo is what a kind defaults to and how it is titled.
 type kindInfo struct {
-	category            string
+	category             string
 	failAfter, passAfter int
-	thresholds          bool // warning and critical thresholds (else Severity)
-	unit                string
+	thresholds           bool // warning and critical thresholds (else Severity)
+	unit                 string
 }
 
 var kinds = map[string]kindInfo{

@@ -67,14 +67,14 @@ func (r *recorder) count(kind string) int {
 
 // rig is a wing on a real bolt store with a test clock.
 type rig struct {
-	t     *testing.T
-	st    *boltstore.DB
-	fl    *testFleet
-	rec   *recorder
-	w     *Wing
-	now   time.Time
-	dir   string
-	seq   uint64
+	t   *testing.T
+	st  *boltstore.DB
+	fl  *testFleet
+	rec *recorder
+	w   *Wing
+	now time.Time
+	dir string
+	seq uint64
 }
 
 func newRig(t *testing.T) *rig {

@@ -280,8 +280,8 @@ func TestWindowActive(t *testing.T) {
 		{weekly, paris, time.Date(2026, 12, 6, 0, 30, 0, 0, paris), true}, // Sunday, the Saturday occurrence still running
 		{weekly, paris, time.Date(2026, 12, 6, 1, 0, 0, 0, paris), false},
 		{weekly, paris, time.Date(2026, 12, 12, 22, 30, 0, 0, time.UTC), true}, // 23:30 Paris
-		{weekly, paris, time.Date(2026, 12, 13, 23, 30, 0, 0, paris), false},  // a Sunday
-		{weekly, paris, time.Date(2026, 11, 28, 23, 30, 0, 0, paris), false},  // before its start
+		{weekly, paris, time.Date(2026, 12, 13, 23, 30, 0, 0, paris), false},   // a Sunday
+		{weekly, paris, time.Date(2026, 11, 28, 23, 30, 0, 0, paris), false},   // before its start
 		{daily, paris, time.Date(2026, 12, 9, 2, 29, 0, 0, paris), true},
 		{daily, paris, time.Date(2026, 12, 9, 2, 30, 0, 0, paris), false},
 		{daily, nil, time.Date(2026, 12, 9, 1, 10, 0, 0, time.UTC), true}, // no zone: UTC, Start's 01:00 UTC
