@@ -77,6 +77,9 @@ type Config struct {
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time
+	// AlertInterval is how often monitoring evaluates its checks
+	// (default 5 s).
+	AlertInterval time.Duration
 }
 
 // Defaults fills unset fields.

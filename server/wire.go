@@ -6,6 +6,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -53,11 +54,14 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	// Notifier: the notify wing's adapter is wired here at merge (nil = nobody).
+	s.alerts = alerts.New(alerts.Deps{Config: alerts.Config{Interval: cfg.AlertInterval}, Store: s.st, Fleet: s.fleet,
+		Devices: deviceScope{s}, Bus: s.bus, Audit: s.alog, Now: s.now, Log: log})
 	s.link = agentlink.New(agentlink.Deps{Config: agentlink.Config{MaxEnrolls: cfg.MaxEnrolls,
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
-		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, Monitor: s.alerts})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

@@ -46,6 +46,13 @@ type Updates interface {
 	AgentUpdateResult(c *hub.Conn, env protocol.Envelope) error
 }
 
+// Monitor hears of the reports monitoring checks read (the alerts wing):
+// every inventory and health report received, also an unchanged one.
+type Monitor interface {
+	InventoryReported(deviceID string, inv *protocol.Inventory)
+	HealthReported(deviceID string, h *protocol.Health)
+}
+
 // Metrics counts enrollments.
 type Metrics interface {
 	Enrolled()
@@ -76,6 +83,8 @@ type Deps struct {
 	Audit   auditlog.Writer
 	Now     httpx.Clock
 	Log     *slog.Logger
+	// Monitor is told of reports (nil = nobody).
+	Monitor Monitor
 }
 
 // Wing serves agents; it is the hub's Handler.
@@ -94,12 +103,13 @@ type Wing struct {
 	now     httpx.Clock
 	log     *slog.Logger
 	enrolls httpx.Gate // enrollments in progress
+	monitor Monitor
 }
 
 // New builds the agent link.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, ca: d.CA, pins: d.Pins, fleet: d.Fleet, hub: d.Hub, jobs: d.Jobs,
-		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log}
+		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, monitor: d.Monitor}
 }
 
 // Routes lists the wing's routes.
