@@ -50,6 +50,7 @@ var spaRoutes = []string{
 	"/shells",
 	"/shells/{rest...}",
 	"/account",
+	"/alerts",
 }
 
 // asset is one embedded file, ready to serve.

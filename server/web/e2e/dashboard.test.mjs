@@ -740,7 +740,7 @@ describe('dashboard', { timeout: 300000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal']
+    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],
@@ -756,6 +756,7 @@ describe('dashboard', { timeout: 300000 }, () => {
       ['shells', '/shells', '#shells-table tbody tr, main .empty'],
       ...(Array.isArray(rec) && rec[0]?.id ? [['shell', `/shells/${rec[0].id}`, 'main h1']] : []),
       ['not-found', '/no/such/page', '#not-found'],
+      ['alerts', '/alerts?status=all', '#alerts-table tbody tr, main .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

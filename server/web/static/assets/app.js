@@ -18,6 +18,7 @@ import * as usersPage from './pages/users.js';
 import * as auditPage from './pages/audit.js';
 import * as shellsPage from './pages/shells.js';
 import * as shellPage from './pages/shell.js';
+import * as alertsPage from './pages/alerts.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -32,6 +33,7 @@ const routes = [
   [/^\/audit$/, auditPage, 'Audit log'],
   [/^\/shells$/, shellsPage, 'Shell recordings'],
   [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
+  [/^\/alerts$/, alertsPage, 'Alerts'],
 ];
 
 const app = document.getElementById('app');
@@ -57,6 +59,7 @@ function layout() {
   nav = h('nav', { class: 'nav' },
     h('a', { href: '/overview', dataset: { nav: 'overview' }, text: 'Overview' }),
     h('a', { href: '/devices', dataset: { nav: 'devices' }, text: 'Devices' }),
+    h('a', { href: '/alerts', dataset: { nav: 'alerts' }, text: 'Alerts' }),
     h('a', { href: '/jobs', dataset: { nav: 'jobs' }, text: 'Jobs' }),
     h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),

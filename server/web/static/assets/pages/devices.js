@@ -8,6 +8,7 @@ import { time, osText, TYPES, OSES, count, onlineBadge } from '../lib/format.js'
 import { modal, confirm, select, field, toast } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, isPending } from '../lib/approval.js';
+import { alertCounts } from '../lib/alerts.js';
 
 // afterApprove reloads the mounted list after a device is approved.
 let afterApprove = () => {};
@@ -29,8 +30,9 @@ const COLUMNS = [
   { key: 'mac', label: 'MAC address', cell: (v) => (v.macs || []).map(mac).join(', ') || dash() },
   { key: 'last_seen', label: 'Last seen', sort: 'last_seen', cell: (v) => (v.online ? h('span', { class: 'muted', text: 'now' }) : time(v.last_seen)) },
   { key: 'agent', label: 'Agent', cell: (v) => v.agent_version || dash() },
+  { key: 'alerts', label: 'Alerts', cell: alertCounts },
 ];
-const DEFAULT_COLUMNS = ['status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
+const DEFAULT_COLUMNS = ['status', 'name', 'alerts', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
 const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval'];
 
@@ -307,7 +309,7 @@ export function mount(root, ctx) {
   return {
     dispose() { ctl?.abort(); clearInterval(tick); },
     onEvent(ev) {
-      if (ev.type === 'resync') return reloadSoon();
+      if (ev.type === 'resync' || ev.type === 'alert') return reloadSoon();
       if (ev.type !== 'device') return;
       if (ev.state === 'enrolled' || ev.state === 'approved') return reloadSoon();
       if (ev.state === 'updated') {
