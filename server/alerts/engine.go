@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-rmm/steward/protocol"
@@ -205,7 +206,7 @@ func (w *Wing) Evaluate() {
 					w.checks[k] = st
 				}
 				st.seen = w.round
-				w.step(st, k, s, p, c, r, win, now, &changes)
+				w.step(st, k, s, p, c, r, win, now)
 			}
 		}
 	}
@@ -221,10 +222,11 @@ func (w *Wing) Evaluate() {
 			continue
 		}
 		if st.alert != nil {
-			w.resolve(st, "", "the check no longer applies to this device", now, &changes)
+			w.resolve(st, "", "the check no longer applies to this device", now)
 		}
 		delete(w.checks, k)
 	}
+	w.flush(&changes)
 	w.recount()
 	w.mu.Unlock()
 	w.tell(changes)
@@ -232,12 +234,13 @@ func (w *Wing) Evaluate() {
 
 // step advances one key's lifecycle by one evaluation.
 func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profile, c *store.Check, r result,
-	win *store.MaintenanceWindow, now time.Time, changes *[]Change) {
+	win *store.MaintenanceWindow, now time.Time) {
 	fa, pa := failAfter(c), passAfter(c)
 	if a := st.alert; a != nil && a.Status == store.AlertSnoozed && !now.Before(a.SnoozedUntil) {
 		next := *a
 		next.Status, next.SnoozedUntil, next.UpdatedAt = store.AlertOpen, time.Time{}, now
-		w.update(st, next, "reopened", "", "the snooze ended", now, changes)
+		w.update(st, next, "reopened", "", "the snooze ended", now)
+		return // one write per key and evaluation
 	}
 	if r.unknown {
 		return
@@ -249,7 +252,7 @@ func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profil
 		st.fails, st.crits, st.calm, st.suppressed = 0, 0, 0, ""
 		st.passes++
 		if st.alert != nil && st.passes >= pa {
-			w.resolve(st, "", "the check passes again", now, changes)
+			w.resolve(st, "", "the check passes again", now)
 		}
 		return
 	}
@@ -275,7 +278,7 @@ func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profil
 			}
 			return
 		}
-		w.raise(st, k, s, p, c, r, sev, now, changes)
+		w.raise(st, k, s, p, c, r, sev, now)
 		return
 	}
 	a := *st.alert
@@ -283,12 +286,12 @@ func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profil
 	case sevRank(sev) > sevRank(a.Severity):
 		st.calm = 0
 		a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
-		w.update(st, a, "escalated", "", "", now, changes)
+		w.update(st, a, "escalated", "", "", now)
 	case sevRank(sev) < sevRank(a.Severity):
 		if st.calm++; st.calm >= pa {
 			st.calm = 0
 			a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
-			w.update(st, a, "deescalated", "", "", now, changes)
+			w.update(st, a, "deescalated", "", "", now)
 		}
 	default:
 		st.calm = 0
@@ -303,55 +306,107 @@ func checkName(kind, target string) string {
 }
 
 func (w *Wing) raise(st *checkState, k alertKey, s *fleet.Sample, p *store.Profile, c *store.Check, r result, sev string,
-	now time.Time, changes *[]Change) {
+	now time.Time) {
 	a := store.Alert{ID: httpx.NewID("al"), DeviceID: s.ID, ClientID: s.ClientID, DeviceName: s.Hostname, ClientName: s.ClientName,
 		DeviceType: s.DeviceType, ProfileID: p.ID, ProfileName: p.Name, CheckID: c.ID, CheckKind: c.Kind, CheckTarget: r.target,
 		Severity: sev, Category: kinds[c.Kind].category, Title: r.title, Detail: r.detail, Status: store.AlertOpen,
 		CreatedAt: now, UpdatedAt: now}
-	err := w.d.Store.CreateAlert(a, store.AlertEvent{Kind: "raised", Severity: sev, Detail: r.detail, At: now})
-	if err != nil {
-		if !errors.Is(err, store.ErrExists) {
-			w.d.Log.Error("store alert", "device", s.ID, "check", c.ID, "err", err)
-		}
-		return // tried again at the next evaluation
-	}
-	st.alert, st.calm = &a, 0
-	w.byID[a.ID] = k
-	*changes = append(*changes, change("raised", &a, now, "", ""))
+	st.calm = 0
+	w.ops = append(w.ops, &op{st: st, k: k, create: true, a: a,
+		ev: store.AlertEvent{Kind: "raised", Severity: sev, Detail: r.detail, At: now}})
 }
 
-// update stores a changed alert with its event and keeps it in memory.
-func (w *Wing) update(st *checkState, a store.Alert, kind, by, reason string, now time.Time, changes *[]Change) bool {
-	ev := store.AlertEvent{Kind: kind, Severity: a.Severity, Detail: a.Detail, By: by, Reason: reason, At: now}
-	if err := w.d.Store.UpdateAlert(a, ev); err != nil {
-		w.d.Log.Error("store alert", "alert", a.ID, "err", err)
-		return false
-	}
-	if a.Status == store.AlertResolved {
-		st.alert = nil
-		delete(w.byID, a.ID)
-	} else {
-		st.alert = &a
-	}
-	*changes = append(*changes, change(kind, &a, now, by, reason))
-	return true
+// update queues a changed alert with its event; flush stores it and
+// then keeps it in memory.
+func (w *Wing) update(st *checkState, a store.Alert, kind, by, reason string, now time.Time) *op {
+	o := &op{st: st, a: a, ev: store.AlertEvent{Kind: kind, Severity: a.Severity, Detail: a.Detail, By: by, Reason: reason, At: now}}
+	w.ops = append(w.ops, o)
+	return o
 }
 
-func (w *Wing) resolve(st *checkState, by, reason string, now time.Time, changes *[]Change) bool {
+func (w *Wing) resolve(st *checkState, by, reason string, now time.Time) *op {
 	a := *st.alert
 	a.Status, a.ResolvedAt, a.ResolvedBy, a.Reason, a.UpdatedAt, a.SnoozedUntil = store.AlertResolved, now, by, reason, now, time.Time{}
-	if !w.update(st, a, "resolved", by, reason, now, changes) {
-		return false
-	}
 	st.fails, st.crits, st.passes, st.calm = 0, 0, 0, 0
-	return true
+	return w.update(st, a, "resolved", by, reason, now)
 }
 
 func (w *Wing) suppress(win *store.MaintenanceWindow, s *fleet.Sample, c *store.Check, r result, sev string, now time.Time) {
-	err := w.d.Store.AddSuppressed(store.SuppressedAlert{ID: httpx.NewID("sp"), WindowID: win.ID, DeviceID: s.ID,
-		ClientID: s.ClientID, DeviceName: s.Hostname, CheckKind: checkName(c.Kind, r.target), Severity: sev, Title: r.title, At: now})
-	if err != nil {
-		w.d.Log.Error("store suppressed alert", "device", s.ID, "err", err)
+	w.ops = append(w.ops, &op{suppressed: &store.SuppressedAlert{ID: httpx.NewID("sp"), WindowID: win.ID, DeviceID: s.ID,
+		ClientID: s.ClientID, DeviceName: s.Hostname, CheckKind: checkName(c.Kind, r.target), Severity: sev, Title: r.title, At: now}})
+}
+
+// op is one queued alert write. An evaluation queues at most one per key
+// and stores them together at its end, concurrently, so that an outage
+// of thousands of devices is a few batched commits rather than one
+// commit per alert; what was stored then changes the memory, in order.
+type op struct {
+	st         *checkState
+	k          alertKey
+	create     bool
+	a          store.Alert
+	ev         store.AlertEvent
+	suppressed *store.SuppressedAlert
+	err        error
+}
+
+// writers is how many queued writes run at once.
+const writers = 64
+
+// flush stores the queued writes and applies those stored, appending
+// their changes.
+func (w *Wing) flush(changes *[]Change) {
+	ops := w.ops
+	w.ops = nil
+	if len(ops) == 0 {
+		return
+	}
+	work := make(chan *op)
+	var wg sync.WaitGroup
+	for range min(writers, len(ops)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range work {
+				switch {
+				case o.suppressed != nil:
+					o.err = w.d.Store.AddSuppressed(*o.suppressed)
+				case o.create:
+					o.err = w.d.Store.CreateAlert(o.a, o.ev)
+				default:
+					o.err = w.d.Store.UpdateAlert(o.a, o.ev)
+				}
+			}
+		}()
+	}
+	for _, o := range ops {
+		work <- o
+	}
+	close(work)
+	wg.Wait()
+	for _, o := range ops {
+		if o.err != nil {
+			// Memory keeps the state before: the next evaluation tries again.
+			if !errors.Is(o.err, store.ErrExists) {
+				w.d.Log.Error("store alert", "alert", o.a.ID, "device", o.a.DeviceID, "err", o.err)
+			}
+			continue
+		}
+		if o.suppressed != nil {
+			continue
+		}
+		a := o.a
+		switch {
+		case o.create:
+			o.st.alert = &a
+			w.byID[a.ID] = o.k
+		case a.Status == store.AlertResolved:
+			o.st.alert = nil
+			delete(w.byID, a.ID)
+		default:
+			o.st.alert = &a
+		}
+		*changes = append(*changes, change(o.ev.Kind, &a, o.ev.At, o.ev.By, o.ev.Reason))
 	}
 }
 
@@ -417,21 +472,19 @@ var (
 
 // Resolve resolves an unresolved alert by hand.
 func (w *Wing) Resolve(id, by, reason string) (store.Alert, error) {
-	return w.manual(id, func(st *checkState, now time.Time, ch *[]Change) bool {
-		return w.resolve(st, by, reason, now, ch)
-	})
+	return w.manual(id, func(st *checkState, now time.Time) *op { return w.resolve(st, by, reason, now) })
 }
 
 // Snooze snoozes an unresolved alert until a time.
 func (w *Wing) Snooze(id, by, reason string, until time.Time) (store.Alert, error) {
-	return w.manual(id, func(st *checkState, now time.Time, ch *[]Change) bool {
+	return w.manual(id, func(st *checkState, now time.Time) *op {
 		a := *st.alert
 		a.Status, a.SnoozedUntil, a.UpdatedAt = store.AlertSnoozed, until, now
-		return w.update(st, a, "snoozed", by, reason, now, ch)
+		return w.update(st, a, "snoozed", by, reason, now)
 	})
 }
 
-func (w *Wing) manual(id string, fn func(st *checkState, now time.Time, ch *[]Change) bool) (store.Alert, error) {
+func (w *Wing) manual(id string, fn func(st *checkState, now time.Time) *op) (store.Alert, error) {
 	now := w.d.Now()
 	var changes []Change
 	w.mu.Lock()
@@ -445,9 +498,11 @@ func (w *Wing) manual(id string, fn func(st *checkState, now time.Time, ch *[]Ch
 		}
 		return a, errNoAlert
 	}
-	if !fn(st, now, &changes) {
+	o := fn(st, now)
+	w.flush(&changes)
+	if o.err != nil {
 		w.mu.Unlock()
-		return store.Alert{}, fmt.Errorf("store: %w", errStore)
+		return store.Alert{}, fmt.Errorf("%w: %w", errStore, o.err)
 	}
 	w.recount()
 	w.mu.Unlock()

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -357,5 +358,43 @@ func TestDiskPerVolume(t *testing.T) {
 	}
 	if n := r.w.OpenCounts(); n[SevWarning] != 1 || n[SevCritical] != 1 {
 		t.Fatalf("open counts = %v", n)
+	}
+}
+
+// TestOutageRaisesEveryAlert: 500 devices going offline at once raise
+// 500 alerts in one evaluation (stored together), each told once; their
+// return resolves every one.
+func TestOutageRaisesEveryAlert(t *testing.T) {
+	r := newRig(t)
+	r.profile("p1", "Default", "", store.Check{ID: "avail", Kind: KindAvailability, Warning: 1, FailAfter: 1, PassAfter: 1})
+	r.assign(store.ProfileAssignment{Level: store.LevelDefault, ProfileID: "p1"})
+	const n = 500
+	for i := range n {
+		s := r.device(fmt.Sprintf("d%03d", i), "c1", "")
+		s.Online, s.OfflineSince = false, r.now
+	}
+	r.eval(2 * time.Minute)
+	as, err := r.st.Alerts(store.AlertQuery{Statuses: []string{store.AlertOpen}})
+	if err != nil || len(as) != n || r.rec.count("raised") != n {
+		t.Fatalf("%d open alerts, %d raised changes (%v), want %d", len(as), r.rec.count("raised"), err, n)
+	}
+	seen := map[string]bool{}
+	r.rec.mu.Lock()
+	for _, c := range r.rec.changes {
+		if seen[c.AlertID] {
+			t.Errorf("alert %s told twice", c.AlertID)
+		}
+		seen[c.AlertID] = true
+	}
+	r.rec.mu.Unlock()
+	if got := r.w.OpenCounts()[SevWarning]; got != n {
+		t.Fatalf("open warnings = %d", got)
+	}
+	for _, s := range r.fl.samples {
+		s.Online = true
+	}
+	r.eval(time.Second)
+	if as, _ := r.st.Alerts(store.AlertQuery{Statuses: []string{store.AlertOpen}}); len(as) != 0 || r.rec.count("resolved") != n {
+		t.Fatalf("after the return: %d open, %d resolved", len(as), r.rec.count("resolved"))
 	}
 }

@@ -114,6 +114,7 @@ type Wing struct {
 	round   uint64
 	samples []fleet.Sample
 	open    [3]int // unresolved alerts by severity (information, warning, critical)
+	ops     []*op  // writes queued by the evaluation or action under way
 }
 
 // New builds the wing; Start loads its state.

@@ -265,10 +265,11 @@ func appendEvent(tx *bolt.Tx, ev store.AlertEvent) error {
 	return b.Put(k, enc)
 }
 
-// CreateAlert stores a new alert and its first event.
+// CreateAlert stores a new alert and its first event. Alert writes are
+// batched: monitoring stores the changes of one evaluation concurrently.
 func (s *DB) CreateAlert(a store.Alert, ev store.AlertEvent) error {
 	ev.AlertID = a.ID
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAlerts).Get([]byte(a.ID)) != nil {
 			return fmt.Errorf("alert %q: %w", a.ID, store.ErrExists)
 		}
@@ -291,7 +292,7 @@ func (s *DB) CreateAlert(a store.Alert, ev store.AlertEvent) error {
 // UpdateAlert replaces an alert and appends an event.
 func (s *DB) UpdateAlert(a store.Alert, ev store.AlertEvent) error {
 	ev.AlertID = a.ID
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		var old store.Alert
 		if err := mget(tx, bAlerts, a.ID, &old); err != nil {
 			return err
@@ -365,7 +366,7 @@ func (s *DB) AlertEvents(alertID string) ([]store.AlertEvent, error) {
 
 // AddSuppressed records a suppressed alert.
 func (s *DB) AddSuppressed(r store.SuppressedAlert) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return mput(tx, bSuppressed, r.ID, r) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return mput(tx, bSuppressed, r.ID, r) })
 }
 
 // Suppressed lists suppressed alerts, newest first.

@@ -3,7 +3,7 @@
 // hostname stays text), searches and filters them; the devices table
 // counts them; the device's Alerts tab shows the checks in force and
 // resolves one; the overview lists what needs attention. Runs as a
-// technician made through the API (the admin's first login, with its
+// helpdesk user made through the API (the admin's first login, with its
 // two-factor enrolment, belongs to dashboard.test.mjs), and removes its
 // profile at the end, which resolves what it raised.
 import { describe, it as nodeIt, before, after } from 'node:test';
@@ -66,7 +66,7 @@ describe('alerts', { timeout: 180000 }, () => {
     profile = await api('POST', '/api/v1/profiles', { name: 'E2E disks', description: 'every volume below 100% free',
       checks: [{ kind: 'disk', warning: 100, fail_after: 1, pass_after: 1 }] });
     await api('POST', '/api/v1/profile-assignments', { level: 'default', profile: profile.id });
-    await api('POST', '/api/v1/users', { name: USER, password: PASSWORD, role: 'technician', all_clients: true });
+    await api('POST', '/api/v1/users', { name: USER, password: PASSWORD, role: 'helpdesk', all_clients: true });
     await waitUntil(async () => (await api('GET', '/api/v1/alerts?status=open')).alerts.length >= 2, 'two open alerts', 30000);
   });
 
