@@ -99,7 +99,7 @@ func Routes() []Route {
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Auth: clients, Summary: "Revoke an enrollment token", Response: EnrollToken{}},
 		{Method: "GET", Path: "/api/v1/devices", Auth: view, Summary: "Devices, filtered, sorted and paged",
 			Query: []string{"client", "os", "search", "type", "group", "approval", "online", "pending_reboot", "has_patches",
-				"security", "sort", "order", "limit", "offset", "format"}, Response: DeviceList{}},
+				"security", "sort", "order", "limit", "offset", "format", "alert_severity", "alert_category"}, Response: DeviceList{}},
 		{Method: "GET", Path: "/api/v1/devices/{id}", Auth: view, Summary: "A device with inventory and health", Response: DeviceDetail{}},
 		{Method: "DELETE", Path: "/api/v1/devices/{id}", Auth: clients, Summary: "Revoke a device", Response: DeviceRevoked{}},
 		{Method: "PATCH", Path: "/api/v1/devices/{id}", Auth: clients, Summary: "Move a device to a folder",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -427,6 +428,9 @@ func (w *Wing) recount() {
 			continue
 		}
 		c := counts[a.DeviceID]
+		if !slices.Contains(c.Categories, a.Category) {
+			c.Categories = append(c.Categories, a.Category)
+		}
 		switch a.Severity {
 		case SevInformation:
 			c.Information++
@@ -441,7 +445,9 @@ func (w *Wing) recount() {
 		counts[a.DeviceID] = c
 	}
 	for id, c := range counts {
-		if w.counts[id] != c {
+		slices.Sort(c.Categories)
+		if old, ok := w.counts[id]; !ok || old.Information != c.Information || old.Warning != c.Warning ||
+			old.Critical != c.Critical || !slices.Equal(old.Categories, c.Categories) {
 			w.d.Fleet.SetAlertCounts(id, c)
 		}
 	}

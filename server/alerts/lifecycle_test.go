@@ -83,7 +83,7 @@ func TestLifecycleEscalateSnoozeResolve(t *testing.T) {
 	if a.Status != store.AlertResolved || a.ResolvedBy != "bob" || a.Reason != "cleaned /tmp" {
 		t.Fatalf("resolved = %+v", a)
 	}
-	if c := r.fl.counts["d1"]; c != (fleet.AlertCounts{}) {
+	if c := r.fl.counts["d1"]; c.Information+c.Warning+c.Critical != 0 || len(c.Categories) != 0 {
 		t.Fatalf("counts after resolve = %+v", c)
 	}
 	want := []string{"raised", "escalated", "deescalated", "snoozed", "reopened", "resolved"}
@@ -353,7 +353,7 @@ func TestDiskPerVolume(t *testing.T) {
 	if len(as) != 2 || got["C:"] != SevWarning || got["D:"] != SevCritical {
 		t.Fatalf("per-volume alerts = %+v", got)
 	}
-	if c := r.fl.counts["d1"]; c.Warning != 1 || c.Critical != 1 {
+	if c := r.fl.counts["d1"]; c.Warning != 1 || c.Critical != 1 || len(c.Categories) != 1 || c.Categories[0] != "disk" {
 		t.Fatalf("counts = %+v", c)
 	}
 	if n := r.w.OpenCounts(); n[SevWarning] != 1 || n[SevCritical] != 1 {

@@ -29,6 +29,17 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 	f := fleet.Filter{Clients: p.ClientScope(), OS: q.Get("os"), Search: q.Get("search"), DeviceType: q.Get("type"),
 		Sort: q.Get("sort"), Desc: q.Get("order") == "desc"}
 	f.Group = q.Get("group") // folder, exact match
+	f.AlertSeverity, f.AlertCategory = q.Get("alert_severity"), q.Get("alert_category")
+	switch f.AlertSeverity {
+	case "", "any", "information", "warning", "critical":
+	default:
+		httpx.WriteError(w, 400, "alert_severity must be any, information, warning or critical")
+		return
+	}
+	if len(f.AlertCategory) > 64 {
+		httpx.WriteError(w, 400, "alert_category too long")
+		return
+	}
 	var err error
 	switch q.Get("approval") {
 	case "":

@@ -102,6 +102,13 @@ func TestDiskThresholdRaisesAndResolves(t *testing.T) {
 	if len(list.Devices) != 1 || list.Devices[0].Alerts.Critical != 1 || list.Devices[0].Alerts.Warning != 0 {
 		t.Fatalf("device list alert counts = %+v", list.Devices)
 	}
+	for q, n := range map[string]int{"alert_severity=critical": 1, "alert_severity=any": 1, "alert_severity=warning": 0,
+		"alert_category=disk": 1, "alert_category=performance": 0, "alert_severity=critical&alert_category=disk": 1} {
+		var l api.DeviceList
+		if code := e.api("GET", "/api/v1/devices?"+q, nil, &l); code != 200 || l.Total != n {
+			t.Errorf("devices?%s: %d, %d devices, want %d", q, code, l.Total, n)
+		}
+	}
 	if m := e.rawGet(t, "/metrics"); !strings.Contains(m, `steward_alerts_open{severity="critical"} 1`) {
 		t.Fatalf("metrics lack the open critical alert:\n%s", grepLines(m, "steward_alerts_open"))
 	}

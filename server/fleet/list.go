@@ -20,6 +20,10 @@ type Filter struct {
 	HasPatches    *bool
 	Security      *bool
 	Pending       *bool // awaiting approval
+	// AlertSeverity keeps devices with an unresolved alert of that
+	// severity ("any" = any), AlertCategory of that category.
+	AlertSeverity string
+	AlertCategory string
 	IDs           []string
 	Sort          string // hostname, last_seen, client, os, patches
 	Desc          bool
@@ -91,6 +95,7 @@ func (fl *Fleet) List(f Filter) ([]View, int) {
 			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
 			f.Security != nil && *f.Security != (e.d.Heartbeat.SecurityPatches > 0),
 			f.Pending != nil && *f.Pending != e.d.Pending,
+			(f.AlertSeverity != "" || f.AlertCategory != "") && !e.alerts.hasAlert(f.AlertSeverity, f.AlertCategory),
 			q != "" && !e.matches(q, qmac):
 			continue
 		}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"time"
 
 	"github.com/steward-rmm/steward/server/store"
@@ -24,11 +25,23 @@ type Sample struct {
 }
 
 // AlertCounts are a device's unresolved alerts by severity, as the
-// device list shows them.
+// device list shows them, and their categories (for its filters).
 type AlertCounts struct {
-	Information int `json:"information"`
-	Warning     int `json:"warning"`
-	Critical    int `json:"critical"`
+	Information int      `json:"information"`
+	Warning     int      `json:"warning"`
+	Critical    int      `json:"critical"`
+	Categories  []string `json:"-"`
+}
+
+// hasAlert reports whether c has an unresolved alert of severity sev
+// ("any" = any) and category cat ("" = any).
+func (c *AlertCounts) hasAlert(sev, cat string) bool {
+	n := map[string]int{"any": c.Information + c.Warning + c.Critical, "information": c.Information, "warning": c.Warning,
+		"critical": c.Critical}[sev]
+	if sev == "" {
+		n = 1
+	}
+	return n > 0 && (cat == "" || slices.Contains(c.Categories, cat))
 }
 
 // Samples appends every device's sample to buf and returns it.

@@ -70,7 +70,7 @@ async function searchFor(q, wantID) {
   }, `search ${JSON.stringify(q)} to show only ${wantID}`);
 }
 
-describe('dashboard', { timeout: 300000 }, () => {
+describe('dashboard', { timeout: 480000 }, () => {
   before(async () => {
     assert.ok(BASE && PASSWORD && AGENT_PID, 'run through server/web/e2e/run.sh (STEWARD_URL, STEWARD_ADMIN_PASSWORD, STEWARD_AGENT_PID)');
     browser = await launch();

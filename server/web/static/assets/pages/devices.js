@@ -34,7 +34,8 @@ const COLUMNS = [
 ];
 const DEFAULT_COLUMNS = ['status', 'name', 'alerts', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
-const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval'];
+const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval',
+  'alert_severity', 'alert_category'];
 
 function dash() { return h('span', { class: 'muted', text: '—' }); }
 
@@ -79,6 +80,10 @@ export function mount(root, ctx) {
   const fOS = select('os', [['', 'Any OS'], ...Object.entries(OSES)], st.f.os, { id: 'filter-os', 'aria-label': 'Operating system' });
   const fApproval = select('approval', [['', 'Approval: any'], ['pending', 'Pending approval'], ['approved', 'Approved']], st.f.approval, { id: 'filter-approval', 'aria-label': 'Approval' });
   const fGroup = select('group', [['', 'Any folder']], st.f.group, { id: 'filter-group', 'aria-label': 'Folder' });
+  const fAlertSev = select('alert_severity', [['', 'Alerts: any'], ['any', 'With alerts'], ['critical', 'Critical alerts'], ['warning', 'Warning alerts'],
+    ['information', 'Information alerts']], st.f.alert_severity, { id: 'filter-alert-severity', 'aria-label': 'Alert severity' });
+  const fAlertCat = select('alert_category', [['', 'Alert category: any'], ...['availability', 'disk', 'performance', 'applications', 'hardware',
+    'network', 'script-based', 'general'].map((c) => [c, `Alert: ${c}`])], st.f.alert_category, { id: 'filter-alert-category', 'aria-label': 'Alert category' });
   const loadGroups = () => get('/api/v1/groups').then((gs) => {
     const names = (gs || []).map((g) => g.group);
     if (st.f.group && !names.includes(st.f.group)) names.push(st.f.group);
@@ -118,7 +123,7 @@ export function mount(root, ctx) {
   const status = h('p', { class: 'muted', id: 'devices-status', 'aria-live': 'polite' });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Devices' }), h('span', { class: 'muted', id: 'device-total' })),
-    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval,
+    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval, fAlertSev, fAlertCat,
       h('span', { class: 'spacer' }), colChooser, density, csv),
     bulkBar, status, tableWrap, pager);
 
@@ -127,6 +132,7 @@ export function mount(root, ctx) {
     return {
       search: f.search.trim(), type: f.type, online: f.online, pending_reboot: f.pending_reboot,
       has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os, approval: f.approval,
+      alert_severity: f.alert_severity, alert_category: f.alert_category,
     };
   }
 
@@ -170,7 +176,8 @@ export function mount(root, ctx) {
   const reloadSoon = throttle(() => load(), 2000);
 
   search.addEventListener('input', debounce(() => { st.f.search = search.value; reload(); }, 250));
-  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval']]) {
+  for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval'],
+    [fAlertSev, 'alert_severity'], [fAlertCat, 'alert_category']]) {
     sel.addEventListener('change', () => { st.f[key] = sel.value; reload(); });
   }
   fPatches.addEventListener('change', () => {
@@ -271,7 +278,7 @@ export function mount(root, ctx) {
     const f = apiFilter();
     const only = Object.entries(f).filter(([, v]) => v);
     if (only.length === 1 && f.client) return { client: f.client };
-    if (f.security || f.group || f.approval) {
+    if (f.security || f.group || f.approval || f.alert_severity || f.alert_category) {
       // The job filter has no "security" or folder field: resolve to device
       // IDs, so a job never reaches devices the list did not show.
       const r = await get(`/api/v1/devices${qs({ ...f, limit: 50000 })}`);
