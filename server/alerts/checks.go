@@ -115,6 +115,10 @@ type facts struct {
 	s   *fleet.Sample
 	now time.Time
 	dev *devState
+	// started is when monitoring started: every device is offline until
+	// it reconnects to a server that has just started, so offline time
+	// counts from then at the earliest.
+	started time.Time
 }
 
 // result is one check's outcome on one target (a disk check gives one
@@ -151,6 +155,9 @@ func evaluate(c *store.Check, f *facts) []result {
 		since := s.OfflineSince
 		if since.IsZero() {
 			since = s.EnrolledAt // never connected since enrolled
+		}
+		if since.Before(f.started) {
+			since = f.started
 		}
 		mins := f.now.Sub(since).Minutes()
 		return []result{{sev: level(mins, c.Warning, c.Critical), title: "Device offline",

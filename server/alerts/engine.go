@@ -58,7 +58,7 @@ func (w *Wing) Start() error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.cfg = cfg
+	w.cfg, w.started = cfg, w.d.Now()
 	for i := range un {
 		a := un[i]
 		k := alertKey{a.DeviceID, a.ProfileID, a.CheckID, a.CheckTarget}
@@ -193,7 +193,7 @@ func (w *Wing) Evaluate() {
 			continue
 		}
 		win := w.cfg.window(s, now)
-		f := facts{s: s, now: now, dev: d}
+		f := facts{s: s, now: now, dev: d, started: w.started}
 		for ci := range p.Checks {
 			c := &p.Checks[ci]
 			if w.cfg.exempted(s.ID, p.ID, c.ID) {

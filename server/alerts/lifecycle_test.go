@@ -398,3 +398,23 @@ func TestOutageRaisesEveryAlert(t *testing.T) {
 		t.Fatalf("after the return: %d open, %d resolved", len(as), r.rec.count("resolved"))
 	}
 }
+
+// TestRestartIsNotAnOutage: after a server start every device is offline
+// until it reconnects; one that went offline weeks ago while the server
+// ran counts its offline time from the start, so a restart raises no
+// availability alerts for the devices that reconnect.
+func TestRestartIsNotAnOutage(t *testing.T) {
+	r := newRig(t)
+	r.profile("p1", "Default", "", store.Check{ID: "avail", Kind: KindAvailability, Warning: 5, FailAfter: 1})
+	r.assign(store.ProfileAssignment{Level: store.LevelDefault, ProfileID: "p1"})
+	s := r.device("d1", "c1", "")
+	s.Online, s.OfflineSince = false, r.now.Add(-21*24*time.Hour) // its last disconnect, long ago
+	r.eval(4 * time.Minute)
+	if len(r.open("d1")) != 0 {
+		t.Fatal("raised within the grace after start")
+	}
+	r.eval(2 * time.Minute)
+	if as := r.open("d1"); len(as) != 1 || as[0].Detail != "offline for 6 minutes" {
+		t.Fatalf("still offline 6 minutes after start: %+v", as)
+	}
+}

@@ -115,6 +115,7 @@ type Wing struct {
 	samples []fleet.Sample
 	open    [3]int // unresolved alerts by severity (information, warning, critical)
 	ops     []*op  // writes queued by the evaluation or action under way
+	started time.Time
 }
 
 // New builds the wing; Start loads its state.
