@@ -145,7 +145,7 @@ func Routes() []Route {
 		{Method: "POST", Path: "/api/v1/updates", Auth: admin, Summary: "Set an agent update target",
 			Request: SetUpdateRequest{}, Response: SetUpdateResponse{}},
 		{Method: "GET", Path: "/api/v1/alerts", Auth: view, Summary: "Alerts, newest first: search and filters",
-			Query: []string{"search", "severity", "status", "category", "device_type", "client", "device", "before", "limit"},
+			Query:    []string{"search", "severity", "status", "category", "device_type", "client", "device", "before", "limit"},
 			Response: AlertList{}},
 		{Method: "GET", Path: "/api/v1/alerts/{alert}", Auth: view, Summary: "An alert and its history", Response: AlertDetail{}},
 		{Method: "POST", Path: "/api/v1/alerts/{alert}/snooze", Auth: "alerts", Summary: "Snooze an alert until a time",
