@@ -26,7 +26,8 @@ type checkState struct {
 	alert                      *store.Alert // the unresolved alert, if any
 	suppressed                 string       // window the current failing run was recorded under
 	seen                       uint64       // the last round that evaluated it
-	last                       result
+	last                       result       // the last known result, when known
+	known                      bool
 }
 
 func sevRank(s string) int {
@@ -246,9 +247,7 @@ func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profil
 	if r.unknown {
 		return
 	}
-	if r.title != "" {
-		st.last = r
-	}
+	st.last, st.known = r, true
 	if r.sev == "" {
 		st.fails, st.crits, st.calm, st.suppressed = 0, 0, 0, ""
 		st.passes++
@@ -526,17 +525,16 @@ func (w *Wing) state(device, profile, check string) (sev, detail string, known b
 		if k.device != device || k.profile != profile || k.check != check {
 			continue
 		}
-		if worst == nil || sevRank(st.last.sev) > sevRank(worst.last.sev) {
+		if worst == nil || (st.known && !worst.known) || (st.known && sevRank(st.last.sev) > sevRank(worst.last.sev)) {
 			worst = st
 		}
 	}
-	if worst == nil || worst.last.title == "" {
+	if worst == nil || !worst.known {
 		return "", "", false
 	}
-	parts := []string{}
-	if worst.last.target != "" && !strings.Contains(worst.last.title, worst.last.target) {
-		parts = append(parts, worst.last.target)
+	detail = worst.last.detail
+	if t := worst.last.target; t != "" && detail != "" && !strings.Contains(worst.last.title, t) {
+		detail = t + ": " + detail
 	}
-	parts = append(parts, worst.last.detail)
-	return worst.last.sev, strings.Join(parts, ": "), true
+	return worst.last.sev, detail, true
 }
