@@ -179,6 +179,8 @@ func Routes() []Route {
 			Request: WindowRequest{}, Response: MaintenanceWindow{}, Status: 201},
 		{Method: "GET", Path: "/api/v1/maintenance/{window}", Auth: view, Summary: "A maintenance window and what it suppressed",
 			Response: WindowDetail{}},
+		{Method: "PUT", Path: "/api/v1/maintenance/{window}", Auth: "monitoring", Summary: "Replace a maintenance window's target and times",
+			Request: WindowRequest{}, Response: MaintenanceWindow{}},
 		{Method: "DELETE", Path: "/api/v1/maintenance/{window}", Auth: "monitoring", Summary: "Delete a maintenance window",
 			Response: Deleted{}},
 		{Method: "GET", Path: "/metrics", Auth: admin, Summary: "Prometheus metrics", ContentType: "text/plain"},

@@ -235,35 +235,8 @@ func (a *App) maintenanceCmd() *cobra.Command {
 		}
 		return printRecords(a, ws, []string{"ID", "NAME", "FOR", "START", "MINUTES", "RECURS", "ACTIVE"}, windowRow)
 	}}
-	var req api.WindowRequest
-	var start string
-	create := &cobra.Command{Use: "create NAME (--client C [--folder F] | --device D) --start TIME --minutes N [--recur daily|weekly --weekday 1 ...]",
-		Args: cobra.ExactArgs(1), Short: "Create a one-off or recurring maintenance window",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Name = args[0]
-			if err := req.Start.UnmarshalText([]byte(start)); err != nil {
-				return fmt.Errorf("--start: want a time such as 2026-12-24T22:00:00+01:00: %w", err)
-			}
-			var out api.MaintenanceWindow
-			if err := a.client().Do("POST", "/api/v1/maintenance", req, &out); err != nil {
-				return err
-			}
-			if a.output == "json" {
-				return JSON(a.Out, out)
-			}
-			fmt.Fprintf(a.Out, "%s (%s) created\n", Clean(out.Name), out.ID)
-			return nil
-		}}
-	f := create.Flags()
-	f.StringVar(&req.Client, "client", "", "a client (ID or name)")
-	f.StringVar(&req.Folder, "folder", "", "a folder of the client")
-	f.StringVar(&req.Device, "device", "", "a device ID")
-	f.StringVar(&start, "start", "", "start (RFC 3339); a recurring window repeats its time of day from that date on")
-	f.IntVar(&req.Minutes, "minutes", 60, "length in minutes")
-	f.StringVar(&req.Recur, "recur", "", "daily or weekly (one-off when empty)")
-	f.IntSliceVar(&req.Weekdays, "weekday", nil, "weekly: a day, 0 = Sunday .. 6 (repeatable or comma-separated)")
-	f.StringVar(&req.TimeZone, "tz", "UTC", "the time zone its time of day is in, e.g. Europe/Paris")
-	_ = create.MarkFlagRequired("start")
+	create := a.windowCmd("create NAME", "Create a one-off or recurring maintenance window", "POST", "")
+	update := a.windowCmd("update WINDOW NAME", "Replace a window's target and times", "PUT", "/")
 	show := &cobra.Command{Use: "show WINDOW", Args: cobra.ExactArgs(1), Short: "Show a window and the alerts it suppressed",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out api.WindowDetail
@@ -291,7 +264,49 @@ func (a *App) maintenanceCmd() *cobra.Command {
 			fmt.Fprintf(a.Out, "deleted %s\n", out.ID)
 			return nil
 		}}
-	c.AddCommand(list, create, show, del)
+	c.AddCommand(list, create, update, show, del)
+	return c
+}
+
+// windowCmd is maintenance create (POST) or update (PUT, WINDOW first).
+func (a *App) windowCmd(use, short, method, sep string) *cobra.Command {
+	var req api.WindowRequest
+	var start string
+	nargs := 1
+	if method == "PUT" {
+		nargs = 2
+	}
+	c := &cobra.Command{Use: use + " (--client C [--folder F] | --device D) --start TIME --minutes N [--recur daily|weekly --weekday 1 ...]",
+		Args: cobra.ExactArgs(nargs), Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "/api/v1/maintenance"
+			if method == "PUT" {
+				path += sep + url.PathEscape(args[0])
+			}
+			req.Name = args[nargs-1]
+			if err := req.Start.UnmarshalText([]byte(start)); err != nil {
+				return fmt.Errorf("--start: want a time such as 2026-12-24T22:00:00+01:00: %w", err)
+			}
+			var out api.MaintenanceWindow
+			if err := a.client().Do(method, path, req, &out); err != nil {
+				return err
+			}
+			if a.output == "json" {
+				return JSON(a.Out, out)
+			}
+			fmt.Fprintf(a.Out, "%s (%s) saved\n", Clean(out.Name), out.ID)
+			return nil
+		}}
+	f := c.Flags()
+	f.StringVar(&req.Client, "client", "", "a client (ID or name)")
+	f.StringVar(&req.Folder, "folder", "", "a folder of the client")
+	f.StringVar(&req.Device, "device", "", "a device ID")
+	f.StringVar(&start, "start", "", "start (RFC 3339); a recurring window repeats its time of day from that date on")
+	f.IntVar(&req.Minutes, "minutes", 60, "length in minutes")
+	f.StringVar(&req.Recur, "recur", "", "daily or weekly (one-off when empty)")
+	f.IntSliceVar(&req.Weekdays, "weekday", nil, "weekly: a day, 0 = Sunday .. 6 (repeatable or comma-separated)")
+	f.StringVar(&req.TimeZone, "tz", "UTC", "the time zone its time of day is in, e.g. Europe/Paris")
+	_ = c.MarkFlagRequired("start")
 	return c
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/steward-rmm/steward/api"
@@ -67,13 +68,28 @@ func (w *Wing) apiWindow(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 // apiCreateWindow makes a maintenance window for a device (Device), a
 // client's folder (Client and Folder) or a client (Client).
 func (w *Wing) apiCreateWindow(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	w.saveWindow(rw, r, p, store.MaintenanceWindow{ID: httpx.NewID("mw"), CreatedBy: p.Name, CreatedAt: w.d.Now().UTC()})
+}
+
+// apiUpdateWindow replaces a window's target, name and times.
+func (w *Wing) apiUpdateWindow(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	old, ok := w.visibleWindow(p, r.PathValue("window"))
+	if !ok {
+		httpx.WriteError(rw, 404, "maintenance window not found")
+		return
+	}
+	w.saveWindow(rw, r, p, store.MaintenanceWindow{ID: old.ID, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt})
+}
+
+// saveWindow fills mw (its ID and creation set) from the request and
+// stores it.
+func (w *Wing) saveWindow(rw http.ResponseWriter, r *http.Request, p *httpx.Principal, mw store.MaintenanceWindow) {
 	var req api.WindowRequest
 	if err := httpx.DecodeBody(r, &req, maxBody); err != nil {
 		httpx.WriteBodyError(rw, err)
 		return
 	}
-	mw := store.MaintenanceWindow{ID: httpx.NewID("mw"), Start: req.Start.UTC(), Minutes: req.Minutes, Recur: req.Recur,
-		Weekdays: req.Weekdays, TimeZone: req.TimeZone, CreatedBy: p.Name, CreatedAt: w.d.Now().UTC()}
+	mw.Start, mw.Minutes, mw.Recur, mw.Weekdays, mw.TimeZone = req.Start.UTC(), req.Minutes, req.Recur, req.Weekdays, req.TimeZone
 	switch {
 	case req.Device != "":
 		v, ok := w.d.Devices.Device(p, req.Device)
@@ -114,9 +130,14 @@ func (w *Wing) apiCreateWindow(rw http.ResponseWriter, r *http.Request, p *httpx
 		writeStoreError(rw, err)
 		return
 	}
-	w.d.Audit.AuditP(p, "maintenance.create", mw.ID, map[string]string{"client": mw.ClientID, "name": mw.Name, "level": mw.Level,
-		"device": mw.DeviceID, "folder": mw.Folder, "start": mw.Start.Format(time.RFC3339), "recur": mw.Recur})
-	w.afterChange(rw, 201, w.toAPIWindow(&mw, w.clientNames(), w.d.Now()))
+	action, code := "maintenance.update", 200
+	if r.Method == http.MethodPost {
+		action, code = "maintenance.create", 201
+	}
+	w.d.Audit.AuditP(p, action, mw.ID, map[string]string{"client": mw.ClientID, "name": mw.Name, "level": mw.Level,
+		"device": mw.DeviceID, "folder": mw.Folder, "start": mw.Start.Format(time.RFC3339), "recur": mw.Recur,
+		"minutes": strconv.Itoa(mw.Minutes)})
+	w.afterChange(rw, code, w.toAPIWindow(&mw, w.clientNames(), w.d.Now()))
 }
 
 // checkWindow validates a window's times.

@@ -153,6 +153,7 @@ func (w *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/maintenance", view, w.apiWindows),
 		httpx.R("POST", "/api/v1/maintenance", mon, w.apiCreateWindow),
 		httpx.R("GET", "/api/v1/maintenance/{window}", view, w.apiWindow),
+		httpx.R("PUT", "/api/v1/maintenance/{window}", mon, w.apiUpdateWindow),
 		httpx.R("DELETE", "/api/v1/maintenance/{window}", mon, w.apiDeleteWindow),
 	}
 }
