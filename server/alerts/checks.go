@@ -123,13 +123,82 @@ type facts struct {
 
 // result is one check's outcome on one target (a disk check gives one
 // per volume). Sev is "" when it passes; unknown is set when there is
-// nothing to judge by yet (neither a pass nor a failure is counted).
+// nothing to judge by yet (neither a pass nor a failure is counted). It
+// keeps the measure, not text: the title and detail are made only when
+// an alert or a page needs them, so an evaluation of a quiet fleet
+// formats nothing.
 type result struct {
-	target  string
-	sev     string
-	unknown bool
-	title   string
-	detail  string
+	target    string
+	sev       string
+	unknown   bool
+	kind      string
+	v         float64       // percent (CPU, memory, disk free)
+	window    int           // CPU and memory: minutes averaged
+	free      uint64        // disk: free bytes, when haveBytes
+	haveBytes bool          //
+	count     int           // patches: how many
+	dur       time.Duration // availability, reboot, patches, report: for how long
+	state     string        // service: its state ("" = not installed)
+	online    bool          // availability: passing because online
+}
+
+// title is the alert's title.
+func (r *result) title() string {
+	switch r.kind {
+	case KindAvailability:
+		return "Device offline"
+	case KindCPU:
+		return "CPU usage high"
+	case KindMemory:
+		return "Memory usage high"
+	case KindDisk:
+		return "Low disk space on " + r.target
+	case KindService:
+		return "Service " + r.target + " not running"
+	case KindReboot:
+		return "Reboot pending"
+	case KindPatches:
+		return "Security patches pending"
+	case KindReport:
+		return "No " + r.target + " report"
+	}
+	return r.kind
+}
+
+// detail says what was measured.
+func (r *result) detail() string {
+	switch r.kind {
+	case KindAvailability:
+		if r.online {
+			return "online"
+		}
+		return "offline for " + roundDur(r.dur)
+	case KindCPU, KindMemory:
+		return fmt.Sprintf("%s %.0f%% (average over %d min)", r.kind, r.v, max(r.window, 1))
+	case KindDisk:
+		if r.haveBytes {
+			return fmt.Sprintf("%.1f%% free (%s)", r.v, bytesText(r.free))
+		}
+		return fmt.Sprintf("%.1f%% free", r.v)
+	case KindService:
+		if r.state == "" {
+			return "not installed"
+		}
+		return "state " + r.state
+	case KindReboot:
+		if r.dur == 0 {
+			return "no reboot pending"
+		}
+		return "a reboot has been pending for " + roundDur(r.dur)
+	case KindPatches:
+		if r.count == 0 {
+			return "no security patch pending"
+		}
+		return fmt.Sprintf("%d security patches pending for %s", r.count, roundDur(r.dur))
+	case KindReport:
+		return fmt.Sprintf("last %s report %s ago", r.target, roundDur(r.dur))
+	}
+	return ""
 }
 
 // level grades a value against warning and critical thresholds, high
@@ -144,13 +213,16 @@ func level(v, warn, crit float64) string {
 	return ""
 }
 
-// evaluate runs one check against a device's facts.
-func evaluate(c *store.Check, f *facts) []result {
+// evaluate runs one check against a device's facts, appending its
+// results to out.
+func evaluate(out []result, c *store.Check, f *facts) []result {
 	s, d := f.s, f.dev
+	r := result{kind: c.Kind}
 	switch c.Kind {
 	case KindAvailability:
 		if s.Online {
-			return []result{{}}
+			r.online = true
+			return append(out, r)
 		}
 		since := s.OfflineSince
 		if since.IsZero() {
@@ -159,107 +231,99 @@ func evaluate(c *store.Check, f *facts) []result {
 		if since.Before(f.started) {
 			since = f.started
 		}
-		mins := f.now.Sub(since).Minutes()
-		return []result{{sev: level(mins, c.Warning, c.Critical), title: "Device offline",
-			detail: fmt.Sprintf("offline for %s", roundDur(f.now.Sub(since)))}}
+		r.dur = f.now.Sub(since)
+		r.sev = level(r.dur.Minutes(), c.Warning, c.Critical)
 	case KindCPU, KindMemory:
 		avg, ok := d.ring.average(c.Kind == KindMemory, f.now, c.Window)
-		if !ok {
-			return []result{{unknown: true}}
-		}
-		name := map[string]string{KindCPU: "CPU", KindMemory: "Memory"}[c.Kind]
-		detail := fmt.Sprintf("%s %.0f%% (average over %d min)", strings.ToLower(name), avg, max(c.Window, 1))
-		return []result{{sev: level(avg, c.Warning, c.Critical), title: name + " usage high", detail: detail}}
+		r.v, r.window, r.unknown = avg, c.Window, !ok
+		r.sev = level(avg, c.Warning, c.Critical)
 	case KindDisk:
-		return evalDisks(c, f)
+		return evalDisks(out, c, f)
 	case KindService:
+		r.target = c.Target
 		if d.health == nil || len(d.health.Services) == 0 {
-			return []result{{target: c.Target, unknown: true}}
+			r.unknown = true
+			return append(out, r)
 		}
+		r.sev = c.Severity // not installed, unless found
 		for _, sv := range d.health.Services {
 			if strings.EqualFold(sv.Name, c.Target) || strings.EqualFold(sv.DisplayName, c.Target) {
+				r.state = sv.State
 				if sv.State == "running" {
-					return []result{{target: c.Target}}
+					r.sev = ""
 				}
-				return []result{{target: c.Target, sev: c.Severity, title: "Service " + c.Target + " not running",
-					detail: "state " + sv.State}}
+				break
 			}
 		}
-		return []result{{target: c.Target, sev: c.Severity, title: "Service " + c.Target + " not running", detail: "not installed"}}
 	case KindReboot:
-		if d.rebootSince.IsZero() {
-			return []result{{}}
+		if !d.rebootSince.IsZero() {
+			r.dur = f.now.Sub(d.rebootSince)
+			r.sev = level(r.dur.Hours()/24, c.Warning, c.Critical)
 		}
-		days := f.now.Sub(d.rebootSince).Hours() / 24
-		return []result{{sev: level(days, c.Warning, c.Critical), title: "Reboot pending",
-			detail: fmt.Sprintf("a reboot has been pending for %s", roundDur(f.now.Sub(d.rebootSince)))}}
 	case KindPatches:
-		if d.securitySince.IsZero() {
-			return []result{{}}
+		if !d.securitySince.IsZero() {
+			r.count, r.dur = s.Heartbeat.SecurityPatches, f.now.Sub(d.securitySince)
+			r.sev = level(r.dur.Hours()/24, c.Warning, c.Critical)
 		}
-		days := f.now.Sub(d.securitySince).Hours() / 24
-		return []result{{sev: level(days, c.Warning, c.Critical), title: "Security patches pending",
-			detail: fmt.Sprintf("%d security patches pending for %s", s.Heartbeat.SecurityPatches, roundDur(f.now.Sub(d.securitySince)))}}
 	case KindReport:
-		what, at := "health", d.healthAt
+		r.target = "health"
+		at := d.healthAt
 		if c.Target == "inventory" {
-			what, at = "inventory", d.inventoryAt
+			r.target, at = "inventory", d.inventoryAt
 		}
 		if !s.Online {
-			return []result{{target: what, unknown: true}} // offline is the availability check's business
+			r.unknown = true // offline is the availability check's business
+			return append(out, r)
 		}
 		if at.IsZero() {
 			at = s.EnrolledAt
 		}
-		hours := f.now.Sub(at).Hours()
-		return []result{{target: what, sev: level(hours, c.Warning, c.Critical), title: "No " + what + " report",
-			detail: fmt.Sprintf("last %s report %s ago", what, roundDur(f.now.Sub(at)))}}
+		r.dur = f.now.Sub(at)
+		r.sev = level(r.dur.Hours(), c.Warning, c.Critical)
+	default:
+		return out
 	}
-	return nil
+	return append(out, r)
 }
 
 // evalDisks grades every volume the check covers: free percent below a
 // threshold or free bytes below an absolute one. Without an inventory,
 // the heartbeat's fullest disk stands in for them all.
-func evalDisks(c *store.Check, f *facts) []result {
+func evalDisks(out []result, c *store.Check, f *facts) []result {
 	grade := func(mount string, freePct float64, free uint64, haveBytes bool) result {
-		sev := ""
+		r := result{kind: KindDisk, target: mount, v: freePct, free: free, haveBytes: haveBytes}
 		switch {
 		case c.Critical > 0 && freePct < c.Critical, haveBytes && c.CriticalFree > 0 && free < c.CriticalFree:
-			sev = SevCritical
+			r.sev = SevCritical
 		case c.Warning > 0 && freePct < c.Warning, haveBytes && c.WarningFree > 0 && free < c.WarningFree:
-			sev = SevWarning
+			r.sev = SevWarning
 		}
-		detail := fmt.Sprintf("%.1f%% free", freePct)
-		if haveBytes {
-			detail = fmt.Sprintf("%.1f%% free (%s)", freePct, bytesText(free))
-		}
-		return result{target: mount, sev: sev, title: "Low disk space on " + mount, detail: detail}
+		return r
 	}
-	var out []result
 	if inv := f.dev.inv; inv != nil && len(inv.Disks) > 0 {
+		n := len(out)
 		for _, dk := range inv.Disks {
 			if dk.Total == 0 || (c.Target != "" && !strings.EqualFold(dk.Mount, c.Target)) {
 				continue
 			}
 			out = append(out, grade(dk.Mount, float64(dk.Free)*100/float64(dk.Total), dk.Free, true))
 		}
-		if len(out) > 0 || c.Target != "" {
-			if len(out) == 0 {
-				out = append(out, result{target: c.Target, unknown: true})
-			}
+		if len(out) > n {
 			return out
+		}
+		if c.Target != "" {
+			return append(out, result{kind: KindDisk, target: c.Target, unknown: true})
 		}
 	}
 	hb := f.s.Heartbeat
 	if hb.Seq == 0 && hb.DiskPercent == 0 {
-		return []result{{target: c.Target, unknown: true}}
+		return append(out, result{kind: KindDisk, target: c.Target, unknown: true})
 	}
 	mount := c.Target
 	if mount == "" {
 		mount = "fullest disk"
 	}
-	return []result{grade(mount, 100-hb.DiskPercent, 0, false)}
+	return append(out, grade(mount, 100-hb.DiskPercent, 0, false))
 }
 
 func roundDur(d time.Duration) string {

@@ -14,18 +14,35 @@ import (
 // storage.
 type config struct {
 	profiles map[string]*store.Profile
-	assign   map[string]store.ProfileAssignment // by ProfileAssignment.Key
-	exempt   map[string]store.CheckExemption    // by device/profile/check
+	assign   map[assignKey]store.ProfileAssignment
+	exempt   map[exemptKey]store.CheckExemption
 	windows  []store.MaintenanceWindow
 	zones    map[string]*time.Location
 }
 
-func exemptKey(device, profile, check string) string { return device + "/" + profile + "/" + check }
+// assignKey and exemptKey are map keys that cost no allocation to build:
+// they are looked up for every device at every evaluation.
+type assignKey struct{ level, client, folder, device string }
+
+type exemptKey struct{ device, profile, check string }
+
+func keyOf(a *store.ProfileAssignment) assignKey {
+	k := assignKey{level: a.Level}
+	switch a.Level {
+	case store.LevelClient:
+		k.client = a.ClientID
+	case store.LevelFolder:
+		k.client, k.folder = a.ClientID, a.Folder
+	case store.LevelDevice:
+		k.device = a.DeviceID
+	}
+	return k
+}
 
 // loadConfig reads the configuration from the store.
 func loadConfig(st Store) (*config, error) {
-	c := &config{profiles: map[string]*store.Profile{}, assign: map[string]store.ProfileAssignment{},
-		exempt: map[string]store.CheckExemption{}, zones: map[string]*time.Location{}}
+	c := &config{profiles: map[string]*store.Profile{}, assign: map[assignKey]store.ProfileAssignment{},
+		exempt: map[exemptKey]store.CheckExemption{}, zones: map[string]*time.Location{}}
 	ps, err := st.Profiles()
 	if err != nil {
 		return nil, fmt.Errorf("load profiles: %w", err)
@@ -38,14 +55,14 @@ func loadConfig(st Store) (*config, error) {
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
 	for _, a := range as {
-		c.assign[a.Key()] = a
+		c.assign[keyOf(&a)] = a
 	}
 	es, err := st.Exemptions("")
 	if err != nil {
 		return nil, fmt.Errorf("load exemptions: %w", err)
 	}
 	for _, e := range es {
-		c.exempt[exemptKey(e.DeviceID, e.ProfileID, e.CheckID)] = e
+		c.exempt[exemptKey{e.DeviceID, e.ProfileID, e.CheckID}] = e
 	}
 	if c.windows, err = st.Windows(); err != nil {
 		return nil, fmt.Errorf("load windows: %w", err)
@@ -61,13 +78,13 @@ func loadConfig(st Store) (*config, error) {
 // resolve finds the profile in force on a device: the one assigned at its
 // narrowest level (device, then its folder, its client, everything).
 func (c *config) resolve(s *fleet.Sample) (*store.Profile, store.ProfileAssignment) {
-	keys := []store.ProfileAssignment{{Level: store.LevelDevice, DeviceID: s.ID}}
-	if s.Group != "" {
-		keys = append(keys, store.ProfileAssignment{Level: store.LevelFolder, ClientID: s.ClientID, Folder: s.Group})
-	}
-	keys = append(keys, store.ProfileAssignment{Level: store.LevelClient, ClientID: s.ClientID}, store.ProfileAssignment{Level: store.LevelDefault})
-	for _, k := range keys {
-		if a, ok := c.assign[k.Key()]; ok {
+	keys := [4]assignKey{{level: store.LevelDevice, device: s.ID}, {level: store.LevelFolder, client: s.ClientID, folder: s.Group},
+		{level: store.LevelClient, client: s.ClientID}, {level: store.LevelDefault}}
+	for i, k := range keys {
+		if i == 1 && s.Group == "" {
+			continue
+		}
+		if a, ok := c.assign[k]; ok {
 			if p := c.profiles[a.ProfileID]; p != nil {
 				return p, a
 			}
@@ -78,7 +95,7 @@ func (c *config) resolve(s *fleet.Sample) (*store.Profile, store.ProfileAssignme
 
 // exempted reports whether a check of a profile is exempted on a device.
 func (c *config) exempted(device, profile, check string) bool {
-	_, ok := c.exempt[exemptKey(device, profile, check)]
+	_, ok := c.exempt[exemptKey{device, profile, check}]
 	return ok
 }
 

@@ -200,7 +200,8 @@ func (w *Wing) Evaluate() {
 			if w.cfg.exempted(s.ID, p.ID, c.ID) {
 				continue
 			}
-			for _, r := range evaluate(c, &f) {
+			w.results = evaluate(w.results[:0], c, &f)
+			for _, r := range w.results {
 				k := alertKey{s.ID, p.ID, c.ID, r.target}
 				st := w.checks[k]
 				if st == nil {
@@ -285,12 +286,12 @@ func (w *Wing) step(st *checkState, k alertKey, s *fleet.Sample, p *store.Profil
 	switch {
 	case sevRank(sev) > sevRank(a.Severity):
 		st.calm = 0
-		a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
+		a.Severity, a.Detail, a.UpdatedAt = sev, r.detail(), now
 		w.update(st, a, "escalated", "", "", now)
 	case sevRank(sev) < sevRank(a.Severity):
 		if st.calm++; st.calm >= pa {
 			st.calm = 0
-			a.Severity, a.Detail, a.UpdatedAt = sev, r.detail, now
+			a.Severity, a.Detail, a.UpdatedAt = sev, r.detail(), now
 			w.update(st, a, "deescalated", "", "", now)
 		}
 	default:
@@ -309,11 +310,11 @@ func (w *Wing) raise(st *checkState, k alertKey, s *fleet.Sample, p *store.Profi
 	now time.Time) {
 	a := store.Alert{ID: httpx.NewID("al"), DeviceID: s.ID, ClientID: s.ClientID, DeviceName: s.Hostname, ClientName: s.ClientName,
 		DeviceType: s.DeviceType, ProfileID: p.ID, ProfileName: p.Name, CheckID: c.ID, CheckKind: c.Kind, CheckTarget: r.target,
-		Severity: sev, Category: kinds[c.Kind].category, Title: r.title, Detail: r.detail, Status: store.AlertOpen,
+		Severity: sev, Category: kinds[c.Kind].category, Title: r.title(), Detail: r.detail(), Status: store.AlertOpen,
 		CreatedAt: now, UpdatedAt: now}
 	st.calm = 0
 	w.ops = append(w.ops, &op{st: st, k: k, create: true, a: a,
-		ev: store.AlertEvent{Kind: "raised", Severity: sev, Detail: r.detail, At: now}})
+		ev: store.AlertEvent{Kind: "raised", Severity: sev, Detail: r.detail(), At: now}})
 }
 
 // update queues a changed alert with its event; flush stores it and
@@ -333,7 +334,7 @@ func (w *Wing) resolve(st *checkState, by, reason string, now time.Time) *op {
 
 func (w *Wing) suppress(win *store.MaintenanceWindow, s *fleet.Sample, c *store.Check, r result, sev string, now time.Time) {
 	w.ops = append(w.ops, &op{suppressed: &store.SuppressedAlert{ID: httpx.NewID("sp"), WindowID: win.ID, DeviceID: s.ID,
-		ClientID: s.ClientID, DeviceName: s.Hostname, CheckKind: checkName(c.Kind, r.target), Severity: sev, Title: r.title, At: now}})
+		ClientID: s.ClientID, DeviceName: s.Hostname, CheckKind: checkName(c.Kind, r.target), Severity: sev, Title: r.title(), At: now}})
 }
 
 // op is one queued alert write. An evaluation queues at most one per key
@@ -532,8 +533,8 @@ func (w *Wing) state(device, profile, check string) (sev, detail string, known b
 	if worst == nil || !worst.known {
 		return "", "", false
 	}
-	detail = worst.last.detail
-	if t := worst.last.target; t != "" && detail != "" && !strings.Contains(worst.last.title, t) {
+	detail = worst.last.detail()
+	if t := worst.last.target; t != "" && detail != "" && !strings.Contains(worst.last.title(), t) {
 		detail = t + ": " + detail
 	}
 	return worst.last.sev, detail, true

@@ -116,6 +116,7 @@ type Wing struct {
 	open    [3]int // unresolved alerts by severity (information, warning, critical)
 	ops     []*op  // writes queued by the evaluation or action under way
 	started time.Time
+	results []result // an evaluation's scratch
 }
 
 // New builds the wing; Start loads its state.
