@@ -166,18 +166,20 @@ func TestAlertActionsScopeAndCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "with 1 checks") {
 		t.Fatalf("profiles create: %d %q %q", code, out, errs)
 	}
-	if out, errs, code := e.ctl(t, "profiles", "assign", "Disks", "--default"); code != 0 || !strings.Contains(out, "default") {
-		t.Fatalf("profiles assign: %d %q %q", code, out, errs)
-	}
-	// Bravo is in maintenance: its alert is suppressed and recorded.
+	// Bravo is in maintenance (from before the profile applies): its alert
+	// is suppressed and recorded.
 	out, errs, code = e.ctl(t, "maintenance", "create", "Bravo works", "--client", "Bravo", "--start",
 		time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "--minutes", "60")
 	if code != 0 {
 		t.Fatalf("maintenance create: %d %q %q", code, out, errs)
 	}
+	wout := out
+	if out, errs, code := e.ctl(t, "profiles", "assign", "Disks", "--default"); code != 0 || !strings.Contains(out, "default") {
+		t.Fatalf("profiles assign: %d %q %q", code, out, errs)
+	}
 	var wins []api.MaintenanceWindow
 	e.api("GET", "/api/v1/maintenance", nil, &wins)
-	if len(wins) != 1 || !wins[0].Active || !strings.Contains(out, "saved") {
+	if len(wins) != 1 || !wins[0].Active || !strings.Contains(wout, "saved") {
 		t.Fatalf("windows = %+v", wins)
 	}
 	out, errs, code = e.ctl(t, "maintenance", "update", wins[0].ID, "Bravo works", "--client", "Bravo", "--start",

@@ -61,7 +61,7 @@ func TestScopeWalk(t *testing.T) {
 	var alB struct{ Alerts []struct{ ID string } }
 	waitFor(t, "Bravo's alert", func() bool {
 		e.api("GET", "/api/v1/alerts?device="+devB, nil, &alB)
-		return len(alB.Alerts) == 1
+		return len(alB.Alerts) >= 1 // one per failing volume
 	})
 	if code := e.api("POST", "/api/v1/maintenance", map[string]any{"client": bcl, "name": "bravo-window",
 		"start": time.Now().Add(time.Hour), "minutes": 30}, &mwB); code != 201 {
