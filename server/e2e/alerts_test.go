@@ -4,11 +4,14 @@ package e2e_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/steward-rmm/steward/agent/sim"
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
 )
@@ -299,4 +302,58 @@ func TestAlertActionsScopeAndCLI(t *testing.T) {
 			t.Errorf("POST %s %v: %d, want %d", c.path, c.body, code, c.want)
 		}
 	}
+}
+
+// TestSimLiveFileCrossesThresholds: steward-sim's live file makes its
+// first agent report chosen figures; its disk and CPU crossing a default
+// profile's thresholds raise alerts on that device alone, and going back
+// resolves them.
+func TestSimLiveFileCrossesThresholds(t *testing.T) {
+	e := alertServer(t)
+	e.createClient("Sim")
+	tok := e.enrollToken("Sim", 3, 0)
+	live := filepath.Join(t.TempDir(), "live")
+	if err := os.WriteFile(live, []byte("5 40 50\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- sim.Run(ctx, sim.Config{Server: e.url, Fingerprint: e.fp, Token: tok, Agents: 2, Dir: t.TempDir(),
+			Sources: []string{"127.0.0.1"}, Prefix: "simlive", LiveFile: live, LiveAgents: 1}, testLogger(t), func(string) {})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var list api.DeviceList
+	waitFor(t, "two simulated agents online", func() bool {
+		e.api("GET", "/api/v1/devices?online=true", nil, &list)
+		return list.Total == 2
+	})
+	if code := e.api("POST", "/api/v1/profiles", api.ProfileRequest{Name: "Default", Checks: []api.Check{
+		{Kind: "disk", Warning: 20, Critical: 10, FailAfter: 1, PassAfter: 1},
+		{Kind: "cpu", Warning: 80, FailAfter: 1, PassAfter: 1}}}, nil); code != 201 {
+		t.Fatalf("profile: %d", code)
+	}
+	e.api("POST", "/api/v1/profile-assignments", api.AssignRequest{Level: "default", Profile: "Default"}, nil)
+	if err := os.WriteFile(live, []byte("97 40 95\n"), 0o600); err != nil { // 5% free, CPU 97%
+		t.Fatal(err)
+	}
+	var open api.AlertList
+	waitFor(t, "disk and CPU alerts", func() bool {
+		open = e.alerts("status=open")
+		return len(open.Alerts) == 2
+	})
+	kinds := map[string]string{}
+	for _, a := range open.Alerts {
+		kinds[a.CheckKind] = a.Severity
+		if !strings.HasSuffix(a.DeviceName, "-00000") {
+			t.Errorf("alert on an agent that does not follow the live file: %+v", a)
+		}
+	}
+	if kinds["disk"] != "critical" || kinds["cpu"] != "warning" {
+		t.Fatalf("alerts = %+v", open.Alerts)
+	}
+	if err := os.WriteFile(live, []byte("5 40 50\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both resolved", func() bool { return len(e.alerts("status=open").Alerts) == 0 })
 }
