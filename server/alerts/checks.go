@@ -359,6 +359,29 @@ type devState struct {
 	rebootSince   time.Time
 	securitySince time.Time
 	seen          uint64 // the last round that sampled the device (0 = reported, never sampled yet)
+	// states are the device's check states (also in Wing.checks): found
+	// here by a short scan, cheaper than a lookup in the fleet-wide map.
+	states []*checkState
+}
+
+// state returns the device's state of a check on a target, if any.
+func (d *devState) state(profile, check, target string) *checkState {
+	for _, st := range d.states {
+		if st.key.check == check && st.key.target == target && st.key.profile == profile {
+			return st
+		}
+	}
+	return nil
+}
+
+// drop forgets a state of the device.
+func (d *devState) drop(st *checkState) {
+	for i, x := range d.states {
+		if x == st {
+			d.states = append(d.states[:i], d.states[i+1:]...)
+			return
+		}
+	}
 }
 
 // maxWindow is the longest CPU and memory averaging window, in minutes:

@@ -22,6 +22,7 @@ type alertKey struct{ device, profile, check, target string }
 
 // checkState is the lifecycle of one key between evaluations.
 type checkState struct {
+	key                        alertKey
 	fails, crits, passes, calm int
 	alert                      *store.Alert // the unresolved alert, if any
 	suppressed                 string       // window the current failing run was recorded under
@@ -63,7 +64,7 @@ func (w *Wing) Start() error {
 	for i := range un {
 		a := un[i]
 		k := alertKey{a.DeviceID, a.ProfileID, a.CheckID, a.CheckTarget}
-		w.checks[k] = &checkState{alert: &a}
+		w.checks[k] = &checkState{key: k, alert: &a}
 		w.byID[a.ID] = k
 	}
 	for _, rec := range invs {
@@ -177,11 +178,11 @@ func (w *Wing) Evaluate() {
 	w.round++
 	for i := range buf {
 		s := &buf[i]
+		d := w.dev(s.ID)
+		d.seen = w.round // kept (with its reports) while it exists
 		if s.Pending {
 			continue // not yet approved: not monitored
 		}
-		d := w.dev(s.ID)
-		d.seen = w.round
 		hb := s.Heartbeat
 		if hb.Seq != d.lastSeq && !s.LastSeen.IsZero() {
 			d.ring.add(s.LastSeen, hb.CPUPercent, hb.MemPercent)
@@ -202,14 +203,17 @@ func (w *Wing) Evaluate() {
 			}
 			w.results = evaluate(w.results[:0], c, &f)
 			for _, r := range w.results {
-				k := alertKey{s.ID, p.ID, c.ID, r.target}
-				st := w.checks[k]
+				st := d.state(p.ID, c.ID, r.target)
 				if st == nil {
-					st = &checkState{}
-					w.checks[k] = st
+					k := alertKey{s.ID, p.ID, c.ID, r.target}
+					if st = w.checks[k]; st == nil { // else loaded at start
+						st = &checkState{key: k}
+						w.checks[k] = st
+					}
+					d.states = append(d.states, st)
 				}
 				st.seen = w.round
-				w.step(st, k, s, p, c, r, win, now)
+				w.step(st, st.key, s, p, c, r, win, now)
 			}
 		}
 	}
@@ -228,9 +232,14 @@ func (w *Wing) Evaluate() {
 			w.resolve(st, "", "the check no longer applies to this device", now)
 		}
 		delete(w.checks, k)
+		if d := w.devs[k.device]; d != nil {
+			d.drop(st)
+		}
 	}
 	w.flush(&changes)
-	w.recount()
+	if len(changes) > 0 { // every stored alert change is one; nothing else moves the counts
+		w.recount()
+	}
 	w.mu.Unlock()
 	w.tell(changes)
 }
