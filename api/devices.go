@@ -124,6 +124,8 @@ type Device struct {
 	// Monitored is set when monitoring watches the device (every device
 	// that is not retired, until monitors say otherwise).
 	Monitored bool `json:"monitored"`
+	// Alerts counts the device's unresolved alerts by severity.
+	Alerts AlertCounts `json:"alerts"`
 }
 
 // DeviceList is GET /api/v1/devices (JSON; ?format=csv answers CSV).

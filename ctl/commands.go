@@ -116,7 +116,7 @@ func (a *App) root() *cobra.Command {
 		"is a terminal (pipes and files always get the exact bytes)")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
-		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.contactsCmd())
+		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.contactsCmd(), a.alertsCmd(), a.profilesCmd(), a.maintenanceCmd())
 	root.AddCommand(a.seatsCmd())
 	root.AddCommand(a.messageCmd()) // toolbox.go
 	root.AddCommand(a.notificationsCmd())

@@ -28,7 +28,17 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 	at := now.Add(-5*time.Minute - 123456789*time.Nanosecond)
 	dev := api.Device{ID: "d_1", Hostname: "web1", Online: true, LastSeen: at, ClientName: "Smith, Jones & Co",
 		Platform: "debian", OSVersion: "12", IPs: []string{"10.0.0.5", "fe80::1"}, MACs: []string{"525400a1b2c3"}}
+	al := api.Alert{ID: "al_1", DeviceID: "d_1", DeviceName: "web1", ClientID: "c_1", ClientName: "Smith, Jones & Co",
+		CheckKind: "disk", CheckTarget: "C:", Severity: "critical", Category: "disk", Title: "Low disk space on C:\x1b[31m\u202e",
+		Detail: "4.0% free (2.0 GiB)", Status: "open", CreatedAt: at, ProfileName: "Servers"}
 	return map[string]string{
+		"GET /api/v1/alerts":      js(api.AlertList{Alerts: []api.Alert{al}, Next: "al_1"}),
+		"GET /api/v1/alerts/al_1": js(api.AlertDetail{Alert: al, Events: []api.AlertEvent{{Kind: "raised", Severity: "warning", At: at}, {Kind: "escalated", Severity: "critical", At: at}}}),
+		"GET /api/v1/devices/d_1/checks": js(api.DeviceChecks{DeviceID: "d_1", Checks: []api.CheckInForce{{Check: api.Check{ID: "disk",
+			Kind: "disk", Warning: 20, Critical: 10, CriticalFree: 2 << 30}, ProfileName: "Servers", Level: "client",
+			Source: "client Smith, Jones & Co", State: "critical", Detail: "C:: 4.0% free"}}, Maintenance: "Patch night"}),
+		"GET /api/v1/maintenance": js([]api.MaintenanceWindow{{ID: "mw_1", Name: "Patch night", Level: "client", ClientName: "Smith, Jones & Co",
+			Start: at, Minutes: 120, Recur: "weekly", Weekdays: []int{2, 4}, TimeZone: "Europe/Paris", Active: true}}),
 		"GET /api/v1/clients": js([]api.Client{{ID: "c_1", Name: "Smith, Jones & Co", CreatedAt: at, Ranking: 4,
 			Stats: &api.ClientStats{Devices: 3, Online: 2, Offline: 1, PendingReboot: 1, WithPatches: 2}},
 			{ID: "c_2", Name: "A+B Plumbing", CreatedAt: at}}),
@@ -87,7 +97,8 @@ func TestTablesForPeople(t *testing.T) {
 	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "show", "j_2"}, {"devices", "list"}, {"devices", "show", "d_1"},
 		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"},
 		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
-		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"}} {
+		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
+		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -126,7 +137,8 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 	for args, path := range map[string]string{"jobs list": "GET /api/v1/jobs", "jobs show j_2": "GET /api/v1/jobs/j_2",
 		"devices list": "GET /api/v1/devices", "devices show d_1": "GET /api/v1/devices/d_1", "audit list": "GET /api/v1/audit",
 		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
-		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules"} {
+		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules",
+		"alerts list": "GET /api/v1/alerts", "alerts show al_1": "GET /api/v1/alerts/al_1", "maintenance list": "GET /api/v1/maintenance"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

@@ -49,6 +49,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.shell.Routes()...)
 	all = append(all, s.scripts.Routes()...)
 	all = append(all, s.notify.Routes()...)
+	all = append(all, s.alerts.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	return append(all, s.clients.Routes()...)
 }

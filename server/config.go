@@ -82,6 +82,9 @@ type Config struct {
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time
+	// AlertInterval is how often monitoring evaluates its checks
+	// (default 5 s).
+	AlertInterval time.Duration
 	// Mail is the SMTP server e-mail goes through (notifications).
 	Mail mail.Config
 	// Notify tunes notification grouping and delivery (zero: defaults).

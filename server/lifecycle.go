@@ -91,6 +91,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	loop("jobs sweep", func(ctx context.Context) { _ = s.jobs.Run(ctx) })
 	loop("shell retention", func(ctx context.Context) { _ = s.shell.Run(ctx) })
 	loop("notifications", s.notify.Run)
+	loop("alerts", s.alerts.Run)
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {

@@ -60,6 +60,11 @@ func newMetrics(s *Server) *metrics {
 		hubCounter("steward_bad_frames_total", "Oversize or malformed frames from agents.",
 			func() float64 { return float64(s.hub.Metrics.BadFrames.Load()) }),
 	)
+	for _, sev := range []string{"information", "warning", "critical"} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "steward_alerts_open",
+			Help: "Unresolved (open or snoozed) alerts by severity.", ConstLabels: prometheus.Labels{"severity": sev}},
+			func() float64 { return float64(s.alerts.OpenCounts()[sev]) }))
+	}
 	return m
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/clients"
@@ -58,6 +59,7 @@ type Server struct {
 	notify  *notify.Wing
 	mail    *mail.Sender
 	clients *clients.Wing
+	alerts  *alerts.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -132,6 +134,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.shell.AuditSettings()
+	if err := s.alerts.Start(); err != nil {
+		s.st.Close()
+		return nil, fmt.Errorf("load monitoring: %w", err)
+	}
 	return s, nil
 }
 

@@ -25,6 +25,7 @@ var wings = []string{
 	"server/updates",
 	"server/notify",
 	"server/clients",
+	"server/alerts",
 }
 
 // wingBase is what a wing may import from this module: the shared base

@@ -6,6 +6,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
@@ -50,25 +51,24 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
 		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies, FixedPlan: cfg.fixedPlan()}, Store: s.st,
 		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log, Devices: s.fleet})
-	// Monitoring is left nil until the alerts wing provides it: every
-	// device that is not retired counts as monitored.
+	// Monitoring: the alerts wing (built below; asked only at request time).
 	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
 		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now,
-		DeviceLimit: s.accounts.DeviceLimit})
+		DeviceLimit: s.accounts.DeviceLimit, Monitoring: s.alerts})
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	s.alerts = alerts.New(alerts.Deps{Config: alerts.Config{Interval: cfg.AlertInterval}, Store: s.st, Fleet: s.fleet,
+		Devices: deviceScope{s}, Bus: s.bus, Notifier: alertNotifier{s, log}, Audit: s.alog, Now: s.now, Log: log})
 	s.link = agentlink.New(agentlink.Deps{Config: agentlink.Config{MaxEnrolls: cfg.MaxEnrolls,
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
-		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit})
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit, Monitor: s.alerts})
 	s.notify = notify.New(notify.Deps{Config: cfg.Notify, Store: s.st, Mail: s.mail, Metrics: s.metric, Audit: s.alog,
 		Now: s.now, Log: log})
-	// Alerts (open alerts per client on the clients list) is left nil
-	// until the alerts wing exists.
 	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
-		Fleet: s.fleet, Audit: s.alog, Now: s.now, Log: log})
+		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

@@ -300,6 +300,9 @@ func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 	hash := protocol.ContentHash(inv) // what the agent hashed: before sanitising
 	sanitizeInventory(inv)
 	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
+		if s.monitor != nil {
+			s.monitor.InventoryReported(id, nil) // unchanged: only its time
+		}
 		return nil
 	}
 	rec, err := fleet.InventoryRecord(id, hash, s.now(), inv)
@@ -310,6 +313,9 @@ func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 		return err
 	}
 	s.fleet.SetInventory(id, inv)
+	if s.monitor != nil {
+		s.monitor.InventoryReported(id, inv)
+	}
 	return nil
 }
 
@@ -324,5 +330,8 @@ func (s *Wing) storeHealth(id string, h *protocol.Health) error {
 		return err
 	}
 	s.fleet.SetHealth(id, h)
+	if s.monitor != nil {
+		s.monitor.HealthReported(id, h)
+	}
 	return nil
 }

@@ -46,6 +46,13 @@ type Updates interface {
 	AgentUpdateResult(c *hub.Conn, env protocol.Envelope) error
 }
 
+// Monitor hears of the reports monitoring checks read (the alerts wing):
+// every inventory and health report received, also an unchanged one.
+type Monitor interface {
+	InventoryReported(deviceID string, inv *protocol.Inventory)
+	HealthReported(deviceID string, h *protocol.Health)
+}
+
 // Metrics counts enrollments.
 type Metrics interface {
 	Enrolled()
@@ -79,6 +86,8 @@ type Deps struct {
 	// DeviceLimit is the account's device limit (0 or nil = none): a new
 	// device past it is refused at enrollment.
 	DeviceLimit func() int
+	// Monitor is told of reports (nil = nobody).
+	Monitor Monitor
 }
 
 // Wing serves agents; it is the hub's Handler.
@@ -98,12 +107,14 @@ type Wing struct {
 	log     *slog.Logger
 	enrolls httpx.Gate // enrollments in progress
 	limit   func() int
+	monitor Monitor
 }
 
 // New builds the agent link.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, ca: d.CA, pins: d.Pins, fleet: d.Fleet, hub: d.Hub, jobs: d.Jobs,
-		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, limit: d.DeviceLimit}
+		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, limit: d.DeviceLimit,
+		monitor: d.Monitor}
 }
 
 // deviceLimit is the device limit now (0 = none).

@@ -45,6 +45,17 @@ func (s *Wing) apiDevices(w http.ResponseWriter, r *http.Request, p *httpx.Princ
 		return
 	}
 	f.Group = q.Get("group") // folder, exact match
+	f.AlertSeverity, f.AlertCategory = q.Get("alert_severity"), q.Get("alert_category")
+	switch f.AlertSeverity {
+	case "", "any", "information", "warning", "critical":
+	default:
+		httpx.WriteError(w, 400, "alert_severity must be any, information, warning or critical")
+		return
+	}
+	if len(f.AlertCategory) > 64 {
+		httpx.WriteError(w, 400, "alert_category too long")
+		return
+	}
 	var err error
 	switch q.Get("approval") {
 	case "":
@@ -201,7 +212,8 @@ func toAPIDevice(v fleet.View) api.Device {
 		PatchesAvail: v.PatchesAvail, SecurityPatches: v.SecurityPatches, LastUser: v.LastUser, LastUserAt: v.LastUserAt,
 		IPs: v.IPs, MACs: v.MACs, EnrolledAt: v.EnrolledAt, BootTime: v.BootTime, Heartbeat: v.Heartbeat,
 		Approval: v.Approval, DuplicateOf: v.DuplicateOf, DuplicateElsewhere: v.DuplicateElsewhere, MachineID: v.MachineID,
-		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt, Retired: v.Retired, RetiredBy: v.RetiredBy, RetiredAt: v.RetiredAt}
+		ApprovedBy: v.ApprovedBy, ApprovedAt: v.ApprovedAt, Retired: v.Retired, RetiredBy: v.RetiredBy, RetiredAt: v.RetiredAt,
+		Alerts: api.AlertCounts{Information: v.Alerts.Information, Warning: v.Alerts.Warning, Critical: v.Alerts.Critical}}
 	for _, t := range v.Transitions {
 		d.Transitions = append(d.Transitions, api.Transition{Online: t.Online, At: t.At, Reason: t.Reason})
 	}

@@ -17,7 +17,9 @@ import (
 // TestScopeWalk: a user scoped to client A gets 404 for every object of
 // client B on every route that names one.
 func TestScopeWalk(t *testing.T) {
-	e := startServer(t, serverConfig())
+	cfg := serverConfig()
+	cfg.AlertInterval = 100 * time.Millisecond
+	e := startServer(t, cfg)
 	a, bcl := e.createClient("Alpha"), e.createClient("Bravo")
 	_, devA, _ := onlineAgent(t, e, a, agentConfig())
 	_, devB, _ := onlineAgent(t, e, bcl, agentConfig())
@@ -48,6 +50,23 @@ func TestScopeWalk(t *testing.T) {
 		"body": "echo bravo-secret"}, &scB); code != 201 {
 		t.Fatalf("Bravo script: %d", code)
 	}
+	// Bravo's monitoring: a profile whose disk check always fails (an
+	// alert), and a maintenance window.
+	var pfB, mwB struct{ ID string }
+	if code := e.api("POST", "/api/v1/profiles", map[string]any{"client": bcl, "name": "bravo-profile",
+		"checks": []map[string]any{{"kind": "disk", "warning": 100, "fail_after": 1}}}, &pfB); code != 201 {
+		t.Fatalf("Bravo profile: %d", code)
+	}
+	e.api("POST", "/api/v1/profile-assignments", map[string]any{"level": "client", "client": bcl, "profile": pfB.ID}, nil)
+	var alB struct{ Alerts []struct{ ID string } }
+	waitFor(t, "Bravo's alert", func() bool {
+		e.api("GET", "/api/v1/alerts?device="+devB, nil, &alB)
+		return len(alB.Alerts) >= 1 // one per failing volume
+	})
+	if code := e.api("POST", "/api/v1/maintenance", map[string]any{"client": bcl, "name": "bravo-window",
+		"start": time.Now().Add(time.Hour), "minutes": 30}, &mwB); code != 201 {
+		t.Fatalf("Bravo window: %d", code)
+	}
 	var contactB struct{ ID string }
 	if code := e.api("POST", "/api/v1/clients/"+bcl+"/contacts", map[string]any{"name": "Bravo Contact",
 		"email": "contact@bravo.example"}, &contactB); code != 201 {
@@ -55,8 +74,9 @@ func TestScopeWalk(t *testing.T) {
 	}
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support"}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123"}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
+		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -71,8 +91,11 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/scripts": {map[string]any{"client": bcl, "name": "x", "interpreter": "sh", "body": "id"}, 404},
 		"POST /api/v1/users": {map[string]any{"name": "sneaky", "password": "sneaky-password-1", "role": "technician",
 			"clients": []string{bcl}}, 404},
-		"POST /api/v1/clients":      {map[string]any{"name": "Charlie"}, 403},
-		"POST /api/v1/devices/bulk": {map[string]any{"devices": []string{devB}, "action": "retire"}, 404},
+		"POST /api/v1/clients":             {map[string]any{"name": "Charlie"}, 403},
+		"POST /api/v1/devices/bulk":        {map[string]any{"devices": []string{devB}, "action": "retire"}, 404},
+		"POST /api/v1/profiles":            {map[string]any{"client": bcl, "name": "x", "checks": []any{}}, 404},
+		"POST /api/v1/profile-assignments": {map[string]any{"level": "client", "client": bcl, "profile": pfB.ID}, 404},
+		"POST /api/v1/maintenance":         {map[string]any{"client": bcl, "name": "x", "start": time.Now(), "minutes": 5}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.

@@ -58,6 +58,8 @@ type View struct {
 	Retired   bool      `json:"retired,omitempty"`
 	RetiredBy string    `json:"retired_by,omitempty"`
 	RetiredAt time.Time `json:"retired_at,omitzero"`
+	// Alerts counts the device's unresolved alerts by severity.
+	Alerts AlertCounts `json:"alerts"`
 }
 
 // Approval states of a device (View.Approval).
@@ -81,6 +83,7 @@ type entry struct {
 	// hbUserAt is when the heartbeat's signed-in user last changed: the
 	// last login's time for agents whose health report names no user.
 	hbUserAt time.Time
+	alerts   AlertCounts
 }
 
 // Fleet is the in-memory device registry.
@@ -359,7 +362,7 @@ func (f *Fleet) view(e *entry, full bool) View {
 		PatchesAvail: e.d.Heartbeat.PatchCount, SecurityPatches: e.d.Heartbeat.SecurityPatches,
 		LastUser: e.lastUser, LastUserAt: e.lastUserAt, IPs: e.ips, MACs: e.macs, EnrolledAt: e.d.EnrolledAt,
 		BootTime: e.d.BootTime, Heartbeat: protocol.Heartbeat(e.d.Heartbeat), Approval: ApprovalApproved, DuplicateOf: e.d.DuplicateOf,
-		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt}
+		MachineID: e.d.MachineID, ApprovedBy: e.d.ApprovedBy, ApprovedAt: e.d.ApprovedAt, Alerts: e.alerts}
 	if e.d.Pending {
 		v.Approval = ApprovalPending
 	}

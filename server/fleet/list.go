@@ -34,8 +34,12 @@ type Filter struct {
 	// IsMonitored says which are (nil: every device that is not retired).
 	// It is called with the fleet's lock held, so it must not call the
 	// fleet.
-	Monitored     *bool
-	IsMonitored   func(id string) bool
+	Monitored   *bool
+	IsMonitored func(id string) bool
+	// AlertSeverity keeps devices with an unresolved alert of that
+	// severity ("any" = any), AlertCategory of that category.
+	AlertSeverity string
+	AlertCategory string
 	Sort          string // hostname, last_seen, client, os, patches
 	Desc          bool
 	Offset, Limit int
@@ -119,6 +123,7 @@ func (fl *Fleet) List(f Filter) ([]View, int) {
 			f.HasPatches != nil && *f.HasPatches != (e.d.Heartbeat.PatchCount > 0),
 			f.Security != nil && *f.Security != (e.d.Heartbeat.SecurityPatches > 0),
 			f.Pending != nil && *f.Pending != e.d.Pending,
+			(f.AlertSeverity != "" || f.AlertCategory != "") && !e.alerts.hasAlert(f.AlertSeverity, f.AlertCategory),
 			q != "" && !e.matches(q, qmac):
 			continue
 		}
@@ -181,6 +186,8 @@ func boolInt(b bool) int {
 // Summary counts devices for the overview.
 type Summary struct {
 	Total, Online, Offline, PendingReboot, WithPatches, WithSecurity int
+	// Alerts sums the devices' unresolved alerts by severity.
+	Alerts AlertCounts
 }
 
 // Summarize counts devices per client (key "" holds the total).
@@ -220,6 +227,9 @@ func (fl *Fleet) Summarize(clients []string) map[string]*Summary {
 			if e.d.Heartbeat.SecurityPatches > 0 {
 				s.WithSecurity++
 			}
+			s.Alerts.Information += e.alerts.Information
+			s.Alerts.Warning += e.alerts.Warning
+			s.Alerts.Critical += e.alerts.Critical
 		}
 	}
 	return out

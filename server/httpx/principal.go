@@ -29,6 +29,11 @@ const (
 	// PermNotifications manages notification channels, rules and the
 	// outbox; server-wide, like PermAdmin.
 	PermNotifications = "notifications"
+	// PermAlerts snoozes and resolves alerts (viewing them needs PermView).
+	PermAlerts = "alerts"
+	// PermMonitoring edits threshold profiles, their assignments, check
+	// exemptions and maintenance windows (global ones need every client).
+	PermMonitoring = "monitoring"
 )
 
 // Roles.
@@ -41,9 +46,9 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage},
-	RoleHelpdesk:   {PermView, PermServices, PermMessage},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring},
+	RoleHelpdesk:   {PermView, PermServices, PermMessage, PermAlerts},
 	RoleReadOnly:   {PermView},
 }
 

@@ -304,5 +304,7 @@ type Store interface {
 	FavoriteStore
 	NotifyStore
 	ClientPageStore
+	MonitorStore
+	AlertStore
 	Close() error
 }

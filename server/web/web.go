@@ -52,6 +52,7 @@ var spaRoutes = []string{
 	"/account",
 	"/seats",
 	"/notifications",
+	"/alerts",
 }
 
 // asset is one embedded file, ready to serve.

@@ -30,6 +30,8 @@ func main() {
 	flag.StringVar(&cfg.Prefix, "prefix", "sim", "hostname prefix")
 	flag.IntVar(&cfg.Enrollers, "enrollers", 16, "concurrent enrollments")
 	flag.BoolVar(&cfg.EnrollOnly, "enroll-only", false, "enroll missing identities and exit")
+	flag.StringVar(&cfg.LiveFile, "live-file", "", `a file of "CPU MEM DISK" percents the agents report, re-read every half second (monitoring tests)`)
+	flag.IntVar(&cfg.LiveAgents, "live-agents", 0, "only the first N agents follow --live-file (0 = all)")
 	verbose := flag.Bool("v", false, "log agent events")
 	flag.Parse()
 	cfg.Sources = strings.Split(sources, ",")

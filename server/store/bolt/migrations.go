@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -32,6 +32,7 @@ var migrations = []migration{
 	{3, "the buckets of favourite devices and the retired-device index", migrate3},
 	{4, "notification channels, rules, the delivery outbox and tracked alerts", migrateNotify},
 	{5, "the client page: profiles, custom fields, pinned fields, contacts", migrateClientPage},
+	{6, "monitoring: profiles, assignments, exemptions, maintenance windows, alerts and their history", migrateMonitor},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December

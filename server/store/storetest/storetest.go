@@ -54,6 +54,8 @@ func Run(t *testing.T, f Factory) {
 		{"Retire", Retire},
 		{"Notify", Notify},
 		{"ClientPage", ClientPage},
+		{"Monitoring", Monitoring},
+		{"Alerts", Alerts},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

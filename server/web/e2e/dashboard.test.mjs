@@ -70,7 +70,7 @@ async function searchFor(q, wantID) {
   }, `search ${JSON.stringify(q)} to show only ${wantID}`);
 }
 
-describe('dashboard', { timeout: 300000 }, () => {
+describe('dashboard', { timeout: 480000 }, () => {
   before(async () => {
     assert.ok(BASE && PASSWORD && AGENT_PID, 'run through server/web/e2e/run.sh (STEWARD_URL, STEWARD_ADMIN_PASSWORD, STEWARD_AGENT_PID)');
     browser = await launch();
@@ -758,7 +758,7 @@ describe('dashboard', { timeout: 300000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message']
+    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],
@@ -779,6 +779,7 @@ describe('dashboard', { timeout: 300000 }, () => {
       ['client-overview', `/clients/${hostile.client}`, '#client-panel-overview .facts'],
       ['client-contacts', `/clients/${hostile.client}/contacts`, '#contacts-table tbody tr, #no-contacts'],
       ['client-devices', `/clients/${hostile.client}/devices`, '#client-devices-table tbody tr'],
+      ['alerts', '/alerts?status=all', '#alerts-table tbody tr, main .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

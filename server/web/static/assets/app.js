@@ -21,6 +21,7 @@ import * as shellPage from './pages/shell.js';
 import * as seatsPage from './pages/seats.js';
 import * as notificationsPage from './pages/notifications.js';
 import * as clientPage from './pages/client.js';
+import * as alertsPage from './pages/alerts.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -38,6 +39,7 @@ const routes = [
   [/^\/seats$/, seatsPage, 'Seats & devices'],
   [/^\/notifications$/, notificationsPage, 'Notifications'],
   [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, clientPage, 'Client'],
+  [/^\/alerts$/, alertsPage, 'Alerts'],
 ];
 
 const app = document.getElementById('app');
@@ -63,6 +65,7 @@ function layout() {
   nav = h('nav', { class: 'nav' },
     h('a', { href: '/overview', dataset: { nav: 'overview' }, text: 'Overview' }),
     h('a', { href: '/devices', dataset: { nav: 'devices' }, text: 'Devices' }),
+    h('a', { href: '/alerts', dataset: { nav: 'alerts' }, text: 'Alerts' }),
     h('a', { href: '/jobs', dataset: { nav: 'jobs' }, text: 'Jobs' }),
     h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),

@@ -9,9 +9,10 @@ import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
 import { packageForm, messagePanel } from './devicetools.js';
+import { deviceAlertsPanel } from '../lib/alerts.js';
 
 const TABS = [
-  ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
+  ['summary', 'Summary'], ['alerts', 'Alerts'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
   ['message', 'Message', 'message'],
 ];
@@ -157,6 +158,7 @@ export function mount(root, ctx) {
   }
 
   const builders = {
+    alerts: () => deviceAlertsPanel(id),
     summary() {
       const el = h('section', { class: 'panel', id: 'panel-summary' });
       return {
@@ -518,6 +520,9 @@ export function mount(root, ctx) {
       } else if (ev.type === 'run' && ev.device_id === id) {
         panels.get('jobs')?.onRun();
         if (['succeeded', 'failed'].includes(ev.state)) reload();
+      } else if (ev.type === 'alert' && ev.device_id === id) {
+        panels.get('alerts')?.refresh();
+        reload();
       } else if (ev.type === 'resync') {
         reload();
       }

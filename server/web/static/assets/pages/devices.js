@@ -8,6 +8,7 @@ import { time, osText, TYPES, OSES, count, onlineBadge } from '../lib/format.js'
 import { modal, confirm, select, field, toast } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, isPending } from '../lib/approval.js';
+import { alertCounts } from '../lib/alerts.js';
 
 // afterApprove reloads the mounted list after a device is approved.
 let afterApprove = () => {};
@@ -30,11 +31,12 @@ const COLUMNS = [
   { key: 'mac', label: 'MAC address', cell: (v) => (v.macs || []).map(mac).join(', ') || dash() },
   { key: 'last_seen', label: 'Last seen', sort: 'last_seen', cell: (v) => (v.online ? h('span', { class: 'muted', text: 'now' }) : time(v.last_seen)) },
   { key: 'agent', label: 'Agent', cell: (v) => v.agent_version || dash() },
+  { key: 'alerts', label: 'Alerts', cell: alertCounts },
 ];
-const DEFAULT_COLUMNS = ['fav', 'status', 'name', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
+const DEFAULT_COLUMNS = ['fav', 'status', 'name', 'alerts', 'user', 'type', 'reboot', 'patches', 'client', 'group', 'os', 'last_seen'];
 const PAGE_SIZES = [25, 50, 100, 200, 500];
 const FILTERS = ['search', 'type', 'online', 'pending_reboot', 'has_patches', 'security', 'client', 'group', 'os', 'approval',
-  'favorite', 'retired', 'monitored'];
+  'favorite', 'retired', 'monitored', 'alert_severity', 'alert_category'];
 
 // afterStar reloads the mounted list after a star changes.
 let afterStar = () => {};
@@ -105,6 +107,10 @@ export function mount(root, ctx) {
   const fFav = select('favorite', [['', 'All devices'], ['true', 'My favourites']], st.f.favorite, { id: 'filter-favorite', 'aria-label': 'Favourites' });
   const fRetired = select('retired', [['', 'In service'], ['true', 'Retired'], ['any', 'In service and retired']], st.f.retired, { id: 'filter-retired', 'aria-label': 'Retired' });
   const fMonitored = select('monitored', [['', 'Monitoring: any'], ['true', 'Monitored'], ['false', 'Not monitored']], st.f.monitored, { id: 'filter-monitored', 'aria-label': 'Monitored' });
+  const fAlertSev = select('alert_severity', [['', 'Alerts: any'], ['any', 'With alerts'], ['critical', 'Critical alerts'], ['warning', 'Warning alerts'],
+    ['information', 'Information alerts']], st.f.alert_severity, { id: 'filter-alert-severity', 'aria-label': 'Alert severity' });
+  const fAlertCat = select('alert_category', [['', 'Alert category: any'], ...['availability', 'disk', 'performance', 'applications', 'hardware',
+    'network', 'script-based', 'general'].map((c) => [c, `Alert: ${c}`])], st.f.alert_category, { id: 'filter-alert-category', 'aria-label': 'Alert category' });
   const loadGroups = () => get('/api/v1/groups').then((gs) => {
     const names = (gs || []).map((g) => g.group);
     if (st.f.group && !names.includes(st.f.group)) names.push(st.f.group);
@@ -144,7 +150,7 @@ export function mount(root, ctx) {
   const status = h('p', { class: 'muted', id: 'devices-status', 'aria-live': 'polite' });
 
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Devices' }), h('span', { class: 'muted', id: 'device-total' })),
-    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval, fFav, fRetired, fMonitored,
+    h('div', { class: 'toolbar' }, search, fType, fOnline, fReboot, fPatches, fClient, fGroup, fOS, fApproval, fFav, fRetired, fMonitored, fAlertSev, fAlertCat,
       h('span', { class: 'spacer' }), colChooser, density, csv),
     bulkBar, status, tableWrap, pager);
 
@@ -154,6 +160,7 @@ export function mount(root, ctx) {
       search: f.search.trim(), type: f.type, online: f.online, pending_reboot: f.pending_reboot,
       has_patches: f.has_patches, security: f.security, client: f.client, group: f.group, os: f.os, approval: f.approval,
       favorite: f.favorite, retired: f.retired, monitored: f.monitored,
+      alert_severity: f.alert_severity, alert_category: f.alert_category,
     };
   }
 
@@ -198,7 +205,7 @@ export function mount(root, ctx) {
 
   search.addEventListener('input', debounce(() => { st.f.search = search.value; reload(); }, 250));
   for (const [sel, key] of [[fType, 'type'], [fOnline, 'online'], [fReboot, 'pending_reboot'], [fClient, 'client'], [fGroup, 'group'], [fOS, 'os'], [fApproval, 'approval'],
-    [fFav, 'favorite'], [fRetired, 'retired'], [fMonitored, 'monitored']]) {
+    [fFav, 'favorite'], [fRetired, 'retired'], [fMonitored, 'monitored'], [fAlertSev, 'alert_severity'], [fAlertCat, 'alert_category']]) {
     sel.addEventListener('change', () => { st.f[key] = sel.value; reload(); });
   }
   fPatches.addEventListener('change', () => {
@@ -345,7 +352,7 @@ export function mount(root, ctx) {
     const f = apiFilter();
     const only = Object.entries(f).filter(([, v]) => v);
     if (only.length === 1 && f.client) return { client: f.client };
-    if (f.security || f.group || f.approval || f.favorite || f.retired || f.monitored) {
+    if (f.security || f.group || f.approval || f.favorite || f.retired || f.monitored || f.alert_severity || f.alert_category) {
       // The job filter has no "security" or folder field: resolve to device
       // IDs, so a job never reaches devices the list did not show.
       const r = await get(`/api/v1/devices${qs({ ...f, limit: 50000 })}`);
@@ -384,7 +391,7 @@ export function mount(root, ctx) {
   return {
     dispose() { ctl?.abort(); clearInterval(tick); },
     onEvent(ev) {
-      if (ev.type === 'resync') return reloadSoon();
+      if (ev.type === 'resync' || ev.type === 'alert') return reloadSoon();
       if (ev.type !== 'device') return;
       if (['enrolled', 'approved', 'retired', 'restored', 'moved'].includes(ev.state)) return reloadSoon();
       if (ev.state === 'updated') {

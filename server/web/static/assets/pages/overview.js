@@ -4,6 +4,7 @@ import { h, put, enc, throttle } from '../lib/dom.js';
 import { get } from '../lib/api.js';
 import { count } from '../lib/format.js';
 import { jobsTable, loadClientNames } from '../lib/jobs.js';
+import { alertsTable } from '../lib/alerts.js';
 
 const pick = (s, k) => s?.[k] ?? s?.[k[0].toUpperCase() + k.slice(1).replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? 0;
 
@@ -11,7 +12,9 @@ export function mount(root) {
   const tiles = h('section', { class: 'tiles', id: 'overview-tiles' });
   const byClient = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
   const jobs = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
+  const attention = h('section', { class: 'panel', id: 'needs-attention' }, h('p', { class: 'muted', text: 'Loading…' }));
   put(root, h('h1', { text: 'Overview' }), tiles,
+    h('h2', {}, 'Needs attention now ', h('a', { href: '/alerts', class: 'small-link', text: 'all alerts' })), attention,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', { text: 'By client' }), byClient),
       h('div', {}, h('h2', {}, 'Recent jobs ', h('a', { href: '/jobs', class: 'small-link', text: 'all jobs' })), jobs)));
@@ -54,12 +57,22 @@ export function mount(root) {
   const fail = (el) => (e) => put(el, h('p', { class: 'error', text: e.message }));
   const refreshDevices = throttle(() => loadDevices().catch(fail(byClient)), 1000);
   const refreshJobs = throttle(() => loadJobs().catch(fail(jobs)), 1000);
+  // The open critical alerts first, then open warnings: the ten newest of each.
+  async function loadAttention() {
+    const [crit, warn] = await Promise.all([get('/api/v1/alerts?status=open&severity=critical&limit=10'),
+      get('/api/v1/alerts?status=open&severity=warning&limit=10')]);
+    const rows = crit.alerts.concat(warn.alerts).slice(0, 10);
+    put(attention, rows.length ? alertsTable(rows, () => refreshAttention()) : h('p', { class: 'empty', text: 'Nothing needs attention: no open critical or warning alert.' }));
+  }
+  const refreshAttention = throttle(() => loadAttention().catch(fail(attention)), 1000);
+  refreshAttention();
   refreshDevices();
   refreshJobs();
   return {
     onEvent(ev) {
       if (ev.type === 'device' || ev.type === 'resync') refreshDevices();
       if (ev.type === 'job' || ev.type === 'run' || ev.type === 'resync') refreshJobs();
+      if (ev.type === 'alert' || ev.type === 'resync') refreshAttention();
     },
   };
 }

@@ -1,0 +1,155 @@
+package alerts
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+// config is the monitoring configuration in memory: read at start and
+// again after every change through the API, so an evaluation reads no
+// storage.
+type config struct {
+	profiles map[string]*store.Profile
+	assign   map[assignKey]store.ProfileAssignment
+	exempt   map[exemptKey]store.CheckExemption
+	windows  []store.MaintenanceWindow
+	zones    map[string]*time.Location
+}
+
+// assignKey and exemptKey are map keys that cost no allocation to build:
+// they are looked up for every device at every evaluation.
+type assignKey struct{ level, client, folder, device string }
+
+type exemptKey struct{ device, profile, check string }
+
+func keyOf(a *store.ProfileAssignment) assignKey {
+	k := assignKey{level: a.Level}
+	switch a.Level {
+	case store.LevelClient:
+		k.client = a.ClientID
+	case store.LevelFolder:
+		k.client, k.folder = a.ClientID, a.Folder
+	case store.LevelDevice:
+		k.device = a.DeviceID
+	}
+	return k
+}
+
+// loadConfig reads the configuration from the store.
+func loadConfig(st Store) (*config, error) {
+	c := &config{profiles: map[string]*store.Profile{}, assign: map[assignKey]store.ProfileAssignment{},
+		exempt: map[exemptKey]store.CheckExemption{}, zones: map[string]*time.Location{}}
+	ps, err := st.Profiles()
+	if err != nil {
+		return nil, fmt.Errorf("load profiles: %w", err)
+	}
+	for i := range ps {
+		c.profiles[ps[i].ID] = &ps[i]
+	}
+	as, err := st.Assignments()
+	if err != nil {
+		return nil, fmt.Errorf("load assignments: %w", err)
+	}
+	for _, a := range as {
+		c.assign[keyOf(&a)] = a
+	}
+	es, err := st.Exemptions("")
+	if err != nil {
+		return nil, fmt.Errorf("load exemptions: %w", err)
+	}
+	for _, e := range es {
+		c.exempt[exemptKey{e.DeviceID, e.ProfileID, e.CheckID}] = e
+	}
+	if c.windows, err = st.Windows(); err != nil {
+		return nil, fmt.Errorf("load windows: %w", err)
+	}
+	for _, w := range c.windows {
+		if loc, err := time.LoadLocation(w.TimeZone); err == nil {
+			c.zones[w.TimeZone] = loc
+		}
+	}
+	return c, nil
+}
+
+// resolve finds the profile in force on a device: the one assigned at its
+// narrowest level (device, then its folder, its client, everything).
+func (c *config) resolve(s *fleet.Sample) (*store.Profile, store.ProfileAssignment) {
+	keys := [4]assignKey{{level: store.LevelDevice, device: s.ID}, {level: store.LevelFolder, client: s.ClientID, folder: s.Group},
+		{level: store.LevelClient, client: s.ClientID}, {level: store.LevelDefault}}
+	for i, k := range keys {
+		if i == 1 && s.Group == "" {
+			continue
+		}
+		if a, ok := c.assign[k]; ok {
+			if p := c.profiles[a.ProfileID]; p != nil {
+				return p, a
+			}
+		}
+	}
+	return nil, store.ProfileAssignment{}
+}
+
+// exempted reports whether a check of a profile is exempted on a device.
+func (c *config) exempted(device, profile, check string) bool {
+	_, ok := c.exempt[exemptKey{device, profile, check}]
+	return ok
+}
+
+// window returns the maintenance window in force on a device now, if any.
+func (c *config) window(s *fleet.Sample, now time.Time) *store.MaintenanceWindow {
+	for i := range c.windows {
+		w := &c.windows[i]
+		if windowCovers(w, s) && windowActive(w, c.zones[w.TimeZone], now) {
+			return w
+		}
+	}
+	return nil
+}
+
+// windowCovers reports whether a window is about a device.
+func windowCovers(w *store.MaintenanceWindow, s *fleet.Sample) bool {
+	switch w.Level {
+	case store.LevelDevice:
+		return w.DeviceID == s.ID
+	case store.LevelFolder:
+		return w.ClientID == s.ClientID && w.Folder == s.Group
+	case store.LevelClient:
+		return w.ClientID == s.ClientID
+	}
+	return false
+}
+
+// windowActive reports whether now falls inside one of a window's
+// occurrences. A recurring window's occurrence starts at Start's time of
+// day (in loc, UTC when nil) on each day it recurs from Start's date on;
+// occurrences that began on earlier days still count while they last.
+func windowActive(w *store.MaintenanceWindow, loc *time.Location, now time.Time) bool {
+	dur := time.Duration(w.Minutes) * time.Minute
+	if w.Recur == "" {
+		return !now.Before(w.Start) && now.Before(w.Start.Add(dur))
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	start := w.Start.In(loc)
+	local := now.In(loc)
+	days := int(dur/(24*time.Hour)) + 1
+	for back := 0; back <= days; back++ {
+		day := local.AddDate(0, 0, -back)
+		occ := time.Date(day.Year(), day.Month(), day.Day(), start.Hour(), start.Minute(), start.Second(), 0, loc)
+		if occ.Before(start) {
+			continue
+		}
+		if w.Recur == "weekly" && !slices.Contains(w.Weekdays, int(occ.Weekday())) {
+			continue
+		}
+		if !now.Before(occ) && now.Before(occ.Add(dur)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/steward-rmm/steward/server/alerts"
+	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/notify"
+)
+
+// alertNotifier hands the alerts wing's changes to notifications. The
+// notify wing is built after the alerts wing, so it is looked up at call
+// time; notify stores the deliveries of one batch in one commit.
+type alertNotifier struct {
+	s   *Server
+	log *slog.Logger
+}
+
+func (a alertNotifier) AlertsChanged(cs []alerts.Change) {
+	if a.s.notify == nil || len(cs) == 0 {
+		return
+	}
+	evs := make([]notify.AlertEvent, 0, len(cs))
+	for _, c := range cs {
+		if c.Kind == "deescalated" {
+			// Critical back to warning: the alert stays open and was
+			// notified already; nobody is paged for things getting better.
+			continue
+		}
+		evs = append(evs, notify.AlertEvent{Kind: c.Kind, AlertID: c.AlertID, ClientID: c.ClientID,
+			ClientName: c.ClientName, DeviceID: c.DeviceID, DeviceName: c.DeviceName, Severity: c.Severity,
+			Category: c.Category, Check: c.Check, Title: c.Title, Detail: c.Detail, ProfileID: c.ProfileID,
+			ProfileName: c.ProfileName, At: c.At, By: c.By, Reason: c.Reason})
+	}
+	if len(evs) == 0 {
+		return
+	}
+	if err := a.s.notify.Alerts(evs); err != nil {
+		// The changes themselves are stored; only their notifications
+		// are lost, which the log must say.
+		a.log.Error("notifications: alert changes not queued", "changes", len(evs), "err", err)
+	}
+}
+
+// fleetAlerts counts open alerts per client from the fleet's in-memory
+// per-device counts (which the alerts wing keeps), for the clients list.
+type fleetAlerts struct{ f *fleet.Fleet }
+
+func (a fleetAlerts) OpenAlertsBySeverity(clients []string) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for id, s := range a.f.Summarize(clients) {
+		if id == "" {
+			continue
+		}
+		out[id] = map[string]int{"information": s.Alerts.Information, "warning": s.Alerts.Warning,
+			"critical": s.Alerts.Critical}
+	}
+	return out
+}
