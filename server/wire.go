@@ -51,10 +51,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.accounts = accounts.New(accounts.Deps{Config: accounts.Config{DataDir: cfg.DataDir, FreshTOTP: cfg.FreshTOTP,
 		Require2FAForAdmins: cfg.Require2FAForAdmins, TrustedProxies: cfg.TrustedProxies, FixedPlan: cfg.fixedPlan()}, Store: s.st,
 		Clients: deviceScope{s}, Conns: s.conns, Audit: s.alog, Now: s.now, Log: log, Devices: s.fleet})
-	// Monitoring: the alerts wing (built below; asked only at request time).
 	s.devices = devices.New(devices.Deps{Config: devices.Config{RequireApproval: cfg.RequireApproval}, Store: s.st,
 		Fleet: s.fleet, Conns: s.hub, Install: s.install, Approved: s.deviceApproved, Audit: s.alog, Now: s.now,
-		DeviceLimit: s.accounts.DeviceLimit, Monitoring: s.alerts})
+		DeviceLimit: s.accounts.DeviceLimit, Monitoring: alertsMonitoring{s}})
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})

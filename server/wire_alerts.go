@@ -57,3 +57,11 @@ func (a fleetAlerts) OpenAlertsBySeverity(clients []string) map[string]map[strin
 	}
 	return out
 }
+
+// alertsMonitoring says which devices monitoring watches. The devices wing
+// is built before the alerts wing, so the wing is looked up at call time.
+type alertsMonitoring struct{ s *Server }
+
+func (m alertsMonitoring) Monitored(id string) bool {
+	return m.s.alerts == nil || m.s.alerts.Monitored(id)
+}
