@@ -280,5 +280,6 @@ type Store interface {
 	AuditStore
 	ShellStore
 	UpdateStore
+	VaultStore
 	Close() error
 }

@@ -86,6 +86,18 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskUpdateResult(x))
 	case *store.UpdateResult:
 		return json.Marshal((*diskUpdateResult)(x))
+	case store.VaultEntry:
+		return json.Marshal(diskVaultEntry(x))
+	case *store.VaultEntry:
+		return json.Marshal((*diskVaultEntry)(x))
+	case store.VaultKey:
+		return json.Marshal(diskVaultKey(x))
+	case *store.VaultKey:
+		return json.Marshal((*diskVaultKey)(x))
+	case store.VaultSettings:
+		return json.Marshal(diskVaultSettings(x))
+	case *store.VaultSettings:
+		return json.Marshal((*diskVaultSettings)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -139,6 +151,12 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskUpdateTarget)(x))
 	case *store.UpdateResult:
 		return json.Unmarshal(b, (*diskUpdateResult)(x))
+	case *store.VaultEntry:
+		return json.Unmarshal(b, (*diskVaultEntry)(x))
+	case *store.VaultKey:
+		return json.Unmarshal(b, (*diskVaultKey)(x))
+	case *store.VaultSettings:
+		return json.Unmarshal(b, (*diskVaultSettings)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

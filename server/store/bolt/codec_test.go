@@ -25,6 +25,7 @@ var diskPairs = []struct {
 	{store.User{}, diskUser{}}, {store.APIToken{}, diskAPIToken{}}, {store.AuditEvent{}, diskAuditEvent{}},
 	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
 	{store.UpdateResult{}, diskUpdateResult{}},
+	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -29,6 +29,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "the format of the first release: its buckets", migrate1},
 	{2, "the pre-ownership script library converted and its bucket removed; buckets later schema-1 servers added", migrate2},
+	{3, "the password vault, attachments and assets buckets", migrate3},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December
@@ -102,4 +103,15 @@ func migrate(tx *bolt.Tx) error {
 		}
 	}
 	return m.Put([]byte(metaSchema), []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// migrate3 creates the buckets of the password vault, attachments and
+// assets (vault.go, attachments.go, assets.go).
+func migrate3(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bVaultEntries, bVaultKeys, bVaultSettings} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,8 +168,8 @@ func TestTodayFixtureOpens(t *testing.T) {
 		t.Errorf("audit after append: %d %v", n, err)
 	}
 	db.Close()
-	if v := schemaOf(t, dir); v != "2" {
-		t.Fatalf("schema after open %q, want 2", v)
+	if v := schemaOf(t, dir); v != strconv.Itoa(SchemaVersion) {
+		t.Fatalf("schema after open %q, want %d", v, SchemaVersion)
 	}
 }
 
@@ -277,7 +278,7 @@ func TestMigrationsNumbered(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if v := schemaOf(t, dir); v != "2" {
+	if v := schemaOf(t, dir); v != strconv.Itoa(SchemaVersion) {
 		t.Fatalf("new database schema %q", v)
 	}
 }

@@ -51,6 +51,7 @@ func Run(t *testing.T, f Factory) {
 		{"Audit", Audit},
 		{"Shells", Shells},
 		{"Updates", Updates},
+		{"Vault", Vault},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}
