@@ -30,6 +30,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 	"github.com/steward-rmm/steward/server/updates"
+	"github.com/steward-rmm/steward/server/vault"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
@@ -52,6 +53,10 @@ type Server struct {
 	updates *updates.Wing
 	audit   *audit.Wing
 	scripts *scripts.Wing
+	vault   *vault.Wing
+	// vaultKey is the vault's master key (nil: vaultOff says why).
+	vaultKey *vault.MasterKey
+	vaultOff string
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -113,6 +118,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.metric = newMetrics(s)
 	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
+	if s.vaultKey, s.vaultOff, err = vaultKey(&cfg); err != nil {
+		s.st.Close()
+		return nil, err
+	}
 	s.buildWings(cfg, log)
 	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()

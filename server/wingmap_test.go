@@ -23,6 +23,7 @@ var wings = []string{
 	"server/scripts",
 	"server/shell",
 	"server/updates",
+	"server/vault",
 }
 
 // wingBase is what a wing may import from this module: the shared base

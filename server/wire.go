@@ -17,6 +17,7 @@ import (
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	"github.com/steward-rmm/steward/server/updates"
+	"github.com/steward-rmm/steward/server/vault"
 )
 
 // deviceScope gives wings the device and client lookups within a
@@ -58,6 +59,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	s.vault = vault.New(vault.Deps{Config: vault.Config{Master: s.vaultKey, Unconfigured: s.vaultOff,
+		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
+		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

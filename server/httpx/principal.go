@@ -21,6 +21,13 @@ const (
 	PermAdmin    = "admin" // server administration: agent releases, pprof
 	// PermRecordings reads shell recordings (scoped to the holder's clients).
 	PermRecordings = "recordings"
+	// PermVaultRead lists and searches password vault entries (never
+	// their secrets); PermVaultWrite adds, changes and deletes them;
+	// PermVaultReveal reveals or copies a secret (with a fresh second
+	// factor, audited, rate-limited).
+	PermVaultRead   = "vault-read"
+	PermVaultWrite  = "vault-write"
+	PermVaultReveal = "vault-reveal"
 )
 
 // Roles.
@@ -33,8 +40,10 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings,
+		PermVaultRead, PermVaultWrite, PermVaultReveal},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients,
+		PermVaultRead, PermVaultWrite, PermVaultReveal},
 	RoleHelpdesk:   {PermView, PermServices},
 	RoleReadOnly:   {PermView},
 }

@@ -2,6 +2,8 @@
 //
 //	steward-server --data DIR --listen ADDR [--agent-listen ADDR]
 //	steward-server pin --data DIR [--tls-cert FILE --tls-key FILE [--pin-ca FILE]]
+//	steward-server vault gen-key --out FILE [--data DIR]
+//	steward-server vault rotate-key --data DIR --old FILE --new FILE
 //
 // pin prints what agents, install scripts and stewardctl pin the server
 // by (ca-fingerprint is its old name).
@@ -42,6 +44,13 @@ func main() {
 		}
 		return
 	}
+	if len(args) > 0 && args[0] == "vault" {
+		if err := vaultCommand(args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "steward-server vault:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	fs := flag.NewFlagSet("steward-server", flag.ExitOnError)
 	var cfg server.Config
 	var hosts, proxies, level, nextPins string
@@ -71,12 +80,17 @@ func main() {
 	fs.IntVar(&cfg.LargeJob, "large-job", 50, "a job on more devices than this needs a fresh two-factor check")
 	fs.BoolVar(&cfg.RecordShellInput, "record-shell-input", false, "keep technicians' keystrokes (passwords typed at prompts too) in shell recordings; audited at every start")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.VaultKeyFile, "vault-key-file", "", "password vault master key file (base64, mode 0600, outside --data; `steward-server vault gen-key` makes one); or STEWARD_VAULT_KEY; neither: the vault is off")
+	fs.IntVar(&cfg.VaultRevealsPerMinute, "vault-reveals-per-minute", 10, "password reveals and copies each user may make a minute")
+	fs.IntVar(&cfg.VaultBurstPerHour, "vault-burst-per-hour", 20, "distinct vault entries a user may reveal in an hour before it is reported (audit event vault.reveal_burst)")
+	fs.BoolVar(&cfg.VaultRequireReason, "vault-require-reason", false, "every password reveal and copy must state a reason (clients can require it on their own too)")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)
 	cfg.Hostnames = splitList(hosts)
 	cfg.TrustedProxies = splitList(proxies)
 	cfg.NextPins = splitList(nextPins)
 	cfg.Version = version
+	cfg.VaultKey = os.Getenv("STEWARD_VAULT_KEY")
 	debug.SetGCPercent(*gcPercent)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -146,4 +160,42 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// vaultCommand makes a vault master key file or rotates the master key
+// of a stopped server's data.
+func vaultCommand(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("want gen-key or rotate-key")
+	}
+	fs := flag.NewFlagSet("vault "+args[0], flag.ExitOnError)
+	data := fs.String("data", "data", "data directory (the key file must lie outside it)")
+	switch args[0] {
+	case "gen-key":
+		out := fs.String("out", "", "key file to create (mode 0600; must not exist)")
+		_ = fs.Parse(args[1:])
+		if *out == "" {
+			return fmt.Errorf("gen-key needs --out FILE")
+		}
+		id, err := server.GenerateVaultKey(*out, *data)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("vault master key %s written to %s; keep a copy apart from the data backups: without it no vault entry can be read\n", id, *out)
+		return nil
+	case "rotate-key":
+		oldF := fs.String("old", "", "key file of the current master key")
+		newF := fs.String("new", "", "key file of the new master key (steward-server vault gen-key)")
+		_ = fs.Parse(args[1:])
+		if *oldF == "" || *newF == "" {
+			return fmt.Errorf("rotate-key needs --old FILE and --new FILE")
+		}
+		n, id, err := server.RotateVaultKey(*data, *oldF, *newF)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("re-wrapped %d client data keys under master key %s; start the server with --vault-key-file %s\n", n, id, *newF)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: want gen-key or rotate-key", args[0])
 }
