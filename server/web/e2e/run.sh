@@ -60,7 +60,11 @@ start_server() {
 	local data=$1 log=$2 port
 	port=$(free_port)
 	URL="https://127.0.0.1:$port"
-	./bin/steward-server --data "$data" --listen "127.0.0.1:$port" --heartbeat 10s --presence-flush 1s >"$log" 2>&1 &
+	# The vault's master key, outside the data folder.
+	mkdir -p "$(dirname "$data")"
+	[ -f "$data.vault.key" ] || ./bin/steward-server vault gen-key --out "$data.vault.key" --data "$data" >/dev/null
+	./bin/steward-server --data "$data" --listen "127.0.0.1:$port" --heartbeat 10s --presence-flush 1s \
+		--vault-key-file "$data.vault.key" >"$log" 2>&1 &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	for _ in $(seq 1 300); do
