@@ -46,6 +46,8 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			{ID: "u_2", Name: "boss", Role: "admin", AllClients: true, Clients: []string{}}}),
 		"GET /api/v1/tokens": js([]api.EnrollToken{{ID: "et_1", ClientID: "c_2", Uses: 1, MaxUses: 5, ExpiresAt: now.Add(7 * 24 * time.Hour)},
 			{ID: "et_2", ClientID: "c_gone", ExpiresAt: now.Add(time.Hour)}}),
+		"GET /api/v1/vault": js([]api.VaultEntry{{ID: "vlt_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "router \x1b[31m<b>",
+			URL: "https://192.0.2.1/", Username: "admin", UpdatedAt: at}}),
 	}
 }
 
@@ -61,7 +63,8 @@ func TestTablesForPeople(t *testing.T) {
 	srv, _, fp := fakeAPI(t, tableFixtures(t, now))
 	var got strings.Builder
 	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "show", "j_2"}, {"devices", "list"}, {"devices", "show", "d_1"},
-		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"}} {
+		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"},
+		{"vault", "list"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -99,7 +102,8 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 	srv, _, fp := fakeAPI(t, fx)
 	for args, path := range map[string]string{"jobs list": "GET /api/v1/jobs", "jobs show j_2": "GET /api/v1/jobs/j_2",
 		"devices list": "GET /api/v1/devices", "devices show d_1": "GET /api/v1/devices/d_1", "audit list": "GET /api/v1/audit",
-		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients"} {
+		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
+		"vault list": "GET /api/v1/vault"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-rmm/steward/ctl"
 	"github.com/steward-rmm/steward/server"
 )
 
@@ -151,5 +152,34 @@ func TestVaultKeyRotationAndFileRules(t *testing.T) {
 	}
 	if code := e.api("GET", "/api/v1/clients", nil, nil); code != 200 {
 		t.Fatalf("the rest of the server with the vault off: %d", code)
+	}
+}
+
+// TestVaultCLI: stewardctl adds an entry with the password from its input
+// (never an argument), lists without it, reveals and copies it.
+func TestVaultCLI(t *testing.T) {
+	e := startServer(t, serverConfig())
+	e.createClient("Acme")
+	run := func(stdin string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		env := map[string]string{"STEWARD_SERVER": e.url, "STEWARD_TOKEN": e.token, "STEWARD_CA_FINGERPRINT": e.fp, "HOME": t.TempDir()}
+		t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+		code := ctl.Execute(args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+		return out.String(), errb.String(), code
+	}
+	out, errs, code := run("cli-S3cret!\n", "vault", "add", "nas", "--client", "Acme", "--url", "https://nas.example/", "--username", "root")
+	if code != 0 || !strings.Contains(out, "added nas") {
+		t.Fatalf("vault add: %d %q %q", code, out, errs)
+	}
+	out, _, code = run("", "vault", "list", "--search", "nas")
+	if code != 0 || !strings.Contains(out, "root") || strings.Contains(out, "cli-S3cret") {
+		t.Fatalf("vault list: %d %q", code, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if out, _, code = run("", "vault", "reveal", id, "--reason", "cli test"); code != 0 || !strings.Contains(out, "password: cli-S3cret!") {
+		t.Fatalf("vault reveal: %d %q", code, out)
+	}
+	if out, _, code = run("", "vault", "copy", id); code != 0 || out != "cli-S3cret!" {
+		t.Fatalf("vault copy to a pipe: %d %q, want the password alone", code, out)
 	}
 }
