@@ -18,6 +18,7 @@ import * as usersPage from './pages/users.js';
 import * as auditPage from './pages/audit.js';
 import * as shellsPage from './pages/shells.js';
 import * as shellPage from './pages/shell.js';
+import * as clientTabPage from './pages/clienttab.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -32,6 +33,7 @@ const routes = [
   [/^\/audit$/, auditPage, 'Audit log'],
   [/^\/shells$/, shellsPage, 'Shell recordings'],
   [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
+  [/^\/clients\/([^/]+)\/(passwords|attachments|assets)$/, clientTabPage, 'Client'],
 ];
 
 const app = document.getElementById('app');
