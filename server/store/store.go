@@ -281,5 +281,6 @@ type Store interface {
 	ShellStore
 	UpdateStore
 	VaultStore
+	AttachmentStore
 	Close() error
 }

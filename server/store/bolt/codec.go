@@ -98,6 +98,10 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskVaultSettings(x))
 	case *store.VaultSettings:
 		return json.Marshal((*diskVaultSettings)(x))
+	case store.Attachment:
+		return json.Marshal(diskAttachment(x))
+	case *store.Attachment:
+		return json.Marshal((*diskAttachment)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -157,6 +161,8 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskVaultKey)(x))
 	case *store.VaultSettings:
 		return json.Unmarshal(b, (*diskVaultSettings)(x))
+	case *store.Attachment:
+		return json.Unmarshal(b, (*diskAttachment)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -26,6 +26,7 @@ var diskPairs = []struct {
 	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
 	{store.UpdateResult{}, diskUpdateResult{}},
 	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
+	{store.Attachment{}, diskAttachment{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -52,6 +52,7 @@ func Run(t *testing.T, f Factory) {
 		{"Shells", Shells},
 		{"Updates", Updates},
 		{"Vault", Vault},
+		{"Attachments", Attachments},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}
