@@ -49,6 +49,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.shell.Routes()...)
 	all = append(all, s.scripts.Routes()...)
 	all = append(all, s.vault.Routes()...)
+	all = append(all, s.attach.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 

@@ -86,6 +86,9 @@ type Config struct {
 	VaultRevealsPerMinute int
 	VaultBurstPerHour     int
 	VaultRequireReason    bool
+	// AttachmentMaxSize is the largest attachment upload in bytes (0 =
+	// 100 MiB); attachments live in DATA/attachments.
+	AttachmentMaxSize int64
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time

@@ -24,6 +24,7 @@ var wings = []string{
 	"server/shell",
 	"server/updates",
 	"server/vault",
+	"server/attachments",
 }
 
 // wingBase is what a wing may import from this module: the shared base

@@ -2,10 +2,12 @@ package server
 
 import (
 	"log/slog"
+	"path/filepath"
 
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -62,6 +64,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.vault = vault.New(vault.Deps{Config: vault.Config{Master: s.vaultKey, Unconfigured: s.vaultOff,
 		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
 		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
+	s.attach = attachments.New(attachments.Deps{Config: attachments.Config{Dir: filepath.Join(cfg.DataDir, "attachments"),
+		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

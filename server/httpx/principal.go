@@ -28,6 +28,9 @@ const (
 	PermVaultRead   = "vault-read"
 	PermVaultWrite  = "vault-write"
 	PermVaultReveal = "vault-reveal"
+	// PermAttachments uploads and deletes client attachments (reading
+	// them needs PermView).
+	PermAttachments = "attachments"
 )
 
 // Roles.
@@ -40,12 +43,12 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings,
-		PermVaultRead, PermVaultWrite, PermVaultReveal},
+	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings,
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients,
-		PermVaultRead, PermVaultWrite, PermVaultReveal},
-	RoleHelpdesk:   {PermView, PermServices},
-	RoleReadOnly:   {PermView},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments},
+	RoleHelpdesk: {PermView, PermServices, PermAttachments},
+	RoleReadOnly: {PermView},
 }
 
 // Principal is an authenticated operator: who, with which permissions,
