@@ -49,9 +49,10 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo script: %d", code)
 	}
 	vault := e.addVaultEntry(bcl, "bravo-router", "bravo-password", "bravo-notes")
+	_, attB, _ := e.uploadAttachment(bcl, "bravo-file.txt", strings.NewReader("bravo content"))
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "vault": vault.ID}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", vault.ID}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "vault": vault.ID, "attachments": attB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", vault.ID, attB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
