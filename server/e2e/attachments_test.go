@@ -98,3 +98,38 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 		t.Errorf("%d attachment events, want 3 uploads: %+v", len(events), events)
 	}
 }
+
+// TestAttachmentsCLI: stewardctl uploads a file, lists it, downloads it
+// byte for byte (never overwriting), and deletes it.
+func TestAttachmentsCLI(t *testing.T) {
+	e := startServer(t, serverConfig())
+	e.createClient("Acme")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "report 2026.bin")
+	content := bytes.Repeat([]byte("steward\x00\xff"), 100000)
+	if err := os.WriteFile(src, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := e.ctl(t, "attachments", "upload", src, "--client", "Acme")
+	if code != 0 || !strings.Contains(out, "uploaded report 2026.bin") {
+		t.Fatalf("upload: %d %q %q", code, out, errs)
+	}
+	out, _, code = e.ctl(t, "attachments", "list", "--client", "Acme", "--search", "REPORT")
+	if code != 0 || !strings.Contains(out, "report 2026.bin") || !strings.Contains(out, "900000") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	dst := filepath.Join(dir, "copy.bin")
+	if _, errs, code = e.ctl(t, "attachments", "download", id, "-O", dst); code != 0 {
+		t.Fatalf("download: %d %q", code, errs)
+	}
+	if got, _ := os.ReadFile(dst); !bytes.Equal(got, content) {
+		t.Fatalf("downloaded %d bytes, not the uploaded file", len(got))
+	}
+	if _, _, code = e.ctl(t, "attachments", "download", id, "-O", dst); code == 0 {
+		t.Fatal("download overwrote an existing file")
+	}
+	if out, _, code = e.ctl(t, "attachments", "delete", id); code != 0 || !strings.Contains(out, "deleted") {
+		t.Fatalf("delete: %d %q", code, out)
+	}
+}
