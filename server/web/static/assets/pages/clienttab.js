@@ -4,8 +4,9 @@
 import { h, put } from '../lib/dom.js';
 import { get } from '../lib/api.js';
 import * as passwords from './client-passwords.js';
+import * as attachments from './client-attachments.js';
 
-const TABS = [passwords];
+const TABS = [passwords, attachments];
 
 export function mount(root, ctx) {
   const [ref, tabID] = ctx.params;
