@@ -4,6 +4,7 @@ import { h, put, enc, throttle } from '../lib/dom.js';
 import { get } from '../lib/api.js';
 import { count } from '../lib/format.js';
 import { jobsTable, loadClientNames } from '../lib/jobs.js';
+import { vaultNotice } from '../lib/vaultnotice.js';
 
 const pick = (s, k) => s?.[k] ?? s?.[k[0].toUpperCase() + k.slice(1).replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? 0;
 
@@ -11,7 +12,7 @@ export function mount(root) {
   const tiles = h('section', { class: 'tiles', id: 'overview-tiles' });
   const byClient = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
   const jobs = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
-  put(root, h('h1', { text: 'Overview' }), tiles,
+  put(root, h('h1', { text: 'Overview' }), vaultNotice(), tiles,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', { text: 'By client' }), byClient),
       h('div', {}, h('h2', {}, 'Recent jobs ', h('a', { href: '/jobs', class: 'small-link', text: 'all jobs' })), jobs)));
