@@ -282,5 +282,6 @@ type Store interface {
 	UpdateStore
 	VaultStore
 	AttachmentStore
+	AssetStore
 	Close() error
 }

@@ -102,6 +102,10 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskAttachment(x))
 	case *store.Attachment:
 		return json.Marshal((*diskAttachment)(x))
+	case store.Asset:
+		return json.Marshal(diskAsset(x))
+	case *store.Asset:
+		return json.Marshal((*diskAsset)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -163,6 +167,8 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskVaultSettings)(x))
 	case *store.Attachment:
 		return json.Unmarshal(b, (*diskAttachment)(x))
+	case *store.Asset:
+		return json.Unmarshal(b, (*diskAsset)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

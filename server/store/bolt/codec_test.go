@@ -26,7 +26,7 @@ var diskPairs = []struct {
 	{store.Session{}, diskSession{}}, {store.ShellSession{}, diskShellSession{}}, {store.UpdateTarget{}, diskUpdateTarget{}},
 	{store.UpdateResult{}, diskUpdateResult{}},
 	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
-	{store.Attachment{}, diskAttachment{}},
+	{store.Attachment{}, diskAttachment{}}, {store.Asset{}, diskAsset{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -108,7 +108,8 @@ func migrate(tx *bolt.Tx) error {
 // migrate3 creates the buckets of the password vault, attachments and
 // assets (vault.go, attachments.go, assets.go).
 func migrate3(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bVaultEntries, bVaultKeys, bVaultSettings, bAttachments, bAttachmentRefs} {
+	for _, b := range [][]byte{bVaultEntries, bVaultKeys, bVaultSettings, bAttachments, bAttachmentRefs,
+		bAssets, bAssetSerials, bAssetMeta} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

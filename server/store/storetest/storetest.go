@@ -53,6 +53,7 @@ func Run(t *testing.T, f Factory) {
 		{"Updates", Updates},
 		{"Vault", Vault},
 		{"Attachments", Attachments},
+		{"Assets", Assets},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}
