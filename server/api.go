@@ -50,6 +50,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.scripts.Routes()...)
 	all = append(all, s.vault.Routes()...)
 	all = append(all, s.attach.Routes()...)
+	all = append(all, s.assets.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/assets"
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
@@ -56,6 +57,7 @@ type Server struct {
 	scripts *scripts.Wing
 	vault   *vault.Wing
 	attach  *attachments.Wing
+	assets  *assets.Wing
 	// vaultKey is the vault's master key (nil: vaultOff says why).
 	vaultKey *vault.MasterKey
 	vaultOff string

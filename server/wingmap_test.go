@@ -25,6 +25,7 @@ var wings = []string{
 	"server/updates",
 	"server/vault",
 	"server/attachments",
+	"server/assets",
 }
 
 // wingBase is what a wing may import from this module: the shared base

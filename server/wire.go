@@ -7,6 +7,7 @@ import (
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
+	"github.com/steward-rmm/steward/server/assets"
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/devices"
@@ -66,6 +67,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.attach = attachments.New(attachments.Deps{Config: attachments.Config{Dir: filepath.Join(cfg.DataDir, "attachments"),
 		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
+	// Contacts stays nil until the contacts wing is wired: contact IDs are
+	// then kept as given.
+	s.assets = assets.New(assets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Audit: s.alog, Now: s.now})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

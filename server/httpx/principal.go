@@ -31,6 +31,9 @@ const (
 	// PermAttachments uploads and deletes client attachments (reading
 	// them needs PermView).
 	PermAttachments = "attachments"
+	// PermAssets adds, changes, imports and deletes client assets
+	// (reading them needs PermView).
+	PermAssets = "assets"
 )
 
 // Roles.
@@ -44,9 +47,9 @@ const (
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
 	RoleHelpdesk: {PermView, PermServices, PermAttachments},
 	RoleReadOnly: {PermView},
 }
