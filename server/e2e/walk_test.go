@@ -50,9 +50,14 @@ func TestScopeWalk(t *testing.T) {
 	}
 	vault := e.addVaultEntry(bcl, "bravo-router", "bravo-password", "bravo-notes")
 	_, attB, _ := e.uploadAttachment(bcl, "bravo-file.txt", strings.NewReader("bravo content"))
+	var assetB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/assets", map[string]any{"name": "bravo-asset", "serial": "bravo-sn"}, &assetB); code != 201 {
+		t.Fatalf("Bravo asset: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "vault": vault.ID, "attachments": attB.ID}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", vault.ID, attB.ID}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "vault": vault.ID, "attachments": attB.ID,
+		"assets": assetB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", vault.ID, attB.ID, assetB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
