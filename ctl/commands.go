@@ -117,7 +117,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
 		a.usersCmd(), a.twoFACmd(), a.agentsCmd())
-	root.AddCommand(a.vaultCmd(), a.attachmentsCmd())
+	root.AddCommand(a.vaultCmd(), a.attachmentsCmd(), a.assetsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

@@ -3,6 +3,8 @@
 package e2e_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,31 @@ func TestAssetsWithRealDevices(t *testing.T) {
 	e.api("GET", "/api/v1/clients/"+acme+"/assets?device="+dev, nil, &list)
 	if len(list.Assets) != 1 || list.Assets[0].ID != a.ID {
 		t.Fatalf("assets of the device: %+v", list)
+	}
+}
+
+// TestAssetsCLI: stewardctl previews an import (bad rows by line, exit
+// 1), applies it, re-applies it without change, lists grouped by type and
+// shows warranties.
+func TestAssetsCLI(t *testing.T) {
+	e := startServer(t, serverConfig())
+	e.createClient("Acme")
+	f := filepath.Join(t.TempDir(), "assets.csv")
+	os.WriteFile(f, []byte("name,serial,type,warranty_expiry\nLaptop,L1,laptop,2030-01-01\nPhone,P1,phone,\nBroken,,laptop,\n"), 0o600)
+	out, _, code := e.ctl(t, "assets", "import", f, "--client", "Acme")
+	if code != 1 || !strings.Contains(out, "would create 2") || !strings.Contains(out, "line 4: serial is required") {
+		t.Fatalf("preview: %d %q", code, out)
+	}
+	if out, _, _ = e.ctl(t, "assets", "import", f, "--client", "Acme", "--apply"); !strings.Contains(out, "created 2, updated 0, unchanged 0") {
+		t.Fatalf("apply: %q", out)
+	}
+	if out, _, _ = e.ctl(t, "assets", "import", f, "--client", "Acme", "--apply"); !strings.Contains(out, "created 0, updated 0, unchanged 2") {
+		t.Fatalf("re-import: %q", out)
+	}
+	if out, _, code = e.ctl(t, "assets", "list", "--client", "Acme", "--group-by", "type"); code != 0 || !strings.Contains(out, "laptop: 1") || !strings.Contains(out, "phone: 1") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	if out, _, code = e.ctl(t, "assets", "warranty", "--client", "Acme", "--days", "3650"); code != 0 || !strings.Contains(out, "Laptop") || strings.Contains(out, "Phone") {
+		t.Fatalf("warranty: %d %q", code, out)
 	}
 }
