@@ -756,6 +756,7 @@ describe('dashboard', { timeout: 300000 }, () => {
       ['shells', '/shells', '#shells-table tbody tr, main .empty'],
       ['client-passwords', '/clients/Local/passwords', '#vault-table tbody tr, #vault-list .empty'],
       ['client-attachments', '/clients/Local/attachments', '#att-table tbody tr, #att-list .empty'],
+      ['client-assets', '/clients/Local/assets', '#asset-table tbody tr, #asset-list .empty'],
       ...(Array.isArray(rec) && rec[0]?.id ? [['shell', `/shells/${rec[0].id}`, 'main h1']] : []),
       ['not-found', '/no/such/page', '#not-found'],
     ];

@@ -5,8 +5,9 @@ import { h, put } from '../lib/dom.js';
 import { get } from '../lib/api.js';
 import * as passwords from './client-passwords.js';
 import * as attachments from './client-attachments.js';
+import * as assets from './client-assets.js';
 
-const TABS = [passwords, attachments];
+const TABS = [passwords, attachments, assets];
 
 export function mount(root, ctx) {
   const [ref, tabID] = ctx.params;
