@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -522,5 +524,43 @@ func TestKeyFileRules(t *testing.T) {
 	}
 	if _, err := ParseKey("c2hvcnQ="); err == nil {
 		t.Error("a short key was accepted")
+	}
+}
+
+// TestConcurrentFirstEntries: entries racing to be a client's first make
+// one data key, and every one of them opens.
+func TestConcurrentFirstEntries(t *testing.T) {
+	r := newRig(t, testKey(t, 7), Config{RevealsPerMinute: 100})
+	r.start(Config{Master: r.w.d.Master, RevealsPerMinute: 100}, nil)
+	ids := make(chan string, 20)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			pw := "pw-" + strconv.Itoa(i)
+			code, b := r.call("tina", "POST", "/api/v1/clients/c_b/vault", api.VaultEntryRequest{Name: "e" + strconv.Itoa(i), Password: &pw})
+			var e api.VaultEntry
+			if code != 201 || json.Unmarshal(b, &e) != nil {
+				t.Errorf("create %d: %d %s", i, code, b)
+				return
+			}
+			ids <- e.ID
+		}(i)
+	}
+	wg.Wait()
+	close(ids)
+	if ks, _ := r.db.VaultKeys(); len(ks) != 1 {
+		t.Fatalf("%d data keys for one client", len(ks))
+	}
+	n := 0
+	for id := range ids {
+		if code, s, b := r.reveal("tina", id); code != 200 || !strings.HasPrefix(s.Password, "pw-") {
+			t.Errorf("reveal %s: %d %s", id, code, b)
+		}
+		n++
+	}
+	if n != 20 {
+		t.Fatalf("%d entries made", n)
 	}
 }

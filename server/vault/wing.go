@@ -152,33 +152,43 @@ func (vw *Wing) on(h httpx.Handler) httpx.Handler {
 }
 
 // dataKey returns a client's data key, making it on the client's first
-// entry.
+// entry (create).
 func (vw *Wing) dataKey(clientID string, create bool) ([]byte, error) {
 	k, err := vw.d.Store.VaultKey(clientID)
 	if errors.Is(err, store.ErrNotFound) && create {
 		vw.keyMu.Lock()
 		defer vw.keyMu.Unlock()
 		if k, err = vw.d.Store.VaultKey(clientID); errors.Is(err, store.ErrNotFound) {
-			dk, err := newDataKey()
-			if err != nil {
-				return nil, err
-			}
-			wrapped, err := vw.d.Master.wrap(clientID, dk)
-			if err != nil {
-				return nil, err
-			}
-			err = vw.d.Store.CreateVaultKey(store.VaultKey{ClientID: clientID, MasterID: vw.d.Master.ID, Wrapped: wrapped, CreatedAt: vw.d.Now().UTC()})
-			if err == nil {
-				return dk, nil
-			}
-			if !errors.Is(err, store.ErrExists) {
-				return nil, err
-			}
-			k, err = vw.d.Store.VaultKey(clientID)
+			return vw.newKey(clientID)
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return vw.d.Master.unwrap(clientID, k.Wrapped)
+}
+
+// newKey makes and stores a client's data key (under keyMu).
+func (vw *Wing) newKey(clientID string) ([]byte, error) {
+	dk, err := newDataKey()
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := vw.d.Master.wrap(clientID, dk)
+	if err != nil {
+		return nil, err
+	}
+	err = vw.d.Store.CreateVaultKey(store.VaultKey{ClientID: clientID, MasterID: vw.d.Master.ID, Wrapped: wrapped, CreatedAt: vw.d.Now().UTC()})
+	if errors.Is(err, store.ErrExists) {
+		// Another server process made it meanwhile: use that one.
+		k, err := vw.d.Store.VaultKey(clientID)
+		if err != nil {
+			return nil, err
+		}
+		return vw.d.Master.unwrap(clientID, k.Wrapped)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dk, nil
 }
