@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 	"github.com/steward-rmm/steward/server/vault"
@@ -55,6 +57,9 @@ func RotateVaultKey(dataDir, oldFile, newFile string) (int, string, error) {
 	}
 	if old.ID == next.ID {
 		return 0, "", fmt.Errorf("the old and new key files hold the same key")
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "steward.db")); err != nil {
+		return 0, "", fmt.Errorf("no database in %s: %w", dataDir, err)
 	}
 	st, err := boltstore.Open(dataDir)
 	if err != nil {
