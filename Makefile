@@ -68,6 +68,8 @@ test: vet lint cross test-go fuzz test-browser
 bench: build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./agent/cmd/steward-sim ./server/cmd/steward-bench
 	./$(BIN)/steward-bench $(BENCH_ARGS)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-uploadbench
+	./$(BIN)/steward-uploadbench --bin $(BIN)
 
 clean:
 	rm -rf $(BIN)

@@ -80,6 +80,8 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			LastError: "receiver answered 503 Service Unavailable", CreatedAt: at, NextAttempt: now.Add(90 * time.Second)},
 			{ID: "dl_1", ChannelID: "ch_2", ChannelName: "ops-mail", ChannelType: "email", Status: "dead", Subject: "[Steward] Test notification",
 				Attempts: 41, LastError: "mail: send via smtp.example: 535 auth failed\r\nX-Injected: 1", CreatedAt: at}}),
+		"GET /api/v1/vault": js([]api.VaultEntry{{ID: "vlt_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "router \x1b[31m<b>",
+			URL: "https://192.0.2.1/", Username: "admin", UpdatedAt: at}}),
 	}
 }
 
@@ -98,7 +100,8 @@ func TestTablesForPeople(t *testing.T) {
 		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"},
 		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
 		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
-		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"}} {
+		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
+		{"vault", "list"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -138,7 +141,8 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 		"devices list": "GET /api/v1/devices", "devices show d_1": "GET /api/v1/devices/d_1", "audit list": "GET /api/v1/audit",
 		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
 		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules",
-		"alerts list": "GET /api/v1/alerts", "alerts show al_1": "GET /api/v1/alerts/al_1", "maintenance list": "GET /api/v1/maintenance"} {
+		"alerts list": "GET /api/v1/alerts", "alerts show al_1": "GET /api/v1/alerts/al_1", "maintenance list": "GET /api/v1/maintenance",
+		"vault list": "GET /api/v1/vault"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

@@ -50,6 +50,9 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.scripts.Routes()...)
 	all = append(all, s.notify.Routes()...)
 	all = append(all, s.alerts.Routes()...)
+	all = append(all, s.vault.Routes()...)
+	all = append(all, s.attach.Routes()...)
+	all = append(all, s.assets.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	return append(all, s.clients.Routes()...)
 }

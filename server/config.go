@@ -79,6 +79,21 @@ type Config struct {
 	AuditKeyFile      string
 	AuditAnchor       string
 	AuditAnchorRotate int64
+	// VaultKeyFile holds the password vault's master key (base64, mode
+	// 0600, outside DataDir); VaultKey is the key itself (from
+	// STEWARD_VAULT_KEY) when there is no file. Neither: the vault is off.
+	VaultKeyFile string
+	VaultKey     string
+	// VaultRevealsPerMinute bounds each user's reveals and copies a minute
+	// (0 = 10); VaultBurstPerHour is how many distinct entries a user may
+	// reveal in an hour before it is reported (0 = 20); VaultRequireReason
+	// makes every reveal state a reason.
+	VaultRevealsPerMinute int
+	VaultBurstPerHour     int
+	VaultRequireReason    bool
+	// AttachmentMaxSize is the largest attachment upload in bytes (0 =
+	// 100 MiB); attachments live in DATA/attachments.
+	AttachmentMaxSize int64
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time

@@ -16,6 +16,8 @@ import (
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/alerts"
+	"github.com/steward-rmm/steward/server/assets"
+	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/clients"
@@ -34,6 +36,7 @@ import (
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
 	"github.com/steward-rmm/steward/server/updates"
+	"github.com/steward-rmm/steward/server/vault"
 	"github.com/steward-rmm/steward/tlspin"
 )
 
@@ -60,6 +63,12 @@ type Server struct {
 	mail    *mail.Sender
 	clients *clients.Wing
 	alerts  *alerts.Wing
+	vault   *vault.Wing
+	attach  *attachments.Wing
+	assets  *assets.Wing
+	// vaultKey is the vault's master key (nil: vaultOff says why).
+	vaultKey *vault.MasterKey
+	vaultOff string
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
@@ -125,6 +134,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
 	if s.mail, err = mail.New(cfg.Mail); err != nil {
+		s.st.Close()
+		return nil, err
+	}
+	if s.vaultKey, s.vaultOff, err = vaultKey(&cfg); err != nil {
 		s.st.Close()
 		return nil, err
 	}

@@ -26,6 +26,9 @@ var wings = []string{
 	"server/notify",
 	"server/clients",
 	"server/alerts",
+	"server/vault",
+	"server/attachments",
+	"server/assets",
 }
 
 // wingBase is what a wing may import from this module: the shared base

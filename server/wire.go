@@ -2,11 +2,14 @@ package server
 
 import (
 	"log/slog"
+	"path/filepath"
 
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/accounts"
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/alerts"
+	"github.com/steward-rmm/steward/server/assets"
+	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
@@ -20,6 +23,7 @@ import (
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	"github.com/steward-rmm/steward/server/updates"
+	"github.com/steward-rmm/steward/server/vault"
 )
 
 // deviceScope gives wings the device and client lookups within a
@@ -68,6 +72,13 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Now: s.now, Log: log})
 	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
 		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log})
+	s.vault = vault.New(vault.Deps{Config: vault.Config{Master: s.vaultKey, Unconfigured: s.vaultOff,
+		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
+		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
+	s.attach = attachments.New(attachments.Deps{Config: attachments.Config{Dir: filepath.Join(cfg.DataDir, "attachments"),
+		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
+	s.assets = assets.New(assets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
+		Audit: s.alog, Now: s.now})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

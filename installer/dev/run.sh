@@ -24,7 +24,10 @@ cp -f ./bin/steward-agent "$DIST/steward-agent-$GOOS-$GOARCH$EXT"
 for log in server.log agent.log; do
 	(umask 077 && : >>"$DATA/$log") && chmod 600 "$DATA/$log"
 done
-./bin/steward-server --data "$DATA/server" --listen "$LISTEN" --agent-bin-dir "$DIST" >>"$DATA/server.log" 2>&1 &
+# The password vault's master key lives beside, not inside, the server's
+# data folder (a copy of the data must not carry the key that opens it).
+[ -f "$DATA/vault.key" ] || ./bin/steward-server vault gen-key --out "$DATA/vault.key" --data "$DATA/server" >/dev/null
+./bin/steward-server --data "$DATA/server" --listen "$LISTEN" --agent-bin-dir "$DIST" --vault-key-file "$DATA/vault.key" >>"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -56,6 +59,7 @@ cat <<MSG
     CLI:             export STEWARD_SERVER=$URL STEWARD_TOKEN=\$(cat $DATA/server/admin-token) STEWARD_CA_FINGERPRINT=$FP
                      ./bin/stewardctl devices list
     Logs:            $DATA/server.log, $DATA/agent.log
+    Vault key:       $DATA/vault.key   (outside the data folder; without it no vault entry can be read)
     Agent builds:    $DIST   (one-line installs serve these; make dist adds every platform)
 
   Local agent running in the foreground (Ctrl-C stops agent and server).

@@ -155,6 +155,15 @@ func (s *Wing) client(w http.ResponseWriter, r *http.Request, p *httpx.Principal
 			return c, false
 		}
 	}
+	// A client's page may also be addressed by its name (links typed by
+	// people, /clients/Acme), matched without case.
+	if cs, err := s.st.Clients(); err == nil {
+		for _, c := range cs {
+			if strings.EqualFold(c.Name, id) && p.CanSeeClient(c.ID) {
+				return c, true
+			}
+		}
+	}
 	httpx.WriteError(w, 404, "client not found")
 	return store.Client{}, false
 }

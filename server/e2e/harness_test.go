@@ -81,6 +81,12 @@ func startServerToken(t *testing.T, cfg server.Config, token string) *env {
 		// e.token's two-factor check stays fresh for the whole test.
 		cfg.FreshTOTP = time.Hour
 	}
+	if cfg.VaultKeyFile == "" && cfg.VaultKey == "" {
+		cfg.VaultKeyFile = filepath.Join(t.TempDir(), "vault.key")
+		if _, err := server.GenerateVaultKey(cfg.VaultKeyFile, cfg.DataDir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e := &env{t: t, dir: cfg.DataDir, cfg: cfg, token: token}
 	e.start()
 	t.Cleanup(e.stop)

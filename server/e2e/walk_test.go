@@ -67,6 +67,12 @@ func TestScopeWalk(t *testing.T) {
 		"start": time.Now().Add(time.Hour), "minutes": 30}, &mwB); code != 201 {
 		t.Fatalf("Bravo window: %d", code)
 	}
+	vault := e.addVaultEntry(bcl, "bravo-router", "bravo-password", "bravo-notes")
+	_, attB, _ := e.uploadAttachment(bcl, "bravo-file.txt", strings.NewReader("bravo content"))
+	var assetB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/assets", map[string]any{"name": "bravo-asset", "serial": "bravo-sn"}, &assetB); code != 201 {
+		t.Fatalf("Bravo asset: %d", code)
+	}
 	var contactB struct{ ID string }
 	if code := e.api("POST", "/api/v1/clients/"+bcl+"/contacts", map[string]any{"name": "Bravo Contact",
 		"email": "contact@bravo.example"}, &contactB); code != 201 {
@@ -75,8 +81,10 @@ func TestScopeWalk(t *testing.T) {
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
-		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID}
+		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
+		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID}
+	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
+		vault.ID, attB.ID, assetB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.

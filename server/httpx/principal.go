@@ -34,6 +34,19 @@ const (
 	// PermMonitoring edits threshold profiles, their assignments, check
 	// exemptions and maintenance windows (global ones need every client).
 	PermMonitoring = "monitoring"
+	// PermVaultRead lists and searches password vault entries (never
+	// their secrets); PermVaultWrite adds, changes and deletes them;
+	// PermVaultReveal reveals or copies a secret (with a fresh second
+	// factor, audited, rate-limited).
+	PermVaultRead   = "vault-read"
+	PermVaultWrite  = "vault-write"
+	PermVaultReveal = "vault-reveal"
+	// PermAttachments uploads and deletes client attachments (reading
+	// them needs PermView).
+	PermAttachments = "attachments"
+	// PermAssets adds, changes, imports and deletes client assets
+	// (reading them needs PermView).
+	PermAssets = "assets"
 )
 
 // Roles.
@@ -46,10 +59,12 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring},
-	RoleHelpdesk:   {PermView, PermServices, PermMessage, PermAlerts},
-	RoleReadOnly:   {PermView},
+	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments},
+	RoleReadOnly: {PermView},
 }
 
 // Principal is an authenticated operator: who, with which permissions,

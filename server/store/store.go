@@ -306,5 +306,8 @@ type Store interface {
 	ClientPageStore
 	MonitorStore
 	AlertStore
+	VaultStore
+	AttachmentStore
+	AssetStore
 	Close() error
 }

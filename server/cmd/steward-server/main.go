@@ -2,6 +2,8 @@
 //
 //	steward-server --data DIR --listen ADDR [--agent-listen ADDR]
 //	steward-server pin --data DIR [--tls-cert FILE --tls-key FILE [--pin-ca FILE]]
+//	steward-server vault gen-key --out FILE [--data DIR]
+//	steward-server vault rotate-key --data DIR --old FILE --new FILE
 //
 // pin prints what agents, install scripts and stewardctl pin the server
 // by (ca-fingerprint is its old name).
@@ -39,6 +41,13 @@ func main() {
 		_ = fs.Parse(args[1:])
 		if err := printPin(cfg, args[0] == "ca-fingerprint"); err != nil {
 			fmt.Fprintln(os.Stderr, "steward-server:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(args) > 0 && args[0] == "vault" {
+		if err := vaultCommand(args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "steward-server vault:", err)
 			os.Exit(1)
 		}
 		return
@@ -89,6 +98,11 @@ func main() {
 	fs.DurationVar(&cfg.Notify.MaxAge, "notify-max-age", 24*time.Hour, "a delivery still failing after this long is dead (retry it from the deliveries list)")
 	webhookCA := fs.String("notify-webhook-ca", "", "PEM file of CA certificates that verify HTTPS webhook receivers (default: the system's)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&cfg.VaultKeyFile, "vault-key-file", "", "password vault master key file (base64, mode 0600, outside --data; `steward-server vault gen-key` makes one); or STEWARD_VAULT_KEY; neither: the vault is off")
+	fs.IntVar(&cfg.VaultRevealsPerMinute, "vault-reveals-per-minute", 10, "password reveals and copies each user may make a minute")
+	fs.IntVar(&cfg.VaultBurstPerHour, "vault-burst-per-hour", 20, "distinct vault entries a user may reveal in an hour before it is reported (audit event vault.reveal_burst)")
+	fs.BoolVar(&cfg.VaultRequireReason, "vault-require-reason", false, "every password reveal and copy must state a reason (clients can require it on their own too)")
+	fs.Int64Var(&cfg.AttachmentMaxSize, "attachment-max-size", 100<<20, "largest client attachment upload, in bytes (stored in DATA/attachments)")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)
 	cfg.Hostnames = splitList(hosts)
@@ -103,6 +117,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	cfg.VaultKey = os.Getenv("STEWARD_VAULT_KEY")
 	debug.SetGCPercent(*gcPercent)
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -172,4 +187,42 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// vaultCommand makes a vault master key file or rotates the master key
+// of a stopped server's data.
+func vaultCommand(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("want gen-key or rotate-key")
+	}
+	fs := flag.NewFlagSet("vault "+args[0], flag.ExitOnError)
+	data := fs.String("data", "data", "data directory (the key file must lie outside it)")
+	switch args[0] {
+	case "gen-key":
+		out := fs.String("out", "", "key file to create (mode 0600; must not exist)")
+		_ = fs.Parse(args[1:])
+		if *out == "" {
+			return fmt.Errorf("gen-key needs --out FILE")
+		}
+		id, err := server.GenerateVaultKey(*out, *data)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("vault master key %s written to %s; keep a copy apart from the data backups: without it no vault entry can be read\n", id, *out)
+		return nil
+	case "rotate-key":
+		oldF := fs.String("old", "", "key file of the current master key")
+		newF := fs.String("new", "", "key file of the new master key (steward-server vault gen-key)")
+		_ = fs.Parse(args[1:])
+		if *oldF == "" || *newF == "" {
+			return fmt.Errorf("rotate-key needs --old FILE and --new FILE")
+		}
+		n, id, err := server.RotateVaultKey(*data, *oldF, *newF)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("re-wrapped %d client data keys under master key %s; start the server with --vault-key-file %s\n", n, id, *newF)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: want gen-key or rotate-key", args[0])
 }

@@ -114,6 +114,26 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskContact(x))
 	case *store.Contact:
 		return json.Marshal((*diskContact)(x))
+	case store.VaultEntry:
+		return json.Marshal(diskVaultEntry(x))
+	case *store.VaultEntry:
+		return json.Marshal((*diskVaultEntry)(x))
+	case store.VaultKey:
+		return json.Marshal(diskVaultKey(x))
+	case *store.VaultKey:
+		return json.Marshal((*diskVaultKey)(x))
+	case store.VaultSettings:
+		return json.Marshal(diskVaultSettings(x))
+	case *store.VaultSettings:
+		return json.Marshal((*diskVaultSettings)(x))
+	case store.Attachment:
+		return json.Marshal(diskAttachment(x))
+	case *store.Attachment:
+		return json.Marshal((*diskAttachment)(x))
+	case store.Asset:
+		return json.Marshal(diskAsset(x))
+	case *store.Asset:
+		return json.Marshal((*diskAsset)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -181,6 +201,16 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskClientField)(x))
 	case *store.Contact:
 		return json.Unmarshal(b, (*diskContact)(x))
+	case *store.VaultEntry:
+		return json.Unmarshal(b, (*diskVaultEntry)(x))
+	case *store.VaultKey:
+		return json.Unmarshal(b, (*diskVaultKey)(x))
+	case *store.VaultSettings:
+		return json.Unmarshal(b, (*diskVaultSettings)(x))
+	case *store.Attachment:
+		return json.Unmarshal(b, (*diskAttachment)(x))
+	case *store.Asset:
+		return json.Unmarshal(b, (*diskAsset)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

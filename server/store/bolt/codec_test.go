@@ -28,6 +28,8 @@ var diskPairs = []struct {
 	{store.NotifyChannel{}, diskNotifyChannel{}}, {store.NotifyRule{}, diskNotifyRule{}}, {store.Delivery{}, diskDelivery{}},
 	{store.NotifyAlert{}, diskNotifyAlert{}},
 	{store.ClientProfile{}, diskClientProfile{}}, {store.ClientField{}, diskClientField{}}, {store.Contact{}, diskContact{}},
+	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
+	{store.Attachment{}, diskAttachment{}}, {store.Asset{}, diskAsset{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -33,6 +33,7 @@ var migrations = []migration{
 	{4, "notification channels, rules, the delivery outbox and tracked alerts", migrateNotify},
 	{5, "the client page: profiles, custom fields, pinned fields, contacts", migrateClientPage},
 	{6, "monitoring: profiles, assignments, exemptions, maintenance windows, alerts and their history", migrateMonitor},
+	{7, "the password vault, attachments and assets buckets", migrateVault},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December
@@ -106,4 +107,16 @@ func migrate(tx *bolt.Tx) error {
 		}
 	}
 	return m.Put([]byte(metaSchema), []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// migrateVault creates the buckets of the password vault, attachments
+// and assets (vault.go, attachments.go, assets.go).
+func migrateVault(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bVaultEntries, bVaultKeys, bVaultSettings, bAttachments, bAttachmentRefs,
+		bAssets, bAssetSerials, bAssetMeta} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

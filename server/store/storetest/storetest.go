@@ -56,6 +56,9 @@ func Run(t *testing.T, f Factory) {
 		{"ClientPage", ClientPage},
 		{"Monitoring", Monitoring},
 		{"Alerts", Alerts},
+		{"Vault", Vault},
+		{"Attachments", Attachments},
+		{"Assets", Assets},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

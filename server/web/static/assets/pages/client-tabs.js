@@ -6,9 +6,11 @@
 // where ctx is { clientId, client, params, query, navigate, refresh }:
 // client is GET /api/v1/clients/{id} (client, profile, fields, pinned),
 // refresh() reloads it and calls every mounted tab's update(client).
-// Other tabs (assets, passwords, attachments...) are added to this list.
 import * as overview from './client/overview.js';
 import * as contacts from './client/contacts.js';
 import * as devices from './client/devices.js';
+import * as assets from './client-assets.js';
+import * as passwords from './client-passwords.js';
+import * as attachments from './client-attachments.js';
 
-export const CLIENT_TABS = [overview, contacts, devices];
+export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments];

@@ -7,7 +7,8 @@ import { rankingBadge } from '../lib/clients.js';
 import { CLIENT_TABS } from './client-tabs.js';
 
 export function mount(root, ctx) {
-  const clientId = ctx.params[0];
+  // The URL may name the client (/clients/Acme); tabs get its ID once loaded.
+  let clientId = ctx.params[0];
   const tabs = CLIENT_TABS.filter((t) => !t.perm || can(t.perm));
   let tab = tabs.some((t) => t.id === ctx.params[1]) ? ctx.params[1] : tabs[0].id;
   let client = null;
@@ -62,6 +63,7 @@ export function mount(root, ctx) {
       status.textContent = e.status === 404 ? 'This client does not exist or is outside your clients.' : e.message;
       return;
     }
+    clientId = client.client.id;
     status.remove();
     render();
     if (first) {

@@ -5,6 +5,8 @@ import { get } from '../lib/api.js';
 import { count } from '../lib/format.js';
 import { jobsTable, loadClientNames } from '../lib/jobs.js';
 import { alertsTable } from '../lib/alerts.js';
+import { vaultNotice } from '../lib/vaultnotice.js';
+import { vaultNotice } from '../lib/vaultnotice.js';
 
 const pick = (s, k) => s?.[k] ?? s?.[k[0].toUpperCase() + k.slice(1).replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? 0;
 
@@ -13,7 +15,7 @@ export function mount(root) {
   const byClient = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
   const jobs = h('section', { class: 'panel' }, h('p', { class: 'muted', text: 'Loading…' }));
   const attention = h('section', { class: 'panel', id: 'needs-attention' }, h('p', { class: 'muted', text: 'Loading…' }));
-  put(root, h('h1', { text: 'Overview' }), tiles,
+  put(root, h('h1', { text: 'Overview' }), vaultNotice(), tiles,
     h('h2', {}, 'Needs attention now ', h('a', { href: '/alerts', class: 'small-link', text: 'all alerts' })), attention,
     h('div', { class: 'columns' },
       h('div', {}, h('h2', { text: 'By client' }), byClient),

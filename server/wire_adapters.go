@@ -5,7 +5,9 @@ import (
 
 	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/notify"
+	"github.com/steward-rmm/steward/server/store"
 )
 
 // alertNotifier hands the alerts wing's changes to notifications. The
@@ -64,4 +66,16 @@ type alertsMonitoring struct{ s *Server }
 
 func (m alertsMonitoring) Monitored(id string) bool {
 	return m.s.alerts == nil || m.s.alerts.Monitored(id)
+}
+
+// contactLookup names a client's contact for the assets wing: a contact of
+// another client, or of a client the caller may not see, does not exist.
+type contactLookup struct{ st store.ClientPageStore }
+
+func (c contactLookup) Contact(p *httpx.Principal, clientID, id string) (string, bool) {
+	ct, err := c.st.Contact(id)
+	if err != nil || ct.ClientID != clientID || !p.CanSeeClient(clientID) {
+		return "", false
+	}
+	return ct.Name, true
 }

@@ -1,0 +1,70 @@
+//go:build linux
+
+package e2e_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAssetsWithRealDevices: an asset links a managed device of its own
+// client (shown by host name) and never another client's; the CSV import
+// previews, applies and re-applies without change over the real server.
+func TestAssetsWithRealDevices(t *testing.T) {
+	e := startServer(t, serverConfig())
+	acme, other := e.createClient("Acme"), e.createClient("Other")
+	_, dev, _ := onlineAgent(t, e, acme, agentConfig())
+	_, devOther, _ := onlineAgent(t, e, other, agentConfig())
+	var host string
+	waitFor(t, "the device's host name", func() bool {
+		d, _, _ := e.device(dev)
+		host = d.Hostname
+		return host != ""
+	})
+	var a struct {
+		ID, Status string
+		DeviceName string `json:"device_name"`
+	}
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", map[string]any{"name": "Server", "serial": "S1", "device_id": dev}, &a); code != 201 ||
+		a.DeviceName != host || a.Status != "in use" {
+		t.Fatalf("asset linked to a device: %d %+v (device %q)", code, a, host)
+	}
+	var e1 struct{ Error string }
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", map[string]any{"name": "x", "device_id": devOther}, &e1); code != 400 ||
+		!strings.Contains(e1.Error, "device not found") {
+		t.Fatalf("asset linked to another client's device: %d %+v", code, e1)
+	}
+	var list struct{ Assets []struct{ ID string } }
+	e.api("GET", "/api/v1/clients/"+acme+"/assets?device="+dev, nil, &list)
+	if len(list.Assets) != 1 || list.Assets[0].ID != a.ID {
+		t.Fatalf("assets of the device: %+v", list)
+	}
+}
+
+// TestAssetsCLI: stewardctl previews an import (bad rows by line, exit
+// 1), applies it, re-applies it without change, lists grouped by type and
+// shows warranties.
+func TestAssetsCLI(t *testing.T) {
+	e := startServer(t, serverConfig())
+	e.createClient("Acme")
+	f := filepath.Join(t.TempDir(), "assets.csv")
+	os.WriteFile(f, []byte("name,serial,type,warranty_expiry\nLaptop,L1,laptop,2030-01-01\nPhone,P1,phone,\nBroken,,laptop,\n"), 0o600)
+	out, _, code := e.ctl(t, "assets", "import", f, "--client", "Acme")
+	if code != 1 || !strings.Contains(out, "would create 2") || !strings.Contains(out, "line 4: serial is required") {
+		t.Fatalf("preview: %d %q", code, out)
+	}
+	if out, _, _ = e.ctl(t, "assets", "import", f, "--client", "Acme", "--apply"); !strings.Contains(out, "created 2, updated 0, unchanged 0") {
+		t.Fatalf("apply: %q", out)
+	}
+	if out, _, _ = e.ctl(t, "assets", "import", f, "--client", "Acme", "--apply"); !strings.Contains(out, "created 0, updated 0, unchanged 2") {
+		t.Fatalf("re-import: %q", out)
+	}
+	if out, _, code = e.ctl(t, "assets", "list", "--client", "Acme", "--group-by", "type"); code != 0 || !strings.Contains(out, "laptop: 1") || !strings.Contains(out, "phone: 1") {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	if out, _, code = e.ctl(t, "assets", "warranty", "--client", "Acme", "--days", "3650"); code != 0 || !strings.Contains(out, "Laptop") || strings.Contains(out, "Phone") {
+		t.Fatalf("warranty: %d %q", code, out)
+	}
+}
