@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/steward-rmm/steward/server/agentcall"
 	"log/slog"
 	"net/http"
 	"os"
@@ -52,6 +53,7 @@ type Server struct {
 	updates *updates.Wing
 	audit   *audit.Wing
 	scripts *scripts.Wing
+	calls   *agentcall.Caller // toolbox calls to agents (base, not a wing)
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

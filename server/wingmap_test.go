@@ -42,6 +42,9 @@ var wingBase = []string{
 	"server/pki",
 	"server/release",
 	"server/store",
+	// agentcall makes toolbox calls to agents (request, stream, cancel,
+	// flow control) for the wings that offer toolbox features.
+	"server/agentcall",
 }
 
 // TestWingMap enforces the folder map: no wing imports another wing or

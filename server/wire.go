@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/steward-rmm/steward/server/agentcall"
 	"log/slog"
 
 	"github.com/steward-rmm/steward/protocol"
@@ -34,6 +35,7 @@ func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client
 // buildWings builds the wings from their narrow dependencies; the store,
 // audit log, fleet, hub and operator connections exist already.
 func (s *Server) buildWings(cfg Config, log *slog.Logger) {
+	s.calls = agentcall.New(0, log)
 	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
 		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
 	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
@@ -57,7 +59,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
-		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, Calls: s.calls})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built
