@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/steward-rmm/steward/agent/files"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
 
@@ -13,6 +14,7 @@ import (
 func (a *Agent) toolboxMethods() []toolbox.Method {
 	return slices.Concat(
 		[]toolbox.Method{{Name: "toolbox.ping", Handler: ping}},
+		files.Methods(),
 		a.cfg.ToolboxMethods,
 	)
 }
