@@ -48,6 +48,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.audit.Routes()...)
 	all = append(all, s.shell.Routes()...)
 	all = append(all, s.scripts.Routes()...)
+	all = append(all, s.toolbox.Routes()...)
 	return append(all, s.updates.Routes()...)
 }
 

@@ -77,6 +77,8 @@ type Config struct {
 	// Clock replaces time.Now for tokens, sessions and two-factor checks
 	// (tests move it forward); nil means the real clock.
 	Clock func() time.Time
+	// MaxUpload bounds one file uploaded to a device (0 = 8 GiB).
+	MaxUpload int64
 }
 
 // Defaults fills unset fields.

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"github.com/steward-rmm/steward/server/agentcall"
+	"github.com/steward-rmm/steward/server/toolbox"
 	"log/slog"
 	"net/http"
 	"os"
@@ -54,6 +55,7 @@ type Server struct {
 	audit   *audit.Wing
 	scripts *scripts.Wing
 	calls   *agentcall.Caller // toolbox calls to agents (base, not a wing)
+	toolbox *toolbox.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

@@ -23,6 +23,7 @@ var wings = []string{
 	"server/scripts",
 	"server/shell",
 	"server/updates",
+	"server/toolbox", // the device toolbox (files), on server/agentcall
 }
 
 // wingBase is what a wing may import from this module: the shared base

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/steward-rmm/steward/server/agentcall"
+	"github.com/steward-rmm/steward/server/toolbox"
 	"log/slog"
 
 	"github.com/steward-rmm/steward/protocol"
@@ -60,6 +61,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, Calls: s.calls})
+	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
+		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
 }
 
 // hubHandler hands the hub's calls to the agent link, which is built

@@ -21,6 +21,10 @@ const (
 	PermAdmin    = "admin" // server administration: agent releases, pprof
 	// PermRecordings reads shell recordings (scoped to the holder's clients).
 	PermRecordings = "recordings"
+	// PermFilesRead browses, searches and downloads files on devices;
+	// PermFilesWrite uploads, creates, renames and deletes them.
+	PermFilesRead  = "files_read"
+	PermFilesWrite = "files_write"
 )
 
 // Roles.
@@ -33,8 +37,8 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermFilesRead, PermFilesWrite},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermFilesRead, PermFilesWrite},
 	RoleHelpdesk:   {PermView, PermServices},
 	RoleReadOnly:   {PermView},
 }

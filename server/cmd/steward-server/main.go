@@ -70,6 +70,7 @@ func main() {
 	fs.BoolVar(&cfg.RequireApproval, "require-approval", false, "every newly enrolled device waits for a technician's approval before it receives jobs")
 	fs.IntVar(&cfg.LargeJob, "large-job", 50, "a job on more devices than this needs a fresh two-factor check")
 	fs.BoolVar(&cfg.RecordShellInput, "record-shell-input", false, "keep technicians' keystrokes (passwords typed at prompts too) in shell recordings; audited at every start")
+	fs.Int64Var(&cfg.MaxUpload, "max-upload", 8<<30, "largest file a technician may upload to a device, in bytes")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)
