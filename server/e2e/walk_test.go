@@ -151,7 +151,7 @@ func TestScopeWalk(t *testing.T) {
 	}
 	t.Logf("scope walk over %d routes: %v", len(routes), counts)
 	// Each route is counted once, so a route skipped without a count shows.
-	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 19 || counts["refused to scoped users"] < 4 {
+	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 26 || counts["refused to scoped users"] < 4 {
 		t.Fatalf("walked %d of %d routes: %v", total, len(routes), counts)
 	}
 	// Naming Bravo in a query is not found either.
