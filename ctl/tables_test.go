@@ -46,6 +46,10 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			{ID: "u_2", Name: "boss", Role: "admin", AllClients: true, Clients: []string{}}}),
 		"GET /api/v1/tokens": js([]api.EnrollToken{{ID: "et_1", ClientID: "c_2", Uses: 1, MaxUses: 5, ExpiresAt: now.Add(7 * 24 * time.Hour)},
 			{ID: "et_2", ClientID: "c_gone", ExpiresAt: now.Add(time.Hour)}}),
+		"GET /api/v1/devices/d_1/files": js(api.FileList{Path: "/srv", Parent: "/", Total: 3, Entries: []api.FileEntry{
+			{Name: "data", Type: "dir", Modified: at, Mode: "drwxr-xr-x", Perm: 0o755},
+			{Name: "evil\x1b[31mred\u202e.txt", Type: "file", Size: 1234, Modified: at, Mode: "-rw-r--r--", Perm: 0o644},
+			{Name: "current", Type: "symlink", Modified: at, Mode: "Lrwxrwxrwx", Perm: 0o777, Target: "/srv/data", TargetDir: true}}}),
 	}
 }
 
@@ -61,7 +65,7 @@ func TestTablesForPeople(t *testing.T) {
 	srv, _, fp := fakeAPI(t, tableFixtures(t, now))
 	var got strings.Builder
 	for _, args := range [][]string{{"jobs", "list"}, {"jobs", "show", "j_2"}, {"devices", "list"}, {"devices", "show", "d_1"},
-		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"}} {
+		{"audit", "list"}, {"users", "list"}, {"tokens", "list"}, {"clients", "list"}, {"files", "ls", "/srv", "--device", "d_1"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)

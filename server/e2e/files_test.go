@@ -450,3 +450,45 @@ func TestFilesScopeFreshAndOffline(t *testing.T) {
 		t.Errorf("offline device: %d %s", code, body)
 	}
 }
+
+// TestFilesCLI: stewardctl files put, ls, get, find, mv, mkdir, rm against
+// the real server and agent.
+func TestFilesCLI(t *testing.T) {
+	e := startServer(t, serverConfig())
+	_, dev, _ := onlineAgent(t, e, e.createClient("Acme"), agentConfig())
+	remote, local := t.TempDir(), t.TempDir()
+	src := filepath.Join(local, "src.bin")
+	data := bytes.Repeat([]byte{7, 0, 255}, 300000)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, errs, code := e.ctl(t, append(args, "--device", dev)...)
+		if code != 0 {
+			t.Fatalf("stewardctl %v: exit %d %s", args, code, errs)
+		}
+		return out
+	}
+	run("files", "put", src, filepath.Join(remote, "up.bin"))
+	run("files", "mkdir", filepath.Join(remote, "dir"))
+	run("files", "mv", filepath.Join(remote, "up.bin"), filepath.Join(remote, "dir", "moved.bin"))
+	if out := run("files", "ls", filepath.Join(remote, "dir"), "--page", "1"); !strings.Contains(out, "moved.bin") || !strings.Contains(out, "900000") {
+		t.Errorf("ls: %s", out)
+	}
+	if out := run("files", "find", remote, "MOVED"); !strings.Contains(out, filepath.Join(remote, "dir", "moved.bin")) {
+		t.Errorf("find: %s", out)
+	}
+	got := filepath.Join(local, "got.bin")
+	run("files", "get", filepath.Join(remote, "dir", "moved.bin"), "-O", got)
+	if b, _ := os.ReadFile(got); !bytes.Equal(b, data) {
+		t.Errorf("get: %d bytes", len(b))
+	}
+	if _, errs, code := e.ctl(t, "files", "rm", filepath.Join(remote, "dir"), "--device", dev); code == 0 || !strings.Contains(errs, "recursively") {
+		t.Errorf("rm of a full folder without -r: %d %s", code, errs)
+	}
+	run("files", "rm", "-r", filepath.Join(remote, "dir"))
+	if _, err := os.Stat(filepath.Join(remote, "dir")); !os.IsNotExist(err) {
+		t.Errorf("rm -r left the folder: %v", err)
+	}
+}
