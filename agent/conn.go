@@ -124,9 +124,11 @@ func (a *Agent) dial(ctx context.Context) (*websocket.Conn, error) {
 		TLSClientConfig:  a.tlsConf,
 		HandshakeTimeout: 30 * time.Second,
 		ReadBufferSize:   4096,
-		WriteBufferSize:  4096,
-		Proxy:            http.ProxyFromEnvironment,
-		NetDialContext:   a.cfg.Dial,
+		// A client connection writes a message in frames of this size: one
+		// toolbox data frame (64 KB) goes out as one frame, not sixteen.
+		WriteBufferSize: protocol.MaxCallData + 1024,
+		Proxy:           http.ProxyFromEnvironment,
+		NetDialContext:  a.cfg.Dial,
 	}
 	ws, resp, err := d.DialContext(ctx, a.wsURL(), nil)
 	if err == nil {

@@ -47,6 +47,7 @@ type server struct {
 	token   string
 	fp      string
 	hc      *http.Client
+	extra   []string // more server flags (later ones win)
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -65,8 +66,16 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Printf("   keystroke round trip: median %.2f ms, p99 %.2f ms (%d samples); flood %.1f MB/s\n",
 			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.Samples, sh.FloodMBps)
 	}
+	fmt.Println("== file manager")
+	fr := measureFiles(cfg, cfg.filesSize, cfg.filesList)
+	if fr.Error != "" {
+		fmt.Println("   error:", fr.Error)
+	}
 	var results []result
 	for _, n := range cfg.sizes {
+		if cfg.filesOnly {
+			break
+		}
 		fmt.Printf("== %d agents\n", n)
 		r, err := measure(ctx, cfg, n)
 		if err != nil {
@@ -78,7 +87,7 @@ func run(ctx context.Context, cfg config) error {
 			break
 		}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "files": fr}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}
@@ -88,6 +97,8 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Printf("\nterminal relay: keystroke round trip median %.2f ms, p99 %.2f ms; one flooding session %.1f MB/s\n",
 			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.FloodMBps)
 	}
+	fmt.Println()
+	printFiles(os.Stdout, fr)
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
@@ -123,6 +134,7 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 		"--metrics-listen", s.metrics, "--heartbeat", "60s", "--log-level", "warn", "--max-handshakes", "64",
 		// One two-factor check covers the whole run's fan-outs and shells.
 		"--fresh-2fa", "48h")
+	s.cmd.Args = append(s.cmd.Args, s.extra...)
 	logf, err := os.OpenFile(filepath.Join(cfg.out, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err

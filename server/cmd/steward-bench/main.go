@@ -3,6 +3,7 @@
 // addresses) and prints a table, also written as JSON.
 //
 //	steward-bench [--sizes 1000,5000,19900] [--idle 60s] [--rounds 5] [--out bench-results] [--profile 10s]
+//	              [--files-size 2147483648] [--files-list 100000] [--files-only]
 package main
 
 import (
@@ -27,6 +28,11 @@ type config struct {
 	stormJob time.Duration
 	ids      string
 	profile  time.Duration
+	// The file manager's figures: transfer size, folder size, and whether
+	// to skip the scale runs.
+	filesSize int64
+	filesList int
+	filesOnly bool
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -50,6 +56,9 @@ func main() {
 	flag.StringVar(&cfg.ids, "ids", defaultIDs(), "directory of simulated agents' identities and job spools")
 	flag.DurationVar(&cfg.profile, "profile", 0, "also record the server's CPU profile for this long while idle and during the fan-out rounds (written to --out)")
 	flag.DurationVar(&cfg.stormJob, "storm-job", 3*time.Second, "duration of the job in flight during the crash")
+	flag.Int64Var(&cfg.filesSize, "files-size", 2<<30, "bytes downloaded and uploaded through the file manager")
+	flag.IntVar(&cfg.filesList, "files-list", 100000, "files in the folder the file manager lists")
+	flag.BoolVar(&cfg.filesOnly, "files-only", false, "measure the terminal relay and the file manager only (no scale runs)")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -8,10 +8,12 @@ import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBa
 import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
+import { filesPanel } from '../lib/files.js';
 
 const TABS = [
   ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
+  ['files', 'Files', 'files_read'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -459,6 +461,8 @@ export function mount(root, ctx) {
         },
       };
     },
+
+    files: () => filesPanel(base, data.device),
   };
 
   load();
