@@ -340,6 +340,15 @@ func (c *Call) Write(p []byte) (int, error) {
 		if c.ended.Load() {
 			return written, c.writeErr()
 		}
+		// Several uploads to one device share its outbox: wait while it is
+		// half full rather than have the hub close the connection.
+		for c.conn.Queued() >= hub.OutboxSize/2 {
+			select {
+			case <-time.After(2 * time.Millisecond):
+			case <-c.done:
+				return written, c.writeErr()
+			}
+		}
 		n := int(min(int64(len(p)), c.credit.Load(), protocol.MaxCallData))
 		if !c.conn.SendBinary(protocol.AppendFrame(make([]byte, 0, 5+n), protocol.FrameCallData, c.ID, p[:n])) {
 			c.fail(ErrOffline)

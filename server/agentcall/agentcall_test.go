@@ -416,3 +416,48 @@ func TestCallCancelTimeoutAndBusy(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestCallConcurrentUploads: uploads sharing one connection never fill its
+// outbox (which would close the device's connection as a slow consumer).
+func TestCallConcurrentUploads(t *testing.T) {
+	cl, conn, _, _ := setup(t)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<19) // 8 MB each
+	sum := sha256.Sum256(data)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			c, err := cl.Start(context.Background(), conn, "sink", nil, Options{Upload: true})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			if _, err := io.Copy(c, bytes.NewReader(data)); err != nil {
+				errs <- err
+				return
+			}
+			if err := c.CloseWrite(); err != nil {
+				errs <- err
+				return
+			}
+			var res struct{ SHA256 string }
+			if err := c.Result(&res); err != nil {
+				errs <- err
+				return
+			}
+			if res.SHA256 != hex.EncodeToString(sum[:]) {
+				errs <- errors.New("upload arrived altered")
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := conn.Reason(); r != "" {
+		t.Fatalf("connection closed: %s", r)
+	}
+}
