@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/steward-rmm/steward/agent/files"
+	"github.com/steward-rmm/steward/agent/procs"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
 
@@ -15,6 +16,7 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 	return slices.Concat(
 		[]toolbox.Method{{Name: "toolbox.ping", Handler: ping}},
 		files.Methods(),
+		procs.Methods(),
 		a.cfg.ToolboxMethods,
 	)
 }

@@ -166,5 +166,9 @@ func Routes() []Route {
 		{Method: "POST", Path: "/api/v1/devices/{id}/files/delete", Auth: "files_write", Fresh: true,
 			Summary: "Delete a file, a link or (recursive) a folder tree, never following links", Request: FileDeleteRequest{},
 			Response: FileChanged{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/processes", Auth: "processes", Summary: "The device's processes, sorted and filtered",
+			Query: []string{"sort", "q", "limit"}, Response: ProcessList{}},
+		{Method: "POST", Path: "/api/v1/devices/{id}/processes/{pid}/kill", Auth: "processes", Fresh: true,
+			Summary: "End a process, or with tree its descendants too", Request: ProcessKillRequest{}, Response: ProcessKilled{}},
 	}
 }

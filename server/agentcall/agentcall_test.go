@@ -39,7 +39,7 @@ func (h *handler) Message(c *hub.Conn, env protocol.Envelope) {
 	}
 	_ = h.cl.AgentMessage(c, env)
 }
-func (h *handler) Binary(c *hub.Conn, frame []byte) { h.cl.AgentBinary(c, frame) }
+func (h *handler) Binary(c *hub.Conn, frame []byte)  { h.cl.AgentBinary(c, frame) }
 func (h *handler) Closed(c *hub.Conn, reason string) { h.cl.DeviceGone(c, reason) }
 
 // agentEnd is the agent's side: a websocket served by a real toolbox

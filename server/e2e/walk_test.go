@@ -49,7 +49,7 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo script: %d", code)
 	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
-		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID}
+		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "processes": "1"}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo"}
 
 	// Every route is walked, each in exactly one way; a route that fits
@@ -151,7 +151,7 @@ func TestScopeWalk(t *testing.T) {
 	}
 	t.Logf("scope walk over %d routes: %v", len(routes), counts)
 	// Each route is counted once, so a route skipped without a count shows.
-	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 26 || counts["refused to scoped users"] < 4 {
+	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 28 || counts["refused to scoped users"] < 4 {
 		t.Fatalf("walked %d of %d routes: %v", total, len(routes), counts)
 	}
 	// Naming Bravo in a query is not found either.

@@ -25,6 +25,8 @@ const (
 	// PermFilesWrite uploads, creates, renames and deletes them.
 	PermFilesRead  = "files_read"
 	PermFilesWrite = "files_write"
+	// PermProcesses lists and ends processes on devices.
+	PermProcesses = "processes"
 )
 
 // Roles.
@@ -37,8 +39,8 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermFilesRead, PermFilesWrite},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermFilesRead, PermFilesWrite},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermFilesRead, PermFilesWrite, PermProcesses},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermFilesRead, PermFilesWrite, PermProcesses},
 	RoleHelpdesk:   {PermView, PermServices},
 	RoleReadOnly:   {PermView},
 }

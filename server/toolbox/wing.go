@@ -1,8 +1,9 @@
 // Package toolbox is the wing for a device's toolbox: interactive tools
 // that are not durable jobs, made as calls to the agent over its
-// websocket (server/agentcall). It serves the file manager: browse with
+// websocket (server/agentcall). It serves the file manager (browse with
 // paging, search by name, download a file or a folder as an archive,
-// upload, create a folder, rename and delete. Every action needs its
+// upload, create a folder, rename and delete) and the process manager
+// (list, sorted and filtered; end a process or its tree). Every action needs its
 // permission, is scoped by client and audited; writes need a fresh
 // second factor.
 package toolbox
@@ -82,5 +83,7 @@ func (t *Wing) Routes() []httpx.Route {
 		httpx.R("POST", "/api/v1/devices/{id}/files/mkdir", write, t.mkdir),
 		httpx.R("POST", "/api/v1/devices/{id}/files/rename", write, t.rename),
 		httpx.R("POST", "/api/v1/devices/{id}/files/delete", write, t.remove),
+		httpx.R("GET", "/api/v1/devices/{id}/processes", httpx.NeedPerm(httpx.PermProcesses), t.processes),
+		httpx.R("POST", "/api/v1/devices/{id}/processes/{pid}/kill", httpx.NeedFresh(httpx.PermProcesses), t.killProcess),
 	}
 }
