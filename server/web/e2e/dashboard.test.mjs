@@ -740,7 +740,7 @@ describe('dashboard', { timeout: 300000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'files']
+    const tabs = (id, who) => ['summary', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'files', 'processes']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],

@@ -9,11 +9,12 @@ import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
 import { filesPanel } from '../lib/files.js';
+import { processesPanel } from '../lib/processes.js';
 
 const TABS = [
   ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
-  ['files', 'Files', 'files_read'],
+  ['files', 'Files', 'files_read'], ['processes', 'Processes', 'processes'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -463,6 +464,7 @@ export function mount(root, ctx) {
     },
 
     files: () => filesPanel(base, data.device),
+    processes: () => processesPanel(base),
   };
 
   load();
