@@ -5,6 +5,8 @@ import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
 import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, newContext, newGuards, watch, shot, login, waitUntil, totp, Authenticator } from './lib.mjs';
 import { seedJob, seedHostile, visitAll, HOSTILE_SCRIPT } from './layout.mjs';
 
@@ -95,6 +97,8 @@ describe('dashboard', { timeout: 300000 }, () => {
     assert.equal(r.stage, 'setup', 'the bootstrap admin must enrol two-factor on first login');
     assert.equal(r.recovery.length, 10);
     recovery = r.recovery;
+    // files.test.mjs, run next against this server, needs an admin too.
+    if (process.env.STEWARD_SHARED) writeFileSync(join(process.env.STEWARD_SHARED, 'admin-totp'), auth.secret, { mode: 0o600 });
     await shot(page, '02-recovery-codes');
     await page.click('#recovery-done');
     await page.waitForSelector('#overview-tiles .tile');

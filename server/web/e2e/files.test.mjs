@@ -2,16 +2,20 @@
 // run.sh after dashboard.test.mjs against the same server. The real agent
 // is gone by then (that file kills it); the simulated agent runs the real
 // agent code, so its toolbox works on this machine's files. A technician
-// made here with the first-start admin token logs in and enrols two-factor.
+// made here by the admin (whose two-factor secret dashboard.test.mjs left
+// in STEWARD_SHARED; alone, this file enrols the admin itself) logs in and
+// enrols two-factor.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { request } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator } from './lib.mjs';
 
 const BASE = process.env.STEWARD_URL;
-const TOKEN = process.env.STEWARD_ADMIN_TOKEN;
+const ADMIN_PASSWORD = process.env.STEWARD_ADMIN_PASSWORD;
+const SHARED = process.env.STEWARD_SHARED;
 const USER = 'files-tech';
 const PASSWORD = 'files-tech-password-1';
 // A long name that looks like markup: shown as text, cut with an ellipsis.
@@ -41,7 +45,7 @@ async function submitModal() {
 
 describe('files and processes', { timeout: 180000 }, () => {
   before(async () => {
-    assert.ok(BASE && TOKEN, 'run through server/web/e2e/run.sh (STEWARD_URL, STEWARD_ADMIN_TOKEN)');
+    assert.ok(BASE && ADMIN_PASSWORD, 'run through server/web/e2e/run.sh (STEWARD_URL, STEWARD_ADMIN_PASSWORD)');
     dir = mkdtempSync(join(tmpdir(), 'steward-files-e2e-'));
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, LONG), 'long name\n');
@@ -49,11 +53,38 @@ describe('files and processes', { timeout: 180000 }, () => {
     browser = await launch();
     ctx = await newContext(browser, guards);
     page = watch(await ctx.newPage(), guards);
-    const admin = { Authorization: `Bearer ${TOKEN}` };
-    const r = await ctx.request.post(`${BASE}/api/v1/users`, { headers: admin,
+    // The admin, in a request context of its own (cookie session).
+    const adm = await request.newContext({ ignoreHTTPSErrors: true });
+    const adminAuth = new Authenticator();
+    const secretFile = SHARED && join(SHARED, 'admin-totp');
+    let csrf = '';
+    const step = async (path, data) => {
+      const r = await adm.post(`${BASE}${path}`, { data, headers: csrf ? { 'X-CSRF-Token': csrf } : {} });
+      const b = await r.json().catch(() => ({}));
+      if (b.csrf) csrf = b.csrf;
+      return { status: r.status(), body: b };
+    };
+    const first = await step('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+    assert.equal(first.status, 200, 'admin password login');
+    if (secretFile && existsSync(secretFile)) {
+      adminAuth.secret = readFileSync(secretFile, 'utf8').trim();
+      // A code is accepted once per time step: the dashboard's last one may
+      // be this step's, so the next step is tried too.
+      let ok = false;
+      for (let i = 0; i < 3 && !ok; i++) ok = (await step('/api/v1/auth/totp', { code: await adminAuth.code() })).status === 200;
+      assert.ok(ok, 'admin two-factor code');
+    } else {
+      const setup = await step('/api/v1/auth/totp/setup', {});
+      adminAuth.secret = setup.body.secret;
+      assert.equal((await step('/api/v1/auth/totp/confirm', { code: await adminAuth.code() })).status, 200, 'admin enrolment');
+    }
+    const me = await (await adm.get(`${BASE}/api/v1/me`)).json();
+    if (me.csrf) csrf = me.csrf;
+    const r = await adm.post(`${BASE}/api/v1/users`, { headers: { 'X-CSRF-Token': csrf },
       data: { name: USER, password: PASSWORD, role: 'technician', all_clients: true, clients: [] } });
     assert.equal(r.status(), 201, `create ${USER}: ${await r.text()}`);
-    const list = await (await ctx.request.get(`${BASE}/api/v1/devices?online=true&limit=10`, { headers: admin })).json();
+    const list = await (await adm.get(`${BASE}/api/v1/devices?online=true&limit=10`)).json();
+    await adm.dispose();
     device = list.devices.find((d) => d.online);
     assert.ok(device, 'an online device (the simulated agent)');
   });
