@@ -36,8 +36,9 @@ type dirNames struct {
 }
 
 const (
-	cacheTTL  = time.Minute
-	cacheDirs = 4
+	cacheTTL    = time.Minute
+	cacheDirs   = 4
+	cacheSettle = 2 * time.Second
 )
 
 var cache = &dirCache{m: map[string]*dirNames{}}
@@ -134,7 +135,11 @@ func list(ctx context.Context, c *toolbox.Call) (any, error) {
 		if keys, err = sortedKeys(ctx, p); err != nil {
 			return nil, err
 		}
-		cache.put(p, st.ModTime(), keys)
+		// A folder changed in the last moments is not cached: a change within
+		// the clock's granularity would not move its mtime.
+		if time.Since(st.ModTime()) > cacheSettle {
+			cache.put(p, st.ModTime(), keys)
+		}
 	}
 	start := 0
 	if prm.Cursor != "" {
