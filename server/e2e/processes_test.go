@@ -88,7 +88,11 @@ func TestProcesses(t *testing.T) {
 		t.Fatalf("the process ended early: %v", err)
 	default:
 	}
-	// The tree: the child first, then the parent.
+	// The CLI lists it too.
+	if out, errs, code := e.ctl(t, "processes", "ls", "--device", dev, "--filter", "sleep 301"); code != 0 || !strings.Contains(out, strconv.Itoa(int(child))) {
+		t.Errorf("stewardctl processes ls: %d %s %s", code, out, errs)
+	}
+	// The tree: collected, then ended from the parent down.
 	var killed api.ProcessKilled
 	if code := e.api("POST", "/api/v1/devices/"+dev+"/processes/"+strconv.Itoa(int(parent))+"/kill", map[string]any{"tree": true}, &killed); code != 200 {
 		t.Fatalf("kill tree: %d", code)
