@@ -21,7 +21,9 @@ import (
 // starting from CallWindow; the receiver grants credit back
 // (FrameCallCredit) as its consumer takes the bytes. A transfer thus holds
 // at most one window in memory on either side and heartbeats travel
-// between its frames. TypeCallCancel ends a call from the server side; the
+// between its frames. Each chunk and data frame costs CallFrameCost on top
+// of its bytes, so a window also bounds the number of items in flight (a
+// stream of tiny chunks cannot queue without limit). TypeCallCancel ends a call from the server side; the
 // agent then answers with a TypeCallEnd (code CallCanceled) that the server
 // may ignore.
 const (
@@ -57,7 +59,15 @@ const (
 	MaxCallChunk = 256 << 10
 	// MaxCallMethod bounds a method name.
 	MaxCallMethod = 64
+	// CallFrameCost is the credit one chunk or data frame costs beyond its
+	// bytes: at most CallWindow/CallFrameCost items are in flight.
+	CallFrameCost = 1024
+	// CallMaxItems is how many items a receiver must be able to queue.
+	CallMaxItems = CallWindow / CallFrameCost
 )
+
+// CallCost is the credit an item of n bytes costs.
+func CallCost(n int) int64 { return int64(n) + CallFrameCost }
 
 // Error codes of CallEnd.Code. The text of CallEnd.Error is what the
 // technician reads; the code lets the server choose an HTTP status.

@@ -120,7 +120,7 @@ func (c *Call) Decode(v any) error {
 func (c *Call) Context() context.Context { return c.ctx }
 
 func (c *Call) waitCredit() error {
-	for c.credit.Load() <= 0 {
+	for c.credit.Load() <= protocol.CallFrameCost {
 		select {
 		case <-c.more:
 		case <-c.ctx.Done():
@@ -142,7 +142,7 @@ func (c *Call) Send(v any) error {
 	if err := c.waitCredit(); err != nil {
 		return err
 	}
-	c.credit.Add(-int64(len(b)))
+	c.credit.Add(-protocol.CallCost(len(b)))
 	if !c.s.Send(protocol.MustEncode(protocol.TypeCallChunk, "", protocol.CallChunk{Call: c.ID, Data: b})) {
 		return errors.New("toolbox: connection lost")
 	}
@@ -156,11 +156,11 @@ func (c *Call) Write(p []byte) (int, error) {
 		if err := c.waitCredit(); err != nil {
 			return n, err
 		}
-		k := int(min(int64(len(p)), c.credit.Load(), protocol.MaxCallData))
+		k := int(min(int64(len(p)), c.credit.Load()-protocol.CallFrameCost, protocol.MaxCallData))
 		if !c.s.SendBinary(protocol.AppendFrame(make([]byte, 0, 5+k), protocol.FrameCallData, c.ID, p[:k])) {
 			return n, errors.New("toolbox: connection lost")
 		}
-		c.credit.Add(-int64(k))
+		c.credit.Add(-protocol.CallCost(k))
 		n += k
 		p = p[k:]
 	}
@@ -181,7 +181,7 @@ func (c *Call) Read(p []byte) (int, error) {
 		select {
 		case b := <-c.in:
 			c.cur = b
-			c.owed += uint32(len(b))
+			c.owed += uint32(protocol.CallCost(len(b)))
 		default:
 			if c.owed > 0 {
 				c.s.SendBinary(protocol.CallCreditFrame(c.ID, c.owed))
@@ -190,13 +190,13 @@ func (c *Call) Read(p []byte) (int, error) {
 			select {
 			case b := <-c.in:
 				c.cur = b
-				c.owed += uint32(len(b))
+				c.owed += uint32(protocol.CallCost(len(b)))
 			case <-c.eofc:
 				// Data sent before the mark is already queued.
 				select {
 				case b := <-c.in:
 					c.cur = b
-					c.owed += uint32(len(b))
+					c.owed += uint32(protocol.CallCost(len(b)))
 					continue
 				default:
 				}
@@ -250,7 +250,7 @@ func (h *Host) start(ctx context.Context, s Sender, r protocol.CallRequest) {
 		return
 	}
 	c := &Call{ID: r.Call, Method: r.Method, Params: r.Params, s: s, more: make(chan struct{}, 1), upload: r.Upload,
-		in: make(chan []byte, 1024), eofc: make(chan struct{})}
+		in: make(chan []byte, protocol.CallMaxItems+16), eofc: make(chan struct{})}
 	c.credit.Store(protocol.CallWindow)
 	if r.TimeoutMS > 0 {
 		c.ctx, c.cancel = context.WithTimeout(ctx, time.Duration(r.TimeoutMS)*time.Millisecond)

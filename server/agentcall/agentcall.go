@@ -101,7 +101,7 @@ type Call struct {
 	cl     *Caller
 	conn   *hub.Conn
 	in     chan item    // chunks and data from the agent, in order; closed at its end
-	queued atomic.Int64 // bytes in `in`: bounded by the window
+	queued atomic.Int64 // credit of the items in `in`: bounded by the window
 	// endMu guards result and remote, written by the agent's reader
 	// before it closes in.
 	endMu  sync.Mutex
@@ -112,6 +112,7 @@ type Call struct {
 	done    chan struct{}
 	failed  sync.Once
 	err     error
+	early   bool          // the local failure came before the agent's end (set before done closes)
 	ended   atomic.Bool   // the agent's call_end arrived
 	endc    chan struct{} // closed with in, for writers waiting on credit
 	inOpen  bool          // in not yet closed; touched only by the agent's reader
@@ -140,7 +141,7 @@ func (cl *Caller) Start(ctx context.Context, conn *hub.Conn, method string, para
 	if err != nil {
 		return nil, fmt.Errorf("agentcall: params of %s: %w", method, err)
 	}
-	c := &Call{Method: method, cl: cl, conn: conn, in: make(chan item, 1024), done: make(chan struct{}),
+	c := &Call{Method: method, cl: cl, conn: conn, in: make(chan item, protocol.CallMaxItems+16), done: make(chan struct{}),
 		more: make(chan struct{}, 1), endc: make(chan struct{}), inOpen: true, upload: o.Upload}
 	c.credit.Store(protocol.CallWindow)
 	cl.mu.Lock()
@@ -192,6 +193,7 @@ func (c *Call) touch() { c.idle.Reset(c.idleDur) }
 func (c *Call) fail(err error) {
 	c.failed.Do(func() {
 		c.err = err
+		c.early = !c.ended.Load()
 		close(c.done)
 		if !c.ended.Load() {
 			reason := err.Error()
@@ -238,12 +240,20 @@ func (c *Call) recv() (it item, ok bool, err error) {
 		it, ok = <-c.in
 	}
 	if !ok {
+		// The agent's answer to a cancel or timeout of ours: ours says why.
+		select {
+		case <-c.done:
+			if c.early {
+				return item{}, false, c.err
+			}
+		default:
+		}
 		return item{}, false, c.outcome()
 	}
 	c.touch()
 	n := len(it.data) + len(it.chunk)
-	c.queued.Add(-int64(n))
-	c.owed += uint32(n)
+	c.queued.Add(-protocol.CallCost(n))
+	c.owed += uint32(protocol.CallCost(n))
 	if c.owed >= protocol.CallWindow/4 || len(c.in) == 0 {
 		c.conn.SendBinary(protocol.CallCreditFrame(c.ID, c.owed))
 		c.owed = 0
@@ -328,7 +338,7 @@ func (c *Call) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for len(p) > 0 {
-		for c.credit.Load() <= 0 {
+		for c.credit.Load() <= protocol.CallFrameCost {
 			select {
 			case <-c.more:
 			case <-c.endc:
@@ -349,12 +359,12 @@ func (c *Call) Write(p []byte) (int, error) {
 				return written, c.writeErr()
 			}
 		}
-		n := int(min(int64(len(p)), c.credit.Load(), protocol.MaxCallData))
+		n := int(min(int64(len(p)), c.credit.Load()-protocol.CallFrameCost, protocol.MaxCallData))
 		if !c.conn.SendBinary(protocol.AppendFrame(make([]byte, 0, 5+n), protocol.FrameCallData, c.ID, p[:n])) {
 			c.fail(ErrOffline)
 			return written, ErrOffline
 		}
-		c.credit.Add(-int64(n))
+		c.credit.Add(-protocol.CallCost(n))
 		c.touch()
 		written += n
 		p = p[n:]
@@ -403,7 +413,7 @@ func (c *Call) deliver(it item) {
 	if !c.inOpen {
 		return
 	}
-	if c.queued.Add(int64(len(it.data)+len(it.chunk))) > 2*protocol.CallWindow {
+	if c.queued.Add(protocol.CallCost(len(it.data)+len(it.chunk))) > 2*protocol.CallWindow {
 		go c.fail(ErrFlow)
 		return
 	}

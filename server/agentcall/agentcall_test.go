@@ -25,9 +25,10 @@ import (
 // handler routes the hub's frames to the Caller, as the agent link does,
 // and counts heartbeats.
 type handler struct {
-	cl *Caller
-	mu sync.Mutex
-	hb []time.Time
+	cl      *Caller
+	started chan string // the "wait" method's starts and cancellations
+	mu      sync.Mutex
+	hb      []time.Time
 }
 
 func (h *handler) Message(c *hub.Conn, env protocol.Envelope) {
@@ -61,9 +62,9 @@ func (a *agentEnd) put(mt int, b []byte) bool {
 	}
 }
 
-var started = make(chan string, 16)
-
-func methods() []toolbox.Method {
+// methods are the test agent's methods; "wait" reports its start and its
+// cancellation on started.
+func methods(started chan string) []toolbox.Method {
 	return []toolbox.Method{
 		{Name: "echo", Handler: func(_ context.Context, c *toolbox.Call) (any, error) {
 			var v map[string]any
@@ -124,7 +125,7 @@ func setup(t *testing.T, caps ...string) (*Caller, *hub.Conn, *handler, *agentEn
 	}
 	log := slog.New(slog.DiscardHandler)
 	cl := New(4, log)
-	h := &handler{cl: cl}
+	h := &handler{cl: cl, started: make(chan string, 64)}
 	hb := hub.New(h, log, time.Hour)
 	got := make(chan *hub.Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +143,7 @@ func setup(t *testing.T, caps ...string) (*Caller, *hub.Conn, *handler, *agentEn
 	}
 	ws.SetReadLimit(protocol.MaxServerFrame)
 	a := &agentEnd{ws: ws, out: make(chan [2]any, 64), done: make(chan struct{})}
-	host := toolbox.NewHost(log, methods()...)
+	host := toolbox.NewHost(log, methods(h.started)...)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for {
@@ -355,7 +356,8 @@ func TestCallUploadInterrupted(t *testing.T) {
 }
 
 func TestCallCancelTimeoutAndBusy(t *testing.T) {
-	cl, conn, _, _ := setup(t)
+	cl, conn, h, _ := setup(t)
+	started := h.started
 	ctx, cancel := context.WithCancel(context.Background())
 	c, err := cl.Start(ctx, conn, "wait", nil, Options{})
 	if err != nil {
