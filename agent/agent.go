@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/steward-rmm/steward/agent/toolbox"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -31,6 +32,9 @@ type Config struct {
 	Version string
 	// Executors by job kind; nil entries fall back to the defaults.
 	Executors map[string]Executor
+	// ToolboxMethods are toolbox methods beyond the built-in ones (tests
+	// and embedders); a name already built in replaces it.
+	ToolboxMethods []toolbox.Method
 	// Health collects the health report; nil = the OS collectors.
 	Health func(ctx context.Context) protocol.Health
 	// Inventory collects the inventory; nil = gopsutil.
@@ -110,6 +114,7 @@ type Agent struct {
 	// retired is set while the server says the device is retired: the
 	// agent then collects and sends nothing but heartbeats.
 	retired atomic.Bool
+	toolbox *toolbox.Host // toolbox calls (toolbox.go)
 }
 
 // ErrRevoked is returned when the server says this device was revoked.
@@ -138,6 +143,7 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 		a.execs[k] = e
 	}
 	a.shells = newShellHost(a)
+	a.toolbox = toolbox.NewHost(log, a.toolboxMethods()...)
 	a.initUpdate() // self-update, when the identity pins a release key
 	return a, nil
 }

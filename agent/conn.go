@@ -31,6 +31,7 @@ func (a *Agent) connectLoop(ctx context.Context) {
 		err := a.connectOnce(ctx)
 		a.connectionChanged(false)
 		a.shells.closeAll("connection to server lost")
+		a.toolbox.CloseAll()
 		if ctx.Err() != nil {
 			return
 		}
@@ -81,7 +82,7 @@ func (a *Agent) wsURL() string {
 func (a *Agent) hello() protocol.Hello {
 	h := protocol.Hello{ProtocolVersion: protocol.Version, AgentVersion: a.cfg.Version, OS: runtime.GOOS, Arch: runtime.GOARCH,
 		Capabilities: []string{protocol.CapScript, protocol.CapShell, protocol.CapService, protocol.CapPower,
-			protocol.CapPatch, protocol.CapHealth}}
+			protocol.CapPatch, protocol.CapHealth, protocol.CapToolbox}}
 	a.updateHello(&h) // update capability and a waiting update outcome
 	h.Hostname, _ = os.Hostname()
 	h.BootTime = bootTime()
@@ -123,9 +124,11 @@ func (a *Agent) dial(ctx context.Context) (*websocket.Conn, error) {
 		TLSClientConfig:  a.tlsConf,
 		HandshakeTimeout: 30 * time.Second,
 		ReadBufferSize:   4096,
-		WriteBufferSize:  4096,
-		Proxy:            http.ProxyFromEnvironment,
-		NetDialContext:   a.cfg.Dial,
+		// A client connection writes a message in frames of this size: one
+		// toolbox data frame (64 KB) goes out as one frame, not sixteen.
+		WriteBufferSize: protocol.MaxCallData + 1024,
+		Proxy:           http.ProxyFromEnvironment,
+		NetDialContext:  a.cfg.Dial,
 	}
 	ws, resp, err := d.DialContext(ctx, a.wsURL(), nil)
 	if err == nil {
@@ -225,6 +228,10 @@ func (a *Agent) serve(ctx context.Context, ws *websocket.Conn, w protocol.Welcom
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(readWait))
 		if mt == websocket.BinaryMessage {
+			if len(b) > 0 && protocol.IsCallFrame(b[0]) {
+				a.toolbox.Binary(b)
+				continue
+			}
 			a.shells.binary(s, b)
 			continue
 		}
@@ -333,6 +340,8 @@ func (a *Agent) handle(s *session, env protocol.Envelope) error {
 		go a.refresh(s, r.What)
 	case protocol.TypeShellOpen, protocol.TypeShellResize, protocol.TypeShellClose:
 		a.shells.message(s, env)
+	case protocol.TypeCall, protocol.TypeCallCancel:
+		a.toolbox.Message(a.ctx, toolboxSender{s}, env)
 	case protocol.TypeUpdateOffer:
 		a.onUpdateOffer(s, env) // applies in its own goroutine
 	case protocol.TypeError:

@@ -107,6 +107,10 @@ func (g *gen) operation(rt Route) (map[string]any, error) {
 		}
 		op["requestBody"] = map[string]any{"required": true, "content": jsonContent(s)}
 	}
+	if rt.RequestContentType != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			rt.RequestContentType: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+	}
 	status := rt.Status
 	if status == 0 {
 		status = http.StatusOK

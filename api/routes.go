@@ -29,6 +29,9 @@ type Route struct {
 	Response    any
 	Status      int
 	ContentType string
+	// RequestContentType is the type of a raw (non-JSON) request body,
+	// such as an upload's bytes.
+	RequestContentType string
 }
 
 // Routes is every route of the server's HTTP API.
@@ -301,5 +304,26 @@ func Routes() []Route {
 		{Method: "POST", Path: "/api/v1/clients/{id}/contacts/import", Auth: clients,
 			Summary: "Import a CSV of contacts with a column mapping (matched on e-mail)", Request: ContactImportRequest{},
 			Response: ContactImportResult{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/files", Auth: "files_read", Summary: "A page of a folder on the device (folders first, by name)",
+			Query: []string{"path", "cursor", "limit"}, Response: FileList{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/files/search", Auth: "files_read", Summary: "Entries named like name under a folder",
+			Query: []string{"path", "name", "depth", "limit"}, Response: FileSearch{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/files/download", Auth: "files_read",
+			Summary: "A file, or a folder as an archive built on the fly (attachment)", Query: []string{"path", "archive"},
+			ContentType: "application/octet-stream"},
+		{Method: "PUT", Path: "/api/v1/devices/{id}/files/upload", Auth: "files_write", Fresh: true,
+			Summary: "Upload a file (the body); written under its name only once complete", Query: []string{"path", "overwrite"},
+			RequestContentType: "application/octet-stream", Response: FileUploaded{}, Status: 201},
+		{Method: "POST", Path: "/api/v1/devices/{id}/files/mkdir", Auth: "files_write", Fresh: true, Summary: "Create a folder",
+			Request: FilePathRequest{}, Response: FileChanged{}},
+		{Method: "POST", Path: "/api/v1/devices/{id}/files/rename", Auth: "files_write", Fresh: true, Summary: "Rename or move a file or folder",
+			Request: FileRenameRequest{}, Response: FileChanged{}},
+		{Method: "POST", Path: "/api/v1/devices/{id}/files/delete", Auth: "files_write", Fresh: true,
+			Summary: "Delete a file, a link or (recursive) a folder tree, never following links", Request: FileDeleteRequest{},
+			Response: FileChanged{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/processes", Auth: "processes", Summary: "The device's processes, sorted and filtered",
+			Query: []string{"sort", "q", "limit"}, Response: ProcessList{}},
+		{Method: "POST", Path: "/api/v1/devices/{id}/processes/{pid}/kill", Auth: "processes", Fresh: true,
+			Summary: "End a process, or with tree its descendants too", Request: ProcessKillRequest{}, Response: ProcessKilled{}},
 	}
 }

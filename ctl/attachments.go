@@ -54,7 +54,7 @@ func (c *Client) stream(method, path string, body io.Reader, size int64, out any
 
 // attachmentsCmd manages client attachments.
 func (a *App) attachmentsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "attachments", Aliases: []string{"files"}, Short: "Client files: upload, list, download, delete"}
+	c := &cobra.Command{Use: "attachments", Short: "Client files: upload, list, download, delete"}
 
 	var client, search string
 	list := &cobra.Command{Use: "list [--client C] [--search TEXT]", Short: "List attachments, newest first",

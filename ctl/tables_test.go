@@ -82,6 +82,10 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 				Attempts: 41, LastError: "mail: send via smtp.example: 535 auth failed\r\nX-Injected: 1", CreatedAt: at}}),
 		"GET /api/v1/vault": js([]api.VaultEntry{{ID: "vlt_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "router \x1b[31m<b>",
 			URL: "https://192.0.2.1/", Username: "admin", UpdatedAt: at}}),
+		"GET /api/v1/devices/d_1/files": js(api.FileList{Path: "/srv", Parent: "/", Total: 3, Entries: []api.FileEntry{
+			{Name: "data", Type: "dir", Modified: at, Mode: "drwxr-xr-x", Perm: 0o755},
+			{Name: "evil\x1b[31mred\u202e.txt", Type: "file", Size: 1234, Modified: at, Mode: "-rw-r--r--", Perm: 0o644},
+			{Name: "current", Type: "symlink", Modified: at, Mode: "Lrwxrwxrwx", Perm: 0o777, Target: "/srv/data", TargetDir: true}}}),
 	}
 }
 
@@ -101,7 +105,7 @@ func TestTablesForPeople(t *testing.T) {
 		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
 		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
 		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
-		{"vault", "list"}} {
+		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Binary frames carry shell traffic so terminal bytes need no JSON or base64.
+// Binary frames carry shell traffic and the bulk bytes of calls (call.go)
+// so terminal and file bytes need no JSON or base64.
 // Layout: kind (1 byte) | session id (uint32, big endian) | payload.
 const (
 	// FrameShellData: payload is terminal bytes (input to the agent, output
@@ -46,7 +47,15 @@ func ParseFrame(frame []byte) (kind byte, session uint32, payload []byte, err er
 		if len(payload) > MaxShellData {
 			return 0, 0, nil, fmt.Errorf("%w: shell data of %d bytes", ErrTooLarge, len(payload))
 		}
-	case FrameShellCredit:
+	case FrameCallData:
+		if len(payload) > MaxCallData {
+			return 0, 0, nil, fmt.Errorf("%w: call data of %d bytes", ErrTooLarge, len(payload))
+		}
+	case FrameCallEOF:
+		if len(payload) != 0 {
+			return 0, 0, nil, fmt.Errorf("%w: call eof with a payload", ErrMalformed)
+		}
+	case FrameShellCredit, FrameCallCredit:
 		if len(payload) != 4 {
 			return 0, 0, nil, fmt.Errorf("%w: credit frame payload %d bytes", ErrMalformed, len(payload))
 		}

@@ -24,7 +24,10 @@ package protocol
 //	4 (2026-12-05): welcome.pins: the server pins (current and next) the
 //	                agent stores for certificate rotation. Older agents
 //	                ignore it.
-const Version = 4
+//	5 (2026-12-05): toolbox calls (call.go): call, call_chunk, call_end,
+//	                call_cancel and binary call data, credit and eof
+//	                frames; agents that answer them say "toolbox" in hello.
+const Version = 5
 
 // MinVersion is the oldest protocol version the server still speaks.
 const MinVersion = 1

@@ -49,6 +49,11 @@ func samples() map[string]any {
 		TypeShellResize: &ShellResize{Session: 1, Cols: 100, Rows: 40},
 		TypeShellClose:  &ShellClose{Session: 1, ExitCode: 0, Reason: "exited"},
 		TypeRefresh:     &Refresh{What: "health"},
+		TypeCall: &CallRequest{Call: 3, Method: "files.list", Params: json.RawMessage(`"/etc"`), // scalars: the golden file is indented
+			TimeoutMS: 30000},
+		TypeCallChunk:  &CallChunk{Call: 3, Data: json.RawMessage(`"hosts"`)},
+		TypeCallEnd:    &CallEnd{Call: 3, Error: "no such directory", Code: CallNotFound},
+		TypeCallCancel: &CallCancel{Call: 3, Reason: "technician closed the page"},
 	}
 }
 

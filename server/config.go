@@ -111,6 +111,8 @@ type Config struct {
 	SeatsRemoteSupport int
 	SeatsServiceDesk   int
 	DeviceLimit        int
+	// MaxUpload bounds one file uploaded to a device (0 = 8 GiB).
+	MaxUpload int64
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

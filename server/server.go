@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"github.com/steward-rmm/steward/server/agentcall"
+	"github.com/steward-rmm/steward/server/toolbox"
 	"log/slog"
 	"net/http"
 	"os"
@@ -69,6 +71,8 @@ type Server struct {
 	// vaultKey is the vault's master key (nil: vaultOff says why).
 	vaultKey *vault.MasterKey
 	vaultOff string
+	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
+	toolbox  *toolbox.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

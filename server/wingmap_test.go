@@ -29,6 +29,7 @@ var wings = []string{
 	"server/vault",
 	"server/attachments",
 	"server/assets",
+	"server/toolbox", // the device toolbox (files), on server/agentcall
 }
 
 // wingBase is what a wing may import from this module: the shared base
@@ -51,6 +52,9 @@ var wingBase = []string{
 	// mail sends e-mail over the configured SMTP server (notifications,
 	// later verification mails); mailtest is its test SMTP server.
 	"server/mail",
+	// agentcall makes toolbox calls to agents (request, stream, cancel,
+	// flow control) for the wings that offer toolbox features.
+	"server/agentcall",
 }
 
 // TestWingMap enforces the folder map: no wing imports another wing or

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/steward-rmm/steward/server/agentcall"
+	"github.com/steward-rmm/steward/server/toolbox"
 	"log/slog"
 	"path/filepath"
 
@@ -41,6 +43,7 @@ func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client
 // buildWings builds the wings from their narrow dependencies; the store,
 // audit log, fleet, hub and operator connections exist already.
 func (s *Server) buildWings(cfg Config, log *slog.Logger) {
+	s.calls = agentcall.New(0, log)
 	s.install = install.New(install.Deps{Anchor: s.tls.anchor, Leaf: s.tls.cert.Certificate[0], Pin: s.Fingerprint(),
 		PublicURL: s.publicURL, AgentBinDir: cfg.AgentBinDir, ReleaseKey: cfg.ReleaseKey, Log: log})
 	s.updates = updates.New(updates.Deps{Config: updates.Config{ReleaseKey: cfg.ReleaseKey, ReleaseDir: cfg.ReleaseDir,
@@ -67,7 +70,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,
 		Pins: s.tls.advertised, Fleet: s.fleet, Hub: s.hub, Jobs: s.jobs, Shells: s.shell, Updates: s.updates,
-		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit, Monitor: s.alerts})
+		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log, DeviceLimit: s.accounts.DeviceLimit, Monitor: s.alerts, Calls: s.calls})
 	s.notify = notify.New(notify.Deps{Config: cfg.Notify, Store: s.st, Mail: s.mail, Metrics: s.metric, Audit: s.alog,
 		Now: s.now, Log: log})
 	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
@@ -79,6 +82,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.assets = assets.New(assets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
 		Audit: s.alog, Now: s.now})
+	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
+		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

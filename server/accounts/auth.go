@@ -96,12 +96,14 @@ func (a *Wing) fromToken(secret string) (*httpx.Principal, error) {
 		// A token that never passed two-factor (the first-start token, or
 		// one from before the user enrolled) cannot run code for a user
 		// who has or must have a second factor.
-		for _, x := range []string{httpx.PermRun, httpx.PermShell} {
+		// Writing files can replace programs, so it is withheld too.
+		codePerms := []string{httpx.PermRun, httpx.PermShell, httpx.PermFilesWrite}
+		for _, x := range codePerms {
 			if p.Has(x) {
 				p.Withheld = append(p.Withheld, x)
 			}
 		}
-		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return x == httpx.PermRun || x == httpx.PermShell })
+		p.Perms = slices.DeleteFunc(p.Perms, func(x string) bool { return slices.Contains(codePerms, x) })
 	}
 	return p, nil
 }

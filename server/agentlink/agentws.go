@@ -250,6 +250,10 @@ func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 		err = s.shell.AgentMessage(c, env)
 	case protocol.TypeUpdateResult:
 		err = s.updates.AgentUpdateResult(c, env)
+	case protocol.TypeCallChunk, protocol.TypeCallEnd:
+		if s.calls != nil {
+			err = s.calls.AgentMessage(c, env)
+		}
 	case protocol.TypeError:
 		var e protocol.Error
 		_ = protocol.DecodeData(env, &e)
@@ -266,8 +270,17 @@ func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 	}
 }
 
-// Binary hands a binary frame (shell data) to the shell wing.
-func (s *Wing) Binary(c *hub.Conn, frame []byte) { s.shell.AgentBinary(c, frame) }
+// Binary hands a binary frame to the shell wing, or to the toolbox calls
+// for call frames.
+func (s *Wing) Binary(c *hub.Conn, frame []byte) {
+	if len(frame) > 0 && protocol.IsCallFrame(frame[0]) {
+		if s.calls != nil {
+			s.calls.AgentBinary(c, frame)
+		}
+		return
+	}
+	s.shell.AgentBinary(c, frame)
+}
 
 // Closed marks the device offline and tells the shell and jobs wings.
 func (s *Wing) Closed(c *hub.Conn, reason string) {
@@ -278,6 +291,9 @@ func (s *Wing) Closed(c *hub.Conn, reason string) {
 	}
 	s.shell.DeviceGone(c, reason)
 	s.jobs.DeviceGone(c)
+	if s.calls != nil {
+		s.calls.DeviceGone(c, reason)
+	}
 }
 
 // report stores an inventory or health report.

@@ -40,6 +40,13 @@ type Shells interface {
 	DeviceGone(c *hub.Conn, reason string)
 }
 
+// Calls is the toolbox calls' side of a connection (server/agentcall).
+type Calls interface {
+	AgentMessage(c *hub.Conn, env protocol.Envelope) error
+	AgentBinary(c *hub.Conn, frame []byte)
+	DeviceGone(c *hub.Conn, reason string)
+}
+
 // Updates is the updates wing's side of a connection.
 type Updates interface {
 	AfterHello(c *hub.Conn)
@@ -81,6 +88,7 @@ type Deps struct {
 	Updates Updates
 	Metrics Metrics
 	Audit   auditlog.Writer
+	Calls   Calls // toolbox calls; nil: none
 	Now     httpx.Clock
 	Log     *slog.Logger
 	// DeviceLimit is the account's device limit (0 or nil = none): a new
@@ -108,13 +116,14 @@ type Wing struct {
 	enrolls httpx.Gate // enrollments in progress
 	limit   func() int
 	monitor Monitor
+	calls   Calls
 }
 
 // New builds the agent link.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, ca: d.CA, pins: d.Pins, fleet: d.Fleet, hub: d.Hub, jobs: d.Jobs,
 		shell: d.Shells, updates: d.Updates, metric: d.Metrics, alog: d.Audit, now: d.Now, log: d.Log, limit: d.DeviceLimit,
-		monitor: d.Monitor}
+		monitor: d.Monitor, calls: d.Calls}
 }
 
 // deviceLimit is the device limit now (0 = none).

@@ -82,7 +82,7 @@ func TestScopeWalk(t *testing.T) {
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
-		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID}
+		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1"}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
 		vault.ID, attB.ID, assetB.ID}
 
@@ -189,7 +189,7 @@ func TestScopeWalk(t *testing.T) {
 	}
 	t.Logf("scope walk over %d routes: %v", len(routes), counts)
 	// Each route is counted once, so a route skipped without a count shows.
-	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 19 || counts["refused to scoped users"] < 4 {
+	if total != len(routes) || counts["not covered"] > 0 || counts["object of Bravo"] < 28 || counts["refused to scoped users"] < 4 {
 		t.Fatalf("walked %d of %d routes: %v", total, len(routes), counts)
 	}
 	// Naming Bravo in a query is not found either.

@@ -47,6 +47,12 @@ const (
 	// PermAssets adds, changes, imports and deletes client assets
 	// (reading them needs PermView).
 	PermAssets = "assets"
+	// PermFilesRead browses, searches and downloads files on devices;
+	// PermFilesWrite uploads, creates, renames and deletes them.
+	PermFilesRead  = "files_read"
+	PermFilesWrite = "files_write"
+	// PermProcesses lists and ends processes on devices.
+	PermProcesses = "processes"
 )
 
 // Roles.
@@ -60,9 +66,9 @@ const (
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses},
 	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments},
 	RoleReadOnly: {PermView},
 }
@@ -189,7 +195,7 @@ var SeatLabels = map[string]string{SeatRemoteSupport: "remote support", SeatServ
 
 // SeatPerms are the permissions each module's seat is needed for.
 var SeatPerms = map[string][]string{
-	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage},
+	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage, PermFilesRead, PermFilesWrite, PermProcesses},
 	SeatServiceDesk:   {},
 }
 

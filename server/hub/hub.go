@@ -196,6 +196,15 @@ func (c *Conn) next() (frame, bool) {
 	return f, true
 }
 
+// Queued returns how many frames wait in the outbox. Bulk senders (toolbox
+// uploads) keep it well below OutboxSize so their frames never get the
+// connection closed as a slow consumer.
+func (c *Conn) Queued() int {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	return len(c.queue)
+}
+
 // Done is closed when the connection ends.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

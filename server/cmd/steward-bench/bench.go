@@ -49,6 +49,7 @@ type server struct {
 	hc      *http.Client
 	// heartbeat is the server's --heartbeat ("" = 60s).
 	heartbeat string
+	extra     []string // more server flags (later ones win)
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -81,8 +82,16 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Printf("   keystroke round trip: median %.2f ms, p99 %.2f ms (%d samples); flood %.1f MB/s\n",
 			sh.KeystrokeMedianMS, sh.KeystrokeP99MS, sh.Samples, sh.FloodMBps)
 	}
+	fmt.Println("== file manager")
+	fr := measureFiles(cfg, cfg.filesSize, cfg.filesList)
+	if fr.Error != "" {
+		fmt.Println("   error:", fr.Error)
+	}
 	var results []result
 	for _, n := range cfg.sizes {
+		if cfg.filesOnly {
+			break
+		}
 		fmt.Printf("== %d agents\n", n)
 		r, err := measure(ctx, cfg, n)
 		if err != nil {
@@ -94,7 +103,7 @@ func run(ctx context.Context, cfg config) error {
 			break
 		}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents}, "", "  ")
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}
@@ -106,6 +115,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Println()
 	printAgentTable(os.Stdout, agents)
+	printFiles(os.Stdout, fr)
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
@@ -145,6 +155,7 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 		"--metrics-listen", s.metrics, "--heartbeat", hb, "--log-level", "warn", "--max-handshakes", "64",
 		// One two-factor check covers the whole run's fan-outs and shells.
 		"--fresh-2fa", "48h")
+	s.cmd.Args = append(s.cmd.Args, s.extra...)
 	logf, err := os.OpenFile(filepath.Join(cfg.out, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@
 // The agent footprint runs first: one real steward-agent process with the
 // OS's real collectors against a real server, its CPU and its children's
 // from start until idle and over the idle window.
+//
+//	[--files-size 2147483648] [--files-list 100000] [--files-only]
 package main
 
 import (
@@ -37,6 +39,11 @@ type config struct {
 	agentHeartbeat   string
 	compareAgents    []string
 	onlyAgent        bool
+	// The file manager's figures: transfer size, folder size, and whether
+	// to skip the scale runs.
+	filesSize int64
+	filesList int
+	filesOnly bool
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -65,6 +72,9 @@ func main() {
 	flag.StringVar(&cfg.agentHeartbeat, "agent-heartbeat", "5s", "server heartbeat interval while the agent idles")
 	flag.StringVar(&compare, "compare-agent", "", "other steward-agent binaries to measure alike (comma-separated; e.g. an older build)")
 	flag.BoolVar(&cfg.onlyAgent, "only-agent", false, "measure only the agent footprint")
+	flag.Int64Var(&cfg.filesSize, "files-size", 2<<30, "bytes downloaded and uploaded through the file manager")
+	flag.IntVar(&cfg.filesList, "files-list", 100000, "files in the folder the file manager lists")
+	flag.BoolVar(&cfg.filesOnly, "files-only", false, "measure the terminal relay and the file manager only (no scale runs)")
 	flag.Parse()
 	if compare != "" {
 		cfg.compareAgents = strings.Split(compare, ",")

@@ -5,6 +5,8 @@ import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
 import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { launch, newContext, newGuards, watch, shot, login, waitUntil, totp, Authenticator } from './lib.mjs';
 import { seedJob, seedHostile, visitAll, HOSTILE_SCRIPT } from './layout.mjs';
 
@@ -95,6 +97,8 @@ describe('dashboard', { timeout: 480000 }, () => {
     assert.equal(r.stage, 'setup', 'the bootstrap admin must enrol two-factor on first login');
     assert.equal(r.recovery.length, 10);
     recovery = r.recovery;
+    // files.test.mjs, run next against this server, needs an admin too.
+    if (process.env.STEWARD_SHARED) writeFileSync(join(process.env.STEWARD_SHARED, 'admin-totp'), auth.secret, { mode: 0o600 });
     await shot(page, '02-recovery-codes');
     await page.click('#recovery-done');
     await page.waitForSelector('#overview-tiles .tile');
@@ -758,7 +762,7 @@ describe('dashboard', { timeout: 480000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message']
+    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message', 'files', 'processes']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],

@@ -107,7 +107,7 @@ done
 echo "browser tests: server $URL, agent pid $AGENT_PID"
 status=0
 STEWARD_URL=$URL STEWARD_ADMIN_PASSWORD=$(cat "$D/server/admin-password") STEWARD_AGENT_PID=$AGENT_PID \
-	STEWARD_HOSTILE_HOSTNAME="$HOSTILE_PREFIX-00000" STEWARD_ARTIFACTS=$ART STEWARD_ADMIN_TOKEN=$TOKEN \
+	STEWARD_HOSTILE_HOSTNAME="$HOSTILE_PREFIX-00000" STEWARD_ARTIFACTS=$ART STEWARD_ADMIN_TOKEN=$TOKEN STEWARD_SHARED=$TMP \
 	node --test --test-concurrency=1 --test-reporter=spec "$E2E"/*.test.mjs || status=$?
 for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
 PIDS=()

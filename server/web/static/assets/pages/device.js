@@ -10,11 +10,14 @@ import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
 import { packageForm, messagePanel } from './devicetools.js';
 import { deviceAlertsPanel } from '../lib/alerts.js';
+import { filesPanel } from '../lib/files.js';
+import { processesPanel } from '../lib/processes.js';
 
 const TABS = [
   ['summary', 'Summary'], ['alerts', 'Alerts'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
   ['message', 'Message', 'message'],
+  ['files', 'Files', 'files_read'], ['processes', 'Processes', 'processes'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -502,6 +505,9 @@ export function mount(root, ctx) {
         },
       };
     },
+
+    files: () => filesPanel(base, data.device),
+    processes: () => processesPanel(base),
   };
 
   builders.message = () => messagePanel(id, () => data);
