@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/steward-rmm/steward/agent/eventlog"
 	"github.com/steward-rmm/steward/agent/files"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
@@ -15,6 +16,7 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 	return slices.Concat(
 		[]toolbox.Method{{Name: "toolbox.ping", Handler: ping}},
 		files.Methods(),
+		eventlog.Methods(eventlog.Options{}),
 		a.cfg.ToolboxMethods,
 	)
 }
