@@ -6,6 +6,7 @@ import (
 
 	"github.com/steward-rmm/steward/agent/eventlog"
 	"github.com/steward-rmm/steward/agent/files"
+	"github.com/steward-rmm/steward/agent/registry"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
 
@@ -17,6 +18,7 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 		[]toolbox.Method{{Name: "toolbox.ping", Handler: ping}},
 		files.Methods(),
 		eventlog.Methods(eventlog.Options{}),
+		registry.Methods(),
 		a.cfg.ToolboxMethods,
 	)
 }
