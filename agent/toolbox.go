@@ -7,6 +7,7 @@ import (
 	"github.com/steward-rmm/steward/agent/eventlog"
 	"github.com/steward-rmm/steward/agent/files"
 	"github.com/steward-rmm/steward/agent/registry"
+	"github.com/steward-rmm/steward/agent/sessions"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
 
@@ -19,6 +20,7 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 		files.Methods(),
 		eventlog.Methods(eventlog.Options{}),
 		registry.Methods(),
+		sessions.Methods(sessions.Options{Root: a.cfg.HealthRoot}),
 		a.cfg.ToolboxMethods,
 	)
 }
