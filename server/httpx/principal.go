@@ -25,6 +25,14 @@ const (
 	// PermFilesWrite uploads, creates, renames and deletes them.
 	PermFilesRead  = "files_read"
 	PermFilesWrite = "files_write"
+	// PermEventLog reads event logs (journald, Windows, unified log).
+	PermEventLog = "eventlog_read"
+	// PermRegistryRead browses the Windows registry; PermRegistryWrite
+	// writes and deletes values and keys.
+	PermRegistryRead  = "registry_read"
+	PermRegistryWrite = "registry_write"
+	// PermSessions sees the users on a device and their activity.
+	PermSessions = "sessions_read"
 )
 
 // Roles.
@@ -37,9 +45,9 @@ const (
 
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
-	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermFilesRead, PermFilesWrite},
-	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermFilesRead, PermFilesWrite},
-	RoleHelpdesk:   {PermView, PermServices},
+	RoleAdmin:      {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermFilesRead, PermFilesWrite, PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermFilesRead, PermFilesWrite, PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+	RoleHelpdesk:   {PermView, PermServices, PermSessions},
 	RoleReadOnly:   {PermView},
 }
 
