@@ -116,7 +116,8 @@ func (a *App) root() *cobra.Command {
 		"is a terminal (pipes and files always get the exact bytes)")
 	root.AddCommand(a.loginCmd(), a.clientsCmd(), a.tokensCmd(), a.devicesCmd(), a.runCmd(), a.jobsCmd(),
 		a.scriptsCmd(), a.servicesCmd(), a.powerCmd(), a.auditCmd(), a.shellCmd(), a.softwareCmd(), a.patchesCmd(),
-		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.filesCmd())
+		a.usersCmd(), a.twoFACmd(), a.agentsCmd(), a.filesCmd(),
+		a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()
