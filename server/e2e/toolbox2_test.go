@@ -161,6 +161,11 @@ func TestEventLogJournaldThroughAgent(t *testing.T) {
 	if len(evs) != 1 {
 		t.Errorf("follow audited %d times", len(evs))
 	}
+	// The CLI reads the same pages.
+	if out, errs, code := e.ctl(t, "events", "--device", dev, "--limit", "2", "--pages", "2"); code != 0 ||
+		!strings.Contains(out, "sshd (ssh.service)") || !strings.Contains(out, "apt-daily.service") || strings.Count(out, "\n") != 5 {
+		t.Errorf("stewardctl events: %d %q %q", code, out, errs)
+	}
 	// Permissions: read-only users have no event log; offline says so.
 	e.createUser("ro", "read-only")
 	if code := e.apiAs(e.tokenFor("ro"), "GET", base, nil, nil); code != 403 {
@@ -269,6 +274,15 @@ func TestRegistryThroughAgent(t *testing.T) {
 	if code := e.api("POST", reg+"/key/delete", api.RegistryKeyRequest{Path: `HKLM`}, nil); code != 400 {
 		t.Errorf("delete a hive: %d", code)
 	}
+	// The CLI writes and reads through the same routes.
+	if out, errs, code := e.ctl(t, "registry", "set", `HKLM\SOFTWARE\Acme`, "Big", "0x10", "--type", "REG_QWORD", "--device", dev); code != 0 ||
+		!strings.Contains(out, "was: REG_QWORD 0xffffffffffffffff") {
+		t.Errorf("stewardctl registry set: %d %q %q", code, out, errs)
+	}
+	if out, errs, code := e.ctl(t, "registry", "ls", `HKLM\SOFTWARE\Acme`, "--device", dev); code != 0 || !strings.Contains(out, "0x10 (16)") ||
+		!strings.Contains(out, "(Default)") {
+		t.Errorf("stewardctl registry ls: %d %q %q", code, out, errs)
+	}
 	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=registry.delete_value&limit=10", nil, &evs)
 	if len(evs) == 0 || evs[0].Detail["previous"] != "REG_MULTI_SZ:a.example|b.example" || evs[0].Detail["name"] != "Servers" {
@@ -349,9 +363,12 @@ func TestUserActivityThroughAgent(t *testing.T) {
 	if bob.User != "bob" || bob.Type != "x11" || bob.State != protocol.SessionOnline || bob.IdleSeconds == nil || *bob.IdleSeconds < 590 || bob.Locked != nil {
 		t.Errorf("bob %+v", bob)
 	}
+	if out, errs, code := e.ctl(t, "sessions", "--device", dev); code != 0 || !strings.Contains(out, "alice") || !strings.Contains(out, "203.0.113.9") {
+		t.Errorf("stewardctl sessions: %d %q %q", code, out, errs)
+	}
 	var evs []api.AuditEvent
 	e.api("GET", "/api/v1/audit?action=sessions.list&limit=10", nil, &evs)
-	if len(evs) != 1 || evs[0].Detail["sessions"] != "2" {
+	if len(evs) != 2 || evs[0].Detail["sessions"] != "2" {
 		t.Errorf("audit %+v", evs)
 	}
 	// Helpdesk sees user activity; read-only does not.

@@ -8,10 +8,14 @@ import { time, full, bytes, duration, osText, TYPES, count, onlineBadge, stateBa
 import { confirm, modal, toast, field, select, empty } from '../lib/ui.js';
 import { createJob, followRun, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, duplicateNotice } from '../lib/approval.js';
+import { eventLogPanel } from './device-eventlog.js';
+import { registryPanel } from './device-registry.js';
+import { activityPanel } from './device-activity.js';
 
 const TABS = [
   ['summary', 'Summary'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
+  ['activity', 'User activity', 'sessions_read'], ['eventlog', 'Event log', 'eventlog_read'], ['registry', 'Registry', 'registry_read'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -117,6 +121,9 @@ export function mount(root, ctx) {
   }
 
   const builders = {
+    activity: () => activityPanel(base),
+    eventlog: () => eventLogPanel(base),
+    registry: () => registryPanel(base),
     summary() {
       const el = h('section', { class: 'panel', id: 'panel-summary' });
       return {
