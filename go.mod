@@ -6,6 +6,7 @@ require (
 	github.com/charmbracelet/x/conpty v0.2.0
 	github.com/creack/pty v1.1.24
 	github.com/go-ole/go-ole v1.3.0
+	github.com/godbus/dbus/v5 v5.1.0
 	github.com/goreleaser/nfpm/v2 v2.47.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/kardianos/service v1.3.0

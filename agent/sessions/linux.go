@@ -80,6 +80,7 @@ func linuxSessions(root string, now time.Time) (protocol.SessionsResult, error) 
 	ents, err := os.ReadDir(dir)
 	logind := err == nil
 	ttys := map[string]bool{}
+	var ids []string // logind's sessions
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	for _, e := range ents {
 		if e.IsDir() || strings.Contains(e.Name(), ".") {
@@ -95,6 +96,7 @@ func linuxSessions(root string, now time.Time) (protocol.SessionsResult, error) 
 		}
 		setIdle(&s, ttyInput(root, s.Terminal), now)
 		ttys[s.Terminal] = true
+		ids = append(ids, s.ID)
 		res.Sessions = append(res.Sessions, s)
 	}
 	var b []byte
@@ -122,8 +124,20 @@ func linuxSessions(root string, now time.Time) (protocol.SessionsResult, error) 
 		ttys[u.Line] = true
 		res.Sessions = append(res.Sessions, s)
 	}
-	if logind {
-		res.Notes = append(res.Notes, "graphical sessions show no idle time or lock state (logind keeps them in memory)")
+	if logind && len(ids) > 0 {
+		// logind keeps idle and lock hints in memory: ask it over D-Bus,
+		// on the live system only (a test root is not what logind knows).
+		if root != "/" {
+			res.Notes = append(res.Notes, "idle and lock hints of logind not read (not the live root)")
+		} else if hs, err := logindHints(ids); err != nil {
+			res.Notes = append(res.Notes, "logind over D-Bus: "+err.Error()+"; graphical sessions show no lock state")
+		} else {
+			for i := range res.Sessions {
+				if h, ok := hs[res.Sessions[i].ID]; ok {
+					applyHints(&res.Sessions[i], h, now)
+				}
+			}
+		}
 	}
 	return res, nil
 }

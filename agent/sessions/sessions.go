@@ -4,10 +4,10 @@
 // input. It reads the system's own records, on demand:
 //
 //   - Linux: logind's session files (/run/systemd/sessions/*: state,
-//     type, tty, remote host), utmp for systems without logind, and the
+//     type, tty, remote host), utmp for systems without logind, the
 //     access time of each session's terminal for its idle time (as w
-//     does). Graphical sessions have no terminal: their idle time and
-//     lock state are left unknown (logind keeps them in memory only).
+//     does), and logind's IdleHint, IdleSinceHint and LockedHint over
+//     D-Bus (kept in memory only; without a bus they stay unknown).
 //   - Windows: WTSEnumerateSessions and WTSQuerySessionInformation's
 //     WTSSessionInfoEx (state, lock flag, last input and current time).
 //   - macOS: utmpx for the sessions, `ioreg -c IOHIDSystem` for the

@@ -311,3 +311,28 @@ func TestMacSessionsFromCaptures(t *testing.T) {
 		t.Errorf("List darwin %+v %v", res, err)
 	}
 }
+
+func TestLogindHints(t *testing.T) {
+	now := time.Date(2026, 12, 5, 5, 0, 0, 0, time.UTC)
+	// Properties as godbus hands them (Variant values).
+	h, ok := hintsFrom(map[string]any{"IdleHint": true, "IdleSinceHint": uint64(now.Add(-20 * time.Minute).UnixMicro()), "LockedHint": true,
+		"Name": "bob", "State": "active"})
+	if !ok || !h.Idle || !h.Locked || !h.IdleSince.Equal(now.Add(-20*time.Minute)) {
+		t.Fatalf("hints %+v %v", h, ok)
+	}
+	s := protocol.UserActivity{User: "bob"}
+	applyHints(&s, h, now)
+	if s.Locked == nil || !*s.Locked || s.IdleSeconds == nil || *s.IdleSeconds != 1200 {
+		t.Errorf("idle and locked %+v", s)
+	}
+	// Not idle: the lock state is known, the terminal's idle time kept.
+	tty := int64(42)
+	s = protocol.UserActivity{IdleSeconds: &tty}
+	applyHints(&s, hints{}, now)
+	if s.Locked == nil || *s.Locked || *s.IdleSeconds != 42 {
+		t.Errorf("active %+v", s)
+	}
+	if _, ok := hintsFrom(map[string]any{"IdleHint": "yes"}); ok {
+		t.Error("properties of the wrong type accepted")
+	}
+}
