@@ -216,6 +216,10 @@ func TestWindowsQueryXML(t *testing.T) {
 	if xp != want {
 		t.Fatalf("xpath\n got %s\nwant %s", xp, want)
 	}
+	sub := time.Date(2026, 12, 4, 22, 14, 7, 659312700, time.UTC)
+	if got := XPath(protocol.EventLogQuery{}, sub, sub); got != "*[System[TimeCreated[@SystemTime>='2026-12-04T22:14:07.659Z' and @SystemTime<='2026-12-04T22:14:07.660Z']]]" {
+		t.Errorf("sub-millisecond bounds %s", got)
+	}
 	if got := XPath(protocol.EventLogQuery{}, time.Time{}, time.Time{}); got != "*" {
 		t.Errorf("empty filter %q", got)
 	}

@@ -42,17 +42,31 @@ func (journal) check(q *protocol.EventLogQuery) error {
 // (the most to the least severe listed); levels between them that were not
 // asked for are filtered out by the agent.
 func priorityRange(levels []string) string {
-	if len(levels) == 0 {
+	lo, hi, _ := priorities(levels)
+	if lo < 0 {
 		return ""
 	}
-	lo, hi := 7, 0
+	return fmt.Sprintf("%d..%d", lo, hi)
+}
+
+// priorities is the span of syslog priorities of the levels, and whether
+// the levels cover all of it (then journalctl filters exactly).
+func priorities(levels []string) (lo, hi int, exact bool) {
+	if len(levels) == 0 {
+		return -1, -1, true
+	}
+	lo, hi = 7, 0
 	span := map[string][2]int{protocol.LevelCritical: {0, 2}, protocol.LevelError: {3, 3}, protocol.LevelWarning: {4, 4},
 		protocol.LevelInfo: {5, 6}, protocol.LevelDebug: {7, 7}}
+	covered := map[int]bool{}
 	for _, l := range levels {
 		s := span[l]
 		lo, hi = min(lo, s[0]), max(hi, s[1])
+		for p := s[0]; p <= s[1]; p++ {
+			covered[p] = true
+		}
 	}
-	return fmt.Sprintf("%d..%d", lo, hi)
+	return lo, hi, len(covered) == hi-lo+1
 }
 
 // JournalArgs is the journalctl argv of a query: every value is passed as
@@ -162,7 +176,7 @@ const maxScan = 100_000
 
 func (j journal) page(ctx context.Context, q protocol.EventLogQuery, emit func(protocol.EventRecord) error) (string, error) {
 	argv := JournalArgs(q)
-	if q.Text != "" || len(q.Levels) > 1 {
+	if _, _, exact := priorities(q.Levels); q.Text != "" || !exact {
 		// Filtered records do not count: read until the page is full.
 		argv = slices.DeleteFunc(argv, func(a string) bool { return strings.HasPrefix(a, "--lines=") })
 	}

@@ -112,6 +112,11 @@ func XPath(q protocol.EventLogQuery, since, until time.Time) string {
 		tc = append(tc, "@SystemTime>='"+winTime(since)+"'")
 	}
 	if !until.IsZero() {
+		// Event times have 100 ns, the query milliseconds: round the bound
+		// up, so a cursor's own instant is read again (and skipped by key).
+		if r := until.Truncate(time.Millisecond); !r.Equal(until) {
+			until = r.Add(time.Millisecond)
+		}
 		tc = append(tc, "@SystemTime<='"+winTime(until)+"'")
 	}
 	if len(tc) > 0 {
