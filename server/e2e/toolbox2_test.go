@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -379,5 +380,31 @@ func TestUserActivityThroughAgent(t *testing.T) {
 	e.createUser("ro", "read-only")
 	if code := e.apiAs(e.tokenFor("ro"), "GET", "/api/v1/devices/"+dev+"/sessions", nil, nil); code != 403 {
 		t.Errorf("read-only: %d", code)
+	}
+}
+
+// TestEventLogRealJournalctl: this machine's own journalctl (its journal
+// is empty here) accepts every option the agent builds, and its refusal of
+// a bad cursor reaches the technician as text.
+func TestEventLogRealJournalctl(t *testing.T) {
+	if _, err := exec.LookPath("journalctl"); err != nil {
+		t.Skip("no journalctl on this machine")
+	}
+	e := startServer(t, serverConfig())
+	_, dev, _ := onlineAgent(t, e, e.createClient("Acme"), agentConfig())
+	base := "/api/v1/devices/" + dev + "/eventlog"
+	var page api.EventLogPage
+	if code := e.api("GET", base+"?limit=5&unit=ssh.service&level=error&level=info&since=2026-12-01T00:00:00Z&until=2026-12-06T00:00:00Z&text=x", nil, &page); code != 200 ||
+		page.System != "journald" || page.Records == nil {
+		t.Fatalf("real journalctl: %d %+v", code, page)
+	}
+	for _, r := range page.Records {
+		if r.RecordID == "" || r.Time.IsZero() {
+			t.Errorf("record without cursor or time: %+v", r)
+		}
+	}
+	var er struct{ Error string }
+	if code := e.api("GET", base+"?cursor="+url.QueryEscape("s=1;i=2"), nil, &er); code != 502 || !strings.Contains(er.Error, "cursor") {
+		t.Errorf("bad cursor: %d %+v", code, er)
 	}
 }
