@@ -8,6 +8,7 @@ require (
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.26.0
 	github.com/go-ole/go-ole v1.3.0
+	github.com/godbus/dbus/v5 v5.1.0
 	github.com/goreleaser/nfpm/v2 v2.47.0
 	github.com/gorilla/websocket v1.5.3
 	github.com/kardianos/service v1.3.0

@@ -4,8 +4,11 @@ import (
 	"context"
 	"slices"
 
+	"github.com/steward-rmm/steward/agent/eventlog"
 	"github.com/steward-rmm/steward/agent/files"
 	"github.com/steward-rmm/steward/agent/procs"
+	"github.com/steward-rmm/steward/agent/registry"
+	"github.com/steward-rmm/steward/agent/sessions"
 	"github.com/steward-rmm/steward/agent/toolbox"
 )
 
@@ -17,6 +20,9 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 		[]toolbox.Method{{Name: "toolbox.ping", Handler: ping}},
 		files.Methods(),
 		procs.Methods(),
+		eventlog.Methods(eventlog.Options{}),
+		registry.Methods(),
+		sessions.Methods(sessions.Options{Root: a.cfg.HealthRoot}),
 		a.cfg.ToolboxMethods,
 	)
 }

@@ -97,7 +97,8 @@ func (a *Wing) fromToken(secret string) (*httpx.Principal, error) {
 		// one from before the user enrolled) cannot run code for a user
 		// who has or must have a second factor.
 		// Writing files can replace programs, so it is withheld too.
-		codePerms := []string{httpx.PermRun, httpx.PermShell, httpx.PermFilesWrite}
+		codePerms := []string{httpx.PermRun, httpx.PermShell, httpx.PermFilesWrite,
+			httpx.PermRegistryWrite} // registry writes can start programs (Run keys, services)
 		for _, x := range codePerms {
 			if p.Has(x) {
 				p.Withheld = append(p.Withheld, x)

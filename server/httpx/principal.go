@@ -53,6 +53,14 @@ const (
 	PermFilesWrite = "files_write"
 	// PermProcesses lists and ends processes on devices.
 	PermProcesses = "processes"
+	// PermEventLog reads event logs (journald, Windows, unified log).
+	PermEventLog = "eventlog_read"
+	// PermRegistryRead browses the Windows registry; PermRegistryWrite
+	// writes and deletes values and keys.
+	PermRegistryRead  = "registry_read"
+	PermRegistryWrite = "registry_write"
+	// PermSessions sees the users on a device and their activity.
+	PermSessions = "sessions_read"
 )
 
 // Roles.
@@ -66,10 +74,12 @@ const (
 // RolePerms is the fixed permission set of each role.
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
-		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses},
-	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments},
+		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions},
 	RoleReadOnly: {PermView},
 }
 
@@ -195,8 +205,9 @@ var SeatLabels = map[string]string{SeatRemoteSupport: "remote support", SeatServ
 
 // SeatPerms are the permissions each module's seat is needed for.
 var SeatPerms = map[string][]string{
-	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage, PermFilesRead, PermFilesWrite, PermProcesses},
-	SeatServiceDesk:   {},
+	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage, PermFilesRead, PermFilesWrite, PermProcesses,
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+	SeatServiceDesk: {},
 }
 
 // SeatFor returns the module whose seat perm needs, or "".

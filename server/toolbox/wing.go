@@ -2,8 +2,9 @@
 // that are not durable jobs, made as calls to the agent over its
 // websocket (server/agentcall). It serves the file manager (browse with
 // paging, search by name, download a file or a folder as an archive,
-// upload, create a folder, rename and delete) and the process manager
-// (list, sorted and filtered; end a process or its tree). Every action needs its
+// upload, create a folder, rename and delete), the process manager (list,
+// sorted and filtered; end a process or its tree), event logs (pages and a
+// follow stream), the Windows registry and user activity. Every action needs its
 // permission, is scoped by client and audited; writes need a fresh
 // second factor.
 package toolbox
@@ -85,5 +86,14 @@ func (t *Wing) Routes() []httpx.Route {
 		httpx.R("POST", "/api/v1/devices/{id}/files/delete", write, t.remove),
 		httpx.R("GET", "/api/v1/devices/{id}/processes", httpx.NeedPerm(httpx.PermProcesses), t.processes),
 		httpx.R("POST", "/api/v1/devices/{id}/processes/{pid}/kill", httpx.NeedFresh(httpx.PermProcesses), t.killProcess),
+		httpx.R("GET", "/api/v1/devices/{id}/eventlog", httpx.NeedPerm(httpx.PermEventLog), t.eventLog),
+		httpx.R("GET", "/api/v1/devices/{id}/eventlog/follow", httpx.NeedPerm(httpx.PermEventLog), t.eventFollow),
+		httpx.R("GET", "/api/v1/devices/{id}/registry", httpx.NeedPerm(httpx.PermRegistryRead), t.registryList),
+		httpx.R("GET", "/api/v1/devices/{id}/registry/value", httpx.NeedPerm(httpx.PermRegistryRead), t.registryGet),
+		httpx.R("PUT", "/api/v1/devices/{id}/registry/value", httpx.NeedFresh(httpx.PermRegistryWrite), t.registrySet),
+		httpx.R("POST", "/api/v1/devices/{id}/registry/value/delete", httpx.NeedFresh(httpx.PermRegistryWrite), t.registryDeleteValue),
+		httpx.R("POST", "/api/v1/devices/{id}/registry/key", httpx.NeedFresh(httpx.PermRegistryWrite), t.registryCreateKey),
+		httpx.R("POST", "/api/v1/devices/{id}/registry/key/delete", httpx.NeedFresh(httpx.PermRegistryWrite), t.registryDeleteKey),
+		httpx.R("GET", "/api/v1/devices/{id}/sessions", httpx.NeedPerm(httpx.PermSessions), t.sessions),
 	}
 }

@@ -340,6 +340,27 @@ describe('dashboard', { timeout: 480000 }, () => {
     await shot(page, '33-shell-replay');
   });
 
+  it('device toolbox: user activity, the event log with a live follow that stops with its tab, the registry on Linux', async () => {
+    await openDevice(local.id, 'activity');
+    await page.waitForSelector('#activity-table, #panel-activity .empty');
+    await page.click('#activity-refresh');
+    await waitUntil(async () => /As of/.test(await page.textContent('#activity-status')), 'the refreshed sessions');
+    await page.click('#tab-eventlog');
+    await page.waitForSelector('#panel-eventlog:not([hidden]) #ev-unit');
+    await waitUntil(async () => /records from journald/.test(await page.textContent('#ev-status')), 'a page of the journal');
+    await page.fill('#ev-unit', '--all');
+    await page.click('#ev-load');
+    await page.waitForSelector('.toast.error');
+    await page.fill('#ev-unit', '');
+    await page.click('#ev-follow');
+    await waitUntil(async () => /Following/.test(await page.textContent('#ev-status')), 'the follow');
+    await shot(page, '30-device-eventlog');
+    await page.click('#tab-registry');
+    await waitUntil(async () => /stopped/.test(await page.textContent('#ev-status')), 'the follow stopped with its tab');
+    await page.waitForSelector('#panel-registry:not([hidden]) .empty');
+    assert.match(await page.textContent('#panel-registry'), /Windows devices only/);
+  });
+
   it('puts a device in a folder and filters the devices list by it', async () => {
     await openDevice(local.id);
     await page.waitForSelector('#folder-edit');
@@ -762,7 +783,8 @@ describe('dashboard', { timeout: 480000 }, () => {
   it('every page, looked at: long and hostile text stays inside its card at 1440 and 390 px', async () => {
     const made = await seedHostile(ctx, BASE, { localID: local.id, hostileID: hostile.id });
     const rec = await apiGet('/api/v1/shells?limit=1').catch(() => []);
-    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message', 'files', 'processes']
+    const tabs = (id, who) => ['summary', 'alerts', 'patches', 'software', 'services', 'users', 'jobs', 'script', 'power', 'terminal', 'message', 'files', 'processes',
+      'activity', 'eventlog', 'registry']
       .map((t) => [`device-${who}-${t}`, `/devices/${id}/${t}`, `#panel-${t}:not([hidden])`]);
     const routes = [
       ['overview', '/overview', '#overview-tiles .tile'],

@@ -12,12 +12,16 @@ import { packageForm, messagePanel } from './devicetools.js';
 import { deviceAlertsPanel } from '../lib/alerts.js';
 import { filesPanel } from '../lib/files.js';
 import { processesPanel } from '../lib/processes.js';
+import { eventLogPanel } from './device-eventlog.js';
+import { registryPanel } from './device-registry.js';
+import { activityPanel } from './device-activity.js';
 
 const TABS = [
   ['summary', 'Summary'], ['alerts', 'Alerts'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
   ['users', 'Users'], ['jobs', 'Jobs'], ['script', 'Run script', 'run'], ['power', 'Power', 'power'], ['terminal', 'Terminal', 'shell'],
   ['message', 'Message', 'message'],
   ['files', 'Files', 'files_read'], ['processes', 'Processes', 'processes'],
+  ['activity', 'User activity', 'sessions_read'], ['eventlog', 'Event log', 'eventlog_read'], ['registry', 'Registry', 'registry_read'],
 ];
 
 const dl = (pairs) => h('dl', { class: 'facts' }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -162,6 +166,9 @@ export function mount(root, ctx) {
 
   const builders = {
     alerts: () => deviceAlertsPanel(id),
+    activity: () => activityPanel(base),
+    eventlog: () => eventLogPanel(base),
+    registry: () => registryPanel(base),
     summary() {
       const el = h('section', { class: 'panel', id: 'panel-summary' });
       return {

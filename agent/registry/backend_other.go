@@ -1,0 +1,5 @@
+//go:build !windows
+
+package registry
+
+func system() Backend { return unsupported{} }
