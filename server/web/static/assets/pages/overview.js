@@ -6,7 +6,6 @@ import { count } from '../lib/format.js';
 import { jobsTable, loadClientNames } from '../lib/jobs.js';
 import { alertsTable } from '../lib/alerts.js';
 import { vaultNotice } from '../lib/vaultnotice.js';
-import { vaultNotice } from '../lib/vaultnotice.js';
 
 const pick = (s, k) => s?.[k] ?? s?.[k[0].toUpperCase() + k.slice(1).replace(/_(\w)/g, (_, c) => c.toUpperCase())] ?? 0;
 
