@@ -134,7 +134,17 @@ export async function editProfile(p, globalAllowed) {
     h('div', {}, h('button', { type: 'button', class: 'small', id: 'profile-add-check', text: '+ Add check', onclick: () => addCheck({ kind: 'availability' }) })));
   return modal({ title: p ? `Edit profile ${p.name}` : 'New threshold profile', ok: p ? 'Save profile' : 'Create profile', wide: true, body,
     onSubmit: () => {
-      const req = { name: name.value, description: desc.value, client: owner.value, checks: eds.map((e) => e.value()) };
+      const checks = eds.map((e) => e.value());
+      // New checks get a free ID here: kept IDs (which exemptions name)
+      // may come later in the list than a new check of the same kind.
+      const used = new Set(checks.map((c) => c.id).filter(Boolean));
+      for (const c of checks) {
+        if (c.id) continue;
+        c.id = c.kind;
+        for (let n = 2; used.has(c.id); n++) c.id = `${c.kind}-${n}`;
+        used.add(c.id);
+      }
+      const req = { name: name.value, description: desc.value, client: owner.value, checks };
       return p ? api('PUT', `/api/v1/profiles/${enc(p.id)}`, req) : post('/api/v1/profiles', req);
     } });
 }

@@ -2,7 +2,7 @@
 // assigned (everything, a client, a folder, a device), and maintenance
 // windows. Everyone who may view sees them; the `monitoring` permission
 // creates, edits and deletes. The forms live in lib/monitoring.js.
-import { h, put, enc } from '../lib/dom.js';
+import { h, put, enc, visible } from '../lib/dom.js';
 import { get, del, post, can, session } from '../lib/api.js';
 import { time } from '../lib/format.js';
 import { toast, confirm, empty } from '../lib/ui.js';
@@ -63,7 +63,29 @@ export function mount(root) {
     if (a.level === 'default') return h('span', { text: 'Everything' });
     if (a.level === 'client') return clipped(a.client_name || a.client_id);
     if (a.level === 'folder') return clipped(`${a.client_name || a.client_id} / ${a.folder}`);
-    return h('a', { href: `/devices/${enc(a.device_id)}/alerts`, class: 'clip', title: a.device_id, text: a.device_id });
+    return deviceLink(a.device_id);
+  }
+
+  // deviceLink links a device by ID and shows its hostname once known
+  // (assignments and windows carry the ID only).
+  const names = new Map();
+  function deviceLink(id) {
+    const n = names.get(id);
+    const a = h('a', { href: `/devices/${enc(id)}/alerts`, class: 'clip device-ref', dataset: { device: id }, title: n ? `${n} (${id})` : id, text: n || id });
+    if (!names.has(id)) {
+      names.set(id, null);
+      get(`/api/v1/devices/${enc(id)}`).then((d) => { names.set(id, d.hostname); fillNames(); }).catch(() => {});
+    }
+    return a;
+  }
+  function fillNames() {
+    for (const a of root.querySelectorAll('a.device-ref')) {
+      const n = names.get(a.dataset.device);
+      if (n) {
+        a.textContent = visible(n);
+        a.title = visible(`${n} (${a.dataset.device})`);
+      }
+    }
   }
 
   function renderAssignments(as) {
@@ -84,7 +106,7 @@ export function mount(root) {
   }
 
   function windowTarget(w) {
-    if (w.level === 'device') return h('a', { href: `/devices/${enc(w.device_id)}/alerts`, class: 'clip', title: w.device_id, text: w.device_id });
+    if (w.level === 'device') return deviceLink(w.device_id);
     return clipped(w.level === 'folder' ? `${w.client_name || w.client_id} / ${w.folder}` : w.client_name || w.client_id);
   }
 
