@@ -74,7 +74,7 @@ export function mount(root) {
     const a = h('a', { href: `/devices/${enc(id)}/alerts`, class: 'clip device-ref', dataset: { device: id }, title: n ? `${n} (${id})` : id, text: n || id });
     if (!names.has(id)) {
       names.set(id, null);
-      get(`/api/v1/devices/${enc(id)}`).then((d) => { names.set(id, d.hostname); fillNames(); }).catch(() => {});
+      get(`/api/v1/devices/${enc(id)}`).then((d) => { names.set(id, d.device.hostname); fillNames(); }).catch(() => {});
     }
     return a;
   }
@@ -114,7 +114,7 @@ export function mount(root) {
     put(windows, ws.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'windows-table' },
       h('thead', {}, h('tr', {}, ['Name', 'For', 'When', 'Now', write && ''].filter((x) => x !== false).map((x) => h('th', { text: x })))),
       h('tbody', {}, ws.map((w) => h('tr', { dataset: { id: w.id } },
-        h('td', { class: 'wrap' }, clipped(w.name, 'window-name')), h('td', {}, windowTarget(w)), h('td', { class: 'wrap', text: windowWhen(w) }),
+        h('td', { class: 'wrap' }, clipped(w.name, 'window-name')), h('td', {}, windowTarget(w)), h('td', { class: 'wrap when', text: windowWhen(w) }),
         h('td', {}, w.active ? h('span', { class: 'badge warn', text: 'in force' }) : h('span', { class: 'muted', text: '—' })),
         write && h('td', { class: 'row-actions' },
           h('button', { type: 'button', class: 'small', text: 'Edit', onclick: () => changed(editWindow(w), 'Maintenance window saved.') }),
