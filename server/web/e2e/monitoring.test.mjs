@@ -128,6 +128,14 @@ describe('monitoring', { timeout: 240000 }, () => {
     assert.equal(await page.locator(`${row} img`).count(), 0, 'markup in a profile name became an element');
     assert.ok((await page.textContent(row)).includes(NAME), 'the hostile name shows as text');
     assert.equal(await page.getAttribute(`${row} .profile-name`, 'title'), NAME, 'the full name on hover');
+    // Edited in place: the check IDs (which exemptions name) are kept.
+    await page.click(`${row} button:has-text("Edit")`);
+    await page.fill('#profile-checks fieldset:nth-child(2) .check-warning', '80');
+    await page.click('dialog.modal button[type=submit]');
+    await page.waitForSelector('dialog.modal', { state: 'detached' });
+    profile = await api('GET', `/api/v1/profiles/${profile.id}`);
+    assert.deepEqual(profile.checks.map((c) => [c.id, c.warning || 0]), [['service', 0], ['cpu', 80]]);
+    await waitUntil(async () => (await page.textContent(row)).includes('warning 80'), 'the edited threshold in the list');
   });
 
   it('assigns the profile to the local device from the devices table', async () => {
