@@ -53,6 +53,7 @@ var spaRoutes = []string{
 	"/seats",
 	"/notifications",
 	"/alerts",
+	"/monitoring",
 }
 
 // asset is one embedded file, ready to serve.

@@ -22,6 +22,7 @@ import * as seatsPage from './pages/seats.js';
 import * as notificationsPage from './pages/notifications.js';
 import * as clientPage from './pages/client.js';
 import * as alertsPage from './pages/alerts.js';
+import * as monitoringPage from './pages/monitoring.js';
 
 const routes = [
   [/^\/(?:overview)?$/, overviewPage, 'Overview'],
@@ -40,6 +41,7 @@ const routes = [
   [/^\/notifications$/, notificationsPage, 'Notifications'],
   [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, clientPage, 'Client'],
   [/^\/alerts$/, alertsPage, 'Alerts'],
+  [/^\/monitoring$/, monitoringPage, 'Monitoring'],
 ];
 
 const app = document.getElementById('app');
@@ -74,7 +76,8 @@ function layout() {
     can('users') && h('a', { href: '/users', dataset: { nav: 'users' }, text: 'Users' }),
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }),
     can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }),
-    can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }));
+    can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }),
+    can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,

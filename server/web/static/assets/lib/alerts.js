@@ -2,7 +2,7 @@
 // alert counts for the devices table, and the device page's Alerts tab
 // (the checks in force, where each comes from, and the device's alerts).
 import { h, put, enc } from './dom.js';
-import { get, post, can } from './api.js';
+import { get, post, del, can } from './api.js';
 import { time, TYPES } from './format.js';
 import { modal, toast, field, select, empty, table } from './ui.js';
 
@@ -82,6 +82,38 @@ function thresholds(c) {
   return p.join(', ');
 }
 
+function exemptWhy(c, x) {
+  const e = (c.exemptions || []).find((v) => v.profile_id === x.profile_id && v.check_id === x.check.id);
+  return e ? [e.by && `by ${e.by}`, e.reason].filter(Boolean).join(': ') : '';
+}
+
+// exemptButton takes one check of a profile off this device, or puts it
+// back; the profile itself is not copied or changed.
+function exemptButton(id, x, done) {
+  if (x.exempt) {
+    return h('button', { type: 'button', class: 'small', text: 'Remove exemption', onclick: async () => {
+      try {
+        await del(`/api/v1/devices/${enc(id)}/exemptions?profile=${enc(x.profile_id)}&check=${enc(x.check.id)}`);
+        toast('Exemption removed: the check applies again.', 'ok');
+        done();
+      } catch (e) {
+        toast(e.message, 'error');
+      }
+    } });
+  }
+  return h('button', { type: 'button', class: 'small', text: 'Exempt on this device', onclick: async () => {
+    const reason = h('input', { name: 'reason', id: 'exempt-reason', maxlength: '500', placeholder: 'why (optional)' });
+    const r = await modal({ title: `Exempt ${x.check.kind}${x.check.target ? ` ${x.check.target}` : ''} on this device`, ok: 'Exempt',
+      body: h('div', { class: 'stack' }, field('Reason', reason, 'Kept with the exemption and in the audit log.'),
+        h('p', { class: 'muted wrap', text: `Only this check of ${x.profile_name} stops applying here; the profile and its other checks stay.` })),
+      onSubmit: () => post(`/api/v1/devices/${enc(id)}/exemptions`, { profile: x.profile_id, check: x.check.id, reason: reason.value }) });
+    if (r) {
+      toast('Check exempted on this device.', 'ok');
+      done();
+    }
+  } });
+}
+
 /** deviceAlertsPanel is the device page's Alerts tab. */
 export function deviceAlertsPanel(id) {
   const checks = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
@@ -93,10 +125,13 @@ export function deviceAlertsPanel(id) {
       const [c, a] = await Promise.all([get(`/api/v1/devices/${enc(id)}/checks`),
         get(`/api/v1/devices/${enc(id)}/alerts?limit=100`)]);
       put(checks, c.maintenance && h('p', { class: 'badge warn', text: `In maintenance window ${c.maintenance}: no alert is raised.` }),
-        c.checks.length ? table(['Check', 'Target', 'Thresholds', 'Profile', 'From', 'State', 'Now'], c.checks.map((x) => [
-          x.check.kind, x.check.target || (x.check.kind === 'disk' ? 'every volume' : ''), thresholds(x.check), x.profile_name, x.source,
-          x.exempt ? h('span', { class: 'badge', text: 'exempt' }) : h('span', { class: ['badge', STATE_CLASS[x.state]], text: x.state }),
-          x.detail || ''])) : empty('No threshold profile applies to this device.'));
+        c.checks.length ? table(['Check', 'Target', 'Thresholds', 'Profile', 'From', 'State', 'Now', ...(can('monitoring') ? [''] : [])], c.checks.map((x) => ({
+          props: { dataset: { check: x.check.id, profile: x.profile_id } },
+          cells: [x.check.kind, x.check.target || (x.check.kind === 'disk' ? 'every volume' : ''), thresholds(x.check),
+            h('span', { class: 'clip', title: x.profile_name, text: x.profile_name }), h('span', { class: 'clip', title: x.source, text: x.source }),
+            x.exempt ? h('span', { class: 'badge', title: exemptWhy(c, x), text: 'exempt' }) : h('span', { class: ['badge', STATE_CLASS[x.state]], text: x.state }),
+            x.detail || '', ...(can('monitoring') ? [exemptButton(id, x, refresh)] : [])] })), { class: 'checks-in-force' })
+          : empty('No threshold profile applies to this device.'));
       put(list, a.alerts.length ? alertsTable(a.alerts, refresh, { device: false }) : empty('No alerts on this device.'));
     } catch (e) {
       put(list, h('p', { class: 'error', text: e.message }));

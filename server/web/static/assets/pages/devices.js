@@ -9,6 +9,7 @@ import { modal, confirm, select, field, toast } from '../lib/ui.js';
 import { createJob, scriptForm } from '../lib/jobs.js';
 import { approvalBadges, approveButton, isPending } from '../lib/approval.js';
 import { alertCounts } from '../lib/alerts.js';
+import { assignProfile } from '../lib/monitoring.js';
 
 // afterApprove reloads the mounted list after a device is approved.
 let afterApprove = () => {};
@@ -91,7 +92,7 @@ export function mount(root, ctx) {
   if (!st.columns.includes('name')) st.columns.unshift('name');
   // Bulk actions: jobs, and moves and retirement (clients); a user with
   // neither stars devices one by one.
-  const bulkAllowed = can('run') || can('power') || can('patch') || can('clients');
+  const bulkAllowed = can('run') || can('power') || can('patch') || can('clients') || can('monitoring');
 
   // Toolbar: search and filters.
   const search = h('input', { type: 'search', id: 'device-search', placeholder: 'Search name, IP or MAC', value: st.f.search, 'aria-label': 'Search devices', maxlength: '256' });
@@ -301,7 +302,8 @@ export function mount(root, ctx) {
       h('button', { type: 'button', class: 'small', id: 'bulk-favorite', disabled: !n, text: '★ Favourite', onclick: () => bulkDevices('favorite') }),
       can('clients') && h('button', { type: 'button', class: 'small', id: 'bulk-move', disabled: !n, text: 'Move…', onclick: bulkMove }),
       can('clients') && st.f.retired !== 'true' && h('button', { type: 'button', class: 'small', id: 'bulk-retire', disabled: !n, text: 'Retire…', onclick: bulkRetire }),
-      can('clients') && st.f.retired && h('button', { type: 'button', class: 'small', id: 'bulk-restore', disabled: !n, text: 'Restore', onclick: () => bulkDevices('restore') }));
+      can('clients') && st.f.retired && h('button', { type: 'button', class: 'small', id: 'bulk-restore', disabled: !n, text: 'Restore', onclick: () => bulkDevices('restore') }),
+      can('monitoring') && h('button', { type: 'button', class: 'small', id: 'bulk-profile', disabled: !n, text: 'Assign profile…', onclick: bulkProfile }));
   }
 
   /** selectedIDs lists the selected devices (all matching ones resolved). */
@@ -321,6 +323,15 @@ export function mount(root, ctx) {
       st.allMatching = false;
       loadGroups();
       load();
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function bulkProfile() {
+    try {
+      const r = await assignProfile({ devices: await selectedIDs(), label: devicesText() });
+      if (r) toast(`Profile assigned to ${devicesText()}.`, 'ok');
     } catch (e) {
       toast(e.message, 'error');
     }
