@@ -13,9 +13,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/steward-rmm/steward/agent/toolbox"
@@ -26,7 +23,7 @@ import (
 const DefaultTimeout = 10 * time.Second
 
 // ErrAddress is returned for an address that is not one a probe takes.
-var ErrAddress = errors.New("netprobe: bad address")
+var ErrAddress = protocol.ErrNetAddress
 
 // Methods returns the probe methods.
 func Methods() []toolbox.Method {
@@ -56,45 +53,13 @@ func timeout(p protocol.NetProbeParams) (time.Duration, error) {
 	return time.Duration(p.TimeoutMS) * time.Millisecond, nil
 }
 
-// HostPort validates host[:port], filling defPort when no port is given
-// (defPort 0 = a port is required).
-func HostPort(addr string, defPort int) (string, error) {
-	if addr == "" || len(addr) > 300 || strings.ContainsAny(addr, "/\\@?# \t\r\n") {
-		return "", fmt.Errorf("%w: %q is not host[:port]", ErrAddress, addr)
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		if defPort == 0 {
-			return "", fmt.Errorf("%w: %q needs a port", ErrAddress, addr)
-		}
-		host, port = strings.Trim(addr, "[]"), strconv.Itoa(defPort)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 || host == "" {
-		return "", fmt.Errorf("%w: %q is not host:port", ErrAddress, addr)
-	}
-	return net.JoinHostPort(host, port), nil
-}
-
-// CheckURL validates an http or https URL.
-func CheckURL(raw string) (*url.URL, error) {
-	if len(raw) > 2000 {
-		return nil, fmt.Errorf("%w: URL too long", ErrAddress)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("%w: %q is not an http(s) URL", ErrAddress, raw)
-	}
-	return u, nil
-}
-
 func failed(start time.Time, err error) protocol.NetProbeResult {
 	return protocol.NetProbeResult{Error: err.Error(), LatencyMS: time.Since(start).Milliseconds()}
 }
 
 // TCP connects to host:port.
 func TCP(ctx context.Context, p protocol.NetProbeParams) (protocol.NetProbeResult, error) {
-	addr, err := HostPort(p.Address, 0)
+	addr, err := protocol.NetHostPort(p.Address, 0)
 	if err != nil {
 		return protocol.NetProbeResult{}, err
 	}
@@ -114,7 +79,7 @@ func TCP(ctx context.Context, p protocol.NetProbeParams) (protocol.NetProbeResul
 // HTTP requests the URL (GET, no redirects, certificates verified) and
 // reports its status; the body is not read.
 func HTTP(ctx context.Context, p protocol.NetProbeParams) (protocol.NetProbeResult, error) {
-	u, err := CheckURL(p.Address)
+	u, err := protocol.NetURL(p.Address)
 	if err != nil {
 		return protocol.NetProbeResult{}, err
 	}
@@ -146,7 +111,7 @@ func HTTP(ctx context.Context, p protocol.NetProbeParams) (protocol.NetProbeResu
 // certificate's expiry. The chain is not verified: an expired or
 // self-signed certificate is exactly what the monitor is there to see.
 func TLS(ctx context.Context, p protocol.NetProbeParams) (protocol.NetProbeResult, error) {
-	addr, err := HostPort(p.Address, 443)
+	addr, err := protocol.NetHostPort(p.Address, 443)
 	if err != nil {
 		return protocol.NetProbeResult{}, err
 	}

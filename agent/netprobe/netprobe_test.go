@@ -105,7 +105,7 @@ func TestBadAddresses(t *testing.T) {
 	if _, err := TCP(context.Background(), protocol.NetProbeParams{Address: "h:1", TimeoutMS: 999999}); !errors.Is(err, ErrAddress) {
 		t.Errorf("huge timeout: %v", err)
 	}
-	if a, err := HostPort("example.com", 443); err != nil || a != "example.com:443" {
+	if a, err := protocol.NetHostPort("example.com", 443); err != nil || a != "example.com:443" {
 		t.Errorf("default port: %q %v", a, err)
 	}
 }

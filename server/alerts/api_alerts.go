@@ -15,7 +15,7 @@ import (
 
 const maxBody = 64 << 10
 
-var deviceTypes = []string{"pc", "server", "mac", "linux"}
+var deviceTypes = []string{"pc", "server", "mac", "linux", "tcp", "http"}
 
 // listParam reads a comma-separated filter whose values must be in allowed.
 func listParam(r *http.Request, name string, allowed []string) ([]string, error) {

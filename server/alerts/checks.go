@@ -48,6 +48,7 @@ var kinds = map[string]kindInfo{
 	KindReboot:       {"general", 1, 1, true, "days"},
 	KindPatches:      {"general", 1, 1, true, "days"},
 	KindReport:       {"general", 1, 1, true, "hours"},
+	KindNetwork:      {"network", 2, 2, false, ""},
 }
 
 // Categories of alerts (a kind's category; script checks and network
@@ -60,6 +61,9 @@ var Severities = []string{SevInformation, SevWarning, SevCritical}
 // ValidateCheck checks a check's kind and thresholds, filling defaults.
 func ValidateCheck(c *store.Check) error {
 	k, ok := kinds[c.Kind]
+	if c.Kind == KindNetwork {
+		return fmt.Errorf("check %q: network checks are monitors (/api/v1/monitors), not profile checks", c.ID)
+	}
 	if !ok {
 		return fmt.Errorf("check %q: unknown kind %q", c.ID, c.Kind)
 	}
@@ -140,6 +144,8 @@ type result struct {
 	dur       time.Duration // availability, reboot, patches, report: for how long
 	state     string        // service: its state ("" = not installed)
 	online    bool          // availability: passing because online
+	label     string        // network: the monitor's name
+	text      string        // network: what the probe found
 }
 
 // title is the alert's title.
@@ -161,6 +167,8 @@ func (r *result) title() string {
 		return "Security patches pending"
 	case KindReport:
 		return "No " + r.target + " report"
+	case KindNetwork:
+		return "Network monitor " + r.label + " failing"
 	}
 	return r.kind
 }
@@ -197,6 +205,8 @@ func (r *result) detail() string {
 		return fmt.Sprintf("%d security patches pending for %s", r.count, roundDur(r.dur))
 	case KindReport:
 		return fmt.Sprintf("last %s report %s ago", r.target, roundDur(r.dur))
+	case KindNetwork:
+		return r.text
 	}
 	return ""
 }

@@ -117,6 +117,7 @@ func (w *Wing) dev(id string) *devState {
 
 // Run evaluates every Interval until ctx ends.
 func (w *Wing) Run(ctx context.Context) {
+	go w.probeLoop(ctx)
 	t := time.NewTicker(w.d.Config.Interval)
 	defer t.Stop()
 	for {
@@ -218,6 +219,7 @@ func (w *Wing) Evaluate() {
 			}
 		}
 	}
+	w.evalMonitors(now)
 	for id, d := range w.devs {
 		if d.seen != w.round && d.seen != 0 {
 			delete(w.devs, id) // a deleted device

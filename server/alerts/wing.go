@@ -95,9 +95,12 @@ type Deps struct {
 	Devices  Devices
 	Bus      *events.Bus
 	Notifier Notifier
-	Audit    auditlog.Writer
-	Now      httpx.Clock
-	Log      *slog.Logger
+	// Prober runs network monitors' probes on agents; nil = monitors are
+	// stored but never probed.
+	Prober Prober
+	Audit  auditlog.Writer
+	Now    httpx.Clock
+	Log    *slog.Logger
 }
 
 // Wing evaluates checks and serves alerts, profiles and maintenance
@@ -119,7 +122,9 @@ type Wing struct {
 	open    [3]int // unresolved alerts by severity (information, warning, critical)
 	ops     []*op  // writes queued by the evaluation or action under way
 	started time.Time
-	results []result // an evaluation's scratch
+	nets    map[string]*netState // network monitors' probing, by monitor ID
+	probing int                  // probes in flight
+	results []result             // an evaluation's scratch
 	// monDirty is set when a device gains its first check state or loses
 	// its last; the evaluation then republishes monitored.
 	monDirty bool
@@ -145,7 +150,7 @@ func New(d Deps) *Wing {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Wing{d: d, devs: map[string]*devState{}, checks: map[alertKey]*checkState{}, byID: map[string]alertKey{},
-		counts: map[string]fleet.AlertCounts{}, cfg: &config{}}
+		counts: map[string]fleet.AlertCounts{}, cfg: &config{}, nets: map[string]*netState{}}
 }
 
 // Routes lists the wing's routes.
@@ -173,6 +178,10 @@ func (w *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/maintenance/{window}", view, w.apiWindow),
 		httpx.R("PUT", "/api/v1/maintenance/{window}", mon, w.apiUpdateWindow),
 		httpx.R("DELETE", "/api/v1/maintenance/{window}", mon, w.apiDeleteWindow),
+		httpx.R("GET", "/api/v1/monitors", view, w.apiMonitors),
+		httpx.R("POST", "/api/v1/monitors", mon, w.apiCreateMonitor),
+		httpx.R("GET", "/api/v1/monitors/{monitor}", view, w.apiMonitor),
+		httpx.R("DELETE", "/api/v1/monitors/{monitor}", mon, w.apiDeleteMonitor),
 	}
 }
 
