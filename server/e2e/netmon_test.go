@@ -67,7 +67,7 @@ func (e *env) monitor(id string) api.Monitor {
 
 // monitorAlert returns the monitor's unresolved alert of the client, if any.
 func (e *env) monitorAlert(client, id string) (api.Alert, bool) {
-	for _, a := range e.alerts("status=open,snoozed&client=" + client).Alerts {
+	for _, a := range e.alerts("status=open,snoozed&client=" + client + "&device=" + id).Alerts {
 		if a.DeviceID == id {
 			return a, true
 		}
@@ -211,6 +211,11 @@ func TestNetworkMonitors(t *testing.T) {
 		t.Errorf("reopened port monitor = %+v", m)
 	}
 
+	// The monitor's alert history, as a device's.
+	if hist := e.alerts("status=open,snoozed,resolved&device=" + port.ID).Alerts; len(hist) != 1 || hist[0].ID != down.ID {
+		t.Errorf("the port monitor's history = %+v", hist)
+	}
+
 	// Deleting a monitor resolves its alert.
 	if code := e.api("DELETE", "/api/v1/monitors/"+teapot.ID, nil, nil); code != 200 {
 		t.Fatalf("delete: %d", code)
@@ -219,7 +224,13 @@ func TestNetworkMonitors(t *testing.T) {
 		t.Errorf("deleted monitor: %d", code)
 	}
 	waitFor(t, "the deleted monitor's alert resolved", func() bool {
-		_, ok := e.monitorAlert(acme, teapot.ID)
-		return !ok
+		var d api.AlertDetail
+		e.api("GET", "/api/v1/alerts/"+tp.ID, nil, &d)
+		return d.Alert.Status == "resolved"
 	})
+	// A deleted monitor is no device to filter on any more.
+	var l api.AlertList
+	if code := e.api("GET", "/api/v1/alerts?device="+teapot.ID, nil, &l); code != 404 {
+		t.Errorf("alerts of a deleted monitor: %d, want 404", code)
+	}
 }

@@ -202,7 +202,8 @@ func TestScopeWalk(t *testing.T) {
 	}
 	// Naming Bravo in a query is not found either.
 	for _, p := range []string{"/api/v1/devices?client=" + bcl, "/api/v1/devices?client=Bravo", "/api/v1/scripts?client=Bravo",
-		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo", "/api/v1/monitors?client=Bravo"} {
+		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo", "/api/v1/monitors?client=Bravo",
+		"/api/v1/alerts?device=" + monB.ID} {
 		code, body := do("GET", p, nil)
 		if code != 404 && !(code == 200 && !bytes.Contains(body, []byte("bravo"))) {
 			t.Errorf("GET %s naming Bravo: %d %s", p, code, body)
