@@ -85,6 +85,9 @@ type Notifier interface{ AlertsChanged(cs []Change) }
 type Config struct {
 	// Interval between evaluations (default 5 s).
 	Interval time.Duration
+	// ScriptMinute is how long one minute of a script check's interval
+	// lasts (default a minute; tests shorten it).
+	ScriptMinute time.Duration
 }
 
 // Deps are what the wing is built from.
@@ -95,6 +98,8 @@ type Deps struct {
 	Devices  Devices
 	Bus      *events.Bus
 	Notifier Notifier
+	// Scripts runs script checks as jobs; nil = script checks never run.
+	Scripts ScriptRunner
 	// Prober runs network monitors' probes on agents; nil = monitors are
 	// stored but never probed.
 	Prober Prober
@@ -124,7 +129,8 @@ type Wing struct {
 	started time.Time
 	nets    map[string]*netState // network monitors' probing, by monitor ID
 	probing int                  // probes in flight
-	results []result             // an evaluation's scratch
+	scripts map[scriptKey]*scriptState
+	results []result // an evaluation's scratch
 	// monDirty is set when a device gains its first check state or loses
 	// its last; the evaluation then republishes monitored.
 	monDirty bool
@@ -143,6 +149,9 @@ func (w *Wing) Monitored(id string) bool {
 
 // New builds the wing; Start loads its state.
 func New(d Deps) *Wing {
+	if d.Config.ScriptMinute <= 0 {
+		d.Config.ScriptMinute = time.Minute
+	}
 	if d.Config.Interval <= 0 {
 		d.Config.Interval = 5 * time.Second
 	}
@@ -150,7 +159,8 @@ func New(d Deps) *Wing {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Wing{d: d, devs: map[string]*devState{}, checks: map[alertKey]*checkState{}, byID: map[string]alertKey{},
-		counts: map[string]fleet.AlertCounts{}, cfg: &config{}, nets: map[string]*netState{}}
+		counts: map[string]fleet.AlertCounts{}, cfg: &config{}, nets: map[string]*netState{},
+		scripts: map[scriptKey]*scriptState{}}
 }
 
 // Routes lists the wing's routes.
