@@ -6,6 +6,7 @@ import (
 
 	"github.com/steward-rmm/steward/agent/eventlog"
 	"github.com/steward-rmm/steward/agent/files"
+	"github.com/steward-rmm/steward/agent/netprobe"
 	"github.com/steward-rmm/steward/agent/procs"
 	"github.com/steward-rmm/steward/agent/registry"
 	"github.com/steward-rmm/steward/agent/sessions"
@@ -23,6 +24,7 @@ func (a *Agent) toolboxMethods() []toolbox.Method {
 		eventlog.Methods(eventlog.Options{}),
 		registry.Methods(),
 		sessions.Methods(sessions.Options{Root: a.cfg.HealthRoot}),
+		netprobe.Methods(),
 		a.cfg.ToolboxMethods,
 	)
 }

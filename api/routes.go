@@ -346,5 +346,13 @@ func Routes() []Route {
 			Summary: "Delete a registry key (with its subkeys when recursive)", Request: RegistryKeyRequest{}, Response: RegistryChanged{}},
 		{Method: "GET", Path: "/api/v1/devices/{id}/sessions", Auth: "sessions_read", Summary: "The users on the device and their activity (active, idle, locked, disconnected)",
 			Response: DeviceSessions{}},
+		{Method: "GET", Path: "/api/v1/monitors", Auth: view, Summary: "Network monitors (TCP, HTTP(S), TLS certificate) with their state and last result",
+			Query: []string{"client"}, Response: []Monitor{}},
+		{Method: "POST", Path: "/api/v1/monitors", Auth: "monitoring", Summary: "Create a network monitor probed by one of the client's agents",
+			Request: MonitorRequest{}, Response: Monitor{}},
+		{Method: "GET", Path: "/api/v1/monitors/{monitor}", Auth: view, Summary: "A network monitor with its state and last result",
+			Response: Monitor{}},
+		{Method: "DELETE", Path: "/api/v1/monitors/{monitor}", Auth: "monitoring", Summary: "Delete a network monitor",
+			Response: Deleted{}},
 	}
 }

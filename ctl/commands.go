@@ -123,6 +123,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.vaultCmd(), a.attachmentsCmd(), a.assetsCmd())
 	root.AddCommand(a.filesCmd(), a.processesCmd())
 	root.AddCommand(a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
+	root.AddCommand(a.monitorsCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

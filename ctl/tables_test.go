@@ -37,6 +37,9 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 		"GET /api/v1/devices/d_1/checks": js(api.DeviceChecks{DeviceID: "d_1", Checks: []api.CheckInForce{{Check: api.Check{ID: "disk",
 			Kind: "disk", Warning: 20, Critical: 10, CriticalFree: 2 << 30}, ProfileName: "Servers", Level: "client",
 			Source: "client Smith, Jones & Co", State: "critical", Detail: "C:: 4.0% free"}}, Maintenance: "Patch night"}),
+		"GET /api/v1/monitors": js([]api.Monitor{{ID: "nm_1", Name: "Shop\x1b[31m\u202e", ClientID: "c_1", ClientName: "Smith, Jones & Co",
+			Kind: "http", DeviceType: "http", Address: "https://shop.example/", IntervalSec: 60, State: "down",
+			LastResult: "status 503, expected 200 (41 ms)", Status: 503, LatencyMS: 41, LastAt: at, CreatedAt: at}}),
 		"GET /api/v1/maintenance": js([]api.MaintenanceWindow{{ID: "mw_1", Name: "Patch night", Level: "client", ClientName: "Smith, Jones & Co",
 			Start: at, Minutes: 120, Recur: "weekly", Weekdays: []int{2, 4}, TimeZone: "Europe/Paris", Active: true}}),
 		"GET /api/v1/clients": js([]api.Client{{ID: "c_1", Name: "Smith, Jones & Co", CreatedAt: at, Ranking: 4,
@@ -105,7 +108,7 @@ func TestTablesForPeople(t *testing.T) {
 		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
 		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
 		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
-		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}} {
+		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}, {"monitors", "list"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -146,7 +149,7 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
 		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules",
 		"alerts list": "GET /api/v1/alerts", "alerts show al_1": "GET /api/v1/alerts/al_1", "maintenance list": "GET /api/v1/maintenance",
-		"vault list": "GET /api/v1/vault"} {
+		"vault list": "GET /api/v1/vault", "monitors list": "GET /api/v1/monitors"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

@@ -100,6 +100,9 @@ type Config struct {
 	// AlertInterval is how often monitoring evaluates its checks
 	// (default 5 s).
 	AlertInterval time.Duration
+	// ScriptCheckMinute is how long one minute of a script check's
+	// interval lasts (default a minute; tests shorten it).
+	ScriptCheckMinute time.Duration
 	// Mail is the SMTP server e-mail goes through (notifications).
 	Mail mail.Config
 	// Notify tunes notification grouping and delivery (zero: defaults).

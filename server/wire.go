@@ -64,8 +64,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.jobs = jobs.New(jobs.Deps{Config: jobs.Config{OutputCap: cfg.OutputCap, JobExpiry: cfg.JobExpiry, LargeJob: cfg.LargeJob},
 		Store: s.st, Fleet: s.fleet, Conns: s.hub, Bus: s.bus, Devices: s.devices, Library: s.scripts, Fresh: s.accounts,
 		Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
-	s.alerts = alerts.New(alerts.Deps{Config: alerts.Config{Interval: cfg.AlertInterval}, Store: s.st, Fleet: s.fleet,
-		Devices: deviceScope{s}, Bus: s.bus, Notifier: alertNotifier{s, log}, Audit: s.alog, Now: s.now, Log: log})
+	s.alerts = alerts.New(alerts.Deps{Config: alerts.Config{Interval: cfg.AlertInterval, ScriptMinute: cfg.ScriptCheckMinute}, Store: s.st, Fleet: s.fleet,
+		Devices: deviceScope{s}, Bus: s.bus, Notifier: alertNotifier{s, log}, Audit: s.alog, Now: s.now, Log: log,
+		Prober: netProber{s}, Scripts: s.jobs})
 	s.link = agentlink.New(agentlink.Deps{Config: agentlink.Config{MaxEnrolls: cfg.MaxEnrolls,
 		RequireApproval: cfg.RequireApproval, Heartbeat: cfg.Heartbeat, Inventory: cfg.Inventory,
 		HealthInterval: cfg.HealthInterval, PatchScan: cfg.PatchScan, Version: cfg.Version}, Store: s.st, CA: s.ca,

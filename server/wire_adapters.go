@@ -1,7 +1,13 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+
+	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/agentcall"
 
 	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -78,4 +84,26 @@ func (c contactLookup) Contact(p *httpx.Principal, clientID, id string) (string,
 		return "", false
 	}
 	return ct.Name, true
+}
+
+// netProber runs network monitors' probes on agents over the toolbox
+// channel, for the alerts wing.
+type netProber struct{ s *Server }
+
+// Probe calls the probe method on the device's current connection.
+func (n netProber) Probe(ctx context.Context, deviceID, method string, p protocol.NetProbeParams) (protocol.NetProbeResult, error) {
+	var res protocol.NetProbeResult
+	conn := n.s.hub.Get(deviceID)
+	if conn == nil {
+		return res, errors.New("the agent is offline")
+	}
+	c, err := n.s.calls.Start(ctx, conn, method, p, agentcall.Options{})
+	if err != nil {
+		return res, fmt.Errorf("probe %s: %w", method, err)
+	}
+	defer c.Close()
+	if err := c.Result(&res); err != nil {
+		return res, fmt.Errorf("probe %s: %w", method, err)
+	}
+	return res, nil
 }

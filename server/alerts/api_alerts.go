@@ -15,7 +15,7 @@ import (
 
 const maxBody = 64 << 10
 
-var deviceTypes = []string{"pc", "server", "mac", "linux"}
+var deviceTypes = []string{"pc", "server", "mac", "linux", "tcp", "http"}
 
 // listParam reads a comma-separated filter whose values must be in allowed.
 func listParam(r *http.Request, name string, allowed []string) ([]string, error) {
@@ -88,7 +88,8 @@ func (w *Wing) listAlerts(rw http.ResponseWriter, q store.AlertQuery) {
 
 // apiAlerts lists alerts in the caller's scope: ?search= (title, device,
 // client), ?severity=, ?status=, ?category=, ?device_type= (comma lists),
-// ?client=, ?device=, ?before= and ?limit=.
+// ?client=, ?device= (a device or a network monitor), ?before= and
+// ?limit=.
 func (w *Wing) apiAlerts(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
 	q, err := alertQuery(r, p)
 	if err != nil {
@@ -104,7 +105,11 @@ func (w *Wing) apiAlerts(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 		q.ClientID = cl.ID
 	}
 	if d := r.URL.Query().Get("device"); d != "" {
-		if _, ok := w.d.Devices.Device(p, d); !ok {
+		_, ok := w.d.Devices.Device(p, d)
+		if !ok {
+			_, ok = w.visibleMonitor(p, d) // a network monitor is a device of its own
+		}
+		if !ok {
 			httpx.WriteError(rw, 404, "device not found")
 			return
 		}

@@ -48,6 +48,8 @@ var kinds = map[string]kindInfo{
 	KindReboot:       {"general", 1, 1, true, "days"},
 	KindPatches:      {"general", 1, 1, true, "days"},
 	KindReport:       {"general", 1, 1, true, "hours"},
+	KindNetwork:      {"network", 2, 2, false, ""},
+	KindScript:       {"script-based", 1, 1, false, ""},
 }
 
 // Categories of alerts (a kind's category; script checks and network
@@ -60,8 +62,17 @@ var Severities = []string{SevInformation, SevWarning, SevCritical}
 // ValidateCheck checks a check's kind and thresholds, filling defaults.
 func ValidateCheck(c *store.Check) error {
 	k, ok := kinds[c.Kind]
+	if c.Kind == KindNetwork {
+		return fmt.Errorf("check %q: network checks are monitors (/api/v1/monitors), not profile checks", c.ID)
+	}
 	if !ok {
 		return fmt.Errorf("check %q: unknown kind %q", c.ID, c.Kind)
+	}
+	if c.Kind == KindScript {
+		if c.FailAfter < 0 || c.FailAfter > 1000 || c.PassAfter < 0 || c.PassAfter > 1000 {
+			return fmt.Errorf("check %q: fail_after and pass_after 0..1000", c.ID)
+		}
+		return validateScript(c)
 	}
 	for _, v := range []float64{c.Warning, c.Critical} {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) || v > 1e6 {
@@ -119,6 +130,14 @@ type facts struct {
 	// it reconnects to a server that has just started, so offline time
 	// counts from then at the earliest.
 	started time.Time
+	// Script checks: the evaluation's round, the wing's script states,
+	// where due runs are queued, and how long one minute of a script
+	// check's interval lasts.
+	profile string
+	round   uint64
+	scripts map[scriptKey]*scriptState
+	due     *[]scriptStart
+	minute  time.Duration
 }
 
 // result is one check's outcome on one target (a disk check gives one
@@ -140,6 +159,8 @@ type result struct {
 	dur       time.Duration // availability, reboot, patches, report: for how long
 	state     string        // service: its state ("" = not installed)
 	online    bool          // availability: passing because online
+	label     string        // network: the monitor's name
+	text      string        // network: what the probe found
 }
 
 // title is the alert's title.
@@ -161,6 +182,10 @@ func (r *result) title() string {
 		return "Security patches pending"
 	case KindReport:
 		return "No " + r.target + " report"
+	case KindNetwork:
+		return "Network monitor " + r.label + " failing"
+	case KindScript:
+		return "Script check " + r.label + " failing"
 	}
 	return r.kind
 }
@@ -197,6 +222,8 @@ func (r *result) detail() string {
 		return fmt.Sprintf("%d security patches pending for %s", r.count, roundDur(r.dur))
 	case KindReport:
 		return fmt.Sprintf("last %s report %s ago", r.target, roundDur(r.dur))
+	case KindNetwork, KindScript:
+		return r.text
 	}
 	return ""
 }
@@ -219,6 +246,8 @@ func evaluate(out []result, c *store.Check, f *facts) []result {
 	s, d := f.s, f.dev
 	r := result{kind: c.Kind}
 	switch c.Kind {
+	case KindScript:
+		return evalScript(out, c, f)
 	case KindAvailability:
 		if s.Online {
 			r.online = true

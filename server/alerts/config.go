@@ -18,6 +18,19 @@ type config struct {
 	exempt   map[exemptKey]store.CheckExemption
 	windows  []store.MaintenanceWindow
 	zones    map[string]*time.Location
+	// monitors are the network monitors, with their clients' names.
+	monitors    []store.NetMonitor
+	clientNames map[string]string
+}
+
+// monitor returns the network monitor id, or nil.
+func (c *config) monitor(id string) *store.NetMonitor {
+	for i := range c.monitors {
+		if c.monitors[i].ID == id {
+			return &c.monitors[i]
+		}
+	}
+	return nil
 }
 
 // assignKey and exemptKey are map keys that cost no allocation to build:
@@ -66,6 +79,19 @@ func loadConfig(st Store) (*config, error) {
 	}
 	if c.windows, err = st.Windows(); err != nil {
 		return nil, fmt.Errorf("load windows: %w", err)
+	}
+	if c.monitors, err = st.NetMonitors(); err != nil {
+		return nil, fmt.Errorf("load network monitors: %w", err)
+	}
+	c.clientNames = map[string]string{}
+	if len(c.monitors) > 0 {
+		cs, err := st.Clients()
+		if err != nil {
+			return nil, fmt.Errorf("load clients: %w", err)
+		}
+		for _, cl := range cs {
+			c.clientNames[cl.ID] = cl.Name
+		}
 	}
 	for _, w := range c.windows {
 		if loc, err := time.LoadLocation(w.TimeZone); err == nil {

@@ -117,6 +117,8 @@ func (w *Wing) dev(id string) *devState {
 
 // Run evaluates every Interval until ctx ends.
 func (w *Wing) Run(ctx context.Context) {
+	go w.probeLoop(ctx)
+	go w.scriptLoop(ctx)
 	t := time.NewTicker(w.d.Config.Interval)
 	defer t.Stop()
 	for {
@@ -173,6 +175,7 @@ func (w *Wing) Evaluate() {
 	w.mu.Unlock()
 	buf = w.d.Fleet.Samples(buf)
 	var changes []Change
+	var due []scriptStart
 	w.mu.Lock()
 	w.samples = buf
 	w.round++
@@ -195,7 +198,8 @@ func (w *Wing) Evaluate() {
 			continue
 		}
 		win := w.cfg.window(s, now)
-		f := facts{s: s, now: now, dev: d, started: w.started}
+		f := facts{s: s, now: now, dev: d, started: w.started, profile: p.ID, round: w.round, scripts: w.scripts, due: &due,
+			minute: w.d.Config.ScriptMinute}
 		for ci := range p.Checks {
 			c := &p.Checks[ci]
 			if w.cfg.exempted(s.ID, p.ID, c.ID) {
@@ -216,6 +220,12 @@ func (w *Wing) Evaluate() {
 				st.seen = w.round
 				w.step(st, st.key, s, p, c, r, win, now)
 			}
+		}
+	}
+	w.evalMonitors(now)
+	for k, ss := range w.scripts {
+		if ss.seen != w.round && !ss.starting && ss.running == "" {
+			delete(w.scripts, k) // no longer in force
 		}
 	}
 	for id, d := range w.devs {
@@ -254,6 +264,7 @@ func (w *Wing) Evaluate() {
 		w.monDirty = false
 	}
 	w.mu.Unlock()
+	w.startScripts(due)
 	w.tell(changes)
 }
 

@@ -85,6 +85,9 @@ type Notifier interface{ AlertsChanged(cs []Change) }
 type Config struct {
 	// Interval between evaluations (default 5 s).
 	Interval time.Duration
+	// ScriptMinute is how long one minute of a script check's interval
+	// lasts (default a minute; tests shorten it).
+	ScriptMinute time.Duration
 }
 
 // Deps are what the wing is built from.
@@ -95,9 +98,14 @@ type Deps struct {
 	Devices  Devices
 	Bus      *events.Bus
 	Notifier Notifier
-	Audit    auditlog.Writer
-	Now      httpx.Clock
-	Log      *slog.Logger
+	// Scripts runs script checks as jobs; nil = script checks never run.
+	Scripts ScriptRunner
+	// Prober runs network monitors' probes on agents; nil = monitors are
+	// stored but never probed.
+	Prober Prober
+	Audit  auditlog.Writer
+	Now    httpx.Clock
+	Log    *slog.Logger
 }
 
 // Wing evaluates checks and serves alerts, profiles and maintenance
@@ -119,6 +127,9 @@ type Wing struct {
 	open    [3]int // unresolved alerts by severity (information, warning, critical)
 	ops     []*op  // writes queued by the evaluation or action under way
 	started time.Time
+	nets    map[string]*netState // network monitors' probing, by monitor ID
+	probing int                  // probes in flight
+	scripts map[scriptKey]*scriptState
 	results []result // an evaluation's scratch
 	// monDirty is set when a device gains its first check state or loses
 	// its last; the evaluation then republishes monitored.
@@ -138,6 +149,9 @@ func (w *Wing) Monitored(id string) bool {
 
 // New builds the wing; Start loads its state.
 func New(d Deps) *Wing {
+	if d.Config.ScriptMinute <= 0 {
+		d.Config.ScriptMinute = time.Minute
+	}
 	if d.Config.Interval <= 0 {
 		d.Config.Interval = 5 * time.Second
 	}
@@ -145,7 +159,8 @@ func New(d Deps) *Wing {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Wing{d: d, devs: map[string]*devState{}, checks: map[alertKey]*checkState{}, byID: map[string]alertKey{},
-		counts: map[string]fleet.AlertCounts{}, cfg: &config{}}
+		counts: map[string]fleet.AlertCounts{}, cfg: &config{}, nets: map[string]*netState{},
+		scripts: map[scriptKey]*scriptState{}}
 }
 
 // Routes lists the wing's routes.
@@ -173,6 +188,10 @@ func (w *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/maintenance/{window}", view, w.apiWindow),
 		httpx.R("PUT", "/api/v1/maintenance/{window}", mon, w.apiUpdateWindow),
 		httpx.R("DELETE", "/api/v1/maintenance/{window}", mon, w.apiDeleteWindow),
+		httpx.R("GET", "/api/v1/monitors", view, w.apiMonitors),
+		httpx.R("POST", "/api/v1/monitors", mon, w.apiCreateMonitor),
+		httpx.R("GET", "/api/v1/monitors/{monitor}", view, w.apiMonitor),
+		httpx.R("DELETE", "/api/v1/monitors/{monitor}", mon, w.apiDeleteMonitor),
 	}
 }
 

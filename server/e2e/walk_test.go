@@ -67,6 +67,11 @@ func TestScopeWalk(t *testing.T) {
 		"start": time.Now().Add(time.Hour), "minutes": 30}, &mwB); code != 201 {
 		t.Fatalf("Bravo window: %d", code)
 	}
+	var monB struct{ ID string }
+	if code := e.api("POST", "/api/v1/monitors", map[string]any{"client": bcl, "agent": devB, "name": "bravo-monitor",
+		"kind": "tcp", "address": "127.0.0.1:9"}, &monB); code != 201 {
+		t.Fatalf("Bravo monitor: %d", code)
+	}
 	vault := e.addVaultEntry(bcl, "bravo-router", "bravo-password", "bravo-notes")
 	_, attB, _ := e.uploadAttachment(bcl, "bravo-file.txt", strings.NewReader("bravo content"))
 	var assetB struct{ ID string }
@@ -82,9 +87,10 @@ func TestScopeWalk(t *testing.T) {
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
-		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1"}
+		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
+		"monitors": monB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -104,6 +110,8 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/profiles":            {map[string]any{"client": bcl, "name": "x", "checks": []any{}}, 404},
 		"POST /api/v1/profile-assignments": {map[string]any{"level": "client", "client": bcl, "profile": pfB.ID}, 404},
 		"POST /api/v1/maintenance":         {map[string]any{"client": bcl, "name": "x", "start": time.Now(), "minutes": 5}, 404},
+		"POST /api/v1/monitors": {map[string]any{"client": bcl, "agent": devB, "name": "x", "kind": "tcp",
+			"address": "127.0.0.1:9"}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.
@@ -194,7 +202,8 @@ func TestScopeWalk(t *testing.T) {
 	}
 	// Naming Bravo in a query is not found either.
 	for _, p := range []string{"/api/v1/devices?client=" + bcl, "/api/v1/devices?client=Bravo", "/api/v1/scripts?client=Bravo",
-		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo"} {
+		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo", "/api/v1/monitors?client=Bravo",
+		"/api/v1/alerts?device=" + monB.ID} {
 		code, body := do("GET", p, nil)
 		if code != 404 && !(code == 200 && !bytes.Contains(body, []byte("bravo"))) {
 			t.Errorf("GET %s naming Bravo: %d %s", p, code, body)

@@ -239,6 +239,7 @@ type MonitorStore interface {
 	Windows() ([]MaintenanceWindow, error)
 	// DeleteWindow removes a window; ErrNotFound when unknown.
 	DeleteWindow(id string) error
+	NetMonitorStore
 }
 
 // AlertStore holds alerts and their history.
@@ -264,4 +265,49 @@ type AlertStore interface {
 	// Suppressed lists those of a window ("" = every window) inside
 	// scope, newest first, at most limit (0 = all).
 	Suppressed(windowID string, scope Scope, limit int) ([]SuppressedAlert, error)
+}
+
+// Network monitor kinds.
+const (
+	NetTCP  = "tcp"
+	NetHTTP = "http"
+	NetTLS  = "tls"
+)
+
+// NetMonitor is a network monitor of a client: a chosen agent probes an
+// address every IntervalSec seconds (a TCP port, an HTTP(S) URL, a TLS
+// certificate's days left). It is shown as a device of its own; its
+// alerts name its ID as their device.
+type NetMonitor struct {
+	ID       string
+	Name     string
+	ClientID string
+	AgentID  string // the device whose agent probes
+	Kind     string // tcp, http, tls
+	Address  string
+	// IntervalSec between probes; TimeoutMS bounds one.
+	IntervalSec, TimeoutMS int
+	// ExpectStatus is the HTTP status that passes (0 = 200).
+	ExpectStatus int
+	// WarningMS and CriticalMS are response-time thresholds (http),
+	// WarningDays and CriticalDays days-left thresholds (tls); 0 = unused.
+	WarningMS, CriticalMS     int
+	WarningDays, CriticalDays int
+	// FailAfter consecutive failing probes raise, PassAfter passes
+	// resolve (0 = the default).
+	FailAfter, PassAfter int
+	CreatedBy            string
+	CreatedAt, UpdatedAt time.Time
+}
+
+// NetMonitorStore keeps network monitors.
+type NetMonitorStore interface {
+	// PutNetMonitor creates or replaces a monitor.
+	PutNetMonitor(m NetMonitor) error
+	// NetMonitor returns one; ErrNotFound when unknown.
+	NetMonitor(id string) (NetMonitor, error)
+	// NetMonitors lists every monitor in ID order.
+	NetMonitors() ([]NetMonitor, error)
+	// DeleteNetMonitor removes one; ErrNotFound when unknown.
+	DeleteNetMonitor(id string) error
 }

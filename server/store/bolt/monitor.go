@@ -247,6 +247,35 @@ func (s *DB) DeleteWindow(id string) error {
 	})
 }
 
+// PutNetMonitor creates or replaces a network monitor. Monitors live in
+// the monitoring bucket beside windows, under their own prefix.
+func (s *DB) PutNetMonitor(m store.NetMonitor) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return mput(tx, bMonitor, "netmon/"+m.ID, m) })
+}
+
+// NetMonitor returns a network monitor.
+func (s *DB) NetMonitor(id string) (store.NetMonitor, error) {
+	var m store.NetMonitor
+	err := s.db.View(func(tx *bolt.Tx) error { return mget(tx, bMonitor, "netmon/"+id, &m) })
+	return m, err
+}
+
+// NetMonitors lists every network monitor.
+func (s *DB) NetMonitors() ([]store.NetMonitor, error) {
+	return mlist[store.NetMonitor](s, bMonitor, []byte("netmon/"), nil)
+}
+
+// DeleteNetMonitor removes a network monitor.
+func (s *DB) DeleteNetMonitor(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		k := []byte("netmon/" + id)
+		if tx.Bucket(bMonitor).Get(k) == nil {
+			return fmt.Errorf("network monitor %q: %w", id, store.ErrNotFound)
+		}
+		return tx.Bucket(bMonitor).Delete(k)
+	})
+}
+
 func openKey(a *store.Alert) []byte {
 	return []byte(a.DeviceID + "/" + a.ProfileID + "/" + a.CheckID + "/" + a.CheckTarget)
 }

@@ -122,6 +122,27 @@ type diskSuppressed struct {
 	At         time.Time `json:"at"`
 }
 
+type diskNetMonitor struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	ClientID     string    `json:"client_id"`
+	AgentID      string    `json:"agent_id"`
+	Kind         string    `json:"kind"`
+	Address      string    `json:"address"`
+	IntervalSec  int       `json:"interval_sec"`
+	TimeoutMS    int       `json:"timeout_ms,omitempty"`
+	ExpectStatus int       `json:"expect_status,omitempty"`
+	WarningMS    int       `json:"warning_ms,omitempty"`
+	CriticalMS   int       `json:"critical_ms,omitempty"`
+	WarningDays  int       `json:"warning_days,omitempty"`
+	CriticalDays int       `json:"critical_days,omitempty"`
+	FailAfter    int       `json:"fail_after,omitempty"`
+	PassAfter    int       `json:"pass_after,omitempty"`
+	CreatedBy    string    `json:"created_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
 func toDiskProfile(p store.Profile) diskProfile {
 	d := diskProfile{ID: p.ID, Name: p.Name, ClientID: p.ClientID, Description: p.Description, CreatedAt: p.CreatedAt,
 		UpdatedAt: p.UpdatedAt, UpdatedBy: p.UpdatedBy, Checks: []diskCheck{}}
@@ -157,6 +178,8 @@ func encodeMonitor(v any) ([]byte, error) {
 		return json.Marshal(diskAlertEvent(x))
 	case store.SuppressedAlert:
 		return json.Marshal(diskSuppressed(x))
+	case store.NetMonitor:
+		return json.Marshal(diskNetMonitor(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -181,6 +204,8 @@ func decodeMonitor(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskAlertEvent)(x))
 	case *store.SuppressedAlert:
 		return json.Unmarshal(b, (*diskSuppressed)(x))
+	case *store.NetMonitor:
+		return json.Unmarshal(b, (*diskNetMonitor)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

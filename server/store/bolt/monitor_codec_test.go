@@ -15,6 +15,7 @@ var monitorPairs = []struct{ rec, disk any }{
 	{store.Check{}, diskCheck{}}, {store.Profile{}, diskProfile{}}, {store.ProfileAssignment{}, diskAssignment{}},
 	{store.CheckExemption{}, diskExemption{}}, {store.MaintenanceWindow{}, diskWindow{}}, {store.Alert{}, diskAlert{}},
 	{store.AlertEvent{}, diskAlertEvent{}}, {store.SuppressedAlert{}, diskSuppressed{}},
+	{store.NetMonitor{}, diskNetMonitor{}},
 }
 
 // TestMonitorDiskTypes: every monitoring record field has its disk

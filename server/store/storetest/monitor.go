@@ -135,6 +135,34 @@ func Monitoring(t *testing.T, f Factory) {
 	if ws, _ := db.Windows(); len(ws) != 1 {
 		t.Fatalf("after delete: %+v", ws)
 	}
+
+	if _, err := db.NetMonitor("nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("NetMonitor: %v", err)
+	}
+	if err := db.DeleteNetMonitor("nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteNetMonitor: %v", err)
+	}
+	m := store.NetMonitor{ID: "nm2", Name: "Shop", ClientID: "c1", AgentID: "d1", Kind: store.NetHTTP, Address: "https://shop.example/",
+		IntervalSec: 60, TimeoutMS: 5000, ExpectStatus: 200, WarningMS: 800, CriticalMS: 2000, FailAfter: 2, PassAfter: 3,
+		CreatedBy: "ann", CreatedAt: now, UpdatedAt: now}
+	for _, nm := range []store.NetMonitor{m, {ID: "nm1", Name: "Cert", ClientID: "c2", AgentID: "d2", Kind: store.NetTLS,
+		Address: "shop.example", IntervalSec: 3600, WarningDays: 30, CriticalDays: 7}} {
+		if err := db.PutNetMonitor(nm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if gm, err := db.NetMonitor("nm2"); err != nil || gm.Address != m.Address || gm.CriticalMS != 2000 || gm.PassAfter != 3 || !gm.CreatedAt.Equal(now) {
+		t.Fatalf("NetMonitor = %+v %v", gm, err)
+	}
+	if ms, err := db.NetMonitors(); err != nil || len(ms) != 2 || ms[0].ID != "nm1" || ms[0].CriticalDays != 7 {
+		t.Fatalf("NetMonitors = %+v %v", ms, err)
+	}
+	if err := db.DeleteNetMonitor("nm1"); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := db.NetMonitors(); len(ms) != 1 || ms[0].ID != "nm2" {
+		t.Fatalf("after delete: %+v", ms)
+	}
 }
 
 // Alerts checks at most one unresolved alert per device and check, the
