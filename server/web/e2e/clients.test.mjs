@@ -204,11 +204,20 @@ describe('client page', { timeout: 300000 }, () => {
     await waitUntil(async () => (await page.$$('#contacts-table tbody tr')).length === 15, 'the second page of contacts');
   });
 
-  it('shows the client devices tab with the hostile device as text', async () => {
+  it('shows the client devices tab with the hostile device as text, and its network monitors', async () => {
+    // A monitor probed by the client's (simulated) agent, named like markup.
+    const devs = await call('GET', `/api/v1/devices?client=${client.id}&limit=1`);
+    const mon = await call('POST', '/api/v1/monitors', { name: '<b>Shop</b> portal', client: client.id, agent: devs.devices[0].id,
+      kind: 'tcp', address: '127.0.0.1:9', interval_sec: 60 });
     await openTab('devices');
     await page.waitForSelector('#client-devices-table tbody tr');
     assert.match(await page.textContent('#client-devices-table'), /<img src=x onerror=alert\(1\)>/);
     assert.equal(await page.$('main img[src=x]'), null);
+    await page.waitForSelector(`#client-monitors-table tbody tr[data-id="${mon.id}"]`);
+    const row = await page.textContent(`#client-monitors-table tbody tr[data-id="${mon.id}"]`);
+    assert.match(row, /<b>Shop<\/b> portal/, 'the monitor name is shown as text');
+    assert.match(row, /TCP \(tcp\)/);
+    assert.equal(await page.$('#client-monitors-table b'), null, 'markup in a monitor name became an element');
     await snap('06-devices');
     // Straight to a tab by its URL.
     await page.goto(`${BASE}/clients/${client.id}/contacts`);

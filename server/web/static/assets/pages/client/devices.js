@@ -1,5 +1,6 @@
 // Client page tab: the client's devices (the fleet table filtered to this
-// client, paged on the server), linking to the full devices page.
+// client, paged on the server), linking to the full devices page, and its
+// network monitors, each a device of type TCP or HTTP with its own state.
 import { h, put, enc, debounce, throttle } from '../../lib/dom.js';
 import { get, qs } from '../../lib/api.js';
 import { time, count, osText, onlineBadge, TYPES } from '../../lib/format.js';
@@ -15,8 +16,9 @@ export function mount(root, ctx) {
   const search = h('input', { type: 'search', id: 'client-device-search', placeholder: 'Search name, IP or MAC', 'aria-label': 'Search devices', maxlength: '256' });
   const wrap = h('div', { class: 'table-wrap' });
   const pager = h('div', { class: 'pager' });
+  const monitors = h('section', { id: 'client-monitors' });
   put(root, h('div', { class: 'toolbar' }, search, h('span', { class: 'muted', id: 'client-device-total' }), h('span', { class: 'spacer' }),
-    h('a', { class: 'button small', href: `/devices${qs({ client: ctx.clientId })}`, text: 'Open in Devices' })), wrap, pager);
+    h('a', { class: 'button small', href: `/devices${qs({ client: ctx.clientId })}`, text: 'Open in Devices' })), wrap, pager, monitors);
 
   async function load() {
     try {
@@ -42,8 +44,35 @@ export function mount(root, ctx) {
       h('button', { type: 'button', class: 'small', text: '‹ Previous', disabled: st.page === 0, onclick: () => { st.page--; load(); } }),
       h('button', { type: 'button', class: 'small', text: 'Next ›', disabled: st.page >= last, onclick: () => { st.page++; load(); } }));
   }
+  const STATES = { up: 'ok', warning: 'warn', down: 'bad', unknown: 'muted' };
+  async function loadMonitors() {
+    let list;
+    try {
+      list = (await get(`/api/v1/monitors${qs({ client: ctx.clientId })}`)) || [];
+    } catch (e) {
+      put(monitors, h('p', { class: 'error', text: `Could not load network monitors: ${e.message}` }));
+      return;
+    }
+    put(monitors, h('h2', { text: 'Network monitors' }), list.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'client-monitors-table' },
+      h('thead', {}, h('tr', {}, ['State', 'Name', 'Type', 'Address', 'Last result', 'Checked'].map((x) => h('th', { text: x })))),
+      h('tbody', {}, list.map((m) => h('tr', { dataset: { id: m.id } },
+        h('td', {}, h('span', { class: `badge ${STATES[m.state] || 'muted'}`, text: m.state || 'unknown' })),
+        h('td', { class: 'clip', title: m.name }, m.alert_id ? h('a', { href: `/alerts${qs({ search: m.name })}`, text: m.name }) : m.name),
+        h('td', { text: `${(m.device_type || m.kind || '').toUpperCase()} (${m.kind})` }),
+        h('td', { class: 'clip', title: m.address, text: m.address }),
+        h('td', { class: 'clip', title: m.last_result || '', text: m.last_result || '—' }),
+        h('td', {}, m.last_at ? time(m.last_at) : dash()))))))
+      : h('p', { class: 'empty', id: 'no-client-monitors', text: 'No network monitor watches an address for this client (stewardctl monitors create).' }));
+  }
+  loadMonitors();
   search.addEventListener('input', debounce(() => { st.search = search.value; st.page = 0; load(); }, 250));
   const reload = throttle(load, 2000);
   load();
-  return { onEvent(ev) { if (ev.type === 'device' && (!ev.client_id || ev.client_id === ctx.clientId)) reload(); } };
+  const reloadMonitors = throttle(loadMonitors, 2000);
+  return {
+    onEvent(ev) {
+      if (ev.type === 'device' && (!ev.client_id || ev.client_id === ctx.clientId)) reload();
+      if (ev.type === 'alert' && (!ev.client_id || ev.client_id === ctx.clientId)) reloadMonitors();
+    },
+  };
 }
