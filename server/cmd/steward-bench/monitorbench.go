@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,8 +49,13 @@ type monResult struct {
 	OutageDevices    int       `json:"outage_devices_named"`
 	OutageSeconds    float64   `json:"outage_kill_to_all_delivered_seconds"`
 	OtherAlerts      int       `json:"other_alerts_open"`
-	BadRequests      int       `json:"receiver_bad_requests"`
-	Error            string    `json:"error,omitempty"`
+	// The outbox against the receiver, over the whole section: deliveries
+	// the server marks sent that the receiver never saw, and ones still
+	// pending or dead.
+	SentUnseen   int    `json:"outbox_sent_not_received"`
+	NotDelivered int    `json:"outbox_pending_or_dead"`
+	BadRequests  int    `json:"receiver_bad_requests"`
+	Error        string `json:"error,omitempty"`
 }
 
 // hook is one webhook request as the receiver saw it.
@@ -399,7 +405,21 @@ func measureMonitoring(ctx context.Context, cfg config, n int) (r monResult, err
 		r.OutageDuplicates += c - 1 // counted over the whole run
 	}
 	r.BadRequests = rc.bad
+	seen := maps.Clone(rc.seen)
 	rc.mu.Unlock()
+	for _, st := range []string{"sent", "pending", "dead"} {
+		var ds []api.Delivery
+		if err := s.api("GET", "/api/v1/notifications/deliveries?limit=1000&channel="+ch.ID+"&status="+st, nil, &ds); err != nil {
+			return r, err
+		}
+		for _, d := range ds {
+			if st != "sent" {
+				r.NotDelivered++
+			} else if seen[d.ID] == 0 {
+				r.SentUnseen++
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -485,6 +505,7 @@ func printMonitoring(w io.Writer, r monResult) {
 	fmt.Fprintf(w, "| outage: availability alerts open / devices named in webhooks / alert IDs named | %d / %d / %d |\n", r.OutageAlerts, r.OutageDevices, r.OutageNamed)
 	fmt.Fprintf(w, "| outage: deliveries (distinct IDs) / duplicate requests (whole run) / refused | %d / %d / %d |\n", r.OutageDeliveries, r.OutageDuplicates, r.BadRequests)
 	fmt.Fprintf(w, "| outage: kill → last alert delivered (availability threshold %s) | %.1f s |\n", r.OutageOffline, r.OutageSeconds)
+	fmt.Fprintf(w, "| outbox: sent but not received / pending or dead (expected 0) | %d / %d |\n", r.SentUnseen, r.NotDelivered)
 	fmt.Fprintf(w, "| other alerts open (expected 0) | %d |\n", r.OtherAlerts)
 }
 
