@@ -60,6 +60,17 @@ func run(ctx context.Context, cfg config) error {
 	if err := os.MkdirAll(cfg.out, 0o700); err != nil {
 		return err
 	}
+	largest := 0
+	for _, n := range cfg.sizes {
+		largest = max(largest, n)
+	}
+	if cfg.monOnly {
+		fmt.Printf("== monitoring, %d agents\n", largest)
+		mr := runMonitoring(ctx, cfg, largest)
+		printMonitoring(os.Stdout, mr)
+		b, _ := json.MarshalIndent(map[string]any{"monitoring": mr}, "", "  ")
+		return os.WriteFile(filepath.Join(cfg.out, "bench-monitoring.json"), b, 0o644)
+	}
 	fmt.Println("== agent footprint (real agent process, real collectors)")
 	var agents []agentResult
 	for _, exe := range append([]string{filepath.Join(cfg.bin, "steward-agent")}, cfg.compareAgents...) {
@@ -103,7 +114,13 @@ func run(ctx context.Context, cfg config) error {
 			break
 		}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr}, "", "  ")
+	var mr *monResult
+	if cfg.monitoring && !cfg.filesOnly && ctx.Err() == nil {
+		fmt.Printf("== monitoring, %d agents\n", largest)
+		m := runMonitoring(ctx, cfg, largest)
+		mr = &m
+	}
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr, "monitoring": mr}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}
@@ -116,6 +133,9 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Println()
 	printAgentTable(os.Stdout, agents)
 	printFiles(os.Stdout, fr)
+	if mr != nil {
+		printMonitoring(os.Stdout, *mr)
+	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
@@ -301,7 +321,9 @@ func (ss *sims) stop() {
 
 // startSims launches ceil(n/perProc) simulators, each on its own source
 // address; with enrollOnly they enroll missing identities and exit.
-func startSims(cfg config, s *server, n int, token string, enrollOnly bool) (*sims, error) {
+// extra, when set, gives more flags for process p (the monitoring
+// section's live file).
+func startSims(cfg config, s *server, n int, token string, enrollOnly bool, extra ...func(p int) []string) (*sims, error) {
 	out := &sims{}
 	procs := (n + cfg.perProc - 1) / cfg.perProc
 	for p := 0; p < procs; p++ {
@@ -311,6 +333,9 @@ func startSims(cfg config, s *server, n int, token string, enrollOnly bool) (*si
 			"--source", fmt.Sprintf("127.0.0.%d", 2+p), "--prefix", fmt.Sprintf("sim%d", p)}
 		if enrollOnly {
 			args = append(args, "--enroll-only")
+		}
+		for _, f := range extra {
+			args = append(args, f(p)...)
 		}
 		c := exec.Command(filepath.Join(cfg.bin, "steward-sim"), args...)
 		logf, err := os.OpenFile(filepath.Join(cfg.out, "sim.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

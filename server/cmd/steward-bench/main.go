@@ -10,6 +10,11 @@
 // from start until idle and over the idle window.
 //
 //	[--files-size 2147483648] [--files-list 100000] [--files-only]
+//
+// The monitoring section (monitorbench.go) runs last, at the largest size:
+//
+//	[--monitoring=true] [--monitoring-only] [--monitoring-group-window 1s] [--monitoring-offline 15s]
+//	[--monitoring-outage 5000] [--monitoring-live 5] [--monitoring-crossings 2]
 package main
 
 import (
@@ -44,6 +49,14 @@ type config struct {
 	filesSize int64
 	filesList int
 	filesOnly bool
+	// The monitoring section: whether it runs, alone or after the rest,
+	// the server's notification grouping window, the availability
+	// threshold, the agents killed at once, the agents following the live
+	// file and the rounds of disk crossings.
+	monitoring, monOnly  bool
+	monGroup, monOffline time.Duration
+	monOutage, monLive   int
+	monCrossings         int
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -75,6 +88,13 @@ func main() {
 	flag.Int64Var(&cfg.filesSize, "files-size", 2<<30, "bytes downloaded and uploaded through the file manager")
 	flag.IntVar(&cfg.filesList, "files-list", 100000, "files in the folder the file manager lists")
 	flag.BoolVar(&cfg.filesOnly, "files-only", false, "measure the terminal relay and the file manager only (no scale runs)")
+	flag.BoolVar(&cfg.monitoring, "monitoring", true, "measure monitoring and notifications at the largest size, after the rest")
+	flag.BoolVar(&cfg.monOnly, "monitoring-only", false, "measure monitoring and notifications only")
+	flag.DurationVar(&cfg.monGroup, "monitoring-group-window", time.Second, "the server's --notify-group-window in the monitoring section")
+	flag.DurationVar(&cfg.monOffline, "monitoring-offline", 15*time.Second, "offline time that raises the availability alert in the monitoring section")
+	flag.IntVar(&cfg.monOutage, "monitoring-outage", 5000, "agents killed at once (whole simulator processes after the first, by PID)")
+	flag.IntVar(&cfg.monLive, "monitoring-live", 5, "agents whose disk crosses its threshold together in each round")
+	flag.IntVar(&cfg.monCrossings, "monitoring-crossings", 2, "rounds of disk crossings")
 	flag.Parse()
 	if compare != "" {
 		cfg.compareAgents = strings.Split(compare, ",")
