@@ -106,4 +106,22 @@ func TestAssetSerialFromInventory(t *testing.T) {
 		b.Serial != "TYPED-9" || b.Model != "WD19" || b.DeviceModel != "Dell Inc. Latitude 7420" {
 		t.Fatalf("update: %d %+v", code, b)
 	}
+	// A device's hostile identity (bidi override, a huge model) is text in
+	// its inventory but never becomes an asset's serial or model.
+	cfg = agentConfig()
+	cfg.Inventory = func(context.Context) protocol.Inventory {
+		return protocol.Inventory{Hostname: "odd-host", OS: "linux", Manufacturer: "Acme",
+			Model: strings.Repeat("M", 5000), Serial: "SN\u202e1\x1b[2J"}
+	}
+	_, odd, _ := onlineAgent(t, e, acme, cfg)
+	waitFor(t, "the odd device's inventory", func() bool {
+		var d api.DeviceDetail
+		e.api("GET", "/api/v1/devices/"+odd, nil, &d)
+		return d.Inventory != nil && d.Inventory.Serial != "" && len(d.Inventory.Model) <= 128
+	})
+	var c api.Asset
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", api.AssetRequest{Name: "Odd", DeviceID: odd}, &c); code != 201 ||
+		c.Serial != "" || c.DeviceSerial != "" || len(c.Model) > 200 {
+		t.Fatalf("hostile hardware identity: %d %+v", code, c)
+	}
 }
