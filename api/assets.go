@@ -6,19 +6,24 @@ import "time"
 // DeviceName is the linked managed device's host name; ContactName the
 // contact's name when the contacts wing knows it.
 type Asset struct {
-	ID             string    `json:"id"`
-	ClientID       string    `json:"client_id"`
-	ClientName     string    `json:"client_name,omitempty"`
-	Name           string    `json:"name"`
-	Type           string    `json:"type,omitempty"`
-	Status         string    `json:"status"`
-	Serial         string    `json:"serial,omitempty"`
-	Model          string    `json:"model,omitempty"`
-	Folder         string    `json:"folder,omitempty"`
-	ContactID      string    `json:"contact_id,omitempty"`
-	ContactName    string    `json:"contact_name,omitempty"`
-	DeviceID       string    `json:"device_id,omitempty"`
-	DeviceName     string    `json:"device_name,omitempty"`
+	ID          string `json:"id"`
+	ClientID    string `json:"client_id"`
+	ClientName  string `json:"client_name,omitempty"`
+	Name        string `json:"name"`
+	Type        string `json:"type,omitempty"`
+	Status      string `json:"status"`
+	Serial      string `json:"serial,omitempty"`
+	Model       string `json:"model,omitempty"`
+	Folder      string `json:"folder,omitempty"`
+	ContactID   string `json:"contact_id,omitempty"`
+	ContactName string `json:"contact_name,omitempty"`
+	DeviceID    string `json:"device_id,omitempty"`
+	DeviceName  string `json:"device_name,omitempty"`
+	// DeviceModel and DeviceSerial are what the linked device's latest
+	// inventory reports (the model with its manufacturer in front), shown
+	// beside the asset's own, which a person may have typed differently.
+	DeviceModel    string    `json:"device_model,omitempty"`
+	DeviceSerial   string    `json:"device_serial,omitempty"`
 	PurchaseDate   string    `json:"purchase_date,omitempty"`
 	WarrantyExpiry string    `json:"warranty_expiry,omitempty"`
 	Notes          string    `json:"notes,omitempty"`

@@ -340,6 +340,11 @@ func (a *App) devicesCmd() *cobra.Command {
 		if inv != nil {
 			rows = append(rows, [][]string{{"kernel", inv.Kernel}, {"cpu", inv.CPUModel},
 				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", gb(inv.MemoryTotal)}}...)
+			for _, f := range [][]string{{"manufacturer", inv.Manufacturer}, {"model", inv.Model}, {"serial", inv.Serial}} {
+				if f[1] != "" { // older agents do not report them
+					rows = append(rows, f)
+				}
+			}
 			for _, dk := range inv.Disks {
 				rows = append(rows, []string{"disk " + dk.Mount, fmt.Sprintf("%s free of %s (%s)", gb(dk.Free), gb(dk.Total), dk.Filesystem)})
 			}

@@ -65,6 +65,7 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 		"GET /api/v1/devices": js(api.DeviceList{Devices: []api.Device{dev}, Total: 1}),
 		"GET /api/v1/devices/d_1": js(api.DeviceDetail{Device: dev, Inventory: &protocol.Inventory{Kernel: "6.1",
 			CPUModel: "Xeon", CPUCores: 4, MemoryTotal: 16 << 30,
+			Manufacturer: "Dell Inc.", Model: "PowerEdge\x1b[2J R650", Serial: "7XK2Q53",
 			Disks: []protocol.Disk{{Mount: "/", Filesystem: "ext4", Total: 100 << 30, Free: 25 << 29}}}}),
 		"GET /api/v1/audit": js([]api.AuditEvent{{Seq: 7, At: at, Actor: "admin", Source: "api", Client: "c_1,c_2",
 			Action: "job.create", Target: "j_1", Detail: map[string]string{"command": `echo hi >&2 && "x"`, "devices": "1"}}}),

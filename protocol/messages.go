@@ -85,6 +85,13 @@ type Inventory struct {
 	Users          []string    `json:"users,omitempty"`
 	Virtualization string      `json:"virtualization,omitempty"`
 	MachineID      string      `json:"machine_id,omitempty"`
+	// Manufacturer, Model and Serial are the machine's as its firmware
+	// (SMBIOS/DMI, or the Mac's platform expert) tells them; empty when
+	// unreadable or a vendor placeholder. The assets wing fills an asset's
+	// serial and model from them.
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Model        string `json:"model,omitempty"`
+	Serial       string `json:"serial,omitempty"`
 	// Server is true when the OS is a server edition or the host looks like
 	// one; the dashboard uses it for the device type.
 	Server bool `json:"server,omitempty"`

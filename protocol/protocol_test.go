@@ -32,7 +32,7 @@ func samples() map[string]any {
 			Kernel: "6.1.0", Arch: "amd64", CPUModel: "Xeon", CPUCores: 2, CPUThreads: 4, MemoryTotal: 8 << 30,
 			Disks:      []Disk{{Mount: "/", Filesystem: "ext4", Total: 100, Free: 40}},
 			Interfaces: []Interface{{Name: "eth0", MAC: "52:54:00:12:34:56", Addresses: []string{"10.0.0.5/24"}}},
-			BootTime:   t0, Users: []string{"alice"}},
+			BootTime:   t0, Users: []string{"alice"}, Manufacturer: "Dell Inc.", Model: "PowerEdge R650", Serial: "7XK2Q53"},
 		TypeHealth: &Health{Reboot: RebootStatus{Pending: true, Reasons: []RebootReason{{Code: "linux.reboot-required", Detail: "linux-image"}}},
 			Patches: PatchStatus{CheckedAt: t0, Source: "apt", Available: []Patch{{ID: "openssl", Name: "openssl",
 				InstalledVersion: "3.0.1", AvailableVersion: "3.0.2", Security: true}}}},

@@ -36,6 +36,20 @@ func (d deviceScope) Device(p *httpx.Principal, id string) (fleet.View, bool) {
 	return d.s.devices.Device(p, id)
 }
 
+// Hardware reads a device's manufacturer, model and serial from its latest
+// inventory, for the assets wing (the caller has found the device in scope).
+func (d deviceScope) Hardware(deviceID string) (manufacturer, model, serial string) {
+	rec, err := d.s.st.Inventory(deviceID)
+	if err != nil {
+		return "", "", ""
+	}
+	inv, err := fleet.DecodeInventory(rec)
+	if err != nil {
+		return "", "", ""
+	}
+	return inv.Manufacturer, inv.Model, inv.Serial
+}
+
 func (d deviceScope) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool) {
 	return d.s.devices.ResolveClient(p, ref)
 }

@@ -62,6 +62,8 @@ func Collect(ctx context.Context) protocol.Inventory {
 	if us, err := Users(); err == nil {
 		inv.Users = userNames(us)
 	}
+	hw := ReadHardware(ctx, "/")
+	inv.Manufacturer, inv.Model, inv.Serial = hw.Manufacturer, hw.Model, hw.Serial
 	return inv
 }
 

@@ -25,6 +25,10 @@ func sanitizeInventory(inv *protocol.Inventory) {
 		&inv.CPUModel, &inv.Virtualization, &inv.MachineID} {
 		*p = httpx.CleanText(*p, httpx.MaxField)
 	}
+	// The agent caps these at 128; a hostile one is held to the same.
+	for _, p := range []*string{&inv.Manufacturer, &inv.Model, &inv.Serial} {
+		*p = httpx.CleanText(*p, 128)
+	}
 	inv.Disks = capList(inv.Disks, maxList)
 	for i := range inv.Disks {
 		d := &inv.Disks[i]

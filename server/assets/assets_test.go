@@ -49,6 +49,14 @@ func (d devices) Device(p *httpx.Principal, id string) (fleet.View, bool) {
 	return v, ok && p.CanSeeClient(v.Client)
 }
 
+// Hardware gives the laptop an inventory identity; other devices have none.
+func (d devices) Hardware(id string) (string, string, string) {
+	if id == "d_a" {
+		return "LENOVO", "20XW0055GE", "PF2ABCDE"
+	}
+	return "", "", ""
+}
+
 func newRig(t *testing.T) *rig {
 	r := &rig{t: t, now: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)}
 	dir := t.TempDir()
@@ -248,5 +256,27 @@ func TestAssetImport(t *testing.T) {
 	var e api.Error
 	if code := r.call("tina", "POST", "/api/v1/clients/c_a/assets/import", "name,colour\nx,red\n", &e); code != 400 || !strings.Contains(e.Error, `unknown column "colour"`) {
 		t.Fatalf("unknown column: %d %+v", code, e)
+	}
+}
+
+// TestAssetFilledFromInventory: linking a device fills an empty serial and
+// model from its inventory; typed values are kept; the view shows the
+// device's own beside them.
+func TestAssetFilledFromInventory(t *testing.T) {
+	r := newRig(t)
+	var a api.Asset
+	if code := r.call("tina", "POST", "/api/v1/clients/c_a/assets", api.AssetRequest{Name: "Ann's laptop", DeviceID: "d_a"}, &a); code != 201 {
+		t.Fatalf("create: %d %+v", code, a)
+	}
+	if a.Serial != "PF2ABCDE" || a.Model != "LENOVO 20XW0055GE" || a.DeviceSerial != "PF2ABCDE" || a.DeviceModel != "LENOVO 20XW0055GE" {
+		t.Fatalf("not filled from inventory: %+v", a)
+	}
+	var b api.Asset
+	if code := r.call("tina", "PUT", "/api/v1/assets/"+a.ID, api.AssetRequest{Name: "Ann's laptop", Serial: "TYPED-1",
+		Model: "ThinkPad T14", DeviceID: "d_a"}, &b); code != 200 {
+		t.Fatalf("update: %d %+v", code, b)
+	}
+	if b.Serial != "TYPED-1" || b.Model != "ThinkPad T14" || b.DeviceSerial != "PF2ABCDE" {
+		t.Fatalf("typed values overwritten or device's not shown: %+v", b)
 	}
 }

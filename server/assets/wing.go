@@ -35,9 +35,11 @@ type Clients interface {
 }
 
 // Devices finds a managed device within the caller's scope (the device
-// routes' lookup).
+// routes' lookup), and a found device's hardware identity from its latest
+// inventory (empty strings when it has none).
 type Devices interface {
 	Device(p *httpx.Principal, id string) (fleet.View, bool)
+	Hardware(deviceID string) (manufacturer, model, serial string)
 }
 
 // Contacts finds a client's contact by ID within the caller's scope (the
@@ -97,6 +99,7 @@ func (w *Wing) toAPI(p *httpx.Principal, a *store.Asset, names map[string]string
 	if a.DeviceID != "" {
 		if v, ok := w.d.Devices.Device(p, a.DeviceID); ok {
 			out.DeviceName = v.Hostname
+			_, out.DeviceModel, out.DeviceSerial = w.deviceHardware(v.ID)
 		}
 	}
 	if a.ContactID != "" && w.d.Contacts != nil {
@@ -260,8 +263,38 @@ func (w *Wing) fill(p *httpx.Principal, a *store.Asset, req *api.AssetRequest) e
 		if !ok || v.Client != a.ClientID {
 			return errors.New("device not found among this client's devices")
 		}
+		// From the inventory only where the person left the field empty:
+		// what they typed is never overwritten.
+		_, model, serial := w.deviceHardware(v.ID)
+		if a.Serial == "" {
+			a.Serial = serial
+		}
+		if a.Model == "" {
+			a.Model = model
+		}
 	}
 	return nil
+}
+
+// deviceHardware gives a device's manufacturer, model (with the
+// manufacturer in front, as an asset's model is usually written: "Dell
+// Inc. Latitude 7420") and serial, cleaned as asset fields are.
+func (w *Wing) deviceHardware(id string) (manufacturer, model, serial string) {
+	manufacturer, model, serial = w.d.Devices.Hardware(id)
+	clean := func(s string, max int) string {
+		c, err := httpx.CleanName("", s, max)
+		if err != nil {
+			return ""
+		}
+		return c
+	}
+	manufacturer, model, serial = clean(manufacturer, 200), clean(model, 200), clean(serial, 128)
+	if manufacturer != "" && model != "" && !strings.HasPrefix(strings.ToLower(model), strings.ToLower(manufacturer)) {
+		if both := clean(manufacturer+" "+model, 200); both != "" {
+			model = both
+		}
+	}
+	return manufacturer, model, serial
 }
 
 func parseDate(field, s string) (time.Time, error) {

@@ -3,10 +3,14 @@
 package e2e_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/protocol"
 )
 
 // TestAssetsWithRealDevices: an asset links a managed device of its own
@@ -66,5 +70,58 @@ func TestAssetsCLI(t *testing.T) {
 	}
 	if out, _, code = e.ctl(t, "assets", "warranty", "--client", "Acme", "--days", "3650"); code != 0 || !strings.Contains(out, "Laptop") || strings.Contains(out, "Phone") {
 		t.Fatalf("warranty: %d %q", code, out)
+	}
+}
+
+// TestAssetSerialFromInventory: a real agent reports its hardware in its
+// inventory; the device detail carries it; an asset linked to the device
+// gets its empty serial and model from it, while a typed serial is kept
+// and the device's own is shown beside it.
+func TestAssetSerialFromInventory(t *testing.T) {
+	e := startServer(t, serverConfig())
+	acme := e.createClient("Acme")
+	cfg := agentConfig()
+	cfg.Inventory = func(context.Context) protocol.Inventory {
+		return protocol.Inventory{Hostname: "hw-host", OS: "linux", Platform: "debian",
+			Manufacturer: "Dell Inc.", Model: "Latitude 7420", Serial: "7XK2Q53"}
+	}
+	_, dev, _ := onlineAgent(t, e, acme, cfg)
+	waitFor(t, "the device's inventory", func() bool {
+		var d api.DeviceDetail
+		e.api("GET", "/api/v1/devices/"+dev, nil, &d)
+		return d.Inventory != nil && d.Inventory.Serial == "7XK2Q53" && d.Inventory.Manufacturer == "Dell Inc."
+	})
+	var a api.Asset
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", api.AssetRequest{Name: "Ann's laptop", DeviceID: dev}, &a); code != 201 ||
+		a.Serial != "7XK2Q53" || a.Model != "Dell Inc. Latitude 7420" || a.DeviceSerial != "7XK2Q53" {
+		t.Fatalf("asset linked to the device: %d %+v", code, a)
+	}
+	var b api.Asset
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", api.AssetRequest{Name: "Dock", Serial: "TYPED-9", DeviceID: dev}, &b); code != 201 ||
+		b.Serial != "TYPED-9" || b.Model != "Dell Inc. Latitude 7420" || b.DeviceSerial != "7XK2Q53" {
+		t.Fatalf("typed serial: %d %+v", code, b)
+	}
+	// Unlinking and relinking on update keeps what the person typed.
+	if code := e.api("PUT", "/api/v1/assets/"+b.ID, api.AssetRequest{Name: "Dock", Serial: "TYPED-9", Model: "WD19", DeviceID: dev}, &b); code != 200 ||
+		b.Serial != "TYPED-9" || b.Model != "WD19" || b.DeviceModel != "Dell Inc. Latitude 7420" {
+		t.Fatalf("update: %d %+v", code, b)
+	}
+	// A device's hostile identity (bidi override, a huge model) is text in
+	// its inventory but never becomes an asset's serial or model.
+	cfg = agentConfig()
+	cfg.Inventory = func(context.Context) protocol.Inventory {
+		return protocol.Inventory{Hostname: "odd-host", OS: "linux", Manufacturer: "Acme",
+			Model: strings.Repeat("M", 5000), Serial: "SN\u202e1\x1b[2J"}
+	}
+	_, odd, _ := onlineAgent(t, e, acme, cfg)
+	waitFor(t, "the odd device's inventory", func() bool {
+		var d api.DeviceDetail
+		e.api("GET", "/api/v1/devices/"+odd, nil, &d)
+		return d.Inventory != nil && d.Inventory.Serial != "" && len(d.Inventory.Model) <= 128
+	})
+	var c api.Asset
+	if code := e.api("POST", "/api/v1/clients/"+acme+"/assets", api.AssetRequest{Name: "Odd", DeviceID: odd}, &c); code != 201 ||
+		c.Serial != "" || c.DeviceSerial != "" || len(c.Model) > 200 {
+		t.Fatalf("hostile hardware identity: %d %+v", code, c)
 	}
 }

@@ -73,7 +73,9 @@ export function mount(root, ctx) {
       h('td', { class: 'asset-name', text: a.name }),
       h('td', { text: a.type || '' }),
       h('td', { text: a.status }),
-      h('td', {}, a.serial ? h('code', { text: a.serial }) : ''),
+      h('td', {}, a.serial ? h('code', { text: a.serial }) : '',
+        // What the linked device's inventory reports, when a person typed something else.
+        a.device_serial && a.device_serial !== a.serial ? h('span', { class: 'muted asset-device-serial' }, ' device: ', h('code', { text: a.device_serial })) : ''),
       h('td', { text: a.folder || '' }),
       h('td', { text: a.contact_name || a.contact_id || '' }),
       h('td', {}, a.device_id ? h('a', { href: `/devices/${enc(a.device_id)}`, text: a.device_name || a.device_id }) : ''),
@@ -100,7 +102,9 @@ export function mount(root, ctx) {
       field('Name', input('name', { required: true, maxlength: '200' })), field('Type', typeSel), field('Status', f.status),
       field('Serial', input('serial', { maxlength: '128' })), field('Model', input('model', { maxlength: '200' })),
       field('Folder', input('folder', { maxlength: '128' })), field('Contact ID', input('contact_id', { maxlength: '64' })),
-      field('Managed device ID', input('device_id', { maxlength: '64' })),
+      field('Managed device ID', input('device_id', { maxlength: '64' }),
+        a?.device_serial || a?.device_model ? `the device reports ${[a.device_model, a.device_serial && `serial ${a.device_serial}`].filter(Boolean).join(', ')}`
+          : 'empty serial and model are filled from its inventory'),
       field('Purchase date', input('purchase_date', { type: 'date' })), field('Warranty until', input('warranty_expiry', { type: 'date' })),
       field('or warranty months', input('warranty_months', { type: 'number', min: '0', max: '1200' }), 'from the purchase date'));
     await modal({
