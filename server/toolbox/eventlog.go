@@ -130,33 +130,12 @@ func (t *Wing) eventLog(w http.ResponseWriter, r *http.Request, p *httpx.Princip
 		return
 	}
 	page := api.EventLogPage{Device: v.ID, Records: []api.EventRecord{}}
-	err = func() error {
-		call, err := t.d.Calls.Start(r.Context(), c, protocol.MethodEventLogQuery, q, agentcall.Options{Timeout: eventPageTimeout})
-		if err != nil {
-			return err
-		}
-		defer call.Close()
-		for {
-			raw, err := call.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			var batch []api.EventRecord
-			if err := json.Unmarshal(raw, &batch); err != nil {
-				return fmt.Errorf("event records: %w", err)
-			}
-			page.Records = append(page.Records, batch...)
-		}
-		var end protocol.EventLogResult
-		if err := call.Result(&end); err != nil {
-			return err
-		}
+	var end protocol.EventLogResult
+	page.Records, err = gather[api.EventRecord](r.Context(), t.d.Calls, c, protocol.MethodEventLogQuery, q,
+		agentcall.Options{Timeout: eventPageTimeout}, "event records", page.Records, &end)
+	if err == nil {
 		page.System, page.Cursor, page.NewestFirst = end.System, end.Cursor, end.NewestFirst
-		return nil
-	}()
+	}
 	if q.Cursor == "" || err != nil {
 		// One audit line per query, not per page.
 		d := eventDetail(q)

@@ -173,33 +173,13 @@ func (t *Wing) search(w http.ResponseWriter, r *http.Request, p *httpx.Principal
 		}
 	}
 	res := api.FileSearch{Path: prm.Path, Name: prm.Name, Entries: []api.FileEntry{}}
-	err := func() error {
-		call, err := t.d.Calls.Start(r.Context(), c, protocol.MethodFilesSearch, prm, agentcall.Options{Timeout: searchTimeout})
-		if err != nil {
-			return err
-		}
-		defer call.Close()
-		for {
-			raw, err := call.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			var batch []api.FileEntry
-			if err := json.Unmarshal(raw, &batch); err != nil {
-				return fmt.Errorf("search results: %w", err)
-			}
-			res.Entries = append(res.Entries, batch...)
-		}
-		var end protocol.FilesSearchResult
-		if err := call.Result(&end); err != nil {
-			return err
-		}
+	var end protocol.FilesSearchResult
+	var err error
+	res.Entries, err = gather[api.FileEntry](r.Context(), t.d.Calls, c, protocol.MethodFilesSearch, prm,
+		agentcall.Options{Timeout: searchTimeout}, "search results", res.Entries, &end)
+	if err == nil {
 		res.Truncated, res.Scanned, res.Unreadable = end.Truncated, end.Scanned, end.Unreadable
-		return nil
-	}()
+	}
 	t.audit(p, "files.search", v, map[string]string{"path": clip(prm.Path), "name": httpx.CleanText(prm.Name, 256),
 		"found": strconv.Itoa(len(res.Entries))}, err)
 	if err != nil {
