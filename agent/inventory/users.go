@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"github.com/steward-rmm/steward/agent/internal/utmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,78 +92,37 @@ func statKey(path string) string {
 	return path + "|" + strconv.FormatInt(fi.Size(), 10) + "|" + strconv.FormatInt(fi.ModTime().UnixNano(), 10)
 }
 
-// utmp record types (utmp.h).
-const (
-	utUserProcess = 7
-)
+// UtmpSize is the size of glibc's struct utmp (see package utmp).
+const UtmpSize = utmp.Size
 
-// UtmpSize is the size of glibc's struct utmp on every 64-bit and 32-bit
-// Linux ABI that matters here (x86, arm, riscv, ...).
-const UtmpSize = 384
+// UtmpxSize is the size of macOS's on-disk struct utmpx.
+const UtmpxSize = utmp.XSize
 
-// ParseUtmp reads Linux utmp records (struct utmp, in the device's byte
-// order bo) and keeps the USER_PROCESS ones: type at 0, pid at 4, line at
-// 8 (32 bytes), user at 44 (32), host at 76 (256), tv_sec at 340 (int32).
-// A trailing partial record (a file being written) is ignored.
-func ParseUtmp(b []byte, bo binary.ByteOrder) []Login {
+// ParseUtmp reads Linux utmp records (in the device's byte order bo) as
+// logins; a trailing partial record (a file being written) is ignored.
+func ParseUtmp(b []byte, bo binary.ByteOrder) []Login { return logins(utmp.Parse(b, bo)) }
+
+// ParseUtmpx reads macOS /var/run/utmpx as logins.
+func ParseUtmpx(b []byte) []Login { return logins(utmp.ParseX(b)) }
+
+// logins are utmp records as logins, started to the second.
+func logins(rs []utmp.Record) []Login {
 	var out []Login
-	for off := 0; off+UtmpSize <= len(b) && len(out) < maxLogins; off += UtmpSize {
-		r := b[off : off+UtmpSize]
-		if int16(bo.Uint16(r[0:])) != utUserProcess {
-			continue
+	for _, r := range rs {
+		l := Login{User: r.User, Terminal: r.Line, Host: r.Host}
+		if !r.Time.IsZero() {
+			l.Started = r.Time.Truncate(time.Second)
 		}
-		l := Login{User: cstr(r[44:76]), Terminal: cstr(r[8:40]), Host: cstr(r[76:332])}
-		if sec := int32(bo.Uint32(r[340:])); sec > 0 {
-			l.Started = time.Unix(int64(sec), 0).UTC()
-		}
-		if l.User != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// UtmpxSize is the size of macOS's on-disk struct utmpx (32-bit timeval).
-const UtmpxSize = 628
-
-// ParseUtmpx reads macOS /var/run/utmpx: a header record, then struct
-// utmpx records (little-endian): user at 0 (256 bytes), line at 260 (32),
-// pid at 292, type at 296 (int16), tv_sec at 300 (int32), host at 308
-// (256).
-func ParseUtmpx(b []byte) []Login {
-	var out []Login
-	for off := UtmpxSize; off+UtmpxSize <= len(b) && len(out) < maxLogins; off += UtmpxSize {
-		r := b[off : off+UtmpxSize]
-		if int16(binary.LittleEndian.Uint16(r[296:])) != utUserProcess {
-			continue
-		}
-		l := Login{User: cstr(r[0:256]), Terminal: cstr(r[260:292]), Host: cstr(r[308:564])}
-		if sec := int32(binary.LittleEndian.Uint32(r[300:])); sec > 0 {
-			l.Started = time.Unix(int64(sec), 0).UTC()
-		}
-		if l.User != "" {
-			out = append(out, l)
-		}
+		out = append(out, l)
 	}
 	return out
 }
 
 // maxLogins bounds what a damaged record file can make the agent hold.
-const maxLogins = 500
+const maxLogins = utmp.MaxRecords
 
-// cstr is a NUL-terminated field as clean text: control bytes and
-// invalid UTF-8 are dropped, so a hostile terminal name stays text.
-func cstr(b []byte) string {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == 0xfffd {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(string(b), ""))
-}
+// cstr is a field as clean text (utmp.Clean).
+func cstr(b []byte) string { return utmp.Clean(b) }
 
 // ParseLogindSession reads one systemd-logind session record
 // (/run/systemd/sessions/ID: KEY=VALUE lines), the record logind keeps

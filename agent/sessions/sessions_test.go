@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/steward-rmm/steward/agent/internal/utmp"
 	"github.com/steward-rmm/steward/protocol"
 )
 
@@ -69,8 +70,8 @@ func utmpRec(typ int16, line, user, host string, sec int32) glibcUtmp {
 }
 
 func TestParseUtmpLayout(t *testing.T) {
-	if n := binary.Size(glibcUtmp{}); n != linuxUtmpSize {
-		t.Fatalf("glibc utmp is %d bytes, parser assumes %d", n, linuxUtmpSize)
+	if n := binary.Size(glibcUtmp{}); n != utmp.Size {
+		t.Fatalf("glibc utmp is %d bytes, parser assumes %d", n, utmp.Size)
 	}
 	b := utmpFile(t, utmpRec(2, "~", "reboot", "6.8.0", 1764800000), utmpRec(7, "pts/3", "carol", "198.51.100.4", 1764900000),
 		utmpRec(8, "pts/1", "", "", 1764800001), utmpRec(7, "tty1", "root", "", 1764900100))
@@ -82,8 +83,8 @@ func TestParseUtmpLayout(t *testing.T) {
 		!e.Time.Equal(time.Unix(1764900000, 500000)) {
 		t.Errorf("entry %+v", e)
 	}
-	if n := binary.Size(darwinUtmpx32{}); n != darwinUtmpxSize {
-		t.Fatalf("darwin utmpx is %d bytes, parser assumes %d", n, darwinUtmpxSize)
+	if n := binary.Size(darwinUtmpx32{}); n != utmp.XSize {
+		t.Fatalf("darwin utmpx is %d bytes, parser assumes %d", n, utmp.XSize)
 	}
 	var x bytes.Buffer
 	for i, r := range []struct {
