@@ -22,10 +22,12 @@ func TestAssetsWithRealDevices(t *testing.T) {
 	_, dev, _ := onlineAgent(t, e, acme, agentConfig())
 	_, devOther, _ := onlineAgent(t, e, other, agentConfig())
 	var host string
-	waitFor(t, "the device's host name", func() bool {
-		d, _, _ := e.device(dev)
+	// The host name is the inventory's once one arrived (before, the
+	// enrollment's): wait for it, so the asset names the final one.
+	waitFor(t, "the device's inventory", func() bool {
+		d, inv, _ := e.device(dev)
 		host = d.Hostname
-		return host != ""
+		return host != "" && len(inv) > 0 && string(inv) != "null"
 	})
 	var a struct {
 		ID, Status string
