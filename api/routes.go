@@ -7,6 +7,10 @@ const (
 	AuthPublic  = "public"  // no credentials
 	AuthAgent   = "agent"   // the agent's client certificate
 	AuthPartial = "partial" // a session that has passed only the password
+	// AuthPortal and AuthPortalAdmin: customer portal routes, for the
+	// client's portal users (or its customer admins only).
+	AuthPortal      = "portal"
+	AuthPortalAdmin = "portal-admin"
 )
 
 // Route is one route of the server's HTTP API as the OpenAPI document

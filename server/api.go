@@ -65,6 +65,8 @@ type RouteInfo struct {
 	Public, Agent   bool
 	Partial, Fresh  bool
 	Perm            string
+	// Portal and PortalAdmin: a customer portal route (see httpx.Policy).
+	Portal, PortalAdmin bool
 }
 
 // Routes lists every API route with its policy.
@@ -72,7 +74,8 @@ func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range s.allRoutes() {
 		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Public: rt.Pol.Public, Agent: rt.Pol.Agent,
-			Partial: rt.Pol.Partial, Fresh: rt.Pol.Fresh, Perm: rt.Pol.Perm})
+			Partial: rt.Pol.Partial, Fresh: rt.Pol.Fresh, Perm: rt.Pol.Perm,
+			Portal: rt.Pol.Portal, PortalAdmin: rt.Pol.PortalAdmin})
 	}
 	return out
 }
@@ -113,6 +116,17 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	p.Remote = s.clientIP(r)
+	// Portal principals and operator principals never share a route: a
+	// customer sees nothing of the MSP's tools, a technician calls the
+	// portal only through "view as the customer" (a portal principal).
+	if (p.Portal != nil) != rt.Pol.Portal {
+		httpx.WriteError(w, http.StatusNotFound, "not found")
+		return
+	}
+	if rt.Pol.PortalAdmin && !p.Portal.Admin {
+		httpx.WriteError(w, http.StatusForbidden, "permission denied: needs a customer admin")
+		return
+	}
 	// Has also needs the seat of the permission's module (remote support
 	// for run, shell, power, patch, services); Denied then names the seat.
 	if rt.Pol.Perm != "" && !p.Has(rt.Pol.Perm) {

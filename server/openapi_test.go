@@ -16,6 +16,10 @@ func authOf(r RouteInfo) (string, bool) {
 		return api.AuthAgent, false
 	case r.Partial:
 		return api.AuthPartial, r.Fresh
+	case r.PortalAdmin:
+		return api.AuthPortalAdmin, r.Fresh
+	case r.Portal:
+		return api.AuthPortal, r.Fresh
 	}
 	return r.Perm, r.Fresh
 }

@@ -69,6 +69,11 @@ const (
 	RoleTechnician = "technician"
 	RoleHelpdesk   = "helpdesk"
 	RoleReadOnly   = "read-only"
+	// RoleCustomerAdmin and RoleCustomerUser are customer portal roles: a
+	// client's contact signing in to see (and, for admins, grant access
+	// to) their own organisation. They hold no operator permission.
+	RoleCustomerAdmin = "customer-admin"
+	RoleCustomerUser  = "customer-user"
 )
 
 // RolePerms is the fixed permission set of each role.
@@ -108,6 +113,21 @@ type Principal struct {
 	// permissions of those modules are not granted (Has), and Denied names
 	// the missing seat. Empty (the zero value) means every seat.
 	NoSeats []string
+	// Portal is set for a customer portal principal; such a principal
+	// passes only portal routes (Policy.Portal) and holds no Perms.
+	Portal *PortalIdentity
+}
+
+// PortalIdentity is who a portal principal is: the client it belongs to,
+// the contact, whether it is a customer admin, and, when a technician is
+// viewing the portal as the customer, that technician (read only then).
+type PortalIdentity struct {
+	ClientID  string
+	ContactID string
+	Admin     bool
+	// ViewedBy is the technician's user ID when this is "view as the
+	// customer": every write must be refused and every view audited.
+	ViewedBy string
 }
 
 // Denied is the refusal message for an action that needs perm: it names

@@ -15,6 +15,11 @@ type Policy struct {
 	// Partial admits a session that has passed only the password (the
 	// two-factor and logout routes); handlers check what they need.
 	Partial bool
+	// Portal marks a route of the customer portal: only portal principals
+	// (a client's contacts, or a technician viewing as the customer) pass
+	// it, and they pass no other route. PortalAdmin narrows it to the
+	// customer's admins.
+	Portal, PortalAdmin bool
 }
 
 // Public is the policy of a route that needs no credentials.
@@ -28,6 +33,14 @@ func NeedPerm(perm string) Policy { return Policy{Perm: perm} }
 
 // NeedFresh is NeedPerm plus a recent second factor.
 func NeedFresh(perm string) Policy { return Policy{Perm: perm, Fresh: true} }
+
+// PortalUser is the policy of a customer portal route any portal user of
+// the client may call; the handler scopes to Principal.Portal.ClientID.
+var PortalUser = Policy{Portal: true}
+
+// PortalAdmin is the policy of a customer portal route only the client's
+// customer admins may call (grants, portal users).
+var PortalAdmin = Policy{Portal: true, PortalAdmin: true}
 
 // Handler serves one route; p is nil on public and agent routes.
 type Handler func(w http.ResponseWriter, r *http.Request, p *Principal)
