@@ -6,46 +6,32 @@ import { session, loadMe, setLoggedOutHandler, can, post } from './lib/api.js';
 import * as live from './lib/live.js';
 import { toast } from './lib/ui.js';
 import * as loginPage from './pages/login.js';
-import * as overviewPage from './pages/overview.js';
-import * as devicesPage from './pages/devices.js';
-import * as devicePage from './pages/device.js';
-import * as jobsPage from './pages/jobs.js';
-import * as jobPage from './pages/job.js';
-import * as clientsPage from './pages/clients.js';
-import * as enrollPage from './pages/enrollment.js';
-import * as scriptsPage from './pages/scripts.js';
-import * as usersPage from './pages/users.js';
-import * as auditPage from './pages/audit.js';
-import * as shellsPage from './pages/shells.js';
-import * as shellPage from './pages/shell.js';
-import * as seatsPage from './pages/seats.js';
-import * as notificationsPage from './pages/notifications.js';
-import * as clientPage from './pages/client.js';
-import * as alertsPage from './pages/alerts.js';
-import * as monitoringPage from './pages/monitoring.js';
 
+// Each page's module loads when its route is first visited (the browser
+// caches it after), so the first page does not wait for every other page.
 const routes = [
-  [/^\/(?:overview)?$/, overviewPage, 'Overview'],
-  [/^\/devices$/, devicesPage, 'Devices'],
-  [/^\/devices\/([^/]+)(?:\/([a-z]+))?$/, devicePage, 'Device'],
-  [/^\/jobs$/, jobsPage, 'Jobs'],
-  [/^\/jobs\/([^/]+)$/, jobPage, 'Job'],
-  [/^\/clients$/, clientsPage, 'Clients'],
-  [/^\/enrollment$/, enrollPage, 'Enrollment'],
-  [/^\/scripts$/, scriptsPage, 'Scripts'],
-  [/^\/users$/, usersPage, 'Users'],
-  [/^\/audit$/, auditPage, 'Audit log'],
-  [/^\/shells$/, shellsPage, 'Shell recordings'],
-  [/^\/shells\/([^/]+)$/, shellPage, 'Shell recording'],
-  [/^\/seats$/, seatsPage, 'Seats & devices'],
-  [/^\/notifications$/, notificationsPage, 'Notifications'],
-  [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, clientPage, 'Client'],
-  [/^\/alerts$/, alertsPage, 'Alerts'],
-  [/^\/monitoring$/, monitoringPage, 'Monitoring'],
+  [/^\/(?:overview)?$/, () => import('./pages/overview.js'), 'Overview'],
+  [/^\/devices$/, () => import('./pages/devices.js'), 'Devices'],
+  [/^\/devices\/([^/]+)(?:\/([a-z]+))?$/, () => import('./pages/device.js'), 'Device'],
+  [/^\/jobs$/, () => import('./pages/jobs.js'), 'Jobs'],
+  [/^\/jobs\/([^/]+)$/, () => import('./pages/job.js'), 'Job'],
+  [/^\/clients$/, () => import('./pages/clients.js'), 'Clients'],
+  [/^\/enrollment$/, () => import('./pages/enrollment.js'), 'Enrollment'],
+  [/^\/scripts$/, () => import('./pages/scripts.js'), 'Scripts'],
+  [/^\/users$/, () => import('./pages/users.js'), 'Users'],
+  [/^\/audit$/, () => import('./pages/audit.js'), 'Audit log'],
+  [/^\/shells$/, () => import('./pages/shells.js'), 'Shell recordings'],
+  [/^\/shells\/([^/]+)$/, () => import('./pages/shell.js'), 'Shell recording'],
+  [/^\/seats$/, () => import('./pages/seats.js'), 'Seats & devices'],
+  [/^\/notifications$/, () => import('./pages/notifications.js'), 'Notifications'],
+  [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, () => import('./pages/client.js'), 'Client'],
+  [/^\/alerts$/, () => import('./pages/alerts.js'), 'Alerts'],
+  [/^\/monitoring$/, () => import('./pages/monitoring.js'), 'Monitoring'],
 ];
 
 const app = document.getElementById('app');
 let current = null;
+let renders = 0;
 let main = null;
 let nav = null;
 
@@ -109,6 +95,7 @@ function loggedOut() {
 }
 
 async function render() {
+  const seq = ++renders;
   const path = location.pathname;
   current?.dispose?.();
   current = null;
@@ -128,15 +115,29 @@ async function render() {
   }
   if (!main || !main.isConnected) layout();
   let match = null;
-  let page = null;
+  let load = null;
   let title = 'Not found';
   for (const [re, mod, t] of routes) {
     match = path.match(re);
     if (match) {
-      page = mod;
+      load = mod;
       title = t;
       break;
     }
+  }
+  let page = null;
+  if (load) {
+    try {
+      page = await load();
+    } catch (e) {
+      console.error(e);
+      if (seq !== renders) return;
+      main.replaceChildren();
+      put(main, h('p', { class: 'error', text: `This page failed to load: ${e.message}` }));
+      return;
+    }
+    // A newer navigation started while this page's module loaded.
+    if (seq !== renders) return;
   }
   document.title = `${title} · Steward`;
   for (const a of nav.querySelectorAll('a')) {
