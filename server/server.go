@@ -37,6 +37,7 @@ import (
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
+	"github.com/steward-rmm/steward/server/portal"
 	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/server/vault"
 	"github.com/steward-rmm/steward/tlspin"
@@ -73,6 +74,7 @@ type Server struct {
 	vaultOff string
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
+	portal   *portal.Wing // the customer portal
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.
