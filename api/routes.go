@@ -396,7 +396,7 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/clients/{client}/portal-view", Auth: view, Summary: "Whether viewing the client's portal as the customer is available, and why not",
 			Response: PortalViewStatus{}},
 		{Method: "POST", Path: "/api/v1/clients/{client}/portal-view", Auth: view,
-			Summary: "View the client's portal as the customer, read only (needs the customer's consent); sets the portal cookie",
+			Summary:  "View the client's portal as the customer, read only (needs the customer's consent); sets the portal cookie",
 			Response: PortalView{}},
 	}
 }

@@ -66,7 +66,7 @@ type asset struct {
 // Handler serves the dashboard.
 type Handler struct {
 	index  asset
-	portal asset // the customer portal's page (static/portal.html)
+	portal asset            // the customer portal's page (static/portal.html)
 	assets map[string]asset // key: path below /assets/, e.g. "app.js"
 }
 
