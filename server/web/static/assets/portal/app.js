@@ -165,7 +165,9 @@ async function start() {
   try {
     me = await api('GET', '/api/v1/portal/me', undefined, quiet);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) {
+    // 404: signed in to the dashboard, not the portal (an operator
+    // never passes a portal route).
+    if (e instanceof ApiError && (e.status === 401 || e.status === 404)) {
       loginPage();
       return;
     }
