@@ -140,7 +140,8 @@ func (a *App) clientsCmd() *cobra.Command {
 			return err
 		}
 		return a.print(out, []string{"ID", "NAME"}, func() [][]string { return [][]string{{out.ID, out.Name}} })
-	}}, a.clientsListCmd(), a.clientsShowCmd(), a.clientsUpdateCmd(), a.clientsFieldsCmd())
+	}}, a.clientsListCmd(), a.clientsShowCmd(), a.clientsUpdateCmd(), a.clientsFieldsCmd(),
+		a.portalUsersCmd())
 	return c
 }
 

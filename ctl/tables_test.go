@@ -53,6 +53,10 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			Fields: []api.ClientField{{ID: "cf_1", Label: "Plan", Type: "choice", Options: []string{"Gold", "Silver"}}},
 			Pinned: []api.PinnedValue{{Key: "ranking", Label: "Ranking", Value: "normal"}, {Key: "cf_1", Label: "Plan", Value: "Gold"},
 				{Key: "phone", Label: "Phone", Value: "020 7946 0958"}}}),
+		"GET /api/v1/clients/c_2/portal-users": js([]api.PortalUser{{ID: "pu_1", ClientID: "c_2", ContactID: "ct_1",
+			ContactName: "Ann\x1b[31m\u202e<b>", Email: "ann@ab.example", Admin: true, Status: "active", TOTPEnabled: true,
+			CreatedAt: at, CreatedBy: "admin", LastLoginAt: at}, {ID: "pu_2", ClientID: "c_2", Email: "bob@ab.example",
+			Status: "invited", InviteExpires: at.Add(7 * 24 * time.Hour), CreatedAt: at, CreatedBy: "admin"}}),
 		"GET /api/v1/clients/c_2/contacts": js(api.ContactList{Total: 2, Contacts: []api.Contact{
 			{ID: "ct_1", ClientID: "c_2", Name: "Ann \u202eSmith", JobTitle: "=cmd|' /C calc'!A0", Email: "ann@ab.example",
 				Phone: "020 7946 0958", PhoneE164: "+442079460958", Devices: []string{"d_1"}, ModifiedAt: at},
@@ -109,7 +113,8 @@ func TestTablesForPeople(t *testing.T) {
 		{"notifications", "channels", "list"}, {"notifications", "rules", "list"}, {"notifications", "deliveries", "list"},
 		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
 		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
-		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}, {"monitors", "list"}} {
+		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}, {"monitors", "list"},
+		{"clients", "portal-users", "list", "A+B Plumbing"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)

@@ -55,6 +55,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.assets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
 	all = append(all, s.updates.Routes()...)
+	all = append(all, s.portal.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 
@@ -106,11 +107,7 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	// An agent's client certificate is never an operator credential.
-	authn := s.accounts.Authenticate
-	if rt.Pol.Partial {
-		authn = s.accounts.FromPartial
-	}
-	p, err := authn(r)
+	p, err := s.authenticate(r, rt)
 	if err != nil {
 		httpx.WriteError(w, http.StatusUnauthorized, "authentication required")
 		return
@@ -125,6 +122,12 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 	}
 	if rt.Pol.PortalAdmin && !p.Portal.Admin {
 		httpx.WriteError(w, http.StatusForbidden, "permission denied: needs a customer admin")
+		return
+	}
+	// A technician viewing as the customer changes nothing, whatever the
+	// portal route.
+	if p.Portal != nil && p.Portal.ViewedBy != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		httpx.WriteError(w, http.StatusForbidden, "read only: a technician viewing as the customer cannot change anything")
 		return
 	}
 	// Has also needs the seat of the permission's module (remote support
@@ -144,6 +147,27 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 		return
 	}
 	rt.H(w, r, p)
+}
+
+// authenticate finds the caller of a route: on a portal route the
+// portal's session first, elsewhere the operator's credentials first.
+// The other kind is tried next, so that a caller of the wrong kind is
+// answered 404 by the gate in serveRoute rather than 401.
+func (s *Server) authenticate(r *http.Request, rt httpx.Route) (*httpx.Principal, error) {
+	first, second := s.accounts.Authenticate, s.portal.Authenticate
+	if rt.Pol.Partial {
+		first = s.accounts.FromPartial
+	}
+	if rt.Pol.Portal {
+		first, second = s.portal.Authenticate, s.accounts.Authenticate
+	}
+	p, err := first(r)
+	if err != nil {
+		if q, err2 := second(r); err2 == nil {
+			return q, nil
+		}
+	}
+	return p, err
 }
 
 // clientIP is the caller's address. X-Forwarded-For is believed only when

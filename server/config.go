@@ -116,6 +116,9 @@ type Config struct {
 	DeviceLimit        int
 	// MaxUpload bounds one file uploaded to a device (0 = 8 GiB).
 	MaxUpload int64
+	// PortalURL is the dashboard's URL for the customer portal's links in
+	// mail ("" = the URL the operator's request came to).
+	PortalURL string
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

@@ -33,6 +33,7 @@ import (
 	"github.com/steward-rmm/steward/server/mail"
 	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/pki"
+	"github.com/steward-rmm/steward/server/portal"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
@@ -73,6 +74,7 @@ type Server struct {
 	vaultOff string
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
+	portal   *portal.Wing // the customer portal
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

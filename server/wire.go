@@ -21,6 +21,7 @@ import (
 	"github.com/steward-rmm/steward/server/install"
 	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/notify"
+	"github.com/steward-rmm/steward/server/portal"
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
@@ -99,6 +100,11 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
+	// Consent (the read-only help-desk view) is wired when the consent
+	// wing exists; until then "view as the customer" says it is not
+	// available.
+	s.portal = portal.New(portal.Deps{Config: portal.Config{BaseURL: cfg.PortalURL, TrustedProxies: cfg.TrustedProxies},
+		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

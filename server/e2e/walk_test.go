@@ -84,13 +84,29 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo contact: %d", code)
 	}
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
+	// Bravo's portal account, and a signed-in portal user of Alpha, who
+	// walks the portal routes against Bravo's objects.
+	var puB struct{ User struct{ ID string } }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/portal-users", map[string]any{"contact": contactB.ID}, &puB); code != 201 {
+		t.Fatalf("Bravo portal user: %d", code)
+	}
+	var contactA struct{ ID string }
+	e.api("POST", "/api/v1/clients/"+a+"/contacts", map[string]any{"name": "Alpha Contact", "email": "contact@alpha.example"}, &contactA)
+	var puA struct {
+		SetPasswordURL string `json:"set_password_url"`
+	}
+	if code := e.api("POST", "/api/v1/clients/"+a+"/portal-users", map[string]any{"contact": contactA.ID}, &puA); code != 201 {
+		t.Fatalf("Alpha portal user: %d", code)
+	}
+	portalA := e.browser()
+	portalSignIn(t, portalA, puA.SetPasswordURL, "contact@alpha.example", "alpha-portal-password")
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID}
+		"monitors": monB.ID, "portal-users": puB.User.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID, monB.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID, puB.User.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -163,6 +179,25 @@ func TestScopeWalk(t *testing.T) {
 			counts["portal route"]++
 			code, body = do(rt.Method, path, nil)
 			want = 404
+			// Alpha's portal user: Bravo's objects are not found, and
+			// the pages show nothing of Bravo.
+			pwant := 404
+			switch {
+			case strings.Contains(rt.Pattern, "{"):
+			case rt.Method == "GET":
+				pwant = 200
+			default:
+				pwant = 400 // an empty body
+			}
+			var raw json.RawMessage
+			if pcode := portalA.do(rt.Method, path, map[string]any{}, &raw); pcode != pwant {
+				t.Errorf("%s %s as Alpha's portal user: %d %s, want %d", rt.Method, path, pcode, raw, pwant)
+			}
+			for _, secret := range secrets {
+				if bytes.Contains(raw, []byte(secret)) {
+					t.Errorf("%s %s as Alpha's portal user shows %s: %s", rt.Method, path, secret, raw)
+				}
+			}
 		case rt.Perm == "admin" || rt.Perm == "audit" || rt.Perm == "notifications":
 			// A user scoped to some clients never holds these.
 			counts["refused to scoped users"]++

@@ -66,6 +66,7 @@ type asset struct {
 // Handler serves the dashboard.
 type Handler struct {
 	index  asset
+	portal asset            // the customer portal's page (static/portal.html)
 	assets map[string]asset // key: path below /assets/, e.g. "app.js"
 }
 
@@ -93,6 +94,9 @@ func newFromFS(fsys fs.FS) (*Handler, error) {
 		return nil, fmt.Errorf("web: index.html: %w", err)
 	}
 	h.index = newAsset(idx, contentTypes[".html"])
+	if b, err := fs.ReadFile(fsys, "static/portal.html"); err == nil {
+		h.portal = newAsset(b, contentTypes[".html"])
+	}
 	err = fs.WalkDir(fsys, "static/assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -125,6 +129,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+p, h.serveIndex)
 	}
 	mux.HandleFunc("GET "+AssetPrefix+"{path...}", h.serveAsset)
+	// The customer portal is a page of its own with its own small shell.
+	if h.portal.body != nil {
+		mux.HandleFunc("GET /portal", h.servePortal)
+		mux.HandleFunc("GET /portal/{rest...}", h.servePortal)
+	}
 }
 
 // WithNotFound wraps mux so that a request no route matches gets the
@@ -204,6 +213,11 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	// The page itself is never cached: it is what a new release changes.
 	w.Header().Set("Cache-Control", "no-store")
 	h.write(w, r, h.index)
+}
+
+func (h *Handler) servePortal(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	h.write(w, r, h.portal)
 }
 
 // assetName validates the raw request path and returns the asset key. The

@@ -309,3 +309,29 @@ func TestUnknownPageIsTheApp(t *testing.T) {
 		t.Errorf("GET /api/v1/nope: %d %q, want a JSON 404", rec.Code, rec.Body.String())
 	}
 }
+
+// TestPortalPage: the customer portal has its own page at /portal and
+// below, whose references resolve and which has no inline code either.
+func TestPortalPage(t *testing.T) {
+	mux, h := newMux(t)
+	for _, target := range []string{"/portal", "/portal/", "/portal/devices", "/portal/set-password"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `src="/assets/portal/app.js"`) || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: %d %q", target, rec.Code, rec.Body.String())
+		}
+	}
+	page := string(h.portal.body)
+	refs := refRE.FindAllStringSubmatch(page, -1)
+	if len(refs) < 3 {
+		t.Fatalf("portal.html references %d assets", len(refs))
+	}
+	for _, m := range refs {
+		if !h.Asset(strings.TrimPrefix(m[1], AssetPrefix)) {
+			t.Errorf("portal.html references %s, which is not served", m[1])
+		}
+	}
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<style") || regexp.MustCompile(`\son[a-z]+=`).MatchString(page) {
+		t.Error("portal.html has inline code")
+	}
+}

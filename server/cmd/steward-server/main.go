@@ -64,6 +64,7 @@ func main() {
 	fs.StringVar(&nextPins, "next-pin", "", "comma-separated pins of the next certificate (steward-server pin prints them), told to agents for rotation")
 	fs.StringVar(&hosts, "hostnames", "", "comma-separated extra names for the self-made server certificate")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-listen", "", "serve /metrics without auth on this separate address (e.g. 127.0.0.1:9100)")
+	fs.StringVar(&cfg.PortalURL, "portal-url", "", "URL customers reach the dashboard at, for the customer portal's set-password links (default: the URL the operator used)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "URL devices use to reach this server (install commands; the --agent-listen one if set); default https://first --hostnames name or listen host:port")
 	fs.StringVar(&cfg.AgentBinDir, "agent-bin-dir", "", "directory of agent binaries served to installers")
 	fs.StringVar(&cfg.ReleaseDir, "release-dir", "", "signed agent releases for self-update (default DATA/releases)")

@@ -134,6 +134,14 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskAsset(x))
 	case *store.Asset:
 		return json.Marshal((*diskAsset)(x))
+	case store.PortalAccount:
+		return json.Marshal(diskPortalAccount(x))
+	case *store.PortalAccount:
+		return json.Marshal((*diskPortalAccount)(x))
+	case store.PortalSession:
+		return json.Marshal(diskPortalSession(x))
+	case *store.PortalSession:
+		return json.Marshal((*diskPortalSession)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -211,6 +219,10 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskAttachment)(x))
 	case *store.Asset:
 		return json.Unmarshal(b, (*diskAsset)(x))
+	case *store.PortalAccount:
+		return json.Unmarshal(b, (*diskPortalAccount)(x))
+	case *store.PortalSession:
+		return json.Unmarshal(b, (*diskPortalSession)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -30,6 +30,7 @@ var diskPairs = []struct {
 	{store.ClientProfile{}, diskClientProfile{}}, {store.ClientField{}, diskClientField{}}, {store.Contact{}, diskContact{}},
 	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
 	{store.Attachment{}, diskAttachment{}}, {store.Asset{}, diskAsset{}},
+	{store.PortalAccount{}, diskPortalAccount{}}, {store.PortalSession{}, diskPortalSession{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

@@ -1,0 +1,11 @@
+// The customer portal's sections, in menu order. Each module exports
+// mount(root, ctx) -> {dispose?}; ctx is { identity: {client_id,
+// client_name, contact_id, contact_name, admin, viewed_by}, navigate(path),
+// params }. admin: shown to customer admins only. Other areas add their
+// own line here (see CONTRACTS7.md).
+export const SECTIONS = [
+  { id: 'devices', title: 'Devices', admin: false, load: () => import('./devices.js') },
+  { id: 'alerts', title: 'Alerts', admin: false, load: () => import('./alerts.js') },
+  { id: 'activity', title: 'Activity', admin: false, load: () => import('./activity.js') },
+  { id: 'account', title: 'Account', admin: false, load: () => import('./account.js') },
+];
