@@ -262,15 +262,17 @@ func (s *DB) AutoRuns(q store.AutoRunQuery) ([]store.AutoRun, error) {
 	return out, err
 }
 
-// PruneAutoRuns removes log records older than before.
+// PruneAutoRuns removes log records older than before, from the oldest
+// until the first that is not.
 func (s *DB) PruneAutoRuns(before time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		var drop [][]byte
 		err := aeach(tx, bAutoRuns, nil, false, func(k []byte, r *store.AutoRun) (bool, error) {
-			if r.At.Before(before) {
-				drop = append(drop, slices.Clone(k))
+			if !r.At.Before(before) {
+				return false, nil // IDs are time-ordered: the rest are newer
 			}
+			drop = append(drop, slices.Clone(k))
 			return true, nil
 		})
 		if err != nil {
