@@ -116,6 +116,12 @@ type Config struct {
 	DeviceLimit        int
 	// MaxUpload bounds one file uploaded to a device (0 = 8 GiB).
 	MaxUpload int64
+	// AutomationReconcile is how often the automation scheduler looks
+	// for new, moved and removed devices (default 30 s);
+	// AutomationMinEvery is the shortest "every" schedule (default a
+	// minute; tests and the bench shorten both).
+	AutomationReconcile time.Duration
+	AutomationMinEvery  time.Duration
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

@@ -248,7 +248,7 @@ func TestSchedulerRestart(t *testing.T) {
 	r.profile(hourly(600), store.ProfileAssignment{Level: store.LevelDefault})
 	r.until(r.now.Add(35 * time.Minute)) // 10:05: the 10:00 round half done
 	first := r.runner.taken()
-	r.w = r.build() // restart at once
+	r.w = r.build()                      // restart at once
 	r.until(r.now.Add(50 * time.Minute)) // 10:55
 	second := r.runner.taken()
 	count := map[string]int{}

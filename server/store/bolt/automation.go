@@ -246,7 +246,9 @@ func (s *DB) SaveAutoStates(states, drop []store.AutoState, runs []store.AutoRun
 }
 
 // AutoStates lists every schedule state.
-func (s *DB) AutoStates() ([]store.AutoState, error) { return alist[store.AutoState](s, bAutoState, nil) }
+func (s *DB) AutoStates() ([]store.AutoState, error) {
+	return alist[store.AutoState](s, bAutoState, nil)
+}
 
 // AutoRuns lists logged occurrences newest first.
 func (s *DB) AutoRuns(q store.AutoRunQuery) ([]store.AutoRun, error) {
