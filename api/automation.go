@@ -36,25 +36,27 @@ type AutoTask struct {
 
 // AutoProfile is a named set of scheduled tasks, global or a client's.
 type AutoProfile struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	ClientID    string     `json:"client_id,omitempty"`
-	ClientName  string     `json:"client_name,omitempty"`
-	Description string     `json:"description,omitempty"`
-	Tasks       []AutoTask `json:"tasks"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	UpdatedBy   string     `json:"updated_by,omitempty"`
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	ClientID    string       `json:"client_id,omitempty"`
+	ClientName  string       `json:"client_name,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Tasks       []AutoTask   `json:"tasks"`
+	Patch       *PatchPolicy `json:"patch,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	UpdatedBy   string       `json:"updated_by,omitempty"`
 }
 
 // AutoProfileRequest creates or replaces an automation profile; Client
 // (ID or name) makes it a client's (a technician scoped to clients must
 // name one of theirs).
 type AutoProfileRequest struct {
-	Name        string     `json:"name"`
-	Client      string     `json:"client,omitempty"`
-	Description string     `json:"description,omitempty"`
-	Tasks       []AutoTask `json:"tasks"`
+	Name        string       `json:"name"`
+	Client      string       `json:"client,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Tasks       []AutoTask   `json:"tasks"`
+	Patch       *PatchPolicy `json:"patch,omitempty"`
 }
 
 // AutoExemptionRequest is POST /api/v1/devices/{id}/automation/exemptions:
@@ -112,4 +114,86 @@ type AutoRun struct {
 	JobID       string    `json:"job_id,omitempty"`
 	RunID       string    `json:"run_id,omitempty"`
 	Detail      string    `json:"detail,omitempty"`
+}
+
+// PatchPolicy says which patches install on their own and when: Auto
+// none, security or all; Include and Exclude are name patterns (*, ?;
+// any case); approved patches install too. The weekly window starts at
+// Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone and lasts Minutes.
+// Reboot after installing: never or if-required, with Message shown to
+// the logged-in user first. RebootAfterDays > 0 reboots devices whose
+// reboot has been pending that long, in the window.
+type PatchPolicy struct {
+	Auto            string   `json:"auto"`
+	Include         []string `json:"include,omitempty"`
+	Exclude         []string `json:"exclude,omitempty"`
+	Weekdays        []int    `json:"weekdays"`
+	Start           string   `json:"start"`
+	Minutes         int      `json:"minutes"`
+	TimeZone        string   `json:"time_zone,omitempty"`
+	Reboot          string   `json:"reboot,omitempty"`
+	Message         string   `json:"message,omitempty"`
+	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
+}
+
+// PatchApproval lets one patch install in the window on a client's
+// devices, or everyone's (no client).
+type PatchApproval struct {
+	ClientID   string    `json:"client_id,omitempty"`
+	ClientName string    `json:"client_name,omitempty"`
+	PatchID    string    `json:"patch_id"`
+	Name       string    `json:"name,omitempty"`
+	By         string    `json:"by,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// PatchApprovalRequest approves a patch (the OS's ID) for a client (ID
+// or name) or, without one, for every client.
+type PatchApprovalRequest struct {
+	Client string `json:"client,omitempty"`
+	Patch  string `json:"patch"`
+	Name   string `json:"name,omitempty"`
+}
+
+// ComplianceItem is one thing a policy expected on a device and where it
+// stands: installed, failed, pending-approval, waiting-window, offline,
+// excluded or ok.
+type ComplianceItem struct {
+	Policy string    `json:"policy"` // patch, reboot, task
+	Item   string    `json:"item"`   // a patch ID, "reboot", a task ID
+	Name   string    `json:"name,omitempty"`
+	Status string    `json:"status"`
+	Detail string    `json:"detail,omitempty"`
+	Next   time.Time `json:"next,omitzero"` // the next window or run
+}
+
+// DeviceCompliance is a device's standing against the policies in force
+// on it: Status is its worst item's (failed, offline, pending-approval,
+// waiting-window) or compliant.
+type DeviceCompliance struct {
+	DeviceID    string           `json:"device_id"`
+	Hostname    string           `json:"hostname,omitempty"`
+	ClientID    string           `json:"client_id"`
+	ClientName  string           `json:"client_name,omitempty"`
+	ProfileID   string           `json:"profile_id"`
+	ProfileName string           `json:"profile_name"`
+	Online      bool             `json:"online"`
+	Status      string           `json:"status"`
+	Items       []ComplianceItem `json:"items"`
+}
+
+// ClientCompliance counts a client's devices by compliance status.
+type ClientCompliance struct {
+	ClientID   string         `json:"client_id"`
+	ClientName string         `json:"client_name,omitempty"`
+	Devices    int            `json:"devices"`
+	Compliant  int            `json:"compliant"`
+	ByStatus   map[string]int `json:"by_status"`
+}
+
+// Compliance is GET /api/v1/automation/compliance: devices out of
+// compliance first, and the counts per client.
+type Compliance struct {
+	Clients []ClientCompliance `json:"clients"`
+	Devices []DeviceCompliance `json:"devices"`
 }

@@ -173,7 +173,7 @@ func (w *Wing) apiExempt(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 		httpx.WriteError(rw, 404, "automation profile not found")
 		return
 	}
-	if taskOf(&pr, req.Task) == nil {
+	if taskOf(&pr, req.Task) == nil && (req.Task != PatchTaskID || pr.Patch == nil) {
 		httpx.WriteError(rw, 404, "automation profile "+pr.Name+" has no task "+fmt.Sprintf("%q", httpx.CleanText(req.Task, 64)))
 		return
 	}
@@ -240,8 +240,7 @@ func (w *Wing) apiDeviceTasks(rw http.ResponseWriter, r *http.Request, p *httpx.
 	}
 	source := map[string]string{store.LevelDefault: "everything", store.LevelClient: "client " + names[a.ClientID],
 		store.LevelFolder: "folder " + a.Folder, store.LevelDevice: "this device"}[a.Level]
-	for i := range pr.Tasks {
-		t := &pr.Tasks[i]
+	for _, t := range w.cfg.tasksOf(pr) {
 		tf := api.TaskInForce{Task: toAPITask(t), ProfileID: pr.ID, ProfileName: pr.Name, Level: a.Level, Source: source,
 			Exempt: w.cfg.exempted(v.ID, pr.ID, t.ID)}
 		if e := w.entries[key{pr.ID, t.ID, v.ID}]; e != nil {

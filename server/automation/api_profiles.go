@@ -64,6 +64,10 @@ func toAPIProfile(p *store.AutoProfile, names map[string]string) api.AutoProfile
 	for i := range p.Tasks {
 		out.Tasks = append(out.Tasks, toAPITask(&p.Tasks[i]))
 	}
+	if pp := p.Patch; pp != nil {
+		out.Patch = &api.PatchPolicy{Auto: pp.Auto, Include: pp.Include, Exclude: pp.Exclude, Weekdays: pp.Weekdays, Start: pp.Start,
+			Minutes: pp.Minutes, TimeZone: pp.TimeZone, Reboot: pp.Reboot, Message: pp.Message, RebootAfterDays: pp.RebootAfterDays}
+	}
 	return out
 }
 
@@ -138,7 +142,7 @@ func (w *Wing) checkTasks(p *httpx.Principal, owner string, in []api.AutoTask) (
 				t.ID = "task-" + strconv.Itoa(n)
 			}
 		}
-		if !taskIDRE.MatchString(t.ID) {
+		if !taskIDRE.MatchString(t.ID) || t.ID == PatchTaskID {
 			return nil, bad("task %d: id must be 1..64 of A-Z a-z 0-9 . _ -", i+1)
 		}
 		if ids[t.ID] {
@@ -273,9 +277,14 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	patch, err := w.checkPatchFor(p, req.Patch)
+	if err != nil {
+		writeTaskError(rw, err)
+		return
+	}
 	now := w.d.Now().UTC()
 	pr := store.AutoProfile{ID: httpx.NewID("ap"), Name: name, ClientID: owner, Description: httpx.CleanText(req.Description, 1000),
-		Tasks: tasks, CreatedAt: now, UpdatedAt: now, UpdatedBy: p.Name}
+		Tasks: tasks, Patch: patch, CreatedAt: now, UpdatedAt: now, UpdatedBy: p.Name}
 	if err := w.d.Store.PutAutoProfile(pr); err != nil {
 		writeStoreError(rw, err)
 		return
@@ -323,11 +332,22 @@ func (w *Wing) apiUpdateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	patch, err := w.checkPatchFor(p, req.Patch)
+	if err != nil {
+		writeTaskError(rw, err)
+		return
+	}
+	if patch != nil {
+		tasks = append(tasks, *patchPolicyTask(patch)) // for the two-factor rule only
+	}
 	if msg := w.needsFresh(p, w.reach(pr.ID), tasks); msg != "" {
 		httpx.WriteNeedFresh(rw, msg)
 		return
 	}
-	pr.Name, pr.Description, pr.Tasks = name, httpx.CleanText(req.Description, 1000), tasks
+	if patch != nil {
+		tasks = tasks[:len(tasks)-1]
+	}
+	pr.Name, pr.Description, pr.Tasks, pr.Patch = name, httpx.CleanText(req.Description, 1000), tasks, patch
 	pr.UpdatedAt, pr.UpdatedBy = w.d.Now().UTC(), p.Name
 	if err := w.d.Store.PutAutoProfile(pr); err != nil {
 		writeStoreError(rw, err)
@@ -369,4 +389,20 @@ func (w *Wing) reach(profileID string) int {
 		}
 	}
 	return n
+}
+
+// checkPatchFor validates a patch policy for p, who must hold the patch
+// permission to set one.
+func (w *Wing) checkPatchFor(p *httpx.Principal, in *api.PatchPolicy) (*store.PatchPolicy, error) {
+	if in == nil {
+		return nil, nil
+	}
+	if !p.Has(httpx.PermPatch) {
+		return nil, &taskError{403, p.Denied(httpx.PermPatch)}
+	}
+	pp, err := w.checkPatch(in)
+	if err != nil {
+		return nil, bad("%s", err.Error())
+	}
+	return pp, nil
 }

@@ -15,6 +15,32 @@ type config struct {
 	exempt   map[exemptKey]store.AutoExemption
 	// compiled holds each task's compiled schedule by profile and task.
 	compiled map[taskKey]*schedule
+	// patchTask is each patch policy as the scheduler runs it: a task of
+	// its own (PatchTaskID) due at the window's start.
+	patchTask map[string]*store.AutoTask
+	approved  map[approvalKey]store.PatchApproval
+}
+
+type approvalKey struct{ client, patch string }
+
+// tasksOf lists a profile's tasks with its patch policy's.
+func (c *config) tasksOf(p *store.AutoProfile) []*store.AutoTask {
+	out := make([]*store.AutoTask, 0, len(p.Tasks)+1)
+	for i := range p.Tasks {
+		out = append(out, &p.Tasks[i])
+	}
+	if t := c.patchTask[p.ID]; t != nil {
+		out = append(out, t)
+	}
+	return out
+}
+
+// task finds a profile's task, its patch policy's included.
+func (c *config) task(profileID, taskID string) *store.AutoTask {
+	if taskID == PatchTaskID {
+		return c.patchTask[profileID]
+	}
+	return taskOf(c.profiles[profileID], taskID)
 }
 
 type assignKey struct{ level, client, folder, device string }
@@ -42,7 +68,8 @@ func keyOf(a *store.ProfileAssignment) assignKey {
 func (w *Wing) loadConfig() (*config, error) {
 	st := w.d.Store
 	c := &config{profiles: map[string]*store.AutoProfile{}, assign: map[assignKey]store.ProfileAssignment{},
-		exempt: map[exemptKey]store.AutoExemption{}, compiled: map[taskKey]*schedule{}}
+		exempt: map[exemptKey]store.AutoExemption{}, compiled: map[taskKey]*schedule{}, patchTask: map[string]*store.AutoTask{},
+		approved: map[approvalKey]store.PatchApproval{}}
 	ps, err := st.AutoProfiles()
 	if err != nil {
 		return nil, fmt.Errorf("load automation profiles: %w", err)
@@ -59,6 +86,22 @@ func (w *Wing) loadConfig() (*config, error) {
 			}
 			c.compiled[taskKey{p.ID, t.ID}] = s
 		}
+		if p.Patch != nil {
+			t := patchPolicyTask(p.Patch)
+			s, err := compile(&t.Schedule, w.d.Config.TimeZone, w.d.Config.MinEvery)
+			if err != nil {
+				w.d.Log.Error("patch policy not scheduled", "profile", p.ID, "err", err)
+				continue
+			}
+			c.patchTask[p.ID], c.compiled[taskKey{p.ID, t.ID}] = t, s
+		}
+	}
+	aps, err := st.PatchApprovals()
+	if err != nil {
+		return nil, fmt.Errorf("load patch approvals: %w", err)
+	}
+	for _, a := range aps {
+		c.approved[approvalKey{a.ClientID, a.PatchID}] = a
 	}
 	as, err := st.AutoAssignments()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/steward-rmm/steward/api"
@@ -123,8 +124,7 @@ func (w *Wing) reconcile(now time.Time) {
 		if p == nil {
 			continue
 		}
-		for j := range p.Tasks {
-			t := &p.Tasks[j]
+		for _, t := range cfg.tasksOf(p) {
 			sc := cfg.compiled[taskKey{p.ID, t.ID}]
 			if sc == nil || cfg.exempted(s.ID, p.ID, t.ID) {
 				continue
@@ -153,6 +153,14 @@ func (w *Wing) reconcile(now time.Time) {
 				put = append(put, e.st)
 			}
 			e.client, e.seen = s.ClientID, w.round
+			if t.ID == PatchTaskID && s.Heartbeat.PendingReboot != !e.st.PendingSince.IsZero() {
+				// When a reboot became pending, for the reboot policy.
+				e.st.PendingSince = time.Time{}
+				if s.Heartbeat.PendingReboot {
+					e.st.PendingSince = now
+				}
+				put = append(put, e.st)
+			}
 		}
 	}
 	for k, e := range w.entries {
@@ -177,6 +185,8 @@ func (w *Wing) reconcile(now time.Time) {
 type batch struct {
 	p        *store.AutoProfile
 	t        *store.AutoTask
+	req      api.JobRequest  // the job, its devices aside
+	pre      *api.JobRequest // a job sent first (the message before a reboot)
 	entries  []*entry
 	dues     []time.Time
 	deadline time.Time
@@ -191,14 +201,14 @@ func (w *Wing) fire(now time.Time) {
 	cfg := w.cfg
 	var popped []*entry
 	var logs []store.AutoRun
-	batches := map[taskKey]*batch{}
-	var order []taskKey
+	batches := map[string]*batch{}
+	var order []string
 	for len(w.heap) > 0 && !w.heap[0].st.NextRun.After(now) {
 		e := heap.Pop(&w.heap).(*entry)
 		popped = append(popped, e)
 		p := cfg.profiles[e.profile]
 		sc := cfg.compiled[taskKey{e.profile, e.task}]
-		t := taskOf(p, e.task)
+		t := cfg.task(e.profile, e.task)
 		due := e.st.NextRun
 		if t == nil || sc == nil { // changed meanwhile: the next reconcile drops it
 			e.st.NextRun = now.Add(w.d.Config.Reconcile)
@@ -226,16 +236,25 @@ func (w *Wing) fire(now time.Time) {
 			case t.Action == ActionRebootIfNeeded && !v.PendingReboot:
 				log.Outcome, log.Detail = store.AutoNotRequired, "no reboot pending"
 			default:
-				tk := taskKey{e.profile, e.task}
-				b := batches[tk]
+				req, pre, detail := jobRequest(t, nil), (*api.JobRequest)(nil), ""
+				if t.ID == PatchTaskID {
+					req, pre, detail = w.patchPlan(p.Patch, e, now)
+				}
+				if req.Kind == "" {
+					log.Outcome, log.Detail = store.AutoNotRequired, detail
+					break
+				}
+				// Devices whose jobs are the same share one.
+				bk := e.profile + "\x00" + e.task + "\x00" + jobKey(&req)
+				b := batches[bk]
 				if b == nil || len(b.entries) >= maxFanout {
 					if b != nil { // a full batch starts now; a new one collects the rest
 						logs = append(logs, w.start(b, now)...)
 					} else {
-						order = append(order, tk)
+						order = append(order, bk)
 					}
-					b = &batch{p: p, t: t}
-					batches[tk] = b
+					b = &batch{p: p, t: t, req: req, pre: pre}
+					batches[bk] = b
 				}
 				b.entries = append(b.entries, e)
 				b.dues = append(b.dues, due)
@@ -279,8 +298,16 @@ func (w *Wing) start(b *batch, now time.Time) []store.AutoRun {
 	for i, e := range b.entries {
 		ids[i] = e.device
 	}
-	req := jobRequest(b.t, ids)
+	req := b.req
+	req.Devices = ids
 	origin := fmt.Sprintf("automation: task %q of profile %q (%s/%s)", b.t.Name, b.p.Name, b.p.ID, b.t.ID)
+	if b.pre != nil {
+		pre := *b.pre
+		pre.Devices = ids
+		if _, _, _, err := w.d.Runner.RunAutomated(pre, origin, b.deadline); err != nil {
+			w.d.Log.Error("automation message not sent", "profile", b.p.ID, "err", err)
+		}
+	}
 	jobID, runs, skipped, err := w.d.Runner.RunAutomated(req, origin, b.deadline)
 	sk := map[string]bool{}
 	for _, id := range skipped {
@@ -327,6 +354,16 @@ func taskOf(p *store.AutoProfile, id string) *store.AutoTask {
 		}
 	}
 	return nil
+}
+
+// jobKey tells apart the jobs of one task that differ per device (a
+// patch policy's patch lists).
+func jobKey(r *api.JobRequest) string {
+	k := r.Kind
+	if r.Patch != nil {
+		k += "|" + r.Patch.Reboot + "|" + strings.Join(r.Patch.IDs, "\x00")
+	}
+	return k
 }
 
 // jobRequest is the job a task's action makes.

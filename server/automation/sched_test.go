@@ -67,6 +67,7 @@ func (s *testStore) Run(id string) (store.Run, error) {
 // start is one device's start as the runner saw it.
 type start struct {
 	device, kind, library string
+	reboot                string // a patch install's
 	at, expires           time.Time
 }
 
@@ -97,7 +98,11 @@ func (r *testRunner) RunAutomated(req api.JobRequest, origin string, expires tim
 		r.st.mu.Lock()
 		r.st.runs[id] = state
 		r.st.mu.Unlock()
-		r.starts = append(r.starts, start{device: d, kind: req.Kind, library: req.Library, at: r.now(), expires: expires})
+		s := start{device: d, kind: req.Kind, library: req.Library, at: r.now(), expires: expires}
+		if req.Patch != nil {
+			s.reboot = req.Patch.Reboot
+		}
+		r.starts = append(r.starts, s)
 	}
 	return job, runs, nil, nil
 }

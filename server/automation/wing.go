@@ -41,6 +41,9 @@ type Store interface {
 	Clients() ([]store.Client, error)
 	// Run reads a started run, to know whether it has ended.
 	Run(id string) (store.Run, error)
+	// Health reads a device's latest health report (its available
+	// patches, for patch policies).
+	Health(deviceID string) (store.Health, error)
 }
 
 // Fleet is the live device view the scheduler walks.
@@ -153,7 +156,7 @@ func New(d Deps) *Wing {
 
 // Routes lists the wing's routes.
 func (w *Wing) Routes() []httpx.Route {
-	view, run := httpx.NeedPerm(httpx.PermView), httpx.NeedPerm(httpx.PermRun)
+	view, run, patch := httpx.NeedPerm(httpx.PermView), httpx.NeedPerm(httpx.PermRun), httpx.NeedPerm(httpx.PermPatch)
 	return []httpx.Route{
 		httpx.R("GET", "/api/v1/automation/profiles", view, w.apiProfiles),
 		httpx.R("POST", "/api/v1/automation/profiles", run, w.apiCreateProfile),
@@ -163,6 +166,10 @@ func (w *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/automation/assignments", view, w.apiAssignments),
 		httpx.R("POST", "/api/v1/automation/assignments", run, w.apiAssign),
 		httpx.R("GET", "/api/v1/automation/runs", view, w.apiRuns),
+		httpx.R("GET", "/api/v1/automation/compliance", view, w.apiCompliance),
+		httpx.R("GET", "/api/v1/automation/approvals", view, w.apiApprovals),
+		httpx.R("POST", "/api/v1/automation/approvals", patch, w.apiApprove),
+		httpx.R("DELETE", "/api/v1/automation/approvals", patch, w.apiUnapprove),
 		httpx.R("GET", "/api/v1/devices/{id}/automation", view, w.apiDeviceTasks),
 		httpx.R("POST", "/api/v1/devices/{id}/automation/exemptions", run, w.apiExempt),
 		httpx.R("DELETE", "/api/v1/devices/{id}/automation/exemptions", run, w.apiUnexempt),

@@ -122,6 +122,8 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/automation/profiles": {map[string]any{"client": bcl, "name": "x", "tasks": []any{}}, 404},
 		"POST /api/v1/automation/assignments": {map[string]any{"level": "device", "devices": []string{devB},
 			"profile": apB.ID}, 404},
+		"POST /api/v1/automation/approvals":   {map[string]any{"client": bcl, "patch": "KB1"}, 404},
+		"DELETE /api/v1/automation/approvals": {nil, 403}, // no client: every client's
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.

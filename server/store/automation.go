@@ -43,14 +43,48 @@ type AutoTask struct {
 	TimeoutSeconds  int
 }
 
+// PatchPolicy says which patches a profile's devices install on their
+// own and when. Auto is none, security (what the OS marks security) or
+// all; patches whose name matches one of Include (path.Match patterns,
+// any case) install too, and any patch approved for the device's client
+// or for everything; those matching Exclude never do. They install in
+// the weekly window (Weekdays, 0 = Sunday, from Start HH:MM in TimeZone,
+// for Minutes), each device at its offset in the window's first half.
+// Reboot after installing: never, or if-required (with Message shown
+// to the logged-in user first). RebootAfterDays > 0 is the reboot
+// policy: a reboot pending that many days is done in the window.
+type PatchPolicy struct {
+	Auto            string
+	Include         []string
+	Exclude         []string
+	Weekdays        []int
+	Start           string
+	Minutes         int
+	TimeZone        string
+	Reboot          string
+	Message         string
+	RebootAfterDays int
+}
+
+// PatchApproval lets one patch (by the OS's ID) install in the window on
+// the devices of a client, or of every client (ClientID "").
+type PatchApproval struct {
+	ClientID string
+	PatchID  string
+	Name     string
+	By       string
+	At       time.Time
+}
+
 // AutoProfile is a named set of tasks, global (ClientID "") or a
-// client's.
+// client's, with an optional patch policy.
 type AutoProfile struct {
 	ID          string
 	Name        string
 	ClientID    string
 	Description string
 	Tasks       []AutoTask
+	Patch       *PatchPolicy
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	UpdatedBy   string
@@ -80,6 +114,9 @@ type AutoState struct {
 	LastRun   time.Time
 	RunID     string
 	JobID     string
+	// PendingSince is when the device was first seen with a reboot
+	// pending (the patch policy's entry; zero = none pending).
+	PendingSince time.Time
 }
 
 // Outcomes of a scheduled occurrence (AutoRun.Outcome).
@@ -161,4 +198,10 @@ type AutomationStore interface {
 	// PruneAutoRuns removes log records older than before and returns how
 	// many it removed.
 	PruneAutoRuns(before time.Time) (int, error)
+	// PutPatchApproval stores an approval (one per client and patch).
+	PutPatchApproval(a PatchApproval) error
+	// DeletePatchApproval removes one; ErrNotFound when there is none.
+	DeletePatchApproval(clientID, patchID string) error
+	// PatchApprovals lists every approval.
+	PatchApprovals() ([]PatchApproval, error)
 }

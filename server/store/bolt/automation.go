@@ -12,7 +12,8 @@ import (
 
 // Automation lives in its own buckets (made by migrateAutomation):
 //   - auto_profiles: profile ID -> profile with its tasks
-//   - auto_config: "assign/" + assignment key, "exempt/DEVICE/PROFILE/TASK"
+//   - auto_config: "assign/" + assignment key, "exempt/DEVICE/PROFILE/TASK",
+//     "approve/CLIENT/PATCH" (CLIENT "" = every client)
 //   - auto_state: "PROFILE/TASK/DEVICE" -> schedule state
 //   - auto_runs: record ID (time-ordered) -> scheduled occurrence
 var (
@@ -289,4 +290,30 @@ func (s *DB) PruneAutoRuns(before time.Time) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+func approvalKey(clientID, patchID string) []byte {
+	return []byte("approve/" + clientID + "/" + patchID)
+}
+
+// PutPatchApproval stores an approval.
+func (s *DB) PutPatchApproval(a store.PatchApproval) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return aput(tx, bAutoConfig, string(approvalKey(a.ClientID, a.PatchID)), a) })
+}
+
+// DeletePatchApproval removes an approval.
+func (s *DB) DeletePatchApproval(clientID, patchID string) error {
+	k := approvalKey(clientID, patchID)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAutoConfig)
+		if b.Get(k) == nil {
+			return fmt.Errorf("patch approval %s: %w", k, store.ErrNotFound)
+		}
+		return b.Delete(k)
+	})
+}
+
+// PatchApprovals lists every approval.
+func (s *DB) PatchApprovals() ([]store.PatchApproval, error) {
+	return alist[store.PatchApproval](s, bAutoConfig, []byte("approve/"))
 }

@@ -34,15 +34,37 @@ type diskAutoTask struct {
 	TimeoutSeconds  int              `json:"timeout_seconds,omitempty"`
 }
 
+type diskPatchPolicy struct {
+	Auto            string   `json:"auto,omitempty"`
+	Include         []string `json:"include,omitempty"`
+	Exclude         []string `json:"exclude,omitempty"`
+	Weekdays        []int    `json:"weekdays,omitempty"`
+	Start           string   `json:"start,omitempty"`
+	Minutes         int      `json:"minutes,omitempty"`
+	TimeZone        string   `json:"time_zone,omitempty"`
+	Reboot          string   `json:"reboot,omitempty"`
+	Message         string   `json:"message,omitempty"`
+	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
+}
+
+type diskPatchApproval struct {
+	ClientID string    `json:"client_id,omitempty"`
+	PatchID  string    `json:"patch_id"`
+	Name     string    `json:"name,omitempty"`
+	By       string    `json:"by,omitempty"`
+	At       time.Time `json:"at"`
+}
+
 type diskAutoProfile struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	ClientID    string         `json:"client_id,omitempty"`
-	Description string         `json:"description,omitempty"`
-	Tasks       []diskAutoTask `json:"tasks"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	UpdatedBy   string         `json:"updated_by,omitempty"`
+	ID          string           `json:"id"`
+	Name        string           `json:"name"`
+	ClientID    string           `json:"client_id,omitempty"`
+	Description string           `json:"description,omitempty"`
+	Tasks       []diskAutoTask   `json:"tasks"`
+	Patch       *diskPatchPolicy `json:"patch,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	UpdatedBy   string           `json:"updated_by,omitempty"`
 }
 
 type diskAutoExemption struct {
@@ -64,6 +86,8 @@ type diskAutoState struct {
 	LastRun   time.Time `json:"last_run,omitzero"`
 	RunID     string    `json:"run_id,omitempty"`
 	JobID     string    `json:"job_id,omitempty"`
+	// PendingSince: when a reboot was first seen pending.
+	PendingSince time.Time `json:"pending_since,omitzero"`
 }
 
 type diskAutoRun struct {
@@ -88,6 +112,10 @@ func toDiskAutoProfile(p store.AutoProfile) diskAutoProfile {
 			Schedule: diskAutoSchedule(t.Schedule), Spread: t.Spread, SkipOffline: t.SkipOffline,
 			DeadlineMinutes: t.DeadlineMinutes, TimeoutSeconds: t.TimeoutSeconds})
 	}
+	if p.Patch != nil {
+		pp := diskPatchPolicy(*p.Patch)
+		d.Patch = &pp
+	}
 	return d
 }
 
@@ -98,6 +126,10 @@ func fromDiskAutoProfile(d diskAutoProfile) store.AutoProfile {
 		p.Tasks = append(p.Tasks, store.AutoTask{ID: t.ID, Name: t.Name, Action: t.Action, Library: t.Library, Packages: t.Packages,
 			Schedule: store.AutoSchedule(t.Schedule), Spread: t.Spread, SkipOffline: t.SkipOffline,
 			DeadlineMinutes: t.DeadlineMinutes, TimeoutSeconds: t.TimeoutSeconds})
+	}
+	if d.Patch != nil {
+		pp := store.PatchPolicy(*d.Patch)
+		p.Patch = &pp
 	}
 	return p
 }
@@ -115,6 +147,8 @@ func encodeAuto(v any) ([]byte, error) {
 		return json.Marshal(diskAutoState(x))
 	case store.AutoRun:
 		return json.Marshal(diskAutoRun(x))
+	case store.PatchApproval:
+		return json.Marshal(diskPatchApproval(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -135,6 +169,8 @@ func decodeAuto(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskAutoState)(x))
 	case *store.AutoRun:
 		return json.Unmarshal(b, (*diskAutoRun)(x))
+	case *store.PatchApproval:
+		return json.Unmarshal(b, (*diskPatchApproval)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -18,7 +18,9 @@ func Automation(t *testing.T, f Factory) {
 	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
 	task := store.AutoTask{ID: "t1", Name: "Scan", Action: "patch-scan", Spread: 600, DeadlineMinutes: 30,
 		Schedule: store.AutoSchedule{Kind: "weekly", At: "03:00", Weekdays: []int{2, 4}, TimeZone: "Europe/Paris"}}
-	p1 := store.AutoProfile{ID: "ap1", Name: "Servers", Tasks: []store.AutoTask{task}, CreatedAt: at, UpdatedAt: at, UpdatedBy: "ann"}
+	p1 := store.AutoProfile{ID: "ap1", Name: "Servers", Tasks: []store.AutoTask{task}, CreatedAt: at, UpdatedAt: at, UpdatedBy: "ann",
+		Patch: &store.PatchPolicy{Auto: "security", Include: []string{"openssl*"}, Exclude: []string{"kernel*"}, Weekdays: []int{2},
+			Start: "02:00", Minutes: 120, TimeZone: "UTC", Reboot: "if-required", Message: "bye", RebootAfterDays: 7}}
 	if err := db.PutAutoProfile(p1); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +32,8 @@ func Automation(t *testing.T, f Factory) {
 	}
 	got, err := db.AutoProfile("ap1")
 	if err != nil || len(got.Tasks) != 1 || got.Tasks[0].Schedule.TimeZone != "Europe/Paris" ||
-		len(got.Tasks[0].Schedule.Weekdays) != 2 || got.Tasks[0].Spread != 600 || !got.UpdatedAt.Equal(at) {
+		len(got.Tasks[0].Schedule.Weekdays) != 2 || got.Tasks[0].Spread != 600 || !got.UpdatedAt.Equal(at) ||
+		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 {
 		t.Fatalf("profile read back = %+v %v", got, err)
 	}
 	if _, err := db.AutoProfile("nope"); !errors.Is(err, store.ErrNotFound) {
@@ -78,7 +81,8 @@ func Automation(t *testing.T, f Factory) {
 	if err := db.DeleteAutoExemption("d2", "ap2", "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	s1 := store.AutoState{ProfileID: "ap1", TaskID: "t1", DeviceID: "d1", Sig: "s", NextRun: at.Add(time.Hour), LastRun: at, RunID: "r1", JobID: "j1"}
+	s1 := store.AutoState{ProfileID: "ap1", TaskID: "t1", DeviceID: "d1", Sig: "s", NextRun: at.Add(time.Hour), LastRun: at, RunID: "r1", JobID: "j1",
+		PendingSince: at.Add(-48 * time.Hour)}
 	s2 := store.AutoState{ProfileID: "ap2", TaskID: "t9", DeviceID: "d2", Sig: "s", NextRun: at}
 	runs := []store.AutoRun{
 		{ID: "ar1", ProfileID: "ap1", TaskID: "t1", DeviceID: "d1", ClientID: "c1", Due: at, At: at, Outcome: store.AutoStarted, RunID: "r1"},
@@ -91,7 +95,8 @@ func Automation(t *testing.T, f Factory) {
 	if err := db.SaveAutoStates([]store.AutoState{s1}, []store.AutoState{s2}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if ss, err := db.AutoStates(); err != nil || len(ss) != 1 || !ss[0].NextRun.Equal(at.Add(2*time.Hour)) || ss[0].RunID != "r1" {
+	if ss, err := db.AutoStates(); err != nil || len(ss) != 1 || !ss[0].NextRun.Equal(at.Add(2*time.Hour)) || ss[0].RunID != "r1" ||
+		!ss[0].PendingSince.Equal(at.Add(-48*time.Hour)) {
 		t.Fatalf("states = %+v %v", ss, err)
 	}
 	if err := db.SaveAutoStates(nil, nil, []store.AutoRun{{ProfileID: "x"}}); err == nil {
@@ -111,6 +116,22 @@ func Automation(t *testing.T, f Factory) {
 	}
 	if rs, _ := db.AutoRuns(store.AutoRunQuery{}); len(rs) != 1 || rs[0].ID != "ar2" {
 		t.Fatalf("after prune = %+v", rs)
+	}
+	for _, a := range []store.PatchApproval{{ClientID: "c1", PatchID: "KB1", Name: "Update", By: "ann", At: at}, {PatchID: "KB2", At: at},
+		{ClientID: "c1", PatchID: "KB1", Name: "Update again", At: at}} {
+		if err := db.PutPatchApproval(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if as, err := db.PatchApprovals(); err != nil || len(as) != 2 || as[0].PatchID != "KB2" || as[0].ClientID != "" ||
+		as[1].Name != "Update again" {
+		t.Fatalf("approvals (one per client and patch, global first) = %+v %v", as, err)
+	}
+	if err := db.DeletePatchApproval("c1", "KB1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeletePatchApproval("c1", "KB1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second approval delete: %v", err)
 	}
 	if err := db.DeleteAutoProfile("ap1"); err != nil {
 		t.Fatal(err)
