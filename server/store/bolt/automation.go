@@ -49,7 +49,7 @@ func aeach[T any](tx *bolt.Tx, bucket, prefix []byte, desc bool, fn func(k []byt
 	var k, v []byte
 	if desc {
 		end := append(slices.Clone(prefix), 0xff)
-		if k, v = c.Seek(end); k == nil {
+		if k, _ = c.Seek(end); k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
