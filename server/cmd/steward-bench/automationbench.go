@@ -2,9 +2,9 @@
 // spread of --automation-spread on every simulated agent; the server's
 // CPU and memory while it runs, every device's starts counted per
 // occurrence (none twice, none skipped) and the start times' spread.
-// The defaults are the (every hour, ten minutes' spread); a
-// compressed time scale (e.g. every 3m, spread 60s) keeps the run short
-// and says so in its figures.
+// The task runs every hour with ten minutes' spread; the
+// defaults compress time tenfold (every 6 min, 1 min spread) to keep the
+// run short, and the figures say which scale was used.
 
 package main
 
