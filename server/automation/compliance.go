@@ -17,10 +17,32 @@ import (
 // Compliance statuses, worst first.
 var statusRank = map[string]int{"failed": 0, "offline": 1, "pending-approval": 2, "waiting-window": 3, "compliant": 4}
 
+// snapshot copies what the compliance view reads of the scheduler: the
+// configuration (never changed in place, only replaced) and the schedule
+// states of the devices given, so the view reads storage without
+// holding the scheduler's lock.
+func (w *Wing) snapshot(samples []fleet.Sample) (*config, map[key]store.AutoState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	states := map[key]store.AutoState{}
+	for i := range samples {
+		s := &samples[i]
+		pr, _ := w.cfg.resolve(s.ID, s.ClientID, s.Group)
+		if pr == nil {
+			continue
+		}
+		for _, t := range w.cfg.tasksOf(pr) {
+			if e := w.entries[key{pr.ID, t.ID, s.ID}]; e != nil {
+				states[e.key] = e.st
+			}
+		}
+	}
+	return w.cfg, states
+}
+
 // deviceCompliance is one device's standing against the policies in
-// force on it (nil when none is). Called with w.mu held.
-func (w *Wing) deviceCompliance(s *fleet.Sample, names map[string]string) *api.DeviceCompliance {
-	cfg := w.cfg
+// force on it (nil when none is), from a snapshot.
+func (w *Wing) deviceCompliance(cfg *config, states map[key]store.AutoState, s *fleet.Sample, names map[string]string) *api.DeviceCompliance {
 	pr, _ := cfg.resolve(s.ID, s.ClientID, s.Group)
 	if pr == nil {
 		return nil
@@ -36,17 +58,14 @@ func (w *Wing) deviceCompliance(s *fleet.Sample, names map[string]string) *api.D
 		if cfg.exempted(s.ID, pr.ID, t.ID) {
 			continue
 		}
-		e := w.entries[key{pr.ID, t.ID, s.ID}]
-		var next time.Time
+		st, ok := states[key{pr.ID, t.ID, s.ID}]
 		var last store.Run
-		if e != nil {
-			next = e.st.NextRun
-			if e.st.RunID != "" {
-				last, _ = w.d.Store.Run(e.st.RunID)
-			}
+		if ok && st.RunID != "" {
+			last, _ = w.d.Store.Run(st.RunID)
 		}
+		next := st.NextRun
 		if t.ID == PatchTaskID {
-			w.patchCompliance(d, pr.Patch, s, e, next, &last, worse)
+			w.patchCompliance(cfg, d, pr.Patch, s, &st, next, &last, worse)
 			continue
 		}
 		it := api.ComplianceItem{Policy: "task", Item: t.ID, Name: t.Name, Status: "ok", Next: next}
@@ -65,8 +84,8 @@ func (w *Wing) deviceCompliance(s *fleet.Sample, names map[string]string) *api.D
 
 // patchCompliance adds a patch policy's items: each available patch's
 // verdict, the last window's run, the reboot policy.
-func (w *Wing) patchCompliance(d *api.DeviceCompliance, pp *store.PatchPolicy, s *fleet.Sample, e *entry, next time.Time,
-	last *store.Run, worse func(string)) {
+func (w *Wing) patchCompliance(cfg *config, d *api.DeviceCompliance, pp *store.PatchPolicy, s *fleet.Sample, st *store.AutoState,
+	next time.Time, last *store.Run, worse func(string)) {
 	patches, err := w.available(s.ID)
 	if err != nil {
 		d.Items = append(d.Items, api.ComplianceItem{Policy: "patch", Item: "health", Status: "failed", Detail: "health report unreadable"})
@@ -85,7 +104,7 @@ func (w *Wing) patchCompliance(d *api.DeviceCompliance, pp *store.PatchPolicy, s
 	for i := range patches {
 		p := &patches[i]
 		it := api.ComplianceItem{Policy: "patch", Item: p.ID, Name: httpx.CleanText(p.Name, 200)}
-		switch v := w.cfg.patchVerdict(pp, s.ClientID, p); {
+		switch v := cfg.patchVerdict(pp, s.ClientID, p); {
 		case v == "excluded":
 			it.Status = "excluded"
 		case v == "pending-approval":
@@ -100,8 +119,8 @@ func (w *Wing) patchCompliance(d *api.DeviceCompliance, pp *store.PatchPolicy, s
 		}
 		d.Items = append(d.Items, it)
 	}
-	if pp.RebootAfterDays > 0 && e != nil && !e.st.PendingSince.IsZero() {
-		days := int(w.d.Now().Sub(e.st.PendingSince) / (24 * time.Hour))
+	if pp.RebootAfterDays > 0 && !st.PendingSince.IsZero() {
+		days := int(w.d.Now().Sub(st.PendingSince) / (24 * time.Hour))
 		it := api.ComplianceItem{Policy: "reboot", Item: "reboot", Status: "ok", Detail: "reboot pending " + strconv.Itoa(days) + " days"}
 		if days >= pp.RebootAfterDays {
 			it.Status, it.Next = "waiting-window", next
@@ -141,14 +160,16 @@ func (w *Wing) apiCompliance(rw http.ResponseWriter, r *http.Request, p *httpx.P
 	names := w.clientNames()
 	out := api.Compliance{Clients: []api.ClientCompliance{}, Devices: []api.DeviceCompliance{}}
 	perClient := map[string]*api.ClientCompliance{}
-	w.mu.Lock()
-	w.samples = w.d.Fleet.Samples(w.samples[:0])
-	for i := range w.samples {
-		s := &w.samples[i]
-		if s.Pending || !p.CanSeeClient(s.ClientID) || clientID != "" && s.ClientID != clientID || deviceID != "" && s.ID != deviceID {
-			continue
+	var samples []fleet.Sample
+	for _, s := range w.d.Fleet.Samples(nil) {
+		if !s.Pending && p.CanSeeClient(s.ClientID) && (clientID == "" || s.ClientID == clientID) && (deviceID == "" || s.ID == deviceID) {
+			samples = append(samples, s)
 		}
-		d := w.deviceCompliance(s, names)
+	}
+	cfg, states := w.snapshot(samples)
+	for i := range samples {
+		s := &samples[i]
+		d := w.deviceCompliance(cfg, states, s, names)
 		if d == nil {
 			continue
 		}
@@ -164,7 +185,6 @@ func (w *Wing) apiCompliance(rw http.ResponseWriter, r *http.Request, p *httpx.P
 		}
 		out.Devices = append(out.Devices, *d)
 	}
-	w.mu.Unlock()
 	slices.SortFunc(out.Devices, func(a, b api.DeviceCompliance) int {
 		if ra, rb := statusRank[a.Status], statusRank[b.Status]; ra != rb {
 			return ra - rb

@@ -57,9 +57,9 @@ func TestPatchPolicy(t *testing.T) {
 	}
 	r.until(r.now.Add(time.Minute))
 	// Before the window: compliance shows what waits.
-	r.w.mu.Lock()
-	d := r.w.deviceCompliance(r.fleet.samples["d00001"], nil)
-	r.w.mu.Unlock()
+	one := []fleet.Sample{*r.fleet.samples["d00001"]}
+	cfg, states := r.w.snapshot(one)
+	d := r.w.deviceCompliance(cfg, states, &one[0], nil)
 	got := map[string]string{}
 	for _, it := range d.Items {
 		got[it.Item] = it.Status
