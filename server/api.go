@@ -56,6 +56,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.toolbox.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	all = append(all, s.portal.Routes()...)
+	all = append(all, s.auto.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 

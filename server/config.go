@@ -119,6 +119,12 @@ type Config struct {
 	// PortalURL is the dashboard's URL for the customer portal's links in
 	// mail ("" = the URL the operator's request came to).
 	PortalURL string
+	// AutomationReconcile is how often the automation scheduler looks
+	// for new, moved and removed devices (default 30 s);
+	// AutomationMinEvery is the shortest "every" schedule (default a
+	// minute; tests and the bench shorten both).
+	AutomationReconcile time.Duration
+	AutomationMinEvery  time.Duration
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

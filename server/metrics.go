@@ -18,6 +18,7 @@ type metrics struct {
 	storeWrite      prometheus.Histogram
 	enrollments     prometheus.Counter
 	notifyAttempts  *prometheus.CounterVec
+	autoRuns        *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -48,6 +49,10 @@ func newMetrics(s *Server) *metrics {
 			}
 			return float64(s.notify.Pending())
 		}))
+	m.autoRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_automation_runs_total",
+		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed)."},
+		[]string{"outcome"})
+	m.reg.MustRegister(m.autoRuns)
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
@@ -85,3 +90,9 @@ func (m *metrics) Delivery(channelType, outcome string) {
 
 // Enrolled counts one successful enrollment.
 func (m *metrics) Enrolled() { m.enrollments.Inc() }
+
+// Scheduled counts scheduled task occurrences by outcome (the automation
+// wing).
+func (m *metrics) Scheduled(outcome string, n int) {
+	m.autoRuns.WithLabelValues(outcome).Add(float64(n))
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
@@ -75,6 +76,7 @@ type Server struct {
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
 	portal   *portal.Wing // the customer portal
+	auto     *automation.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

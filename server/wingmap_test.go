@@ -31,6 +31,7 @@ var wings = []string{
 	"server/assets",
 	"server/toolbox", // the device toolbox (files), on server/agentcall
 	"server/portal",
+	"server/automation",
 }
 
 // wingBase is what a wing may import from this module: the shared base

@@ -13,6 +13,7 @@ import (
 	"github.com/steward-rmm/steward/server/assets"
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
+	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -105,6 +106,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	// available.
 	s.portal = portal.New(portal.Deps{Config: portal.Config{BaseURL: cfg.PortalURL, TrustedProxies: cfg.TrustedProxies},
 		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})
+	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
+		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
+		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

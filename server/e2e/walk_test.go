@@ -72,6 +72,13 @@ func TestScopeWalk(t *testing.T) {
 		"kind": "tcp", "address": "127.0.0.1:9"}, &monB); code != 201 {
 		t.Fatalf("Bravo monitor: %d", code)
 	}
+	var apB struct{ ID string }
+	if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"client": bcl, "name": "bravo-automation",
+		"tasks": []map[string]any{{"name": "scan", "action": "patch-scan", "schedule": map[string]any{"kind": "daily", "at": "03:00"}}}},
+		&apB); code != 201 {
+		t.Fatalf("Bravo automation profile: %d", code)
+	}
+	e.api("POST", "/api/v1/automation/assignments", map[string]any{"level": "client", "client": bcl, "profile": apB.ID}, nil)
 	vault := e.addVaultEntry(bcl, "bravo-router", "bravo-password", "bravo-notes")
 	_, attB, _ := e.uploadAttachment(bcl, "bravo-file.txt", strings.NewReader("bravo content"))
 	var assetB struct{ ID string }
@@ -104,9 +111,12 @@ func TestScopeWalk(t *testing.T) {
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID, "portal-users": puB.User.ID}
+		"monitors": monB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID, monB.ID, puB.User.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID}
+	// Each later resource adds its Bravo object on a line of its own.
+	vals["portal-users"], secrets = puB.User.ID, append(secrets, puB.User.ID)
+	vals["autoprofile"], secrets = apB.ID, append(secrets, apB.ID)
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -128,6 +138,11 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/maintenance":         {map[string]any{"client": bcl, "name": "x", "start": time.Now(), "minutes": 5}, 404},
 		"POST /api/v1/monitors": {map[string]any{"client": bcl, "agent": devB, "name": "x", "kind": "tcp",
 			"address": "127.0.0.1:9"}, 404},
+		"POST /api/v1/automation/profiles": {map[string]any{"client": bcl, "name": "x", "tasks": []any{}}, 404},
+		"POST /api/v1/automation/assignments": {map[string]any{"level": "device", "devices": []string{devB},
+			"profile": apB.ID}, 404},
+		"POST /api/v1/automation/approvals":   {map[string]any{"client": bcl, "patch": "KB1"}, 404},
+		"DELETE /api/v1/automation/approvals": {nil, 403}, // no client: every client's
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.
@@ -266,7 +281,10 @@ func fillPattern(p string, vals map[string]string) string {
 	parts := strings.Split(p, "/")
 	for i, seg := range parts {
 		if strings.HasPrefix(seg, "{") {
-			v := vals[parts[i-1]]
+			v := vals[strings.Trim(seg, "{}.")] // a parameter's own name first, else the segment before it
+			if v == "" {
+				v = vals[parts[i-1]]
+			}
 			if v == "" {
 				v = "x"
 			}

@@ -310,5 +310,6 @@ type Store interface {
 	AttachmentStore
 	AssetStore
 	PortalStore
+	AutomationStore
 	Close() error
 }

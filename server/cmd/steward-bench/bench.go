@@ -64,6 +64,13 @@ func run(ctx context.Context, cfg config) error {
 	for _, n := range cfg.sizes {
 		largest = max(largest, n)
 	}
+	if cfg.autoOnly {
+		fmt.Printf("== automation, %d agents\n", largest)
+		ar := runAutomation(ctx, cfg, largest)
+		printAutomation(os.Stdout, ar)
+		b, _ := json.MarshalIndent(map[string]any{"automation": ar}, "", "  ")
+		return os.WriteFile(filepath.Join(cfg.out, "bench-automation.json"), b, 0o644)
+	}
 	if cfg.monOnly {
 		fmt.Printf("== monitoring, %d agents\n", largest)
 		mr := runMonitoring(ctx, cfg, largest)
@@ -120,7 +127,15 @@ func run(ctx context.Context, cfg config) error {
 		m := runMonitoring(ctx, cfg, largest)
 		mr = &m
 	}
-	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr, "monitoring": mr}, "", "  ")
+	var ar *autoResult
+	if cfg.automation && !cfg.filesOnly && ctx.Err() == nil {
+		fmt.Printf("== automation, %d agents\n", largest)
+		a := runAutomation(ctx, cfg, largest)
+		printAutomation(os.Stdout, a)
+		ar = &a
+	}
+	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr, "monitoring": mr,
+		"automation": ar}, "", "  ")
 	if err := os.WriteFile(filepath.Join(cfg.out, "bench.json"), b, 0o644); err != nil {
 		return err
 	}

@@ -57,6 +57,12 @@ type config struct {
 	monGroup, monOffline time.Duration
 	monOutage, monLive   int
 	monCrossings         int
+	// The automation section (automationbench.go): whether it runs, alone
+	// or after the rest, the task's interval and spread (shortened
+	// together to compress time) and the occurrences measured.
+	automation, autoOnly  bool
+	autoEvery, autoSpread time.Duration
+	autoRounds            int
 }
 
 // defaultIDs keeps the simulators' files on tmpfs when there is one: the
@@ -95,6 +101,13 @@ func main() {
 	flag.IntVar(&cfg.monOutage, "monitoring-outage", 5000, "agents killed at once (whole simulator processes after the first, by PID)")
 	flag.IntVar(&cfg.monLive, "monitoring-live", 5, "agents whose disk crosses its threshold together in each round")
 	flag.IntVar(&cfg.monCrossings, "monitoring-crossings", 2, "rounds of disk crossings")
+	flag.BoolVar(&cfg.automation, "automation", true, "measure the automation scheduler at the largest size, after the rest")
+	flag.BoolVar(&cfg.autoOnly, "automation-only", false, "measure the automation scheduler only")
+	// The task runs every hour with a ten-minute spread; the
+	// default compresses time tenfold (6 min, 1 min) to keep make bench short.
+	flag.DurationVar(&cfg.autoEvery, "automation-every", 6*time.Minute, "the measured task's interval (the issue's 1h, compressed tenfold by default)")
+	flag.DurationVar(&cfg.autoSpread, "automation-spread", time.Minute, "the measured task's spread (the issue's 10m, compressed tenfold by default)")
+	flag.IntVar(&cfg.autoRounds, "automation-rounds", 2, "occurrences of the task measured")
 	flag.Parse()
 	if compare != "" {
 		cfg.compareAgents = strings.Split(compare, ",")

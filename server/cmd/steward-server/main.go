@@ -99,6 +99,8 @@ func main() {
 	fs.DurationVar(&cfg.Notify.MaxAge, "notify-max-age", 24*time.Hour, "a delivery still failing after this long is dead (retry it from the deliveries list)")
 	webhookCA := fs.String("notify-webhook-ca", "", "PEM file of CA certificates that verify HTTPS webhook receivers (default: the system's)")
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", 8<<30, "largest file a technician may upload to a device, in bytes")
+	fs.DurationVar(&cfg.AutomationMinEvery, "automation-min-every", time.Minute, "the shortest interval of an automation task's \"every\" schedule (the bench shortens it to compress time)")
+	fs.DurationVar(&cfg.AutomationReconcile, "automation-reconcile", 30*time.Second, "how often the automation scheduler looks for new, moved and removed devices")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.VaultKeyFile, "vault-key-file", "", "password vault master key file (base64, mode 0600, outside --data; `steward-server vault gen-key` makes one); or STEWARD_VAULT_KEY; neither: the vault is off")
 	fs.IntVar(&cfg.VaultRevealsPerMinute, "vault-reveals-per-minute", 10, "password reveals and copies each user may make a minute")

@@ -60,6 +60,7 @@ func Run(t *testing.T, f Factory) {
 		{"Attachments", Attachments},
 		{"Assets", Assets},
 		{"Portal", Portal},
+		{"Automation", Automation},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

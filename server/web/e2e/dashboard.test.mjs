@@ -811,6 +811,7 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['alerts', '/alerts?status=all', '#alerts-table tbody tr, main .empty'],
       ['monitoring', '/monitoring', '#profiles-table tbody tr, #profiles-panel .empty'],
       ['client-portal', `/clients/${hostile.client}/portal`, '#portal-users table, #portal-users .empty'],
+      ['automation', '/automation', '#auto-profiles-table tbody tr, #auto-profiles-panel .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

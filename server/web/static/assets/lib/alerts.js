@@ -118,9 +118,34 @@ function exemptButton(id, x, done) {
 export function deviceAlertsPanel(id) {
   const checks = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
   const list = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const tasks = h('div', { id: 'device-tasks' }, h('p', { class: 'muted', text: 'Loading…' }));
   const el = h('section', { class: 'panel', id: 'panel-alerts' }, h('h2', { text: 'Checks in force' }), checks,
-    h('h2', { text: 'Alerts' }), list);
+    h('h2', { text: 'Scheduled tasks in force' }), tasks, h('h2', { text: 'Alerts' }), list);
+  async function refreshTasks() {
+    try {
+      const t = await get(`/api/v1/devices/${enc(id)}/automation`);
+      const toggle = (x) => h('button', { type: 'button', class: 'small', text: x.exempt ? 'Put back' : 'Exempt on this device', onclick: async () => {
+        try {
+          if (x.exempt) await del(`/api/v1/devices/${enc(id)}/automation/exemptions?profile=${enc(x.profile_id)}&task=${enc(x.task.id)}`);
+          else await post(`/api/v1/devices/${enc(id)}/automation/exemptions`, { profile: x.profile_id, task: x.task.id });
+          refreshTasks();
+        } catch (e) {
+          toast(e.message, 'error');
+        }
+      } });
+      put(tasks, t.tasks.length ? table(['Task', 'Action', 'Profile', 'From', 'Next run', 'Last run', ...(can('run') ? [''] : [])], t.tasks.map((x) => ({
+        props: { dataset: { task: x.task.id, profile: x.profile_id } },
+        cells: [h('span', { class: 'clip', title: x.task.name, text: x.task.name }), x.task.library ? `${x.task.action} ${x.task.library}` : x.task.action,
+          h('span', { class: 'clip', title: x.profile_name, text: x.profile_name }), h('span', { class: 'clip', title: x.source, text: x.source }),
+          x.exempt ? h('span', { class: 'badge', text: 'exempt' }) : (x.next_run ? time(x.next_run) : ''), x.last_run ? time(x.last_run) : '',
+          ...(can('run') ? [toggle(x)] : [])] })), { class: 'tasks-in-force' })
+        : empty('No automation profile applies to this device.'));
+    } catch (e) {
+      put(tasks, h('p', { class: 'error', text: e.message }));
+    }
+  }
   async function refresh() {
+    refreshTasks();
     try {
       const [c, a] = await Promise.all([get(`/api/v1/devices/${enc(id)}/checks`),
         get(`/api/v1/devices/${enc(id)}/alerts?limit=100`)]);

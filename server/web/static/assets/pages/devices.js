@@ -303,7 +303,8 @@ export function mount(root, ctx) {
       can('clients') && h('button', { type: 'button', class: 'small', id: 'bulk-move', disabled: !n, text: 'Move…', onclick: bulkMove }),
       can('clients') && st.f.retired !== 'true' && h('button', { type: 'button', class: 'small', id: 'bulk-retire', disabled: !n, text: 'Retire…', onclick: bulkRetire }),
       can('clients') && st.f.retired && h('button', { type: 'button', class: 'small', id: 'bulk-restore', disabled: !n, text: 'Restore', onclick: () => bulkDevices('restore') }),
-      can('monitoring') && h('button', { type: 'button', class: 'small', id: 'bulk-profile', disabled: !n, text: 'Assign profile…', onclick: bulkProfile }));
+      can('monitoring') && h('button', { type: 'button', class: 'small', id: 'bulk-profile', disabled: !n, text: 'Assign profile…', onclick: bulkProfile }),
+      can('run') && h('button', { type: 'button', class: 'small', id: 'bulk-automation', disabled: !n, text: 'Assign automation profile…', onclick: bulkAutomation }));
   }
 
   /** selectedIDs lists the selected devices (all matching ones resolved). */
@@ -332,6 +333,16 @@ export function mount(root, ctx) {
     try {
       const r = await assignProfile({ devices: await selectedIDs(), label: devicesText() });
       if (r) toast(`Profile assigned to ${devicesText()}.`, 'ok');
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  async function bulkAutomation() {
+    try {
+      const { assignAutomation } = await import('./automation.js');
+      const r = await assignAutomation({ devices: await selectedIDs(), label: devicesText() });
+      if (r) toast(`Automation profile assigned to ${devicesText()}.`, 'ok');
     } catch (e) {
       toast(e.message, 'error');
     }

@@ -1,0 +1,305 @@
+package automation
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/store"
+)
+
+func (w *Wing) toAPIAssignment(a *store.ProfileAssignment, names map[string]string) api.Assignment {
+	out := api.Assignment{Level: a.Level, ClientID: a.ClientID, ClientName: names[a.ClientID], Folder: a.Folder, DeviceID: a.DeviceID,
+		ProfileID: a.ProfileID, By: a.By, At: a.At}
+	w.mu.Lock()
+	if pr := w.cfg.profiles[a.ProfileID]; pr != nil {
+		out.ProfileName = pr.Name
+	}
+	w.mu.Unlock()
+	return out
+}
+
+func (w *Wing) apiAssignments(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	as, err := w.d.Store.AutoAssignments()
+	if err != nil {
+		writeStoreError(rw, err)
+		return
+	}
+	names := w.clientNames()
+	out := []api.Assignment{}
+	for i := range as {
+		if as[i].Level == store.LevelDefault || p.CanSeeClient(as[i].ClientID) {
+			out = append(out, w.toAPIAssignment(&as[i], names))
+		}
+	}
+	httpx.WriteJSON(rw, 200, out)
+}
+
+// apiAssign assigns an automation profile (or, with none, removes the
+// assignment) at one level; level device takes a list of devices as one
+// bulk action. Reaching more devices than a large job needs a fresh
+// second factor, as the job would.
+func (w *Wing) apiAssign(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	var req api.AssignRequest
+	if err := httpx.DecodeBody(r, &req, maxBody); err != nil {
+		httpx.WriteBodyError(rw, err)
+		return
+	}
+	var targets []store.ProfileAssignment
+	switch req.Level {
+	case store.LevelDefault:
+		if !p.AllClients {
+			httpx.WriteError(rw, 403, "only a user with access to every client can assign the default automation profile")
+			return
+		}
+		targets = append(targets, store.ProfileAssignment{Level: store.LevelDefault})
+	case store.LevelClient, store.LevelFolder:
+		cl, ok := w.d.Devices.ResolveClient(p, req.Client)
+		if !ok {
+			httpx.WriteError(rw, 404, "client not found")
+			return
+		}
+		a := store.ProfileAssignment{Level: req.Level, ClientID: cl.ID}
+		if req.Level == store.LevelFolder {
+			f, err := httpx.CleanName("folder", req.Folder, 100)
+			if err != nil {
+				httpx.WriteError(rw, 400, err.Error())
+				return
+			}
+			a.Folder = f
+		}
+		targets = append(targets, a)
+	case store.LevelDevice:
+		ids := req.Devices
+		if req.Device != "" {
+			ids = append([]string{req.Device}, ids...)
+		}
+		if len(ids) == 0 || len(ids) > 50000 {
+			httpx.WriteError(rw, 400, "give device or devices (at most 50000)")
+			return
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			v, ok := w.d.Devices.Device(p, id)
+			if !ok {
+				httpx.WriteError(rw, 404, "device not found")
+				return
+			}
+			if !seen[v.ID] {
+				seen[v.ID] = true
+				targets = append(targets, store.ProfileAssignment{Level: store.LevelDevice, ClientID: v.Client, DeviceID: v.ID})
+			}
+		}
+	default:
+		httpx.WriteError(rw, 400, "level must be default, client, folder or device")
+		return
+	}
+	profileID := ""
+	var tasks []store.AutoTask
+	if req.Profile != "" {
+		pr, ok := w.visibleProfile(p, req.Profile)
+		if !ok {
+			httpx.WriteError(rw, 404, "automation profile not found")
+			return
+		}
+		for _, t := range targets {
+			if pr.ClientID != "" && t.ClientID != pr.ClientID {
+				httpx.WriteError(rw, 403, "automation profile "+pr.Name+" belongs to one client and applies only to its devices")
+				return
+			}
+		}
+		profileID, tasks = pr.ID, pr.Tasks
+	}
+	if msg := w.needsFresh(p, w.targetSize(targets), tasks); profileID != "" && msg != "" {
+		httpx.WriteNeedFresh(rw, msg)
+		return
+	}
+	now := w.d.Now().UTC()
+	names := w.clientNames()
+	out := api.AssignResponse{Assignments: []api.Assignment{}}
+	for _, t := range targets {
+		t.ProfileID, t.By, t.At = profileID, p.Name, now
+		if err := w.d.Store.SetAutoAssignment(t); err != nil {
+			writeStoreError(rw, err)
+			return
+		}
+		w.d.Audit.AuditP(p, "automation.assign", t.Key(), map[string]string{"client": t.ClientID, "profile": profileID,
+			"level": t.Level, "folder": t.Folder, "device": t.DeviceID})
+		out.Assignments = append(out.Assignments, w.toAPIAssignment(&t, names))
+	}
+	w.afterChange(rw, 200, out)
+}
+
+// targetSize counts the devices assignments reach.
+func (w *Wing) targetSize(targets []store.ProfileAssignment) int {
+	if len(targets) == 0 {
+		return 0
+	}
+	if targets[0].Level == store.LevelDevice {
+		return len(targets)
+	}
+	t := targets[0]
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.samples = w.d.Fleet.Samples(w.samples[:0])
+	n := 0
+	for i := range w.samples {
+		s := &w.samples[i]
+		if !s.Pending && (t.Level == store.LevelDefault || s.ClientID == t.ClientID && (t.Level == store.LevelClient || s.Group == t.Folder)) {
+			n++
+		}
+	}
+	return n
+}
+
+// apiExempt takes one task of a profile off a device.
+func (w *Wing) apiExempt(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := w.d.Devices.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(rw, 404, "device not found")
+		return
+	}
+	var req api.AutoExemptionRequest
+	if err := httpx.DecodeBody(r, &req, maxBody); err != nil {
+		httpx.WriteBodyError(rw, err)
+		return
+	}
+	pr, ok := w.visibleProfile(p, req.Profile)
+	if !ok {
+		httpx.WriteError(rw, 404, "automation profile not found")
+		return
+	}
+	if taskOf(&pr, req.Task) == nil && (req.Task != PatchTaskID || pr.Patch == nil) {
+		httpx.WriteError(rw, 404, "automation profile "+pr.Name+" has no task "+fmt.Sprintf("%q", httpx.CleanText(req.Task, 64)))
+		return
+	}
+	e := store.AutoExemption{DeviceID: v.ID, ClientID: v.Client, ProfileID: pr.ID, TaskID: req.Task,
+		Reason: httpx.CleanText(req.Reason, 500), By: p.Name, At: w.d.Now().UTC()}
+	if err := w.d.Store.PutAutoExemption(e); err != nil {
+		writeStoreError(rw, err)
+		return
+	}
+	w.d.Audit.AuditP(p, "automation.exempt", v.ID, map[string]string{"profile": pr.ID, "task": req.Task, "reason": e.Reason})
+	w.afterChange(rw, 200, api.AutoExemption{DeviceID: e.DeviceID, ProfileID: e.ProfileID, TaskID: e.TaskID, Reason: e.Reason,
+		By: e.By, At: e.At})
+}
+
+// apiUnexempt puts an exempted task back: ?profile=&task=.
+func (w *Wing) apiUnexempt(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := w.d.Devices.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(rw, 404, "device not found")
+		return
+	}
+	pr, ok := w.visibleProfile(p, r.URL.Query().Get("profile"))
+	if !ok {
+		httpx.WriteError(rw, 404, "automation profile not found")
+		return
+	}
+	task := r.URL.Query().Get("task")
+	if err := w.d.Store.DeleteAutoExemption(v.ID, pr.ID, task); errors.Is(err, store.ErrNotFound) {
+		httpx.WriteError(rw, 404, "no such exemption")
+		return
+	} else if err != nil {
+		writeStoreError(rw, err)
+		return
+	}
+	w.d.Audit.AuditP(p, "automation.unexempt", v.ID, map[string]string{"profile": pr.ID, "task": task})
+	w.afterChange(rw, 200, api.Deleted{ID: pr.ID + "/" + task, Deleted: true})
+}
+
+// apiDeviceTasks lists the tasks in force on a device, where each comes
+// from, and when each runs next and ran last.
+func (w *Wing) apiDeviceTasks(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	v, ok := w.d.Devices.Device(p, r.PathValue("id"))
+	if !ok {
+		httpx.WriteError(rw, 404, "device not found")
+		return
+	}
+	names := w.clientNames()
+	out := api.DeviceTasks{DeviceID: v.ID, Tasks: []api.TaskInForce{}, Exemptions: []api.AutoExemption{}}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, e := range w.cfg.exempt {
+		if e.DeviceID == v.ID {
+			out.Exemptions = append(out.Exemptions, api.AutoExemption{DeviceID: e.DeviceID, ProfileID: e.ProfileID, TaskID: e.TaskID,
+				Reason: e.Reason, By: e.By, At: e.At})
+		}
+	}
+	slices.SortFunc(out.Exemptions, func(a, b api.AutoExemption) int {
+		return cmpStr(a.ProfileID+"/"+a.TaskID, b.ProfileID+"/"+b.TaskID)
+	})
+	pr, a := w.cfg.resolve(v.ID, v.Client, v.Group)
+	if pr == nil {
+		httpx.WriteJSON(rw, 200, out)
+		return
+	}
+	source := map[string]string{store.LevelDefault: "everything", store.LevelClient: "client " + names[a.ClientID],
+		store.LevelFolder: "folder " + a.Folder, store.LevelDevice: "this device"}[a.Level]
+	for _, t := range w.cfg.tasksOf(pr) {
+		tf := api.TaskInForce{Task: toAPITask(t), ProfileID: pr.ID, ProfileName: pr.Name, Level: a.Level, Source: source,
+			Exempt: w.cfg.exempted(v.ID, pr.ID, t.ID)}
+		if e := w.entries[key{pr.ID, t.ID, v.ID}]; e != nil {
+			tf.NextRun, tf.LastRun, tf.RunID = e.st.NextRun, e.st.LastRun, e.st.RunID
+		}
+		out.Tasks = append(out.Tasks, tf)
+	}
+	httpx.WriteJSON(rw, 200, out)
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// apiRuns lists what the scheduler did, newest first: ?profile= (ID or
+// name) &task= &device= &limit= (default 100, at most 1000).
+func (w *Wing) apiRuns(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
+	q := store.AutoRunQuery{Scope: p.Scope(), TaskID: r.URL.Query().Get("task"), Limit: 100}
+	if v, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && v > 0 && v <= 1000 {
+		q.Limit = v
+	}
+	if ref := r.URL.Query().Get("profile"); ref != "" {
+		pr, ok := w.visibleProfile(p, ref)
+		if !ok {
+			httpx.WriteError(rw, 404, "automation profile not found")
+			return
+		}
+		q.ProfileID = pr.ID
+	}
+	if id := r.URL.Query().Get("device"); id != "" {
+		v, ok := w.d.Devices.Device(p, id)
+		if !ok {
+			httpx.WriteError(rw, 404, "device not found")
+			return
+		}
+		q.DeviceID = v.ID
+	}
+	rs, err := w.d.Store.AutoRuns(q)
+	if err != nil {
+		writeStoreError(rw, err)
+		return
+	}
+	w.mu.Lock()
+	names := map[string]string{}
+	for id, pr := range w.cfg.profiles {
+		names[id] = pr.Name
+	}
+	w.mu.Unlock()
+	out := make([]api.AutoRun, 0, len(rs))
+	for _, x := range rs {
+		out = append(out, api.AutoRun{ID: x.ID, ProfileID: x.ProfileID, ProfileName: names[x.ProfileID], TaskID: x.TaskID,
+			DeviceID: x.DeviceID, ClientID: x.ClientID, Due: x.Due, At: x.At, Outcome: x.Outcome, JobID: x.JobID, RunID: x.RunID,
+			Detail: x.Detail})
+	}
+	httpx.WriteJSON(rw, 200, out)
+}

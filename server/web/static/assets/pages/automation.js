@@ -1,0 +1,195 @@
+// Automation: automation profiles (scheduled tasks and a patch policy),
+// where they are assigned (everything, a client, a folder, a device),
+// patch approvals, and the compliance view (devices out of compliance
+// first). Everyone who may view sees them; `run` creates, edits, deletes
+// and assigns, `patch` approves. Tasks and the patch policy are edited
+// as JSON (the API's shape, shown in the form).
+import { h, put, enc } from '../lib/dom.js';
+import { get, del, post, api, can, session } from '../lib/api.js';
+import { time } from '../lib/format.js';
+import { toast, confirm, empty, modal, field, select } from '../lib/ui.js';
+import { clientOptions, resolveDevice } from '../lib/monitoring.js';
+
+const clipped = (text, cls) => h('span', { class: ['clip', cls], title: text, text });
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** scheduleText says when a task runs. */
+export function scheduleText(s) {
+  const tz = s.time_zone ? ` (${s.time_zone})` : '';
+  if (s.kind === 'every') return s.every % 3600 === 0 ? `every ${s.every / 3600} h` : s.every % 60 === 0 ? `every ${s.every / 60} min` : `every ${s.every} s`;
+  if (s.kind === 'daily') return `daily at ${s.at}${tz}`;
+  if (s.kind === 'weekly') return `${(s.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${s.at}${tz}`;
+  return `cron ${s.cron}${tz}`;
+}
+
+const taskText = (t) => `${t.name}: ${t.action}${t.library ? ` ${t.library}` : ''}${t.packages?.length ? ` ${t.packages.join(' ')}` : ''}, ${scheduleText(t.schedule)}`
+  + (t.spread_seconds ? `, spread ${Math.round(t.spread_seconds / 60)} min` : '');
+const patchText = (p) => `patches: ${p.auto}, ${(p.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${p.start} for ${p.minutes} min, reboot ${p.reboot}`;
+
+const TASK_EXAMPLE = '[{"name":"scan","action":"patch-scan","schedule":{"kind":"every","every":3600},"spread_seconds":600}]';
+
+/** editProfile creates (p null) or edits an automation profile. */
+async function editProfile(p, globalAllowed) {
+  const clients = p ? [] : await clientOptions(globalAllowed ? '— global —' : '');
+  const name = h('input', { name: 'name', id: 'auto-name', maxlength: '100', required: true, value: p?.name || '' });
+  const client = !p && select('client', clients, clients[0]?.[0] || '', { id: 'auto-client' });
+  const tasks = h('textarea', { name: 'tasks', id: 'auto-tasks', rows: '8', spellcheck: 'false', class: 'mono' });
+  tasks.value = JSON.stringify(p ? p.tasks : JSON.parse(TASK_EXAMPLE), null, 2);
+  const patch = h('textarea', { name: 'patch', id: 'auto-patch', rows: '4', spellcheck: 'false', class: 'mono',
+    placeholder: '{"auto":"security","weekdays":[3],"start":"02:00","minutes":120,"reboot":"if-required"}' });
+  patch.value = p?.patch ? JSON.stringify(p.patch, null, 2) : '';
+  const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
+    field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
+    field('Patch policy (JSON, empty for none)', patch));
+  return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
+    onSubmit: () => {
+      let req;
+      try {
+        req = { name: name.value, tasks: JSON.parse(tasks.value || '[]'), patch: patch.value.trim() ? JSON.parse(patch.value) : undefined };
+      } catch (e) {
+        throw new Error(`not JSON: ${e.message}`);
+      }
+      if (!p && client.value) req.client = client.value;
+      return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
+    } });
+}
+
+/** assignAutomation assigns an automation profile (devices given: to them, as a bulk action). */
+export async function assignAutomation({ devices, label } = {}) {
+  const [profiles, clients] = await Promise.all([get('/api/v1/automation/profiles').catch(() => []), clientOptions('')]);
+  const prof = select('profile', [...(profiles || []).map((p) => [p.id, p.client_name ? `${p.name} (${p.client_name})` : p.name]), ['', '— none: remove the assignment —']],
+    profiles?.[0]?.id || '', { id: 'auto-assign-profile' });
+  const level = select('level', [['default', 'Everything (default)'], ['client', 'A client'], ['folder', 'A client\'s folder'], ['device', 'A device']], 'client', { id: 'auto-assign-level' });
+  const client = select('client', clients, clients[0]?.[0] || '', { id: 'auto-assign-client' });
+  const folder = h('input', { name: 'folder', id: 'auto-assign-folder', maxlength: '128', autocomplete: 'off' });
+  const device = h('input', { name: 'device', id: 'auto-assign-device', maxlength: '128', autocomplete: 'off', placeholder: 'hostname or ID' });
+  const where = h('div', { class: 'stack' });
+  const render = () => put(where, ['client', 'folder'].includes(level.value) && field('Client', client),
+    level.value === 'folder' && field('Folder', folder), level.value === 'device' && field('Device', device));
+  level.addEventListener('change', render);
+  render();
+  const body = h('div', { class: 'stack' }, field('Automation profile', prof, 'Inherited: device, then folder, then client, then everything.'),
+    devices ? h('p', { class: 'wrap', text: `For ${label || `${devices.length} device(s)`}.` }) : [field('Assign to', level), where]);
+  return modal({ title: devices ? `Assign an automation profile to ${label}` : 'Assign an automation profile', ok: 'Assign', body,
+    onSubmit: async () => {
+      const req = devices ? { level: 'device', devices, profile: prof.value } : { level: level.value, profile: prof.value };
+      if (!devices && level.value !== 'default' && level.value !== 'device') req.client = client.value;
+      if (!devices && level.value === 'folder') req.folder = folder.value.trim();
+      if (!devices && level.value === 'device') req.device = await resolveDevice(device.value.trim());
+      return post('/api/v1/automation/assignments', req);
+    } });
+}
+
+async function approvePatch(all) {
+  const clients = await clientOptions(all ? '— every client —' : '');
+  const patch = h('input', { name: 'patch', id: 'approve-patch', maxlength: '200', required: true, placeholder: 'the OS\'s ID, e.g. KB5034441 or openssl' });
+  const name = h('input', { name: 'name', id: 'approve-name', maxlength: '200' });
+  const client = select('client', clients, clients[0]?.[0] || '', { id: 'approve-client' });
+  return modal({ title: 'Approve a patch', ok: 'Approve', body: h('div', { class: 'stack' }, field('Patch', patch), field('Name', name), field('For', client)),
+    onSubmit: () => post('/api/v1/automation/approvals', { patch: patch.value.trim(), name: name.value.trim(), client: client.value || undefined }) });
+}
+
+const STATUS_CLASS = { failed: 'bad', offline: 'warn', 'pending-approval': 'warn', 'waiting-window': 'muted', compliant: 'ok' };
+
+export function mount(root) {
+  const write = can('run');
+  const approver = can('patch');
+  const all = !!session.me?.all_clients;
+  const profiles = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const assigns = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const approvals = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const compliance = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const btn = (ok, id, text, onclick) => ok && h('button', { type: 'button', class: 'small', id, text, onclick });
+  put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Automation' })),
+    h('section', { class: 'panel', id: 'auto-profiles-panel' }, h('div', { class: 'title-row' }, h('h2', { text: 'Automation profiles' }),
+      btn(write, 'auto-profile-new', '+ New profile', () => changed(editProfile(null, all), 'Profile created.'))), profiles),
+    h('section', { class: 'panel', id: 'auto-assignments-panel' }, h('div', { class: 'title-row' }, h('h2', { text: 'Assignments' }),
+      btn(write, 'auto-assign-new', 'Assign a profile…', () => changed(assignAutomation(), 'Profile assigned.'))),
+    h('p', { class: 'muted', text: 'A device takes the profile assigned to it, else its folder\'s, else its client\'s, else the default.' }), assigns),
+    h('section', { class: 'panel', id: 'auto-compliance-panel' }, h('h2', { text: 'Compliance' }),
+      h('p', { class: 'muted', text: 'What each policy expected on each device and where it stands, devices out of compliance first.' }), compliance),
+    h('section', { class: 'panel', id: 'auto-approvals-panel' }, h('div', { class: 'title-row' }, h('h2', { text: 'Patch approvals' }),
+      btn(approver, 'approve-new', 'Approve a patch…', () => changed(approvePatch(all), 'Patch approved.'))), approvals));
+
+  async function changed(p, msg) {
+    try {
+      if (await p) {
+        toast(msg, 'ok');
+        load();
+      }
+    } catch (e) {
+      toast(e.message, 'error');
+    }
+  }
+
+  function renderProfiles(ps) {
+    put(profiles, ps.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-profiles-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'Owner', 'Tasks', 'Updated', write && ''].filter((x) => x !== false).map((x) => h('th', { text: x })))),
+      h('tbody', {}, ps.map((p) => h('tr', { dataset: { id: p.id } },
+        h('td', { class: 'wrap' }, clipped(p.name, 'profile-name'), p.description && h('span', { class: 'sub muted wrap', text: p.description })),
+        h('td', {}, p.client_id ? clipped(p.client_name || p.client_id) : h('span', { class: 'owner global', text: 'global' })),
+        h('td', { class: 'wrap' }, h('ul', { class: 'check-list' }, p.tasks.map((t) => h('li', { text: taskText(t) })),
+          p.patch && h('li', { text: patchText(p.patch) }))),
+        h('td', {}, time(p.updated_at), p.updated_by && h('span', { class: 'sub muted', text: `by ${p.updated_by}` })),
+        write && h('td', { class: 'row-actions' },
+          h('button', { type: 'button', class: 'small', text: 'Edit', onclick: () => changed(editProfile(p, all), 'Profile saved.') }),
+          h('button', { type: 'button', class: 'small danger', text: 'Delete', onclick: async () => {
+            if (await confirm(`Delete ${p.name}`, `Delete ${p.name}? Its assignments, exemptions and schedule go with it.`, { ok: 'Delete', danger: true })) {
+              changed(del(`/api/v1/automation/profiles/${enc(p.id)}`), 'Profile deleted.');
+            }
+          } })))))))
+      : empty('No automation profile yet.'));
+  }
+
+  function target(a) {
+    if (a.level === 'default') return h('span', { text: 'Everything' });
+    if (a.level === 'client') return clipped(a.client_name || a.client_id);
+    if (a.level === 'folder') return clipped(`${a.client_name || a.client_id} / ${a.folder}`);
+    return h('a', { href: `/devices/${enc(a.device_id)}`, class: 'clip', text: a.device_id });
+  }
+
+  function renderAssignments(as) {
+    put(assigns, as.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-assignments-table' },
+      h('thead', {}, h('tr', {}, ['Level', 'Target', 'Profile', 'By'].map((x) => h('th', { text: x })))),
+      h('tbody', {}, as.map((a) => h('tr', {}, h('td', { text: a.level }), h('td', {}, target(a)), h('td', {}, clipped(a.profile_name || a.profile_id)),
+        h('td', { text: a.by || '' }))))))
+      : empty('Nothing assigned.'));
+  }
+
+  function renderCompliance(c) {
+    const count = (d, s) => d.items.filter((i) => i.status === s).length;
+    put(compliance, c.devices.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-compliance-table' },
+      h('thead', {}, h('tr', {}, ['Device', 'Client', 'Profile', 'Status', 'Items'].map((x) => h('th', { text: x })))),
+      h('tbody', {}, c.devices.map((d) => h('tr', { dataset: { device: d.device_id } },
+        h('td', {}, h('a', { href: `/devices/${enc(d.device_id)}`, class: 'clip', title: d.hostname, text: d.hostname || d.device_id })),
+        h('td', {}, clipped(d.client_name || d.client_id)), h('td', {}, clipped(d.profile_name)),
+        h('td', {}, h('span', { class: ['badge', STATUS_CLASS[d.status]], text: d.status })),
+        h('td', { class: 'wrap', text: ['failed', 'offline', 'pending-approval', 'waiting-window', 'installed', 'excluded']
+          .map((s) => [s, count(d, s)]).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).join(', ') || '—' }))))))
+      : empty('No policy in force.'));
+  }
+
+  function renderApprovals(as) {
+    put(approvals, as.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-approvals-table' },
+      h('thead', {}, h('tr', {}, ['Patch', 'Name', 'For', 'By', approver && ''].filter((x) => x !== false).map((x) => h('th', { text: x })))),
+      h('tbody', {}, as.map((a) => h('tr', {}, h('td', {}, clipped(a.patch_id)), h('td', {}, clipped(a.name || '')),
+        h('td', {}, a.client_id ? clipped(a.client_name || a.client_id) : h('span', { text: 'every client' })), h('td', { text: a.by || '' }),
+        approver && h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'small danger', text: 'Withdraw',
+          onclick: () => changed(del(`/api/v1/automation/approvals?patch=${enc(a.patch_id)}${a.client_id ? `&client=${enc(a.client_id)}` : ''}`), 'Approval withdrawn.') })))))))
+      : empty('No patch approved.'));
+  }
+
+  async function load() {
+    try {
+      const [ps, as, c, ap] = await Promise.all([get('/api/v1/automation/profiles'), get('/api/v1/automation/assignments'),
+        get('/api/v1/automation/compliance?limit=200'), get('/api/v1/automation/approvals')]);
+      renderProfiles(ps);
+      renderAssignments(as);
+      renderCompliance(c);
+      renderApprovals(ap);
+    } catch (e) {
+      put(profiles, h('p', { class: 'error', text: e.message }));
+    }
+  }
+  load();
+}
