@@ -19,6 +19,7 @@ import (
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/assets"
+	"github.com/steward-rmm/steward/server/tickets"
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
@@ -68,6 +69,7 @@ type Server struct {
 	vault   *vault.Wing
 	attach  *attachments.Wing
 	assets  *assets.Wing
+	tickets *tickets.Wing
 	// vaultKey is the vault's master key (nil: vaultOff says why).
 	vaultKey *vault.MasterKey
 	vaultOff string
