@@ -84,13 +84,20 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo contact: %d", code)
 	}
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
+	var ticketB, timeB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/tickets", map[string]any{"title": "bravo-ticket"}, &ticketB); code != 201 {
+		t.Fatalf("Bravo ticket: %d", code)
+	}
+	if code := e.api("POST", "/api/v1/tickets/"+ticketB.ID+"/time", map[string]any{"minutes": 5}, &timeB); code != 201 {
+		t.Fatalf("Bravo time entry: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID}
+		"monitors": monB.ID, "tickets": ticketB.ID, "time": timeB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID, monB.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID, ticketB.ID, timeB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -163,7 +170,7 @@ func TestScopeWalk(t *testing.T) {
 			counts["portal route"]++
 			code, body = do(rt.Method, path, nil)
 			want = 404
-		case rt.Perm == "admin" || rt.Perm == "audit" || rt.Perm == "notifications":
+		case rt.Perm == "admin" || rt.Perm == "audit" || rt.Perm == "notifications" || rt.Perm == "tickets_admin":
 			// A user scoped to some clients never holds these.
 			counts["refused to scoped users"]++
 			code, body = do(rt.Method, path, nil)
