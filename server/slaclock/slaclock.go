@@ -26,7 +26,7 @@ type Span struct{ Start, End int }
 type Calendar struct {
 	loc      *time.Location
 	week     [7][]Span
-	holidays map[string]bool
+	holidays map[int]bool // y*10000 + m*100 + d
 	working  bool // some weekday has a span
 	set      bool
 }
@@ -43,7 +43,7 @@ func New(tz string, week [7][]Span, holidays []string) (*Calendar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", tz, err)
 	}
-	c := &Calendar{loc: loc, holidays: map[string]bool{}, set: true}
+	c := &Calendar{loc: loc, holidays: map[int]bool{}, set: true}
 	for d, spans := range week {
 		for _, s := range spans {
 			if s.Start < 0 || s.End > 1440 || s.Start >= s.End {
@@ -61,12 +61,20 @@ func New(tz string, week [7][]Span, holidays []string) (*Calendar, error) {
 		c.working = c.working || len(sorted) > 0
 	}
 	for _, h := range holidays {
-		if _, err := time.Parse(time.DateOnly, h); err != nil {
+		d, err := time.Parse(time.DateOnly, h)
+		if err != nil {
 			return nil, fmt.Errorf("holiday %q: want YYYY-MM-DD", h)
 		}
-		c.holidays[h] = true
+		c.holidays[dateKey(d)] = true
 	}
 	return c, nil
+}
+
+// dateKey is a date as an integer, to look holidays up without
+// formatting.
+func dateKey(t time.Time) int {
+	y, m, d := t.Date()
+	return y*10000 + int(m)*100 + d
 }
 
 func (c *Calendar) always() bool { return c == nil || !c.set }
@@ -80,10 +88,10 @@ func (c *Calendar) dayStart(t time.Time) time.Time {
 // spans calls fn with the working intervals of the local day starting at
 // day (midnight), in order, until fn returns false.
 func (c *Calendar) spans(day time.Time, fn func(s, e time.Time) bool) bool {
-	if c.holidays[day.Format(time.DateOnly)] {
+	y, m, d := day.Date()
+	if c.holidays[y*10000+int(m)*100+d] {
 		return true
 	}
-	y, m, d := day.Date()
 	for _, sp := range c.week[day.Weekday()] {
 		// time.Date places wall times in the zone, so a span keeps its
 		// local hours across a daylight-saving change.
@@ -138,7 +146,12 @@ func (c *Calendar) Add(from time.Time, d time.Duration) time.Time {
 }
 
 // Between returns the business time in [a, b).
-func (c *Calendar) Between(a, b time.Time) time.Duration {
+func (c *Calendar) Between(a, b time.Time) time.Duration { return c.between(a, b, -1) }
+
+// between is Between, but stops counting at upTo when upTo >= 0: a
+// ticket open for a year needs its days walked only until its target
+// is used up.
+func (c *Calendar) between(a, b time.Time, upTo time.Duration) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
@@ -146,7 +159,7 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 		return b.Sub(a)
 	}
 	var sum time.Duration
-	for day := c.dayStart(a); day.Before(b); day = nextDay(day) {
+	for day := c.dayStart(a); day.Before(b) && (upTo < 0 || sum < upTo); day = nextDay(day) {
 		c.spans(day, func(s, e time.Time) bool {
 			if s.Before(a) {
 				s = a
@@ -229,7 +242,9 @@ func Compute(in Input) Output {
 		if i+1 < len(in.Events) {
 			end = in.Events[i+1].At
 		}
-		seg := in.Calendar.Between(ev.At, end)
+		// Past the target only the fact of the breach matters, so the
+		// segment is counted up to what remains.
+		seg := in.Calendar.between(ev.At, end, max(in.Resolution-used, 0))
 		if breach.IsZero() && used+seg >= in.Resolution {
 			breach = in.Calendar.Add(ev.At, in.Resolution-used)
 		}

@@ -83,6 +83,13 @@ func TestBetween(t *testing.T) {
 			}
 		})
 	}
+	// Counting up to a bound stops past it without changing shorter sums.
+	if got := c.between(at("2026-01-05 00:00"), at("2026-12-31 00:00"), 10*time.Hour); got < 10*time.Hour || got > 18*time.Hour {
+		t.Errorf("between up to 10h = %v", got)
+	}
+	if got := c.between(at("2026-12-07 00:00"), at("2026-12-14 00:00"), 100*time.Hour); got != 40*time.Hour {
+		t.Errorf("a week up to 100h = %v", got)
+	}
 	// A day that is all working time is 23 hours long on the spring DST
 	// Sunday and 25 on the autumn one.
 	all := []Span{{0, 1440}}

@@ -154,7 +154,7 @@ const (
 // ClientID ("" = any) inside Scope, assigned to Technician ("" = any;
 // "-" = unassigned), of Priority, Impact, Type, SLAIDs when set, Spam
 // (nil = any), whose title contains Text (any case) or whose number is
-// Text; ContactID narrows to one contact's tickets. Sorted by Sort
+// Text ("#N" selects ticket N only, looked up rather than searched); ContactID narrows to one contact's tickets. Sorted by Sort
 // (descending, or ascending when Asc), after the ticket at Cursor (an
 // opaque string from TicketPage.Next), at most Limit (0 = all).
 type TicketQuery struct {

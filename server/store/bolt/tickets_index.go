@@ -172,6 +172,9 @@ func scanTickets(tx *bolt.Tx, q *store.TicketQuery, fn func(key []byte, s *ticke
 			inScope[c] = true
 		}
 	}
+	if n, ok := strings.CutPrefix(strings.TrimSpace(q.Text), "#"); ok {
+		return scanNumber(tx, q, n, statuses, inScope, clients, cursor, fn)
+	}
 	b := tx.Bucket(bTicketIndex)
 	var streams []*stream
 	for _, st := range statuses {
@@ -215,6 +218,35 @@ func scanTickets(tx *bolt.Tx, q *store.TicketQuery, fn func(key []byte, s *ticke
 		}
 		best.next()
 	}
+}
+
+// scanNumber answers a search for "#N": the one ticket of that number,
+// looked up rather than searched, when q selects it.
+func scanNumber(tx *bolt.Tx, q *store.TicketQuery, num string, statuses []string, inScope map[string]bool, clients []string,
+	cursor []byte, fn func(key []byte, s *ticketSummary) bool) error {
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || cursor != nil {
+		return nil
+	}
+	id := tx.Bucket(bTicketNumbers).Get(u64(uint64(n)))
+	if id == nil {
+		return nil
+	}
+	var t store.Ticket
+	if err := tget(tx, bTickets, id, &t); err != nil {
+		return err
+	}
+	sum, _ := parseSummary(summaryOf(&t))
+	if !slices.Contains(statuses, t.Status) || (inScope != nil && !inScope[t.ClientID]) ||
+		(clients != nil && !slices.Contains(clients, t.ClientID)) || !matchSummary(q, &sum, "", "") {
+		return nil
+	}
+	sort := byte('m')
+	if q.Sort == store.TicketSortNumber {
+		sort = 'n'
+	}
+	fn(append(sortVal(&t, sort), t.ID...), &sum)
+	return nil
 }
 
 func matchSummary(q *store.TicketQuery, s *ticketSummary, text, num string) bool {
