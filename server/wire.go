@@ -11,7 +11,6 @@ import (
 	"github.com/steward-rmm/steward/server/agentlink"
 	"github.com/steward-rmm/steward/server/alerts"
 	"github.com/steward-rmm/steward/server/assets"
-	"github.com/steward-rmm/steward/server/tickets"
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/clients"
@@ -25,6 +24,7 @@ import (
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/tickets"
 	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/server/vault"
 )

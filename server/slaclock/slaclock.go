@@ -27,7 +27,7 @@ type Calendar struct {
 	loc      *time.Location
 	week     [7][]Span
 	holidays map[int]bool // y*10000 + m*100 + d
-	working  bool // some weekday has a span
+	working  bool         // some weekday has a span
 	set      bool
 }
 

@@ -119,7 +119,9 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-func ev(s string, paused, stopped bool) Event { return Event{At: at(s), Paused: paused, Stopped: stopped} }
+func ev(s string, paused, stopped bool) Event {
+	return Event{At: at(s), Paused: paused, Stopped: stopped}
+}
 
 func TestCompute(t *testing.T) {
 	c := office(t)
