@@ -106,7 +106,7 @@ func (w *Wing) Recompute(slaIDs []string) (int, error) {
 		}
 	}
 	now, n := w.d.Now().UTC(), 0
-	q := store.TicketQuery{Statuses: active, SLAIDs: slaIDs, Sort: store.TicketSortNumber, Asc: true, Limit: 2000}
+	q := store.TicketQuery{Statuses: active, SLAIDs: slaIDs, Sort: store.TicketSortNumber, Asc: true, Limit: 1000}
 	for {
 		page, err := w.d.Store.Tickets(q)
 		if err != nil {

@@ -76,7 +76,7 @@ func seed(dir string, n, clients, slaOpen int) error {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
-	batch := make([]store.Ticket, 0, 10000)
+	batch := make([]store.Ticket, 0, 1000)
 	underSLA := 0
 	for i := range n {
 		at := start.Add(time.Duration(i) * 2 * time.Minute)

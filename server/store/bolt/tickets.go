@@ -177,8 +177,16 @@ func (s *DB) UpdateTicket(id string, fn func(*store.Ticket) error) (t store.Tick
 
 // SetTicketSLAs stores computed SLA fields of many tickets.
 func (s *DB) SetTicketSLAs(slas map[string]store.TicketSLA) error {
+	// In key order: bolt keeps a transaction's changed nodes unsplit
+	// until the commit, where inserts in random order cost a copy each.
+	ids := make([]string, 0, len(slas))
+	for id := range slas {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for id, sla := range slas {
+		for _, id := range ids {
+			sla := slas[id]
 			var t store.Ticket
 			if err := tget(tx, bTickets, []byte(id), &t); err != nil {
 				continue
@@ -418,7 +426,9 @@ func (s *DB) DeleteSLA(id string) error {
 
 // ImportTickets stores many new tickets in one commit, numbering them in
 // order: for bulk loads (the ticket benchmark's seed, importers), where
-// one commit per ticket would take minutes. Clients must exist.
+// one commit per ticket would take minutes. Clients must exist. Batches
+// of about a thousand are best: bolt keeps a commit's changed nodes
+// unsplit, so a huge batch slows down quadratically.
 func (s *DB) ImportTickets(ts []store.Ticket) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		nb := tx.Bucket(bTicketNumbers)
