@@ -281,3 +281,51 @@ func (e *env) rawCode(method, path, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestTicketFromAlert: an alert opens a ticket (its device attached) or is
+// linked to one; resolving the ticket with resolve_alerts resolves it.
+func TestTicketFromAlert(t *testing.T) {
+	cfg := serverConfig()
+	cfg.AlertInterval = 100 * time.Millisecond
+	e := startServer(t, cfg)
+	acme := e.createClient("Acme")
+	_, dev, _ := onlineAgent(t, e, acme, agentConfig())
+	var pf struct{ ID string }
+	if code := e.api("POST", "/api/v1/profiles", map[string]any{"client": acme, "name": "disks",
+		"checks": []map[string]any{{"kind": "disk", "warning": 100, "fail_after": 1}}}, &pf); code != 201 {
+		t.Fatalf("profile: %d", code)
+	}
+	e.api("POST", "/api/v1/profile-assignments", map[string]any{"level": "client", "client": acme, "profile": pf.ID}, nil)
+	var al struct{ Alerts []struct{ ID, Status string } }
+	waitFor(t, "an alert", func() bool {
+		e.api("GET", "/api/v1/alerts?device="+dev, nil, &al)
+		return len(al.Alerts) >= 1
+	})
+	a := al.Alerts[0].ID
+	var tk api.Ticket
+	if code := e.api("POST", "/api/v1/alerts/"+a+"/ticket", map[string]any{}, &tk); code != 201 || len(tk.AlertIDs) != 1 ||
+		tk.AlertIDs[0] != a || len(tk.DeviceIDs) != 1 || tk.DeviceIDs[0] != dev || !strings.HasPrefix(tk.Title, "Alert: ") {
+		t.Fatalf("ticket from an alert: %d %+v", code, tk)
+	}
+	if len(al.Alerts) > 1 {
+		var linked api.Ticket
+		if code := e.api("POST", "/api/v1/alerts/"+al.Alerts[1].ID+"/ticket", map[string]any{"ticket_id": tk.ID}, &linked); code != 200 || len(linked.AlertIDs) != 2 {
+			t.Errorf("link a second alert: %d %+v", code, linked)
+		}
+	}
+	if code := e.api("POST", "/api/v1/alerts/al_nope/ticket", map[string]any{}, nil); code != 404 {
+		t.Errorf("an unknown alert: %d", code)
+	}
+	var up api.Ticket
+	if code := e.api("PATCH", "/api/v1/tickets/"+tk.ID, map[string]any{"status": "resolved", "resolve_alerts": true}, &up); code != 200 {
+		t.Fatalf("resolve: %d", code)
+	}
+	var got struct{ Alert struct{ Status, Reason string } }
+	e.api("GET", "/api/v1/alerts/"+a, nil, &got)
+	if got.Alert.Status != "resolved" || !strings.Contains(got.Alert.Reason, "ticket #") {
+		t.Fatalf("the ticket's alert after resolving: %+v", got.Alert)
+	}
+	if !e.auditHas("alert.resolve", a, map[string]string{"ticket": tk.ID}) {
+		t.Error("the alert's resolution is not audited with its ticket")
+	}
+}
