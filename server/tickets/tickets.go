@@ -136,7 +136,11 @@ func (w *Wing) writeList(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 		writeStoreError(rw, w.d.Log, err)
 		return
 	}
-	n, now := w.names(), w.d.Now()
+	ptrs := make([]*store.Ticket, len(page.Tickets))
+	for i := range page.Tickets {
+		ptrs[i] = &page.Tickets[i]
+	}
+	n, now := w.names(ptrs...), w.d.Now()
 	out := api.TicketList{Tickets: make([]api.Ticket, 0, len(page.Tickets)), Next: page.Next}
 	for i := range page.Tickets {
 		out.Tickets = append(out.Tickets, w.toAPI(&page.Tickets[i], n, now))
@@ -161,7 +165,7 @@ func (w *Wing) show(rw http.ResponseWriter, r *http.Request, p *httpx.Principal)
 // detail is a ticket with its timeline; the portal's (public) has only
 // public comments and no time entries.
 func (w *Wing) detail(t *store.Ticket, public bool) (api.TicketDetail, error) {
-	out := api.TicketDetail{Ticket: w.toAPI(t, w.names(), w.d.Now()), Comments: []api.TicketComment{}}
+	out := api.TicketDetail{Ticket: w.toAPI(t, w.names(t), w.d.Now()), Comments: []api.TicketComment{}}
 	cs, err := w.d.Store.TicketComments(t.ID)
 	if err != nil {
 		return out, err
@@ -343,7 +347,7 @@ func (w *Wing) create(rw http.ResponseWriter, r *http.Request, p *httpx.Principa
 		return
 	}
 	w.d.Audit.AuditP(p, "ticket.create", got.ID, auditOf(&got))
-	httpx.WriteJSON(rw, 201, w.toAPI(&got, w.names(), w.d.Now()))
+	httpx.WriteJSON(rw, 201, w.toAPI(&got, w.names(&got), w.d.Now()))
 }
 
 func auditOf(t *store.Ticket) map[string]string {

@@ -154,7 +154,7 @@ func (w *Wing) fromAlert(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 			return
 		}
 		w.d.Audit.AuditP(p, "ticket.link_alert", got.ID, map[string]string{"client": got.ClientID, "alert": a.ID})
-		httpx.WriteJSON(rw, 200, w.toAPI(&got, w.names(), w.d.Now()))
+		httpx.WriteJSON(rw, 200, w.toAPI(&got, w.names(&got), w.d.Now()))
 		return
 	}
 	t := w.newTicket(a.ClientID, p.UserID, "read")
@@ -187,7 +187,7 @@ func (w *Wing) fromAlert(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 	d := auditOf(&got)
 	d["alert"] = a.ID
 	w.d.Audit.AuditP(p, "ticket.create", got.ID, d)
-	httpx.WriteJSON(rw, 201, w.toAPI(&got, w.names(), w.d.Now()))
+	httpx.WriteJSON(rw, 201, w.toAPI(&got, w.names(&got), w.d.Now()))
 }
 
 // truncate cuts s to at most n characters.

@@ -91,7 +91,7 @@ func (w *Wing) update(rw http.ResponseWriter, r *http.Request, p *httpx.Principa
 			}
 		}
 	}
-	httpx.WriteJSON(rw, 200, w.toAPI(&got, w.names(), now))
+	httpx.WriteJSON(rw, 200, w.toAPI(&got, w.names(&got), now))
 }
 
 // diff names the fields that differ.

@@ -31,10 +31,8 @@ import (
 // Store is the part of the store the wing uses.
 type Store interface {
 	store.TicketStore
-	Clients() ([]store.Client, error)
 	Client(id string) (store.Client, error)
 	User(id string) (store.User, error)
-	Users() ([]store.User, error)
 }
 
 // Clients resolves a client by ID or name within the caller's scope.
@@ -185,18 +183,22 @@ func (w *Wing) find(p *httpx.Principal, ref string) (store.Ticket, bool) {
 	return t, true
 }
 
-// names are client and user names for answers, read once per request.
+// names are the client and user names of the tickets of one answer,
+// looked up one by one (a page names a few, the server may have
+// thousands).
 type names struct{ clients, users map[string]string }
 
-func (w *Wing) names() names {
+func (w *Wing) names(ts ...*store.Ticket) names {
 	n := names{map[string]string{}, map[string]string{}}
-	cs, _ := w.d.Store.Clients()
-	for _, c := range cs {
-		n.clients[c.ID] = c.Name
-	}
-	us, _ := w.d.Store.Users()
-	for _, u := range us {
-		n.users[u.ID] = u.Name
+	for _, t := range ts {
+		if _, ok := n.clients[t.ClientID]; !ok {
+			c, _ := w.d.Store.Client(t.ClientID)
+			n.clients[t.ClientID] = c.Name
+		}
+		if _, ok := n.users[t.TechnicianID]; !ok && t.TechnicianID != "" {
+			u, _ := w.d.Store.User(t.TechnicianID)
+			n.users[t.TechnicianID] = u.Name
+		}
 	}
 	return n
 }

@@ -26,9 +26,11 @@ import (
 // the tickets of the page are decoded. A query merges one stream per
 // status (and per client of a narrow scope) in sort order.
 
-// ticketSummary is what a query filters on, kept in each index entry.
+// ticketSummary is what a query filters on, kept in each index entry;
+// its fields point into the entry (read in the transaction, without
+// copies: a filtered page may read thousands).
 type ticketSummary struct {
-	client, contact, tech, priority, impact, typ, sla, spam, number, title string
+	client, contact, tech, priority, impact, typ, sla, spam, number, title []byte
 }
 
 const sumSep = "\x1f"
@@ -43,12 +45,14 @@ func summaryOf(t *store.Ticket) []byte {
 		spam, strconv.FormatInt(t.Number, 10), title}, sumSep))
 }
 
-func parseSummary(v []byte) (ticketSummary, bool) {
-	f := strings.SplitN(string(v), sumSep, 10)
-	if len(f) != 10 {
-		return ticketSummary{}, false
+func parseSummary(v []byte) (s ticketSummary, ok bool) {
+	for _, f := range []*[]byte{&s.client, &s.contact, &s.tech, &s.priority, &s.impact, &s.typ, &s.sla, &s.spam, &s.number} {
+		if *f, v, ok = bytes.Cut(v, []byte(sumSep)); !ok {
+			return s, false
+		}
 	}
-	return ticketSummary{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}, true
+	s.title = v
+	return s, true
 }
 
 func sortVal(t *store.Ticket, sort byte) []byte {
@@ -211,7 +215,7 @@ func scanTickets(tx *bolt.Tx, q *store.TicketQuery, fn func(key []byte, s *ticke
 			return nil
 		}
 		sum, ok := parseSummary(best.v)
-		if ok && (inScope == nil || inScope[sum.client]) && matchSummary(q, &sum, text, num) {
+		if ok && (inScope == nil || inScope[string(sum.client)]) && matchSummary(q, &sum, text, num) {
 			if !fn(best.sortKey(), &sum) {
 				return nil
 			}
@@ -251,17 +255,17 @@ func scanNumber(tx *bolt.Tx, q *store.TicketQuery, num string, statuses []string
 
 func matchSummary(q *store.TicketQuery, s *ticketSummary, text, num string) bool {
 	switch {
-	case q.ContactID != "" && s.contact != q.ContactID,
-		q.Technician == "-" && s.tech != "",
-		q.Technician != "" && q.Technician != "-" && s.tech != q.Technician,
-		q.Priority != "" && s.priority != q.Priority,
-		q.Impact != "" && s.impact != q.Impact,
-		q.Type != "" && s.typ != q.Type,
-		q.SLAIDs != nil && !slices.Contains(q.SLAIDs, s.sla),
-		q.Spam != nil && *q.Spam != (s.spam == "1"):
+	case q.ContactID != "" && string(s.contact) != q.ContactID,
+		q.Technician == "-" && len(s.tech) != 0,
+		q.Technician != "" && q.Technician != "-" && string(s.tech) != q.Technician,
+		q.Priority != "" && string(s.priority) != q.Priority,
+		q.Impact != "" && string(s.impact) != q.Impact,
+		q.Type != "" && string(s.typ) != q.Type,
+		q.SLAIDs != nil && !slices.Contains(q.SLAIDs, string(s.sla)),
+		q.Spam != nil && *q.Spam != (string(s.spam) == "1"):
 		return false
 	}
-	return text == "" || (num != "" && s.number == num) || strings.Contains(s.title, text)
+	return text == "" || (num != "" && string(s.number) == num) || strings.Contains(string(s.title), text)
 }
 
 // Tickets lists one page of the tickets q selects.
