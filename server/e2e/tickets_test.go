@@ -320,7 +320,9 @@ func TestTicketFromAlert(t *testing.T) {
 	if code := e.api("PATCH", "/api/v1/tickets/"+tk.ID, map[string]any{"status": "resolved", "resolve_alerts": true}, &up); code != 200 {
 		t.Fatalf("resolve: %d", code)
 	}
-	var got struct{ Alert struct{ Status, Reason string } }
+	var got struct {
+		Alert struct{ Status, Reason string }
+	}
 	e.api("GET", "/api/v1/alerts/"+a, nil, &got)
 	if got.Alert.Status != "resolved" || !strings.Contains(got.Alert.Reason, "ticket #") {
 		t.Fatalf("the ticket's alert after resolving: %+v", got.Alert)
