@@ -56,6 +56,7 @@ function layout() {
     h('a', { href: '/overview', dataset: { nav: 'overview' }, text: 'Overview' }),
     h('a', { href: '/devices', dataset: { nav: 'devices' }, text: 'Devices' }),
     h('a', { href: '/alerts', dataset: { nav: 'alerts' }, text: 'Alerts' }),
+    h('a', { href: '/tickets', dataset: { nav: 'tickets' }, text: 'Tickets' }),
     h('a', { href: '/jobs', dataset: { nav: 'jobs' }, text: 'Jobs' }),
     h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),
@@ -65,8 +66,7 @@ function layout() {
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }),
     can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }),
     can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }),
-    can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }),
-    h('a', { href: '/tickets', dataset: { nav: 'tickets' }, text: 'Tickets' }));
+    can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,

@@ -78,7 +78,7 @@ export function ticketList(root, { base, showClient = true, actions = [] }) {
     put(list, rows.length ? h('table', { class: 'grid', id: 'ticket-table' },
       h('thead', {}, h('tr', {}, cols.map(([, label]) => h('th', { text: label })))),
       h('tbody', {}, rows.map((t) => h('tr', { dataset: { ticket: t.id }, class: t.overdue ? 'overdue' : '' },
-        cols.map(([, , cell]) => h('td', {}, cell(t)))))))
+        cols.map(([key, , cell]) => h('td', { dataset: { col: key } }, cell(t)))))))
       : empty(search.value.trim() ? 'No ticket matches.' : 'No tickets here.'));
   }
 
