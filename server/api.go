@@ -53,6 +53,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.vault.Routes()...)
 	all = append(all, s.attach.Routes()...)
 	all = append(all, s.assets.Routes()...)
+	all = append(all, s.tickets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	all = append(all, s.portal.Routes()...)

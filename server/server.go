@@ -39,6 +39,7 @@ import (
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
 	boltstore "github.com/steward-rmm/steward/server/store/bolt"
+	"github.com/steward-rmm/steward/server/tickets"
 	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/server/vault"
 	"github.com/steward-rmm/steward/tlspin"
@@ -70,6 +71,7 @@ type Server struct {
 	vault   *vault.Wing
 	attach  *attachments.Wing
 	assets  *assets.Wing
+	tickets *tickets.Wing
 	// vaultKey is the vault's master key (nil: vaultOff says why).
 	vaultKey *vault.MasterKey
 	vaultOff string

@@ -32,6 +32,7 @@ var wings = []string{
 	"server/toolbox", // the device toolbox (files), on server/agentcall
 	"server/portal",
 	"server/automation",
+	"server/tickets",
 }
 
 // wingBase is what a wing may import from this module: the shared base
@@ -57,6 +58,8 @@ var wingBase = []string{
 	// agentcall makes toolbox calls to agents (request, stream, cancel,
 	// flow control) for the wings that offer toolbox features.
 	"server/agentcall",
+	// slaclock computes SLA deadlines in business time (pure).
+	"server/slaclock",
 }
 
 // TestWingMap enforces the folder map: no wing imports another wing or

@@ -26,6 +26,7 @@ import (
 	"github.com/steward-rmm/steward/server/scripts"
 	"github.com/steward-rmm/steward/server/shell"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/tickets"
 	"github.com/steward-rmm/steward/server/updates"
 	"github.com/steward-rmm/steward/server/vault"
 )
@@ -109,6 +110,10 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
 		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+	// Contracts stays nil until the contracts wing is wired (the lead's
+	// adapter in wire_adapters.go): tickets then run without contracts.
+	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
+		Limits: ticketLimits{s.st}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

@@ -14,6 +14,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/tickets"
 )
 
 // alertNotifier hands the alerts wing's changes to notifications. The
@@ -106,4 +107,34 @@ func (n netProber) Probe(ctx context.Context, deviceID, method string, p protoco
 		return res, fmt.Errorf("probe %s: %w", method, err)
 	}
 	return res, nil
+}
+
+// ticketLimits gives the tickets wing a client's ticket limit from its
+// page's overview (no profile: no limit).
+type ticketLimits struct{ st store.ClientPageStore }
+
+func (l ticketLimits) TicketLimit(clientID string) (int, error) {
+	pr, err := l.st.ClientProfile(clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	return pr.TicketLimit, err
+}
+
+// ticketAlerts lets the tickets wing open tickets from alerts, link them
+// and resolve a resolved ticket's alerts.
+type ticketAlerts struct{ s *Server }
+
+func (a ticketAlerts) Alert(p *httpx.Principal, id string) (tickets.AlertRef, bool) {
+	al, err := a.s.st.Alert(id)
+	if err != nil || !p.CanSeeClient(al.ClientID) {
+		return tickets.AlertRef{}, false
+	}
+	return tickets.AlertRef{ID: al.ID, ClientID: al.ClientID, DeviceID: al.DeviceID, Title: al.Title, Severity: al.Severity,
+		Status: al.Status}, true
+}
+
+func (a ticketAlerts) ResolveAlert(id, by, reason string) error {
+	_, err := a.s.alerts.Resolve(id, by, reason)
+	return err
 }

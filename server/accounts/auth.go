@@ -61,10 +61,11 @@ func (a *Wing) Bootstrap() error {
 func (a *Wing) principalFor(u *store.User) *httpx.Principal {
 	perms := slices.Clone(httpx.RolePerms[u.Role])
 	if !u.AllClients {
-		// The audit log, metrics and server administration span every
-		// client, so a user scoped to some clients never holds them.
+		// The audit log, metrics, server administration and the service
+		// desk's SLAs and statuses span every client, so a user scoped to
+		// some clients never holds them.
 		perms = slices.DeleteFunc(perms, func(p string) bool {
-			return p == httpx.PermAudit || p == httpx.PermAdmin || p == httpx.PermNotifications
+			return p == httpx.PermAudit || p == httpx.PermAdmin || p == httpx.PermNotifications || p == httpx.PermTicketsAdmin
 		})
 	}
 	return &httpx.Principal{UserID: u.ID, Name: u.Name, Role: u.Role, Perms: perms, AllClients: u.AllClients, Clients: u.Clients,

@@ -107,16 +107,24 @@ func TestScopeWalk(t *testing.T) {
 	}
 	portalA := e.browser()
 	portalSignIn(t, portalA, puA.SetPasswordURL, "contact@alpha.example", "alpha-portal-password")
+	var ticketB, timeB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/tickets", map[string]any{"title": "bravo-ticket"}, &ticketB); code != 201 {
+		t.Fatalf("Bravo ticket: %d", code)
+	}
+	if code := e.api("POST", "/api/v1/tickets/"+ticketB.ID+"/time", map[string]any{"minutes": 5}, &timeB); code != 201 {
+		t.Fatalf("Bravo time entry: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID}
+		"monitors": monB.ID, "tickets": ticketB.ID, "time": timeB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
 		vault.ID, attB.ID, assetB.ID, monB.ID}
 	// Each later resource adds its Bravo object on a line of its own.
 	vals["portal-users"], secrets = puB.User.ID, append(secrets, puB.User.ID)
 	vals["autoprofile"], secrets = apB.ID, append(secrets, apB.ID)
+	secrets = append(secrets, ticketB.ID, timeB.ID)
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -213,7 +221,7 @@ func TestScopeWalk(t *testing.T) {
 					t.Errorf("%s %s as Alpha's portal user shows %s: %s", rt.Method, path, secret, raw)
 				}
 			}
-		case rt.Perm == "admin" || rt.Perm == "audit" || rt.Perm == "notifications":
+		case rt.Perm == "admin" || rt.Perm == "audit" || rt.Perm == "notifications" || rt.Perm == "tickets_admin":
 			// A user scoped to some clients never holds these.
 			counts["refused to scoped users"]++
 			code, body = do(rt.Method, path, nil)

@@ -61,6 +61,11 @@ const (
 	PermRegistryWrite = "registry_write"
 	// PermSessions sees the users on a device and their activity.
 	PermSessions = "sessions_read"
+	// PermTickets works service-desk tickets (create, change, comment,
+	// record time; reading them needs PermView); it needs a service-desk
+	// seat. PermTicketsAdmin edits ticket statuses, SLAs and calendars.
+	PermTickets      = "tickets"
+	PermTicketsAdmin = "tickets_admin"
 )
 
 // Roles.
@@ -80,11 +85,11 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
-	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermTickets},
 	RoleReadOnly: {PermView},
 }
 
@@ -213,7 +218,7 @@ const (
 	// SeatRemoteSupport covers acting on devices: scripts, shells, power,
 	// patches and services.
 	SeatRemoteSupport = "remote_support"
-	// SeatServiceDesk covers tickets; no permission uses it yet.
+	// SeatServiceDesk covers working tickets (PermTickets).
 	SeatServiceDesk = "service_desk"
 )
 
@@ -227,7 +232,7 @@ var SeatLabels = map[string]string{SeatRemoteSupport: "remote support", SeatServ
 var SeatPerms = map[string][]string{
 	SeatRemoteSupport: {PermRun, PermShell, PermPower, PermPatch, PermServices, PermSoftware, PermMessage, PermFilesRead, PermFilesWrite, PermProcesses,
 		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
-	SeatServiceDesk: {},
+	SeatServiceDesk: {PermTickets},
 }
 
 // SeatFor returns the module whose seat perm needs, or "".

@@ -311,5 +311,6 @@ type Store interface {
 	AssetStore
 	PortalStore
 	AutomationStore
+	TicketStore
 	Close() error
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, f Factory) {
 		{"Assets", Assets},
 		{"Portal", Portal},
 		{"Automation", Automation},
+		{"Tickets", Tickets},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

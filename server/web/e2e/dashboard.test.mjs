@@ -812,6 +812,8 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['monitoring', '/monitoring', '#profiles-table tbody tr, #profiles-panel .empty'],
       ['client-portal', `/clients/${hostile.client}/portal`, '#portal-users table, #portal-users .empty'],
       ['automation', '/automation', '#auto-profiles-table tbody tr, #auto-profiles-panel .empty'],
+      ['tickets', '/tickets', '#ticket-table tbody tr, #ticket-list .empty'],
+      ['client-tickets', `/clients/${hostile.client}/tickets`, '#ticket-table tbody tr, #ticket-list .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

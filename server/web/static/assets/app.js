@@ -28,6 +28,8 @@ const routes = [
   [/^\/alerts$/, () => import('./pages/alerts.js'), 'Alerts'],
   [/^\/monitoring$/, () => import('./pages/monitoring.js'), 'Monitoring'],
   [/^\/automation$/, () => import('./pages/automation.js'), 'Automation'],
+  [/^\/tickets$/, () => import('./pages/tickets.js'), 'Tickets'],
+  [/^\/tickets\/([^/]+)$/, () => import('./pages/ticket.js'), 'Ticket'],
 ];
 
 const app = document.getElementById('app');
@@ -55,6 +57,7 @@ function layout() {
     h('a', { href: '/overview', dataset: { nav: 'overview' }, text: 'Overview' }),
     h('a', { href: '/devices', dataset: { nav: 'devices' }, text: 'Devices' }),
     h('a', { href: '/alerts', dataset: { nav: 'alerts' }, text: 'Alerts' }),
+    h('a', { href: '/tickets', dataset: { nav: 'tickets' }, text: 'Tickets' }),
     h('a', { href: '/jobs', dataset: { nav: 'jobs' }, text: 'Jobs' }),
     h('a', { href: '/scripts', dataset: { nav: 'scripts' }, text: 'Scripts' }),
     h('a', { href: '/clients', dataset: { nav: 'clients' }, text: 'Clients' }),

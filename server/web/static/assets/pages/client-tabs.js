@@ -13,5 +13,6 @@ import * as assets from './client-assets.js';
 import * as passwords from './client-passwords.js';
 import * as attachments from './client-attachments.js';
 import * as portal from './client-portal.js';
+import * as tickets from './client-tickets.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments, portal];
+export const CLIENT_TABS = [overview, contacts, devices, tickets, assets, passwords, attachments, portal];
