@@ -30,6 +30,7 @@ var diskPairs = []struct {
 	{store.ClientProfile{}, diskClientProfile{}}, {store.ClientField{}, diskClientField{}}, {store.Contact{}, diskContact{}},
 	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
 	{store.Attachment{}, diskAttachment{}}, {store.Asset{}, diskAsset{}},
+	{store.Contract{}, diskContract{}}, {store.Entitlement{}, diskEntitlement{}}, {store.Consumption{}, diskConsumption{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in
