@@ -14,6 +14,7 @@ import (
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/clients"
+	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -99,6 +100,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
+	s.contract = contracts.New(contracts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

@@ -61,6 +61,9 @@ const (
 	PermRegistryWrite = "registry_write"
 	// PermSessions sees the users on a device and their activity.
 	PermSessions = "sessions_read"
+	// PermCustomerActivity reads a client's customer activity page: what
+	// it bought under contract, used and has left.
+	PermCustomerActivity = "customer_activity"
 )
 
 // Roles.
@@ -80,10 +83,10 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermCustomerActivity},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermCustomerActivity},
 	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions},
 	RoleReadOnly: {PermView},
 }

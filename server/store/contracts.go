@@ -188,6 +188,9 @@ type ContractStore interface {
 	// returns the consumption as stored.
 	RecordConsumption(c Consumption) (Consumption, error)
 	Consumption(id string) (Consumption, error)
+	// ConsumptionBySource returns the consumption of a source
+	// (ErrNotFound when it has none).
+	ConsumptionBySource(kind, id string) (Consumption, error)
 	Consumptions(q ConsumptionQuery) ([]Consumption, error)
 	// DeleteConsumption removes a consumption and takes it off its
 	// entitlement's Used.

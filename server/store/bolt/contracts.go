@@ -322,6 +322,18 @@ func (s *DB) Consumption(id string) (c store.Consumption, err error) {
 	return c, err
 }
 
+// ConsumptionBySource returns the consumption of a source.
+func (s *DB) ConsumptionBySource(kind, id string) (c store.Consumption, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		cid := tx.Bucket(bConsumptionSrc).Get(srcKey(kind, id))
+		if cid == nil || id == "" {
+			return fmt.Errorf("consumption of %s %q: %w", kind, id, store.ErrNotFound)
+		}
+		return get(tx, bConsumptions, string(cid), &c)
+	})
+	return c, err
+}
+
 // Consumptions lists the consumptions q selects, oldest first.
 func (s *DB) Consumptions(q store.ConsumptionQuery) ([]store.Consumption, error) {
 	var out []store.Consumption

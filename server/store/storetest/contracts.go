@@ -200,6 +200,12 @@ func Contracts(t *testing.T, f Factory) {
 		t.Errorf("replaced consumption = %+v %v", c, err)
 	}
 
+	if c, err := db.ConsumptionBySource(store.SourceTimeEntry, "te1"); err != nil || c.ID != "u1" {
+		t.Errorf("by source = %+v %v", c, err)
+	}
+	if _, err := db.ConsumptionBySource(store.SourceTicket, "te1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("by source of another kind: %v", err)
+	}
 	if err := db.DeleteEntitlement("e1"); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("deleting a consumed entitlement: %v", err)
 	}
@@ -224,6 +230,9 @@ func Contracts(t *testing.T, f Factory) {
 	}
 	if e, _ := db.Entitlement("e1"); e.Used != 0 {
 		t.Errorf("used after release and delete = %g", e.Used)
+	}
+	if _, err := db.ConsumptionBySource(store.SourceTimeEntry, "te2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("released source still found: %v", err)
 	}
 	if got := cids(store.ConsumptionQuery{ClientID: "c1"}); got != "u4,u6" {
 		t.Errorf("after release = %q", got)
