@@ -123,20 +123,25 @@ func renewalTerm(c *store.Contract) int {
 }
 
 // lastDay is the last day a contract covers as of today: End, carried
-// forward by whole renewal terms while it auto-renews, cut by an early
-// end (EndedOn is the first day not covered). Zero: open-ended.
+// forward by whole renewal terms while it auto-renews (up to today, or to
+// an early end), cut by an early end (EndedOn is the first day not
+// covered). Zero: open-ended.
 func lastDay(c *store.Contract, today time.Time) time.Time {
-	end := c.End
-	if c.AutoRenew && !end.IsZero() && c.EndedOn.IsZero() {
+	end, asOf := c.End, today
+	var cut time.Time
+	if !c.EndedOn.IsZero() {
+		if cut = c.EndedOn.AddDate(0, 0, -1); cut.Before(asOf) {
+			asOf = cut
+		}
+	}
+	if c.AutoRenew && !end.IsZero() {
 		term := renewalTerm(c)
-		for i := 0; end.Before(today) && i < 1200; i++ {
+		for i := 0; end.Before(asOf) && i < 1200; i++ {
 			end = end.AddDate(0, term, 0)
 		}
 	}
-	if !c.EndedOn.IsZero() {
-		if cut := c.EndedOn.AddDate(0, 0, -1); end.IsZero() || cut.Before(end) {
-			end = cut
-		}
+	if !cut.IsZero() && (end.IsZero() || cut.Before(end)) {
+		end = cut
 	}
 	return end
 }
