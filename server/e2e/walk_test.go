@@ -84,13 +84,23 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo contact: %d", code)
 	}
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
+	var contractB, entB, useB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/contracts", map[string]any{"name": "bravo-contract"}, &contractB); code != 201 {
+		t.Fatalf("Bravo contract: %d", code)
+	}
+	e.api("POST", "/api/v1/contracts/"+contractB.ID+"/entitlements", map[string]any{"name": "bravo-visits", "consumable": true,
+		"unit": "visits", "quantity": 5}, &entB)
+	if code := e.api("POST", "/api/v1/contracts/"+contractB.ID+"/entitlements/"+entB.ID+"/consumptions", map[string]any{"quantity": 1,
+		"note": "bravo-visit"}, &useB); code != 201 {
+		t.Fatalf("Bravo consumption: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID}
+		"monitors": monB.ID, "contracts": contractB.ID, "entitlements": entB.ID, "consumptions": useB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID, monB.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID, contractB.ID, entB.ID, useB.ID}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
