@@ -12,5 +12,7 @@ import * as devices from './client/devices.js';
 import * as assets from './client-assets.js';
 import * as passwords from './client-passwords.js';
 import * as attachments from './client-attachments.js';
+import * as contracts from './client-contracts.js';
+import * as activity from './client-activity.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments];
+export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments, contracts, activity];
