@@ -21,7 +21,7 @@ import (
 // rig serves the wing on a real bbolt store and audit log as the
 // principal named in "X-Test-User".
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	db    *boltstore.DB
 	w     *Wing
 	srv   *httptest.Server
@@ -41,7 +41,7 @@ func (c scope) ResolveClient(p *httpx.Principal, ref string) (store.Client, bool
 	return store.Client{}, false
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	r := &rig{t: t, now: time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)}
 	dir := t.TempDir()
 	var err error
