@@ -12,13 +12,14 @@ import { visitAll } from './layout.mjs';
 
 const BASE = process.env.STEWARD_URL;
 const PASSWORD = process.env.STEWARD_ADMIN_PASSWORD;
-const HOSTILE = '<img src=x onerror=alert(1)> =cmd|\' /C calc\'!A0 \u202Egnp.exe';
+const HOSTILE = '=cmd|\' /C calc\'!A0 <img src=x onerror=alert(1)> \u202Egnp.exe';
 
 const guards = newGuards();
 let browser;
 let ctx;
 let page;
 let clientID;
+let signedInAs;
 
 function it(name, fn) {
   nodeIt(name, async () => {
@@ -57,6 +58,7 @@ describe('contracts and customer activity', { timeout: 300000 }, () => {
     ctx = await newContext(browser, guards);
     page = watch(await ctx.newPage(), guards);
     const [user, pw] = await account();
+    signedInAs = user;
     await login(page, BASE, user, pw, new Authenticator());
     if (await page.$('#recovery-done')) await page.click('#recovery-done');
     await page.waitForSelector('#main');
@@ -105,8 +107,10 @@ describe('contracts and customer activity', { timeout: 300000 }, () => {
     assert.ok(text.includes('#17'));
     const href = await page.getAttribute('#consumption-csv', 'href');
     const csv = await (await ctx.request.get(`${BASE}${href}`)).text();
-    assert.ok(csv.includes("'<img") || csv.includes('"<img'), `the CSV row: ${csv}`);
-    assert.ok(csv.split('\n')[1].includes('17'), 'the ticket in the CSV');
+    const row = csv.split('\n')[1];
+    assert.ok(row.includes(",'=cmd|' /C calc'!A0 <img src=x onerror=alert(1)> \\u202egnp.exe,"), `the CSV row: ${row}`);
+    assert.ok(!csv.includes('\u202E'), 'a raw U+202E in the CSV');
+    assert.ok(row.includes(',17,'), 'the ticket in the CSV');
     await shot(page, '70-contract-drilldown');
     await page.click('dialog.modal[open] button.primary');
   });
@@ -126,6 +130,13 @@ describe('contracts and customer activity', { timeout: 300000 }, () => {
     const { problems } = await visitAll(page, BASE, [['client-contracts', `/clients/${clientID}/contracts`, '.contract-card'],
       ['client-activity', `/clients/${clientID}/activity`, '#activity-report']]);
     assert.deepEqual(problems, [], 'pages wider than the window or text outside its card');
+  });
+
+  it('removes the two-factor it enrolled, leaving the admin as run.sh made it', async () => {
+    if (signedInAs !== 'admin') return;
+    const me = await (await ctx.request.get(`${BASE}/api/v1/me`)).json();
+    await apiCall('POST', `/api/v1/users/${me.id}/reset-2fa`, {});
+    assert.equal((await ctx.request.get(`${BASE}/api/v1/me`)).status(), 401, 'the reset ends the admin sessions');
   });
 
   it('had no CSP violation, no alert and no page error', () => {
