@@ -144,7 +144,7 @@ func (w *Wing) consumptions(rw http.ResponseWriter, r *http.Request, p *httpx.Pr
 		httpx.WriteError(rw, 400, "format must be json or csv")
 		return
 	}
-	cs, err := w.d.Store.Consumptions(store.ConsumptionQuery{ClientID: c.ClientID, Scope: p.Scope(), EntitlementID: e.ID})
+	cs, err := w.d.Store.Consumptions(store.ConsumptionQuery{ClientID: c.ClientID, Scope: p.Scope(), ContractID: c.ID, EntitlementID: e.ID})
 	if err != nil {
 		httpx.WriteError(rw, 500, "internal error")
 		return

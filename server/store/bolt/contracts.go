@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,9 +13,11 @@ import (
 )
 
 // Contracts, entitlements and consumptions by ID; consumptions also by
-// client NUL ID (contract_usage_by_client, so a client's activity reads
-// only its own) and by kind NUL source ID -> consumption ID
-// (contract_usage_sources, one consumption per source).
+// client NUL contract NUL ID (contract_usage_by_client, so a client's
+// activity reads only its own, a contract's drill-down only the
+// contract's, and uncovered work, whose contract is "", only itself) and
+// by kind NUL source ID -> consumption ID (contract_usage_sources, one
+// consumption per source).
 var (
 	bContracts        = []byte("contracts")
 	bEntitlements     = []byte("contract_entitlements")
@@ -190,17 +193,12 @@ func (s *DB) DeleteEntitlement(id string) error {
 			return err
 		}
 		used := false
-		c := tx.Bucket(bConsumptionByCli).Cursor()
-		prefix := []byte(e.ClientID + "\x00")
-		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
-			var cs store.Consumption
-			if err := get(tx, bConsumptions, string(k[len(prefix):]), &cs); err != nil {
-				return err
-			}
-			if cs.EntitlementID == id {
-				used = true
-				break
-			}
+		err := eachUsage(tx, []byte(e.ClientID+"\x00"+e.ContractID+"\x00"), func(c *store.Consumption) (bool, error) {
+			used = c.EntitlementID == id
+			return used, nil
+		})
+		if err != nil {
+			return err
 		}
 		if used {
 			return fmt.Errorf("entitlement %q has consumption recorded: %w", e.Name, store.ErrConflict)
@@ -210,6 +208,26 @@ func (s *DB) DeleteEntitlement(id string) error {
 }
 
 func srcKey(kind, id string) []byte { return []byte(kind + "\x00" + id) }
+
+// usageKey is a consumption's key in the by-client index.
+func usageKey(c *store.Consumption) []byte {
+	return []byte(c.ClientID + "\x00" + c.ContractID + "\x00" + c.ID)
+}
+
+// eachUsage calls fn for the consumptions under an index prefix.
+func eachUsage(tx *bolt.Tx, prefix []byte, fn func(*store.Consumption) (stop bool, err error)) error {
+	cur := tx.Bucket(bConsumptionByCli).Cursor()
+	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+		var c store.Consumption
+		if err := get(tx, bConsumptions, string(k[bytes.LastIndexByte(k, 0)+1:]), &c); err != nil {
+			return err
+		}
+		if stop, err := fn(&c); stop || err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // addUsed adds q to an entitlement's Used.
 func addUsed(tx *bolt.Tx, id string, q float64) error {
@@ -244,7 +262,7 @@ func removeConsumption(tx *bolt.Tx, c *store.Consumption) error {
 			return err
 		}
 	}
-	if err := tx.Bucket(bConsumptionByCli).Delete([]byte(c.ClientID + "\x00" + c.ID)); err != nil {
+	if err := tx.Bucket(bConsumptionByCli).Delete(usageKey(c)); err != nil {
 		return err
 	}
 	return tx.Bucket(bConsumptions).Delete([]byte(c.ID))
@@ -308,7 +326,7 @@ func (s *DB) RecordConsumption(c store.Consumption) (store.Consumption, error) {
 				return err
 			}
 		}
-		if err := tx.Bucket(bConsumptionByCli).Put([]byte(c.ClientID+"\x00"+c.ID), nil); err != nil {
+		if err := tx.Bucket(bConsumptionByCli).Put(usageKey(&c), nil); err != nil {
 			return err
 		}
 		return put(tx, bConsumptions, c.ID, c)
@@ -347,19 +365,15 @@ func (s *DB) Consumptions(q store.ConsumptionQuery) ([]store.Consumption, error)
 		if q.ClientID == "" {
 			return each(tx, bConsumptions, nil, keep)
 		}
-		// A client's consumptions through its index only.
-		cur := tx.Bucket(bConsumptionByCli).Cursor()
-		prefix := []byte(q.ClientID + "\x00")
-		for k, _ := cur.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = cur.Next() {
-			var c store.Consumption
-			if err := get(tx, bConsumptions, string(k[len(prefix):]), &c); err != nil {
-				return err
-			}
-			if err := keep(&c); err != nil {
-				return err
-			}
+		// A client's consumptions through its index only: of one
+		// contract, or uncovered work (contract ""), when asked.
+		prefix := q.ClientID + "\x00"
+		if q.Uncovered {
+			prefix += "\x00"
+		} else if q.ContractID != "" {
+			prefix += q.ContractID + "\x00"
 		}
-		return nil
+		return eachUsage(tx, []byte(prefix), func(c *store.Consumption) (bool, error) { return false, keep(c) })
 	})
 	store.SortConsumptions(out)
 	if q.Limit > 0 && len(out) > q.Limit {

@@ -186,6 +186,8 @@ func Contracts(t *testing.T, f Factory) {
 		{store.ConsumptionQuery{ClientID: "c1"}, "u1,u2,u4,u6"},
 		{store.ConsumptionQuery{ClientID: "c1", EntitlementID: "e1"}, "u1,u2"},
 		{store.ConsumptionQuery{ContractID: "k3"}, "u7"},
+		{store.ConsumptionQuery{ClientID: "c1", ContractID: "k1"}, "u1,u2,u4"},
+		{store.ConsumptionQuery{ClientID: "c1", ContractID: "k2"}, ""},
 		{store.ConsumptionQuery{ClientID: "c1", Uncovered: true}, "u6"},
 		{store.ConsumptionQuery{From: day(2), To: day(5)}, "u2,u4"},
 		{store.ConsumptionQuery{Limit: 2}, "u1,u7"},
