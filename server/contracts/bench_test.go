@@ -2,6 +2,8 @@ package contracts
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,7 +19,11 @@ import (
 // reads once, so the figure scales linearly.)
 func BenchmarkActivity(b *testing.B) {
 	r := newRig(b)
-	const contracts, consumptions = 50, 20_000
+	const contracts = 50
+	consumptions := 20_000
+	if n, err := strconv.Atoi(os.Getenv("STEWARD_BENCH_CONSUMPTIONS")); err == nil && n >= 10 {
+		consumptions = n // a quicker run: seeding is one commit per record
+	}
 	var ents [][2]string
 	var ids []string
 	for i := range contracts {
@@ -43,7 +49,7 @@ func BenchmarkActivity(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		a, err := r.w.activityOf(cl, activityFilter{status: "all", days: 30})
-		if err != nil || len(a.Contracts) != contracts || a.UncoveredTotals[0].Quantity != consumptions/10*0.25 {
+		if err != nil || len(a.Contracts) != contracts || a.UncoveredTotals[0].Quantity != float64(consumptions/10)*0.25 {
 			b.Fatalf("activity: %d contracts, %+v, %v", len(a.Contracts), a.UncoveredTotals, err)
 		}
 	}

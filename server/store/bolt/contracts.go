@@ -24,6 +24,9 @@ var (
 	bConsumptions     = []byte("contract_usage")
 	bConsumptionByCli = []byte("contract_usage_by_client")
 	bConsumptionSrc   = []byte("contract_usage_sources")
+	// bEntByContract: contract NUL entitlement ID, so listing a
+	// contract's entitlements reads only its own.
+	bEntByContract = []byte("contract_entitlements_by_contract")
 )
 
 type diskContract struct {
@@ -86,7 +89,7 @@ type diskConsumption struct {
 // migrateContracts creates the buckets of contracts, entitlements and
 // consumption (contracts.go).
 func migrateContracts(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bContracts, bEntitlements, bConsumptions, bConsumptionByCli, bConsumptionSrc} {
+	for _, b := range [][]byte{bContracts, bEntitlements, bEntByContract, bConsumptions, bConsumptionByCli, bConsumptionSrc} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -163,6 +166,9 @@ func (s *DB) PutEntitlement(e store.Entitlement) error {
 			}
 			e.Used = old.Used
 		}
+		if err := tx.Bucket(bEntByContract).Put([]byte(e.ContractID+"\x00"+e.ID), nil); err != nil {
+			return err
+		}
 		return put(tx, bEntitlements, e.ID, e)
 	})
 }
@@ -175,7 +181,19 @@ func (s *DB) Entitlement(id string) (e store.Entitlement, err error) {
 
 // Entitlements lists a contract's entitlements by name then ID.
 func (s *DB) Entitlements(contractID string) ([]store.Entitlement, error) {
-	out, err := list(s, bEntitlements, nil, func(e *store.Entitlement) bool { return e.ContractID == contractID })
+	var out []store.Entitlement
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := []byte(contractID + "\x00")
+		cur := tx.Bucket(bEntByContract).Cursor()
+		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+			var e store.Entitlement
+			if err := get(tx, bEntitlements, string(k[len(prefix):]), &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
 	slices.SortFunc(out, func(a, b store.Entitlement) int {
 		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
 			return c
@@ -202,6 +220,9 @@ func (s *DB) DeleteEntitlement(id string) error {
 		}
 		if used {
 			return fmt.Errorf("entitlement %q has consumption recorded: %w", e.Name, store.ErrConflict)
+		}
+		if err := tx.Bucket(bEntByContract).Delete([]byte(e.ContractID + "\x00" + id)); err != nil {
+			return err
 		}
 		return tx.Bucket(bEntitlements).Delete([]byte(id))
 	})

@@ -26,7 +26,7 @@ func TestMigrateContracts(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = bdb.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bContracts, bEntitlements, bConsumptions, bConsumptionByCli, bConsumptionSrc} {
+		for _, b := range [][]byte{bContracts, bEntitlements, bEntByContract, bConsumptions, bConsumptionByCli, bConsumptionSrc} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}

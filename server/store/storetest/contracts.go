@@ -217,6 +217,12 @@ func Contracts(t *testing.T, f Factory) {
 	if _, err := db.Entitlement("e3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted entitlement: %v", err)
 	}
+	if got, err := db.Entitlements("k1"); err != nil || len(got) != 2 || got[0].ID != "e2" || got[1].ID != "e1" {
+		t.Errorf("entitlements after a deletion = %+v %v", got, err)
+	}
+	if got, err := db.Entitlements("k2"); err != nil || len(got) != 0 {
+		t.Errorf("entitlements of a contract without any = %+v %v", got, err)
+	}
 	// Release by source and delete by ID give the quantity back.
 	if err := db.ReleaseSource(store.SourceTimeEntry, "te2"); err != nil {
 		t.Fatal(err)
