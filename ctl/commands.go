@@ -122,6 +122,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.notificationsCmd())
 	root.AddCommand(a.vaultCmd(), a.attachmentsCmd(), a.assetsCmd())
 	root.AddCommand(a.ticketsCmd())
+	root.AddCommand(a.contractsCmd())
 	root.AddCommand(a.filesCmd(), a.processesCmd())
 	root.AddCommand(a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
 	root.AddCommand(a.monitorsCmd())

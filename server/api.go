@@ -58,6 +58,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.updates.Routes()...)
 	all = append(all, s.portal.Routes()...)
 	all = append(all, s.auto.Routes()...)
+	all = append(all, s.contract.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 

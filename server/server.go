@@ -24,6 +24,7 @@ import (
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
+	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -79,6 +80,7 @@ type Server struct {
 	toolbox  *toolbox.Wing
 	portal   *portal.Wing // the customer portal
 	auto     *automation.Wing
+	contract *contracts.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

@@ -33,6 +33,7 @@ var wings = []string{
 	"server/portal",
 	"server/automation",
 	"server/tickets",
+	"server/contracts",
 }
 
 // wingBase is what a wing may import from this module: the shared base

@@ -15,6 +15,7 @@ import (
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
+	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -102,6 +103,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
+	s.contract = contracts.New(contracts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	// Consent (the read-only help-desk view) is wired when the consent
 	// wing exists; until then "view as the customer" says it is not
 	// available.
@@ -110,10 +112,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
 		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
-	// Contracts stays nil until the contracts wing is wired (the lead's
-	// adapter in wire_adapters.go): tickets then run without contracts.
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
-		Limits: ticketLimits{s.st}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
+		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

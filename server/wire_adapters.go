@@ -10,6 +10,7 @@ import (
 	"github.com/steward-rmm/steward/server/agentcall"
 
 	"github.com/steward-rmm/steward/server/alerts"
+	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/notify"
@@ -137,4 +138,21 @@ func (a ticketAlerts) Alert(p *httpx.Principal, id string) (tickets.AlertRef, bo
 func (a ticketAlerts) ResolveAlert(id, by, reason string) error {
 	_, err := a.s.alerts.Resolve(id, by, reason)
 	return err
+}
+
+// ticketContracts gives the tickets wing the contracts wing: the contract
+// (and SLA) of a ticket and the consumption of its time and tickets.
+type ticketContracts struct{ c *contracts.Wing }
+
+func (a ticketContracts) ContractForTicket(ctx context.Context, clientID, contractID string) (tickets.ContractRef, error) {
+	r, err := a.c.ContractForTicket(ctx, clientID, contractID)
+	return tickets.ContractRef(r), err
+}
+
+func (a ticketContracts) Consume(ctx context.Context, c tickets.Consumption) error {
+	return a.c.Consume(ctx, contracts.Consumption(c))
+}
+
+func (a ticketContracts) Release(ctx context.Context, sourceKind, sourceID string) error {
+	return a.c.Release(ctx, sourceKind, sourceID)
 }

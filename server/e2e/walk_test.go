@@ -114,6 +114,16 @@ func TestScopeWalk(t *testing.T) {
 	if code := e.api("POST", "/api/v1/tickets/"+ticketB.ID+"/time", map[string]any{"minutes": 5}, &timeB); code != 201 {
 		t.Fatalf("Bravo time entry: %d", code)
 	}
+	var contractB, entB, useB struct{ ID string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/contracts", map[string]any{"name": "bravo-contract"}, &contractB); code != 201 {
+		t.Fatalf("Bravo contract: %d", code)
+	}
+	e.api("POST", "/api/v1/contracts/"+contractB.ID+"/entitlements", map[string]any{"name": "bravo-visits", "consumable": true,
+		"unit": "visits", "quantity": 5}, &entB)
+	if code := e.api("POST", "/api/v1/contracts/"+contractB.ID+"/entitlements/"+entB.ID+"/consumptions", map[string]any{"quantity": 1,
+		"note": "bravo-visit"}, &useB); code != 201 {
+		t.Fatalf("Bravo consumption: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
@@ -125,6 +135,8 @@ func TestScopeWalk(t *testing.T) {
 	vals["portal-users"], secrets = puB.User.ID, append(secrets, puB.User.ID)
 	vals["autoprofile"], secrets = apB.ID, append(secrets, apB.ID)
 	secrets = append(secrets, ticketB.ID, timeB.ID)
+	vals["contracts"], vals["entitlements"], vals["consumptions"] = contractB.ID, entB.ID, useB.ID
+	secrets = append(secrets, contractB.ID, entB.ID, useB.ID)
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.

@@ -66,6 +66,9 @@ const (
 	// seat. PermTicketsAdmin edits ticket statuses, SLAs and calendars.
 	PermTickets      = "tickets"
 	PermTicketsAdmin = "tickets_admin"
+	// PermCustomerActivity reads a client's customer activity page: what
+	// it bought under contract, used and has left.
+	PermCustomerActivity = "customer_activity"
 )
 
 // Roles.
@@ -85,11 +88,11 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin, PermCustomerActivity},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets},
-	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermTickets},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermCustomerActivity},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermTickets, PermCustomerActivity},
 	RoleReadOnly: {PermView},
 }
 

@@ -312,5 +312,6 @@ type Store interface {
 	PortalStore
 	AutomationStore
 	TicketStore
+	ContractStore
 	Close() error
 }

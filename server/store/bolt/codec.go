@@ -142,6 +142,18 @@ func encode(v any) ([]byte, error) {
 		return json.Marshal(diskPortalSession(x))
 	case *store.PortalSession:
 		return json.Marshal((*diskPortalSession)(x))
+	case store.Contract:
+		return json.Marshal(diskContract(x))
+	case *store.Contract:
+		return json.Marshal((*diskContract)(x))
+	case store.Entitlement:
+		return json.Marshal(diskEntitlement(x))
+	case *store.Entitlement:
+		return json.Marshal((*diskEntitlement)(x))
+	case store.Consumption:
+		return json.Marshal(diskConsumption(x))
+	case *store.Consumption:
+		return json.Marshal((*diskConsumption)(x))
 	}
 	return nil, fmt.Errorf("store: no disk encoding for %T", v)
 }
@@ -223,6 +235,12 @@ func decode(b []byte, v any) error {
 		return json.Unmarshal(b, (*diskPortalAccount)(x))
 	case *store.PortalSession:
 		return json.Unmarshal(b, (*diskPortalSession)(x))
+	case *store.Contract:
+		return json.Unmarshal(b, (*diskContract)(x))
+	case *store.Entitlement:
+		return json.Unmarshal(b, (*diskEntitlement)(x))
+	case *store.Consumption:
+		return json.Unmarshal(b, (*diskConsumption)(x))
 	}
 	return fmt.Errorf("store: no disk encoding for %T", v)
 }

@@ -31,6 +31,7 @@ var diskPairs = []struct {
 	{store.VaultEntry{}, diskVaultEntry{}}, {store.VaultKey{}, diskVaultKey{}}, {store.VaultSettings{}, diskVaultSettings{}},
 	{store.Attachment{}, diskAttachment{}}, {store.Asset{}, diskAsset{}},
 	{store.PortalAccount{}, diskPortalAccount{}}, {store.PortalSession{}, diskPortalSession{}},
+	{store.Contract{}, diskContract{}}, {store.Entitlement{}, diskEntitlement{}}, {store.Consumption{}, diskConsumption{}},
 }
 
 // TestDiskTypesMatchRecords: every record field has its disk field, in

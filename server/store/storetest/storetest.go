@@ -62,6 +62,7 @@ func Run(t *testing.T, f Factory) {
 		{"Portal", Portal},
 		{"Automation", Automation},
 		{"Tickets", Tickets},
+		{"Contracts", Contracts},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

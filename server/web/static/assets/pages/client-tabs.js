@@ -14,5 +14,7 @@ import * as passwords from './client-passwords.js';
 import * as attachments from './client-attachments.js';
 import * as portal from './client-portal.js';
 import * as tickets from './client-tickets.js';
+import * as contracts from './client-contracts.js';
+import * as activity from './client-activity.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, tickets, assets, passwords, attachments, portal];
+export const CLIENT_TABS = [overview, contacts, devices, tickets, contracts, activity, assets, passwords, attachments, portal];
