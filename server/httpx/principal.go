@@ -61,6 +61,9 @@ const (
 	PermRegistryWrite = "registry_write"
 	// PermSessions sees the users on a device and their activity.
 	PermSessions = "sessions_read"
+	// PermInvoices reads and writes invoices and batches (billing: only
+	// admins hold it).
+	PermInvoices = "invoices"
 )
 
 // Roles.
@@ -80,7 +83,7 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermInvoices},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
 		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
