@@ -55,6 +55,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.assets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
 	all = append(all, s.updates.Routes()...)
+	all = append(all, s.invoices.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 

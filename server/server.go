@@ -29,6 +29,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/invoices"
 	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/mail"
 	"github.com/steward-rmm/steward/server/notify"
@@ -73,6 +74,7 @@ type Server struct {
 	vaultOff string
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
+	invoices *invoices.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

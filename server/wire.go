@@ -19,6 +19,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/invoices"
 	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/scripts"
@@ -99,6 +100,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
+	// Work and Contracts stay nil until the tickets and contracts wings
+	// are wired to it (billing from work is refused meanwhile).
+	s.invoices = invoices.New(invoices.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

@@ -84,13 +84,18 @@ func TestScopeWalk(t *testing.T) {
 		t.Fatalf("Bravo contact: %d", code)
 	}
 	e.api("PATCH", "/api/v1/clients/"+bcl, map[string]any{"company_number": "BRAVO-123", "domains": []string{"bravo.example"}}, nil)
+	var invB struct{ ID, Number string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/invoices", map[string]any{"batch": "bravo-batch",
+		"lines": []map[string]any{{"description": "bravo work", "quantity": 1, "unit_price_cents": 100}}}, &invB); code != 201 {
+		t.Fatalf("Bravo invoice: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID}
+		"monitors": monB.ID, "invoice": invB.ID}
 	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
-		vault.ID, attB.ID, assetB.ID, monB.ID}
+		vault.ID, attB.ID, assetB.ID, monB.ID, invB.ID, invB.Number, "bravo-batch"}
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -112,6 +117,8 @@ func TestScopeWalk(t *testing.T) {
 		"POST /api/v1/maintenance":         {map[string]any{"client": bcl, "name": "x", "start": time.Now(), "minutes": 5}, 404},
 		"POST /api/v1/monitors": {map[string]any{"client": bcl, "agent": devB, "name": "x", "kind": "tcp",
 			"address": "127.0.0.1:9"}, 404},
+		"POST /api/v1/invoices/batch": {map[string]any{"batch": "x", "period_from": "2027-01-01", "period_to": "2027-02-01",
+			"clients": []string{bcl}}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.

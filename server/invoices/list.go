@@ -215,10 +215,6 @@ func (w *Wing) batch(rw http.ResponseWriter, r *http.Request, p *httpx.Principal
 		httpx.WriteError(rw, 400, "batch (a name) is required")
 		return
 	}
-	if w.d.Work == nil {
-		httpx.WriteError(rw, 409, ErrWorkOff.Error())
-		return
-	}
 	var clients []store.Client
 	if len(req.Clients) == 0 {
 		all, err := w.d.Store.Clients()
@@ -232,14 +228,18 @@ func (w *Wing) batch(rw http.ResponseWriter, r *http.Request, p *httpx.Principal
 			}
 		}
 	} else {
-		for _, ref := range req.Clients {
+		for i, ref := range req.Clients {
 			c, ok := w.d.Clients.ResolveClient(p, ref)
 			if !ok {
-				httpx.WriteError(rw, 404, "client not found: "+strconv.Quote(httpx.CleanText(ref, 100)))
+				httpx.WriteError(rw, 404, fmt.Sprintf("clients[%d]: client not found", i))
 				return
 			}
 			clients = append(clients, c)
 		}
+	}
+	if w.d.Work == nil {
+		httpx.WriteError(rw, 409, ErrWorkOff.Error())
+		return
 	}
 	st, err := w.d.Store.InvoiceSettings()
 	if err != nil {
