@@ -70,6 +70,7 @@ bench: build
 	./$(BIN)/steward-bench $(BENCH_ARGS)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-uploadbench
 	./$(BIN)/steward-uploadbench --bin $(BIN)
+	STEWARD_INVOICE_BENCH=2000 $(GO) test ./server/invoices -run TestInvoiceBench -count=1 -v -timeout 30m
 
 clean:
 	rm -rf $(BIN)

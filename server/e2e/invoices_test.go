@@ -58,6 +58,10 @@ func TestInvoicesOverTheServer(t *testing.T) {
 	if !strings.Contains(csv, "INV-000001,Acme <b>&amp;</b>,2027-04-01,2027-05-01,paid,Q1,EUR,200.00,0.00,200.00") {
 		t.Errorf("csv: %s", csv)
 	}
+	out, errs, code := e.ctl(t, "invoices", "list", "--status", "paid")
+	if code != 0 || !strings.Contains(out, "INV-000001") || !strings.Contains(out, "200.00 EUR") {
+		t.Errorf("stewardctl invoices list: %d %q %q", code, out, errs)
+	}
 	e.createUser("tech", "technician")
 	if code := e.apiAs(e.tokenFor("tech"), "GET", "/api/v1/invoices", nil, nil); code != 403 {
 		t.Errorf("technician lists invoices: %d, want 403", code)

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,19 +12,24 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Invoices by ID; numbers -> invoice ID; billed time entry ID -> the ID
-// of the invoice billing it (only invoices that are not void); the
-// number counter ("seq") and the settings ("settings") in invoice_meta.
+// Invoices by ID; numbers -> invoice ID; client ID NUL invoice ID ->
+// nothing (a client's invoices without reading all); billed time entry
+// ID -> the ID of the invoice billing it (only invoices that are not
+// void); the number counter ("seq") and the settings ("settings") in
+// invoice_meta.
 var (
-	bInvoices       = []byte("invoices")
-	bInvoiceNumbers = []byte("invoice_numbers")
-	bInvoiceBilled  = []byte("invoice_billed")
-	bInvoiceMeta    = []byte("invoice_meta")
+	bInvoices        = []byte("invoices")
+	bInvoiceNumbers  = []byte("invoice_numbers")
+	bInvoiceByClient = []byte("invoice_by_client")
+	bInvoiceBilled   = []byte("invoice_billed")
+	bInvoiceMeta     = []byte("invoice_meta")
 )
+
+func clientKey(clientID, id string) []byte { return []byte(clientID + "\x00" + id) }
 
 // migrateInvoices creates the invoice buckets (invoices.go).
 func migrateInvoices(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bInvoices, bInvoiceNumbers, bInvoiceBilled, bInvoiceMeta} {
+	for _, b := range [][]byte{bInvoices, bInvoiceNumbers, bInvoiceByClient, bInvoiceBilled, bInvoiceMeta} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -213,6 +219,9 @@ func createInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, di
 	if err := tx.Bucket(bInvoiceNumbers).Put([]byte(number), []byte(inv.ID)); err != nil {
 		return err
 	}
+	if err := tx.Bucket(bInvoiceByClient).Put(clientKey(inv.ClientID, inv.ID), nil); err != nil {
+		return err
+	}
 	return putInvoice(tx, inv)
 }
 
@@ -242,7 +251,7 @@ func (s *DB) InvoiceByNumber(number string) (inv store.Invoice, err error) {
 func (s *DB) Invoices(q store.InvoiceQuery) ([]store.Invoice, error) {
 	var out []store.Invoice
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bInvoices).ForEach(func(k, v []byte) error {
+		keep := func(k, v []byte) error {
 			var d diskInvoice
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("store: decode invoice %s: %w", k, err)
@@ -251,7 +260,25 @@ func (s *DB) Invoices(q store.InvoiceQuery) ([]store.Invoice, error) {
 				out = append(out, inv)
 			}
 			return nil
-		})
+		}
+		if q.Number != "" {
+			if id := tx.Bucket(bInvoiceNumbers).Get([]byte(q.Number)); id != nil {
+				return keep(id, tx.Bucket(bInvoices).Get(id))
+			}
+			return nil
+		}
+		if q.ClientID == "" {
+			return tx.Bucket(bInvoices).ForEach(keep)
+		}
+		prefix := clientKey(q.ClientID, "")
+		c := tx.Bucket(bInvoiceByClient).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := k[len(prefix):]
+			if err := keep(id, tx.Bucket(bInvoices).Get(id)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	slices.SortFunc(out, func(a, b store.Invoice) int {
 		if a.Seq != b.Seq {
@@ -299,6 +326,9 @@ func (s *DB) DeleteInvoice(id string) error {
 			return err
 		}
 		if err := tx.Bucket(bInvoiceNumbers).Delete([]byte(inv.Number)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bInvoiceByClient).Delete(clientKey(inv.ClientID, inv.ID)); err != nil {
 			return err
 		}
 		return tx.Bucket(bInvoices).Delete([]byte(id))
