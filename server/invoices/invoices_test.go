@@ -284,3 +284,39 @@ func TestSettings(t *testing.T) {
 		t.Errorf("invoice after settings: %+v", inv)
 	}
 }
+
+// TestDraftEditAndDelete: a draft's manual lines and dates change while
+// its billed lines stay; deleting it releases its entries and its number
+// is not given again.
+func TestDraftEditAndDelete(t *testing.T) {
+	r := newRig(t, true)
+	r.entries("c_a", "e", "", 1)
+	req := march
+	req.Lines = []api.InvoiceLineRequest{{Description: "Old", Quantity: 1, UnitPriceCents: 100}}
+	var inv api.Invoice
+	if code, body := r.call("ada", "POST", "/api/v1/clients/c_a/invoices", req, &inv); code != 201 || len(inv.Lines) != 2 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var got api.Invoice
+	code, body := r.call("ada", "PUT", "/api/v1/invoices/"+inv.ID, api.InvoiceRequest{Date: "2027-04-10", Notes: "n",
+		Lines: []api.InvoiceLineRequest{{Description: "New", Quantity: 3, UnitPriceCents: 200}}}, &got)
+	if code != 200 || len(got.Lines) != 2 || got.Lines[0].Kind != "time_entry" || got.Lines[1].Description != "New" ||
+		got.SubtotalCents != 15000+600 || got.DueDate != "2027-05-10" || got.Number != inv.Number {
+		t.Fatalf("edit: %d %s", code, body)
+	}
+	if code, _ := r.call("ada", "DELETE", "/api/v1/invoices/"+inv.ID, nil, nil); code != 200 {
+		t.Fatalf("delete draft: %d", code)
+	}
+	if code, _ := r.call("ada", "GET", "/api/v1/invoices/"+inv.ID, nil, nil); code != 404 {
+		t.Errorf("deleted invoice: %d", code)
+	}
+	var again api.Invoice
+	if code, body := r.call("ada", "POST", "/api/v1/clients/c_a/invoices", march, &again); code != 201 || again.Number != "INV-000002" ||
+		len(again.Lines) != 1 {
+		t.Fatalf("after delete: %d %s (the entry bills again, the number moves on)", code, body)
+	}
+	r.call("ada", "POST", "/api/v1/invoices/"+again.ID+"/status", api.InvoiceStatusRequest{Status: "sent"}, nil)
+	if code, _ := r.call("ada", "PUT", "/api/v1/invoices/"+again.ID, api.InvoiceRequest{Notes: "x"}, nil); code != 409 {
+		t.Errorf("editing a sent invoice: %d", code)
+	}
+}
