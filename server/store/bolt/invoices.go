@@ -171,10 +171,15 @@ func (s *DB) CreateInvoices(invs []*store.Invoice, prefix string, digits int) ([
 		meta := tx.Bucket(bInvoiceMeta)
 		seq, _ := strconv.ParseInt(string(meta.Get([]byte("seq"))), 10, 64)
 		for i, inv := range invs {
-			errs[i] = createInvoice(tx, inv, seq+1, prefix, digits)
-			if errs[i] == nil {
-				seq++
+			if errs[i] = checkInvoice(tx, inv, seq+1, prefix, digits); errs[i] != nil {
+				continue
 			}
+			// Past the checks, a failed write is a storage error: it fails
+			// the whole commit rather than leave half an invoice.
+			if err := writeInvoice(tx, inv, seq+1, prefix, digits); err != nil {
+				return err
+			}
+			seq++
 		}
 		return meta.Put([]byte("seq"), []byte(strconv.FormatInt(seq, 10)))
 	})
@@ -187,9 +192,9 @@ func (s *DB) CreateInvoices(invs []*store.Invoice, prefix string, digits int) ([
 	return errs, nil
 }
 
-// createInvoice stores one invoice inside the batch's transaction, as a
-// nested all-or-nothing step: nothing is written before every check passed.
-func createInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, digits int) error {
+// checkInvoice says why an invoice cannot be stored with number seq
+// (nothing is written).
+func checkInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, digits int) error {
 	if tx.Bucket(bClients).Get([]byte(inv.ClientID)) == nil {
 		return fmt.Errorf("client %q: %w", inv.ClientID, store.ErrNotFound)
 	}
@@ -212,6 +217,13 @@ func createInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, di
 		// counter only grows; this guards a hand-edited counter.
 		return fmt.Errorf("invoice number %s: %w", number, store.ErrExists)
 	}
+	return nil
+}
+
+// writeInvoice stores a checked invoice with number seq, its number, its
+// client index entry and its billed entries.
+func writeInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, digits int) error {
+	number := store.FormatInvoiceNumber(prefix, digits, seq)
 	inv.Number, inv.Seq = number, seq
 	if err := bill(tx, inv); err != nil {
 		return err
