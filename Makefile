@@ -72,6 +72,7 @@ bench: build
 	./$(BIN)/steward-uploadbench --bin $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-ticketbench
 	./$(BIN)/steward-ticketbench --bin $(BIN)
+	STEWARD_INVOICE_BENCH=2000 $(GO) test ./server/invoices -run TestInvoiceBench -count=1 -v -timeout 30m
 
 clean:
 	rm -rf $(BIN)

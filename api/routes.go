@@ -504,5 +504,33 @@ func Routes() []Route {
 			Response: TicketDetail{}},
 		{Method: "POST", Path: "/api/v1/portal/tickets/{ticket}/comments", Auth: AuthPortal, Summary: "Reply on a ticket from the portal",
 			Request: TicketCommentRequest{}, Response: TicketComment{}, Status: 201},
+		{Method: "GET", Path: "/api/v1/invoices", Auth: "invoices", Summary: "Invoices of the clients in scope, newest first; ?q= searches number and batch; ?format=csv exports them",
+			Query: invoiceQuery("client"), Response: InvoiceList{}},
+		{Method: "POST", Path: "/api/v1/invoices/batch", Auth: "invoices", Summary: "Invoice many clients' work of one period at once (one batch name); clients with nothing to bill are skipped",
+			Request: InvoiceBatchRequest{}, Response: InvoiceBatchResult{}},
+		{Method: "GET", Path: "/api/v1/clients/{client}/invoices", Auth: "invoices", Summary: "A client's invoices, newest first",
+			Query: invoiceQuery(), Response: InvoiceList{}},
+		{Method: "POST", Path: "/api/v1/clients/{client}/invoices", Auth: "invoices", Summary: "Create a draft invoice by hand or from a period's billable work",
+			Request: InvoiceRequest{}, Response: Invoice{}, Status: 201},
+		{Method: "GET", Path: "/api/v1/invoices/{invoice}", Auth: "invoices", Summary: "An invoice (by ID or number) with its lines", Response: Invoice{}},
+		{Method: "PUT", Path: "/api/v1/invoices/{invoice}", Auth: "invoices", Summary: "Change a draft: dates, batch, notes, manual lines",
+			Request: InvoiceRequest{}, Response: Invoice{}},
+		{Method: "DELETE", Path: "/api/v1/invoices/{invoice}", Auth: "invoices", Summary: "Delete a draft (its number is not given again; its entries are released)",
+			Response: InvoiceDeleted{}},
+		{Method: "POST", Path: "/api/v1/invoices/{invoice}/status", Auth: "invoices", Summary: "Move an invoice: draft to sent or void, sent to paid or void, paid to void (void releases its time entries)",
+			Request: InvoiceStatusRequest{}, Response: Invoice{}},
+		{Method: "GET", Path: "/api/v1/invoices/{invoice}/pdf", Auth: "invoices", Summary: "An invoice as PDF", ContentType: "application/pdf"},
+		{Method: "GET", Path: "/api/v1/invoice-settings", Auth: "invoices", Summary: "The invoice settings: issuer, default rate and tax, terms, currency, number format",
+			Response: InvoiceSettings{}},
+		{Method: "PUT", Path: "/api/v1/invoice-settings", Auth: admin, Summary: "Change the invoice settings", Request: InvoiceSettings{}, Response: InvoiceSettings{}},
+		{Method: "GET", Path: "/api/v1/portal/invoices", Auth: AuthPortalAdmin, Summary: "The client's sent, paid and void invoices (customer admins)",
+			Response: InvoiceList{}},
+		{Method: "GET", Path: "/api/v1/portal/invoices/{invoice}/pdf", Auth: AuthPortalAdmin, Summary: "One of the client's sent, paid or void invoices as PDF (customer admins)",
+			ContentType: "application/pdf"},
 	}
+}
+
+// invoiceQuery lists the query parameters of the invoice lists.
+func invoiceQuery(extra ...string) []string {
+	return append([]string{"q", "number", "batch", "status", "from", "to", "limit", "offset", "format"}, extra...)
 }

@@ -127,6 +127,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
 	root.AddCommand(a.monitorsCmd())
 	root.AddCommand(a.automationCmd())
+	root.AddCommand(a.invoicesCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

@@ -17,11 +17,7 @@ func money(cents int64, currency string) string {
 	if cents == 0 {
 		return ""
 	}
-	s := strconv.FormatInt(cents/100, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return fmt.Sprintf("%s.%02d %s", s, cents%100, currency)
+	return amount(cents) + " " + currency
 }
 
 // parseMoney reads "1234.5" as cents.

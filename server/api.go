@@ -59,6 +59,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.portal.Routes()...)
 	all = append(all, s.auto.Routes()...)
 	all = append(all, s.contract.Routes()...)
+	all = append(all, s.invoices.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 

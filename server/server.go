@@ -31,6 +31,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/invoices"
 	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/mail"
 	"github.com/steward-rmm/steward/server/notify"
@@ -81,6 +82,7 @@ type Server struct {
 	portal   *portal.Wing // the customer portal
 	auto     *automation.Wing
 	contract *contracts.Wing
+	invoices *invoices.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

@@ -34,6 +34,7 @@ var wings = []string{
 	"server/automation",
 	"server/tickets",
 	"server/contracts",
+	"server/invoices",
 }
 
 // wingBase is what a wing may import from this module: the shared base

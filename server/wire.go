@@ -21,6 +21,7 @@ import (
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
+	"github.com/steward-rmm/steward/server/invoices"
 	"github.com/steward-rmm/steward/server/jobs"
 	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/portal"
@@ -114,6 +115,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
 		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
+	s.invoices = invoices.New(invoices.Deps{Store: s.st, Work: invoiceWork{s.tickets}, Contracts: invoiceContracts{s.contract}, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

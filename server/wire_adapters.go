@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/agentcall"
@@ -13,6 +14,7 @@ import (
 	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
+	"github.com/steward-rmm/steward/server/invoices"
 	"github.com/steward-rmm/steward/server/notify"
 	"github.com/steward-rmm/steward/server/store"
 	"github.com/steward-rmm/steward/server/tickets"
@@ -155,4 +157,32 @@ func (a ticketContracts) Consume(ctx context.Context, c tickets.Consumption) err
 
 func (a ticketContracts) Release(ctx context.Context, sourceKind, sourceID string) error {
 	return a.c.Release(ctx, sourceKind, sourceID)
+}
+
+// invoiceWork gives the invoices wing the tickets wing's billable time.
+type invoiceWork struct{ t *tickets.Wing }
+
+func (a invoiceWork) BillableTimeEntries(ctx context.Context, clientID string, from, to time.Time) ([]invoices.BillableEntry, error) {
+	es, err := a.t.BillableTimeEntries(ctx, clientID, from, to)
+	out := make([]invoices.BillableEntry, len(es))
+	for i, e := range es {
+		out[i] = invoices.BillableEntry(e)
+	}
+	return out, err
+}
+
+// invoiceContracts gives the invoices wing the contracts' fees and rates.
+type invoiceContracts struct{ c *contracts.Wing }
+
+func (a invoiceContracts) ContractCharges(ctx context.Context, clientID string, from, to time.Time) ([]invoices.ContractCharge, error) {
+	cs, err := a.c.ContractCharges(ctx, clientID, from, to)
+	out := make([]invoices.ContractCharge, len(cs))
+	for i, c := range cs {
+		out[i] = invoices.ContractCharge(c)
+	}
+	return out, err
+}
+
+func (a invoiceContracts) HourlyRate(ctx context.Context, clientID, contractID string) (int64, bool, error) {
+	return a.c.HourlyRate(ctx, clientID, contractID)
 }

@@ -124,6 +124,11 @@ func TestScopeWalk(t *testing.T) {
 		"note": "bravo-visit"}, &useB); code != 201 {
 		t.Fatalf("Bravo consumption: %d", code)
 	}
+	var invB struct{ ID, Number string }
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/invoices", map[string]any{"batch": "bravo-batch",
+		"lines": []map[string]any{{"description": "bravo work", "quantity": 1, "unit_price_cents": 100}}}, &invB); code != 201 {
+		t.Fatalf("Bravo invoice: %d", code)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
@@ -137,6 +142,8 @@ func TestScopeWalk(t *testing.T) {
 	secrets = append(secrets, ticketB.ID, timeB.ID)
 	vals["contracts"], vals["entitlements"], vals["consumptions"] = contractB.ID, entB.ID, useB.ID
 	secrets = append(secrets, contractB.ID, entB.ID, useB.ID)
+	vals["invoice"] = invB.ID
+	secrets = append(secrets, invB.ID, invB.Number, "bravo-batch")
 
 	// Every route is walked, each in exactly one way; a route that fits
 	// none fails the test, so a new route cannot slip past.
@@ -163,6 +170,8 @@ func TestScopeWalk(t *testing.T) {
 			"profile": apB.ID}, 404},
 		"POST /api/v1/automation/approvals":   {map[string]any{"client": bcl, "patch": "KB1"}, 404},
 		"DELETE /api/v1/automation/approvals": {nil, 403}, // no client: every client's
+		"POST /api/v1/invoices/batch": {map[string]any{"batch": "x", "period_from": "2027-01-01", "period_to": "2027-02-01",
+			"clients": []string{bcl}}, 404},
 	}
 	// Routes that act on the caller's own account only; calling them here
 	// would end the walk's own credential.

@@ -69,6 +69,9 @@ const (
 	// PermCustomerActivity reads a client's customer activity page: what
 	// it bought under contract, used and has left.
 	PermCustomerActivity = "customer_activity"
+	// PermInvoices reads and writes invoices and batches (billing: only
+	// admins hold it).
+	PermInvoices = "invoices"
 )
 
 // Roles.
@@ -88,7 +91,7 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin, PermCustomerActivity},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin, PermCustomerActivity, PermInvoices},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
 		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermCustomerActivity},

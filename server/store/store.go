@@ -313,5 +313,6 @@ type Store interface {
 	AutomationStore
 	TicketStore
 	ContractStore
+	InvoiceStore
 	Close() error
 }

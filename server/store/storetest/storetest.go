@@ -63,6 +63,7 @@ func Run(t *testing.T, f Factory) {
 		{"Automation", Automation},
 		{"Tickets", Tickets},
 		{"Contracts", Contracts},
+		{"Invoices", Invoices},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

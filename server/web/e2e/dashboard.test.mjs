@@ -814,6 +814,8 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['automation', '/automation', '#auto-profiles-table tbody tr, #auto-profiles-panel .empty'],
       ['tickets', '/tickets', '#ticket-table tbody tr, #ticket-list .empty'],
       ['client-tickets', `/clients/${hostile.client}/tickets`, '#ticket-table tbody tr, #ticket-list .empty'],
+      ['invoices', '/invoices', '#inv-table tbody tr, #inv-list .empty'],
+      ['client-invoices', '/clients/Local/invoices', '#inv-table tbody tr, #inv-list .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

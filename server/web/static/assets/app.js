@@ -30,6 +30,7 @@ const routes = [
   [/^\/automation$/, () => import('./pages/automation.js'), 'Automation'],
   [/^\/tickets$/, () => import('./pages/tickets.js'), 'Tickets'],
   [/^\/tickets\/([^/]+)$/, () => import('./pages/ticket.js'), 'Ticket'],
+  [/^\/invoices(?:\/([^/]+))?$/, () => import('./pages/invoices.js'), 'Invoices'],
 ];
 
 const app = document.getElementById('app');
@@ -68,7 +69,8 @@ function layout() {
     can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }),
     can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }),
     can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }),
-    h('a', { href: '/automation', dataset: { nav: 'automation' }, text: 'Automation' }));
+    h('a', { href: '/automation', dataset: { nav: 'automation' }, text: 'Automation' }),
+    can('invoices') && h('a', { href: '/invoices', dataset: { nav: 'invoices' }, text: 'Invoices' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,

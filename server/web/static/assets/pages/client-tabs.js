@@ -16,5 +16,6 @@ import * as portal from './client-portal.js';
 import * as tickets from './client-tickets.js';
 import * as contracts from './client-contracts.js';
 import * as activity from './client-activity.js';
+import * as invoices from './client-invoices.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, tickets, contracts, activity, assets, passwords, attachments, portal];
+export const CLIENT_TABS = [overview, contacts, devices, tickets, contracts, activity, assets, passwords, attachments, invoices, portal];

@@ -8,5 +8,6 @@ export const SECTIONS = [
   { id: 'activity', title: 'Activity', admin: false, load: () => import('./activity.js') },
   { id: 'tickets', title: 'Tickets', admin: false, load: () => import('./tickets.js') },
   { id: 'contracts', title: 'Contracts', admin: true, load: () => import('./usage.js') },
+  { id: 'invoices', title: 'Invoices', admin: true, load: () => import('./invoices.js') },
   { id: 'account', title: 'Account', admin: false, load: () => import('./account.js') },
 ];
