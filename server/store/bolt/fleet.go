@@ -22,6 +22,9 @@ func (s *DB) CreateClient(c store.Client) error {
 		if dup {
 			return fmt.Errorf("client %q: %w", c.Name, store.ErrExists)
 		}
+		if err := reindex(tx, nil, clientKeys(c, nil)); err != nil {
+			return err
+		}
 		return put(tx, bClients, c.ID, c)
 	})
 }
