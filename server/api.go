@@ -54,6 +54,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.attach.Routes()...)
 	all = append(all, s.assets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
+	all = append(all, s.helpdesk.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	return append(all, s.clients.Routes()...)
 }

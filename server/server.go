@@ -26,6 +26,7 @@ import (
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/helpdesk"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
@@ -73,6 +74,7 @@ type Server struct {
 	vaultOff string
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
+	helpdesk *helpdesk.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

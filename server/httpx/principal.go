@@ -61,6 +61,9 @@ const (
 	PermRegistryWrite = "registry_write"
 	// PermSessions sees the users on a device and their activity.
 	PermSessions = "sessions_read"
+	// PermHelpdesk searches across clients from one box and verifies
+	// callers (help desk and above; read-only users lack it).
+	PermHelpdesk = "helpdesk"
 )
 
 // Roles.
@@ -80,11 +83,11 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermHelpdesk},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions},
-	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermHelpdesk},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermHelpdesk},
 	RoleReadOnly: {PermView},
 }
 
