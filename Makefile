@@ -70,6 +70,8 @@ bench: build
 	./$(BIN)/steward-bench $(BENCH_ARGS)
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-uploadbench
 	./$(BIN)/steward-uploadbench --bin $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-searchbench
+	./$(BIN)/steward-searchbench --bin $(BIN)
 
 clean:
 	rm -rf $(BIN)
