@@ -120,6 +120,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.seatsCmd())
 	root.AddCommand(a.messageCmd()) // toolbox.go
 	root.AddCommand(a.notificationsCmd())
+	root.AddCommand(a.searchCmd()) // helpdesk.go
 	root.AddCommand(a.vaultCmd(), a.attachmentsCmd(), a.assetsCmd())
 	root.AddCommand(a.filesCmd(), a.processesCmd())
 	root.AddCommand(a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
