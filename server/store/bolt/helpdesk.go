@@ -237,12 +237,27 @@ func searchIDs(tx *bolt.Tx, kind string, q store.SearchQuery, limit int) (client
 	return clients, ids
 }
 
-// allWordsStart reports whether every query word starts a name word.
+// allWordsStart reports whether every query word starts a name word of
+// its own ("fa falor" is not "Ann Falordnim": both words would start the
+// same name word). Longest query words choose first.
 func allWordsStart(name, query []string) bool {
-	for _, q := range query {
-		if !slices.ContainsFunc(name, func(w string) bool { return strings.HasPrefix(w, q) }) {
+	used := make([]bool, len(name))
+	q := slices.Clone(query)
+	slices.SortFunc(q, func(a, b string) int { return len(b) - len(a) })
+	for _, w := range q {
+		i := slices.IndexFunc(name, func(n string) bool { return strings.HasPrefix(n, w) })
+		for i >= 0 && used[i] {
+			j := slices.IndexFunc(name[i+1:], func(n string) bool { return strings.HasPrefix(n, w) })
+			if j < 0 {
+				i = -1
+				break
+			}
+			i += 1 + j
+		}
+		if i < 0 {
 			return false
 		}
+		used[i] = true
 	}
 	return true
 }

@@ -84,6 +84,7 @@ func helpdeskSearch(t *testing.T, f Factory) {
 	check("name 'ann o'", contacts(store.SearchQuery{Field: store.SearchName, Value: "Ann O", Scope: all}), "p1")
 	check("name 'jon an'", contacts(store.SearchQuery{Field: store.SearchName, Value: "jon an", Scope: all}), "p3")
 	check("name brien", contacts(store.SearchQuery{Field: store.SearchName, Value: "brien", Scope: all}), "p1")
+	check("two words on one name word", contacts(store.SearchQuery{Field: store.SearchName, Value: "an ann", Scope: all}))
 	check("name nn (not a word start)", contacts(store.SearchQuery{Field: store.SearchName, Value: "nn", Scope: all}))
 	check("email", contacts(store.SearchQuery{Field: store.SearchEmail, Value: "ANN@acme.EXAMPLE", Scope: all}), "p1")
 	check("email part", contacts(store.SearchQuery{Field: store.SearchEmail, Value: "ann@acme", Scope: all}))
