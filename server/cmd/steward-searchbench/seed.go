@@ -54,8 +54,10 @@ func contactPhone(i int) (area, exchange, line int) { return 212, 200 + i/10000,
 
 func contactClient(i, clients int) int { return i % clients }
 
-func mac(i int) [6]byte { return [6]byte{0x02, 0x5e, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)} }
-func ip(i int) string   { return fmt.Sprintf("10.%d.%d.%d", byte(i>>16), byte(i>>8), byte(i)) }
+func mac(i int) [6]byte {
+	return [6]byte{0x02, 0x5e, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}
+}
+func ip(i int) string { return fmt.Sprintf("10.%d.%d.%d", byte(i>>16), byte(i>>8), byte(i)) }
 func serial(i int) string {
 	return fmt.Sprintf("SN%08X", uint32(i)*2654435761)
 }

@@ -132,7 +132,7 @@ function verifyPanel(root, c) {
   const send = h('button', { type: 'button', class: 'small verify-send', text: 'Send code' });
   const code = h('input', { type: 'text', class: 'verify-code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '12',
     placeholder: '6-digit code', 'aria-label': 'Code the caller reads back' });
-  const check = h('button', { type: 'submit', class: 'small primary verify-check', text: 'Check', disabled: true });
+  const check = h('button', { type: 'submit', class: 'small primary verify-check', text: 'Check' });
   const form = h('form', { class: 'verify-form' }, code, check);
   send.addEventListener('click', async () => {
     send.disabled = true;
@@ -140,7 +140,6 @@ function verifyPanel(root, c) {
       const r = await post(`/api/v1/contacts/${enc(c.id)}/verify`, {});
       put(status, `Code sent to ${r.sent_to}, valid until ${time(r.expires_at)}. Ask the caller to read it back.`);
       status.className = 'verify-status';
-      check.disabled = false;
       code.focus();
     } catch (e) {
       put(status, e.message);
@@ -157,10 +156,10 @@ function verifyPanel(root, c) {
       put(status, r.verified ? h('strong', { text: `Verified: ${c.name}` }) : `Not verified: ${r.message}`);
       status.className = `verify-status ${r.verified ? 'ok-text verified' : 'error failed'}`;
       code.value = '';
-      check.disabled = r.verified || r.outcome !== 'wrong';
     } catch (ex) {
       put(status, ex.message);
       status.className = 'verify-status error';
+    } finally {
       check.disabled = false;
     }
   });
