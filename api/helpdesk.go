@@ -56,6 +56,7 @@ type SearchDevice struct {
 	IPs        []string `json:"ips,omitempty"`
 	MACs       []string `json:"macs,omitempty"`
 	Serial     string   `json:"serial,omitempty"`
+	SIP        string   `json:"sip,omitempty"`
 	Matched    []string `json:"matched"`
 	Link       string   `json:"link"`
 }
@@ -85,4 +86,17 @@ type VerifyResult struct {
 	Outcome      string `json:"outcome"`
 	AttemptsLeft int    `json:"attempts_left"`
 	Message      string `json:"message"`
+}
+
+// DeviceSIP is GET and PUT /api/v1/devices/{id}/sip: the SIP address a
+// technician gave the device (a desk phone's or softphone's), which the
+// help-desk search finds it by.
+type DeviceSIP struct {
+	DeviceID string `json:"device_id"`
+	SIP      string `json:"sip"`
+}
+
+// DeviceSIPRequest sets a device's SIP address ("" removes it).
+type DeviceSIPRequest struct {
+	SIP string `json:"sip"`
 }

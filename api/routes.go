@@ -367,5 +367,9 @@ func Routes() []Route {
 			Response: VerifySent{}},
 		{Method: "POST", Path: "/api/v1/contacts/{contact}/verify/check", Auth: "helpdesk",
 			Summary: "Check the code the caller read back", Request: VerifyCheckRequest{}, Response: VerifyResult{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/sip", Auth: view, Summary: "A device's SIP address (a desk phone's or softphone's)",
+			Response: DeviceSIP{}},
+		{Method: "PUT", Path: "/api/v1/devices/{id}/sip", Auth: "clients",
+			Summary: "Set a device's SIP address, which the help-desk search finds it by (\"\" removes it)", Request: DeviceSIPRequest{}, Response: DeviceSIP{}},
 	}
 }

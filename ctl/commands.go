@@ -366,6 +366,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	}}
 	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd(), a.devicesApproveCmd())
 	c.AddCommand(a.devicesBulkCmds()...)
+	c.AddCommand(a.devicesSIPCmd()) // helpdesk.go
 	return c
 }
 

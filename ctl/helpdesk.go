@@ -83,9 +83,9 @@ func printSearch(a *App, res api.SearchResults) {
 		if d.Retired {
 			status = "retired"
 		}
-		rows = append(rows, []string{d.ID, d.Hostname, d.ClientName, status, listText(d.IPs), macsText(d.MACs), d.Serial, matched(d.Matched)})
+		rows = append(rows, []string{d.ID, d.Hostname, d.ClientName, status, listText(d.IPs), macsText(d.MACs), d.Serial, d.SIP, matched(d.Matched)})
 	}
-	section("DEVICES", []string{"ID", "HOSTNAME", "CLIENT", "STATUS", "IPS", "MACS", "SERIAL", "MATCHED"}, rows)
+	section("DEVICES", []string{"ID", "HOSTNAME", "CLIENT", "STATUS", "IPS", "MACS", "SERIAL", "SIP", "MATCHED"}, rows)
 	if n == 0 {
 		fmt.Fprintf(a.Err, "nothing found (searched as %s)\n", strings.Join(res.Read, ", "))
 	}
@@ -120,4 +120,37 @@ func (a *App) contactsVerifyCmds() []*cobra.Command {
 			return err
 		}}
 	return []*cobra.Command{verify, check}
+}
+
+// devicesSIPCmd is "devices sip DEVICE [SIP]": show or set the SIP address
+// the help-desk search finds a device by.
+func (a *App) devicesSIPCmd() *cobra.Command {
+	var remove bool
+	c := &cobra.Command{Use: "sip DEVICE [SIP] [--remove]", Short: "Show or set a device's SIP address (sip:desk-12@pbx.example.com), found by the help-desk search",
+		Args: cobra.RangeArgs(1, 2), RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := a.resolveDevice(args[0])
+			if err != nil {
+				return err
+			}
+			path := "/api/v1/devices/" + url.PathEscape(id) + "/sip"
+			var out api.DeviceSIP
+			switch {
+			case len(args) == 2 && remove:
+				return errors.New("give a SIP address or --remove, not both")
+			case len(args) == 2 || remove:
+				req := api.DeviceSIPRequest{}
+				if len(args) == 2 {
+					req.SIP = args[1]
+				}
+				err = a.client().Do("PUT", path, req, &out)
+			default:
+				err = a.client().Do("GET", path, nil, &out)
+			}
+			if err != nil {
+				return err
+			}
+			return a.print(out, []string{"DEVICE", "SIP"}, func() [][]string { return [][]string{{out.DeviceID, out.SIP}} })
+		}}
+	c.Flags().BoolVar(&remove, "remove", false, "remove the device's SIP address")
+	return c
 }

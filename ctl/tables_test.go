@@ -91,7 +91,7 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			Contacts: []api.SearchContact{{ID: "ct_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "Ann \u202eSmith\x1b[2J",
 				Email: "ann@ab.example", Phone: "020 7946 0958", Mobile: "07911 123456", SIP: "sip:ann@pbx.ab.example", Matched: []string{"name"}}},
 			Devices: []api.SearchDevice{{ID: "d_1", ClientID: "c_2", ClientName: "A+B Plumbing", Hostname: "ann-laptop\x1b[31m", Online: true,
-				IPs: []string{"10.0.0.5"}, MACs: []string{"525400a1b2c4"}, Serial: "=cmd|' /C calc'!A0", Matched: []string{"name", "serial"}}}}),
+				IPs: []string{"10.0.0.5"}, MACs: []string{"525400a1b2c4"}, Serial: "=cmd|' /C calc'!A0", SIP: "sip:desk\u202e1@pbx.ab.example", Matched: []string{"name", "serial"}}}}),
 		"POST /api/v1/contacts/ct_1/verify": js(api.VerifySent{ContactID: "ct_1", SentTo: "a***@ab.example", ExpiresAt: now.Add(10 * time.Minute), Attempts: 5}),
 		"POST /api/v1/contacts/ct_1/verify/check": js(api.VerifyResult{ContactID: "ct_1", Verified: true, Outcome: "verified",
 			Message: "verified: the caller read back the code sent to the contact's e-mail"}),

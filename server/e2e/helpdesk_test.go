@@ -86,6 +86,16 @@ func TestHelpdeskSearch(t *testing.T) {
 		return len(r1.Devices) == 1 && len(r2.Devices) == 1
 	})
 
+	var ds api.DeviceSIP
+	if code := e.api("PUT", "/api/v1/devices/"+bobDev+"/sip", api.DeviceSIPRequest{SIP: "sip:Desk-7@pbx.bravo.example"}, &ds); code != 200 ||
+		ds.SIP != "sip:Desk-7@pbx.bravo.example" {
+		t.Fatalf("device sip: %d %+v", code, ds)
+	}
+	for _, bad := range []string{"desk-7", "sip:pbx.bravo.example", "sip:a\x1b[2J@pbx.example", "sip:" + strings.Repeat("a", 300) + "@x.example"} {
+		if code, _ := e.apiErr("PUT", "/api/v1/devices/"+bobDev+"/sip", api.DeviceSIPRequest{SIP: bad}); code != 400 {
+			t.Errorf("device sip %q: %d", bad, code)
+		}
+	}
 	type want struct{ clients, contacts, devices []string }
 	none := []string{}
 	cases := map[string]want{
@@ -116,6 +126,7 @@ func TestHelpdeskSearch(t *testing.T) {
 		"ann-lap":                            {none, none, []string{annDev}},
 		bobDev:                               {none, none, []string{bobDev}},
 		"127.0.0.1":                          {none, none, none},
+		"SIPS:desk-7@PBX.bravo.example":      {none, none, []string{bobDev}},
 	}
 	for q, w := range cases {
 		code, res := e.search(e.token, q, "")
@@ -213,6 +224,16 @@ func TestHelpdeskSearch(t *testing.T) {
 		if !slices.Equal(cl, w.clients) || !slices.Equal(co, w.contacts) || !slices.Equal(de, w.devices) {
 			t.Errorf("after edits, %q: clients %v contacts %v devices %v; want %v %v %v", q, cl, co, de, w.clients, w.contacts, w.devices)
 		}
+	}
+	// A device's SIP address removed is not found.
+	if code := e.api("PUT", "/api/v1/devices/"+bobDev+"/sip", api.DeviceSIPRequest{SIP: ""}, nil); code != 200 {
+		t.Fatalf("remove device sip: %d", code)
+	}
+	if _, res := e.search(e.token, "sip:desk-7@pbx.bravo.example", ""); len(res.Devices) != 0 {
+		t.Errorf("a removed SIP address still finds %+v", res.Devices)
+	}
+	if code := e.apiAs(hd, "PUT", "/api/v1/devices/"+bobDev+"/sip", api.DeviceSIPRequest{SIP: "sip:x@y.example"}, nil); code != 403 {
+		t.Errorf("help desk sets a device sip: %d, want 403", code)
 	}
 	// A deleted device is gone from the search at once.
 	annAgent.stop()

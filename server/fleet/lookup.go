@@ -23,8 +23,10 @@ type Lookup struct {
 	IP string
 	// Serial is the firmware's serial, matched whole, case-insensitively.
 	Serial string
-	// ID is a device ID.
+	// ID is a device ID; IDs more of them (found elsewhere, e.g. by a SIP
+	// address the store keeps).
 	ID      string
+	IDs     []string
 	Clients []string
 	Limit   int
 }
@@ -60,7 +62,7 @@ func (fl *Fleet) Find(q Lookup) []View {
 			mac != "" && slices.Contains(e.macs, mac) ||
 			ip != "" && slices.Contains(e.ips, ip) ||
 			serial != "" && strings.EqualFold(e.serial, serial) ||
-			q.ID != "" && e.d.ID == q.ID {
+			q.ID != "" && e.d.ID == q.ID || slices.Contains(q.IDs, e.d.ID) {
 			hits = append(hits, e)
 		}
 	}

@@ -162,7 +162,14 @@ func (w *Wing) search(p *httpx.Principal, q, clientID string, limit int) (api.Se
 		if k.Name != "" && k.Email == "" {
 			name = k.Name
 		}
-		vs := w.d.Fleet.Find(fleet.Lookup{Name: name, MAC: k.MAC, IP: k.IP, Serial: k.Token, ID: k.Token,
+		var bySIP []string
+		if k.SIP != "" {
+			var err error
+			if bySIP, err = w.d.Store.DevicesBySIP(k.SIP); err != nil {
+				return res, err
+			}
+		}
+		vs := w.d.Fleet.Find(fleet.Lookup{Name: name, MAC: k.MAC, IP: k.IP, Serial: k.Token, ID: k.Token, IDs: bySIP,
 			Clients: scopeList, Limit: limit})
 		for _, d := range vs {
 			serial := w.d.Fleet.Serial(d.ID)
@@ -182,6 +189,13 @@ func (w *Wing) search(p *httpx.Principal, q, clientID string, limit int) (api.Se
 			if name != "" && strings.Contains(strings.ToLower(d.Hostname), name) {
 				how = append(how, "name")
 			}
+			if slices.Contains(bySIP, d.ID) {
+				how = append(how, "sip")
+			}
+			sip, err := w.d.Store.DeviceSIP(d.ID)
+			if err != nil {
+				return res, err
+			}
 			cn := d.ClientName
 			if cn == "" {
 				var err error
@@ -190,7 +204,7 @@ func (w *Wing) search(p *httpx.Principal, q, clientID string, limit int) (api.Se
 				}
 			}
 			res.Devices = append(res.Devices, api.SearchDevice{ID: d.ID, ClientID: d.Client, ClientName: cn, Hostname: d.Hostname,
-				Online: d.Online, Retired: d.Retired, IPs: d.IPs, MACs: d.MACs, Serial: serial, Matched: how,
+				Online: d.Online, Retired: d.Retired, IPs: d.IPs, MACs: d.MACs, Serial: serial, SIP: sip, Matched: how,
 				Link: "/devices/" + d.ID})
 		}
 	}

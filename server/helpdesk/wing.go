@@ -107,5 +107,7 @@ func (w *Wing) Routes() []httpx.Route {
 		httpx.R("GET", "/api/v1/search", hd, w.apiSearch),
 		httpx.R("POST", "/api/v1/contacts/{contact}/verify", hd, w.apiSendCode),
 		httpx.R("POST", "/api/v1/contacts/{contact}/verify/check", hd, w.apiCheckCode),
+		httpx.R("GET", "/api/v1/devices/{id}/sip", httpx.NeedPerm(httpx.PermView), w.apiDeviceSIP),
+		httpx.R("PUT", "/api/v1/devices/{id}/sip", httpx.NeedPerm(httpx.PermClients), w.apiSetDeviceSIP),
 	}
 }

@@ -72,6 +72,17 @@ type HelpdeskStore interface {
 	// (after a restore; the index never drifts otherwise).
 	RebuildSearchIndex() error
 
+	// SetDeviceSIP sets the SIP address of a device (a desk phone's, a
+	// softphone's), "" removing it; ErrNotFound for an unknown device.
+	// DeleteDevice removes it with the device.
+	SetDeviceSIP(deviceID, sip string) error
+	// DeviceSIP returns a device's SIP address ("" if none).
+	DeviceSIP(deviceID string) (string, error)
+	// DevicesBySIP lists the IDs of the devices with the SIP address
+	// (matched as SearchSIP says), in ID order. The caller scopes them by
+	// the devices' current clients.
+	DevicesBySIP(sip string) ([]string, error)
+
 	// PutCallerCode stores a contact's code, replacing any earlier one.
 	PutCallerCode(c CallerCode) error
 	// CallerCode returns the contact's outstanding code (ErrNotFound if

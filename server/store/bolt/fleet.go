@@ -240,6 +240,9 @@ func (s *DB) DeleteDevice(id string) error {
 				return err
 			}
 		}
+		if err := dropDeviceSIP(tx, id); err != nil {
+			return err
+		}
 		if d.MachineID != "" {
 			return tx.Bucket(bMachines).Delete(machineKey(d.MachineID, id))
 		}

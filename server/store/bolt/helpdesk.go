@@ -27,12 +27,13 @@ import (
 var (
 	bSearchIndex = []byte("search_index")
 	bCallerCodes = []byte("caller_codes")
+	bDeviceSIPs  = []byte("device_sips")
 )
 
 // migrateHelpdesk creates the help desk's buckets and indexes the clients
 // and contacts stored before it.
 func migrateHelpdesk(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bSearchIndex, bCallerCodes} {
+	for _, b := range [][]byte{bSearchIndex, bCallerCodes, bDeviceSIPs} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -174,7 +175,13 @@ func rebuildSearch(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return each(tx, bContacts, nil, func(c *store.Contact) error { return reindex(tx, nil, contactKeys(c)) })
+	err = each(tx, bContacts, nil, func(c *store.Contact) error { return reindex(tx, nil, contactKeys(c)) })
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bDeviceSIPs).ForEach(func(k, v []byte) error {
+		return tx.Bucket(bSearchIndex).Put(deviceSIPKey(string(v), string(k)), nil)
+	})
 }
 
 // RebuildSearchIndex rebuilds the search index from the records.
@@ -402,4 +409,68 @@ func reindexProfile(tx *bolt.Tx, p store.ClientProfile) error {
 		return err
 	}
 	return reindex(tx, clientKeys(c, old), clientKeys(c, &p))
+}
+
+// Device SIP addresses: device ID -> address in device_sips, and the key
+// "dsip:USER@HOST NUL NUL DEVICE" in the search index (no client: a device
+// can move, so the caller scopes by its current client).
+func deviceSIPKey(sip, deviceID string) []byte {
+	return indexKey("d", store.SearchSIP, sipKey(sip), "", deviceID)
+}
+
+// dropDeviceSIP removes a device's address and its index key.
+func dropDeviceSIP(tx *bolt.Tx, deviceID string) error {
+	b := tx.Bucket(bDeviceSIPs)
+	old := b.Get([]byte(deviceID))
+	if old == nil {
+		return nil
+	}
+	if err := tx.Bucket(bSearchIndex).Delete(deviceSIPKey(string(old), deviceID)); err != nil {
+		return err
+	}
+	return b.Delete([]byte(deviceID))
+}
+
+// SetDeviceSIP sets or removes a device's SIP address.
+func (s *DB) SetDeviceSIP(deviceID, sip string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bDevices).Get([]byte(deviceID)) == nil {
+			return fmt.Errorf("device %q: %w", deviceID, store.ErrNotFound)
+		}
+		if err := dropDeviceSIP(tx, deviceID); err != nil || sip == "" {
+			return err
+		}
+		if err := tx.Bucket(bDeviceSIPs).Put([]byte(deviceID), []byte(sip)); err != nil {
+			return err
+		}
+		return tx.Bucket(bSearchIndex).Put(deviceSIPKey(sip, deviceID), nil)
+	})
+}
+
+// DeviceSIP returns a device's SIP address.
+func (s *DB) DeviceSIP(deviceID string) (string, error) {
+	var v string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bDeviceSIPs).Get([]byte(deviceID)))
+		return nil
+	})
+	return v, err
+}
+
+// DevicesBySIP lists the devices with the SIP address.
+func (s *DB) DevicesBySIP(sip string) ([]string, error) {
+	var ids []string
+	key := sipKey(sip)
+	if key == "" {
+		return nil, nil
+	}
+	prefix := []byte("d" + store.SearchSIP + ":" + key + "\x00\x00")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bSearchIndex).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			ids = append(ids, string(k[len(prefix):]))
+		}
+		return nil
+	})
+	return ids, err
 }

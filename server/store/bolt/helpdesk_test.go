@@ -32,7 +32,7 @@ func TestMigrationBuildsSearchIndex(t *testing.T) {
 	bdb, err := bolt.Open(filepath.Join(dir, "steward.db"), 0o600, nil)
 	must(err)
 	must(bdb.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bSearchIndex, bCallerCodes} {
+		for _, b := range [][]byte{bSearchIndex, bCallerCodes, bDeviceSIPs} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}

@@ -34,7 +34,65 @@ func Helpdesk(t *testing.T, f Factory) {
 	subtests(t, f, map[string]func(*testing.T, Factory){
 		"Search":      helpdeskSearch,
 		"CallerCodes": helpdeskCodes,
+		"DeviceSIP":   helpdeskDeviceSIP,
 	})
+}
+
+// helpdeskDeviceSIP: a device's SIP address is found by its user@host in
+// any case and scheme, replaced and removed cleanly, and goes with the
+// device.
+func helpdeskDeviceSIP(t *testing.T, f Factory) {
+	db := f.fresh(t)
+	now := time.Now()
+	must2(t, db.CreateClient(store.Client{ID: "c1", Name: "Acme"}))
+	must2(t, db.CreateEnrollToken(store.EnrollToken{ID: "t1", ClientID: "c1", Hash: "h1", ExpiresAt: now.Add(time.Hour), MaxUses: 3}))
+	for _, id := range []string{"d1", "d2"} {
+		if _, _, err := db.Enroll("h1", now, store.Device{ID: id, KeyHash: "k-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.SetDeviceSIP("nope", "sip:x@y.example"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown device: %v", err)
+	}
+	must2(t, db.SetDeviceSIP("d1", "sip:Desk1@PBX.example"))
+	must2(t, db.SetDeviceSIP("d2", "sips:desk1@pbx.example"))
+	find := func(sip string) []string {
+		t.Helper()
+		ids, err := db.DevicesBySIP(sip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]string{}, ids...)
+	}
+	if got := find("SIP:desk1@pbx.example"); !slices.Equal(got, []string{"d1", "d2"}) {
+		t.Fatalf("by sip = %v", got)
+	}
+	if v, err := db.DeviceSIP("d1"); err != nil || v != "sip:Desk1@PBX.example" {
+		t.Fatalf("device sip = %q %v", v, err)
+	}
+	must2(t, db.SetDeviceSIP("d1", "sip:desk9@pbx.example"))
+	if got := find("sip:desk1@pbx.example"); !slices.Equal(got, []string{"d2"}) {
+		t.Errorf("after a change, the old address = %v", got)
+	}
+	if got := find("sip:desk9@pbx.example"); !slices.Equal(got, []string{"d1"}) {
+		t.Errorf("the new address = %v", got)
+	}
+	must2(t, db.SetDeviceSIP("d1", ""))
+	if got := find("sip:desk9@pbx.example"); len(got) != 0 {
+		t.Errorf("a removed address = %v", got)
+	}
+	if v, _ := db.DeviceSIP("d1"); v != "" {
+		t.Errorf("removed address reads %q", v)
+	}
+	must2(t, db.DeleteDevice("d2"))
+	if got := find("sip:desk1@pbx.example"); len(got) != 0 {
+		t.Errorf("a deleted device's address = %v", got)
+	}
+	must2(t, db.SetDeviceSIP("d1", "sip:desk5@pbx.example"))
+	must2(t, db.RebuildSearchIndex())
+	if got := find("sip:desk5@pbx.example"); !slices.Equal(got, []string{"d1"}) {
+		t.Errorf("after a rebuild = %v", got)
+	}
 }
 
 func helpdeskSearch(t *testing.T, f Factory) {

@@ -86,13 +86,13 @@ export function mount(root, ctx) {
     if (r.devices.length) {
       sections.push(h('section', { class: 'panel', id: 'results-devices' }, h('h2', { class: 'first', text: `Devices (${r.devices.length})` }),
         h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
-          h('thead', {}, h('tr', {}, ['Device', 'Client', 'Status', 'IPs', 'MACs', 'Serial', 'Matched', ''].map((x) => h('th', { text: x })))),
+          h('thead', {}, h('tr', {}, ['Device', 'Client', 'Status', 'IPs', 'MACs', 'Serial', 'SIP', 'Matched', ''].map((x) => h('th', { text: x })))),
           h('tbody', {}, r.devices.map((d) => h('tr', { dataset: { id: d.id } },
             h('td', {}, h('a', { href: `/devices/${enc(d.id)}`, text: d.hostname })),
             h('td', {}, h('a', { href: `/clients/${enc(d.client_id)}`, text: d.client_name })),
             h('td', {}, d.retired ? h('span', { class: 'badge', text: 'retired' }) : onlineBadge(d.online)),
             h('td', { text: (d.ips || []).join(', ') }), h('td', { text: (d.macs || []).map(macText).join(', ') }), h('td', { text: d.serial || '' }),
-            h('td', { class: 'matched', text: matchedText(d.matched) }),
+            h('td', { text: d.sip || '' }), h('td', { class: 'matched', text: matchedText(d.matched) }),
             h('td', { class: 'actions' }, narrow(d.client_id)))))))));
     }
     put(body, sections.length ? sections : h('p', { class: 'empty', id: 'search-none', text: 'Nothing found.' }));
