@@ -363,7 +363,7 @@ func Routes() []Route {
 				"(name, MAC in any form, IP, serial, ID) in scope, grouped by kind; ?client= narrows to one client",
 			Query: []string{"q", "client", "limit"}, Response: SearchResults{}},
 		{Method: "POST", Path: "/api/v1/contacts/{contact}/verify", Auth: "helpdesk",
-			Summary: "Verify a caller: e-mail a one-time code to the contact (valid 10 minutes, single use, 5 attempts)",
+			Summary:  "Verify a caller: e-mail a one-time code to the contact (valid 10 minutes, single use, 5 attempts)",
 			Response: VerifySent{}},
 		{Method: "POST", Path: "/api/v1/contacts/{contact}/verify/check", Auth: "helpdesk",
 			Summary: "Check the code the caller read back", Request: VerifyCheckRequest{}, Response: VerifyResult{}},
