@@ -73,6 +73,8 @@ bench: build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-ticketbench
 	./$(BIN)/steward-ticketbench --bin $(BIN)
 	STEWARD_INVOICE_BENCH=2000 $(GO) test ./server/invoices -run TestInvoiceBench -count=1 -v -timeout 30m
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./server/cmd/steward-searchbench
+	./$(BIN)/steward-searchbench --bin $(BIN)
 
 clean:
 	rm -rf $(BIN)

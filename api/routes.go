@@ -527,6 +527,19 @@ func Routes() []Route {
 			Response: InvoiceList{}},
 		{Method: "GET", Path: "/api/v1/portal/invoices/{invoice}/pdf", Auth: AuthPortalAdmin, Summary: "One of the client's sent, paid or void invoices as PDF (customer admins)",
 			ContentType: "application/pdf"},
+		{Method: "GET", Path: "/api/v1/search", Auth: "helpdesk",
+			Summary: "Help-desk search: clients (name, ID, domain), contacts (name, ID, e-mail, phone in any form, SIP) and devices " +
+				"(name, MAC in any form, IP, serial, ID) in scope, grouped by kind; ?client= narrows to one client",
+			Query: []string{"q", "client", "limit"}, Response: SearchResults{}},
+		{Method: "POST", Path: "/api/v1/contacts/{contact}/verify", Auth: "helpdesk",
+			Summary:  "Verify a caller: e-mail a one-time code to the contact (valid 10 minutes, single use, 5 attempts)",
+			Response: VerifySent{}},
+		{Method: "POST", Path: "/api/v1/contacts/{contact}/verify/check", Auth: "helpdesk",
+			Summary: "Check the code the caller read back", Request: VerifyCheckRequest{}, Response: VerifyResult{}},
+		{Method: "GET", Path: "/api/v1/devices/{id}/sip", Auth: view, Summary: "A device's SIP address (a desk phone's or softphone's)",
+			Response: DeviceSIP{}},
+		{Method: "PUT", Path: "/api/v1/devices/{id}/sip", Auth: "clients",
+			Summary: "Set a device's SIP address, which the help-desk search finds it by (\"\" removes it)", Request: DeviceSIPRequest{}, Response: DeviceSIP{}},
 	}
 }
 

@@ -120,6 +120,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.seatsCmd())
 	root.AddCommand(a.messageCmd()) // toolbox.go
 	root.AddCommand(a.notificationsCmd())
+	root.AddCommand(a.searchCmd()) // helpdesk.go
 	root.AddCommand(a.vaultCmd(), a.attachmentsCmd(), a.assetsCmd())
 	root.AddCommand(a.ticketsCmd())
 	root.AddCommand(a.contractsCmd())
@@ -370,6 +371,7 @@ func (a *App) devicesCmd() *cobra.Command {
 	}}
 	c.AddCommand(list, show, revoke, a.devicesSetFolderCmd(), a.devicesApproveCmd())
 	c.AddCommand(a.devicesBulkCmds()...)
+	c.AddCommand(a.devicesSIPCmd()) // helpdesk.go
 	return c
 }
 

@@ -137,6 +137,7 @@ func (a *App) contactsCmd() *cobra.Command {
 			return patch(cmd, args[0], args[1], api.ContactRequest{Disabled: &f})
 		}}
 	c.AddCommand(list, add, update, disable, enable, a.contactsImportCmd())
+	c.AddCommand(a.contactsVerifyCmds()...) // helpdesk.go
 	return c
 }
 

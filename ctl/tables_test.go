@@ -90,6 +90,15 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 				Attempts: 41, LastError: "mail: send via smtp.example: 535 auth failed\r\nX-Injected: 1", CreatedAt: at}}),
 		"GET /api/v1/vault": js([]api.VaultEntry{{ID: "vlt_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "router \x1b[31m<b>",
 			URL: "https://192.0.2.1/", Username: "admin", UpdatedAt: at}}),
+		"GET /api/v1/search": js(api.SearchResults{Query: "ann", Read: []string{"name"}, Clients: []api.SearchClient{{ID: "c_2",
+			Name: "A+B Plumbing", Domains: []string{"ab.example"}, Phone: "020 7946 0958", Matched: []string{"name", "domain"}}},
+			Contacts: []api.SearchContact{{ID: "ct_1", ClientID: "c_2", ClientName: "A+B Plumbing", Name: "Ann \u202eSmith\x1b[2J",
+				Email: "ann@ab.example", Phone: "020 7946 0958", Mobile: "07911 123456", SIP: "sip:ann@pbx.ab.example", Matched: []string{"name"}}},
+			Devices: []api.SearchDevice{{ID: "d_1", ClientID: "c_2", ClientName: "A+B Plumbing", Hostname: "ann-laptop\x1b[31m", Online: true,
+				IPs: []string{"10.0.0.5"}, MACs: []string{"525400a1b2c4"}, Serial: "=cmd|' /C calc'!A0", SIP: "sip:desk\u202e1@pbx.ab.example", Matched: []string{"name", "serial"}}}}),
+		"POST /api/v1/contacts/ct_1/verify": js(api.VerifySent{ContactID: "ct_1", SentTo: "a***@ab.example", ExpiresAt: now.Add(10 * time.Minute), Attempts: 5}),
+		"POST /api/v1/contacts/ct_1/verify/check": js(api.VerifyResult{ContactID: "ct_1", Verified: true, Outcome: "verified",
+			Message: "verified: the caller read back the code sent to the contact's e-mail"}),
 		"GET /api/v1/devices/d_1/files": js(api.FileList{Path: "/srv", Parent: "/", Total: 3, Entries: []api.FileEntry{
 			{Name: "data", Type: "dir", Modified: at, Mode: "drwxr-xr-x", Perm: 0o755},
 			{Name: "evil\x1b[31mred\u202e.txt", Type: "file", Size: 1234, Modified: at, Mode: "-rw-r--r--", Perm: 0o644},
@@ -114,7 +123,8 @@ func TestTablesForPeople(t *testing.T) {
 		{"clients", "show", "A+B Plumbing"}, {"contacts", "list", "a+b plumbing"},
 		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
 		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}, {"monitors", "list"},
-		{"clients", "portal-users", "list", "A+B Plumbing"}} {
+		{"clients", "portal-users", "list", "A+B Plumbing"},
+		{"search", "ann"}, {"contacts", "verify", "ct_1"}, {"contacts", "check", "ct_1", "123456"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)

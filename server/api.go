@@ -55,6 +55,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.assets.Routes()...)
 	all = append(all, s.tickets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
+	all = append(all, s.helpdesk.Routes()...)
 	all = append(all, s.updates.Routes()...)
 	all = append(all, s.portal.Routes()...)
 	all = append(all, s.auto.Routes()...)

@@ -28,6 +28,7 @@ import (
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/helpdesk"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
@@ -83,6 +84,7 @@ type Server struct {
 	auto     *automation.Wing
 	contract *contracts.Wing
 	invoices *invoices.Wing
+	helpdesk *helpdesk.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

@@ -35,6 +35,7 @@ var wings = []string{
 	"server/tickets",
 	"server/contracts",
 	"server/invoices",
+	"server/helpdesk",
 }
 
 // wingBase is what a wing may import from this module: the shared base

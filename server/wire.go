@@ -18,6 +18,7 @@ import (
 	"github.com/steward-rmm/steward/server/contracts"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
+	"github.com/steward-rmm/steward/server/helpdesk"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/hub"
 	"github.com/steward-rmm/steward/server/install"
@@ -116,6 +117,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
 		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.invoices = invoices.New(invoices.Deps{Store: s.st, Work: invoiceWork{s.tickets}, Contracts: invoiceContracts{s.contract}, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
+	s.helpdesk = helpdesk.New(helpdesk.Deps{Config: helpdesk.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
+		Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

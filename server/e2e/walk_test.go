@@ -178,7 +178,8 @@ func TestScopeWalk(t *testing.T) {
 	callerOnly := map[string]bool{"POST /api/v1/auth/logout-all": true, "PUT /api/v1/me/password": true,
 		"POST /api/v1/me/totp/disable": true, "PUT /api/v1/me/prefs": true, "POST /api/v1/me/tokens": true}
 	// Lists, with the query that makes them search.
-	listQuery := map[string]string{"/api/v1/software": "?name=a", "/api/v1/devices": "?format=csv"}
+	listQuery := map[string]string{"/api/v1/software": "?name=a", "/api/v1/devices": "?format=csv",
+		"/api/v1/search": "?q=contact"}
 	do := func(method, path string, body any) (int, []byte) {
 		var rd io.Reader = strings.NewReader("{}")
 		if body != nil {
@@ -287,7 +288,7 @@ func TestScopeWalk(t *testing.T) {
 	// Naming Bravo in a query is not found either.
 	for _, p := range []string{"/api/v1/devices?client=" + bcl, "/api/v1/devices?client=Bravo", "/api/v1/scripts?client=Bravo",
 		"/api/v1/scripts/bravo-script?client=" + bcl, "/api/v1/devices/" + devA + "/runs?client=Bravo", "/api/v1/monitors?client=Bravo",
-		"/api/v1/alerts?device=" + monB.ID} {
+		"/api/v1/alerts?device=" + monB.ID, "/api/v1/search?q=contact&client=" + bcl} {
 		code, body := do("GET", p, nil)
 		if code != 404 && !(code == 200 && !bytes.Contains(body, []byte("bravo"))) {
 			t.Errorf("GET %s naming Bravo: %d %s", p, code, body)

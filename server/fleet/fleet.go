@@ -75,6 +75,7 @@ type entry struct {
 	name       string
 	ips        []string
 	macs       []string
+	serial     string // from the inventory, as reported
 	platform   string
 	osVersion  string
 	server     bool
@@ -172,6 +173,7 @@ func (e *entry) index(inv *protocol.Inventory) {
 		}
 	}
 	e.platform, e.osVersion, e.server = inv.Platform, inv.OSVersion, inv.Server
+	e.serial = strings.TrimSpace(inv.Serial)
 	if inv.Hostname != "" {
 		e.d.Hostname = inv.Hostname
 		e.name = strings.ToLower(inv.Hostname)

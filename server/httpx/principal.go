@@ -72,6 +72,9 @@ const (
 	// PermInvoices reads and writes invoices and batches (billing: only
 	// admins hold it).
 	PermInvoices = "invoices"
+	// PermHelpdesk searches across clients from one box and verifies
+	// callers (help desk and above; read-only users lack it).
+	PermHelpdesk = "helpdesk"
 )
 
 // Roles.
@@ -91,11 +94,11 @@ const (
 var RolePerms = map[string][]string{
 	RoleAdmin: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermUsers, PermAudit, PermAdmin, PermRecordings, PermSoftware, PermMessage, PermNotifications, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin, PermCustomerActivity, PermInvoices},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermTicketsAdmin, PermCustomerActivity, PermInvoices, PermHelpdesk},
 	RoleTechnician: {PermView, PermRun, PermShell, PermPower, PermPatch, PermServices, PermClients, PermSoftware, PermMessage, PermAlerts, PermMonitoring,
 		PermVaultRead, PermVaultWrite, PermVaultReveal, PermAttachments, PermAssets, PermFilesRead, PermFilesWrite, PermProcesses,
-		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermCustomerActivity},
-	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermTickets, PermCustomerActivity},
+		PermEventLog, PermRegistryRead, PermRegistryWrite, PermSessions, PermTickets, PermCustomerActivity, PermHelpdesk},
+	RoleHelpdesk: {PermView, PermServices, PermMessage, PermAlerts, PermAttachments, PermSessions, PermTickets, PermHelpdesk},
 	RoleReadOnly: {PermView},
 }
 

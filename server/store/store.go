@@ -314,5 +314,6 @@ type Store interface {
 	TicketStore
 	ContractStore
 	InvoiceStore
+	HelpdeskStore
 	Close() error
 }

@@ -105,6 +105,9 @@ func (s *DB) PutClientProfile(p store.ClientProfile) error {
 		if tx.Bucket(bClients).Get([]byte(p.ClientID)) == nil {
 			return fmt.Errorf("client %q: %w", p.ClientID, store.ErrNotFound)
 		}
+		if err := reindexProfile(tx, p); err != nil {
+			return err
+		}
 		return put(tx, bClientProfiles, p.ClientID, p)
 	})
 }
@@ -200,6 +203,9 @@ func (s *DB) PutContacts(cs []store.Contact) error {
 				if err := names.Delete(nameKey(&old)); err != nil {
 					return err
 				}
+				if err := reindex(tx, contactKeys(&old), nil); err != nil {
+					return err
+				}
 			}
 			if c.Email != "" {
 				ek := emailKey(c.ClientID, c.Email)
@@ -214,6 +220,9 @@ func (s *DB) PutContacts(cs []store.Contact) error {
 				return err
 			}
 			if err := names.Put(nameKey(c), nameValue(c)); err != nil {
+				return err
+			}
+			if err := reindex(tx, nil, contactKeys(c)); err != nil {
 				return err
 			}
 			b, err := encode(c)

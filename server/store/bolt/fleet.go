@@ -22,6 +22,9 @@ func (s *DB) CreateClient(c store.Client) error {
 		if dup {
 			return fmt.Errorf("client %q: %w", c.Name, store.ErrExists)
 		}
+		if err := reindex(tx, nil, clientKeys(c, nil)); err != nil {
+			return err
+		}
 		return put(tx, bClients, c.ID, c)
 	})
 }
@@ -236,6 +239,9 @@ func (s *DB) DeleteDevice(id string) error {
 			if err := tx.Bucket(op.b).Delete([]byte(op.k)); err != nil {
 				return err
 			}
+		}
+		if err := dropDeviceSIP(tx, id); err != nil {
+			return err
 		}
 		if d.MachineID != "" {
 			return tx.Bucket(bMachines).Delete(machineKey(d.MachineID, id))

@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 12
+const SchemaVersion = 13
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -39,6 +39,7 @@ var migrations = []migration{
 	{10, "the service desk: tickets, their index and timelines, SLAs and calendars", migrateTickets},
 	{11, "contracts, entitlements and consumption", migrateContracts},
 	{12, "invoices, their numbers, the billed time entries and the invoice settings", migrateInvoices},
+	{13, "the help desk's search index (built from the stored clients and contacts) and caller codes", migrateHelpdesk},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December

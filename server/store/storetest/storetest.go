@@ -64,6 +64,7 @@ func Run(t *testing.T, f Factory) {
 		{"Tickets", Tickets},
 		{"Contracts", Contracts},
 		{"Invoices", Invoices},
+		{"Helpdesk", Helpdesk},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

@@ -816,6 +816,7 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['client-tickets', `/clients/${hostile.client}/tickets`, '#ticket-table tbody tr, #ticket-list .empty'],
       ['invoices', '/invoices', '#inv-table tbody tr, #inv-list .empty'],
       ['client-invoices', '/clients/Local/invoices', '#inv-table tbody tr, #inv-list .empty'],
+      ['search', '/search?q=local', '#search-results section, #search-none'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

@@ -6,6 +6,7 @@ import { session, loadMe, setLoggedOutHandler, can, post } from './lib/api.js';
 import * as live from './lib/live.js';
 import { toast } from './lib/ui.js';
 import * as loginPage from './pages/login.js';
+import { searchBox } from './lib/searchbox.js';
 
 // Each page's module loads when its route is first visited (the browser
 // caches it after), so the first page does not wait for every other page.
@@ -31,6 +32,7 @@ const routes = [
   [/^\/tickets$/, () => import('./pages/tickets.js'), 'Tickets'],
   [/^\/tickets\/([^/]+)$/, () => import('./pages/ticket.js'), 'Ticket'],
   [/^\/invoices(?:\/([^/]+))?$/, () => import('./pages/invoices.js'), 'Invoices'],
+  [/^\/search$/, () => import('./pages/search.js'), 'Search'],
 ];
 
 const app = document.getElementById('app');
@@ -75,6 +77,7 @@ function layout() {
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,
     h('div', { class: 'spacer' }),
+    can('helpdesk') && searchBox(navigate),
     h('span', { class: 'live', id: 'live-status' }, liveDot, liveText),
     h('span', { class: 'who', title: `${me.name} (${me.role}), ${me.all_clients ? 'all clients' : `${(me.clients || []).length} client(s)`}` },
       h('strong', { text: me.name }), ' ', h('span', { class: 'role', text: me.role })),
