@@ -309,5 +309,6 @@ type Store interface {
 	VaultStore
 	AttachmentStore
 	AssetStore
+	ConsentStore
 	Close() error
 }

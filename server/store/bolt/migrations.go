@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -34,6 +34,7 @@ var migrations = []migration{
 	{5, "the client page: profiles, custom fields, pinned fields, contacts", migrateClientPage},
 	{6, "monitoring: profiles, assignments, exemptions, maintenance windows, alerts and their history", migrateMonitor},
 	{7, "the password vault, attachments and assets buckets", migrateVault},
+	{8, "consent: requests, grants and the per-client require-consent settings", migrateConsent},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December

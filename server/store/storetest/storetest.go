@@ -59,6 +59,7 @@ func Run(t *testing.T, f Factory) {
 		{"Vault", Vault},
 		{"Attachments", Attachments},
 		{"Assets", Assets},
+		{"Consent", Consent},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}
