@@ -55,6 +55,7 @@ func (s *Server) allRoutes() []httpx.Route {
 	all = append(all, s.assets.Routes()...)
 	all = append(all, s.toolbox.Routes()...)
 	all = append(all, s.updates.Routes()...)
+	all = append(all, s.consent.Routes()...)
 	return append(all, s.clients.Routes()...)
 }
 
@@ -142,6 +143,18 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt httpx.Rou
 	if rt.Pol.Fresh && !s.accounts.Fresh(p) {
 		httpx.WriteNeedFresh(w, "this action needs a fresh two-factor check")
 		return
+	}
+	if p.Portal == nil && !rt.Pol.NoConsent {
+		// Clients that require consent and have no grant covering this
+		// route leave the scope; a handler's "not found" about one of
+		// them becomes a refusal naming the missing grant.
+		s.consent.Narrow(p, r.Method, rt.Pol.Perm)
+		if p.Consent != nil {
+			cw := &httpx.ConsentWriter{ResponseWriter: w, P: p}
+			rt.H(cw, r, p)
+			s.consent.Done(p, r.Method, rt.Pattern, cw.Status)
+			return
+		}
 	}
 	rt.H(w, r, p)
 }

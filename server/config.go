@@ -116,6 +116,11 @@ type Config struct {
 	DeviceLimit        int
 	// MaxUpload bounds one file uploaded to a device (0 = 8 GiB).
 	MaxUpload int64
+	// RequireConsentDefault makes new clients require the customer's
+	// consent (a grant) for technicians' actions; ConsentSweep is how
+	// often ended grants' effects are applied (0 = 30 s).
+	RequireConsentDefault bool
+	ConsentSweep          time.Duration
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

@@ -92,6 +92,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	loop("shell retention", func(ctx context.Context) { _ = s.shell.Run(ctx) })
 	loop("notifications", s.notify.Run)
 	loop("alerts", s.alerts.Run)
+	loop("consent", func(ctx context.Context) { _ = s.consent.Run(ctx) })
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {

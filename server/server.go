@@ -23,6 +23,7 @@ import (
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/auditlog"
 	"github.com/steward-rmm/steward/server/clients"
+	"github.com/steward-rmm/steward/server/consent"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -73,6 +74,7 @@ type Server struct {
 	vaultOff string
 	calls    *agentcall.Caller // toolbox calls to agents (base, not a wing)
 	toolbox  *toolbox.Wing
+	consent  *consent.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

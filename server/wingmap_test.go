@@ -30,6 +30,7 @@ var wings = []string{
 	"server/attachments",
 	"server/assets",
 	"server/toolbox", // the device toolbox (files), on server/agentcall
+	"server/consent",
 }
 
 // wingBase is what a wing may import from this module: the shared base

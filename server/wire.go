@@ -14,6 +14,7 @@ import (
 	"github.com/steward-rmm/steward/server/attachments"
 	"github.com/steward-rmm/steward/server/audit"
 	"github.com/steward-rmm/steward/server/clients"
+	"github.com/steward-rmm/steward/server/consent"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -89,7 +90,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.notify = notify.New(notify.Deps{Config: cfg.Notify, Store: s.st, Mail: s.mail, Metrics: s.metric, Audit: s.alog,
 		Now: s.now, Log: log})
 	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
-		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log})
+		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log, Consent: consentClients{s}})
 	s.vault = vault.New(vault.Deps{Config: vault.Config{Master: s.vaultKey, Unconfigured: s.vaultOff,
 		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
 		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
@@ -99,6 +100,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
+	s.consent = consent.New(consent.Deps{Config: consent.Config{DefaultRequired: cfg.RequireConsentDefault,
+		PublicURL: s.publicURL, Sweep: cfg.ConsentSweep}, Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet,
+		Shells: s.shell, Jobs: s.jobs, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

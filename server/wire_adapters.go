@@ -107,3 +107,13 @@ func (n netProber) Probe(ctx context.Context, deviceID, method string, p protoco
 	}
 	return res, nil
 }
+
+// consentClients tells the consent wing of new clients. The consent wing
+// is built after the clients wing, so it is looked up at call time.
+type consentClients struct{ s *Server }
+
+func (c consentClients) ClientCreated(p *httpx.Principal, id, name string) {
+	if c.s.consent != nil {
+		c.s.consent.ClientCreated(p, id, name)
+	}
+}
