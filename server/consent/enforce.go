@@ -115,12 +115,21 @@ func (w *Wing) Narrow(p *httpx.Principal, method, perm string) {
 // Done records the uses of grants by one request: an action (any method
 // but GET and HEAD) that succeeded and reached a client under a grant
 // counts as one use of that grant, audited with the route.
-func (w *Wing) Done(p *httpx.Principal, method, pattern string, status int) {
+func (w *Wing) Done(p *httpx.Principal, r *http.Request, pattern string, status int) {
+	method := r.Method
 	if p.Consent == nil || status >= 400 || method == http.MethodGet || method == http.MethodHead {
 		return
 	}
 	now := w.d.Now().UTC()
-	for client, grant := range p.Consent.Used() {
+	used := p.Consent.Used()
+	if len(used) == 0 {
+		// The handler asked no scope question (a store query did): the
+		// client or device named in the path is the one acted on.
+		if c := w.pathClient(r); c != "" && p.Consent.Granted[c] != "" {
+			used[c] = p.Consent.Granted[c]
+		}
+	}
+	for client, grant := range used {
 		if err := w.d.Store.RecordConsentUse(grant, now, p.Name); err != nil {
 			w.d.Log.Error("consent: record use", "grant", grant, "err", err)
 		}
@@ -209,4 +218,35 @@ func (w *Wing) endEffects(client, reason string) (shells, jobs int) {
 		jobs = n
 	}
 	return shells, jobs
+}
+
+// Explain finds why a request answered "not found" when its handler
+// asked no scope question: a client, or a device of a client, named in
+// the path and withheld for lack of consent ("" if none).
+func (w *Wing) Explain(p *httpx.Principal, r *http.Request) string {
+	if p.Consent == nil || len(p.Consent.Withheld) == 0 {
+		return ""
+	}
+	return p.Consent.Withheld[w.pathClient(r)]
+}
+
+// pathClient is the client a request's path names, directly or through a
+// device ("" if none).
+func (w *Wing) pathClient(r *http.Request) string {
+	for _, name := range []string{"id", "client", "device"} {
+		v := r.PathValue(name)
+		if v == "" {
+			continue
+		}
+		if d, ok := w.d.Fleet.View(v); ok {
+			return d.Client
+		}
+		w.mu.RLock()
+		_, known := w.names[v]
+		w.mu.RUnlock()
+		if known {
+			return v
+		}
+	}
+	return ""
 }

@@ -76,9 +76,13 @@ func (c *ConsentScope) Used() map[string]string {
 // the reason. It keeps the status the handler wrote.
 type ConsentWriter struct {
 	http.ResponseWriter
-	P      *Principal
-	Status int
-	eaten  bool
+	P *Principal
+	// Explain, when set, finds the refusal of a 404 about which the
+	// handler asked no scope question (an object named in the path that
+	// a store query left out).
+	Explain func() string
+	Status  int
+	eaten   bool
 }
 
 // WriteHeader rewrites a 404 about a withheld client.
@@ -87,7 +91,11 @@ func (w *ConsentWriter) WriteHeader(code int) {
 		return
 	}
 	if code == http.StatusNotFound && w.P.Consent != nil {
-		if msg := w.P.Consent.Refusal(); msg != "" {
+		msg := w.P.Consent.Refusal()
+		if msg == "" && w.Explain != nil {
+			msg = w.Explain()
+		}
+		if msg != "" {
 			w.Status, w.eaten = http.StatusForbidden, true
 			w.ResponseWriter.Header().Del("Content-Length")
 			WriteJSON(w.ResponseWriter, http.StatusForbidden, api.Error{Error: msg, Code: api.CodeConsent})
