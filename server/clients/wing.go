@@ -61,13 +61,13 @@ type Deps struct {
 
 // Wing serves clients, their pages and their contacts.
 type Wing struct {
-	region string
-	st     Store
-	fleet  *fleet.Fleet
-	alerts Alerts
-	alog   auditlog.Writer
-	now    httpx.Clock
-	log    *slog.Logger
+	region  string
+	st      Store
+	fleet   *fleet.Fleet
+	alerts  Alerts
+	alog    auditlog.Writer
+	now     httpx.Clock
+	log     *slog.Logger
 	consent Consent
 }
 
