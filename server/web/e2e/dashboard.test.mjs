@@ -810,6 +810,7 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['client-devices', `/clients/${hostile.client}/devices`, '#client-devices-table tbody tr'],
       ['alerts', '/alerts?status=all', '#alerts-table tbody tr, main .empty'],
       ['monitoring', '/monitoring', '#profiles-table tbody tr, #profiles-panel .empty'],
+      ['customers', '/customers', '#customers-table tbody tr, #customers-list .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

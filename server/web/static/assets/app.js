@@ -27,6 +27,7 @@ const routes = [
   [/^\/clients\/([^/]+)(?:\/([a-z-]+))?$/, () => import('./pages/client.js'), 'Client'],
   [/^\/alerts$/, () => import('./pages/alerts.js'), 'Alerts'],
   [/^\/monitoring$/, () => import('./pages/monitoring.js'), 'Monitoring'],
+  [/^\/customers$/, () => import('./pages/customers.js'), 'Customers'],
 ];
 
 const app = document.getElementById('app');
@@ -63,7 +64,8 @@ function layout() {
     can('audit') && h('a', { href: '/audit', dataset: { nav: 'audit' }, text: 'Audit' }),
     can('users') && h('a', { href: '/seats', dataset: { nav: 'seats' }, text: 'Seats' }),
     can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }),
-    can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }));
+    can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }),
+    h('a', { href: '/customers', dataset: { nav: 'customers' }, text: 'Customers' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,

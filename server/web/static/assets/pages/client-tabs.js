@@ -12,5 +12,6 @@ import * as devices from './client/devices.js';
 import * as assets from './client-assets.js';
 import * as passwords from './client-passwords.js';
 import * as attachments from './client-attachments.js';
+import * as consent from './client-consent.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments];
+export const CLIENT_TABS = [overview, contacts, devices, assets, passwords, attachments, consent];

@@ -1,0 +1,121 @@
+// Browser tests of consent, the operator's side: a client's Consent tab
+// turns "require consent" on, requests access (roles, duration, a
+// message) and shows the link to give the customer and the pending
+// request; the client's devices tab then shows the refusal naming the
+// missing grant; the customers view lists no client until one grants
+// access; both pages stay inside the window. The customer's side (the
+// portal, granting and revoking) needs portal sign-in, tested at merge.
+// Runs as an admin user made through the API (the first admin's first
+// login belongs to dashboard.test.mjs) and turns consent off at the end.
+import { describe, it as nodeIt, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'playwright-core';
+import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator } from './lib.mjs';
+import { visitAll } from './layout.mjs';
+
+const BASE = process.env.STEWARD_URL;
+const TOKEN = process.env.STEWARD_ADMIN_TOKEN;
+const USER = 'consent-admin';
+const PASSWORD = 'consent-admin-password-1';
+const CLIENT = 'Consent <img src=x onerror=alert(1)> Co';
+const MESSAGE = '<script>alert("msg")</script> patch night';
+
+const guards = newGuards();
+let browser;
+let ctx;
+let page;
+let admin; // an API context with the admin's first-start token
+let client;
+
+function it(name, fn) {
+  nodeIt(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      await shot(page, `FAILED-consent-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => {});
+      throw e;
+    }
+  });
+}
+
+async function api(method, path, data) {
+  const r = await admin.fetch(`${BASE}${path}`, { method, data });
+  assert.ok(r.status() < 300, `${method} ${path}: ${r.status()} ${await r.text()}`);
+  return r.json();
+}
+
+describe('consent (operator side)', { timeout: 180000 }, () => {
+  before(async () => {
+    assert.ok(BASE && TOKEN, 'run through server/web/e2e/run.sh (STEWARD_URL, STEWARD_ADMIN_TOKEN)');
+    admin = await request.newContext({ ignoreHTTPSErrors: true, extraHTTPHeaders: { Authorization: `Bearer ${TOKEN}` } });
+    browser = await launch();
+    ctx = await newContext(browser, guards);
+    page = watch(await ctx.newPage(), guards);
+    client = await api('POST', '/api/v1/clients', { name: CLIENT });
+    await api('POST', '/api/v1/users', { name: USER, password: PASSWORD, role: 'admin', all_clients: true });
+    const r = await login(page, BASE, USER, PASSWORD, new Authenticator());
+    if (await page.$('#recovery-done')) await page.click('#recovery-done');
+    assert.ok(['setup', 'done'].includes(r.stage));
+    await page.waitForSelector('nav a[data-nav=customers]');
+  });
+  after(async () => {
+    await browser?.close();
+    await admin?.dispose();
+  });
+
+  it('requires consent and requests access with a link for the customer', async () => {
+    await page.goto(`${BASE}/clients/${client.id}/consent`);
+    await page.waitForSelector('#consent-status');
+    assert.ok((await page.textContent('#consent-status')).includes('Consent not required'));
+    await page.click('#consent-toggle');
+    await waitUntil(async () => (await page.textContent('#consent-status')).includes('Requires consent'), 'the setting shown');
+    assert.ok((await page.textContent('#consent-covered')).includes('No active grant'));
+    await page.click('#consent-request');
+    await page.fill('#consent-days', '30');
+    await page.fill('#consent-message', MESSAGE);
+    await page.click('dialog.modal[open] button.primary');
+    await page.waitForSelector('#consent-link');
+    const link = (await page.textContent('#consent-link')).trim();
+    assert.match(link, /\/portal\/grants\/cr_[0-9a-z]+$/);
+    await shot(page, '70-consent-link');
+    await page.click('dialog.modal[open] button.primary');
+    await page.waitForSelector('.consent-requests tbody tr');
+    const row = await page.textContent('.consent-requests tbody tr');
+    assert.ok(row.includes('pending') && row.includes('Manage devices') && row.includes('30 days'), row);
+    const c = await api('GET', `/api/v1/clients/${client.id}/consent`);
+    assert.equal(c.required, true);
+    assert.equal(c.requests[0].message, MESSAGE, 'the message kept as typed');
+    assert.ok(c.history.some((e) => e.action === 'consent.request' && e.actor === USER), 'the request audited');
+    await waitUntil(async () => (await page.textContent('.consent-history')).includes('Access requested'), 'the history row');
+    assert.equal(await page.locator('main img[src=x]').count(), 0, 'markup in the client name became an element');
+    await shot(page, '71-consent-tab');
+  });
+
+  it('refuses the client\'s devices naming the missing grant', async () => {
+    await page.goto(`${BASE}/clients/${client.id}/devices`);
+    await waitUntil(async () => (await page.textContent('main')).includes('requires consent'), 'the refusal shown');
+    assert.ok((await page.textContent('main')).includes('read-only help-desk view'));
+    await shot(page, '72-consent-refused');
+  });
+
+  it('lists no customer until one grants access', async () => {
+    await page.click('nav a[data-nav=customers]');
+    await page.waitForSelector('#customers-list .empty, #customers-table tbody tr');
+    assert.equal(await page.locator(`#customers-table tr[data-client="${client.id}"]`).count(), 0, 'a client without a grant is not a customer');
+    await shot(page, '73-customers');
+  });
+
+  it('keeps the consent pages inside the window at 1440 and 390 px', async () => {
+    const { problems } = await visitAll(page, BASE, [['customers', '/customers', '#customers-table tbody tr, #customers-list .empty'],
+      ['client-consent', `/clients/${client.id}/consent`, '.consent-requests tbody tr']]);
+    assert.deepEqual(problems, [], 'pages wider than the window or text outside its card');
+    // Leave the shared server's clients as found: consent not required.
+    await page.goto(`${BASE}/clients/${client.id}/consent`);
+    await page.waitForSelector('#consent-toggle');
+    await page.click('#consent-toggle');
+    await waitUntil(async () => !(await api('GET', `/api/v1/clients/${client.id}/consent`)).required, 'consent off');
+    assert.deepEqual(guards.csp, [], 'CSP violations');
+    assert.deepEqual(guards.dialogs, [], 'dialogs');
+    assert.deepEqual(guards.pageErrors, [], 'page errors');
+  });
+});
