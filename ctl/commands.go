@@ -124,6 +124,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.filesCmd(), a.processesCmd())
 	root.AddCommand(a.eventsCmd(), a.registryCmd(), a.sessionsCmd())
 	root.AddCommand(a.monitorsCmd())
+	root.AddCommand(a.consentCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()
