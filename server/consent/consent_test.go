@@ -288,3 +288,29 @@ func TestRequestExpiresAndHelpdeskView(t *testing.T) {
 		t.Fatalf("view under a help-desk grant: %v %q", ok, why)
 	}
 }
+
+// TestDefaultForNewClients: with the server default on, a new client
+// requires consent at once (audited); with it off, it does not.
+func TestDefaultForNewClients(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		r := newRig(t)
+		r.w.d.Config.DefaultRequired = on
+		if err := r.db.CreateClient(store.Client{ID: "c_new", Name: "New"}); err != nil {
+			t.Fatal(err)
+		}
+		admin := &httpx.Principal{Name: "admin", AllClients: true}
+		r.w.ClientCreated(admin, "c_new", "New")
+		var cc api.ClientConsent
+		if code, _ := r.call(admin, "GET", "/api/v1/clients/c_new/consent", nil, &cc); code != 200 || cc.Required != on {
+			t.Fatalf("default %v: %d required %v", on, code, cc.Required)
+		}
+		p := &httpx.Principal{Name: "tech", AllClients: true}
+		r.w.Narrow(p, "POST", httpx.PermRun)
+		if p.CanSeeClient("c_new") == on {
+			t.Fatalf("default %v: scope %v %v", on, p.AllClients, p.Clients)
+		}
+		if on && (len(cc.History) != 1 || cc.History[0].Action != "consent.setting" || cc.History[0].Detail["why"] == "") {
+			t.Fatalf("default not audited: %+v", cc.History)
+		}
+	}
+}
