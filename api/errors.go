@@ -17,6 +17,9 @@ const (
 	CodeTOTPRequired = "totp_required"
 	// CodeTOTPSetup: the account must enrol two-factor first.
 	CodeTOTPSetup = "totp_setup"
+	// CodeConsent: the client requires the customer's consent and no
+	// active grant covers the action (the message names the grant).
+	CodeConsent = "consent_required"
 )
 
 // OK is the body of actions that only report success.

@@ -129,6 +129,7 @@ func (a *App) root() *cobra.Command {
 	root.AddCommand(a.monitorsCmd())
 	root.AddCommand(a.automationCmd())
 	root.AddCommand(a.invoicesCmd())
+	root.AddCommand(a.consentCmd())
 	// Cobra adds help and completion when it runs; add them now so the
 	// subcommand check covers them too.
 	root.InitDefaultHelpCmd()

@@ -32,6 +32,15 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 		CheckKind: "disk", CheckTarget: "C:", Severity: "critical", Category: "disk", Title: "Low disk space on C:\x1b[31m\u202e",
 		Detail: "4.0% free (2.0 GiB)", Status: "open", CreatedAt: at, ProfileName: "Servers"}
 	return map[string]string{
+		"GET /api/v1/clients/c_2/consent": js(api.ClientConsent{ClientID: "c_2", ClientName: "A+B Plumbing", Required: true,
+			Covered: []string{"manage_devices"}, Requests: []api.ConsentRequest{{ID: "cr_1", ClientID: "c_2", Roles: []string{"manage_devices", "helpdesk_view"},
+				Days: 90, Message: "patch\x1b[31m night", CreatedAt: at, CreatedBy: "tech\u202e", ExpiresAt: at.Add(90 * 24 * time.Hour), Status: "accepted"}},
+			Grants: []api.ConsentGrant{{ID: "cg_1", ClientID: "c_2", Roles: []string{"manage_devices"}, StartsAt: at, EndsAt: now.Add(30 * 24 * time.Hour),
+				GrantedBy: "Ann <b>Smith</b>", Status: "active", Uses: 3}, {ID: "cg_0", ClientID: "c_2", Roles: []string{"helpdesk_view"}, StartsAt: at,
+				EndsAt: at.Add(time.Hour), Status: "revoked", RevokedReason: "audit\x1b[2J week"}}}),
+		"GET /api/v1/customers": js(api.CustomerList{Customers: []api.Customer{{ClientID: "c_2", Name: "A+B Plumbing\u202e", Devices: 12, Offline: 2,
+			Alerts: api.AlertCounts{Critical: 1, Warning: 3}, PendingReboot: 1, SecurityPatches: 4, GrantID: "cg_1",
+			Roles: []string{"manage_devices", "helpdesk_view"}, GrantEndsAt: now.Add(30 * 24 * time.Hour), ConsentRequired: true}}}),
 		"GET /api/v1/alerts":      js(api.AlertList{Alerts: []api.Alert{al}, Next: "al_1"}),
 		"GET /api/v1/alerts/al_1": js(api.AlertDetail{Alert: al, Events: []api.AlertEvent{{Kind: "raised", Severity: "warning", At: at}, {Kind: "escalated", Severity: "critical", At: at}}}),
 		"GET /api/v1/devices/d_1/checks": js(api.DeviceChecks{DeviceID: "d_1", Checks: []api.CheckInForce{{Check: api.Check{ID: "disk",
@@ -124,7 +133,8 @@ func TestTablesForPeople(t *testing.T) {
 		{"alerts", "list"}, {"alerts", "show", "al_1"}, {"profiles", "checks", "d_1"}, {"maintenance", "list"},
 		{"vault", "list"}, {"files", "ls", "/srv", "--device", "d_1"}, {"monitors", "list"},
 		{"clients", "portal-users", "list", "A+B Plumbing"},
-		{"search", "ann"}, {"contacts", "verify", "ct_1"}, {"contacts", "check", "ct_1", "123456"}} {
+		{"search", "ann"}, {"contacts", "verify", "ct_1"}, {"contacts", "check", "ct_1", "123456"},
+		{"consent", "show", "c_2"}, {"consent", "customers"}} {
 		out, errs, code := runCtl(t, srv, fp, args...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d %q", args, code, errs)
@@ -165,7 +175,8 @@ func TestJSONOutputIsTheAPIs(t *testing.T) {
 		"users list": "GET /api/v1/users", "tokens list": "GET /api/v1/tokens", "clients list": "GET /api/v1/clients",
 		"notifications deliveries list": "GET /api/v1/notifications/deliveries", "notifications rules list": "GET /api/v1/notifications/rules",
 		"alerts list": "GET /api/v1/alerts", "alerts show al_1": "GET /api/v1/alerts/al_1", "maintenance list": "GET /api/v1/maintenance",
-		"vault list": "GET /api/v1/vault", "monitors list": "GET /api/v1/monitors"} {
+		"vault list": "GET /api/v1/vault", "monitors list": "GET /api/v1/monitors", "consent show c_2": "GET /api/v1/clients/c_2/consent",
+		"consent customers": "GET /api/v1/customers"} {
 		out, errs, code := runCtl(t, srv, fp, append([]string{"-o", "json"}, strings.Fields(args)...)...)
 		var gotV, wantV any
 		if code != 0 || json.Unmarshal([]byte(out), &gotV) != nil || json.Unmarshal([]byte(fx[path]), &wantV) != nil {

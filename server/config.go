@@ -125,6 +125,11 @@ type Config struct {
 	// minute; tests and the bench shorten both).
 	AutomationReconcile time.Duration
 	AutomationMinEvery  time.Duration
+	// RequireConsentDefault makes new clients require the customer's
+	// consent (a grant) for technicians' actions; ConsentSweep is how
+	// often ended grants' effects are applied (0 = 30 s).
+	RequireConsentDefault bool
+	ConsentSweep          time.Duration
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

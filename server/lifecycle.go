@@ -97,6 +97,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 			s.log.Error("automation scheduler", "err", err)
 		}
 	})
+	loop("consent", func(ctx context.Context) { _ = s.consent.Run(ctx) })
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {

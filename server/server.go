@@ -25,6 +25,7 @@ import (
 	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/contracts"
+	"github.com/steward-rmm/steward/server/consent"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
@@ -85,6 +86,7 @@ type Server struct {
 	contract *contracts.Wing
 	invoices *invoices.Wing
 	helpdesk *helpdesk.Wing
+	consent  *consent.Wing
 
 	// Addr is the bound API address once listening. addrMu guards addr,
 	// agentAddr and pubURL; lock order: a leaf.

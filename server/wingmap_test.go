@@ -36,6 +36,7 @@ var wings = []string{
 	"server/contracts",
 	"server/invoices",
 	"server/helpdesk",
+	"server/consent",
 }
 
 // wingBase is what a wing may import from this module: the shared base

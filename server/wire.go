@@ -16,6 +16,7 @@ import (
 	"github.com/steward-rmm/steward/server/automation"
 	"github.com/steward-rmm/steward/server/clients"
 	"github.com/steward-rmm/steward/server/contracts"
+	"github.com/steward-rmm/steward/server/consent"
 	"github.com/steward-rmm/steward/server/devices"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/helpdesk"
@@ -95,7 +96,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.notify = notify.New(notify.Deps{Config: cfg.Notify, Store: s.st, Mail: s.mail, Metrics: s.metric, Audit: s.alog,
 		Now: s.now, Log: log})
 	s.clients = clients.New(clients.Deps{Config: clients.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
-		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log})
+		Fleet: s.fleet, Alerts: fleetAlerts{s.fleet}, Audit: s.alog, Now: s.now, Log: log, Consent: consentClients{s}})
 	s.vault = vault.New(vault.Deps{Config: vault.Config{Master: s.vaultKey, Unconfigured: s.vaultOff,
 		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
 		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
@@ -106,11 +107,10 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},
 		Fleet: s.fleet, Conns: s.hub, Calls: s.calls, Audit: s.alog, Log: log})
 	s.contract = contracts.New(contracts.Deps{Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
-	// Consent (the read-only help-desk view) is wired when the consent
-	// wing exists; until then "view as the customer" says it is not
-	// available.
+	// The consent wing (built last) says whether the customer allows the
+	// read-only help-desk view ("view as the customer").
 	s.portal = portal.New(portal.Deps{Config: portal.Config{BaseURL: cfg.PortalURL, TrustedProxies: cfg.TrustedProxies},
-		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})
+		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Consent: portalConsent{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
 		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
@@ -119,6 +119,9 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.invoices = invoices.New(invoices.Deps{Store: s.st, Work: invoiceWork{s.tickets}, Contracts: invoiceContracts{s.contract}, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	s.helpdesk = helpdesk.New(helpdesk.Deps{Config: helpdesk.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
 		Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})
+	s.consent = consent.New(consent.Deps{Config: consent.Config{DefaultRequired: cfg.RequireConsentDefault,
+		PublicURL: s.publicURL, Sweep: cfg.ConsentSweep}, Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet,
+		Shells: s.shell, Jobs: s.jobs, Audit: s.alog, Now: s.now, Log: log})
 }
 
 // NotifyConfig tunes notifications (the notify wing's Config).

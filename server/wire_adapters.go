@@ -186,3 +186,24 @@ func (a invoiceContracts) ContractCharges(ctx context.Context, clientID string, 
 func (a invoiceContracts) HourlyRate(ctx context.Context, clientID, contractID string) (int64, bool, error) {
 	return a.c.HourlyRate(ctx, clientID, contractID)
 }
+
+// consentClients tells the consent wing of new clients. The consent wing
+// is built after the clients wing, so it is looked up at call time.
+type consentClients struct{ s *Server }
+
+func (c consentClients) ClientCreated(p *httpx.Principal, id, name string) {
+	if c.s.consent != nil {
+		c.s.consent.ClientCreated(p, id, name)
+	}
+}
+
+// portalConsent asks the consent wing (built after the portal) whether a
+// customer allows the read-only help-desk view.
+type portalConsent struct{ s *Server }
+
+func (c portalConsent) HelpdeskViewAllowed(ctx context.Context, clientID string) (bool, string, error) {
+	if c.s.consent == nil {
+		return false, "consent is not available", nil
+	}
+	return c.s.consent.HelpdeskViewAllowed(ctx, clientID)
+}

@@ -140,6 +140,9 @@ func (s *Wing) apiCreateClient(w http.ResponseWriter, r *http.Request, p *httpx.
 	}
 	s.fleet.SetClientName(c.ID, c.Name)
 	s.alog.AuditP(p, "client.create", c.ID, map[string]string{"name": c.Name})
+	if s.consent != nil {
+		s.consent.ClientCreated(p, c.ID, c.Name)
+	}
 	httpx.WriteJSON(w, 201, toAPIClient(c, nil))
 }
 

@@ -32,6 +32,12 @@ type Alerts interface {
 	OpenAlertsBySeverity(clients []string) map[string]map[string]int
 }
 
+// Consent learns of new clients, to apply the server's "require
+// consent" default (the consent wing); nil leaves new clients as they are.
+type Consent interface {
+	ClientCreated(p *httpx.Principal, id, name string)
+}
+
 // Config is the client page's settings.
 type Config struct {
 	// DefaultPhoneRegion is the region (ISO 3166 code, e.g. US or GB) of
@@ -49,17 +55,20 @@ type Deps struct {
 	Audit  auditlog.Writer
 	Now    httpx.Clock
 	Log    *slog.Logger
+	// Consent is optional (nil: no consent default applied).
+	Consent Consent
 }
 
 // Wing serves clients, their pages and their contacts.
 type Wing struct {
-	region string
-	st     Store
-	fleet  *fleet.Fleet
-	alerts Alerts
-	alog   auditlog.Writer
-	now    httpx.Clock
-	log    *slog.Logger
+	region  string
+	st      Store
+	fleet   *fleet.Fleet
+	alerts  Alerts
+	alog    auditlog.Writer
+	now     httpx.Clock
+	log     *slog.Logger
+	consent Consent
 }
 
 // New builds the clients wing.
@@ -68,16 +77,20 @@ func New(d Deps) *Wing {
 	if region == "" {
 		region = "US"
 	}
-	return &Wing{region: region, st: d.Store, fleet: d.Fleet, alerts: d.Alerts, alog: d.Audit, now: d.Now, log: d.Log}
+	return &Wing{region: region, st: d.Store, fleet: d.Fleet, alerts: d.Alerts, alog: d.Audit, now: d.Now, log: d.Log,
+		consent: d.Consent}
 }
 
 // Routes lists the wing's routes.
 func (s *Wing) Routes() []httpx.Route {
 	perm := httpx.NeedPerm
+	ownRecords := httpx.Policy{Perm: httpx.PermView, NoConsent: true}
 	return []httpx.Route{
-		httpx.R("GET", "/api/v1/clients", perm(httpx.PermView), s.apiClients),
+		// The MSP's own records of its customers stay visible when a
+		// client requires consent (its page is where access is asked for).
+		httpx.R("GET", "/api/v1/clients", ownRecords, s.apiClients),
 		httpx.R("POST", "/api/v1/clients", perm(httpx.PermClients), s.apiCreateClient),
-		httpx.R("GET", "/api/v1/clients/{id}", perm(httpx.PermView), s.apiClientPage),
+		httpx.R("GET", "/api/v1/clients/{id}", ownRecords, s.apiClientPage),
 		httpx.R("PATCH", "/api/v1/clients/{id}", perm(httpx.PermClients), s.apiUpdateClient),
 		httpx.R("GET", "/api/v1/client-fields", perm(httpx.PermView), s.apiFields),
 		httpx.R("POST", "/api/v1/client-fields", perm(httpx.PermAdmin), s.apiCreateField),
@@ -85,9 +98,9 @@ func (s *Wing) Routes() []httpx.Route {
 		httpx.R("DELETE", "/api/v1/client-fields/{field}", perm(httpx.PermAdmin), s.apiDeleteField),
 		httpx.R("GET", "/api/v1/client-pinned", perm(httpx.PermView), s.apiPinned),
 		httpx.R("PUT", "/api/v1/client-pinned", perm(httpx.PermAdmin), s.apiSetPinned),
-		httpx.R("GET", "/api/v1/clients/{id}/contacts", perm(httpx.PermView), s.apiContacts),
+		httpx.R("GET", "/api/v1/clients/{id}/contacts", ownRecords, s.apiContacts),
 		httpx.R("POST", "/api/v1/clients/{id}/contacts", perm(httpx.PermClients), s.apiCreateContact),
-		httpx.R("GET", "/api/v1/clients/{id}/contacts/{contact}", perm(httpx.PermView), s.apiContact),
+		httpx.R("GET", "/api/v1/clients/{id}/contacts/{contact}", ownRecords, s.apiContact),
 		httpx.R("PATCH", "/api/v1/clients/{id}/contacts/{contact}", perm(httpx.PermClients), s.apiUpdateContact),
 		httpx.R("POST", "/api/v1/clients/{id}/contacts/import/preview", perm(httpx.PermClients), s.apiImportPreview),
 		httpx.R("POST", "/api/v1/clients/{id}/contacts/import", perm(httpx.PermClients), s.apiImport),

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/steward-rmm/steward/agent/identity"
+	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/httpx"
 )
 
 // TestScopeWalk: a user scoped to client A gets 404 for every object of
@@ -129,12 +131,24 @@ func TestScopeWalk(t *testing.T) {
 		"lines": []map[string]any{{"description": "bravo work", "quantity": 1, "unit_price_cents": 100}}}, &invB); code != 201 {
 		t.Fatalf("Bravo invoice: %d", code)
 	}
+	// Bravo asked for and gave consent (so the customers view has it).
+	var crB api.ConsentRequest
+	if code := e.api("POST", "/api/v1/clients/"+bcl+"/consent/requests", api.ConsentRequestCreate{Roles: []string{"manage_devices"}, Days: 30}, &crB); code != 201 {
+		t.Fatalf("Bravo consent request: %d", code)
+	}
+	var gB api.ConsentGrant
+	if code, msg := e.portalAs(httpx.PortalIdentity{ClientID: bcl, ContactID: contactB.ID, Admin: true}, "Bravo Contact", "POST",
+		"/api/v1/portal/grants/requests/"+crB.ID+"/accept", api.ConsentAcceptRequest{Roles: []string{"manage_devices"},
+			EndsAt: time.Now().Add(time.Hour)}, &gB); code != 201 {
+		t.Fatalf("Bravo grant: %d %s", code, msg)
+	}
 	vals := map[string]string{"devices": devB, "runs": runB, "jobs": jobB.Job.ID, "tokens": tokB.ID, "users": userB,
 		"shells": shells[0].ID, "clients": bcl, "scripts": scB.ID, "contacts": contactB.ID, "seats": "remote_support",
 		"alerts": alB.Alerts[0].ID, "profiles": pfB.ID, "maintenance": mwB.ID,
 		"vault": vault.ID, "attachments": attB.ID, "assets": assetB.ID, "processes": "1",
-		"monitors": monB.ID, "tickets": ticketB.ID, "time": timeB.ID}
-	secrets := []string{devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
+		"monitors": monB.ID, "tickets": ticketB.ID, "time": timeB.ID,
+		"requests": crB.ID, "grants": gB.ID}
+	secrets := []string{crB.ID, gB.ID, devB, bcl, jobB.Job.ID, tokB.ID, userB, scB.ID, "Bravo", "bravo", contactB.ID, "BRAVO-123", alB.Alerts[0].ID, pfB.ID, mwB.ID,
 		vault.ID, attB.ID, assetB.ID, monB.ID}
 	// Each later resource adds its Bravo object on a line of its own.
 	vals["portal-users"], secrets = puB.User.ID, append(secrets, puB.User.ID)

@@ -130,6 +130,9 @@ type Principal struct {
 	// Portal is set for a customer portal principal; such a principal
 	// passes only portal routes (Policy.Portal) and holds no Perms.
 	Portal *PortalIdentity
+	// Consent is set when clients were withheld from this request's
+	// scope for lack of the customer's consent (see ConsentScope).
+	Consent *ConsentScope
 }
 
 // PortalIdentity is who a portal principal is: the client it belongs to,
@@ -183,7 +186,13 @@ func (p *Principal) ClientScope() []string {
 
 // CanSeeClient reports whether client id is within p's scope.
 func (p *Principal) CanSeeClient(id string) bool {
-	return p.AllClients || slices.Contains(p.Clients, id)
+	ok := p.AllClients || slices.Contains(p.Clients, id)
+	if p.Consent != nil {
+		// The shared scope check is where a handler meets a withheld
+		// client: its "not found" becomes the consent refusal.
+		p.Consent.saw(id, ok)
+	}
+	return ok
 }
 
 // Scope is p's client scope as a store query field, so a store can apply

@@ -20,6 +20,10 @@ type Policy struct {
 	// it, and they pass no other route. PortalAdmin narrows it to the
 	// customer's admins.
 	Portal, PortalAdmin bool
+	// NoConsent exempts an operator route from consent narrowing: the
+	// MSP's own records of its customers (the clients list, a client's
+	// page) and asking for consent itself.
+	NoConsent bool
 }
 
 // Public is the policy of a route that needs no credentials.

@@ -242,7 +242,12 @@ func (j *Wing) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, strin
 	}
 	views, _ := j.fleet.List(f)
 	if len(req.Devices) > 0 && len(views) != len(dedupe(req.Devices)) {
-		// Unknown and out-of-scope devices look the same: not found.
+		// Unknown and out-of-scope devices look the same: not found. The
+		// scope check names each (a client withheld for lack of the
+		// customer's consent turns the answer into that refusal).
+		for id := range dedupe(req.Devices) {
+			j.devices.Device(p, id)
+		}
 		return nil, "", errNotFound
 	}
 	// A device waiting for approval gets no job: naming one is refused,
@@ -268,6 +273,15 @@ func (j *Wing) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, strin
 			return nil, "", fmt.Errorf("%w: no approved device matches the target (%d pending approval)", errPendingDevice, pending)
 		}
 		return nil, "", badJob("no device matches the target")
+	}
+	// Each client the job reaches passes the shared scope check once,
+	// which records the use of a customer's grant it runs under.
+	seen := map[string]bool{}
+	for _, v := range approved {
+		if !seen[v.Client] {
+			seen[v.Client] = true
+			p.CanSeeClient(v.Client)
+		}
 	}
 	return approved, desc, nil
 }
@@ -574,4 +588,29 @@ func (j *Wing) wake(runID string) {
 	for _, ch := range ws {
 		close(ch)
 	}
+}
+
+// CancelQueuedForClient cancels, with reason, the runs of a client's
+// devices that were not sent yet (a customer revoked the grant they were
+// created under) and returns how many it cancelled. Runs already sent
+// finish as they would.
+func (j *Wing) CancelQueuedForClient(clientID, reason string) (int, error) {
+	runs, err := j.st.PendingRuns("")
+	if err != nil {
+		return 0, fmt.Errorf("pending runs: %w", err)
+	}
+	n := 0
+	for _, r := range runs {
+		if r.ClientID != clientID || r.State != protocol.StateQueued {
+			continue
+		}
+		changed, err := j.finish(r.ID, protocol.StateCancelled, reason, -1, nil)
+		if err != nil {
+			return n, fmt.Errorf("cancel run %s: %w", r.ID, err)
+		}
+		if changed {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -431,3 +431,20 @@ func (sr *Wing) spawn(fn func()) {
 		fn()
 	}()
 }
+
+// CloseForClient ends the open shells of a client's devices with reason
+// (a customer revoked the grant they ran under) and returns how many.
+func (sr *Wing) CloseForClient(clientID, reason string) int {
+	sr.mu.Lock()
+	var gone []*shellSession
+	for _, ss := range sr.byID {
+		if ss.rec.ClientID == clientID {
+			gone = append(gone, ss)
+		}
+	}
+	sr.mu.Unlock()
+	for _, ss := range gone {
+		ss.fail(reason)
+	}
+	return len(gone)
+}

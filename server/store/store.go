@@ -315,5 +315,6 @@ type Store interface {
 	ContractStore
 	InvoiceStore
 	HelpdeskStore
+	ConsentStore
 	Close() error
 }

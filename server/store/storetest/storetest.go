@@ -65,6 +65,7 @@ func Run(t *testing.T, f Factory) {
 		{"Contracts", Contracts},
 		{"Invoices", Invoices},
 		{"Helpdesk", Helpdesk},
+		{"Consent", Consent},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

@@ -817,6 +817,7 @@ describe('dashboard', { timeout: 480000 }, () => {
       ['invoices', '/invoices', '#inv-table tbody tr, #inv-list .empty'],
       ['client-invoices', '/clients/Local/invoices', '#inv-table tbody tr, #inv-list .empty'],
       ['search', '/search?q=local', '#search-results section, #search-none'],
+      ['customers', '/customers', '#customers-table tbody tr, #customers-list .empty'],
     ];
     assert.ok(made.clients.length >= 2);
     const { paths, problems } = await visitAll(page, BASE, routes);

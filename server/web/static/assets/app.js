@@ -33,6 +33,7 @@ const routes = [
   [/^\/tickets\/([^/]+)$/, () => import('./pages/ticket.js'), 'Ticket'],
   [/^\/invoices(?:\/([^/]+))?$/, () => import('./pages/invoices.js'), 'Invoices'],
   [/^\/search$/, () => import('./pages/search.js'), 'Search'],
+  [/^\/customers$/, () => import('./pages/customers.js'), 'Customers'],
 ];
 
 const app = document.getElementById('app');
@@ -72,7 +73,8 @@ function layout() {
     can('notifications') && h('a', { href: '/notifications', dataset: { nav: 'notifications' }, text: 'Notifications' }),
     can('monitoring') && h('a', { href: '/monitoring', dataset: { nav: 'monitoring' }, text: 'Monitoring' }),
     h('a', { href: '/automation', dataset: { nav: 'automation' }, text: 'Automation' }),
-    can('invoices') && h('a', { href: '/invoices', dataset: { nav: 'invoices' }, text: 'Invoices' }));
+    can('invoices') && h('a', { href: '/invoices', dataset: { nav: 'invoices' }, text: 'Invoices' }),
+    h('a', { href: '/customers', dataset: { nav: 'customers' }, text: 'Customers' }));
   const header = h('header', { class: 'topbar' },
     h('a', { href: '/overview', class: 'brand' }, h('img', { src: '/assets/icon.svg', alt: 'Steward', width: '22', height: '22' }), h('span', { class: 'brand-name', text: 'Steward' })),
     nav,

@@ -17,5 +17,6 @@ import * as tickets from './client-tickets.js';
 import * as contracts from './client-contracts.js';
 import * as activity from './client-activity.js';
 import * as invoices from './client-invoices.js';
+import * as consent from './client-consent.js';
 
-export const CLIENT_TABS = [overview, contacts, devices, tickets, contracts, activity, assets, passwords, attachments, invoices, portal];
+export const CLIENT_TABS = [overview, contacts, devices, tickets, contracts, activity, assets, passwords, attachments, invoices, portal, consent];

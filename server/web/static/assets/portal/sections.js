@@ -9,5 +9,6 @@ export const SECTIONS = [
   { id: 'tickets', title: 'Tickets', admin: false, load: () => import('./tickets.js') },
   { id: 'contracts', title: 'Contracts', admin: true, load: () => import('./usage.js') },
   { id: 'invoices', title: 'Invoices', admin: true, load: () => import('./invoices.js') },
+  { id: 'grants', title: 'Access', admin: true, load: () => import('./grants.js') },
   { id: 'account', title: 'Account', admin: false, load: () => import('./account.js') },
 ];
