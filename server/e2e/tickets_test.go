@@ -42,7 +42,7 @@ func TestTickets(t *testing.T) {
 		{map[string]any{"title": "x", "status": "nope"}, 400, "not a ticket status"},
 		{map[string]any{"title": "  "}, 400, "title is required"},
 		{map[string]any{"title": "x", "technician_id": "u_nobody"}, 400, "technician not found"},
-		{map[string]any{"title": "x", "contract_id": "k1"}, 400, "contracts are not available"},
+		{map[string]any{"title": "x", "contract_id": "k1"}, 400, "contract not found among this client's contracts"},
 		{map[string]any{"title": strings.Repeat("x", 100<<10)}, 413, ""},
 	} {
 		if code := e.api("POST", "/api/v1/clients/"+acme+"/tickets", c.body, &er); code != c.want || !strings.Contains(er.Error, c.msg) {

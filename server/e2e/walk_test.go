@@ -104,7 +104,7 @@ func TestScopeWalk(t *testing.T) {
 	var puA struct {
 		SetPasswordURL string `json:"set_password_url"`
 	}
-	if code := e.api("POST", "/api/v1/clients/"+a+"/portal-users", map[string]any{"contact": contactA.ID}, &puA); code != 201 {
+	if code := e.api("POST", "/api/v1/clients/"+a+"/portal-users", map[string]any{"contact": contactA.ID, "admin": true}, &puA); code != 201 {
 		t.Fatalf("Alpha portal user: %d", code)
 	}
 	portalA := e.browser()
