@@ -71,6 +71,13 @@ func run(ctx context.Context, cfg config) error {
 		b, _ := json.MarshalIndent(map[string]any{"monitoring": mr}, "", "  ")
 		return os.WriteFile(filepath.Join(cfg.out, "bench-monitoring.json"), b, 0o644)
 	}
+	if cfg.scaleOnly {
+		results := measureSizes(ctx, cfg)
+		b, _ := json.MarshalIndent(map[string]any{"scale": results}, "", "  ")
+		fmt.Println()
+		printTable(os.Stdout, results)
+		return os.WriteFile(filepath.Join(cfg.out, "bench-scale.json"), b, 0o644)
+	}
 	fmt.Println("== agent footprint (real agent process, real collectors)")
 	var agents []agentResult
 	for _, exe := range append([]string{filepath.Join(cfg.bin, "steward-agent")}, cfg.compareAgents...) {
@@ -99,20 +106,8 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Println("   error:", fr.Error)
 	}
 	var results []result
-	for _, n := range cfg.sizes {
-		if cfg.filesOnly {
-			break
-		}
-		fmt.Printf("== %d agents\n", n)
-		r, err := measure(ctx, cfg, n)
-		if err != nil {
-			r.Error = err.Error()
-			fmt.Println("   error:", err)
-		}
-		results = append(results, r)
-		if ctx.Err() != nil {
-			break
-		}
+	if !cfg.filesOnly {
+		results = measureSizes(ctx, cfg)
 	}
 	var mr *monResult
 	if cfg.monitoring && !cfg.filesOnly && ctx.Err() == nil {
@@ -138,6 +133,24 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
+}
+
+// measureSizes measures each size of the scale table in turn.
+func measureSizes(ctx context.Context, cfg config) []result {
+	var results []result
+	for _, n := range cfg.sizes {
+		fmt.Printf("== %d agents\n", n)
+		r, err := measure(ctx, cfg, n)
+		if err != nil {
+			r.Error = err.Error()
+			fmt.Println("   error:", err)
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return results
 }
 
 func printTable(w io.Writer, rs []result) {
@@ -410,6 +423,10 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	r.KBPerAgent = (procRSSKB(s.cmd.Process.Pid) - base) / float64(n)
 	r.HeapKBPerAgent = (s.metric("go_memstats_heap_inuse_bytes") - baseHeap) / 1024 / float64(n)
 	fmt.Printf("   %.1f KB RSS per agent (heap %.1f KB)\n", r.KBPerAgent, r.HeapKBPerAgent)
+	if cfg.profile > 0 {
+		s.saveDebug(cfg, "heap", fmt.Sprintf("server-heap-%d.pprof", n))
+		s.saveDebug(cfg, "goroutine?debug=1", fmt.Sprintf("server-goroutines-%d.txt", n))
+	}
 	c0 := procCPU(s.cmd.Process.Pid)
 	w0 := time.Now()
 	idleProf := s.startProfile(cfg, min(cfg.profile, cfg.idle), fmt.Sprintf("server-idle-%d.pprof", n))
@@ -465,9 +482,31 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	if err := startServer(ctx, cfg, s); err != nil {
 		return r, err
 	}
-	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
+	fmt.Printf("   storm: server listening again after %.1f s\n", time.Since(restart).Seconds())
+	stormProf := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-storm-%d.pprof", n))
+	defer func() {
+		if err := stormProf.wait(); err != nil {
+			fmt.Println("   profile:", err)
+		}
+	}()
+	// The share back at each whole second shows where the time goes:
+	// handshakes (a steady climb) or agents' backoff (steps).
+	var timeline []string
+	next := time.Second
+	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool {
+		k := s.agents()
+		if el := time.Since(restart); el >= next {
+			timeline = append(timeline, fmt.Sprintf("%ds:%d", int(el.Seconds()), k))
+			next = el.Truncate(time.Second) + time.Second
+		}
+		return k >= n
+	}); err != nil {
 		return r, fmt.Errorf("storm reconnect: %w (%d back)", err, s.agents())
 	}
+	fmt.Println("   storm timeline:", strings.Join(timeline, " "))
+	fmt.Printf("   storm: TLS handshakes %.0f resumed, %.0f full, %.0f failed or dropped\n",
+		s.metric(`steward_tls_handshakes_total{resumed="true"}`), s.metric(`steward_tls_handshakes_total{resumed="false"}`),
+		s.metric("steward_tls_handshake_errors_total"))
 	r.StormBackSecond = time.Since(restart).Seconds()
 	fmt.Printf("   storm: all %d back in %.1f s\n", n, r.StormBackSecond)
 	var jr api.JobResponse
@@ -597,4 +636,24 @@ func (s *server) startProfile(cfg config, d time.Duration, name string) *profile
 		}
 	}()
 	return p
+}
+
+// saveDebug writes one of the server's /debug/pprof pages to out/name.
+func (s *server) saveDebug(cfg config, page, name string) {
+	req, _ := http.NewRequest("GET", "https://"+s.addr+"/debug/pprof/"+page, nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		fmt.Println("   debug:", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		fmt.Println("   debug:", page, resp.Status, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(cfg.out, name), b, 0o644); err != nil {
+		fmt.Println("   debug:", err)
+	}
 }
