@@ -7,7 +7,7 @@ import (
 
 // keepTickets is how many failed handshakes in a row a cached TLS session
 // survives.
-const keepTickets = 3
+const keepTickets = 5
 
 // sessionCache holds the one TLS session an agent resumes. crypto/tls drops
 // a session from its cache when a handshake that tried to resume it fails
