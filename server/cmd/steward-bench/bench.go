@@ -197,7 +197,9 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
-	for i := 0; i < 300; i++ {
+	// Up to 3 minutes: a server restarted after kill -9 under a storm
+	// loads its devices on a busy machine first.
+	for i := 0; i < 3600; i++ {
 		if c, err := net.Dial("tcp", s.addr); err == nil {
 			c.Close()
 			break
@@ -316,6 +318,15 @@ func procCPU(pid int) float64 {
 
 type sims struct{ cmds []*exec.Cmd }
 
+// cpu is the simulators' CPU seconds so far.
+func (ss *sims) cpu() float64 {
+	t := 0.0
+	for _, c := range ss.cmds {
+		t += procCPU(c.Process.Pid)
+	}
+	return t
+}
+
 func (ss *sims) stop() {
 	for _, c := range ss.cmds {
 		_ = c.Process.Signal(syscall.SIGTERM)
@@ -380,7 +391,7 @@ func waitUntil(ctx context.Context, limit time.Duration, every time.Duration, co
 
 func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	r.Agents = n
-	s := &server{data: filepath.Join(cfg.out, "data")}
+	s := &server{data: filepath.Join(cfg.out, "data"), extra: cfg.serverArgs}
 	if err := startServer(ctx, cfg, s); err != nil {
 		return r, fmt.Errorf("start server: %w", err)
 	}
@@ -451,6 +462,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	prof := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-fanout-%d.pprof", n))
 	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
+		srv0, sim0 := procCPU(s.cmd.Process.Pid), sm.cpu()
 		id, err := job("true")
 		if err != nil {
 			return r, err
@@ -462,7 +474,9 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
-		fmt.Printf("   fan-out round %d: %.0f ms\n", i+1, ms)
+		// Where the CPU went: the server and the simulators share the cores.
+		fmt.Printf("   fan-out round %d: %.0f ms (CPU: server %.2f s, simulators %.2f s)\n", i+1, ms,
+			procCPU(s.cmd.Process.Pid)-srv0, sm.cpu()-sim0)
 	}
 	if err := prof.wait(); err != nil {
 		fmt.Println("   profile:", err)

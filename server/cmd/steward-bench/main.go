@@ -52,6 +52,8 @@ type config struct {
 	// scaleOnly runs just the scale table (no agent footprint, terminal,
 	// file manager or monitoring section).
 	scaleOnly bool
+	// serverArgs are more steward-server flags for the scale runs.
+	serverArgs []string
 	// The monitoring section: whether it runs, alone or after the rest,
 	// the server's notification grouping window, the availability
 	// threshold, the agents killed at once, the agents following the live
@@ -91,6 +93,8 @@ func main() {
 	flag.Int64Var(&cfg.filesSize, "files-size", 2<<30, "bytes downloaded and uploaded through the file manager")
 	flag.IntVar(&cfg.filesList, "files-list", 100000, "files in the folder the file manager lists")
 	flag.BoolVar(&cfg.filesOnly, "files-only", false, "measure the terminal relay and the file manager only (no scale runs)")
+	var serverArgs string
+	flag.StringVar(&serverArgs, "server-args", "", "more steward-server flags for the scale runs (space-separated, e.g. \"--handshake-queue 5s\")")
 	flag.BoolVar(&cfg.scaleOnly, "scale-only", false, "measure only the scale table (connect, memory, idle, fan-out, storm)")
 	flag.BoolVar(&cfg.monitoring, "monitoring", true, "measure monitoring and notifications at the largest size, after the rest")
 	flag.BoolVar(&cfg.monOnly, "monitoring-only", false, "measure monitoring and notifications only")
@@ -100,6 +104,7 @@ func main() {
 	flag.IntVar(&cfg.monLive, "monitoring-live", 5, "agents whose disk crosses its threshold together in each round")
 	flag.IntVar(&cfg.monCrossings, "monitoring-crossings", 2, "rounds of disk crossings")
 	flag.Parse()
+	cfg.serverArgs = strings.Fields(serverArgs)
 	if compare != "" {
 		cfg.compareAgents = strings.Split(compare, ",")
 	}
