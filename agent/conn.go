@@ -5,7 +5,6 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +25,7 @@ import (
 // backoff (or as the server asks) until ctx ends.
 func (a *Agent) connectLoop(ctx context.Context) {
 	backoff := time.Second
+	var lost time.Time // when the last connection that lived ended
 	for {
 		start := time.Now()
 		err := a.connectOnce(ctx)
@@ -43,11 +43,11 @@ func (a *Agent) connectLoop(ctx context.Context) {
 		case errors.Is(err, ErrRevoked):
 			wait = a.cfg.MaxBackoff
 		}
-		if time.Since(start) > time.Minute {
-			backoff = time.Second // a connection that lived resets the backoff
-		} else {
-			backoff = min(backoff*2, a.cfg.MaxBackoff)
+		lived := time.Since(start) > time.Minute
+		if lived {
+			lost = time.Now()
 		}
+		backoff = nextBackoff(backoff, err, lived, time.Since(lost), a.cfg.MaxBackoff)
 		// Full jitter spreads a reconnect storm over the whole window.
 		wait = wait/2 + time.Duration(rand.Int64N(int64(wait/2)+1))
 		a.log.Warn("disconnected from server; retrying", "err", err, "in", wait.Round(time.Millisecond))
@@ -57,6 +57,33 @@ func (a *Agent) connectLoop(ctx context.Context) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// restartWindow is how long after losing a connection that lived the
+// agent treats a refused connection as a server restart, and
+// refusedBackoff the longest it then waits between attempts.
+const (
+	restartWindow  = 2 * time.Minute
+	refusedBackoff = 4 * time.Second
+)
+
+// nextBackoff is the backoff after an attempt that ended with err. A
+// connection that lived resets it. Otherwise it doubles up to max, except
+// that shortly after a connection that lived was lost, a refused connection
+// (nothing listens: the server is restarting) keeps it at refusedBackoff:
+// a refusal costs the server nothing, and a server restarted after a crash
+// is usually back within seconds, when agents that backed off to 30 or 60 s
+// would leave it idle. A server that accepts but is busy still gets the
+// full backoff.
+func nextBackoff(cur time.Duration, err error, lived bool, sinceLost, max time.Duration) time.Duration {
+	if lived {
+		return time.Second
+	}
+	next := min(cur*2, max)
+	if errors.Is(err, errRefused) && sinceLost < restartWindow {
+		next = min(next, refusedBackoff)
+	}
+	return next
 }
 
 type retryAfterError struct {
@@ -117,8 +144,9 @@ func (a *Agent) dial(ctx context.Context) (*websocket.Conn, error) {
 		}
 		a.tlsConf = conf
 		// Reconnects resume the TLS session: after a server restart,
-		// 20,000 agents cost far less than 20,000 full handshakes.
-		a.tlsConf.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+		// 20,000 agents cost far less than 20,000 full handshakes. The
+		// cache keeps the session across a few failed attempts.
+		a.tlsConf.ClientSessionCache = &sessionCache{}
 	}
 	d := websocket.Dialer{
 		TLSClientConfig:  a.tlsConf,
@@ -216,9 +244,15 @@ func (a *Agent) serve(ctx context.Context, ws *websocket.Conn, w protocol.Welcom
 		}
 	}()
 	hb := time.Duration(w.HeartbeatSeconds) * time.Second
-	readWait := hb*5/2 + 10*time.Second
+	// The heartbeat pings only after a silence of 1.5 heartbeats
+	// (pingSilence in collect.go), so a pong arrives at least every 2.6 heartbeats (the
+	// intervals are jittered ±10 %) while the server is alive.
+	readWait := hb*3 + 10*time.Second
 	_ = ws.SetReadDeadline(time.Now().Add(readWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(readWait)) })
+	ws.SetPongHandler(func(string) error {
+		s.heardNow()
+		return ws.SetReadDeadline(time.Now().Add(readWait))
+	})
 	go a.afterConnect(s, w)
 	go a.heartbeatLoop(s, hb)
 	for {
@@ -227,6 +261,7 @@ func (a *Agent) serve(ctx context.Context, ws *websocket.Conn, w protocol.Welcom
 			return fmt.Errorf("read: %w", err)
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(readWait))
+		s.heardNow()
 		if mt == websocket.BinaryMessage {
 			if len(b) > 0 && protocol.IsCallFrame(b[0]) {
 				a.toolbox.Binary(b)

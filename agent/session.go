@@ -2,6 +2,7 @@ package agent
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -15,6 +16,10 @@ type session struct {
 	out  chan outFrame
 	done chan struct{}
 	once sync.Once
+	// heard is when the server was last heard from (a message or a
+	// pong), in unix nanoseconds: the heartbeat pings only after a
+	// silence.
+	heard atomic.Int64
 }
 
 type outFrame struct {
@@ -24,7 +29,17 @@ type outFrame struct {
 }
 
 func newSession(ws *websocket.Conn) *session {
-	return &session{ws: ws, out: make(chan outFrame, 64), done: make(chan struct{})}
+	s := &session{ws: ws, out: make(chan outFrame, 64), done: make(chan struct{})}
+	s.heardNow()
+	return s
+}
+
+// heardNow records that the server was just heard from.
+func (s *session) heardNow() { s.heard.Store(time.Now().UnixNano()) }
+
+// silence is how long the server has not been heard from.
+func (s *session) silence() time.Duration {
+	return time.Duration(time.Now().UnixNano() - s.heard.Load())
 }
 
 func (s *session) close() {

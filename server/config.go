@@ -34,7 +34,10 @@ type Config struct {
 	PresenceFlush  time.Duration // how often in-memory presence is written
 	JobExpiry      time.Duration // default run expiry
 	MaxHandshakes  int           // concurrent TLS handshakes
-	MaxEnrolls     int           // concurrent enrollments
+	// HandshakeQueue is how long a connection may wait for a handshake
+	// slot before it is dropped (default 20 s).
+	HandshakeQueue time.Duration
+	MaxEnrolls     int // concurrent enrollments
 	// TrustedProxies are addresses whose X-Forwarded-For is believed.
 	TrustedProxies []string
 	// Require2FAForAdmins makes admins enrol TOTP before using a session.
@@ -162,6 +165,9 @@ func (c *Config) Defaults() {
 	def(&c.ShellIdle, 30*time.Minute)
 	if c.OutputCap == 0 {
 		c.OutputCap = 1 << 20
+	}
+	if c.HandshakeQueue == 0 {
+		c.HandshakeQueue = defaultQueueWait
 	}
 	if c.MaxHandshakes == 0 {
 		c.MaxHandshakes = 256

@@ -73,7 +73,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		})
 	}
 	handshakes := func(ln net.Listener) *handshakeListener {
-		hl := newHandshakeLimiter(ln, tlsConf, sem, s.metric)
+		hl := newHandshakeLimiter(ln, tlsConf, sem, s.cfg.HandshakeQueue, s.metric)
 		hl.start()
 		return hl
 	}

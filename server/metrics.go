@@ -14,6 +14,7 @@ type metrics struct {
 	reg             *prometheus.Registry
 	handshakes      prometheus.Gauge
 	handshakeErrors prometheus.Counter
+	handshakesDone  *prometheus.CounterVec
 	runs            *prometheus.CounterVec
 	storeWrite      prometheus.Histogram
 	enrollments     prometheus.Counter
@@ -27,6 +28,9 @@ func newMetrics(s *Server) *metrics {
 		Help: "TLS handshakes under way."})
 	m.handshakeErrors = prometheus.NewCounter(prometheus.CounterOpts{Name: "steward_tls_handshake_errors_total",
 		Help: "Failed TLS handshakes."})
+	m.handshakesDone = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_tls_handshakes_total",
+		Help: "Completed TLS handshakes, by whether they resumed a session (a reconnect storm should be mostly resumed)."},
+		[]string{"resumed"})
 	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_job_runs_total",
 		Help: "Job runs reaching a state."}, []string{"state"})
 	m.storeWrite = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "steward_store_write_seconds",
@@ -53,7 +57,7 @@ func newMetrics(s *Server) *metrics {
 		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed)."},
 		[]string{"outcome"})
 	m.reg.MustRegister(m.autoRuns)
-	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.runs, m.storeWrite, m.enrollments,
+	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.handshakesDone, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
 		hubCounter("steward_messages_in_total", "Messages received from agents.",

@@ -210,12 +210,11 @@ func (s *Wing) handleAgentWS(w http.ResponseWriter, r *http.Request) {
 	hello.AgentVersion = httpx.CleanText(hello.AgentVersion, 64)
 	_ = ws.SetReadDeadline(time.Time{})
 	prevBoot := s.fleet.SetOnline(id, hello, r.RemoteAddr)
-	inv, _ := s.st.Inventory(id)
-	hl, _ := s.st.Health(id)
+	invHash, healthHash := s.fleet.ReportHashes(id)
 	welcome := protocol.Welcome{DeviceID: id, ServerTime: s.now().UTC(), ProtocolVersion: protocol.Version,
 		HeartbeatSeconds: int(s.cfg.Heartbeat / time.Second), InventorySeconds: int(s.cfg.Inventory / time.Second),
 		HealthSeconds: int(s.cfg.HealthInterval / time.Second), PatchScanSeconds: int(s.cfg.PatchScan / time.Second),
-		ServerVersion: s.cfg.Version, InventoryHash: inv.Hash, HealthHash: hl.Hash, Pins: s.pins(), Retired: s.fleet.Retired(id)}
+		ServerVersion: s.cfg.Version, InventoryHash: invHash, HealthHash: healthHash, Pins: s.pins(), Retired: s.fleet.Retired(id)}
 	if err := ws.WriteMessage(websocket.TextMessage, protocol.MustEncode(protocol.TypeWelcome, "", welcome)); err != nil {
 		s.fleet.SetOffline(id, "welcome failed")
 		ws.Close()
@@ -315,7 +314,7 @@ func (s *Wing) report(c *hub.Conn, env protocol.Envelope) error {
 func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 	hash := protocol.ContentHash(inv) // what the agent hashed: before sanitising
 	sanitizeInventory(inv)
-	if old, err := s.st.Inventory(id); err == nil && old.Hash == hash {
+	if old, _ := s.fleet.ReportHashes(id); old == hash {
 		if s.monitor != nil {
 			s.monitor.InventoryReported(id, nil) // unchanged: only its time
 		}
@@ -329,6 +328,7 @@ func (s *Wing) storeInventory(id string, inv *protocol.Inventory) error {
 		return err
 	}
 	s.fleet.SetInventory(id, inv)
+	s.fleet.SetReportHashes(id, hash, "")
 	if s.monitor != nil {
 		s.monitor.InventoryReported(id, inv)
 	}
@@ -346,6 +346,7 @@ func (s *Wing) storeHealth(id string, h *protocol.Health) error {
 		return err
 	}
 	s.fleet.SetHealth(id, h)
+	s.fleet.SetReportHashes(id, "", hash)
 	if s.monitor != nil {
 		s.monitor.HealthReported(id, h)
 	}

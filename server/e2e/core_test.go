@@ -49,9 +49,11 @@ func TestEnrollConnectInventory(t *testing.T) {
 	startAgent(t, dir, agent.Config{})
 	waitFor(t, "device online", func() bool { return e.online(id) })
 	var inv protocol.Inventory
+	// The inventory is stored before the device list's index takes it: wait
+	// for both (the host name replaces the enrollment's).
 	waitFor(t, "inventory stored", func() bool {
-		_, raw, _ := e.device(id)
-		return raw != nil && json.Unmarshal(raw, &inv) == nil && inv.Hostname != ""
+		d, raw, _ := e.device(id)
+		return raw != nil && json.Unmarshal(raw, &inv) == nil && inv.Hostname != "" && d.Hostname == inv.Hostname
 	})
 	host, _ := os.Hostname()
 	if inv.Hostname != host || inv.OS != "linux" || inv.CPUCores < 1 || inv.MemoryTotal == 0 || len(inv.Disks) == 0 {

@@ -85,6 +85,10 @@ type entry struct {
 	// last login's time for agents whose health report names no user.
 	hbUserAt time.Time
 	alerts   AlertCounts
+	// invHash and healthHash are the content hashes of the stored
+	// inventory and health report: the welcome tells a reconnecting agent
+	// what the server has without a storage read per connection.
+	invHash, healthHash string
 }
 
 // Fleet is the in-memory device registry.
@@ -130,11 +134,13 @@ func New(st store.Store, bus *events.Bus) (*Fleet, error) {
 				return nil, err
 			}
 			e.index(&inv)
+			e.invHash = invs[i].Hash
 		}
 	}
-	err = EachHealth(st, func(id string, h *protocol.Health) error {
-		if e := f.devs[id]; e != nil {
+	err = eachHealth(st, func(rec *store.Health, h *protocol.Health) error {
+		if e := f.devs[rec.DeviceID]; e != nil {
 			e.lastUser, e.lastUserAt = h.LastUser, h.LastUserAt
+			e.healthHash = rec.Hash
 		}
 		return nil
 	})
@@ -446,6 +452,32 @@ func (f *Fleet) SetInventory(id string, inv *protocol.Inventory) {
 		e.index(inv)
 		f.dirty[id] = struct{}{}
 	}
+}
+
+// SetReportHashes records the content hashes of a device's stored
+// inventory and health report; "" leaves one unchanged.
+func (f *Fleet) SetReportHashes(id, inventory, health string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if e, ok := f.devs[id]; ok {
+		if inventory != "" {
+			e.invHash = inventory
+		}
+		if health != "" {
+			e.healthHash = health
+		}
+	}
+}
+
+// ReportHashes returns the content hashes of a device's stored inventory
+// and health report ("" for none).
+func (f *Fleet) ReportHashes(id string) (inventory, health string) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if e, ok := f.devs[id]; ok {
+		return e.invHash, e.healthHash
+	}
+	return "", ""
 }
 
 // SetHealth updates the list figures from a health report.

@@ -181,3 +181,60 @@ func TestRetiredFavoritesMonitoredAndTypes(t *testing.T) {
 		t.Errorf("moved: %+v", d)
 	}
 }
+
+// TestReportHashesLoadedAndKept checks the hashes a welcome carries: loaded
+// with the devices at start (no storage read per connection) and replaced
+// when a new report is stored.
+func TestReportHashesLoadedAndKept(t *testing.T) {
+	st, err := boltstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateClient(store.Client{ID: "a", Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateEnrollToken(store.EnrollToken{ID: "ta", ClientID: "a", Hash: "ha"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"d1", "d2"} {
+		if _, _, err := st.Enroll("ha", time.Now(), store.Device{ID: id, Hostname: id, OS: "linux", KeyHash: "k" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, err := InventoryRecord("d1", "inv-1", time.Now(), &protocol.Inventory{Hostname: "d1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	hl, err := HealthRecord("d1", "health-1", time.Now(), &protocol.Health{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutHealth(hl); err != nil {
+		t.Fatal(err)
+	}
+	f, err := New(st, events.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i, h := f.ReportHashes("d1"); i != "inv-1" || h != "health-1" {
+		t.Fatalf("loaded hashes %q %q, want inv-1 health-1", i, h)
+	}
+	if i, h := f.ReportHashes("d2"); i != "" || h != "" {
+		t.Fatalf("a device without reports has hashes %q %q", i, h)
+	}
+	f.SetReportHashes("d1", "inv-2", "")
+	if i, h := f.ReportHashes("d1"); i != "inv-2" || h != "health-1" {
+		t.Fatalf("after a new inventory: %q %q", i, h)
+	}
+	f.SetReportHashes("d1", "", "health-2")
+	if i, h := f.ReportHashes("d1"); i != "inv-2" || h != "health-2" {
+		t.Fatalf("after a new health report: %q %q", i, h)
+	}
+	if i, _ := f.ReportHashes("unknown"); i != "" {
+		t.Fatal("an unknown device has a hash")
+	}
+}

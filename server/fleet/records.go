@@ -65,6 +65,11 @@ const healthPage = 500
 // EachHealth calls fn with every stored health report, decoded, a page at
 // a time, stopping at fn's first error, which it returns.
 func EachHealth(st store.DeviceStore, fn func(deviceID string, h *protocol.Health) error) error {
+	return eachHealth(st, func(rec *store.Health, h *protocol.Health) error { return fn(rec.DeviceID, h) })
+}
+
+// eachHealth is EachHealth with the stored record (its hash) as well.
+func eachHealth(st store.DeviceStore, fn func(rec *store.Health, h *protocol.Health) error) error {
 	for after := ""; ; {
 		page, err := st.Healths(after, healthPage)
 		if err != nil || len(page) == 0 {
@@ -75,7 +80,7 @@ func EachHealth(st store.DeviceStore, fn func(deviceID string, h *protocol.Healt
 			if err != nil {
 				return err
 			}
-			if err := fn(rec.DeviceID, &h); err != nil {
+			if err := fn(&rec, &h); err != nil {
 				return err
 			}
 		}

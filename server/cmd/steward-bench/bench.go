@@ -78,6 +78,13 @@ func run(ctx context.Context, cfg config) error {
 		b, _ := json.MarshalIndent(map[string]any{"monitoring": mr}, "", "  ")
 		return os.WriteFile(filepath.Join(cfg.out, "bench-monitoring.json"), b, 0o644)
 	}
+	if cfg.scaleOnly {
+		results := measureSizes(ctx, cfg)
+		b, _ := json.MarshalIndent(map[string]any{"scale": results}, "", "  ")
+		fmt.Println()
+		printTable(os.Stdout, results)
+		return os.WriteFile(filepath.Join(cfg.out, "bench-scale.json"), b, 0o644)
+	}
 	fmt.Println("== agent footprint (real agent process, real collectors)")
 	var agents []agentResult
 	for _, exe := range append([]string{filepath.Join(cfg.bin, "steward-agent")}, cfg.compareAgents...) {
@@ -106,20 +113,8 @@ func run(ctx context.Context, cfg config) error {
 		fmt.Println("   error:", fr.Error)
 	}
 	var results []result
-	for _, n := range cfg.sizes {
-		if cfg.filesOnly {
-			break
-		}
-		fmt.Printf("== %d agents\n", n)
-		r, err := measure(ctx, cfg, n)
-		if err != nil {
-			r.Error = err.Error()
-			fmt.Println("   error:", err)
-		}
-		results = append(results, r)
-		if ctx.Err() != nil {
-			break
-		}
+	if !cfg.filesOnly {
+		results = measureSizes(ctx, cfg)
 	}
 	var mr *monResult
 	if cfg.monitoring && !cfg.filesOnly && ctx.Err() == nil {
@@ -153,6 +148,24 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
+}
+
+// measureSizes measures each size of the scale table in turn.
+func measureSizes(ctx context.Context, cfg config) []result {
+	var results []result
+	for _, n := range cfg.sizes {
+		fmt.Printf("== %d agents\n", n)
+		r, err := measure(ctx, cfg, n)
+		if err != nil {
+			r.Error = err.Error()
+			fmt.Println("   error:", err)
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return results
 }
 
 func printTable(w io.Writer, rs []result) {
@@ -199,7 +212,9 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
-	for i := 0; i < 300; i++ {
+	// Up to 3 minutes: a server restarted after kill -9 under a storm
+	// loads its devices on a busy machine first.
+	for i := 0; i < 3600; i++ {
 		if c, err := net.Dial("tcp", s.addr); err == nil {
 			c.Close()
 			break
@@ -318,6 +333,15 @@ func procCPU(pid int) float64 {
 
 type sims struct{ cmds []*exec.Cmd }
 
+// cpu is the simulators' CPU seconds so far.
+func (ss *sims) cpu() float64 {
+	t := 0.0
+	for _, c := range ss.cmds {
+		t += procCPU(c.Process.Pid)
+	}
+	return t
+}
+
 func (ss *sims) stop() {
 	for _, c := range ss.cmds {
 		_ = c.Process.Signal(syscall.SIGTERM)
@@ -382,7 +406,7 @@ func waitUntil(ctx context.Context, limit time.Duration, every time.Duration, co
 
 func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	r.Agents = n
-	s := &server{data: filepath.Join(cfg.out, "data")}
+	s := &server{data: filepath.Join(cfg.out, "data"), extra: cfg.serverArgs}
 	if err := startServer(ctx, cfg, s); err != nil {
 		return r, fmt.Errorf("start server: %w", err)
 	}
@@ -425,6 +449,10 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	r.KBPerAgent = (procRSSKB(s.cmd.Process.Pid) - base) / float64(n)
 	r.HeapKBPerAgent = (s.metric("go_memstats_heap_inuse_bytes") - baseHeap) / 1024 / float64(n)
 	fmt.Printf("   %.1f KB RSS per agent (heap %.1f KB)\n", r.KBPerAgent, r.HeapKBPerAgent)
+	if cfg.profile > 0 {
+		s.saveDebug(cfg, "heap", fmt.Sprintf("server-heap-%d.pprof", n))
+		s.saveDebug(cfg, "goroutine?debug=1", fmt.Sprintf("server-goroutines-%d.txt", n))
+	}
 	c0 := procCPU(s.cmd.Process.Pid)
 	w0 := time.Now()
 	idleProf := s.startProfile(cfg, min(cfg.profile, cfg.idle), fmt.Sprintf("server-idle-%d.pprof", n))
@@ -449,6 +477,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	prof := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-fanout-%d.pprof", n))
 	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
+		srv0, sim0 := procCPU(s.cmd.Process.Pid), sm.cpu()
 		id, err := job("true")
 		if err != nil {
 			return r, err
@@ -460,7 +489,9 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 		}
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
-		fmt.Printf("   fan-out round %d: %.0f ms\n", i+1, ms)
+		// Where the CPU went: the server and the simulators share the cores.
+		fmt.Printf("   fan-out round %d: %.0f ms (CPU: server %.2f s, simulators %.2f s)\n", i+1, ms,
+			procCPU(s.cmd.Process.Pid)-srv0, sm.cpu()-sim0)
 	}
 	if err := prof.wait(); err != nil {
 		fmt.Println("   profile:", err)
@@ -480,9 +511,31 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	if err := startServer(ctx, cfg, s); err != nil {
 		return r, err
 	}
-	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
+	fmt.Printf("   storm: server listening again after %.1f s\n", time.Since(restart).Seconds())
+	stormProf := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-storm-%d.pprof", n))
+	defer func() {
+		if err := stormProf.wait(); err != nil {
+			fmt.Println("   profile:", err)
+		}
+	}()
+	// The share back at each whole second shows where the time goes:
+	// handshakes (a steady climb) or agents' backoff (steps).
+	var timeline []string
+	next := time.Second
+	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool {
+		k := s.agents()
+		if el := time.Since(restart); el >= next {
+			timeline = append(timeline, fmt.Sprintf("%ds:%d", int(el.Seconds()), k))
+			next = el.Truncate(time.Second) + time.Second
+		}
+		return k >= n
+	}); err != nil {
 		return r, fmt.Errorf("storm reconnect: %w (%d back)", err, s.agents())
 	}
+	fmt.Println("   storm timeline:", strings.Join(timeline, " "))
+	fmt.Printf("   storm: TLS handshakes %.0f resumed, %.0f full, %.0f failed or dropped\n",
+		s.metric(`steward_tls_handshakes_total{resumed="true"}`), s.metric(`steward_tls_handshakes_total{resumed="false"}`),
+		s.metric("steward_tls_handshake_errors_total"))
 	r.StormBackSecond = time.Since(restart).Seconds()
 	fmt.Printf("   storm: all %d back in %.1f s\n", n, r.StormBackSecond)
 	var jr api.JobResponse
@@ -612,4 +665,24 @@ func (s *server) startProfile(cfg config, d time.Duration, name string) *profile
 		}
 	}()
 	return p
+}
+
+// saveDebug writes one of the server's /debug/pprof pages to out/name.
+func (s *server) saveDebug(cfg config, page, name string) {
+	req, _ := http.NewRequest("GET", "https://"+s.addr+"/debug/pprof/"+page, nil)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		fmt.Println("   debug:", err)
+		return
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		fmt.Println("   debug:", page, resp.Status, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(cfg.out, name), b, 0o644); err != nil {
+		fmt.Println("   debug:", err)
+	}
 }

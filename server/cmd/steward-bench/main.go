@@ -9,7 +9,7 @@
 // OS's real collectors against a real server, its CPU and its children's
 // from start until idle and over the idle window.
 //
-//	[--files-size 2147483648] [--files-list 100000] [--files-only]
+//	[--files-size 2147483648] [--files-list 100000] [--files-only] [--scale-only]
 //
 // The monitoring section (monitorbench.go) runs last, at the largest size:
 //
@@ -49,6 +49,11 @@ type config struct {
 	filesSize int64
 	filesList int
 	filesOnly bool
+	// scaleOnly runs just the scale table (no agent footprint, terminal,
+	// file manager or monitoring section).
+	scaleOnly bool
+	// serverArgs are more steward-server flags for the scale runs.
+	serverArgs []string
 	// The monitoring section: whether it runs, alone or after the rest,
 	// the server's notification grouping window, the availability
 	// threshold, the agents killed at once, the agents following the live
@@ -94,6 +99,9 @@ func main() {
 	flag.Int64Var(&cfg.filesSize, "files-size", 2<<30, "bytes downloaded and uploaded through the file manager")
 	flag.IntVar(&cfg.filesList, "files-list", 100000, "files in the folder the file manager lists")
 	flag.BoolVar(&cfg.filesOnly, "files-only", false, "measure the terminal relay and the file manager only (no scale runs)")
+	var serverArgs string
+	flag.StringVar(&serverArgs, "server-args", "", "more steward-server flags for the scale runs (space-separated, e.g. \"--handshake-queue 5s\")")
+	flag.BoolVar(&cfg.scaleOnly, "scale-only", false, "measure only the scale table (connect, memory, idle, fan-out, storm)")
 	flag.BoolVar(&cfg.monitoring, "monitoring", true, "measure monitoring and notifications at the largest size, after the rest")
 	flag.BoolVar(&cfg.monOnly, "monitoring-only", false, "measure monitoring and notifications only")
 	flag.DurationVar(&cfg.monGroup, "monitoring-group-window", time.Second, "the server's --notify-group-window in the monitoring section")
@@ -109,6 +117,7 @@ func main() {
 	flag.DurationVar(&cfg.autoSpread, "automation-spread", time.Minute, "the measured task's spread (the issue's 10m, compressed tenfold by default)")
 	flag.IntVar(&cfg.autoRounds, "automation-rounds", 2, "occurrences of the task measured")
 	flag.Parse()
+	cfg.serverArgs = strings.Fields(serverArgs)
 	if compare != "" {
 		cfg.compareAgents = strings.Split(compare, ",")
 	}

@@ -76,6 +76,7 @@ func main() {
 	fs.DurationVar(&cfg.PresenceFlush, "presence-flush", 15*time.Second, "how often presence is written to disk")
 	fs.Int64Var(&cfg.OutputCap, "output-cap", 1<<20, "stored output per run and stream, in bytes")
 	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 256, "concurrent TLS handshakes")
+	fs.DurationVar(&cfg.HandshakeQueue, "handshake-queue", 20*time.Second, "how long a connection may wait for a TLS handshake slot")
 	fs.BoolVar(&cfg.Require2FAForAdmins, "require-2fa-admins", true, "admins must use two-factor in the web dashboard")
 	fs.DurationVar(&cfg.FreshTOTP, "fresh-2fa", 10*time.Minute, "how recent a two-factor check must be for shells, large jobs, admin creation and token minting")
 	fs.BoolVar(&cfg.RequireApproval, "require-approval", false, "every newly enrolled device waits for a technician's approval before it receives jobs")
