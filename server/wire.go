@@ -101,7 +101,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		RevealsPerMinute: cfg.VaultRevealsPerMinute, BurstPerHour: cfg.VaultBurstPerHour, RequireReason: cfg.VaultRequireReason},
 		Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.attach = attachments.New(attachments.Deps{Config: attachments.Config{Dir: filepath.Join(cfg.DataDir, "attachments"),
-		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Audit: s.alog, Now: s.now, Log: log})
+		MaxSize: cfg.AttachmentMaxSize}, Store: s.st, Clients: deviceScope{s}, Owners: attachmentOwners{s.st}, Audit: s.alog, Now: s.now, Log: log})
 	s.assets = assets.New(assets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
 		Audit: s.alog, Now: s.now})
 	s.toolbox = toolbox.New(toolbox.Deps{Config: toolbox.Config{MaxUpload: cfg.MaxUpload}, Devices: deviceScope{s},

@@ -207,3 +207,29 @@ func (c portalConsent) HelpdeskViewAllowed(ctx context.Context, clientID string)
 	}
 	return c.s.consent.HelpdeskViewAllowed(ctx, clientID)
 }
+
+// attachmentOwners finds the client of a ticket, asset or contact a file
+// is attached to.
+type attachmentOwners struct{ st store.Store }
+
+func (o attachmentOwners) OwnerOf(kind, id string) (string, bool) {
+	var client string
+	var err error
+	switch kind {
+	case "ticket":
+		var t store.Ticket
+		t, err = o.st.Ticket(id)
+		client = t.ClientID
+	case "asset":
+		var a store.Asset
+		a, err = o.st.Asset(id)
+		client = a.ClientID
+	case "contact":
+		var c store.Contact
+		c, err = o.st.Contact(id)
+		client = c.ClientID
+	default:
+		return "", false
+	}
+	return client, err == nil
+}

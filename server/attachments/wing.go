@@ -49,9 +49,18 @@ type Deps struct {
 	Config
 	Store   Store
 	Clients Clients
+	// Owners says whether a ticket, asset or contact is the client's; nil
+	// accepts any well-formed owner ID.
+	Owners Owners
 	Audit   auditlog.Writer
 	Now     httpx.Clock
 	Log     *slog.Logger
+}
+
+// Owners finds the records attachments may belong to: OwnerOf answers
+// the client of the ticket, asset or contact kind/id (found false: none).
+type Owners interface {
+	OwnerOf(kind, id string) (clientID string, found bool)
 }
 
 // Wing serves client attachments.
@@ -205,6 +214,14 @@ func (w *Wing) upload(rw http.ResponseWriter, r *http.Request, p *httpx.Principa
 	if (kind != "" || owner != "") && (!ownerKinds[kind] || !ownerIDRE.MatchString(owner)) {
 		httpx.WriteError(rw, 400, "owner_kind must be ticket, asset or contact, with an owner_id of 1-64 letters, digits, _ or -")
 		return
+	}
+	// A file is attached only to a record of the same client, so it never
+	// shows on another client's ticket, asset or contact.
+	if kind != "" && w.d.Owners != nil {
+		if cl, ok := w.d.Owners.OwnerOf(kind, owner); !ok || cl != c.ID {
+			httpx.WriteError(rw, 404, kind+" "+owner+" not found in this client")
+			return
+		}
 	}
 	tooLarge := func() {
 		httpx.WriteError(rw, http.StatusRequestEntityTooLarge, "file too large: the limit is "+strconv.FormatInt(w.d.MaxSize, 10)+

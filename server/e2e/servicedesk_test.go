@@ -80,6 +80,21 @@ func TestServiceDeskChain(t *testing.T) {
 		t.Errorf("tickets used %v, want 1", got.Used)
 	}
 
+	// A file attaches to the ticket only through the ticket's own client.
+	other := e.createClient("Other")
+	if code, body := e.rawAs(t, e.token, "POST", "/api/v1/clients/"+other+"/attachments?name=log.txt&owner_kind=ticket&owner_id="+tk.ID,
+		[]byte("log")); code != 404 {
+		t.Errorf("a file for Acme's ticket through another client: %d %s, want 404", code, body)
+	}
+	if code, body := e.rawAs(t, e.token, "POST", "/api/v1/clients/"+acme+"/attachments?name=log.txt&owner_kind=ticket&owner_id="+tk.ID,
+		[]byte("log")); code != 201 {
+		t.Errorf("a file for the ticket: %d %s, want 201", code, body)
+	}
+	var files []api.Attachment
+	if code := e.api("GET", "/api/v1/clients/"+acme+"/attachments?owner_kind=ticket&owner_id="+tk.ID, nil, &files); code != 200 || len(files) != 1 {
+		t.Errorf("the ticket's files: %d %+v", code, files)
+	}
+
 	// Time consumes the block of hours; past it, refused with the reason.
 	var te1, te2 api.TimeEntry
 	if code := e.api("POST", "/api/v1/tickets/"+tk.ID+"/time", api.TimeEntryRequest{Minutes: 90, Billable: true, Note: "on site"}, &te1); code != 201 {

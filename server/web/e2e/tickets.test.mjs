@@ -117,6 +117,10 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.fill('#time-minutes', '25');
     await page.click('#time-form button[type=submit]');
     await page.waitForSelector('#ticket-time tbody tr');
+    // A file attached to the ticket: listed on it with its name as text.
+    await page.setInputFiles('#ticket-file', { name: '<b>log</b>.txt', mimeType: 'text/plain', buffer: Buffer.from('printer log') });
+    await page.waitForSelector('#ticket-files-table tbody tr');
+    assert.equal(await page.textContent('#ticket-files-table .att-name'), '<b>log</b>.txt');
     await shot(page, '71-ticket');
     const rc = await request.newContext({ baseURL: BASE, ignoreHTTPSErrors: true,
       extraHTTPHeaders: { Authorization: `Bearer ${process.env.STEWARD_ADMIN_TOKEN || ''}` } });

@@ -5,22 +5,13 @@
 // preview path in a new tab, where no script can run with the
 // dashboard's origin.
 import { h, put, enc, debounce } from '../lib/dom.js';
-import { get, del, can, session, ApiError } from '../lib/api.js';
-import { time, bytes } from '../lib/format.js';
+import { get, del, can } from '../lib/api.js';
+import { bytes } from '../lib/format.js';
+import { upload, fileTable } from '../lib/attachments.js';
 import { confirm, toast, empty } from '../lib/ui.js';
 
 export const id = 'attachments';
 export const title = 'Attachments';
-
-async function upload(client, file) {
-  const res = await fetch(`/api/v1/clients/${enc(client)}/attachments?name=${enc(file.name)}`, {
-    method: 'POST', body: file, credentials: 'same-origin', cache: 'no-store',
-    headers: { 'X-CSRF-Token': session.csrf, 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, data?.error || `${res.status} ${res.statusText}`, data?.code);
-  return data;
-}
 
 export function mount(root, ctx) {
   const client = ctx.clientId;
@@ -58,16 +49,7 @@ export function mount(root, ctx) {
       put(list, h('p', { class: 'error', text: e.message }));
       return;
     }
-    put(list, files.length ? h('table', { class: 'grid', id: 'att-table' },
-      h('thead', {}, h('tr', {}, ['Name', 'Size', 'Type', 'Uploaded', ''].map((x) => h('th', { text: x })))),
-      h('tbody', {}, files.map((a) => h('tr', { dataset: { attachment: a.id } },
-        h('td', {}, h('a', { class: 'att-name clip', href: `/api/v1/attachments/${enc(a.id)}/download`, download: '', text: a.name, title: a.name })),
-        h('td', { class: 'num', text: bytes(a.size) }),
-        h('td', { class: 'muted', text: a.content_type }),
-        h('td', {}, time(a.uploaded_at), a.uploaded_by ? h('span', { class: 'muted', text: ` by ${a.uploaded_by}` }) : ''),
-        h('td', { class: 'actions' },
-          a.preview && h('a', { class: 'button small att-preview', href: `/api/v1/attachments/${enc(a.id)}/preview`, target: '_blank', rel: 'noopener noreferrer', text: 'Preview' }),
-          canWrite && h('button', { type: 'button', class: 'small att-delete', text: 'Delete', onclick: () => remove(a) }))))))
+    put(list, files.length ? fileTable('att-table', files, canWrite && remove)
       : empty(search.value.trim() ? 'No file matches.' : 'No files yet.'));
   }
 

@@ -1,11 +1,13 @@
 // A ticket: its fields (changed in place by those who work tickets), the
 // SLA clock (time left, paused or overdue; breaches), and its timeline of
-// public and internal comments and time entries.
+// public and internal comments and time entries, and the files attached
+// to it (client attachments owned by the ticket).
 import { h, put, enc } from '../lib/dom.js';
 import { get, post, patch, del, can, session } from '../lib/api.js';
 import { select, field, toast, confirm } from '../lib/ui.js';
 import { full } from '../lib/format.js';
 import { PRIORITIES, IMPACTS, TYPES, ACTIVITIES } from '../lib/tickets.js';
+import { upload, fileTable } from '../lib/attachments.js';
 
 export function mount(root, ctx) {
   const ref = ctx.params[0];
@@ -81,7 +83,48 @@ export function mount(root, ctx) {
         h('thead', {}, h('tr', {}, ['When', 'Who', 'Time', '', 'Contract', 'Note', ''].map((x) => h('th', { text: x })))), h('tbody', {}, times))
         : h('p', { class: 'empty', text: 'No time recorded.' })),
       canWork && h('form', { class: 'toolbar', id: 'time-form', onsubmit: (e) => { e.preventDefault(); addTime(t, minutes, billable, note); } },
-        minutes, h('label', { class: 'check' }, billable, ' Billable'), note, h('button', { type: 'submit', text: 'Record time' })));
+        minutes, h('label', { class: 'check' }, billable, ' Billable'), note, h('button', { type: 'submit', text: 'Record time' })),
+      ...filesPanel(t));
+  }
+
+  function filesPanel(t) {
+    const canAttach = can('attachments');
+    const owner = { kind: 'ticket', id: t.id };
+    const list = h('div', { class: 'table-wrap', id: 'ticket-files' }, h('p', { class: 'muted', text: 'Loading…' }));
+    const picker = h('input', { type: 'file', id: 'ticket-file', multiple: true, hidden: true });
+    async function loadFiles() {
+      try {
+        const files = (await get(`/api/v1/clients/${enc(t.client_id)}/attachments?owner_kind=ticket&owner_id=${enc(t.id)}`)) || [];
+        put(list, files.length ? fileTable('ticket-files-table', files, canAttach && removeFile) : h('p', { class: 'empty', text: 'No files attached.' }));
+      } catch (e) {
+        put(list, h('p', { class: 'error', text: e.message }));
+      }
+    }
+    async function removeFile(a) {
+      if (!(await confirm(`Delete ${a.name}?`, 'The file is deleted for good (the deletion is audited).', { ok: 'Delete', danger: true }))) return;
+      try {
+        await del(`/api/v1/attachments/${enc(a.id)}`);
+      } catch (e) {
+        toast(e.message, 'error');
+      }
+      loadFiles();
+    }
+    picker.addEventListener('change', async () => {
+      const files = [...picker.files];
+      picker.value = '';
+      for (const f of files) {
+        try {
+          await upload(t.client_id, f, owner);
+          toast(`Attached ${f.name}.`);
+        } catch (e) {
+          toast(`${f.name}: ${e.message}`, 'error');
+        }
+      }
+      loadFiles();
+    });
+    loadFiles();
+    return [h('div', { class: 'page-head' }, h('h2', { text: 'Files' }), h('span', { class: 'spacer' }),
+      canAttach && h('button', { type: 'button', id: 'ticket-attach', text: 'Attach files', onclick: () => picker.click() }), picker), list];
   }
 
   async function addComment(t, body, pub) {
