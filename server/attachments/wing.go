@@ -52,9 +52,9 @@ type Deps struct {
 	// Owners says whether a ticket, asset or contact is the client's; nil
 	// accepts any well-formed owner ID.
 	Owners Owners
-	Audit   auditlog.Writer
-	Now     httpx.Clock
-	Log     *slog.Logger
+	Audit  auditlog.Writer
+	Now    httpx.Clock
+	Log    *slog.Logger
 }
 
 // Owners finds the records attachments may belong to: OwnerOf answers
