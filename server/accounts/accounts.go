@@ -90,7 +90,7 @@ func (s *Wing) Routes() []httpx.Route {
 func (s *Wing) throttled(r *http.Request, name string) bool {
 	now := s.now()
 	ip := s.clientIP(r)
-	if s.limit.blocked("user:"+strings.ToLower(name), now) || s.limit.blocked("ip:"+ip, now) {
+	if s.limit.Blocked("user:"+strings.ToLower(name), now) || s.limit.Blocked("ip:"+ip, now) {
 		s.alog.Audit(r, clip(name, 64), "auth.login_throttled", "", map[string]string{"user": clip(name, 64)})
 		return true
 	}
@@ -100,8 +100,8 @@ func (s *Wing) throttled(r *http.Request, name string) bool {
 // loginFailed counts a failure against the account and the address.
 func (s *Wing) loginFailed(r *http.Request, name, why string) {
 	now := s.now()
-	s.limit.fail("user:"+strings.ToLower(name), now)
-	s.limit.fail("ip:"+s.clientIP(r), now)
+	s.limit.Fail("user:"+strings.ToLower(name), now)
+	s.limit.Fail("ip:"+s.clientIP(r), now)
 	s.alog.Audit(r, clip(name, 64), "auth.login_failed", "", map[string]string{"user": clip(name, 64), "reason": why})
 }
 
@@ -163,7 +163,7 @@ func (s *Wing) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princip
 	if !ok {
 		return
 	}
-	s.limit.reset("user:" + strings.ToLower(u.Name))
+	s.limit.Reset("user:" + strings.ToLower(u.Name))
 	cookie := httpx.NewSecret("ses")
 	se := store.Session{Hash: httpx.HashSecret(cookie), UserID: u.ID, CSRF: httpx.NewSecret("csrf"), CreatedAt: s.now().UTC(),
 		ExpiresAt: s.now().Add(sessionTTL).UTC(), Epoch: u.Epoch}
@@ -229,7 +229,7 @@ func (s *Wing) apiLoginToken(w http.ResponseWriter, r *http.Request, _ *httpx.Pr
 	if name == "" {
 		name = "stewardctl login"
 	}
-	s.limit.reset("user:" + strings.ToLower(u.Name))
+	s.limit.Reset("user:" + strings.ToLower(u.Name))
 	secret := httpx.NewSecret("stw")
 	t := store.APIToken{ID: httpx.NewID("t"), Hash: httpx.HashSecret(secret), UserID: u.ID, Name: clip(name, 100),
 		CreatedAt: s.now().UTC(), ExpiresAt: s.now().Add(life).UTC(), Epoch: u.Epoch, SecondFactorAt: secondFactorAt}

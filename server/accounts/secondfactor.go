@@ -26,19 +26,19 @@ func codeKey(userID string) string { return "totp:" + userID }
 // path that checks a TOTP or recovery code goes through here.
 func (s *Wing) checkCode(w http.ResponseWriter, r *http.Request, actor, userID string, check func() (string, error)) (string, bool) {
 	key := codeKey(userID)
-	if s.limit.blocked(key, s.now()) {
+	if s.limit.Blocked(key, s.now()) {
 		s.alog.Audit(r, actor, "auth.totp_throttled", userID, nil)
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong two-factor codes; try again later")
 		return "", false
 	}
 	kind, err := check()
 	if err != nil {
-		s.limit.fail(key, s.now())
+		s.limit.Fail(key, s.now())
 		s.alog.Audit(r, actor, "auth.totp_failed", userID, map[string]string{"reason": err.Error()})
 		httpx.WriteError(w, http.StatusUnauthorized, "wrong or already used two-factor code")
 		return "", false
 	}
-	s.limit.reset(key)
+	s.limit.Reset(key)
 	return kind, true
 }
 

@@ -62,7 +62,7 @@ type Wing struct {
 	alog    auditlog.Writer
 	now     httpx.Clock
 	log     *slog.Logger
-	limit   *limiter
+	limit   *httpx.FailLimiter
 	plan    plan
 	devices Devices
 }
@@ -70,7 +70,7 @@ type Wing struct {
 // New builds the accounts wing.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, clients: d.Clients, conns: d.Conns, alog: d.Audit, now: d.Now, log: d.Log,
-		limit: newLimiter(), devices: d.Devices}
+		limit: httpx.NewFailLimiter(httpx.SignInWindow, httpx.SignInMaxFailures), devices: d.Devices}
 }
 
 // clientIP is the caller's address (see httpx.ClientIP).

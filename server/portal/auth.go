@@ -145,7 +145,7 @@ func (s *Wing) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princip
 	}
 	now := s.now()
 	userKey, ipKey := "user:"+email, "ip:"+s.clientIP(r)
-	if s.limit.blocked(userKey, now) || s.limit.blocked(ipKey, now) {
+	if s.limit.Blocked(userKey, now) || s.limit.Blocked(ipKey, now) {
 		s.alog.Audit(r, "portal:"+httpx.CleanText(email, 64), "portal.auth.login_throttled", "", nil)
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many failed sign-ins; try again later")
 		return
@@ -158,13 +158,13 @@ func (s *Wing) apiLogin(w http.ResponseWriter, r *http.Request, _ *httpx.Princip
 		err = errUnauthorized
 	}
 	if err != nil {
-		s.limit.fail(userKey, now)
-		s.limit.fail(ipKey, now)
+		s.limit.Fail(userKey, now)
+		s.limit.Fail(ipKey, now)
 		s.alog.Audit(r, "portal:"+httpx.CleanText(email, 64), "portal.auth.login_failed", a.ID, map[string]string{"client": a.ClientID})
 		httpx.WriteError(w, 401, "wrong e-mail or password")
 		return
 	}
-	s.limit.reset(userKey)
+	s.limit.Reset(userKey)
 	cookie := httpx.NewSecret("pses")
 	se := store.PortalSession{Hash: httpx.HashSecret(cookie), AccountID: a.ID, ClientID: a.ClientID, CSRF: httpx.NewSecret("csrf"),
 		CreatedAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC(), Epoch: a.Epoch}
@@ -224,18 +224,18 @@ func (s *Wing) finishSignIn(w http.ResponseWriter, r *http.Request, se store.Por
 // answering the request itself when refused.
 func (s *Wing) checkCode(w http.ResponseWriter, r *http.Request, a store.PortalAccount, check func() error) bool {
 	key := "totp:" + a.ID
-	if s.limit.blocked(key, s.now()) {
+	if s.limit.Blocked(key, s.now()) {
 		s.audit(r, a, "portal.auth.totp_throttled", nil)
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong two-factor codes; try again later")
 		return false
 	}
 	if err := check(); err != nil {
-		s.limit.fail(key, s.now())
+		s.limit.Fail(key, s.now())
 		s.audit(r, a, "portal.auth.totp_failed", map[string]string{"reason": err.Error()})
 		httpx.WriteError(w, http.StatusUnauthorized, "wrong or already used two-factor code")
 		return false
 	}
-	s.limit.reset(key)
+	s.limit.Reset(key)
 	return true
 }
 
@@ -375,7 +375,7 @@ func (s *Wing) apiSetPassword(w http.ResponseWriter, r *http.Request, _ *httpx.P
 		return
 	}
 	ipKey := "ip:" + s.clientIP(r)
-	if s.limit.blocked(ipKey, s.now()) {
+	if s.limit.Blocked(ipKey, s.now()) {
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many failed attempts; try again later")
 		return
 	}
@@ -389,7 +389,7 @@ func (s *Wing) apiSetPassword(w http.ResponseWriter, r *http.Request, _ *httpx.P
 		err = errUnauthorized
 	}
 	if err != nil {
-		s.limit.fail(ipKey, s.now())
+		s.limit.Fail(ipKey, s.now())
 		httpx.WriteError(w, http.StatusNotFound, "this link is not valid any more: ask your service provider for a new one")
 		return
 	}

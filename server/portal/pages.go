@@ -181,12 +181,12 @@ func (s *Wing) apiChangePassword(w http.ResponseWriter, r *http.Request, p *http
 		return
 	}
 	key := "pw:" + a.ID
-	if s.limit.blocked(key, s.now()) {
+	if s.limit.Blocked(key, s.now()) {
 		httpx.WriteError(w, http.StatusTooManyRequests, "too many wrong passwords; try again later")
 		return
 	}
 	if len(req.Current) > 1024 || bcryptMismatch(a.PasswordHash, req.Current) {
-		s.limit.fail(key, s.now())
+		s.limit.Fail(key, s.now())
 		httpx.WriteError(w, 403, "the current password is wrong")
 		return
 	}

@@ -236,13 +236,13 @@ func TestSignInLimits(t *testing.T) {
 	}
 	// Failures count per account and per address: with the one above,
 	// this address reaches the limit.
-	for i := 0; i < limitMax-1; i++ {
+	for i := 0; i < httpx.SignInMaxFailures-1; i++ {
 		if code := login("ann@alpha.example", "wrong-password-1"); code != 401 {
 			t.Fatalf("wrong password %d: %d", i, code)
 		}
 	}
 	if code := login("ANN@alpha.example", "right-password-1"); code != 429 {
-		t.Fatalf("the right password after %d failures: %d, want 429", limitMax, code)
+		t.Fatalf("the right password after %d failures: %d, want 429", httpx.SignInMaxFailures, code)
 	}
 	// A login posted as a form is refused (login CSRF).
 	req := httptest.NewRequest("POST", "/api/v1/portal/auth/login", strings.NewReader("email=a&password=b"))

@@ -94,13 +94,13 @@ type Wing struct {
 	alog    auditlog.Writer
 	now     httpx.Clock
 	log     *slog.Logger
-	limit   *limiter
+	limit   *httpx.FailLimiter
 }
 
 // New builds the portal wing.
 func New(d Deps) *Wing {
 	return &Wing{cfg: d.Config, st: d.Store, clients: d.Clients, fleet: d.Fleet, mail: d.Mail, consent: d.Consent,
-		alog: d.Audit, now: d.Now, log: d.Log, limit: newLimiter()}
+		alog: d.Audit, now: d.Now, log: d.Log, limit: httpx.NewFailLimiter(httpx.SignInWindow, httpx.SignInMaxFailures)}
 }
 
 const (
