@@ -56,6 +56,8 @@ var wingBase = []string{
 	"server/pki",
 	"server/release",
 	"server/store",
+	// totpx is the second factor operators and portal users share.
+	"server/totpx",
 	// mail sends e-mail over the configured SMTP server (notifications,
 	// later verification mails); mailtest is its test SMTP server.
 	"server/mail",

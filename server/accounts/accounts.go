@@ -8,23 +8,19 @@
 package accounts
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/totpx"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -42,7 +38,6 @@ const (
 	maxPassword    = 72 // bcrypt ignores bytes beyond 72
 	recoveryCodes  = 10
 	maxTokenLife   = 366 * 24 * time.Hour
-	totpPeriod     = 30
 	totpIssuer     = "Steward"
 	defaultCtlLife = 30 * 24 * time.Hour
 )
@@ -256,8 +251,7 @@ func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		httpx.WriteError(w, 409, "two-factor is already enrolled; disable it first")
 		return
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: u.Name, Period: totpPeriod,
-		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	key, err := totpx.NewKey(totpIssuer, u.Name)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -266,14 +260,7 @@ func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, p *httpx.Pri
 		httpx.WriteError(w, 500, "internal error")
 		return
 	}
-	out := api.TOTPSetupResponse{Secret: key.Secret(), URL: key.URL()}
-	if img, err := key.Image(200, 200); err == nil {
-		var buf bytes.Buffer
-		if png.Encode(&buf, img) == nil {
-			out.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
-		}
-	}
-	httpx.WriteJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, totpx.Setup(key))
 }
 
 // apiTOTPConfirm finishes enrolment with a code from the pending secret
@@ -291,7 +278,7 @@ func (s *Wing) apiTOTPConfirm(w http.ResponseWriter, r *http.Request, p *httpx.P
 	}
 	var step int64
 	if _, ok := s.checkCode(w, r, p.Name, p.UserID, func() (string, error) {
-		st, ok := matchTOTP(secret, strings.TrimSpace(req.Code), s.now())
+		st, ok := totpx.Match(secret, strings.TrimSpace(req.Code), s.now())
 		if !ok {
 			return "", errors.New("wrong setup code")
 		}

@@ -6,13 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/totpx"
 )
 
 // codeKey is the limiter key of an account's two-factor attempts. It names
@@ -54,7 +52,7 @@ func (s *Wing) verifySecondFactor(userID, code string) (string, error) {
 		if u.TOTPSecret == "" {
 			return errors.New("two-factor is not enrolled")
 		}
-		if step, ok := matchTOTP(u.TOTPSecret, code, s.now()); ok {
+		if step, ok := totpx.Match(u.TOTPSecret, code, s.now()); ok {
 			if step <= u.TOTPLastStep {
 				return errors.New("code already used")
 			}
@@ -71,23 +69,6 @@ func (s *Wing) verifySecondFactor(userID, code string) (string, error) {
 		return errors.New("wrong code")
 	})
 	return kind, err
-}
-
-// matchTOTP returns the time step a 6-digit code belongs to, allowing one
-// step of clock skew either way.
-func matchTOTP(secret, code string, now time.Time) (int64, bool) {
-	if len(code) != 6 {
-		return 0, false
-	}
-	step := now.Unix() / totpPeriod
-	for _, st := range []int64{step, step - 1, step + 1} {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(st*totpPeriod, 0), totp.ValidateOpts{
-			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			return st, true
-		}
-	}
-	return 0, false
 }
 
 // apiTOTP is the second step of a web login, and the re-check before a

@@ -239,14 +239,63 @@ func TestPortalIsolation(t *testing.T) {
 		t.Errorf("Bravo's device as Bravo's portal user: %d", code)
 	}
 
-	// "View as the customer" needs consent, which is not available here.
+	// "View as the customer" needs the customer's grant of the read-only
+	// help-desk view: refused without one, naming it.
 	var vs api.PortalViewStatus
-	if code := e.api("GET", "/api/v1/clients/"+a+"/portal-view", nil, &vs); code != 200 || vs.Available || vs.Reason != "consent is not available" {
+	if code := e.api("GET", "/api/v1/clients/"+a+"/portal-view", nil, &vs); code != 200 || vs.Available ||
+		!strings.Contains(vs.Reason, "has not granted the read-only help-desk view") {
 		t.Errorf("view status: %d %+v", code, vs)
 	}
 	var er api.Error
-	if code := e.api("POST", "/api/v1/clients/"+a+"/portal-view", nil, &er); code != 403 || !strings.Contains(er.Error, "consent is not available") {
+	if code := e.api("POST", "/api/v1/clients/"+a+"/portal-view", nil, &er); code != 403 ||
+		!strings.Contains(er.Error, "has not granted the read-only help-desk view") {
 		t.Errorf("view as the customer without consent: %d %+v", code, er)
+	}
+	// Ann (Alpha's customer admin) grants it from the portal.
+	var cr api.ConsentRequest
+	if code := e.api("POST", "/api/v1/clients/"+a+"/consent/requests", api.ConsentRequestCreate{Roles: []string{"helpdesk_view"}, Days: 7}, &cr); code != 201 {
+		t.Fatalf("consent request: %d", code)
+	}
+	if code := ann.do("POST", "/api/v1/portal/grants/requests/"+cr.ID+"/accept", api.ConsentAcceptRequest{Roles: []string{"helpdesk_view"},
+		EndsAt: time.Now().Add(24 * time.Hour)}, nil); code != 201 {
+		t.Fatalf("Ann's grant: %d", code)
+	}
+	if code := e.api("GET", "/api/v1/clients/"+a+"/portal-view", nil, &vs); code != 200 || !vs.Available {
+		t.Errorf("view status under the grant: %d %+v", code, vs)
+	}
+	// The technician's view: a portal session of its own, read only.
+	tech := e.browser()
+	req, _ := http.NewRequest("POST", e.url+"/api/v1/clients/"+a+"/portal-view", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err := tech.hc.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("view as the customer under the grant: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var vme api.PortalMe
+	if code := tech.do("GET", "/api/v1/portal/me", nil, &vme); code != 200 || vme.ClientID != a || vme.ViewedBy == "" {
+		t.Fatalf("the view's identity: %d %+v", code, vme)
+	}
+	tech.csrf = vme.CSRF
+	var vdevs []api.PortalDevice
+	if code := tech.do("GET", "/api/v1/portal/devices", nil, &vdevs); code != 200 || len(vdevs) != 1 || vdevs[0].ID != devA {
+		t.Errorf("the view's devices: %d %+v", code, vdevs)
+	}
+	if code := tech.do("PUT", "/api/v1/portal/me/password", map[string]string{"current": "x", "new": "yyyyyyyyyyyyyyyy"}, nil); code != 403 {
+		t.Errorf("a write in the view: %d, want 403", code)
+	}
+	if code := tech.do("GET", "/api/v1/portal/devices/"+devB, nil, nil); code != 404 {
+		t.Errorf("Bravo's device in Alpha's view: %d, want 404", code)
+	}
+	// The customer sees the view in the activity.
+	var viewAct api.PortalActivityPage
+	ann.do("GET", "/api/v1/portal/activity", nil, &viewAct)
+	viewed := false
+	for _, it := range viewAct.Items {
+		viewed = viewed || it.Action == "portal.view"
+	}
+	if !viewed {
+		t.Errorf("the view is not in the customer's activity: %+v", viewAct.Items)
 	}
 
 	// Portal accounts are not operators.

@@ -1,24 +1,20 @@
 package portal
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"image/png"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
+	"github.com/steward-rmm/steward/server/totpx"
 )
 
 var errUnauthorized = errors.New("unauthorized")
@@ -252,7 +248,7 @@ func (s *Wing) useCode(accountID, code string, pending bool) error {
 		if secret == "" {
 			return errors.New("no two-factor secret")
 		}
-		step, ok := matchTOTP(secret, code, s.now())
+		step, ok := totpx.Match(secret, code, s.now())
 		if !ok {
 			return errors.New("wrong code")
 		}
@@ -268,23 +264,6 @@ func (s *Wing) useCode(accountID, code string, pending bool) error {
 	return err
 }
 
-// matchTOTP returns the time step a 6-digit code belongs to, allowing one
-// step of clock skew either way.
-func matchTOTP(secret, code string, now time.Time) (int64, bool) {
-	if len(code) != 6 {
-		return 0, false
-	}
-	step := now.Unix() / totpPeriod
-	for _, st := range []int64{step, step - 1, step + 1} {
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(st*totpPeriod, 0), totp.ValidateOpts{
-			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			return st, true
-		}
-	}
-	return 0, false
-}
-
 // apiTOTPSetup starts the mandatory enrolment of an account without a
 // second factor (its first sign-in, or after an operator reset it).
 func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) {
@@ -296,8 +275,7 @@ func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, _ *httpx.Pri
 		httpx.WriteError(w, 409, "two-factor is already enrolled")
 		return
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: a.Email, Period: totpPeriod,
-		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	key, err := totpx.NewKey(totpIssuer, a.Email)
 	if err != nil {
 		httpx.WriteError(w, 500, "internal error")
 		return
@@ -312,14 +290,7 @@ func (s *Wing) apiTOTPSetup(w http.ResponseWriter, r *http.Request, _ *httpx.Pri
 		httpx.WriteError(w, 409, "two-factor is already enrolled")
 		return
 	}
-	out := api.TOTPSetupResponse{Secret: key.Secret(), URL: key.URL()}
-	if img, err := key.Image(200, 200); err == nil {
-		var buf bytes.Buffer
-		if png.Encode(&buf, img) == nil {
-			out.QRPNG = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
-		}
-	}
-	httpx.WriteJSON(w, 200, out)
+	httpx.WriteJSON(w, 200, totpx.Setup(key))
 }
 
 // apiTOTPEnable finishes enrolment with a code of the pending secret,

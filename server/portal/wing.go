@@ -113,7 +113,6 @@ const (
 	inviteTTL     = 7 * 24 * time.Hour
 	minPassword   = 12
 	maxPassword   = 72 // bcrypt ignores bytes beyond 72
-	totpPeriod    = 30
 	totpIssuer    = "Steward portal"
 )
 
