@@ -28,8 +28,8 @@ func TestInvoicesOverTheServer(t *testing.T) {
 	}
 	var e1 api.Error
 	if code := e.api("POST", "/api/v1/clients/"+acme+"/invoices", api.InvoiceRequest{FromWork: true, PeriodFrom: "2027-03-01",
-		PeriodTo: "2027-04-01"}, &e1); code != 409 || !strings.Contains(e1.Error, "tickets") {
-		t.Fatalf("from work without the tickets wing: %d %+v", code, e1)
+		PeriodTo: "2027-04-01"}, &e1); code != 422 || !strings.Contains(e1.Error, "nothing to bill") {
+		t.Fatalf("from work with no time or fee in the period: %d %+v", code, e1)
 	}
 	for _, s := range []string{"sent", "paid"} {
 		if code := e.api("POST", "/api/v1/invoices/"+inv.ID+"/status", api.InvoiceStatusRequest{Status: s}, &inv); code != 200 || inv.Status != s {
