@@ -162,16 +162,10 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		httpx.WriteBodyError(rw, err)
 		return
 	}
-	owner := ""
-	if req.Client != "" {
-		cl, ok := w.d.Devices.ResolveClient(p, req.Client)
-		if !ok {
-			httpx.WriteError(rw, 404, "client not found")
-			return
-		}
-		owner = cl.ID
-	} else if !p.AllClients {
-		httpx.WriteError(rw, 403, "only a user with access to every client can write a global profile; give a client")
+	owner, code, msg := assign.Owner(p, w.d.Devices, req.Client,
+		"only a user with access to every client can write a global profile; give a client")
+	if code != 0 {
+		httpx.WriteError(rw, code, msg)
 		return
 	}
 	name, checks, err := checkProfile(&req)

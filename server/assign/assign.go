@@ -3,8 +3,9 @@
 // client, a client's folder or a device (store.ProfileAssignment), and
 // the profile in force on a device is the one assigned at its narrowest
 // level. This package resolves that, validates an api.AssignRequest
-// against the caller's scope and converts assignments for the API; the
-// wings keep their profiles, storage and messages about their profiles.
+// against the caller's scope, converts assignments for the API and
+// resolves the owner client of a new profile; the wings keep their
+// profiles, storage and messages about their profiles.
 package assign
 
 import (
@@ -163,4 +164,22 @@ func Visible(p *httpx.Principal, as []store.ProfileAssignment, clients map[strin
 		}
 	}
 	return out
+}
+
+// Owner resolves the client a new profile belongs to: the client ref
+// names within p's scope, or none ("", a global profile) when ref is ""
+// and p has access to every client. A caller of some clients who gives
+// none is refused with 403 and refusal.
+func Owner(p *httpx.Principal, sc Scope, ref, refusal string) (owner string, code int, msg string) {
+	if ref == "" {
+		if !p.AllClients {
+			return "", 403, refusal
+		}
+		return "", 0, ""
+	}
+	cl, ok := sc.ResolveClient(p, ref)
+	if !ok {
+		return "", 404, "client not found"
+	}
+	return cl.ID, 0, ""
 }

@@ -104,3 +104,23 @@ func TestTargets(t *testing.T) {
 		t.Error("Foreign")
 	}
 }
+
+func TestOwner(t *testing.T) {
+	all, some := &httpx.Principal{AllClients: true}, &httpx.Principal{}
+	for _, tc := range []struct {
+		p          *httpx.Principal
+		ref, owner string
+		code       int
+		msg        string
+	}{
+		{all, "", "", 0, ""},
+		{some, "", "", 403, "give a client"},
+		{some, "Acme", "c1", 0, ""},
+		{all, "Nope", "", 404, "client not found"},
+	} {
+		owner, code, msg := Owner(tc.p, scope{}, tc.ref, "give a client")
+		if owner != tc.owner || code != tc.code || msg != tc.msg {
+			t.Errorf("%q: got %q %d %q, want %q %d %q", tc.ref, owner, code, msg, tc.owner, tc.code, tc.msg)
+		}
+	}
+}
