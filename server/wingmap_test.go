@@ -66,6 +66,9 @@ var wingBase = []string{
 	"server/agentcall",
 	// slaclock computes SLA deadlines in business time (pure).
 	"server/slaclock",
+	// assign resolves, validates and converts the profile assignments of
+	// the alerts and automation wings.
+	"server/assign",
 }
 
 // TestWingMap enforces the folder map: no wing imports another wing or

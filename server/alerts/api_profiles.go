@@ -7,6 +7,7 @@ import (
 	"regexp"
 
 	"github.com/steward-rmm/steward/api"
+	"github.com/steward-rmm/steward/server/assign"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
@@ -161,16 +162,10 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		httpx.WriteBodyError(rw, err)
 		return
 	}
-	owner := ""
-	if req.Client != "" {
-		cl, ok := w.d.Devices.ResolveClient(p, req.Client)
-		if !ok {
-			httpx.WriteError(rw, 404, "client not found")
-			return
-		}
-		owner = cl.ID
-	} else if !p.AllClients {
-		httpx.WriteError(rw, 403, "only a user with access to every client can write a global profile; give a client")
+	owner, code, msg := assign.Owner(p, w.d.Devices, req.Client,
+		"only a user with access to every client can write a global profile; give a client")
+	if code != 0 {
+		httpx.WriteError(rw, code, msg)
 		return
 	}
 	name, checks, err := checkProfile(&req)
@@ -254,15 +249,15 @@ func (w *Wing) apiDeleteProfile(rw http.ResponseWriter, r *http.Request, p *http
 	w.afterChange(rw, 200, api.Deleted{ID: pr.ID, Deleted: true})
 }
 
-func (w *Wing) toAPIAssignment(a *store.ProfileAssignment, names map[string]string) api.Assignment {
-	out := api.Assignment{Level: a.Level, ClientID: a.ClientID, ClientName: names[a.ClientID], Folder: a.Folder, DeviceID: a.DeviceID,
-		ProfileID: a.ProfileID, By: a.By, At: a.At}
+// profileName names a profile of the configuration in force ("" when
+// there is none).
+func (w *Wing) profileName(id string) string {
 	w.mu.Lock()
-	if pr := w.cfg.profiles[a.ProfileID]; pr != nil {
-		out.ProfileName = pr.Name
+	defer w.mu.Unlock()
+	if pr := w.cfg.profiles[id]; pr != nil {
+		return pr.Name
 	}
-	w.mu.Unlock()
-	return out
+	return ""
 }
 
 func (w *Wing) apiAssignments(rw http.ResponseWriter, r *http.Request, p *httpx.Principal) {
@@ -271,14 +266,7 @@ func (w *Wing) apiAssignments(rw http.ResponseWriter, r *http.Request, p *httpx.
 		writeStoreError(rw, err)
 		return
 	}
-	names := w.clientNames()
-	out := []api.Assignment{}
-	for i := range as {
-		if as[i].Level == store.LevelDefault || p.CanSeeClient(as[i].ClientID) {
-			out = append(out, w.toAPIAssignment(&as[i], names))
-		}
-	}
-	httpx.WriteJSON(rw, 200, out)
+	httpx.WriteJSON(rw, 200, assign.Visible(p, as, w.clientNames(), w.profileName))
 }
 
 // apiAssign assigns a profile (or, with none, removes the assignment) at
@@ -290,49 +278,9 @@ func (w *Wing) apiAssign(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 		return
 	}
 	now := w.d.Now().UTC()
-	var targets []store.ProfileAssignment
-	switch req.Level {
-	case store.LevelDefault:
-		if !p.AllClients {
-			httpx.WriteError(rw, 403, "only a user with access to every client can assign the default profile")
-			return
-		}
-		targets = append(targets, store.ProfileAssignment{Level: store.LevelDefault})
-	case store.LevelClient, store.LevelFolder:
-		cl, ok := w.d.Devices.ResolveClient(p, req.Client)
-		if !ok {
-			httpx.WriteError(rw, 404, "client not found")
-			return
-		}
-		a := store.ProfileAssignment{Level: req.Level, ClientID: cl.ID}
-		if req.Level == store.LevelFolder {
-			f, err := httpx.CleanName("folder", req.Folder, 100)
-			if err != nil {
-				httpx.WriteError(rw, 400, err.Error())
-				return
-			}
-			a.Folder = f
-		}
-		targets = append(targets, a)
-	case store.LevelDevice:
-		ids := req.Devices
-		if req.Device != "" {
-			ids = append([]string{req.Device}, ids...)
-		}
-		if len(ids) == 0 || len(ids) > 50000 {
-			httpx.WriteError(rw, 400, "give device or devices (at most 50000)")
-			return
-		}
-		for _, id := range ids {
-			v, ok := w.d.Devices.Device(p, id)
-			if !ok {
-				httpx.WriteError(rw, 404, "device not found")
-				return
-			}
-			targets = append(targets, store.ProfileAssignment{Level: store.LevelDevice, ClientID: v.Client, DeviceID: v.ID})
-		}
-	default:
-		httpx.WriteError(rw, 400, "level must be default, client, folder or device")
+	targets, code, msg := assign.Targets(p, w.d.Devices, &req, "profile")
+	if code != 0 {
+		httpx.WriteError(rw, code, msg)
 		return
 	}
 	profileID := ""
@@ -342,11 +290,9 @@ func (w *Wing) apiAssign(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 			httpx.WriteError(rw, 404, "profile not found")
 			return
 		}
-		for _, t := range targets {
-			if pr.ClientID != "" && t.ClientID != pr.ClientID {
-				httpx.WriteError(rw, 400, "profile "+pr.Name+" belongs to one client and applies only to its devices")
-				return
-			}
+		if assign.Foreign(targets, pr.ClientID) {
+			httpx.WriteError(rw, 400, "profile "+pr.Name+" belongs to one client and applies only to its devices")
+			return
 		}
 		profileID = pr.ID
 	}
@@ -360,7 +306,7 @@ func (w *Wing) apiAssign(rw http.ResponseWriter, r *http.Request, p *httpx.Princ
 		}
 		w.d.Audit.AuditP(p, "profile.assign", t.Key(), map[string]string{"client": t.ClientID, "profile": profileID,
 			"level": t.Level, "folder": t.Folder, "device": t.DeviceID})
-		out.Assignments = append(out.Assignments, w.toAPIAssignment(&t, names))
+		out.Assignments = append(out.Assignments, assign.ToAPI(&t, names, w.profileName))
 	}
 	w.afterChange(rw, 200, out)
 }

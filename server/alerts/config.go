@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/steward-rmm/steward/server/assign"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/store"
 )
@@ -14,7 +15,7 @@ import (
 // storage.
 type config struct {
 	profiles map[string]*store.Profile
-	assign   map[assignKey]store.ProfileAssignment
+	assign   assign.Table
 	exempt   map[exemptKey]store.CheckExemption
 	windows  []store.MaintenanceWindow
 	zones    map[string]*time.Location
@@ -33,28 +34,13 @@ func (c *config) monitor(id string) *store.NetMonitor {
 	return nil
 }
 
-// assignKey and exemptKey are map keys that cost no allocation to build:
-// they are looked up for every device at every evaluation.
-type assignKey struct{ level, client, folder, device string }
-
+// exemptKey is a map key that costs no allocation to build (as is
+// assign.Key): both are looked up for every device at every evaluation.
 type exemptKey struct{ device, profile, check string }
-
-func keyOf(a *store.ProfileAssignment) assignKey {
-	k := assignKey{level: a.Level}
-	switch a.Level {
-	case store.LevelClient:
-		k.client = a.ClientID
-	case store.LevelFolder:
-		k.client, k.folder = a.ClientID, a.Folder
-	case store.LevelDevice:
-		k.device = a.DeviceID
-	}
-	return k
-}
 
 // loadConfig reads the configuration from the store.
 func loadConfig(st Store) (*config, error) {
-	c := &config{profiles: map[string]*store.Profile{}, assign: map[assignKey]store.ProfileAssignment{},
+	c := &config{profiles: map[string]*store.Profile{}, assign: assign.Table{},
 		exempt: map[exemptKey]store.CheckExemption{}, zones: map[string]*time.Location{}}
 	ps, err := st.Profiles()
 	if err != nil {
@@ -67,9 +53,7 @@ func loadConfig(st Store) (*config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load assignments: %w", err)
 	}
-	for _, a := range as {
-		c.assign[keyOf(&a)] = a
-	}
+	c.assign = assign.NewTable(as)
 	es, err := st.Exemptions("")
 	if err != nil {
 		return nil, fmt.Errorf("load exemptions: %w", err)
@@ -104,19 +88,7 @@ func loadConfig(st Store) (*config, error) {
 // resolve finds the profile in force on a device: the one assigned at its
 // narrowest level (device, then its folder, its client, everything).
 func (c *config) resolve(s *fleet.Sample) (*store.Profile, store.ProfileAssignment) {
-	keys := [4]assignKey{{level: store.LevelDevice, device: s.ID}, {level: store.LevelFolder, client: s.ClientID, folder: s.Group},
-		{level: store.LevelClient, client: s.ClientID}, {level: store.LevelDefault}}
-	for i, k := range keys {
-		if i == 1 && s.Group == "" {
-			continue
-		}
-		if a, ok := c.assign[k]; ok {
-			if p := c.profiles[a.ProfileID]; p != nil {
-				return p, a
-			}
-		}
-	}
-	return nil, store.ProfileAssignment{}
+	return assign.Resolve(c.assign, c.profiles, s.ID, s.ClientID, s.Group)
 }
 
 // exempted reports whether a check of a profile is exempted on a device.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/protocol"
+	"github.com/steward-rmm/steward/server/assign"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
@@ -255,16 +256,10 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		httpx.WriteBodyError(rw, err)
 		return
 	}
-	owner := ""
-	if req.Client != "" {
-		cl, ok := w.d.Devices.ResolveClient(p, req.Client)
-		if !ok {
-			httpx.WriteError(rw, 404, "client not found")
-			return
-		}
-		owner = cl.ID
-	} else if !p.AllClients {
-		httpx.WriteError(rw, 403, "a user of some clients creates profiles of one of them (give client)")
+	owner, code, msg := assign.Owner(p, w.d.Devices, req.Client,
+		"a user of some clients creates profiles of one of them (give client)")
+	if code != 0 {
+		httpx.WriteError(rw, code, msg)
 		return
 	}
 	name, err := httpx.CleanName("name", req.Name, 100)

@@ -3,6 +3,7 @@ package automation
 import (
 	"fmt"
 
+	"github.com/steward-rmm/steward/server/assign"
 	"github.com/steward-rmm/steward/server/store"
 )
 
@@ -11,7 +12,7 @@ import (
 // storage to know what is in force.
 type config struct {
 	profiles map[string]*store.AutoProfile
-	assign   map[assignKey]store.ProfileAssignment
+	assign   assign.Table
 	exempt   map[exemptKey]store.AutoExemption
 	// compiled holds each task's compiled schedule by profile and task.
 	compiled map[taskKey]*schedule
@@ -43,31 +44,16 @@ func (c *config) task(profileID, taskID string) *store.AutoTask {
 	return taskOf(c.profiles[profileID], taskID)
 }
 
-type assignKey struct{ level, client, folder, device string }
-
 type exemptKey struct{ device, profile, task string }
 
 type taskKey struct{ profile, task string }
-
-func keyOf(a *store.ProfileAssignment) assignKey {
-	k := assignKey{level: a.Level}
-	switch a.Level {
-	case store.LevelClient:
-		k.client = a.ClientID
-	case store.LevelFolder:
-		k.client, k.folder = a.ClientID, a.Folder
-	case store.LevelDevice:
-		k.device = a.DeviceID
-	}
-	return k
-}
 
 // loadConfig reads the configuration and compiles every task's schedule
 // (a task whose schedule no longer compiles, e.g. a time zone the system
 // lost, is logged and not scheduled).
 func (w *Wing) loadConfig() (*config, error) {
 	st := w.d.Store
-	c := &config{profiles: map[string]*store.AutoProfile{}, assign: map[assignKey]store.ProfileAssignment{},
+	c := &config{profiles: map[string]*store.AutoProfile{}, assign: assign.Table{},
 		exempt: map[exemptKey]store.AutoExemption{}, compiled: map[taskKey]*schedule{}, patchTask: map[string]*store.AutoTask{},
 		approved: map[approvalKey]store.PatchApproval{}}
 	ps, err := st.AutoProfiles()
@@ -107,9 +93,7 @@ func (w *Wing) loadConfig() (*config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load automation assignments: %w", err)
 	}
-	for _, a := range as {
-		c.assign[keyOf(&a)] = a
-	}
+	c.assign = assign.NewTable(as)
 	es, err := st.AutoExemptions("")
 	if err != nil {
 		return nil, fmt.Errorf("load automation exemptions: %w", err)
@@ -123,19 +107,7 @@ func (w *Wing) loadConfig() (*config, error) {
 // resolve finds the profile in force on a device: the one assigned at
 // its narrowest level (the device, its folder, its client, everything).
 func (c *config) resolve(deviceID, clientID, folder string) (*store.AutoProfile, store.ProfileAssignment) {
-	keys := [4]assignKey{{level: store.LevelDevice, device: deviceID}, {level: store.LevelFolder, client: clientID, folder: folder},
-		{level: store.LevelClient, client: clientID}, {level: store.LevelDefault}}
-	for i, k := range keys {
-		if i == 1 && folder == "" {
-			continue
-		}
-		if a, ok := c.assign[k]; ok {
-			if p := c.profiles[a.ProfileID]; p != nil {
-				return p, a
-			}
-		}
-	}
-	return nil, store.ProfileAssignment{}
+	return assign.Resolve(c.assign, c.profiles, deviceID, clientID, folder)
 }
 
 // exempted reports whether a task of a profile is exempted on a device.

@@ -35,55 +35,17 @@ func migrateAutomation(tx *bolt.Tx) error {
 }
 
 func aput(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	b, err := encodeAuto(v)
-	if err != nil {
-		return fmt.Errorf("store: marshal %s/%s: %w", bucket, key, err)
-	}
-	return tx.Bucket(bucket).Put([]byte(key), b)
+	return autoCodec.put(tx, bucket, key, v)
 }
 
 // aeach calls fn with every record under prefix in key order (reverse
 // when desc) until fn returns false or an error.
 func aeach[T any](tx *bolt.Tx, bucket, prefix []byte, desc bool, fn func(k []byte, t *T) (bool, error)) error {
-	c := tx.Bucket(bucket).Cursor()
-	var k, v []byte
-	if desc {
-		end := append(slices.Clone(prefix), 0xff)
-		if k, _ = c.Seek(end); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	} else {
-		k, v = c.Seek(prefix)
-	}
-	for k != nil && bytes.HasPrefix(k, prefix) {
-		var t T
-		if err := decodeAuto(v, &t); err != nil {
-			return fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
-		}
-		more, err := fn(k, &t)
-		if err != nil || !more {
-			return err
-		}
-		if desc {
-			k, v = c.Prev()
-		} else {
-			k, v = c.Next()
-		}
-	}
-	return nil
+	return eachRecord(autoCodec, tx, bucket, prefix, desc, fn)
 }
 
 func alist[T any](s *DB, bucket, prefix []byte) ([]T, error) {
-	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return aeach(tx, bucket, prefix, false, func(_ []byte, t *T) (bool, error) {
-			out = append(out, *t)
-			return true, nil
-		})
-	})
-	return out, err
+	return listRecords[T](autoCodec, s, bucket, prefix, nil)
 }
 
 // PutAutoProfile creates or replaces a profile; names are unique per owner.
@@ -130,29 +92,9 @@ func (s *DB) DeleteAutoProfile(id string) error {
 		if err := tx.Bucket(bAutoProfiles).Delete([]byte(id)); err != nil {
 			return err
 		}
-		var drop [][]byte
-		err := aeach(tx, bAutoConfig, []byte("assign/"), false, func(k []byte, a *store.ProfileAssignment) (bool, error) {
-			if a.ProfileID == id {
-				drop = append(drop, slices.Clone(k))
-			}
-			return true, nil
-		})
+		err := dropProfileConfig(autoCodec, tx, bAutoConfig, id, func(e *store.AutoExemption) string { return e.ProfileID })
 		if err != nil {
 			return err
-		}
-		err = aeach(tx, bAutoConfig, []byte("exempt/"), false, func(k []byte, e *store.AutoExemption) (bool, error) {
-			if e.ProfileID == id {
-				drop = append(drop, slices.Clone(k))
-			}
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range drop {
-			if err := tx.Bucket(bAutoConfig).Delete(k); err != nil {
-				return err
-			}
 		}
 		c := tx.Bucket(bAutoState).Cursor()
 		prefix := []byte(id + "/")

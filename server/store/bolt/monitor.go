@@ -1,10 +1,8 @@
 package boltstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
-	"slices"
 
 	"github.com/steward-rmm/steward/server/store"
 	bolt "go.etcd.io/bbolt"
@@ -41,11 +39,7 @@ func migrateMonitor(tx *bolt.Tx) error {
 }
 
 func mput(tx *bolt.Tx, bucket []byte, key string, v any) error {
-	b, err := encodeMonitor(v)
-	if err != nil {
-		return fmt.Errorf("store: marshal %s/%s: %w", bucket, key, err)
-	}
-	return tx.Bucket(bucket).Put([]byte(key), b)
+	return monitorCodec.put(tx, bucket, key, v)
 }
 
 func mget(tx *bolt.Tx, bucket []byte, key string, v any) error {
@@ -62,49 +56,11 @@ func mget(tx *bolt.Tx, bucket []byte, key string, v any) error {
 // meach calls fn with every record under prefix, in key order (reverse
 // when desc), until fn returns false or an error.
 func meach[T any](tx *bolt.Tx, bucket, prefix []byte, desc bool, fn func(k []byte, t *T) (bool, error)) error {
-	c := tx.Bucket(bucket).Cursor()
-	var k, v []byte
-	if desc {
-		// The last key with the prefix: seek past it and step back.
-		end := append(slices.Clone(prefix), 0xff)
-		if k, v = c.Seek(end); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	} else {
-		k, v = c.Seek(prefix)
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); func() {
-		if desc {
-			k, v = c.Prev()
-		} else {
-			k, v = c.Next()
-		}
-	}() {
-		var t T
-		if err := decodeMonitor(v, &t); err != nil {
-			return fmt.Errorf("store: decode %s/%s: %w", bucket, k, err)
-		}
-		more, err := fn(k, &t)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return eachRecord(monitorCodec, tx, bucket, prefix, desc, fn)
 }
 
 func mlist[T any](s *DB, bucket, prefix []byte, keep func(*T) bool) ([]T, error) {
-	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return meach(tx, bucket, prefix, false, func(_ []byte, t *T) (bool, error) {
-			if keep == nil || keep(t) {
-				out = append(out, *t)
-			}
-			return true, nil
-		})
-	})
-	return out, err
+	return listRecords(monitorCodec, s, bucket, prefix, keep)
 }
 
 // PutProfile creates or replaces a profile; names are unique per owner.
@@ -143,31 +99,7 @@ func (s *DB) DeleteProfile(id string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
-		var drop [][]byte
-		err := meach(tx, bMonitor, []byte("assign/"), false, func(k []byte, a *store.ProfileAssignment) (bool, error) {
-			if a.ProfileID == id {
-				drop = append(drop, slices.Clone(k))
-			}
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		err = meach(tx, bMonitor, []byte("exempt/"), false, func(k []byte, e *store.CheckExemption) (bool, error) {
-			if e.ProfileID == id {
-				drop = append(drop, slices.Clone(k))
-			}
-			return true, nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range drop {
-			if err := tx.Bucket(bMonitor).Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+		return dropProfileConfig(monitorCodec, tx, bMonitor, id, func(e *store.CheckExemption) string { return e.ProfileID })
 	})
 }
 
