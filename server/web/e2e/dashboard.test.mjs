@@ -336,7 +336,9 @@ describe('dashboard', { timeout: 480000 }, () => {
     assert.equal(await page.locator('#replay-keystrokes').count(), 0, 'no keystrokes in the replay');
     await page.click('#replay-play');
     await waitUntil(async () => (await page.textContent('#replay-state')) === 'Replay finished.', 'the replay to finish', 20000);
-    assert.ok((await page.textContent('#replay .xterm-rows')).includes(`hi-${typedN + 1}`));
+    // xterm paints what it was written a frame later than the state text.
+    await waitUntil(async () => (await page.textContent('#replay .xterm-rows')).includes(`hi-${typedN + 1}`),
+      `hi-${typedN + 1} in the finished replay`, 5000);
     await shot(page, '33-shell-replay');
   });
 
