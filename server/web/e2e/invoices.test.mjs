@@ -2,7 +2,7 @@
 // admins hold the invoices permission; the first admin's login belongs to
 // dashboard.test.mjs): the Invoices nav entry, a manual invoice with a
 // hostile line made in the dialog and shown as text, billing from work
-// refused in the dialog with the API's message (no tickets wing on this
+// refused in the dialog with the API's message (nothing billable in the
 // server yet), the status actions, the PDF download, the client page's
 // Invoices tab, and every invoice page at 1440 and 390 px.
 import { describe, it as nodeIt, before, after } from 'node:test';
@@ -110,7 +110,7 @@ describe('invoices', { timeout: 240000 }, () => {
     await page.click('#inv-new');
     await page.waitForSelector('#inv-f-work');
     await page.click('dialog.modal button[type=submit]');
-    await waitUntil(async () => /tickets wing/.test((await page.textContent('dialog.modal .error:not([hidden])').catch(() => '')) || ''),
+    await waitUntil(async () => /nothing to bill/.test((await page.textContent('dialog.modal .error:not([hidden])').catch(() => '')) || ''),
       'the from-work refusal in the dialog');
     await page.click('dialog.modal button[value=cancel]');
   });

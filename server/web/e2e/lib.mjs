@@ -157,3 +157,31 @@ export async function waitUntil(fn, what, timeout = 15000, every = 200) {
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * freshAdmin picks an admin of the shared server that can sign in without
+ * an authenticator this file knows: the first admin while it has no second
+ * factor, else admin-e2e (dashboard.test.mjs leaves it without one). A
+ * file that signs in with it enrols an authenticator (login's 'setup'
+ * stage) and must call releaseTwoFactor at its end, so the next file can
+ * sign in the same way.
+ */
+export async function freshAdmin(base, password) {
+  const { request } = await import('playwright-core');
+  const rc = await request.newContext({ baseURL: base, ignoreHTTPSErrors: true });
+  try {
+    const r = await rc.post('/api/v1/auth/login', { data: { username: 'admin', password } });
+    const body = await r.json().catch(() => ({}));
+    return body.stage === 'totp_setup' || body.stage === 'done' ? ['admin', password] : ['admin-e2e', 'admin-e2e-password-1'];
+  } finally {
+    await rc.dispose();
+  }
+}
+
+/** releaseTwoFactor removes the second factor of the user signed in in
+ * ctx (which ends its sessions): the account is left as it was found. */
+export async function releaseTwoFactor(ctx, base) {
+  const me = await (await ctx.request.get(`${base}/api/v1/me`)).json();
+  const r = await ctx.request.post(`${base}/api/v1/users/${me.id}/reset-2fa`, { data: {}, headers: { 'X-CSRF-Token': me.csrf } });
+  if (r.status() >= 300) throw new Error(`reset-2fa of ${me.name}: ${r.status()} ${await r.text()}`);
+}

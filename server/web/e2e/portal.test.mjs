@@ -95,7 +95,7 @@ describe('customer portal', { timeout: 300000 }, () => {
     assert.match(inv.set_password_url, /\/portal\/set-password#token=/);
     link = inv.set_password_url;
     const view = await op('POST', `/api/v1/clients/${hostile.id}/portal-view`, undefined, [403]);
-    assert.match(view.error, /consent is not available/);
+    assert.match(view.error, /has not granted the read-only help-desk view/);
   });
 
   it('the contact sets a password, must enrol two-factor, and signs in', async () => {

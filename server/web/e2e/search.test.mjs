@@ -9,7 +9,7 @@
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
-import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator } from './lib.mjs';
+import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator, freshAdmin, releaseTwoFactor } from './lib.mjs';
 import { visitAll } from './layout.mjs';
 
 const BASE = process.env.STEWARD_URL;
@@ -44,12 +44,7 @@ async function call(method, path, data) {
   return r.json();
 }
 
-/** account picks an admin that can sign in without a known authenticator. */
-async function account() {
-  const r = await rc.post('/api/v1/auth/login', { data: { username: 'admin', password: PASSWORD } });
-  const body = await r.json().catch(() => ({}));
-  return body.stage === 'totp_setup' || body.stage === 'done' ? ['admin', PASSWORD] : ['admin-e2e', 'admin-e2e-password-1'];
-}
+let enrolled = false;
 
 describe('help-desk search', { timeout: 300000 }, () => {
   before(async () => {
@@ -58,8 +53,8 @@ describe('help-desk search', { timeout: 300000 }, () => {
     browser = await launch();
     ctx = await newContext(browser, guards);
     page = watch(await ctx.newPage(), guards);
-    const [user, pw] = await account();
-    await login(page, BASE, user, pw, new Authenticator());
+    const [user, pw] = await freshAdmin(BASE, PASSWORD);
+    enrolled = (await login(page, BASE, user, pw, new Authenticator())).stage === 'setup';
     if (await page.$('#recovery-done')) await page.click('#recovery-done');
     await page.waitForSelector('#topbar-search');
     client = await call('POST', '/api/v1/clients', { name: 'Searchable <b>Widgets</b>' });
@@ -69,6 +64,7 @@ describe('help-desk search', { timeout: 300000 }, () => {
   });
 
   after(async () => {
+    if (enrolled) await releaseTwoFactor(ctx, BASE).catch(() => {});
     await browser?.close();
     await rc?.dispose();
   });

@@ -6,8 +6,7 @@
 // server, as the admin the other files sign in as.
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'playwright-core';
-import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator } from './lib.mjs';
+import { launch, newContext, newGuards, watch, shot, login, waitUntil, Authenticator, freshAdmin, releaseTwoFactor } from './lib.mjs';
 import { visitAll } from './layout.mjs';
 
 const BASE = process.env.STEWARD_URL;
@@ -39,24 +38,7 @@ async function call(method, path, data) {
   return r.json();
 }
 
-/**
- * account makes this file's own help-desk user (help desk works tickets)
- * through the API with the first admin's token (the other files leave
- * their admins with authenticators this file does not know), or falls
- * back to the first admin while it has no second factor.
- */
-async function account() {
-  const rc = await request.newContext({ baseURL: BASE, ignoreHTTPSErrors: true,
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.STEWARD_ADMIN_TOKEN || ''}`, Origin: BASE } });
-  try {
-    const r = await rc.post('/api/v1/users', { data: { name: 'tickets-e2e', password: 'tickets-e2e-password-1', role: 'helpdesk',
-      all_clients: true, clients: [] } });
-    if (r.status() === 201 || r.status() === 200) return ['tickets-e2e', 'tickets-e2e-password-1'];
-    return ['admin', PASSWORD];
-  } finally {
-    await rc.dispose();
-  }
-}
+let enrolled = false;
 
 describe('tickets', { timeout: 300000 }, () => {
   before(async () => {
@@ -64,8 +46,8 @@ describe('tickets', { timeout: 300000 }, () => {
     browser = await launch();
     ctx = await newContext(browser, guards);
     page = watch(await ctx.newPage(), guards);
-    const [user, pw] = await account();
-    await login(page, BASE, user, pw, new Authenticator());
+    const [user, pw] = await freshAdmin(BASE, PASSWORD);
+    enrolled = (await login(page, BASE, user, pw, new Authenticator())).stage === 'setup';
     if (await page.$('#recovery-done')) await page.click('#recovery-done');
     await page.waitForSelector('nav a[data-nav=tickets]');
     const clients = await call('GET', '/api/v1/clients');
@@ -74,6 +56,7 @@ describe('tickets', { timeout: 300000 }, () => {
   });
 
   after(async () => {
+    if (enrolled) await releaseTwoFactor(ctx, BASE).catch(() => {});
     await browser?.close();
   });
 
@@ -122,10 +105,7 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.waitForSelector('#ticket-files-table tbody tr');
     assert.equal(await page.textContent('#ticket-files-table .att-name'), '<b>log</b>.txt');
     await shot(page, '71-ticket');
-    const rc = await request.newContext({ baseURL: BASE, ignoreHTTPSErrors: true,
-      extraHTTPHeaders: { Authorization: `Bearer ${process.env.STEWARD_ADMIN_TOKEN || ''}` } });
-    const audit = await (await rc.get('/api/v1/audit?action=ticket.update')).json();
-    await rc.dispose();
+    const audit = await call('GET', '/api/v1/audit?action=ticket.update');
     assert.ok(audit.some((e) => e.target === ticket.id), 'the change is audited');
   });
 
