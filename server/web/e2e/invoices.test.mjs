@@ -3,7 +3,7 @@
 // dashboard.test.mjs): the Invoices nav entry, a manual invoice with a
 // hostile line made in the dialog and shown as text, billing from work
 // refused in the dialog with the API's message (nothing billable in the
-// server yet), the status actions, the PDF download, the client page's
+// period yet), the status actions, the PDF download, the client page's
 // Invoices tab, and every invoice page at 1440 and 390 px.
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
