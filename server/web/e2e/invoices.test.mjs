@@ -105,14 +105,28 @@ describe('invoices', { timeout: 240000 }, () => {
     await shot(page, 'invoices-view');
   });
 
-  it('shows the API refusal of billing from work in the dialog', async () => {
+  it('bills a period\'s work from the dialog: the client\'s contract fees (contracts.test.mjs), or the API\'s refusal', async () => {
     await page.goto(`${BASE}/invoices`);
     await page.click('#inv-new');
     await page.waitForSelector('#inv-f-work');
     await page.click('dialog.modal button[type=submit]');
-    await waitUntil(async () => /nothing to bill/.test((await page.textContent('dialog.modal .error:not([hidden])').catch(() => '')) || ''),
-      'the from-work refusal in the dialog');
-    await page.click('dialog.modal button[value=cancel]');
+    let outcome = '';
+    await waitUntil(async () => {
+      if (await page.$('#inv-view')) outcome = 'invoice';
+      else if (/nothing to bill/.test((await page.textContent('dialog.modal .error:not([hidden])').catch(() => '')) || '')) outcome = 'refused';
+      return outcome;
+    }, 'an invoice from work, or the refusal in the dialog');
+    if (outcome === 'refused') {
+      await page.click('dialog.modal button[value=cancel]');
+      return;
+    }
+    // The fees of the period's contracts become lines, their names text.
+    const kinds = await page.$$eval('#inv-lines tr td:first-child', (tds) => tds.map((t) => t.textContent));
+    assert.ok(kinds.includes('contract fee'), `lines billed from work: ${kinds}`);
+    assert.equal(await page.$('#inv-view b'), null, 'a contract name became markup');
+    await page.click('#inv-delete');
+    await page.click('dialog.modal[open] button.primary');
+    await page.waitForSelector('#inv-view', { state: 'detached' });
   });
 
   it('moves the invoice to sent and downloads its PDF', async () => {
