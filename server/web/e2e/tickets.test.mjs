@@ -101,9 +101,10 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.click('#time-form button[type=submit]');
     await page.waitForSelector('#ticket-time tbody tr');
     // A file attached to the ticket: listed on it with its name as text.
-    await page.setInputFiles('#ticket-file', { name: '<b>log</b>.txt', mimeType: 'text/plain', buffer: Buffer.from('printer log') });
+    await page.setInputFiles('#ticket-file', { name: '<img src=x onerror=alert(1)>.txt', mimeType: 'text/plain', buffer: Buffer.from('printer log') });
     await page.waitForSelector('#ticket-files-table tbody tr');
-    assert.equal(await page.textContent('#ticket-files-table .att-name'), '<b>log</b>.txt');
+    assert.equal(await page.textContent('#ticket-files-table .att-name'), '<img src=x onerror=alert(1)>.txt');
+    assert.equal(await page.$('#ticket-files-table img'), null, 'the file name became markup');
     await shot(page, '71-ticket');
     const audit = await call('GET', '/api/v1/audit?action=ticket.update');
     assert.ok(audit.some((e) => e.target === ticket.id), 'the change is audited');
