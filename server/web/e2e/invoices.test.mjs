@@ -113,7 +113,10 @@ describe('invoices', { timeout: 240000 }, () => {
     let outcome = '';
     await waitUntil(async () => {
       if (await page.$('#inv-view')) outcome = 'invoice';
-      else if (/nothing to bill/.test((await page.textContent('dialog.modal .error:not([hidden])').catch(() => '')) || '')) outcome = 'refused';
+      else {
+        const err = await page.$('dialog.modal .error:not([hidden])');
+        if (err && /nothing to bill/.test(await err.textContent())) outcome = 'refused';
+      }
       return outcome;
     }, 'an invoice from work, or the refusal in the dialog');
     if (outcome === 'refused') {

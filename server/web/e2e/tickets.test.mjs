@@ -97,9 +97,16 @@ describe('tickets', { timeout: 300000 }, () => {
     assert.equal(await page.textContent('#ticket-comments li.public p'), '<b>on my way</b>');
     await page.selectOption('#ticket-status', 'pending');
     await waitUntil(async () => (await call('GET', `/api/v1/tickets/${ticket.id}`)).ticket.status === 'pending', 'the status stored');
-    await page.fill('#time-minutes', '25');
-    await page.click('#time-form button[type=submit]');
-    await page.waitForSelector('#ticket-time tbody tr');
+    // The status change redraws the page once its answer is back, which
+    // may clear a form filled meanwhile: fill again until the entry shows.
+    await waitUntil(async () => {
+      if (await page.$('#ticket-time tbody tr')) return true;
+      if ((await page.inputValue('#time-minutes')) === '') {
+        await page.fill('#time-minutes', '25');
+        await page.click('#time-form button[type=submit]');
+      }
+      return false;
+    }, 'the time entry listed', 15000, 500);
     // A file attached to the ticket: listed on it with its name as text.
     await page.setInputFiles('#ticket-file', { name: '<img src=x onerror=alert(1)>.txt', mimeType: 'text/plain', buffer: Buffer.from('printer log') });
     await page.waitForSelector('#ticket-files-table tbody tr');
