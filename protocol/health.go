@@ -50,7 +50,9 @@ type Patch struct {
 	Security         bool   `json:"security,omitempty"`
 	Size             int64  `json:"size,omitempty"` // bytes, 0 when unknown
 	RebootRequired   bool   `json:"reboot_required,omitempty"`
-	Advisory         string `json:"advisory,omitempty"` // KB, RHSA, SUSE patch id, ...
+	Advisory         string `json:"advisory,omitempty"`       // KB, RHSA, SUSE patch id, ...
+	Classification   string `json:"classification,omitempty"` // one of PatchClassifications, "" when the OS says nothing
+	Severity         string `json:"severity,omitempty"`       // one of PatchSeverities, "" when unknown
 }
 
 // Software is one installed package or application.

@@ -101,13 +101,17 @@ func parseAptInst(line string) (protocol.Patch, bool) {
 			sec = true
 		}
 	}
-	return protocol.Patch{
+	p := protocol.Patch{
 		ID:               name,
 		Name:             name,
 		InstalledVersion: Clean(old, MaxField),
 		AvailableVersion: Clean(newVer, MaxField),
 		Security:         sec,
-	}, true
+	}
+	if sec {
+		p.Classification = protocol.ClassSecurity // apt says nothing of other kinds, nor severities
+	}
+	return p, true
 }
 
 // aptNameOK accepts a Debian package name with an optional :arch.

@@ -45,7 +45,7 @@ func TestPatchesFlows(t *testing.T) {
 			files: map[string]string{"usr/bin/dnf*": "", "usr/bin/rpm*": ""},
 			replies: map[string]reply{
 				"dnf check-update":                   {read(t, "yum-check-update-security-rhel7.txt"), 100},
-				"dnf updateinfo list --security":     {read(t, "yum-updateinfo-security-rhel7.txt"), 0},
+				"dnf updateinfo list":                {read(t, "yum-updateinfo-security-rhel7.txt"), 0},
 				"rpm -qa --queryformat " + rpmFormat: {rpmReply, 0},
 			},
 			check: func(t *testing.T, st protocol.PatchStatus) {
@@ -56,9 +56,9 @@ func TestPatchesFlows(t *testing.T) {
 		{name: "dnf refresh fails", goos: "linux", refresh: true, source: "dnf", errHas: "check-update",
 			files:   map[string]string{"usr/bin/dnf*": ""},
 			replies: map[string]reply{"dnf check-update --refresh": {[]byte("Error: Failed to download metadata for repo"), 1}}},
-		{name: "dnf5", goos: "linux", source: "dnf", n: 4, called: []string{"dnf5 check-upgrade", "dnf5 advisory list --security"},
+		{name: "dnf5", goos: "linux", source: "dnf", n: 4, called: []string{"dnf5 check-upgrade", "dnf5 advisory list"},
 			files:   map[string]string{"usr/bin/dnf5*": "", "usr/bin/dnf*": ""},
-			replies: map[string]reply{"dnf5 check-upgrade": {read(t, "dnf-check-update-el8-obsoleting.txt"), 100}, "dnf5 advisory list --security": {nil, 0}}},
+			replies: map[string]reply{"dnf5 check-upgrade": {read(t, "dnf-check-update-el8-obsoleting.txt"), 100}, "dnf5 advisory list": {nil, 0}}},
 		{name: "yum nothing pending", goos: "linux", source: "yum", n: 0,
 			files:   map[string]string{"usr/bin/yum*": ""},
 			replies: map[string]reply{"yum check-update": {read(t, "yum-check-update-centos7-none.txt"), 0}}},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/steward-rmm/steward/protocol"
@@ -68,6 +69,7 @@ type Advisory struct {
 	ID       string // RHSA-2023:1234, FEDORA-2023-abcdef, ...
 	Severity string // Important, Moderate, ... where given
 	Security bool
+	Type     string // bugfix, enhancement, newpackage, unspecified, unknown; "" for security
 	Name     string // package name
 	Arch     string
 	Version  string // [epoch:]version-release of the fixed package
@@ -77,7 +79,7 @@ var advisoryRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*(-[A-Za-z0-9]+)*-[0-9]{4}
 
 // advisoryTypes are the updateinfo types other than security that dnf
 // lists in the type column.
-var advisoryTypes = map[string]bool{"bugfix": true, "enhancement": true, "newpackage": true, "unspecified": true}
+var advisoryTypes = map[string]bool{"bugfix": true, "enhancement": true, "newpackage": true, "unspecified": true, "unknown": true}
 
 // ParseUpdateinfo parses `dnf updateinfo list` / `yum updateinfo list`
 // (`ADVISORY  Severity/Sec.  nevra`) and dnf5 `advisory list`
@@ -113,6 +115,7 @@ func ParseUpdateinfo(b []byte) []Advisory {
 			case advisoryTypes[strings.ToLower(t)]:
 				// dnf5 puts the type before the severity: a type is
 				// never a severity.
+				a.Type = strings.ToLower(t)
 			case strings.EqualFold(t, "None"):
 				// dnf5's severity of an advisory that has none.
 			case a.Severity == "" && !strings.Contains(t, "/"):
@@ -147,20 +150,40 @@ func splitNEVRA(s string) (name, arch, ver string, ok bool) {
 	return name, arch, ver, true
 }
 
-// MergeAdvisories marks patches (IDs name.arch) that security advisories
-// fix, and records the advisory ids.
+// MergeAdvisories applies the advisories to the patches (IDs name.arch)
+// they fix: Security when one is a security advisory, Classification
+// from the advisory types and Severity the highest advisory severity
+// (see patchclass.go), and the advisory ids, security ones first.
 func MergeAdvisories(patches []protocol.Patch, advs []Advisory) {
-	byID := map[string][]string{}
+	type merged struct {
+		sec, other []string
+		class, sev string
+	}
+	byID := map[string]*merged{}
 	for _, a := range advs {
-		if a.Security {
-			k := a.Name + "." + a.Arch
-			byID[k] = append(byID[k], a.ID)
+		k := a.Name + "." + a.Arch
+		m := byID[k]
+		if m == nil {
+			m = &merged{}
+			byID[k] = m
 		}
+		if a.Security {
+			m.sec = append(m.sec, a.ID)
+		} else {
+			m.other = append(m.other, a.ID)
+		}
+		if c := advisoryClass(a); c != "" {
+			m.class = betterClass(m.class, c)
+		}
+		m.sev = higherSeverity(m.sev, protocol.NormalSeverity(a.Severity))
 	}
 	for i := range patches {
-		if ids := byID[patches[i].ID]; len(ids) > 0 {
-			patches[i].Security = true
-			patches[i].Advisory = Clean(joinCapped(uniq(ids)), MaxField)
+		m := byID[patches[i].ID]
+		if m == nil {
+			continue
 		}
+		patches[i].Security = len(m.sec) > 0
+		patches[i].Classification, patches[i].Severity = m.class, m.sev
+		patches[i].Advisory = Clean(joinCapped(uniq(slices.Concat(m.sec, m.other))), MaxField)
 	}
 }

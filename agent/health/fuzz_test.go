@@ -3,6 +3,7 @@ package health
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,10 @@ func checkPatches(t *testing.T, ps []protocol.Patch) {
 		if p.Size < 0 || p.Size > maxSize {
 			t.Fatalf("size %d", p.Size)
 		}
+		if p.Classification != "" && !slices.Contains(protocol.PatchClassifications, p.Classification) ||
+			p.Severity != "" && !slices.Contains(protocol.PatchSeverities, p.Severity) {
+			t.Fatalf("classification %q severity %q not normalised", p.Classification, p.Severity)
+		}
 	}
 }
 
@@ -88,13 +93,25 @@ func FuzzParseDNFCheckUpdate(f *testing.F) {
 }
 
 func FuzzParseUpdateinfo(f *testing.F) {
-	seed(f, "yum-updateinfo-*", "dnf-list-sec-*")
+	seed(f, "yum-updateinfo-*", "dnf-list-sec-*", "dnf5-advisory-*")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, a := range ParseUpdateinfo(b) {
-			if !advisoryRE.MatchString(a.ID) || a.Name == "" || a.Arch == "" || !cleanField(a.Severity, 32) {
+		advs := ParseUpdateinfo(b)
+		var ps []protocol.Patch
+		seen := map[string]bool{}
+		for _, a := range advs {
+			if !advisoryRE.MatchString(a.ID) || a.Name == "" || a.Arch == "" || !cleanField(a.Severity, 32) ||
+				a.Type != "" && !advisoryTypes[a.Type] {
 				t.Fatalf("bad advisory %+v", a)
 			}
+			if id := a.Name + "." + a.Arch; !seen[id] && len(ps) < maxPatches {
+				seen[id] = true
+				ps = append(ps, protocol.Patch{ID: id, Name: a.Name})
+			}
 		}
+		// What the advisories make of the packages they fix is clean and
+		// normalised too.
+		MergeAdvisories(ps, advs)
+		checkPatches(t, ps)
 	})
 }
 

@@ -98,13 +98,13 @@ func linuxPatches(ctx context.Context, e Env, source string, refresh bool) ([]pr
 				}
 			}
 			list = []string{"yum", "check-update"}
-			sec = []string{"yum", "updateinfo", "list", "security"}
+			sec = []string{"yum", "updateinfo", "list"}
 		case e.Has("dnf5"):
 			list = []string{"dnf5", "check-upgrade"}
-			sec = []string{"dnf5", "advisory", "list", "--security"}
+			sec = []string{"dnf5", "advisory", "list"}
 		default:
 			list = []string{"dnf", "check-update"}
-			sec = []string{"dnf", "updateinfo", "list", "--security"}
+			sec = []string{"dnf", "updateinfo", "list"}
 		}
 		if refresh && source == SourceDNF {
 			list = append(list, "--refresh")

@@ -34,25 +34,25 @@ func TestParseAptSimulate(t *testing.T) {
 		notThere []string
 	}{
 		{file: "apt-s-upgrade-debian12-local.txt", n: 121, sec: 74, want: []protocol.Patch{
-			{ID: "libgcrypt20", Name: "libgcrypt20", InstalledVersion: "1.10.1-3", AvailableVersion: "1.10.1-3+deb12u1", Security: true},
+			{ID: "libgcrypt20", Name: "libgcrypt20", InstalledVersion: "1.10.1-3", AvailableVersion: "1.10.1-3+deb12u1", Security: true, Classification: "security"},
 			{ID: "base-files", Name: "base-files", InstalledVersion: "12.4+deb12u11", AvailableVersion: "12.4+deb12u15"},
-			{ID: "openssl", Name: "openssl", InstalledVersion: "3.0.19-1~deb12u2", AvailableVersion: "3.0.22-1~deb12u2", Security: true},
+			{ID: "openssl", Name: "openssl", InstalledVersion: "3.0.19-1~deb12u2", AvailableVersion: "3.0.22-1~deb12u2", Security: true, Classification: "security"},
 		}},
 		// bash and openssl held: listed as kept back, without versions.
 		{file: "apt-s-upgrade-debian12-held-local.txt", n: 121, sec: 73, want: []protocol.Patch{
 			{ID: "bash", Name: "bash"},
 			{ID: "openssl", Name: "openssl"},
-			{ID: "libgcrypt20", Name: "libgcrypt20", InstalledVersion: "1.10.1-3", AvailableVersion: "1.10.1-3+deb12u1", Security: true},
+			{ID: "libgcrypt20", Name: "libgcrypt20", InstalledVersion: "1.10.1-3", AvailableVersion: "1.10.1-3+deb12u1", Security: true, Classification: "security"},
 		}},
 		{file: "apt-s-upgrade-debian12-none-local.txt", n: 0},
 		{file: "apt-s-dist-upgrade-ubuntu20.04.txt", n: 15, sec: 1, want: []protocol.Patch{
-			{ID: "openvpn", Name: "openvpn", InstalledVersion: "2.4.7-1ubuntu2", AvailableVersion: "2.4.7-1ubuntu2.20.04.2", Security: true},
+			{ID: "openvpn", Name: "openvpn", InstalledVersion: "2.4.7-1ubuntu2", AvailableVersion: "2.4.7-1ubuntu2.20.04.2", Security: true, Classification: "security"},
 			{ID: "libldap-2.4-2:i386", Name: "libldap-2.4-2:i386", InstalledVersion: "2.4.49+dfsg-2ubuntu1.7", AvailableVersion: "2.4.49+dfsg-2ubuntu1.8"},
 			{ID: "ubuntu-release-upgrader-gtk", Name: "ubuntu-release-upgrader-gtk", InstalledVersion: "1:20.04.30", AvailableVersion: "1:20.04.32"},
 		}},
 		// curl is a new install, not an update.
 		{file: "apt-install-s-curl-ubuntu22.04.txt", n: 1, sec: 1, notThere: []string{"curl"}, want: []protocol.Patch{
-			{ID: "libcurl4", Name: "libcurl4", InstalledVersion: "7.81.0-1ubuntu1.17", AvailableVersion: "7.81.0-1ubuntu1.18", Security: true},
+			{ID: "libcurl4", Name: "libcurl4", InstalledVersion: "7.81.0-1ubuntu1.17", AvailableVersion: "7.81.0-1ubuntu1.18", Security: true, Classification: "security"},
 		}},
 		// A real (non-simulated) apt upgrade: only the kept-back list has
 		// the shape we read; phased and NEW packages are not patches.
@@ -164,8 +164,8 @@ func TestParseUpdateinfo(t *testing.T) {
 	got := ParseUpdateinfo(read(t, "dnf5-advisory-list-synthetic.txt"))
 	want5 := []Advisory{
 		{ID: "FEDORA-2024-1a2b3c4d5e", Severity: "Important", Security: true, Name: "curl", Arch: "x86_64", Version: "8.6.0-7.fc40"},
-		{ID: "FEDORA-2024-2b3c4d5e6f", Name: "glibc", Arch: "x86_64", Version: "2.39-8.fc40"},
-		{ID: "FEDORA-2024-3c4d5e6f7a", Severity: "Moderate", Name: "dnf5", Arch: "x86_64", Version: "5.1.17-1.fc40"},
+		{ID: "FEDORA-2024-2b3c4d5e6f", Type: "bugfix", Name: "glibc", Arch: "x86_64", Version: "2.39-8.fc40"},
+		{ID: "FEDORA-2024-3c4d5e6f7a", Severity: "Moderate", Type: "enhancement", Name: "dnf5", Arch: "x86_64", Version: "5.1.17-1.fc40"},
 		{ID: "FEDORA-2024-4d5e6f7a8b", Security: true, Name: "kernel", Arch: "x86_64", Version: "6.8.9-300.fc40"},
 	}
 	if !reflect.DeepEqual(got, want5) {
@@ -205,8 +205,10 @@ func TestParseZypperXML(t *testing.T) {
 			{ID: "libopenh264-8", Name: "libopenh264-8", InstalledVersion: "2.6.0~noopenh264-1.5", AvailableVersion: "2.6.0-2.suse1699.10"},
 		}},
 		{file: "zypper-list-patches-security-leap16-abridged.xml", n: 2, sec: 2, want: []protocol.Patch{
-			{ID: "patch:openSUSE-Leap-16.0-112", Name: "Security update for qemu", Advisory: "openSUSE-Leap-16.0-112", Security: true},
-			{ID: "patch:openSUSE-Leap-16.0-113", Name: "Security update for the Linux Kernel", Advisory: "openSUSE-Leap-16.0-113", Security: true, RebootRequired: true},
+			{ID: "patch:openSUSE-Leap-16.0-112", Name: "Security update for qemu", Advisory: "openSUSE-Leap-16.0-112", Security: true,
+				Classification: "security", Severity: "important"},
+			{ID: "patch:openSUSE-Leap-16.0-113", Name: "Security update for the Linux Kernel", Advisory: "openSUSE-Leap-16.0-113", Security: true, RebootRequired: true,
+				Classification: "security", Severity: "important"},
 		}},
 		// search -t patch output is a different document: nothing in it
 		// is read as an update.
@@ -263,14 +265,14 @@ func TestParseSoftwareUpdate(t *testing.T) {
 		{"softwareupdate-catalina-10.15.6-safari-only.txt", []protocol.Patch{
 			{ID: "Safari14.0CatalinaAuto-14.0", Name: "Safari", AvailableVersion: "14.0", Size: 65417 << 10}}},
 		{"softwareupdate-ventura-13.2-rsr-entry-fragment.txt", []protocol.Patch{
-			{ID: "macOS Security Response 13.2 (a)-22D7750270d", Name: "macOS Security Response 13.2 (a)", AvailableVersion: "13.2 (a)", Size: 117241 << 10, Security: true, RebootRequired: true}}},
+			{ID: "macOS Security Response 13.2 (a)-22D7750270d", Name: "macOS Security Response 13.2 (a)", AvailableVersion: "13.2 (a)", Size: 117241 << 10, Security: true, RebootRequired: true, Classification: "security"}}},
 		{"softwareupdate-mojave-10.14.6-safari-only.txt", []protocol.Patch{
 			{ID: "Safari14.0MojaveAuto-14.0", Name: "Safari", AvailableVersion: "14.0", Size: 67309 << 10}}},
 		{"softwareupdate-mojave-10.14.6-security-update-entries-fragment.txt", []protocol.Patch{
 			{ID: "Safari14.0.1MojaveAuto-14.0.1", Name: "Safari", AvailableVersion: "14.0.1", Size: 67518 << 10},
-			{ID: "Security Update 2020-005-10.14.6", Name: "Security Update 2020-005", AvailableVersion: "10.14.6", Size: 1633218 << 10, Security: true, RebootRequired: true},
+			{ID: "Security Update 2020-005-10.14.6", Name: "Security Update 2020-005", AvailableVersion: "10.14.6", Size: 1633218 << 10, Security: true, RebootRequired: true, Classification: "security"},
 			{ID: "Safari14.0MojaveAuto-10.14.6", Name: "macOS Supplemental Update", AvailableVersion: "10.14.6", Size: 67310 << 10, RebootRequired: true},
-			{ID: "Command Line Tools (macOS Mojave version 10.14) for Xcode-10.3", Name: "Command Line Tools (macOS Mojave version 10.14) for Xcode", AvailableVersion: "10.3", Size: 199250 << 10},
+			{ID: "Command Line Tools (macOS Mojave version 10.14) for Xcode-10.3", Name: "Command Line Tools (macOS Mojave version 10.14) for Xcode", AvailableVersion: "10.3", Size: 199250 << 10, Classification: "tool"},
 		}},
 	}
 	for _, c := range cases {
@@ -308,8 +310,9 @@ func TestMapWUA(t *testing.T) {
 	}
 	got := MapWUA(us)
 	want := []protocol.Patch{
-		{ID: "KB5037771", Name: "2024-05 Cumulative Update for Windows 11", Security: true, Size: 700 << 20, RebootRequired: true, Advisory: "KB5037771"},
-		{ID: "aaaaaaaa-0000-4000-8000-000000000002", Name: "Security Intelligence Update for Microsoft Defender", Size: 80 << 20, Advisory: "KB2267602"},
+		{ID: "KB5037771", Name: "2024-05 Cumulative Update for Windows 11", Security: true, Size: 700 << 20, RebootRequired: true, Advisory: "KB5037771",
+			Classification: "security", Severity: "critical"},
+		{ID: "aaaaaaaa-0000-4000-8000-000000000002", Name: "Security Intelligence Update for Microsoft Defender", Size: 80 << 20, Advisory: "KB2267602", Classification: "definition"},
 		{ID: "aaaaaaaa-0000-4000-8000-000000000003", Name: "Same KB, other product", Advisory: "KB2267602"},
 		{ID: "bbbbbbbb-0000-4000-8000-000000000004", Name: "Driver update", RebootRequired: true},
 	}
@@ -319,6 +322,160 @@ func TestMapWUA(t *testing.T) {
 	for _, p := range got {
 		if err := ValidPatchID(SourceWUA, p.ID); err != nil {
 			t.Errorf("MapWUA made an ID InstallPlan refuses: %v", err)
+		}
+	}
+}
+
+// TestDNFClassification: the advisories of a real listing classify the
+// packages they fix: type, highest severity, advisory ids security first.
+func TestDNFClassification(t *testing.T) {
+	// RHEL 7: twelve advisories for 389-ds-base, Important and Moderate.
+	ps := []protocol.Patch{{ID: "389-ds-base.x86_64", Name: "389-ds-base"}, {ID: "389-ds-base-libs.x86_64", Name: "389-ds-base-libs"},
+		{ID: "bash.x86_64", Name: "bash"}}
+	MergeAdvisories(ps, ParseUpdateinfo(read(t, "yum-updateinfo-security-rhel7.txt")))
+	if p := ps[0]; !p.Security || p.Classification != "security" || p.Severity != "important" || !strings.HasPrefix(p.Advisory, "RHSA-2014:1031, RHSA-2015:0416") {
+		t.Errorf("389-ds-base = %+v", p)
+	}
+	if p := ps[1]; p.Classification != "security" || p.Severity != "important" || p.Advisory != "RHSA-2014:1031" {
+		t.Errorf("389-ds-base-libs = %+v", p)
+	}
+	if p := ps[2]; p.Security || p.Classification != "" || p.Severity != "" || p.Advisory != "" {
+		t.Errorf("bash (no advisory) = %+v", p)
+	}
+	// Fedora 27: one Moderate/Sec. advisory.
+	ps = []protocol.Patch{{ID: "TurboGears.noarch", Name: "TurboGears"}}
+	MergeAdvisories(ps, ParseUpdateinfo(read(t, "dnf-list-sec-fedora27.txt")))
+	if p := ps[0]; p.Classification != "security" || p.Severity != "moderate" {
+		t.Errorf("TurboGears = %+v", p)
+	}
+	// dnf5's table: the type classifies, a severity counts whatever the
+	// type, "None" is unknown.
+	ps = []protocol.Patch{{ID: "curl.x86_64"}, {ID: "glibc.x86_64"}, {ID: "dnf5.x86_64"}, {ID: "kernel.x86_64"}}
+	MergeAdvisories(ps, ParseUpdateinfo(read(t, "dnf5-advisory-list-synthetic.txt")))
+	want := [][3]string{{"security", "important", "FEDORA-2024-1a2b3c4d5e"}, {"bugfix", "", "FEDORA-2024-2b3c4d5e6f"},
+		{"enhancement", "moderate", "FEDORA-2024-3c4d5e6f7a"}, {"security", "", "FEDORA-2024-4d5e6f7a8b"}}
+	for i, p := range ps {
+		if got := [3]string{p.Classification, p.Severity, p.Advisory}; got != want[i] || p.Security != (want[i][0] == "security") {
+			t.Errorf("%s = %+v, want %q", p.ID, p, want[i])
+		}
+	}
+	// dnf4's own words for the other types (the line layout of the
+	// Fedora listing, types as dnf4 prints them: synthetic), and a
+	// security advisory beating a bugfix one for the same package.
+	in := "  FEDORA-2017-aaaaaaaa01 bugfix      vim-enhanced-8.0-1.fc27.x86_64\n" +
+		"  FEDORA-2017-aaaaaaaa02 enhancement tmux-2.6-1.fc27.x86_64\n" +
+		"  FEDORA-2017-aaaaaaaa03 newpackage  gnome-foo-1.0-1.fc27.noarch\n" +
+		"  FEDORA-2017-aaaaaaaa04 bugfix      curl-7.55-2.fc27.x86_64\n" +
+		"  FEDORA-2017-aaaaaaaa05 Critical/Sec. curl-7.55-3.fc27.x86_64\n"
+	ps = []protocol.Patch{{ID: "vim-enhanced.x86_64"}, {ID: "tmux.x86_64"}, {ID: "gnome-foo.noarch"}, {ID: "curl.x86_64"}}
+	MergeAdvisories(ps, ParseUpdateinfo([]byte(in)))
+	want = [][3]string{{"bugfix", "", "FEDORA-2017-aaaaaaaa01"}, {"enhancement", "", "FEDORA-2017-aaaaaaaa02"},
+		{"feature", "", "FEDORA-2017-aaaaaaaa03"}, {"security", "critical", "FEDORA-2017-aaaaaaaa05, FEDORA-2017-aaaaaaaa04"}}
+	for i, p := range ps {
+		if got := [3]string{p.Classification, p.Severity, p.Advisory}; got != want[i] {
+			t.Errorf("%s = %q, want %q", p.ID, got, want[i])
+		}
+	}
+	// The Czech dnf4 answer with no advisory lines classifies nothing.
+	if advs := ParseUpdateinfo(read(t, "dnf-update-czech-no-security.txt")); len(advs) != 0 {
+		t.Errorf("czech listing gave %+v", advs)
+	}
+}
+
+// TestWUAClassification: each Windows Update classification category and
+// MSRC severity maps to its normalised value; product categories are not
+// classifications.
+func TestWUAClassification(t *testing.T) {
+	cases := []struct {
+		cats            []string
+		msrc            string
+		class, severity string
+	}{
+		{[]string{"Security Updates", "Windows 11"}, "Important", "security", "important"},
+		{[]string{"Windows Server 2019", "Critical Updates"}, "", "critical", ""},
+		{[]string{"Definition Updates", "Microsoft Defender Antivirus"}, "", "definition", ""},
+		{[]string{"Drivers"}, "", "driver", ""},
+		{[]string{"Feature Packs"}, "", "feature", ""},
+		{[]string{"Service Packs"}, "", "servicepack", ""},
+		{[]string{"Tools"}, "", "tool", ""},
+		{[]string{"Update Rollups"}, "Moderate", "rollup", "moderate"},
+		{[]string{"Updates", "Windows 10"}, "", "bugfix", ""},
+		{[]string{"Upgrades"}, "", "feature", ""},
+		{[]string{"Windows 10, version 1903 and later"}, "Low", "", "low"},
+		{[]string{" security updates "}, "Unspecified", "security", ""},
+		{[]string{"Updates", "Security Updates"}, "Critical", "security", "critical"},
+	}
+	for _, c := range cases {
+		ps := MapWUA([]WUAUpdate{{UpdateID: "AAAAAAAA-0000-4000-8000-000000000001", Title: "t", Categories: c.cats, MsrcSeverity: c.msrc}})
+		if len(ps) != 1 || ps[0].Classification != c.class || ps[0].Severity != c.severity {
+			t.Errorf("%q %q: got %+v, want %q %q", c.cats, c.msrc, ps, c.class, c.severity)
+		}
+	}
+}
+
+// TestZypperClassification: a patch's category and severity are
+// normalised (the real Leap 16 security patches are checked in
+// TestParseZypperXML); package updates say neither.
+func TestZypperClassification(t *testing.T) {
+	pkgs, err := ParseZypperXML(read(t, "zypper-list-updates-leap16.xml"))
+	if err != nil || len(pkgs) != 4 {
+		t.Fatalf("%v %v", pkgs, err)
+	}
+	for _, p := range pkgs {
+		if p.Classification != "" || p.Severity != "" {
+			t.Errorf("package update %s classified %q %q", p.ID, p.Classification, p.Severity)
+		}
+	}
+	// Synthetic: list-patches entries of the other categories, in the
+	// real sample's attribute layout.
+	in := `<?xml version='1.0'?><stream><update-status version="0.6"><update-list>` +
+		`<update kind="patch" name="SUSE-2024-1" edition="1" arch="noarch" status="needed" category="recommended" severity="moderate" restart="false"><summary>Recommended update for x</summary></update>` +
+		`<update kind="patch" name="SUSE-2024-2" edition="1" arch="noarch" status="needed" category="optional" severity="low"><summary>o</summary></update>` +
+		`<update kind="patch" name="SUSE-2024-3" edition="1" arch="noarch" status="needed" category="feature" severity="unspecified"><summary>f</summary></update>` +
+		`<update kind="patch" name="SUSE-2024-4" edition="1" arch="noarch" status="needed" category="yast" severity="critical"><summary>y</summary></update>` +
+		`<update kind="patch" name="SUSE-2024-5" edition="1" arch="noarch" status="needed" category="document"><summary>d</summary></update>` +
+		`</update-list></update-status></stream>`
+	ps, err := ParseZypperXML([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{"patch:SUSE-2024-1": {"bugfix", "moderate"}, "patch:SUSE-2024-2": {"enhancement", "low"},
+		"patch:SUSE-2024-3": {"feature", ""}, "patch:SUSE-2024-4": {"other", "critical"}, "patch:SUSE-2024-5": {"other", ""}}
+	if len(ps) != len(want) {
+		t.Fatalf("got %d patches", len(ps))
+	}
+	for _, p := range ps {
+		if got := [2]string{p.Classification, p.Severity}; got != want[p.ID] {
+			t.Errorf("%s = %q, want %q", p.ID, got, want[p.ID])
+		}
+	}
+}
+
+// TestAppleClassification: real titles (the captured samples) and the
+// other shapes softwareupdate lists.
+func TestAppleClassification(t *testing.T) {
+	for file, want := range map[string]string{
+		"softwareupdate-tahoe-26.6-list-trailing-space-ja-user.txt": "", // a minor update of the running macOS
+		"softwareupdate-bigsur-11.0.1-seed-list-beta.txt":           "", // a beta of a minor update
+		"softwareupdate-catalina-10.15.6-safari-only.txt":           "",
+		"softwareupdate-ventura-13.2-rsr-entry-fragment.txt":        "security",
+	} {
+		ps := ParseSoftwareUpdate(read(t, file))
+		if len(ps) != 1 || ps[0].Classification != want || ps[0].Severity != "" {
+			t.Errorf("%s: %+v, want %q", file, ps, want)
+		}
+	}
+	for _, c := range []struct{ title, label, version, want string }{
+		{"macOS Sequoia 15.0", "macOS Sequoia 15.0-24A335", "15.0", "feature"},
+		{"macOS Tahoe 26", "macOS Tahoe 26-25A354", "26", "feature"},
+		{"macOS Sequoia 15.0.1", "macOS Sequoia 15.0.1-24A348", "15.0.1", ""},
+		{"XProtectPlistConfigData", "XProtectPlistConfigData_10_15-2195", "2195", "definition"},
+		{"MRTConfigData", "MRTConfigData_10_14-1.93", "1.93", "definition"},
+		{"Background Security Improvement 26.1 (a)", "Background Security Improvement 26.1 (a)-25B78a", "26.1 (a)", "security"},
+		{"Command Line Tools for Xcode", "Command Line Tools for Xcode-16.0", "16.0", "tool"},
+	} {
+		if got := appleClass(c.title, c.label, c.version); got != c.want {
+			t.Errorf("%q: %q, want %q", c.title, got, c.want)
 		}
 	}
 }

@@ -16,7 +16,8 @@ import (
 // before, "   * LABEL" followed by "\tTitle (version), 1633218K
 // [recommended] [restart]". The label is the ID softwareupdate --install takes.
 // "Action: restart" (or shut down) and "[restart]" set RebootRequired;
-// titles naming a security update or response set Security.
+// titles naming a security update or response set Security; Classification
+// follows the title (see patchclass.go).
 func ParseSoftwareUpdate(b []byte) []protocol.Patch {
 	var out []protocol.Patch
 	seen := map[string]bool{}
@@ -28,6 +29,7 @@ func ParseSoftwareUpdate(b []byte) []protocol.Patch {
 				cur.Name = cur.ID
 			}
 			cur.Security = isAppleSecurity(cur.Name) || isAppleSecurity(cur.ID)
+			cur.Classification = appleClass(cur.Name, cur.ID, cur.AvailableVersion)
 			out = append(out, *cur)
 		}
 		cur = nil

@@ -74,8 +74,10 @@ func WUAPatchIDs(us []WUAUpdate) []string {
 }
 
 // MapWUA turns a WUA search result into patches. Security comes from the
-// "Security Updates" category or an MSRC severity; Advisory lists the KB
-// articles; RebootRequired means the update may ask for a reboot.
+// "Security Updates" category or an MSRC severity; Classification from
+// the classification category (see patchclass.go), Severity from the MSRC
+// severity; Advisory lists the KB articles; RebootRequired means the
+// update may ask for a reboot.
 func MapWUA(us []WUAUpdate) []protocol.Patch {
 	ids := WUAPatchIDs(us)
 	var out []protocol.Patch
@@ -90,6 +92,8 @@ func MapWUA(us []WUAUpdate) []protocol.Patch {
 			Name:           Clean(u.Title, MaxField),
 			Security:       u.MsrcSeverity != "",
 			RebootRequired: u.RebootBehavior != 0,
+			Classification: wuaClass(u.Categories),
+			Severity:       protocol.NormalSeverity(u.MsrcSeverity),
 		}
 		if p.Name == "" {
 			p.Name = p.ID

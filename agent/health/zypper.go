@@ -46,7 +46,8 @@ type zypperUpdate struct {
 // ParseZypperXML parses `zypper --xmlout list-updates` and `list-patches`.
 // Package updates get the package name as ID; needed patches get
 // "patch:NAME" (zypper's own syntax for installing one patch), the patch
-// name as Advisory, and Security for the security category. An error
+// name as Advisory, Security for the security category, Classification
+// from the category and Severity from the severity. An error
 // message in the stream, or XML that is not a zypper stream, is an error.
 func ParseZypperXML(b []byte) ([]protocol.Patch, error) {
 	// The runner merges stderr in; start at the stream element so a stray
@@ -82,7 +83,8 @@ func ParseZypperXML(b []byte) ([]protocol.Patch, error) {
 				continue // applied or not relevant
 			}
 			p = protocol.Patch{ID: "patch:" + name, Name: Clean(u.Summary, MaxField), Advisory: name,
-				Security: u.Category == "security", RebootRequired: u.Restart == "true"}
+				Security: u.Category == "security", RebootRequired: u.Restart == "true",
+				Classification: zypperClass(u.Category), Severity: protocol.NormalSeverity(u.Severity)}
 			if p.Name == "" {
 				p.Name = name
 			}

@@ -1,6 +1,8 @@
 package agentlink
 
 import (
+	"slices"
+
 	"github.com/steward-rmm/steward/protocol"
 	"github.com/steward-rmm/steward/server/httpx"
 )
@@ -62,6 +64,7 @@ func sanitizeHealth(h *protocol.Health) {
 		for _, f := range []*string{&p.ID, &p.Name, &p.InstalledVersion, &p.AvailableVersion, &p.Advisory} {
 			*f = httpx.CleanText(*f, httpx.MaxField)
 		}
+		p.Classification, p.Severity = patchClass(p.Classification), protocol.NormalSeverity(p.Severity)
 	}
 	h.Software = capList(h.Software, maxSoft)
 	for i := range h.Software {
@@ -89,4 +92,13 @@ func sanitizeHealth(h *protocol.Health) {
 	for i := range h.Errors {
 		h.Errors[i] = httpx.CleanText(h.Errors[i], httpx.MaxField)
 	}
+}
+
+// patchClass keeps a patch classification the protocol knows; any other
+// word an agent sends is "other", so filters and pages see known values.
+func patchClass(c string) string {
+	if c == "" || slices.Contains(protocol.PatchClassifications, c) {
+		return c
+	}
+	return protocol.ClassOther
 }
