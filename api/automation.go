@@ -122,7 +122,10 @@ type AutoRun struct {
 // Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone and lasts Minutes.
 // Reboot after installing: never or if-required, with Message shown to
 // the logged-in user first. RebootAfterDays > 0 reboots devices whose
-// reboot has been pending that long, in the window.
+// reboot has been pending that long, in the window. Classifications
+// (security, critical, bugfix, enhancement, feature, definition, driver,
+// rollup, servicepack, tool, other) and MinSeverity (critical, important,
+// moderate, low) select patches by what the OS says of them.
 type PatchPolicy struct {
 	Auto            string   `json:"auto"`
 	Include         []string `json:"include,omitempty"`
@@ -134,6 +137,8 @@ type PatchPolicy struct {
 	Reboot          string   `json:"reboot,omitempty"`
 	Message         string   `json:"message,omitempty"`
 	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
+	Classifications []string `json:"classifications,omitempty"`
+	MinSeverity     string   `json:"min_severity,omitempty"`
 }
 
 // PatchApproval lets one patch install in the window on a client's
@@ -165,6 +170,10 @@ type ComplianceItem struct {
 	Status string    `json:"status"`
 	Detail string    `json:"detail,omitempty"`
 	Next   time.Time `json:"next,omitzero"` // the next window or run
+	// Classification and Severity of a patch item, as its OS says
+	// (protocol.PatchClassifications, PatchSeverities; "" unknown).
+	Classification string `json:"classification,omitempty"`
+	Severity       string `json:"severity,omitempty"`
 }
 
 // DeviceCompliance is a device's standing against the policies in force

@@ -103,7 +103,8 @@ func (w *Wing) patchCompliance(cfg *config, d *api.DeviceCompliance, pp *store.P
 	}
 	for i := range patches {
 		p := &patches[i]
-		it := api.ComplianceItem{Policy: "patch", Item: p.ID, Name: httpx.CleanText(p.Name, 200)}
+		it := api.ComplianceItem{Policy: "patch", Item: p.ID, Name: httpx.CleanText(p.Name, 200),
+			Classification: p.Classification, Severity: p.Severity}
 		switch v := cfg.patchVerdict(pp, s.ClientID, p); {
 		case v == "excluded":
 			it.Status = "excluded"

@@ -81,6 +81,9 @@ func (w *Wing) checkPatch(in *api.PatchPolicy) (*store.PatchPolicy, error) {
 			*set.dst = append(*set.dst, p)
 		}
 	}
+	if err := checkPatchFilters(&pp, in); err != nil {
+		return nil, err
+	}
 	if _, err := compile(&patchPolicyTask(&pp).Schedule, w.d.Config.TimeZone, w.d.Config.MinEvery); err != nil {
 		return nil, fmt.Errorf("patch window: %w", err)
 	}
@@ -101,13 +104,15 @@ func matchAny(patterns []string, p *protocol.Patch) bool {
 	return false
 }
 
-// patchVerdict is what a policy says of one available patch: excluded,
-// pending-approval, or selected (to install in the window).
+// patchVerdict is what a policy says of one available patch: excluded
+// (exclusions win), selected (to install in the window: auto all,
+// security ones under auto security, a classification or severity the
+// policy names, an include pattern, an approval) or pending-approval.
 func (c *config) patchVerdict(pp *store.PatchPolicy, clientID string, p *protocol.Patch) string {
 	switch {
 	case matchAny(pp.Exclude, p):
 		return "excluded"
-	case pp.Auto == AutoAll, pp.Auto == AutoSecurity && p.Security, matchAny(pp.Include, p):
+	case pp.Auto == AutoAll, pp.Auto == AutoSecurity && p.Security, matchAny(pp.Include, p), classSelected(pp, p):
 		return "selected"
 	}
 	if _, ok := c.approved[approvalKey{clientID, p.ID}]; ok {

@@ -53,6 +53,9 @@ type AutoTask struct {
 // Reboot after installing: never, or if-required (with Message shown
 // to the logged-in user first). RebootAfterDays > 0 is the reboot
 // policy: a reboot pending that many days is done in the window.
+// Classifications (protocol's normalised values) select the patches the
+// OS classifies so, and MinSeverity (critical, important, moderate, low;
+// "" none) those at least that severe.
 type PatchPolicy struct {
 	Auto            string
 	Include         []string
@@ -64,6 +67,8 @@ type PatchPolicy struct {
 	Reboot          string
 	Message         string
 	RebootAfterDays int
+	Classifications []string
+	MinSeverity     string
 }
 
 // PatchApproval lets one patch (by the OS's ID) install in the window on

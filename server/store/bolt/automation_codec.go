@@ -45,6 +45,8 @@ type diskPatchPolicy struct {
 	Reboot          string   `json:"reboot,omitempty"`
 	Message         string   `json:"message,omitempty"`
 	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
+	Classifications []string `json:"classifications,omitempty"`
+	MinSeverity     string   `json:"min_severity,omitempty"`
 }
 
 type diskPatchApproval struct {

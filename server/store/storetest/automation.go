@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,7 +21,8 @@ func Automation(t *testing.T, f Factory) {
 		Schedule: store.AutoSchedule{Kind: "weekly", At: "03:00", Weekdays: []int{2, 4}, TimeZone: "Europe/Paris"}}
 	p1 := store.AutoProfile{ID: "ap1", Name: "Servers", Tasks: []store.AutoTask{task}, CreatedAt: at, UpdatedAt: at, UpdatedBy: "ann",
 		Patch: &store.PatchPolicy{Auto: "security", Include: []string{"openssl*"}, Exclude: []string{"kernel*"}, Weekdays: []int{2},
-			Start: "02:00", Minutes: 120, TimeZone: "UTC", Reboot: "if-required", Message: "bye", RebootAfterDays: 7}}
+			Start: "02:00", Minutes: 120, TimeZone: "UTC", Reboot: "if-required", Message: "bye", RebootAfterDays: 7,
+			Classifications: []string{"critical", "definition"}, MinSeverity: "important"}}
 	if err := db.PutAutoProfile(p1); err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +35,8 @@ func Automation(t *testing.T, f Factory) {
 	got, err := db.AutoProfile("ap1")
 	if err != nil || len(got.Tasks) != 1 || got.Tasks[0].Schedule.TimeZone != "Europe/Paris" ||
 		len(got.Tasks[0].Schedule.Weekdays) != 2 || got.Tasks[0].Spread != 600 || !got.UpdatedAt.Equal(at) ||
-		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 {
+		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 ||
+		!slices.Equal(got.Patch.Classifications, []string{"critical", "definition"}) || got.Patch.MinSeverity != "important" {
 		t.Fatalf("profile read back = %+v %v", got, err)
 	}
 	if _, err := db.AutoProfile("nope"); !errors.Is(err, store.ErrNotFound) {
