@@ -75,7 +75,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 					owner = p.ClientName
 				}
 				if pp := p.Patch; pp != nil {
-					patch = fmt.Sprintf("auto %s, %s", pp.Auto, scheduleText(api.AutoSchedule{Kind: "weekly", At: pp.Start,
+					patch = fmt.Sprintf("auto %s, %s", pp.Auto+patchFilterText(pp), scheduleText(api.AutoSchedule{Kind: "weekly", At: pp.Start,
 						Weekdays: pp.Weekdays, TimeZone: pp.TimeZone})+" for "+strconv.Itoa(pp.Minutes)+"m")
 				}
 				return []string{p.ID, p.Name, owner, strconv.Itoa(len(p.Tasks)), patch, tago(p.UpdatedAt)}
@@ -96,7 +96,8 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			})
 		}}
 	var tasks []string
-	var file, client, desc, patch string
+	var file, client, desc, patch, minSeverity string
+	var classes []string
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
 		if file != "" {
@@ -120,6 +121,9 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			if err := json.Unmarshal([]byte(patch), req.Patch); err != nil {
 				return req, fmt.Errorf("--patch: want a JSON object: %w", err)
 			}
+		}
+		if err := applyPatchFilters(req.Patch, classes, minSeverity); err != nil {
+			return req, err
 		}
 		return req, nil
 	}
@@ -156,6 +160,9 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			`"minutes":120,"reboot":"if-required","exclude":["kernel*"]}`)
 		cc.Flags().StringVar(&client, "client", "", "the client the profile belongs to (ID or name)")
 		cc.Flags().StringVar(&desc, "description", "", "description")
+		cc.Flags().StringArrayVar(&classes, "classification", nil, "with --patch: install patches the OS classifies so (repeatable): "+
+			"security, critical, bugfix, enhancement, feature, definition, driver, rollup, servicepack, tool, other")
+		cc.Flags().StringVar(&minSeverity, "min-severity", "", "with --patch: install patches at least this severe: critical, important, moderate, low")
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -318,8 +325,9 @@ func (a *App) autoComplianceCmd() *cobra.Command {
 						rows = append(rows, row{d, it})
 					}
 				}
-				return printRecords(a, rows, []string{"DEVICE", "CLIENT", "POLICY", "ITEM", "NAME", "STATUS", "NEXT", "DETAIL"}, func(r row) []string {
-					return []string{r.d.Hostname, r.d.ClientName, r.it.Policy, r.it.Item, r.it.Name, r.it.Status, tago(r.it.Next), r.it.Detail}
+				return printRecords(a, rows, []string{"DEVICE", "CLIENT", "POLICY", "ITEM", "NAME", "CLASS", "SEVERITY", "STATUS", "NEXT", "DETAIL"}, func(r row) []string {
+					return []string{r.d.Hostname, r.d.ClientName, r.it.Policy, r.it.Item, r.it.Name, r.it.Classification, r.it.Severity, r.it.Status,
+						tago(r.it.Next), r.it.Detail}
 				})
 			}
 			return printRecords(a, out.Devices, []string{"DEVICE", "CLIENT", "PROFILE", "ONLINE", "STATUS", "ITEMS"}, func(d api.DeviceCompliance) []string {

@@ -444,9 +444,9 @@ func (a *App) patchesCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return printRecords(a, h.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY"},
+		return printRecords(a, h.Patches.Available, []string{"ID", "NAME", "INSTALLED", "AVAILABLE", "SECURITY", "CLASS", "SEVERITY"},
 			func(p api.Patch) []string {
-				return []string{p.ID, p.Name, p.InstalledVersion, p.AvailableVersion, omitFalse(p.Security)}
+				return []string{p.ID, p.Name, p.InstalledVersion, p.AvailableVersion, omitFalse(p.Security), p.Classification, p.Severity}
 			})
 	}})
 	var all bool

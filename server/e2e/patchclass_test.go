@@ -6,6 +6,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,6 +157,22 @@ func TestPatchPolicyClassification(t *testing.T) {
 				t.Errorf("%s %s: %q, want %q", dev, id, got[id], w)
 			}
 		}
+	}
+	// So does the CLI, and the policy made with its flags reads back.
+	out, _, code := e.ctl(t, "automation", "compliance", "--device", win, "--items")
+	if code != 0 || !strings.Contains(out, "CLASS") || !regexp.MustCompile(`KB5000002 +Servicing Stack Update +critical +waiting-window`).MatchString(out) {
+		t.Errorf("stewardctl automation compliance --items: %d\n%s", code, out)
+	}
+	if out, errs, code := e.ctl(t, "automation", "profiles", "create", "CLI patching", "--client", "Acme", "--patch",
+		`{"auto":"none","weekdays":[3],"start":"02:00","minutes":60}`, "--classification", "driver", "--classification", "rollup",
+		"--min-severity", "Moderate"); code != 0 {
+		t.Errorf("stewardctl automation profiles create: %d %s %s", code, out, errs)
+	}
+	var ps []api.AutoProfile
+	e.api("GET", "/api/v1/automation/profiles", nil, &ps)
+	if i := slices.IndexFunc(ps, func(p api.AutoProfile) bool { return p.Name == "CLI patching" }); i < 0 || ps[i].Patch == nil ||
+		!slices.Equal(ps[i].Patch.Classifications, []string{"driver", "rollup"}) || ps[i].Patch.MinSeverity != "moderate" {
+		t.Errorf("profiles: %+v", ps)
 	}
 	// The device's patch list says the same.
 	for _, p := range e.health(linux).Patches.Available {
