@@ -9,6 +9,7 @@ import { get, del, post, api, can, session } from '../lib/api.js';
 import { time } from '../lib/format.js';
 import { toast, confirm, empty, modal, field, select } from '../lib/ui.js';
 import { clientOptions, resolveDevice } from '../lib/monitoring.js';
+import { patchFilterFields, withoutFilters, filterText, classCell, severityCell } from '../lib/patchclass.js';
 
 const clipped = (text, cls) => h('span', { class: ['clip', cls], title: text, text });
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -24,7 +25,7 @@ export function scheduleText(s) {
 
 const taskText = (t) => `${t.name}: ${t.action}${t.library ? ` ${t.library}` : ''}${t.packages?.length ? ` ${t.packages.join(' ')}` : ''}, ${scheduleText(t.schedule)}`
   + (t.spread_seconds ? `, spread ${Math.round(t.spread_seconds / 60)} min` : '');
-const patchText = (p) => `patches: ${p.auto}, ${(p.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${p.start} for ${p.minutes} min, reboot ${p.reboot}`;
+const patchText = (p) => `patches: ${p.auto}${filterText(p) ? ` + ${filterText(p)}` : ''}, ${(p.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${p.start} for ${p.minutes} min, reboot ${p.reboot}`;
 
 const TASK_EXAMPLE = '[{"name":"scan","action":"patch-scan","schedule":{"kind":"every","every":3600},"spread_seconds":600}]';
 
@@ -37,10 +38,11 @@ async function editProfile(p, globalAllowed) {
   tasks.value = JSON.stringify(p ? p.tasks : JSON.parse(TASK_EXAMPLE), null, 2);
   const patch = h('textarea', { name: 'patch', id: 'auto-patch', rows: '4', spellcheck: 'false', class: 'mono',
     placeholder: '{"auto":"security","weekdays":[3],"start":"02:00","minutes":120,"reboot":"if-required"}' });
-  patch.value = p?.patch ? JSON.stringify(p.patch, null, 2) : '';
+  patch.value = p?.patch ? JSON.stringify(withoutFilters(p.patch), null, 2) : '';
+  const filters = patchFilterFields(p?.patch);
   const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
     field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
-    field('Patch policy (JSON, empty for none)', patch));
+    field('Patch policy (JSON, empty for none)', patch), filters.el);
   return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
     onSubmit: () => {
       let req;
@@ -49,6 +51,7 @@ async function editProfile(p, globalAllowed) {
       } catch (e) {
         throw new Error(`not JSON: ${e.message}`);
       }
+      if (filters.apply(req.patch) && !req.patch) throw new Error('classifications and a minimum severity refine a patch policy: write one above');
       if (!p && client.value) req.client = client.value;
       return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
     } });
@@ -99,6 +102,7 @@ export function mount(root) {
   const assigns = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
   const approvals = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
   const compliance = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+  const pending = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
   const btn = (ok, id, text, onclick) => ok && h('button', { type: 'button', class: 'small', id, text, onclick });
   put(root, h('div', { class: 'page-head' }, h('h1', { text: 'Automation' })),
     h('section', { class: 'panel', id: 'auto-profiles-panel' }, h('div', { class: 'title-row' }, h('h2', { text: 'Automation profiles' }),
@@ -108,6 +112,8 @@ export function mount(root) {
     h('p', { class: 'muted', text: 'A device takes the profile assigned to it, else its folder\'s, else its client\'s, else the default.' }), assigns),
     h('section', { class: 'panel', id: 'auto-compliance-panel' }, h('h2', { text: 'Compliance' }),
       h('p', { class: 'muted', text: 'What each policy expected on each device and where it stands, devices out of compliance first.' }), compliance),
+    h('section', { class: 'panel', id: 'auto-pending-panel' }, h('h2', { text: 'Waiting for approval' }),
+      h('p', { class: 'muted', text: 'Patches no policy selects on its own, per client, with what their OS says of them.' }), pending),
     h('section', { class: 'panel', id: 'auto-approvals-panel' }, h('div', { class: 'title-row' }, h('h2', { text: 'Patch approvals' }),
       btn(approver, 'approve-new', 'Approve a patch…', () => changed(approvePatch(all), 'Patch approved.'))), approvals));
 
@@ -169,6 +175,11 @@ export function mount(root) {
       : empty('No policy in force.'));
   }
 
+  function renderPending(c) {
+    put(pending, pendingTable(c, approver, (patch, name, client) =>
+      changed(post('/api/v1/automation/approvals', { patch, name, client }), 'Patch approved.')));
+  }
+
   function renderApprovals(as) {
     put(approvals, as.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-approvals-table' },
       h('thead', {}, h('tr', {}, ['Patch', 'Name', 'For', 'By', approver && ''].filter((x) => x !== false).map((x) => h('th', { text: x })))),
@@ -186,10 +197,38 @@ export function mount(root) {
       renderProfiles(ps);
       renderAssignments(as);
       renderCompliance(c);
+      renderPending(c);
       renderApprovals(ap);
     } catch (e) {
       put(profiles, h('p', { class: 'error', text: e.message }));
     }
   }
   load();
+}
+
+/**
+ * pendingTable lists the patches waiting for approval in a compliance
+ * view, one row per patch and client with its devices counted, the
+ * most severe first; approve (when given) approves one for its client.
+ */
+function pendingTable(c, approve, onApprove) {
+  const rows = new Map();
+  for (const d of c.devices) {
+    for (const it of d.items) {
+      if (it.policy !== 'patch' || it.status !== 'pending-approval') continue;
+      const k = `${d.client_id}\u0000${it.item}`;
+      const r = rows.get(k) || rows.set(k, { client_id: d.client_id, client_name: d.client_name, it, devices: 0 }).get(k);
+      r.devices++;
+    }
+  }
+  const rank = { critical: 4, important: 3, moderate: 2, low: 1 };
+  const list = [...rows.values()].sort((a, b) => (rank[b.it.severity] || 0) - (rank[a.it.severity] || 0) || b.devices - a.devices).slice(0, 200);
+  if (!list.length) return empty('Nothing waits for approval.');
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'auto-pending-table' },
+    h('thead', {}, h('tr', {}, ['Patch', 'Name', 'Class', 'Severity', 'Client', 'Devices', approve && ''].filter((x) => x !== false).map((x) => h('th', { text: x })))),
+    h('tbody', {}, list.map((r) => h('tr', { dataset: { patch: r.it.item } },
+      h('td', {}, clipped(r.it.item)), h('td', {}, clipped(r.it.name || '')), h('td', {}, classCell(r.it.classification)),
+      h('td', {}, severityCell(r.it.severity)), h('td', {}, clipped(r.client_name || r.client_id)), h('td', { class: 'num', text: String(r.devices) }),
+      approve && h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'small', text: 'Approve',
+        onclick: () => onApprove(r.it.item, r.it.name || '', r.client_id) })))))));
 }

@@ -15,6 +15,7 @@ import { processesPanel } from '../lib/processes.js';
 import { eventLogPanel } from './device-eventlog.js';
 import { registryPanel } from './device-registry.js';
 import { activityPanel } from './device-activity.js';
+import { classCell, severityCell } from '../lib/patchclass.js';
 
 const TABS = [
   ['summary', 'Summary'], ['alerts', 'Alerts'], ['patches', 'Patches'], ['software', 'Software'], ['services', 'Services'],
@@ -250,6 +251,7 @@ export function mount(root, ctx) {
             return h('tr', {}, canPatch && h('td', { class: 'sel' }, cb), h('td', { text: p.name }), h('td', {}, h('code', { text: p.id })),
               h('td', { text: p.installed_version || '' }), h('td', { text: p.available_version || '' }),
               h('td', {}, p.security ? h('span', { class: 'badge bad', text: 'security' }) : ''),
+              h('td', {}, classCell(p.classification)), h('td', {}, severityCell(p.severity)),
               h('td', { text: p.advisory || '' }), h('td', { class: 'num', text: p.size ? bytes(p.size) : '' }),
               h('td', {}, p.reboot_required ? h('span', { class: 'badge warn', text: 'reboot' }) : ''));
           });
@@ -263,7 +265,7 @@ export function mount(root, ctx) {
                 if (await createJob({ devices: [id], kind: 'patch_scan' }, 'Patch check')) setTimeout(reload, 5000);
               } })),
             list.length ? h('table', { class: 'grid', id: 'patches-table' }, h('thead', {}, h('tr', {}, canPatch && h('th', { class: 'sel' }),
-              ['Name', 'ID', 'Installed', 'Available', 'Security', 'Advisory', 'Size', 'Reboot'].map((x) => h('th', { text: x })))), h('tbody', {}, rows))
+              ['Name', 'ID', 'Installed', 'Available', 'Security', 'Class', 'Severity', 'Advisory', 'Size', 'Reboot'].map((x) => h('th', { text: x })))), h('tbody', {}, rows))
               : empty('No patches available.'));
         },
       };
