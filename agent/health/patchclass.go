@@ -9,7 +9,8 @@ import (
 // Patch classification and severity, normalised (protocol.Class*,
 // protocol.Severity*) from what each OS says:
 //
-//   - Windows Update: the update's classification category. "Security
+//   - Windows Update: the update's classification category, by its GUID
+//     (the same in every language) or else its English name. "Security
 //     Updates" security, "Critical Updates" critical, "Updates" bugfix,
 //     "Definition Updates" definition, "Drivers" driver, "Feature Packs"
 //     and "Upgrades" feature, "Service Packs" servicepack, "Tools" tool,
@@ -30,7 +31,21 @@ import (
 //     major macOS ("macOS Sequoia 15.0", "... 26") is feature; the rest
 //     (minor macOS updates, Safari) "". Apple gives no severity.
 
-// wuaClasses maps WUA classification category names.
+// wuaClassIDs maps the WSUS classification GUIDs (lower case).
+var wuaClassIDs = map[string]string{
+	"0fa1201d-4330-4fa8-8ae9-b877473b6441": protocol.ClassSecurity,    // Security Updates
+	"e6cf1350-c01b-414d-a61f-263d14d133b4": protocol.ClassCritical,    // Critical Updates
+	"e0789628-ce08-4437-be74-2495b842f43b": protocol.ClassDefinition,  // Definition Updates
+	"ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0": protocol.ClassDriver,      // Drivers
+	"b54e7d24-7add-428f-8b75-90a396fa584f": protocol.ClassFeature,     // Feature Packs
+	"68c5b0a3-d1a6-4553-ae49-01d3a7827828": protocol.ClassServicePack, // Service Packs
+	"b4832bd8-e735-4761-8daf-37f882276dab": protocol.ClassTool,        // Tools
+	"28bc880e-0592-4cbf-8f95-c79b17911d5f": protocol.ClassRollup,      // Update Rollups
+	"cd5ffd1e-e932-4e3a-bf74-18bf0b1bbd83": protocol.ClassBugfix,      // Updates
+	"3689bdc8-b205-4af4-8d4a-a63924c5e9d5": protocol.ClassFeature,     // Upgrades
+}
+
+// wuaClasses maps WUA classification category names (English).
 var wuaClasses = map[string]string{
 	"security updates":   protocol.ClassSecurity,
 	"critical updates":   protocol.ClassCritical,
@@ -77,9 +92,18 @@ func higherSeverity(a, b string) string {
 	return a
 }
 
-// wuaClass is the classification of a WUA update from its categories.
-func wuaClass(categories []string) string {
+// wuaClass is the classification of a WUA update from its categories'
+// IDs, else (no known ID) their names.
+func wuaClass(ids, categories []string) string {
 	c := ""
+	for _, id := range ids {
+		if v, ok := wuaClassIDs[strings.ToLower(strings.Trim(strings.TrimSpace(id), "{}"))]; ok {
+			c = betterClass(c, v)
+		}
+	}
+	if c != "" {
+		return c
+	}
 	for _, name := range categories {
 		if v, ok := wuaClasses[strings.ToLower(strings.TrimSpace(name))]; ok {
 			c = betterClass(c, v)

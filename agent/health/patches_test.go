@@ -411,6 +411,25 @@ func TestWUAClassification(t *testing.T) {
 			t.Errorf("%q %q: got %+v, want %q %q", c.cats, c.msrc, ps, c.class, c.severity)
 		}
 	}
+	// A German Windows names its categories in German; the GUIDs say
+	// the same in every language, and win over the names.
+	for _, c := range []struct {
+		ids, names []string
+		want       string
+	}{
+		{[]string{"0FA1201D-4330-4FA8-8AE9-B877473B6441", "72e7624a-5b00-45d2-b92f-e561c0a6a160"}, []string{"Sicherheitsupdates", "Windows 11"}, "security"},
+		{[]string{"{E6CF1350-C01B-414D-A61F-263D14D133B4}"}, []string{"Kritische Updates"}, "critical"},
+		{[]string{"ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0"}, []string{"Treiber"}, "driver"},
+		{[]string{"b4832bd8-e735-4761-8daf-37f882276dab"}, []string{"Updates"}, "tool"},
+		{[]string{"cd5ffd1e-e932-4e3a-bf74-18bf0b1bbd83"}, nil, "bugfix"},
+		{[]string{"3689bdc8-b205-4af4-8d4a-a63924c5e9d5"}, nil, "feature"},
+		{[]string{"72e7624a-5b00-45d2-b92f-e561c0a6a160"}, []string{"Sicherheitsupdates"}, ""},
+	} {
+		ps := MapWUA([]WUAUpdate{{UpdateID: "AAAAAAAA-0000-4000-8000-000000000001", Title: "t", CategoryIDs: c.ids, Categories: c.names}})
+		if ps[0].Classification != c.want {
+			t.Errorf("%q %q: %q, want %q", c.ids, c.names, ps[0].Classification, c.want)
+		}
+	}
 }
 
 // TestZypperClassification: a patch's category and severity are

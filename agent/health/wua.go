@@ -30,7 +30,8 @@ type WUAUpdate struct {
 	Title           string   //
 	KBArticleIDs    []string // without the "KB" prefix, as WUA gives them
 	MsrcSeverity    string   // Critical, Important, ... or empty
-	Categories      []string // category names, e.g. "Security Updates"
+	Categories      []string // category names, e.g. "Security Updates" (in the session's language)
+	CategoryIDs     []string // the categories' CategoryID GUIDs, the same in every language
 	MaxDownloadSize int64    // bytes
 	RebootBehavior  int      // InstallationBehavior.RebootBehavior: 0 never, 1 always, 2 can request
 	IsDownloaded    bool
@@ -92,7 +93,7 @@ func MapWUA(us []WUAUpdate) []protocol.Patch {
 			Name:           Clean(u.Title, MaxField),
 			Security:       u.MsrcSeverity != "",
 			RebootRequired: u.RebootBehavior != 0,
-			Classification: wuaClass(u.Categories),
+			Classification: wuaClass(u.CategoryIDs, u.Categories),
 			Severity:       protocol.NormalSeverity(u.MsrcSeverity),
 		}
 		if p.Name == "" {

@@ -181,6 +181,7 @@ func readUpdate(u *ole.IDispatch) WUAUpdate {
 	_ = eachItem(u, "Categories", func(_ *ole.IDispatch, v ole.VARIANT) {
 		if c := v.ToIDispatch(); v.VT == ole.VT_DISPATCH && c != nil {
 			w.Categories = append(w.Categories, strProp(c, "Name"))
+			w.CategoryIDs = append(w.CategoryIDs, strProp(c, "CategoryID"))
 		}
 	})
 	if ib, err := dispCall(u, false, "InstallationBehavior"); err == nil {
