@@ -286,7 +286,7 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		return
 	}
 	w.d.Audit.AuditP(p, "automation.profile.create", pr.ID, map[string]string{"name": pr.Name, "client": owner,
-		"tasks": taskSummary(tasks)})
+		"tasks": taskSummary(tasks), "patch": patchSelection(pr.Patch)})
 	w.afterChange(rw, 201, toAPIProfile(&pr, w.clientNames()))
 }
 
@@ -350,7 +350,7 @@ func (w *Wing) apiUpdateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		return
 	}
 	w.d.Audit.AuditP(p, "automation.profile.update", pr.ID, map[string]string{"name": pr.Name, "client": pr.ClientID,
-		"tasks": taskSummary(tasks)})
+		"tasks": taskSummary(tasks), "patch": patchSelection(pr.Patch)})
 	w.afterChange(rw, 200, toAPIProfile(&pr, w.clientNames()))
 }
 

@@ -53,3 +53,22 @@ func classSelected(pp *store.PatchPolicy, p *protocol.Patch) bool {
 	return pp.MinSeverity != "" && protocol.SeverityRank(p.Severity) >= protocol.SeverityRank(pp.MinSeverity) &&
 		protocol.SeverityRank(p.Severity) > 0
 }
+
+// patchSelection says, for the audit log, which patches a policy installs
+// on its own ("" without a policy): "auto security; classifications
+// critical,driver; min severity important; include a*,b; exclude k*".
+func patchSelection(pp *store.PatchPolicy) string {
+	if pp == nil {
+		return ""
+	}
+	parts := []string{"auto " + pp.Auto}
+	for _, f := range []struct {
+		name string
+		vals []string
+	}{{"classifications", pp.Classifications}, {"min severity", []string{pp.MinSeverity}}, {"include", pp.Include}, {"exclude", pp.Exclude}} {
+		if v := strings.Join(f.vals, ","); v != "" {
+			parts = append(parts, f.name+" "+v)
+		}
+	}
+	return clip(strings.Join(parts, "; "), 500)
+}

@@ -64,8 +64,10 @@ func (e *env) patchItems(device string) map[string][3]string {
 // Windows Update mapping makes of its updates, exactly the patches of a
 // critical classification or at least important severity; an exclusion
 // still wins; the rest wait for approval. Read through the compliance
-// API, which says each patch's classification and severity. Unknown
-// filter values are refused, naming the allowed ones.
+// API, which says each patch's classification and severity (so does
+// stewardctl, whose flags make a policy too). Unknown filter values are
+// refused, naming the allowed ones; the audit log says what each policy
+// selects.
 func TestPatchPolicyClassification(t *testing.T) {
 	e := startServer(t, server.Config{})
 	acme := e.createClient("Acme")
@@ -173,6 +175,16 @@ func TestPatchPolicyClassification(t *testing.T) {
 	if i := slices.IndexFunc(ps, func(p api.AutoProfile) bool { return p.Name == "CLI patching" }); i < 0 || ps[i].Patch == nil ||
 		!slices.Equal(ps[i].Patch.Classifications, []string{"driver", "rollup"}) || ps[i].Patch.MinSeverity != "moderate" {
 		t.Errorf("profiles: %+v", ps)
+	}
+	// The audit log says what the policies select.
+	var ev []api.AuditEvent
+	e.api("GET", "/api/v1/audit?action=automation.profile.create", nil, &ev)
+	if !slices.ContainsFunc(ev, func(x api.AuditEvent) bool {
+		return x.Detail["patch"] == "auto none; classifications critical; min severity important; exclude *Preview*"
+	}) || !slices.ContainsFunc(ev, func(x api.AuditEvent) bool {
+		return x.Detail["patch"] == "auto none; classifications driver,rollup; min severity moderate"
+	}) {
+		t.Errorf("audit of the profiles: %+v", ev)
 	}
 	// The device's patch list says the same.
 	for _, p := range e.health(linux).Patches.Available {
