@@ -96,7 +96,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			})
 		}}
 	var tasks []string
-	var file, client, desc, patch string
+	var file, client, desc, patch, tz string
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
 		if file != "" {
@@ -120,6 +120,15 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			if err := json.Unmarshal([]byte(patch), req.Patch); err != nil {
 				return req, fmt.Errorf("--patch: want a JSON object: %w", err)
 			}
+		}
+		// --tz is the zone of every schedule that names none.
+		for i := range req.Tasks {
+			if req.Tasks[i].Schedule.TimeZone == "" {
+				req.Tasks[i].Schedule.TimeZone = tz
+			}
+		}
+		if req.Patch != nil && req.Patch.TimeZone == "" {
+			req.Patch.TimeZone = tz
 		}
 		return req, nil
 	}
@@ -156,6 +165,8 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			`"minutes":120,"reboot":"if-required","exclude":["kernel*"]}`)
 		cc.Flags().StringVar(&client, "client", "", "the client the profile belongs to (ID or name)")
 		cc.Flags().StringVar(&desc, "description", "", "description")
+		cc.Flags().StringVar(&tz, "tz", "", `time zone of the schedules and patch window that name none: "device" (each device's, `+
+			`else its client's), "client" (the device's client's) or an IANA name like Europe/Paris; "" = the server's`)
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
