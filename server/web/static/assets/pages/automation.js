@@ -9,6 +9,7 @@ import { get, del, post, api, can, session } from '../lib/api.js';
 import { time } from '../lib/format.js';
 import { toast, confirm, empty, modal, field, select } from '../lib/ui.js';
 import { clientOptions, resolveDevice } from '../lib/monitoring.js';
+import { zoneInput } from '../lib/zones.js';
 
 const clipped = (text, cls) => h('span', { class: ['clip', cls], title: text, text });
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -28,6 +29,26 @@ const patchText = (p) => `patches: ${p.auto}, ${(p.weekdays || []).map((d) => DA
 
 const TASK_EXAMPLE = '[{"name":"scan","action":"patch-scan","schedule":{"kind":"every","every":3600},"spread_seconds":600}]';
 
+/** scheduleZone is the form's time zone control: kept as the JSON says,
+ * or set on every task's schedule and the patch window to the server's
+ * zone, each device's, the client's, or a named IANA zone. */
+function scheduleZone() {
+  const sel = select('zone_kind', [['keep', 'as written in the JSON'], ['', 'server default'], ['device', "each device's zone (else its client's)"],
+    ['client', "the device's client's zone"], ['named', 'a named zone…']], 'keep', { id: 'auto-zone' });
+  const [named, list] = zoneInput('zone_name', '', { id: 'auto-zone-name', placeholder: 'Europe/Paris' });
+  named.hidden = true;
+  sel.addEventListener('change', () => { named.hidden = sel.value !== 'named'; });
+  return {
+    el: h('span', { class: 'zone-pick' }, sel, ' ', named, list),
+    apply(req) {
+      if (sel.value === 'keep') return;
+      const z = sel.value === 'named' ? named.value.trim() : sel.value;
+      for (const t of req.tasks || []) if (t.schedule) t.schedule.time_zone = z || undefined;
+      if (req.patch) req.patch.time_zone = z || undefined;
+    },
+  };
+}
+
 /** editProfile creates (p null) or edits an automation profile. */
 async function editProfile(p, globalAllowed) {
   const clients = p ? [] : await clientOptions(globalAllowed ? '— global —' : '');
@@ -38,9 +59,11 @@ async function editProfile(p, globalAllowed) {
   const patch = h('textarea', { name: 'patch', id: 'auto-patch', rows: '4', spellcheck: 'false', class: 'mono',
     placeholder: '{"auto":"security","weekdays":[3],"start":"02:00","minutes":120,"reboot":"if-required"}' });
   patch.value = p?.patch ? JSON.stringify(p.patch, null, 2) : '';
+  const zone = scheduleZone();
   const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
     field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
-    field('Patch policy (JSON, empty for none)', patch));
+    field('Patch policy (JSON, empty for none)', patch),
+    field('Time zone of the schedules', zone.el, 'daily, weekly and cron times and the patch window are read in this zone'));
   return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
     onSubmit: () => {
       let req;
@@ -49,6 +72,7 @@ async function editProfile(p, globalAllowed) {
       } catch (e) {
         throw new Error(`not JSON: ${e.message}`);
       }
+      zone.apply(req);
       if (!p && client.value) req.client = client.value;
       return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
     } });
