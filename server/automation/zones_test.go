@@ -172,3 +172,29 @@ func TestSchedulerZonesPerDevice(t *testing.T) {
 		t.Fatalf("after the client moved to Paris due %v", got)
 	}
 }
+
+// TestPatchWindowInClientZone: a patch policy whose window is in the
+// "client" zone opens at its start time in each device's client's zone.
+func TestPatchWindowInClientZone(t *testing.T) {
+	tokyo := mustZone(t, "Asia/Tokyo")
+	r := newRig(t, 2)
+	r.czones["c1"] = "Asia/Tokyo"
+	r.fleet.set("d00001", func(s *fleet.Sample) { s.ClientID = "c2" }) // no zone: the server's (UTC)
+	r.profile(store.AutoProfile{ID: "ap1", Name: "Patch", Tasks: []store.AutoTask{}, Patch: &store.PatchPolicy{Auto: AutoSecurity,
+		Weekdays: []int{0, 1, 2, 3, 4, 5, 6}, Start: "02:00", Minutes: 60, TimeZone: ZoneClient, Reboot: RebootNever}},
+		store.ProfileAssignment{Level: store.LevelDefault})
+	r.w.tick(r.now)
+	r.w.mu.Lock()
+	a, b := r.w.entries[key{"ap1", PatchTaskID, "d00000"}], r.w.entries[key{"ap1", PatchTaskID, "d00001"}]
+	r.w.mu.Unlock()
+	if a == nil || b == nil {
+		t.Fatal("patch policy not scheduled on both devices")
+	}
+	// Each at its offset in the window's first half (30 min).
+	if base := a.st.NextRun.Add(-a.offset).In(tokyo); base.Hour() != 2 || base.Minute() != 0 {
+		t.Fatalf("Tokyo client's window opens %v, want 02:00 Tokyo", base)
+	}
+	if base := b.st.NextRun.Add(-b.offset).UTC(); base.Hour() != 2 || base.Minute() != 0 {
+		t.Fatalf("zone-less client's window opens %v, want 02:00 UTC", base)
+	}
+}
