@@ -4,7 +4,9 @@ import "time"
 
 // AutoSchedule says when a task is due: kind every (Every seconds),
 // daily (At HH:MM), weekly (At on Weekdays, 0 = Sunday) or cron (five
-// fields), in TimeZone (an IANA name; "" = the server's).
+// fields), in TimeZone: an IANA name, "device" (each device's own zone,
+// else its client's, else the server's), "client" (the device's client's
+// zone, else the server's) or "" (the server's).
 type AutoSchedule struct {
 	Kind     string `json:"kind"`
 	Every    int    `json:"every,omitempty"`
@@ -89,6 +91,9 @@ type TaskInForce struct {
 	NextRun     time.Time `json:"next_run,omitzero"`
 	LastRun     time.Time `json:"last_run,omitzero"`
 	RunID       string    `json:"run_id,omitempty"`
+	// TimeZone is the IANA zone the task's times are read in on this
+	// device (its own, its client's or the schedule's); "" = the server's.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // DeviceTasks is GET /api/v1/devices/{id}/automation.
@@ -119,7 +124,8 @@ type AutoRun struct {
 // PatchPolicy says which patches install on their own and when: Auto
 // none, security or all; Include and Exclude are name patterns (*, ?;
 // any case); approved patches install too. The weekly window starts at
-// Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone and lasts Minutes.
+// Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone (as a schedule's:
+// an IANA name, "device", "client" or "" = the server's) and lasts Minutes.
 // Reboot after installing: never or if-required, with Message shown to
 // the logged-in user first. RebootAfterDays > 0 reboots devices whose
 // reboot has been pending that long, in the window. Classifications

@@ -40,6 +40,9 @@ type ClientProfile struct {
 	Custom     map[string]string `json:"custom,omitempty"`
 	ModifiedAt time.Time         `json:"modified_at,omitzero"`
 	ModifiedBy string            `json:"modified_by,omitempty"`
+	// TimeZone is the client's IANA time zone ("" = the server's): the
+	// zone of automation schedules read in the client's zone.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // PinnedValue is one pinned field as a client page shows it.
@@ -73,6 +76,8 @@ type UpdateClientRequest struct {
 	Notes         *string           `json:"notes,omitempty"`
 	Ranking       *int              `json:"ranking,omitempty"`
 	Custom        map[string]string `json:"custom,omitempty"`
+	// TimeZone sets the client's IANA time zone ("" = the server's).
+	TimeZone *string `json:"time_zone,omitempty"`
 }
 
 // Custom field types (ClientField.Type).

@@ -96,7 +96,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			})
 		}}
 	var tasks []string
-	var file, client, desc, patch, minSeverity string
+	var file, client, desc, patch, minSeverity, tz string
 	var classes []string
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
@@ -124,6 +124,15 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 		}
 		if err := applyPatchFilters(req.Patch, classes, minSeverity); err != nil {
 			return req, err
+		}
+		// --tz is the zone of every schedule that names none.
+		for i := range req.Tasks {
+			if req.Tasks[i].Schedule.TimeZone == "" {
+				req.Tasks[i].Schedule.TimeZone = tz
+			}
+		}
+		if req.Patch != nil && req.Patch.TimeZone == "" {
+			req.Patch.TimeZone = tz
 		}
 		return req, nil
 	}
@@ -163,6 +172,8 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 		cc.Flags().StringArrayVar(&classes, "classification", nil, "with --patch: install patches the OS classifies so (repeatable): "+
 			"security, critical, bugfix, enhancement, feature, definition, driver, rollup, servicepack, tool, other")
 		cc.Flags().StringVar(&minSeverity, "min-severity", "", "with --patch: install patches at least this severe: critical, important, moderate, low")
+		cc.Flags().StringVar(&tz, "tz", "", `time zone of the schedules and patch window that name none: "device" (each device's, `+
+			`else its client's), "client" (the device's client's) or an IANA name like Europe/Paris; "" = the server's`)
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

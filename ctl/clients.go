@@ -82,6 +82,11 @@ func (a *App) printClientPage(pg api.ClientPage) error {
 			{"Domains", strings.Join(p.Domains, ", ")}, {"Website", p.Website}, {"Company number", p.CompanyNumber},
 			{"Ticket limit", strconv.Itoa(p.TicketLimit)}, {"Notes", p.Notes}, {"Created", tstr(pg.Client.CreatedAt)},
 			{"Modified", strings.TrimSpace(tstr(p.ModifiedAt) + " " + p.ModifiedBy)}}
+		tz := p.TimeZone
+		if tz == "" {
+			tz = "server's"
+		}
+		rows = append(rows, []string{"Time zone", tz})
 		for _, f := range pg.Fields {
 			rows = append(rows, []string{f.Label, p.Custom[f.ID]})
 		}
@@ -121,7 +126,8 @@ func (a *App) clientsUpdateCmd() *cobra.Command {
 			}
 			fl := cmd.Flags()
 			for name, dst := range map[string]**string{"phone": &req.Phone, "fax": &req.Fax, "address": &req.Address,
-				"postcode": &req.Postcode, "website": &req.Website, "company-number": &req.CompanyNumber, "notes": &req.Notes} {
+				"postcode": &req.Postcode, "website": &req.Website, "company-number": &req.CompanyNumber, "notes": &req.Notes,
+				"tz": &req.TimeZone} {
 				if fl.Changed(name) {
 					v, _ := fl.GetString(name)
 					*dst = &v
@@ -175,6 +181,7 @@ func (a *App) clientsUpdateCmd() *cobra.Command {
 	f.StringVar(&website, "website", "", "web site (https://...)")
 	f.StringVar(&company, "company-number", "", "company registration number")
 	f.StringVar(&notes, "notes", "", "notes")
+	f.String("tz", "", "time zone of automation schedules read in the client's zone (IANA name like Europe/Paris; \"\" = the server's)")
 	f.StringVar(&ranking, "ranking", "", "priority: low, normal, high, urgent, critical (or 1-5; 0 clears)")
 	f.StringSliceVar(&domains, "domain", nil, "a domain of the client (repeatable; replaces the list)")
 	f.IntVar(&limit, "ticket-limit", 0, "tickets the client may open (0 = no limit)")

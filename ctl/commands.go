@@ -347,7 +347,7 @@ func (a *App) devicesCmd() *cobra.Command {
 		if inv != nil {
 			rows = append(rows, [][]string{{"kernel", inv.Kernel}, {"cpu", inv.CPUModel},
 				{"cores", strconv.Itoa(inv.CPUCores)}, {"memory", gb(inv.MemoryTotal)}}...)
-			for _, f := range [][]string{{"manufacturer", inv.Manufacturer}, {"model", inv.Model}, {"serial", inv.Serial}} {
+			for _, f := range [][]string{{"manufacturer", inv.Manufacturer}, {"model", inv.Model}, {"serial", inv.Serial}, {"time zone", inv.TimeZone}} {
 				if f[1] != "" { // older agents do not report them
 					rows = append(rows, f)
 				}

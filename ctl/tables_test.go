@@ -76,7 +76,7 @@ func tableFixtures(t *testing.T, now time.Time) map[string]string {
 			CreatedAt: at, NotBefore: now.Add(2*time.Hour + 30*time.Second)},
 			Runs: []api.Run{{ID: "r_1", JobID: "j_2", DeviceID: "d_1", State: "scheduled"}}}),
 		"GET /api/v1/devices": js(api.DeviceList{Devices: []api.Device{dev}, Total: 1}),
-		"GET /api/v1/devices/d_1": js(api.DeviceDetail{Device: dev, Inventory: &protocol.Inventory{Kernel: "6.1",
+		"GET /api/v1/devices/d_1": js(api.DeviceDetail{Device: dev, Inventory: &protocol.Inventory{Kernel: "6.1", TimeZone: "Europe/Paris",
 			CPUModel: "Xeon", CPUCores: 4, MemoryTotal: 16 << 30,
 			Manufacturer: "Dell Inc.", Model: "PowerEdge\x1b[2J R650", Serial: "7XK2Q53",
 			Disks: []protocol.Disk{{Mount: "/", Filesystem: "ext4", Total: 100 << 30, Free: 25 << 29}}}}),

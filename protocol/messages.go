@@ -95,6 +95,10 @@ type Inventory struct {
 	// Server is true when the OS is a server edition or the host looks like
 	// one; the dashboard uses it for the device type.
 	Server bool `json:"server,omitempty"`
+	// TimeZone is the device's IANA time zone (Europe/Paris), mapped from
+	// the Windows zone name on Windows; "" when unknown. Schedules read in
+	// the device's zone use it.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // Disk is one mounted filesystem.

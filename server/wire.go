@@ -113,7 +113,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Consent: portalConsent{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
 		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
-		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log})
+		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log,
+		Clients: s.clients})
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
 		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.invoices = invoices.New(invoices.Deps{Store: s.st, Work: invoiceWork{s.tickets}, Contracts: invoiceContracts{s.contract}, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})

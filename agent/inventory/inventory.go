@@ -64,6 +64,7 @@ func Collect(ctx context.Context) protocol.Inventory {
 	}
 	hw := ReadHardware(ctx, "/")
 	inv.Manufacturer, inv.Model, inv.Serial = hw.Manufacturer, hw.Model, hw.Serial
+	inv.TimeZone = TimeZone()
 	return inv
 }
 

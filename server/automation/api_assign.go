@@ -194,6 +194,7 @@ func (w *Wing) apiDeviceTasks(rw http.ResponseWriter, r *http.Request, p *httpx.
 			Exempt: w.cfg.exempted(v.ID, pr.ID, t.ID)}
 		if e := w.entries[key{pr.ID, t.ID, v.ID}]; e != nil {
 			tf.NextRun, tf.LastRun, tf.RunID = e.st.NextRun, e.st.LastRun, e.st.RunID
+			tf.TimeZone = zoneName(w.cfg.compiled[taskKey{pr.ID, t.ID}], e.loc)
 		}
 		out.Tasks = append(out.Tasks, tf)
 	}

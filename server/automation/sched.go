@@ -38,9 +38,12 @@ type entry struct {
 	key
 	client string
 	offset time.Duration
-	st     store.AutoState
-	seen   uint64
-	idx    int
+	// loc is the zone the device's due times are read in (nil = the
+	// schedule's own): its own or its client's for "device"/"client".
+	loc  *time.Location
+	st   store.AutoState
+	seen uint64
+	idx  int
 }
 
 // entryHeap is a min-heap of entries by next due time.
@@ -114,6 +117,7 @@ func (w *Wing) reconcile(now time.Time) {
 	w.round++
 	cfg := w.cfg
 	w.samples = w.d.Fleet.Samples(w.samples[:0])
+	czones := w.clientZones()
 	var put, drop []store.AutoState
 	for i := range w.samples {
 		s := &w.samples[i]
@@ -130,25 +134,30 @@ func (w *Wing) reconcile(now time.Time) {
 				continue
 			}
 			k := key{p.ID, t.ID, s.ID}
-			sig := sigOf(t)
+			sig, loc := sigOf(t), (*time.Location)(nil)
+			if sc.zone != "" {
+				var zone string
+				loc, zone = w.zoneFor(sc, s, czones)
+				sig += "|" + zone
+			}
 			e := w.entries[k]
 			switch {
 			case e == nil:
-				e = &entry{key: k, offset: offsetOf(s.ID, p.ID, t.ID, t.Spread)}
+				e = &entry{key: k, offset: offsetOf(s.ID, p.ID, t.ID, t.Spread), loc: loc}
 				st, ok := w.saved[k]
 				delete(w.saved, k)
 				if ok && st.Sig == sig {
 					e.st = st
 				} else {
-					e.st = store.AutoState{ProfileID: p.ID, TaskID: t.ID, DeviceID: s.ID, Sig: sig, NextRun: sc.next(now, e.offset),
+					e.st = store.AutoState{ProfileID: p.ID, TaskID: t.ID, DeviceID: s.ID, Sig: sig, NextRun: sc.next(now, e.offset, loc),
 						LastRun: st.LastRun, RunID: st.RunID, JobID: st.JobID}
 					put = append(put, e.st)
 				}
 				w.entries[k] = e
 				heap.Push(&w.heap, e)
 			case e.st.Sig != sig:
-				e.offset = offsetOf(s.ID, p.ID, t.ID, t.Spread)
-				e.st.Sig, e.st.NextRun = sig, sc.next(now, e.offset)
+				e.offset, e.loc = offsetOf(s.ID, p.ID, t.ID, t.Spread), loc
+				e.st.Sig, e.st.NextRun = sig, sc.next(now, e.offset, loc)
 				heap.Fix(&w.heap, e.idx)
 				put = append(put, e.st)
 			}
@@ -214,8 +223,8 @@ func (w *Wing) fire(now time.Time) {
 			e.st.NextRun = now.Add(w.d.Config.Reconcile)
 			continue
 		}
-		e.st.NextRun = sc.next(now, e.offset)
-		deadline := sc.next(due, e.offset)
+		e.st.NextRun = sc.next(now, e.offset, e.loc)
+		deadline := sc.next(due, e.offset, e.loc)
 		if t.DeadlineMinutes > 0 {
 			deadline = due.Add(time.Duration(t.DeadlineMinutes) * time.Minute)
 		}

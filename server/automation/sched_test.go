@@ -136,6 +136,7 @@ type rig struct {
 	met    *metricsRec
 	now    time.Time
 	w      *Wing
+	czones testClientZones
 }
 
 func newRig(t *testing.T, devices int) *rig {
@@ -153,6 +154,7 @@ func newRig(t *testing.T, devices int) *rig {
 		r.fleet.samples[id] = &fleet.Sample{ID: id, ClientID: "c1", Online: true}
 	}
 	r.runner = &testRunner{st: r.st, now: func() time.Time { return r.now }}
+	r.czones = testClientZones{}
 	r.w = r.build()
 	return r
 }
@@ -160,7 +162,8 @@ func newRig(t *testing.T, devices int) *rig {
 // build makes a wing over the rig's store, as a server start does.
 func (r *rig) build() *Wing {
 	w := New(Deps{Config: Config{TimeZone: time.UTC, Reconcile: time.Minute}, Store: r.st, Fleet: r.fleet, Runner: r.runner,
-		Metrics: r.met, Now: func() time.Time { return r.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Metrics: r.met, Now: func() time.Time { return r.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clients: r.czones})
 	if err := w.load(); err != nil {
 		r.t.Fatal(err)
 	}

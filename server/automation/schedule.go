@@ -34,16 +34,23 @@ type schedule struct {
 	weekdays [7]bool
 	cron     cron.Schedule
 	loc      *time.Location
+	// zone is ZoneDevice or ZoneClient when each device's due times are
+	// in its own (or its client's) zone; loc is then only the fallback.
+	zone string
 }
 
 // compile checks a schedule and compiles it; def is the time zone of
 // schedules that name none, minEvery the shortest interval allowed.
 func compile(s *store.AutoSchedule, def *time.Location, minEvery time.Duration) (*schedule, error) {
 	c := &schedule{kind: s.Kind, loc: def}
-	if s.TimeZone != "" {
-		loc, err := time.LoadLocation(s.TimeZone)
-		if err != nil || strings.ContainsAny(s.TimeZone, " \t") {
-			return nil, fmt.Errorf("unknown time zone %q", s.TimeZone)
+	switch s.TimeZone {
+	case "":
+	case ZoneDevice, ZoneClient:
+		c.zone = s.TimeZone
+	default:
+		loc, err := LoadZone(s.TimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("%w (or \"device\", \"client\", or empty for the server's zone)", err)
 		}
 		c.loc = loc
 	}
@@ -97,23 +104,31 @@ func parseClock(at string) (int, int, error) {
 }
 
 // nextBase returns the first due time of the schedule strictly after t,
-// before any spread.
-func (c *schedule) nextBase(t time.Time) time.Time {
+// before any spread, daily, weekly and cron times read in loc (nil = the
+// schedule's own zone). A time of day a DST change skips (02:30 on a
+// spring-forward day) is normalised by time.Date to an instant
+// an hour off (New York's 02:30 becomes 01:30 EST), so it still runs
+// once that day; one the change repeats runs at its first instant only.
+func (c *schedule) nextBase(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = c.loc
+	}
 	switch c.kind {
 	case SchedEvery:
 		k := t.UnixNano() / int64(c.every)
 		return time.Unix(0, (k+1)*int64(c.every)).UTC()
 	case SchedDaily, SchedWeekly:
-		lt := t.In(c.loc)
+		lt := t.In(loc)
 		for d := 0; d <= 8; d++ {
-			day := lt.AddDate(0, 0, d)
-			occ := time.Date(day.Year(), day.Month(), day.Day(), c.hour, c.minute, 0, 0, c.loc)
+			// Calendar days by date, not by 24 h steps (days of 23 or 25 h).
+			day := time.Date(lt.Year(), lt.Month(), lt.Day()+d, 12, 0, 0, 0, loc)
+			occ := time.Date(day.Year(), day.Month(), day.Day(), c.hour, c.minute, 0, 0, loc)
 			if occ.After(t) && (c.kind == SchedDaily || c.weekdays[occ.Weekday()]) {
 				return occ.UTC()
 			}
 		}
 	case SchedCron:
-		if n := c.cron.Next(t.In(c.loc)); !n.IsZero() {
+		if n := c.cron.Next(t.In(loc)); !n.IsZero() {
 			return n.UTC()
 		}
 	}
@@ -122,9 +137,10 @@ func (c *schedule) nextBase(t time.Time) time.Time {
 }
 
 // next returns a device's first due time strictly after t: the
-// schedule's due times shifted by the device's offset.
-func (c *schedule) next(t time.Time, offset time.Duration) time.Time {
-	return c.nextBase(t.Add(-offset)).Add(offset)
+// schedule's due times in loc (nil = the schedule's own zone) shifted by
+// the device's offset.
+func (c *schedule) next(t time.Time, offset time.Duration, loc *time.Location) time.Time {
+	return c.nextBase(t.Add(-offset), loc).Add(offset)
 }
 
 // offsetOf is a device's fixed start offset within a task's spread: a

@@ -53,7 +53,7 @@ func TestScheduleTimes(t *testing.T) {
 		{"cron descriptor", store.AutoSchedule{Kind: SchedCron, Cron: "@daily"}, "2026-12-05T10:00:00Z", "2026-12-06T00:00:00Z"},
 	} {
 		sc := mustCompile(t, c.s)
-		if got := sc.nextBase(utc(c.after)); !got.Equal(utc(c.want)) {
+		if got := sc.nextBase(utc(c.after), nil); !got.Equal(utc(c.want)) {
 			t.Errorf("%s: after %s got %s (%s), want %s", c.name, c.after, got.Format(time.RFC3339), got.In(paris), c.want)
 		}
 	}
@@ -73,10 +73,10 @@ func TestScheduleOffset(t *testing.T) {
 		t.Fatal("no spread, yet an offset")
 	}
 	base := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	if got := sc.next(base, off); !got.Equal(base.Add(off)) && off > 0 {
+	if got := sc.next(base, off, nil); !got.Equal(base.Add(off)) && off > 0 {
 		t.Fatalf("next after the base time = %v, want the same round at %v", got, base.Add(off))
 	}
-	if got := sc.next(base.Add(off), off); !got.Equal(base.Add(time.Hour + off)) {
+	if got := sc.next(base.Add(off), off, nil); !got.Equal(base.Add(time.Hour + off)) {
 		t.Fatalf("next after the device's due time = %v, want the next round", got)
 	}
 	// Spread evenly: 10,000 devices over 600 s, ten buckets.

@@ -115,6 +115,9 @@ type Deps struct {
 	Audit   auditlog.Writer
 	Now     httpx.Clock
 	Log     *slog.Logger
+	// Clients gives the clients' time zones (nil: none, schedules in
+	// "client" zone use the server's).
+	Clients ClientZones
 }
 
 // Wing serves automation profiles and runs the scheduler.
@@ -132,6 +135,7 @@ type Wing struct {
 	dirty   bool
 	samples []fleet.Sample
 	wake    chan struct{}
+	zones   zoneCache
 }
 
 // New builds the wing; the scheduler runs in Run.
@@ -151,7 +155,8 @@ func New(d Deps) *Wing {
 	if d.Config.LargeJob <= 0 {
 		d.Config.LargeJob = 50
 	}
-	return &Wing{d: d, cfg: &config{}, entries: map[key]*entry{}, wake: make(chan struct{}, 1)}
+	return &Wing{d: d, cfg: &config{}, entries: map[key]*entry{}, wake: make(chan struct{}, 1),
+		zones: zoneCache{}}
 }
 
 // Routes lists the wing's routes.

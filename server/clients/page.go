@@ -21,7 +21,7 @@ var builtins = []api.PinnableField{
 	{Key: "address", Label: "Address"}, {Key: "postcode", Label: "Postcode"}, {Key: "domains", Label: "Domains"},
 	{Key: "website", Label: "Website"}, {Key: "company_number", Label: "Company number"},
 	{Key: "ticket_limit", Label: "Ticket limit"}, {Key: "notes", Label: "Notes"}, {Key: "created", Label: "Created"},
-	{Key: "modified", Label: "Modified"},
+	{Key: "modified", Label: "Modified"}, {Key: "time_zone", Label: "Time zone"},
 }
 
 // defaultPins are pinned until an admin picks others.
@@ -46,7 +46,7 @@ func toAPIProfile(pr *store.ClientProfile) api.ClientProfile {
 	return api.ClientProfile{Phone: pr.Phone, PhoneE164: pr.PhoneE164, Fax: pr.Fax, FaxE164: pr.FaxE164, Address: pr.Address,
 		Postcode: pr.Postcode, MapURL: mapURL(pr), Domains: pr.Domains, Website: pr.Website, CompanyNumber: pr.CompanyNumber,
 		TicketLimit: pr.TicketLimit, Notes: pr.Notes, Ranking: pr.Ranking, Custom: pr.Custom, ModifiedAt: pr.ModifiedAt,
-		ModifiedBy: pr.ModifiedBy}
+		ModifiedBy: pr.ModifiedBy, TimeZone: pr.TimeZone}
 }
 
 func toAPIField(f store.ClientField) api.ClientField {
@@ -99,6 +99,11 @@ func pinnedValue(key string, c store.Client, pr *store.ClientProfile, fields []s
 		return "Notes", pr.Notes
 	case "created":
 		return "Created", c.CreatedAt.UTC().Format(time.DateOnly)
+	case "time_zone":
+		if pr.TimeZone == "" {
+			return "Time zone", "server's"
+		}
+		return "Time zone", pr.TimeZone
 	case "modified":
 		if pr.ModifiedAt.IsZero() {
 			return "Modified", ""
@@ -244,6 +249,13 @@ func (s *Wing) applyProfile(pr *store.ClientProfile, req api.UpdateClientRequest
 			changed = append(changed, "ranking")
 		}
 	}
+	if req.TimeZone != nil {
+		v, err := timeZone(*req.TimeZone)
+		if err != nil {
+			return nil, err
+		}
+		set("time_zone", &pr.TimeZone, v)
+	}
 	keys := make([]string, 0, len(req.Custom))
 	for k := range req.Custom {
 		keys = append(keys, k)
@@ -305,7 +317,12 @@ func (s *Wing) apiUpdateClient(w http.ResponseWriter, r *http.Request, p *httpx.
 			httpx.WriteError(w, 500, "internal error")
 			return
 		}
-		s.alog.AuditP(p, "client.update", c.ID, map[string]string{"client": c.ID, "fields": strings.Join(changed, ", ")})
+		detail := map[string]string{"client": c.ID, "fields": strings.Join(changed, ", ")}
+		if slices.Contains(changed, "time_zone") {
+			detail["time_zone"] = pr.TimeZone
+			s.zoneChanged(c.ID, pr.TimeZone)
+		}
+		s.alog.AuditP(p, "client.update", c.ID, detail)
 	}
 	pg, err := s.page(c)
 	if err != nil {

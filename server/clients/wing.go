@@ -9,6 +9,7 @@ package clients
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -69,6 +70,9 @@ type Wing struct {
 	now     httpx.Clock
 	log     *slog.Logger
 	consent Consent
+	// zmu guards zones, the clients' time zones (zones.go).
+	zmu   sync.Mutex
+	zones map[string]string
 }
 
 // New builds the clients wing.

@@ -89,6 +89,9 @@ type entry struct {
 	// inventory and health report: the welcome tells a reconnecting agent
 	// what the server has without a storage read per connection.
 	invHash, healthHash string
+	// timeZone is the IANA zone the inventory reports ("" = unknown), for
+	// schedules read in the device's zone.
+	timeZone string
 }
 
 // Fleet is the in-memory device registry.
@@ -180,6 +183,7 @@ func (e *entry) index(inv *protocol.Inventory) {
 	}
 	e.platform, e.osVersion, e.server = inv.Platform, inv.OSVersion, inv.Server
 	e.serial = strings.TrimSpace(inv.Serial)
+	e.timeZone = inv.TimeZone
 	if inv.Hostname != "" {
 		e.d.Hostname = inv.Hostname
 		e.name = strings.ToLower(inv.Hostname)

@@ -22,6 +22,9 @@ type Sample struct {
 	LastSeen     time.Time
 	EnrolledAt   time.Time
 	Heartbeat    store.Heartbeat
+	// TimeZone is the IANA zone the device's inventory reports ("" =
+	// unknown).
+	TimeZone string
 }
 
 // AlertCounts are a device's unresolved alerts by severity, as the
@@ -51,7 +54,8 @@ func (f *Fleet) Samples(buf []Sample) []Sample {
 	for _, e := range f.devs {
 		buf = append(buf, Sample{ID: e.d.ID, ClientID: e.d.ClientID, ClientName: f.clients[e.d.ClientID], Group: e.d.Group,
 			Hostname: e.d.Hostname, DeviceType: deviceType(e), Online: e.online, Pending: e.d.Pending,
-			OfflineSince: e.d.OfflineSince, LastSeen: e.d.LastSeen, EnrolledAt: e.d.EnrolledAt, Heartbeat: e.d.Heartbeat})
+			OfflineSince: e.d.OfflineSince, LastSeen: e.d.LastSeen, EnrolledAt: e.d.EnrolledAt, Heartbeat: e.d.Heartbeat,
+			TimeZone: e.timeZone})
 	}
 	return buf
 }

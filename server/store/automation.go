@@ -11,7 +11,9 @@ import "time"
 // AutoSchedule says when a task is due. Kind "every" repeats every
 // Every seconds (aligned to the Unix epoch); "daily" at At (HH:MM) in
 // TimeZone; "weekly" at At on Weekdays (0 = Sunday); "cron" by the cron
-// expression Cron (five fields) in TimeZone. TimeZone "" is the server's.
+// expression Cron (five fields) in TimeZone. TimeZone "" is the server's;
+// "device" is each device's reported zone (else its client's, else the
+// server's), "client" the device's client's zone (else the server's).
 type AutoSchedule struct {
 	Kind     string
 	Every    int

@@ -28,6 +28,9 @@ type ClientProfile struct {
 	Custom     map[string]string
 	ModifiedAt time.Time
 	ModifiedBy string
+	// TimeZone is the client's IANA time zone ("" = the server's), for
+	// automation schedules read in the client's zone.
+	TimeZone string
 }
 
 // ClientField is a custom field an admin defines once for every client.

@@ -57,6 +57,7 @@ type diskClientProfile struct {
 	Custom        map[string]string `json:"custom,omitempty"`
 	ModifiedAt    time.Time         `json:"modified_at"`
 	ModifiedBy    string            `json:"modified_by,omitempty"`
+	TimeZone      string            `json:"time_zone,omitempty"`
 }
 
 type diskClientField struct {

@@ -34,7 +34,7 @@ func ClientPage(t *testing.T, f Factory) {
 		t.Errorf("profile of an unknown client: %v, want ErrNotFound", err)
 	}
 	p := store.ClientProfile{ClientID: "c2", Phone: "020 7946 0000", PhoneE164: "+442079460000", Domains: []string{"b.example", "c.example"},
-		Ranking: 4, TicketLimit: 10, Custom: map[string]string{"cf1": "42"}, ModifiedAt: at, ModifiedBy: "admin"}
+		Ranking: 4, TicketLimit: 10, Custom: map[string]string{"cf1": "42"}, ModifiedAt: at, ModifiedBy: "admin", TimeZone: "Europe/Paris"}
 	if err := db.PutClientProfile(p); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func ClientPage(t *testing.T, f Factory) {
 		t.Fatal(err)
 	}
 	if got, err := db.ClientProfile("c2"); err != nil || got.PhoneE164 != p.PhoneE164 || !slices.Equal(got.Domains, p.Domains) ||
-		got.Custom["cf1"] != "42" || got.Ranking != 4 || !got.ModifiedAt.Equal(at) {
+		got.Custom["cf1"] != "42" || got.TimeZone != "Europe/Paris" || got.Ranking != 4 || !got.ModifiedAt.Equal(at) {
 		t.Errorf("profile = %+v %v", got, err)
 	}
 	if ps, err := db.ClientProfiles(); err != nil || len(ps) != 2 || ps[0].ClientID != "c1" || ps[1].ClientID != "c2" {

@@ -91,6 +91,7 @@ describe('automation', { timeout: 240000 }, () => {
   after(async () => {
     const ps = await api('GET', '/api/v1/automation/profiles').catch(() => []);
     for (const p of ps) if (p.name === NAME) await api('DELETE', `/api/v1/automation/profiles/${p.id}`).catch(() => {});
+    if (local) await api('PATCH', `/api/v1/clients/${local.client}`, { time_zone: '' }).catch(() => {});
     await browser?.close();
     // Files after this one (clients.test.mjs, dashboard.test.mjs) expect
     // the admin as run.sh made it: a two-factor enrolled here goes again.
@@ -147,6 +148,36 @@ describe('automation', { timeout: 240000 }, () => {
     assert.equal(dt.exemptions.length, 1, 'the exemption stored');
     await page.click(`${task} button:has-text("Put back")`);
     await waitUntil(async () => !(await page.textContent(task)).includes('Put back'), 'the task back');
+  });
+
+  it('sets the client time zone on its overview and runs the task in it', async () => {
+    const task = `#device-tasks tr[data-task="nightly"]`;
+    await page.waitForSelector(`${task} [data-zone="Europe/Paris"]`);
+    assert.ok((await page.textContent(task)).includes('(Europe/Paris)'), 'the next run in the schedule\'s zone');
+    await page.goto(`${BASE}/clients/${local.client}`);
+    await page.click('#client-edit');
+    await page.fill('#edit-time_zone', 'Mars/Olympus');
+    await page.click('dialog.modal button[type=submit]');
+    await waitUntil(async () => (await dialogError())?.includes('unknown time zone'), 'the bad zone refused in the dialog');
+    await page.fill('#edit-time_zone', 'Asia/Tokyo');
+    await page.click('dialog.modal button[type=submit]');
+    await page.waitForSelector('dialog.modal', { state: 'detached' });
+    await waitUntil(async () => (await page.textContent('#client-time-zone')) === 'Asia/Tokyo', 'the zone on the overview');
+    await page.goto(`${BASE}/automation`);
+    const row = `#auto-profiles-table tbody tr[data-id="${profile.id}"]`;
+    await page.waitForSelector(row);
+    await page.click(`${row} button:has-text("Edit")`);
+    await page.selectOption('#auto-zone', 'client');
+    await page.click('dialog.modal button[type=submit]');
+    await page.waitForSelector('dialog.modal', { state: 'detached' });
+    const p = (await api('GET', '/api/v1/automation/profiles')).find((x) => x.id === profile.id);
+    assert.equal(p.tasks[0].schedule.time_zone, 'client', 'the form set the schedule\'s zone');
+    await page.goto(`${BASE}/devices/${local.id}/alerts`);
+    await page.waitForSelector(`${task} [data-zone="Asia/Tokyo"]`);
+    const dt = await api('GET', `/api/v1/devices/${local.id}/automation`);
+    const next = new Date(dt.tasks.find((x) => x.task.id === 'nightly').next_run);
+    const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(next);
+    assert.ok(/^03:[0-2]\d$/.test(hm), `next run ${hm} Tokyo: within the half-hour spread after 03:00`);
   });
 
   it('lists compliance and holds at both widths, then deletes the profile', async () => {

@@ -5,6 +5,14 @@ import { h, put, enc } from './dom.js';
 import { get, post, del, can } from './api.js';
 import { time, TYPES } from './format.js';
 import { modal, toast, field, select, empty, table } from './ui.js';
+import { inZone } from './zones.js';
+
+/** nextIn shows a task's next run, relative, with the time in the zone
+ * it is read in on the device (its own, its client's or the server's). */
+function nextIn(x) {
+  return h('span', { class: 'next-run' }, time(x.next_run), h('br'),
+    h('small', { class: 'muted', dataset: { zone: x.time_zone || '' }, text: x.time_zone ? inZone(x.next_run, x.time_zone) + ` (${x.time_zone})` : `${inZone(x.next_run, '')} (server's zone)` }));
+}
 
 const SEV_CLASS = { critical: 'bad', warning: 'warn', information: 'run' };
 const STATE_CLASS = { ok: 'ok', warning: 'warn', critical: 'bad', unknown: '' };
@@ -137,7 +145,7 @@ export function deviceAlertsPanel(id) {
         props: { dataset: { task: x.task.id, profile: x.profile_id } },
         cells: [h('span', { class: 'clip', title: x.task.name, text: x.task.name }), x.task.library ? `${x.task.action} ${x.task.library}` : x.task.action,
           h('span', { class: 'clip', title: x.profile_name, text: x.profile_name }), h('span', { class: 'clip', title: x.source, text: x.source }),
-          x.exempt ? h('span', { class: 'badge', text: 'exempt' }) : (x.next_run ? time(x.next_run) : ''), x.last_run ? time(x.last_run) : '',
+          x.exempt ? h('span', { class: 'badge', text: 'exempt' }) : (x.next_run ? nextIn(x) : ''), x.last_run ? time(x.last_run) : '',
           ...(can('run') ? [toggle(x)] : [])] })), { class: 'tasks-in-force' })
         : empty('No automation profile applies to this device.'));
     } catch (e) {

@@ -10,6 +10,7 @@ import { time } from '../lib/format.js';
 import { toast, confirm, empty, modal, field, select } from '../lib/ui.js';
 import { clientOptions, resolveDevice } from '../lib/monitoring.js';
 import { patchFilterFields, withoutFilters, filterText, classCell, severityCell } from '../lib/patchclass.js';
+import { zoneInput } from '../lib/zones.js';
 
 const clipped = (text, cls) => h('span', { class: ['clip', cls], title: text, text });
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -29,6 +30,26 @@ const patchText = (p) => `patches: ${p.auto}${filterText(p) ? ` + ${filterText(p
 
 const TASK_EXAMPLE = '[{"name":"scan","action":"patch-scan","schedule":{"kind":"every","every":3600},"spread_seconds":600}]';
 
+/** scheduleZone is the form's time zone control: kept as the JSON says,
+ * or set on every task's schedule and the patch window to the server's
+ * zone, each device's, the client's, or a named IANA zone. */
+function scheduleZone() {
+  const sel = select('zone_kind', [['keep', 'as written in the JSON'], ['', 'server default'], ['device', "each device's zone (else its client's)"],
+    ['client', "the device's client's zone"], ['named', 'a named zone…']], 'keep', { id: 'auto-zone' });
+  const [named, list] = zoneInput('zone_name', '', { id: 'auto-zone-name', placeholder: 'Europe/Paris' });
+  named.hidden = true;
+  sel.addEventListener('change', () => { named.hidden = sel.value !== 'named'; });
+  return {
+    el: h('span', { class: 'zone-pick' }, sel, ' ', named, list),
+    apply(req) {
+      if (sel.value === 'keep') return;
+      const z = sel.value === 'named' ? named.value.trim() : sel.value;
+      for (const t of req.tasks || []) if (t.schedule) t.schedule.time_zone = z || undefined;
+      if (req.patch) req.patch.time_zone = z || undefined;
+    },
+  };
+}
+
 /** editProfile creates (p null) or edits an automation profile. */
 async function editProfile(p, globalAllowed) {
   const clients = p ? [] : await clientOptions(globalAllowed ? '— global —' : '');
@@ -40,9 +61,11 @@ async function editProfile(p, globalAllowed) {
     placeholder: '{"auto":"security","weekdays":[3],"start":"02:00","minutes":120,"reboot":"if-required"}' });
   patch.value = p?.patch ? JSON.stringify(withoutFilters(p.patch), null, 2) : '';
   const filters = patchFilterFields(p?.patch);
+  const zone = scheduleZone();
   const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
     field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
-    field('Patch policy (JSON, empty for none)', patch), filters.el);
+    field('Patch policy (JSON, empty for none)', patch), filters.el,
+    field('Time zone of the schedules', zone.el, 'daily, weekly and cron times and the patch window are read in this zone'));
   return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
     onSubmit: () => {
       let req;
@@ -52,6 +75,7 @@ async function editProfile(p, globalAllowed) {
         throw new Error(`not JSON: ${e.message}`);
       }
       if (filters.apply(req.patch) && !req.patch) throw new Error('classifications and a minimum severity refine a patch policy: write one above');
+      zone.apply(req);
       if (!p && client.value) req.client = client.value;
       return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
     } });

@@ -187,6 +187,7 @@ export function mount(root, ctx) {
                 ['Folder', h('span', { class: 'folder' }, h('span', { id: 'device-folder', class: v.group ? '' : 'muted', text: v.group || 'none' }),
                   can('clients') && h('button', { type: 'button', class: 'link', id: 'folder-edit', text: v.group ? 'Change' : 'Set folder', onclick: editFolder }))],
                 ['Type', TYPES[v.device_type] || v.device_type], ['Operating system', osText(v)], ['Kernel', inv.kernel], ['Architecture', v.arch || inv.arch],
+                ['Time zone', inv.time_zone ? h('span', { id: 'device-time-zone', text: inv.time_zone }) : ''],
                 ['Manufacturer', inv.manufacturer], ['Model', inv.model], ['Serial number', inv.serial ? h('code', { id: 'device-serial', text: inv.serial }) : ''],
                 ['Agent version', v.agent_version], ['Enrolled', full(v.enrolled_at)],
                 ['Approval', v.approval === 'pending' ? h('span', { id: 'device-approval', text: 'pending: receives no job until approved' })

@@ -6,6 +6,7 @@ import { patch, can } from '../../lib/api.js';
 import { full } from '../../lib/format.js';
 import { modal, field, select, toast } from '../../lib/ui.js';
 import { RANKINGS, rankingBadge } from '../../lib/clients.js';
+import { zoneInput } from '../../lib/zones.js';
 
 export const id = 'overview';
 export const title = 'Overview';
@@ -46,6 +47,7 @@ export function mount(root, ctx) {
         h('section', { class: 'panel', id: 'client-account' }, h('h2', { text: 'Account' }), facts([
           ['Ranking', rankingBadge(p.ranking) || dash()],
           ['Ticket limit', p.ticket_limit ? String(p.ticket_limit) : 'no limit'],
+          ['Time zone', p.time_zone ? h('span', { id: 'client-time-zone', text: p.time_zone }) : h('span', { id: 'client-time-zone', class: 'muted', text: "server's" })],
           ['Created', full(c.created_at)],
           ['Modified', p.modified_at ? `${full(p.modified_at)}${p.modified_by ? ` by ${p.modified_by}` : ''}` : dash()],
         ])),
@@ -68,6 +70,7 @@ export function mount(root, ctx) {
       ticket_limit: inp('ticket_limit', String(p.ticket_limit || 0), { type: 'number', min: '0', max: '1000000' }),
       ranking: select('ranking', RANKINGS.map((r, i) => [i, r || 'none']), p.ranking || 0, { id: 'edit-ranking' }),
       notes: h('textarea', { name: 'notes', id: 'edit-notes', maxlength: '10000', value: p.notes || '' }),
+      time_zone: zoneInput('time_zone', p.time_zone, { id: 'edit-time_zone' }),
     };
     const custom = new Map();
     for (const f of client.fields || []) {
@@ -85,14 +88,15 @@ export function mount(root, ctx) {
       field('Phone', ctl.phone, 'as you write it; stored in E.164'), field('Fax', ctl.fax), field('Address', ctl.address),
       field('Postcode', ctl.postcode), field('Website', ctl.website), field('Domains', ctl.domains, 'comma separated'),
       field('Company number', ctl.company_number), field('Ticket limit', ctl.ticket_limit, '0 = no limit'),
-      field('Ranking', ctl.ranking), field('Notes', ctl.notes),
+      field('Ranking', ctl.ranking), field('Time zone', ctl.time_zone, 'IANA name, e.g. Europe/Paris; for automation tasks in the client\'s zone; empty = the server\'s'),
+      field('Notes', ctl.notes),
       (client.fields || []).map((f) => field(f.label, custom.get(f.id), f.type === 'choice' ? '' : f.type)));
     const r = await modal({ title: `Edit ${client.client.name}`, body, ok: 'Save', wide: true, onSubmit: async () => {
       const req = {
         phone: ctl.phone.value, fax: ctl.fax.value, address: ctl.address.value, postcode: ctl.postcode.value,
         website: ctl.website.value, company_number: ctl.company_number.value, notes: ctl.notes.value,
         domains: ctl.domains.value.split(/[\s,]+/).filter(Boolean), ticket_limit: Number(ctl.ticket_limit.value || 0),
-        ranking: Number(ctl.ranking.value), custom: Object.fromEntries([...custom].map(([k, c]) => [k, c.value])),
+        ranking: Number(ctl.ranking.value), time_zone: ctl.time_zone[0].value.trim(), custom: Object.fromEntries([...custom].map(([k, c]) => [k, c.value])),
       };
       return patch(`/api/v1/clients/${enc(client.client.id)}`, req);
     } });
