@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -211,37 +208,14 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Store exposes the store (tests, tools).
 func (s *Server) Store() store.Store { return s.st }
 
-// ticketKey loads (creating) the session ticket key, so agents resume
-// their TLS sessions across server restarts instead of all doing full
-// handshakes at once.
-func (s *Server) ticketKey() ([32]byte, error) {
-	var k [32]byte
-	p := filepath.Join(s.cfg.DataDir, "ticket.key")
-	b, err := os.ReadFile(p)
-	if err == nil && len(b) == 32 {
-		copy(k[:], b)
-		return k, nil
-	}
-	if _, err := rand.Read(k[:]); err != nil {
-		return k, err
-	}
-	return k, os.WriteFile(p, k[:], 0o600)
-}
-
 // TLSConfig builds the listener's TLS configuration: agents present client
-// certificates signed by our CA; browsers and the CLI present none.
+// certificates signed by our CA; browsers and the CLI present none. Its
+// session ticket keys come from the data folder (ticketkeys.go).
 func (s *Server) TLSConfig() *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AddCert(s.ca.Cert)
 	cfg := s.tlsConfig(pool)
-	if k, err := s.ticketKey(); err == nil {
-		// Bound to the certificate: a session from another certificate is
-		// not resumed, so after a certificate change every agent sees (and
-		// checks, and learns the pins of) the new one.
-		cfg.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(k[:], s.tls.cert.Certificate[0]...))})
-	} else {
-		s.log.Warn("session ticket key", "err", err)
-	}
+	s.setTicketKeys(cfg)
 	return cfg
 }
 
