@@ -96,9 +96,10 @@ type Server struct {
 	conns  *httpx.Conns
 	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
-	tls       *serverTLS // certificate and pins (pins.go)
-	agentAddr string     // bound --agent-listen address, under addrMu
-	pubURL    string     // how devices reach the server (publicurl.go), under addrMu
+	tls       *serverTLS  // certificate and pins (pins.go)
+	start     *startClock // times the start-up (startup.go)
+	agentAddr string      // bound --agent-listen address, under addrMu
+	pubURL    string      // how devices reach the server (publicurl.go), under addrMu
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -108,7 +109,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now}
+	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now, start: newStartClock()}
 	if cfg.Clock != nil {
 		s.now = cfg.Clock
 	}
@@ -129,10 +130,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if created {
 		log.Info("created certificate authority", "pin", s.Fingerprint())
 	}
+	s.start.mark("certificates")
 	s.st, err = boltstore.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	s.start.mark("store")
 	s.alog, err = auditlog.Open(auditlog.Config{DataDir: cfg.DataDir, KeyFile: cfg.AuditKeyFile, Anchor: cfg.AuditAnchor,
 		AnchorRotate: cfg.AuditAnchorRotate, TrustedProxies: cfg.TrustedProxies},
 		auditlog.Deps{Store: s.st, DeviceClient: s.deviceClient, Now: s.now, Log: log})
@@ -140,11 +143,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.st.Close()
 		return nil, err
 	}
+	s.start.mark("audit")
 	s.fleet, err = fleet.New(s.st, s.bus)
 	if err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
+	s.start.mark("devices")
 	s.metric = newMetrics(s)
 	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
@@ -157,15 +162,18 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.buildWings(cfg, log)
+	s.start.mark("wings")
 	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err
 	}
 	s.shell.AuditSettings()
+	s.start.mark("accounts")
 	if err := s.alerts.Start(); err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("load monitoring: %w", err)
 	}
+	s.start.mark("alerts")
 	return s, nil
 }
 
