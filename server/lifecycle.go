@@ -38,7 +38,9 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	}
 	s.addrMu.Unlock()
 	s.setPublicURL(s.Addr(), s.AgentAddr())
+	s.start.mark("listen")
 	tlsConf := s.TLSConfig()
+	s.start.mark("ticket keys")
 	// One handshake budget for both listeners: a reconnect storm on the
 	// agent port and a burst on the API port share the CPU.
 	sem := make(chan struct{}, s.cfg.MaxHandshakes)
@@ -98,6 +100,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 		}
 	})
 	loop("consent", func(ctx context.Context) { _ = s.consent.Run(ctx) })
+	loop("ticket keys", s.ticketKeyLoop(tlsConf))
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {
@@ -111,6 +114,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 			ReadHeaderTimeout: 10 * time.Second}, lns.metrics)
 	}
 	close(s.ready)
+	s.start.log(s.log)
 	s.log.Info("listening", "addr", s.Addr(), "agent_addr", s.AgentAddr(), "public_url", s.publicURL(), "pin", s.Fingerprint())
 
 	<-g.ctx.Done() // ctx cancelled, or a part failed

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -99,9 +96,10 @@ type Server struct {
 	conns  *httpx.Conns
 	alog   *auditlog.Log // the audit log, its key and anchor outside the database
 
-	tls       *serverTLS // certificate and pins (pins.go)
-	agentAddr string     // bound --agent-listen address, under addrMu
-	pubURL    string     // how devices reach the server (publicurl.go), under addrMu
+	tls       *serverTLS  // certificate and pins (pins.go)
+	start     *startClock // times the start-up (startup.go)
+	agentAddr string      // bound --agent-listen address, under addrMu
+	pubURL    string      // how devices reach the server (publicurl.go), under addrMu
 }
 
 // New prepares a server: opens the store, loads or creates the CA and
@@ -111,7 +109,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now}
+	s := &Server{cfg: cfg, log: log, bus: events.New(), ready: make(chan struct{}), now: time.Now, start: newStartClock()}
 	if cfg.Clock != nil {
 		s.now = cfg.Clock
 	}
@@ -132,10 +130,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if created {
 		log.Info("created certificate authority", "pin", s.Fingerprint())
 	}
+	s.start.mark("certificates")
 	s.st, err = boltstore.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	s.start.mark("store")
 	s.alog, err = auditlog.Open(auditlog.Config{DataDir: cfg.DataDir, KeyFile: cfg.AuditKeyFile, Anchor: cfg.AuditAnchor,
 		AnchorRotate: cfg.AuditAnchorRotate, TrustedProxies: cfg.TrustedProxies},
 		auditlog.Deps{Store: s.st, DeviceClient: s.deviceClient, Now: s.now, Log: log})
@@ -143,11 +143,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.st.Close()
 		return nil, err
 	}
+	s.start.mark("audit")
 	s.fleet, err = fleet.New(s.st, s.bus)
 	if err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("load devices: %w", err)
 	}
+	s.start.mark("devices")
 	s.metric = newMetrics(s)
 	s.hub = hub.New(hubHandler{s}, log, s.staleAfter())
 	s.conns = httpx.NewConns()
@@ -160,15 +162,18 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.buildWings(cfg, log)
+	s.start.mark("wings")
 	if err := s.accounts.Bootstrap(); err != nil {
 		s.st.Close()
 		return nil, err
 	}
 	s.shell.AuditSettings()
+	s.start.mark("accounts")
 	if err := s.alerts.Start(); err != nil {
 		s.st.Close()
 		return nil, fmt.Errorf("load monitoring: %w", err)
 	}
+	s.start.mark("alerts")
 	return s, nil
 }
 
@@ -211,37 +216,14 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 // Store exposes the store (tests, tools).
 func (s *Server) Store() store.Store { return s.st }
 
-// ticketKey loads (creating) the session ticket key, so agents resume
-// their TLS sessions across server restarts instead of all doing full
-// handshakes at once.
-func (s *Server) ticketKey() ([32]byte, error) {
-	var k [32]byte
-	p := filepath.Join(s.cfg.DataDir, "ticket.key")
-	b, err := os.ReadFile(p)
-	if err == nil && len(b) == 32 {
-		copy(k[:], b)
-		return k, nil
-	}
-	if _, err := rand.Read(k[:]); err != nil {
-		return k, err
-	}
-	return k, os.WriteFile(p, k[:], 0o600)
-}
-
 // TLSConfig builds the listener's TLS configuration: agents present client
-// certificates signed by our CA; browsers and the CLI present none.
+// certificates signed by our CA; browsers and the CLI present none. Its
+// session ticket keys come from the data folder (ticketkeys.go).
 func (s *Server) TLSConfig() *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AddCert(s.ca.Cert)
 	cfg := s.tlsConfig(pool)
-	if k, err := s.ticketKey(); err == nil {
-		// Bound to the certificate: a session from another certificate is
-		// not resumed, so after a certificate change every agent sees (and
-		// checks, and learns the pins of) the new one.
-		cfg.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(k[:], s.tls.cert.Certificate[0]...))})
-	} else {
-		s.log.Warn("session ticket key", "err", err)
-	}
+	s.setTicketKeys(cfg)
 	return cfg
 }
 

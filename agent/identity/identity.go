@@ -59,6 +59,7 @@ type Identity struct {
 	Config Config // Config.Pins is written under mu (AdoptPins)
 	Cert   tls.Certificate
 	mu     sync.Mutex
+	memo   verifyMemo // the last server chain that passed (verifymemo.go)
 }
 
 // ErrNotEnrolled is returned by Load when the directory holds no identity.
@@ -93,21 +94,28 @@ func (id *Identity) TLSConfig(serverURL string) (*tls.Config, error) {
 	}
 	cfg := tlspin.ClientConfig(tlspin.Verifier{})
 	cfg.Certificates = []tls.Certificate{id.Cert}
+	// The agent dials one server: X25519 alone (which the server prefers)
+	// spares each attempt of a reconnect storm the post-quantum key share
+	// Go would otherwise generate and send.
+	cfg.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256}
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		pins, legacy, err := id.pins()
 		if err != nil {
 			return err
 		}
-		err = tlspin.Verifier{Pins: pins, ServerName: host}.Verify(cs.PeerCertificates)
-		if err == nil || !legacy || own == nil {
-			return err
-		}
-		for _, c := range cs.PeerCertificates {
-			if tlspin.CertPin(c.Raw) == pins[0] && own.CheckSignatureFrom(c) == nil {
-				return tlspin.Verifier{Pins: pins, AnyName: true}.Verify(cs.PeerCertificates)
+		key := memoKey(host, pins, legacy, cs.PeerCertificates)
+		return id.memo.verify(key, cs.PeerCertificates, func() error {
+			err := tlspin.Verifier{Pins: pins, ServerName: host}.Verify(cs.PeerCertificates)
+			if err == nil || !legacy || own == nil {
+				return err
 			}
-		}
-		return err
+			for _, c := range cs.PeerCertificates {
+				if tlspin.CertPin(c.Raw) == pins[0] && own.CheckSignatureFrom(c) == nil {
+					return tlspin.Verifier{Pins: pins, AnyName: true}.Verify(cs.PeerCertificates)
+				}
+			}
+			return err
+		})
 	}
 	return cfg, nil
 }

@@ -104,3 +104,55 @@ func TestLegacyFingerprint(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyMemo: reconnecting to the same server skips the chain
+// verification (it passed before, for the same pins and name), while
+// another chain is verified in full and one that fails is refused.
+func TestVerifyMemo(t *testing.T) {
+	steward := mk(t, nil, 1, true, 0)
+	agentCert := mk(t, steward, 2, false, x509.ExtKeyUsageClientAuth, "d_1")
+	leaf := mk(t, steward, 3, false, x509.ExtKeyUsageServerAuth, "127.0.0.1")
+	other := mk(t, steward, 4, false, x509.ExtKeyUsageServerAuth, "127.0.0.1")
+	foreignCA := mk(t, nil, 5, true, 0)
+	foreign := mk(t, foreignCA, 6, false, x509.ExtKeyUsageServerAuth, "127.0.0.1")
+	serve := func(leaf, ca *kc) *tls.Config {
+		return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.cert.Raw, ca.cert.Raw},
+			PrivateKey: leaf.key}}, ClientAuth: tls.RequestClientCert, SessionTicketsDisabled: true}
+	}
+	id := &Identity{Dir: t.TempDir(), Config: Config{Server: "https://127.0.0.1:8443",
+		Pins: []string{tlspin.CertPin(steward.cert.Raw).String()}},
+		Cert: tls.Certificate{Certificate: [][]byte{agentCert.cert.Raw}, PrivateKey: agentCert.key}}
+	cfg, err := id.TLSConfig(id.Config.Server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := func(srv *tls.Config) error {
+		c, s := net.Pipe()
+		defer c.Close()
+		defer s.Close()
+		go func() { _ = tls.Server(s, srv).Handshake() }()
+		return tls.Client(c, cfg).Handshake()
+	}
+	for _, step := range []struct {
+		name   string
+		srv    *tls.Config
+		accept bool
+		checks int
+	}{
+		{"first connection", serve(leaf, steward), true, 1},
+		{"the same server again", serve(leaf, steward), true, 1},
+		{"and again", serve(leaf, steward), true, 1},
+		{"another certificate of the pinned CA", serve(other, steward), true, 2},
+		{"a certificate of another CA", serve(foreign, foreignCA), false, 3},
+		{"the other certificate again", serve(other, steward), true, 3},
+		{"the first server again", serve(leaf, steward), true, 4},
+	} {
+		err := connect(step.srv)
+		if (err == nil) != step.accept {
+			t.Fatalf("%s: %v, want accepted %v", step.name, err, step.accept)
+		}
+		if id.memo.checks != step.checks {
+			t.Fatalf("%s: %d full verifications so far, want %d", step.name, id.memo.checks, step.checks)
+		}
+	}
+}

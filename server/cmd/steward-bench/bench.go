@@ -11,26 +11,25 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/steward-rmm/steward/api"
-	"github.com/steward-rmm/steward/protocol"
 )
 
 // result is one row of the table.
 type result struct {
-	Agents          int       `json:"agents"`
-	ConnectSeconds  float64   `json:"connect_all_seconds"`
-	KBPerAgent      float64   `json:"server_kb_per_agent"`
-	HeapKBPerAgent  float64   `json:"server_heap_kb_per_agent"`
-	IdleCPUPercent  float64   `json:"idle_cpu_percent_of_one_core"`
-	FanoutMedianMS  float64   `json:"fanout_median_ms"`
-	FanoutMaxMS     float64   `json:"fanout_max_ms"`
-	FanoutRoundsMS  []float64 `json:"fanout_rounds_ms"`
-	StormBackSecond float64   `json:"storm_all_back_seconds"`
-	StormLost       int       `json:"storm_results_lost"`
-	Error           string    `json:"error,omitempty"`
+	Agents          int          `json:"agents"`
+	ConnectSeconds  float64      `json:"connect_all_seconds"`
+	KBPerAgent      float64      `json:"server_kb_per_agent"`
+	HeapKBPerAgent  float64      `json:"server_heap_kb_per_agent"`
+	IdleCPUPercent  float64      `json:"idle_cpu_percent_of_one_core"`
+	FanoutMedianMS  float64      `json:"fanout_median_ms"`
+	FanoutMaxMS     float64      `json:"fanout_max_ms"`
+	FanoutRoundsMS  []float64    `json:"fanout_rounds_ms"`
+	StormBackSecond float64      `json:"storm_all_back_seconds"`
+	StormLost       int          `json:"storm_results_lost"`
+	Storm           stormFigures `json:"storm"`
+	Error           string       `json:"error,omitempty"`
 }
 
 type server struct {
@@ -247,6 +246,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 		return out.Job.ID, err
 	}
 	prof := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-fanout-%d.pprof", n))
+	var lastFanout string // its results must survive the storm
 	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
 		srv0, sim0 := procCPU(s.cmd.Process.Pid), sm.cpu()
@@ -259,6 +259,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 		if err := s.waitJob(ctx, id, n); err != nil {
 			return r, fmt.Errorf("fan-out round %d: %w", i, err)
 		}
+		lastFanout = id
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
 		// Where the CPU went: the server and the simulators share the cores.
@@ -272,65 +273,11 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	sort.Float64s(sorted)
 	r.FanoutMedianMS, r.FanoutMaxMS = sorted[len(sorted)/2], sorted[len(sorted)-1]
 
-	// Reconnect storm: a job in flight, the server killed and restarted.
-	id, err := job(fmt.Sprintf("sleep %g", cfg.stormJob.Seconds()))
-	if err != nil {
+	// Reconnect storm: a job in flight, the server killed and restarted
+	// (stormbench.go).
+	if err := storm(ctx, cfg, s, sm, n, lastFanout, &r); err != nil {
 		return r, err
 	}
-	time.Sleep(cfg.stormJob / 3)
-	s.kill9()
-	restart := time.Now()
-	if err := startServer(ctx, cfg, s); err != nil {
-		return r, err
-	}
-	fmt.Printf("   storm: server listening again after %.1f s\n", time.Since(restart).Seconds())
-	stormProf := s.startProfile(cfg, cfg.profile, fmt.Sprintf("server-storm-%d.pprof", n))
-	defer func() {
-		if err := stormProf.wait(); err != nil {
-			fmt.Println("   profile:", err)
-		}
-	}()
-	// The share back at each whole second shows where the time goes:
-	// handshakes (a steady climb) or agents' backoff (steps).
-	var timeline []string
-	next := time.Second
-	if err := waitUntil(ctx, 10*time.Minute, 50*time.Millisecond, func() bool {
-		k := s.agents()
-		if el := time.Since(restart); el >= next {
-			timeline = append(timeline, fmt.Sprintf("%ds:%d", int(el.Seconds()), k))
-			next = el.Truncate(time.Second) + time.Second
-		}
-		return k >= n
-	}); err != nil {
-		return r, fmt.Errorf("storm reconnect: %w (%d back)", err, s.agents())
-	}
-	fmt.Println("   storm timeline:", strings.Join(timeline, " "))
-	fmt.Printf("   storm: TLS handshakes %.0f resumed, %.0f full, %.0f failed or dropped\n",
-		s.metric(`steward_tls_handshakes_total{resumed="true"}`), s.metric(`steward_tls_handshakes_total{resumed="false"}`),
-		s.metric("steward_tls_handshake_errors_total"))
-	r.StormBackSecond = time.Since(restart).Seconds()
-	fmt.Printf("   storm: all %d back in %.1f s\n", n, r.StormBackSecond)
-	var jr api.JobResponse
-	err = waitUntil(ctx, 3*time.Minute, time.Second, func() bool {
-		if s.api("GET", "/api/v1/jobs/"+id, nil, &jr) != nil {
-			return false
-		}
-		for _, run := range jr.Runs {
-			if !protocol.Terminal(run.State) {
-				return false
-			}
-		}
-		return true
-	})
-	for _, run := range jr.Runs {
-		if run.State != "succeeded" {
-			r.StormLost++
-		}
-	}
-	if err != nil {
-		r.StormLost = len(jr.Runs) - countState(jr.Runs, "succeeded")
-	}
-	fmt.Printf("   storm: %d of %d results lost\n", r.StormLost, len(jr.Runs))
 	return r, nil
 }
 

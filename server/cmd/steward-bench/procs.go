@@ -41,7 +41,7 @@ func startServer(ctx context.Context, cfg config, s *server) error {
 		hb = "60s"
 	}
 	s.cmd = exec.Command(filepath.Join(cfg.bin, "steward-server"), "--data", s.data, "--listen", s.addr,
-		"--metrics-listen", s.metrics, "--heartbeat", hb, "--log-level", "warn", "--max-handshakes", "64",
+		"--metrics-listen", s.metrics, "--heartbeat", hb, "--log-level", "warn",
 		// One two-factor check covers the whole run's fan-outs and shells.
 		"--fresh-2fa", "48h")
 	s.cmd.Args = append(s.cmd.Args, s.extra...)

@@ -188,7 +188,7 @@ func (s *DB) ApproveDevice(id, by string, at time.Time) (store.Device, error) {
 }
 
 // Devices lists every device.
-func (s *DB) Devices() ([]store.Device, error) { return list[store.Device](s, bDevices, nil, nil) }
+func (s *DB) Devices() ([]store.Device, error) { return listAll[store.Device](s, bDevices) }
 
 // Device returns one device.
 func (s *DB) Device(id string) (store.Device, error) {
@@ -264,7 +264,7 @@ func (s *DB) Inventory(deviceID string) (store.Inventory, error) {
 
 // Inventories lists every stored inventory (used to build the search index).
 func (s *DB) Inventories() ([]store.Inventory, error) {
-	return list[store.Inventory](s, bInventory, nil, nil)
+	return listAll[store.Inventory](s, bInventory)
 }
 
 // PutHealth stores a device's latest health report.
