@@ -101,6 +101,21 @@ func TestSLASweepMails(t *testing.T) {
 	if want := (mailed{"SLA at risk: first response of ticket " + num(a) + " Mail down <b>now</b>", "tina@example.com"}); m[0] != want {
 		t.Fatalf("warning = %+v, want %+v", m[0], want)
 	}
+	list := func(sla string) []string {
+		t.Helper()
+		var l api.TicketList
+		if code := e.api("GET", "/api/v1/tickets?sla="+sla, nil, &l); code != 200 {
+			t.Fatalf("list sla=%s: %d", sla, code)
+		}
+		var out []string
+		for _, x := range l.Tickets {
+			out = append(out, x.ID+"/"+x.SLAState)
+		}
+		return out
+	}
+	if at, br := list("at-risk"), list("breached"); !slices.Equal(at, []string{a.ID + "/at-risk"}) || len(br) != 0 {
+		t.Errorf("at risk %v, breached %v after the warning", at, br)
+	}
 	// 61 s in: A's first response is breached.
 	advance(61 * time.Second)
 	m = got(2)
@@ -142,6 +157,13 @@ func TestSLASweepMails(t *testing.T) {
 		if !rest[want] {
 			t.Errorf("missing %+v among %+v", want, m[3:])
 		}
+	}
+	// The breached list, by due time: A's first response came first.
+	if br := list("breached"); !slices.Equal(br, []string{a.ID + "/breached", b.ID + "/breached"}) {
+		t.Errorf("breached list %v", br)
+	}
+	if code := e.api("GET", "/api/v1/tickets?sla=late", nil, nil); code != 400 {
+		t.Errorf("sla=late: %d", code)
 	}
 	if met := e.rawGet(t, "/metrics"); !strings.Contains(met, `steward_tickets_sla_breaches_total{target="first_response"} 1`) ||
 		!strings.Contains(met, `steward_tickets_sla_breaches_total{target="resolution"} 2`) {

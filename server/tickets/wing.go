@@ -229,6 +229,7 @@ func (w *Wing) toAPI(t *store.Ticket, n names, now time.Time) api.Ticket {
 			ResolutionBreached: tp(s.ResolutionBreached), ResolutionLeftMinutes: s.ResolutionLeft,
 			Paused: s.ResolutionDue.IsZero() && s.ResolutionLeft > 0 && !stops(t.Status)}
 		out.DueIn, out.Overdue = dueIn(t, now)
+		out.SLAState = store.TicketSLAState(t)
 	}
 	return out
 }
