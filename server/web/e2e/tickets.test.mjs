@@ -69,6 +69,12 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.selectOption('#ticket-priority', 'low');
     await waitUntil(async () => !(await page.$(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`)), 'the high ticket filtered out');
     await page.selectOption('#ticket-priority', '');
+    // The SLA filter: the ticket has no SLA, so it is neither breached
+    // nor at risk.
+    await page.selectOption('#ticket-sla', 'breached');
+    await waitUntil(async () => !(await page.$(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`)), 'the ticket without an SLA filtered out');
+    await page.selectOption('#ticket-sla', '');
+    await page.waitForSelector(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`);
     await page.fill('#ticket-search', `#${ticket.number}`);
     await waitUntil(async () => (await page.$$('#ticket-table tbody tr')).length === 1, 'the search by number');
     await shot(page, '70-tickets');
