@@ -146,6 +146,9 @@ type User struct {
 	// Seats lists the seat modules the user holds (remote_support,
 	// service_desk).
 	Seats []string `json:"seats"`
+	// Email receives the notifications meant for the user (SLA warnings
+	// and breaches of their tickets).
+	Email string `json:"email,omitempty"`
 }
 
 // CreateUserRequest is POST /api/v1/users.
@@ -155,6 +158,7 @@ type CreateUserRequest struct {
 	Role       string   `json:"role,omitempty"`
 	AllClients bool     `json:"all_clients"`
 	Clients    []string `json:"clients"`
+	Email      string   `json:"email,omitempty"`
 }
 
 // UpdateUserRequest is PATCH /api/v1/users/{id}; nil fields are left as
@@ -165,6 +169,7 @@ type UpdateUserRequest struct {
 	Clients    *[]string `json:"clients,omitempty"`
 	Disabled   *bool     `json:"disabled,omitempty"`
 	Password   *string   `json:"password,omitempty"`
+	Email      *string   `json:"email,omitempty"` // "" removes it
 }
 
 // SeatModule is one seat module of the account plan: how many seats it

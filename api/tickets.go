@@ -31,6 +31,10 @@ type Ticket struct {
 	SLA            *TicketSLA `json:"sla,omitempty"`
 	DueIn          string     `json:"due_in,omitempty"`
 	Overdue        bool       `json:"overdue,omitempty"`
+	// SLAState is "breached" (a target was missed) or "at-risk" (warned:
+	// the configured share of a target is used) while the ticket is not
+	// resolved, closed or deleted; "" otherwise.
+	SLAState string `json:"sla_state,omitempty"`
 }
 
 // TicketSLA is a ticket's service-level state. ResolutionLeftMinutes is

@@ -133,6 +133,12 @@ type Config struct {
 	// often ended grants' effects are applied (0 = 30 s).
 	RequireConsentDefault bool
 	ConsentSweep          time.Duration
+	// SLASweep is how often the SLA sweep looks for tickets whose warning
+	// or deadline has come (0 = 30 s); SLAWarnPercent is the share of a
+	// target after which the technician is warned (0 = 80; negative:
+	// no warnings).
+	SLASweep       time.Duration
+	SLAWarnPercent int
 }
 
 // fixedPlan is the plan limits the flags fix (see accounts.Config).

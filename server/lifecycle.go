@@ -101,6 +101,7 @@ func (s *Server) Run(ctx context.Context) (err error) {
 	})
 	loop("consent", func(ctx context.Context) { _ = s.consent.Run(ctx) })
 	loop("ticket keys", s.ticketKeyLoop(tlsConf))
+	loop("SLA sweep", s.tickets.Run)
 	if lns.agent == nil {
 		serve(g, "serve "+s.Addr(), newHTTP(s.routes(func(string) bool { return true }, true)), handshakes(lns.api))
 	} else {

@@ -20,6 +20,7 @@ type metrics struct {
 	enrollments     prometheus.Counter
 	notifyAttempts  *prometheus.CounterVec
 	autoRuns        *prometheus.CounterVec
+	slaBreaches     *prometheus.CounterVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -57,6 +58,12 @@ func newMetrics(s *Server) *metrics {
 		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed)."},
 		[]string{"outcome"})
 	m.reg.MustRegister(m.autoRuns)
+	m.slaBreaches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_tickets_sla_breaches_total",
+		Help: "SLA breaches the sweep recorded and notified, by target (first_response, resolution)."}, []string{"target"})
+	for _, t := range []string{"first_response", "resolution"} {
+		m.slaBreaches.WithLabelValues(t) // listed at 0 before the first breach
+	}
+	m.reg.MustRegister(m.slaBreaches)
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.handshakesDone, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
@@ -100,3 +107,7 @@ func (m *metrics) Enrolled() { m.enrollments.Inc() }
 func (m *metrics) Scheduled(outcome string, n int) {
 	m.autoRuns.WithLabelValues(outcome).Add(float64(n))
 }
+
+// SLABreach counts one SLA breach notified by the sweep (the tickets
+// wing).
+func (m *metrics) SLABreach(target string) { m.slaBreaches.WithLabelValues(target).Inc() }

@@ -116,7 +116,8 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log,
 		Clients: s.clients})
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},
-		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log})
+		Limits: ticketLimits{s.st}, Contracts: ticketContracts{s.contract}, Alerts: ticketAlerts{s}, Audit: s.alog, Now: s.now, Log: log,
+		Sweep: tickets.SweepConfig{Every: cfg.SLASweep, WarnPercent: cfg.SLAWarnPercent}, Notifier: ticketNotifier{s.notify}, Metrics: s.metric, Bus: s.bus})
 	s.invoices = invoices.New(invoices.Deps{Store: s.st, Work: invoiceWork{s.tickets}, Contracts: invoiceContracts{s.contract}, Clients: deviceScope{s}, Audit: s.alog, Now: s.now})
 	s.helpdesk = helpdesk.New(helpdesk.Deps{Config: helpdesk.Config{DefaultPhoneRegion: cfg.DefaultPhoneRegion}, Store: s.st,
 		Fleet: s.fleet, Mail: s.mail, Audit: s.alog, Now: s.now, Log: log})

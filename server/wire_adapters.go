@@ -233,3 +233,11 @@ func (o attachmentOwners) OwnerOf(kind, id string) (string, bool) {
 	}
 	return client, err == nil
 }
+
+// ticketNotifier sends the SLA sweep's notices through the notify wing's
+// outbox.
+type ticketNotifier struct{ n *notify.Wing }
+
+func (a ticketNotifier) Direct(clientID string, to []string, subject, text string) (string, error) {
+	return a.n.Direct(notify.DirectMail{ClientID: clientID, To: to, Subject: subject, Text: text})
+}

@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,6 +104,11 @@ func (s *Wing) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 		httpx.WriteError(w, 400, err.Error())
 		return
 	}
+	email, err := cleanEmail(req.Email)
+	if err != nil {
+		httpx.WriteError(w, 400, err.Error())
+		return
+	}
 	clients, ok := s.resolveClients(p, req.Clients)
 	if !ok {
 		httpx.WriteError(w, 404, "client not found")
@@ -124,7 +131,7 @@ func (s *Wing) apiCreateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 		clients = nil
 	}
 	u := store.User{ID: httpx.NewID("u"), Name: req.Name, PasswordHash: string(hash), Role: req.Role, AllClients: req.AllClients,
-		Clients: clients, CreatedAt: s.now().UTC()}
+		Clients: clients, CreatedAt: s.now().UTC(), Email: email}
 	s.plan.grant.Lock()
 	defer s.plan.grant.Unlock()
 	if us, err := s.st.Users(); err == nil {
@@ -201,6 +208,15 @@ func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 			return
 		}
 	}
+	var email *string
+	if req.Email != nil {
+		e, err := cleanEmail(*req.Email)
+		if err != nil {
+			httpx.WriteError(w, 400, err.Error())
+			return
+		}
+		email = &e
+	}
 	var hash []byte
 	if req.Password != nil {
 		if err := checkNewPassword(*req.Password); err != nil {
@@ -234,6 +250,9 @@ func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 		if hash != nil {
 			x.PasswordHash = string(hash)
 		}
+		if email != nil {
+			x.Email = *email
+		}
 		return nil
 	}
 	var err error
@@ -249,6 +268,9 @@ func (s *Wing) apiUpdateUser(w http.ResponseWriter, r *http.Request, p *httpx.Pr
 	}
 	if req.Password != nil {
 		detail["password"] = "reset"
+	}
+	if email != nil {
+		detail["email"] = *email
 	}
 	s.alog.AuditP(p, "user.update", u.ID, detail)
 	httpx.WriteJSON(w, 200, toAPIUser(u))
@@ -284,9 +306,23 @@ func toAPIUser(u store.User) api.User {
 		cl = []string{}
 	}
 	return api.User{ID: u.ID, Name: u.Name, Role: u.Role, AllClients: u.AllClients, Clients: cl, Disabled: u.Disabled,
-		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Seats: seatsOf(&u)}
+		TOTPEnabled: u.TOTPSecret != "", CreatedAt: u.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Seats: seatsOf(&u), Email: u.Email}
 }
 
 func toAPIToken(t store.APIToken) api.APIToken {
 	return api.APIToken{ID: t.ID, Name: t.Name, Perms: t.Perms, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, Revoked: t.Revoked}
+}
+
+// cleanEmail checks a user's e-mail address: one bare address (no display
+// name, no line breaks that would add a mail header), or "" for none.
+func cleanEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || len(s) > 254 || strings.ContainsAny(s, "\r\n") {
+		return "", fmt.Errorf("email must be one address such as tech@example.com")
+	}
+	return s, nil
 }

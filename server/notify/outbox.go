@@ -205,6 +205,9 @@ func (w *Wing) attempt(ctx context.Context, d store.Delivery) {
 	}()
 	var err error
 	ch, cerr := w.d.Store.NotifyChannel(d.ChannelID)
+	if d.ChannelID == "" { // a direct e-mail (Direct)
+		ch, cerr = store.NotifyChannel{Type: store.ChannelEmail, To: d.To}, nil
+	}
 	switch {
 	case errors.Is(cerr, store.ErrNotFound):
 		err = errors.New("the channel was deleted")

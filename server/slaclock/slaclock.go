@@ -197,6 +197,9 @@ type Input struct {
 	Now                   time.Time
 	FirstResponseBreached time.Time
 	ResolutionBreached    time.Time
+	// WarnShare is the share of each target (0 to 1, exclusive) after
+	// which a warning is due; 0: no warnings.
+	WarnShare float64
 }
 
 // Output is the computed state. ResolutionDue is zero while the clock is
@@ -209,6 +212,19 @@ type Output struct {
 	Paused, Stopped       bool
 	FirstResponseBreached time.Time
 	ResolutionBreached    time.Time
+	// FirstResponseWarn and ResolutionWarn are when WarnShare of each
+	// target is (or was) used: zero without a target or a share, and for
+	// the resolution while the clock is paused or stopped short of it.
+	FirstResponseWarn time.Time
+	ResolutionWarn    time.Time
+}
+
+// share is the WarnShare part of target d, or 0 without a valid share.
+func share(d time.Duration, s float64) time.Duration {
+	if s <= 0 || s >= 1 {
+		return 0
+	}
+	return time.Duration(float64(d) * s)
 }
 
 // Compute computes deadlines and breaches from the clock history. The
@@ -223,6 +239,9 @@ func Compute(in Input) Output {
 	opened := in.Events[0].At
 	if in.FirstResponse > 0 {
 		out.FirstResponseDue = in.Calendar.Add(opened, in.FirstResponse)
+		if w := share(in.FirstResponse, in.WarnShare); w > 0 {
+			out.FirstResponseWarn = in.Calendar.Add(opened, w)
+		}
 		due := out.FirstResponseDue
 		if !due.IsZero() && out.FirstResponseBreached.IsZero() &&
 			((in.RespondedAt.IsZero() && !in.Now.Before(due)) || in.RespondedAt.After(due)) {
@@ -234,6 +253,7 @@ func Compute(in Input) Output {
 	}
 	var used time.Duration
 	breach := time.Time{}
+	warnAt := share(in.Resolution, in.WarnShare)
 	for i, ev := range in.Events {
 		if ev.Paused || ev.Stopped {
 			continue
@@ -247,6 +267,11 @@ func Compute(in Input) Output {
 		seg := in.Calendar.between(ev.At, end, max(in.Resolution-used, 0))
 		if breach.IsZero() && used+seg >= in.Resolution {
 			breach = in.Calendar.Add(ev.At, in.Resolution-used)
+		}
+		// The warning is when the share was used, or, in the running last
+		// segment, when it will be.
+		if warnAt > 0 && out.ResolutionWarn.IsZero() && (used+seg >= warnAt || i+1 == len(in.Events)) {
+			out.ResolutionWarn = in.Calendar.Add(ev.At, max(warnAt-used, 0))
 		}
 		if i+1 == len(in.Events) {
 			if used >= in.Resolution {

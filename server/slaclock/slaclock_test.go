@@ -185,3 +185,45 @@ func TestCompute(t *testing.T) {
 		})
 	}
 }
+
+// TestComputeWarn: the warning falls at the share of each target in
+// business time; a pause moves the resolution warning by the time paused;
+// a paused clock short of the share has none; one crossed before a pause
+// keeps when it was crossed; no share, no warnings.
+func TestComputeWarn(t *testing.T) {
+	c := office(t)
+	open := Event{At: at("2026-12-07 16:00")} // Monday
+	in := Input{Calendar: c, FirstResponse: time.Hour, Resolution: 10 * time.Hour, Events: []Event{open},
+		Now: at("2026-12-07 16:10"), WarnShare: 0.8}
+	out := Compute(in)
+	if want := at("2026-12-07 16:48"); !out.FirstResponseWarn.Equal(want) {
+		t.Errorf("first-response warning = %v, want %v", out.FirstResponseWarn, want)
+	}
+	// 8 h of business time: 1 h on Monday, 7 h on Tuesday.
+	if want := at("2026-12-08 16:00"); !out.ResolutionWarn.Equal(want) {
+		t.Errorf("resolution warning = %v, want %v", out.ResolutionWarn, want)
+	}
+	// Paused on Tuesday 10:00 (2 h used) and resumed on Wednesday 09:00:
+	// 6 h more are needed from then.
+	in.Events = []Event{open, {At: at("2026-12-08 10:00"), Paused: true}, {At: at("2026-12-09 09:00")}}
+	in.Now = at("2026-12-09 09:30")
+	if got, want := Compute(in).ResolutionWarn, at("2026-12-09 15:00"); !got.Equal(want) {
+		t.Errorf("resolution warning after a pause = %v, want %v", got, want)
+	}
+	in.Events = in.Events[:2]
+	in.Now = at("2026-12-08 12:00")
+	if got := Compute(in).ResolutionWarn; !got.IsZero() {
+		t.Errorf("paused short of the share: warning %v", got)
+	}
+	// Paused on Wednesday 12:00, long past the share: the warning stays
+	// when the share was reached.
+	in.Events = []Event{open, {At: at("2026-12-09 12:00"), Paused: true}}
+	in.Now = at("2026-12-09 13:00")
+	if got, want := Compute(in).ResolutionWarn, at("2026-12-08 16:00"); !got.Equal(want) {
+		t.Errorf("warning crossed before the pause = %v, want %v", got, want)
+	}
+	in.WarnShare = 0
+	if out := Compute(in); !out.FirstResponseWarn.IsZero() || !out.ResolutionWarn.IsZero() {
+		t.Errorf("no share, warnings %v %v", out.FirstResponseWarn, out.ResolutionWarn)
+	}
+}

@@ -227,6 +227,9 @@ type User struct {
 	// given, false: taken away); a module absent here follows the default
 	// (see the accounts wing).
 	Seats map[string]bool
+	// Email is where notifications meant for this user go (the SLA
+	// sweep's warnings and breaches of their tickets); "" = none.
+	Email string
 }
 
 // APIToken is a bearer token. Only its hash is stored.

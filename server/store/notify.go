@@ -74,6 +74,9 @@ type Delivery struct {
 	NextAttempt time.Time
 	SentAt      time.Time
 	MergedInto  string
+	// To are the addresses of a direct e-mail (ChannelID ""): a message
+	// meant for named users rather than a channel's recipients.
+	To []string
 }
 
 // DeliveryQuery selects deliveries, newest first: those created before the

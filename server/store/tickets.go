@@ -69,6 +69,60 @@ type TicketSLA struct {
 	// (ResolutionDue is then zero), in minutes.
 	ResolutionLeft int
 	ComputedAt     time.Time
+	// When the SLA sweep warned (the configured share of a target used)
+	// and notified each breach: each is sent once, so a restarted
+	// server repeats none of them.
+	FirstResponseWarned   time.Time
+	ResolutionWarned      time.Time
+	FirstResponseNotified time.Time
+	ResolutionNotified    time.Time
+	// NextCheck is when the sweep must look at the ticket next (the
+	// earliest warning or deadline not yet notified; zero = never): the
+	// sweep's query (TicketQuery.SLACheckBy) reads tickets by it.
+	NextCheck time.Time
+}
+
+// SLA states a ticket list can be narrowed to (TicketQuery.SLAState),
+// for tickets that are not resolved, closed or deleted: breached (a
+// first-response or resolution breach is recorded) or at risk (warned,
+// not breached).
+const (
+	SLAStateBreached = "breached"
+	SLAStateAtRisk   = "at-risk"
+)
+
+// SLADue is the deadline a ticket list sorts at-risk and breached tickets
+// by: the first-response deadline while no response was given, else the
+// resolution deadline (zero when neither applies).
+func SLADue(t *Ticket) time.Time {
+	s := &t.SLA
+	fr := s.FirstResponseDue
+	if !s.FirstResponseAt.IsZero() {
+		fr = time.Time{}
+	}
+	switch {
+	case fr.IsZero():
+		return s.ResolutionDue
+	case s.ResolutionDue.IsZero() || fr.Before(s.ResolutionDue):
+		return fr
+	}
+	return s.ResolutionDue
+}
+
+// TicketSLAState is a ticket's SLA state for TicketQuery.SLAState ("" =
+// neither breached nor at risk, or the ticket is resolved, closed or
+// deleted).
+func TicketSLAState(t *Ticket) string {
+	s := &t.SLA
+	switch {
+	case t.Status == TicketResolved || t.Status == TicketClosed || t.Status == TicketDeleted:
+		return ""
+	case !s.FirstResponseBreached.IsZero() || !s.ResolutionBreached.IsZero():
+		return SLAStateBreached
+	case !s.FirstResponseWarned.IsZero() || !s.ResolutionWarned.IsZero():
+		return SLAStateAtRisk
+	}
+	return ""
 }
 
 // TicketComment is a comment on a ticket's timeline; Public ones are
@@ -157,6 +211,13 @@ const (
 // Text ("#N" selects ticket N only, looked up rather than searched); ContactID narrows to one contact's tickets. Sorted by Sort
 // (descending, or ascending when Asc), after the ticket at Cursor (an
 // opaque string from TicketPage.Next), at most Limit (0 = all).
+//
+// SLAState ("breached" or "at-risk"), when set, narrows to tickets in
+// that state (TicketSLAState) and sorts them by SLADue, soonest (most
+// overdue) first, whatever Sort and Asc say. SLACheckBy, when set,
+// narrows to tickets whose SLA.NextCheck is set and not after it, sorted
+// by NextCheck, soonest first (the SLA sweep's query). The other filters
+// apply to both.
 type TicketQuery struct {
 	Statuses   []string
 	ClientID   string
@@ -173,6 +234,8 @@ type TicketQuery struct {
 	Asc        bool
 	Cursor     string
 	Limit      int
+	SLAState   string
+	SLACheckBy time.Time
 }
 
 // TicketPage is one page of tickets and the cursor of the next ("" = the

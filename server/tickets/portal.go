@@ -35,7 +35,7 @@ func (w *Wing) portalFind(p *httpx.Principal, ref string) (store.Ticket, bool) {
 // portalView is what the customer sees of a ticket.
 func (w *Wing) portalView(t *store.Ticket) api.Ticket {
 	a := w.toAPI(t, w.names(t), w.d.Now())
-	a.ContractID, a.SLAID, a.AlertIDs, a.Spam, a.TechnicianID, a.Activity = "", "", nil, false, "", ""
+	a.ContractID, a.SLAID, a.AlertIDs, a.Spam, a.TechnicianID, a.Activity, a.SLAState = "", "", nil, false, "", "", ""
 	return a
 }
 

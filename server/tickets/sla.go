@@ -16,8 +16,9 @@ import (
 
 // clock is an SLA ready to compute with: its targets and calendar.
 type clock struct {
-	sla *store.SLA // nil: no SLA
-	cal *slaclock.Calendar
+	sla  *store.SLA // nil: no SLA
+	cal  *slaclock.Calendar
+	warn float64 // the share of a target at which the sweep warns (0: never)
 }
 
 // clockFor loads SLA id ("" = none) and its calendar.
@@ -32,7 +33,7 @@ func (w *Wing) clockFor(id string) (clock, error) {
 	if err != nil {
 		return clock{}, err
 	}
-	c := clock{sla: &sl}
+	c := clock{sla: &sl, warn: w.warnShare()}
 	if sl.CalendarID != "" {
 		cal, err := w.d.Store.SLACalendar(sl.CalendarID)
 		if err != nil {
@@ -57,13 +58,17 @@ func calendarOf(c *store.SLACalendar) (*slaclock.Calendar, error) {
 }
 
 // compute sets t.SLA from its clock history and the SLA's targets for
-// its priority, keeping the first response and any breach recorded.
-func (c clock) compute(t *store.Ticket, now time.Time) {
+// its priority, keeping the first response, any breach recorded and what
+// the sweep notified, and sets when the sweep must look at it next. It
+// returns when the warnings are due (zero: none).
+func (c clock) compute(t *store.Ticket, now time.Time) warnings {
 	prev := t.SLA
 	t.SLA = store.TicketSLA{FirstResponseAt: prev.FirstResponseAt, FirstResponseBreached: prev.FirstResponseBreached,
-		ResolutionBreached: prev.ResolutionBreached, ComputedAt: now}
+		ResolutionBreached: prev.ResolutionBreached, ComputedAt: now,
+		FirstResponseWarned: prev.FirstResponseWarned, ResolutionWarned: prev.ResolutionWarned,
+		FirstResponseNotified: prev.FirstResponseNotified, ResolutionNotified: prev.ResolutionNotified}
 	if c.sla == nil {
-		return
+		return warnings{}
 	}
 	var tg store.SLATarget
 	if i := slices.IndexFunc(c.sla.Targets, func(x store.SLATarget) bool { return x.Priority == t.Priority }); i >= 0 {
@@ -71,7 +76,7 @@ func (c clock) compute(t *store.Ticket, now time.Time) {
 	}
 	in := slaclock.Input{Calendar: c.cal, FirstResponse: time.Duration(tg.FirstResponse) * time.Minute,
 		Resolution: time.Duration(tg.Resolution) * time.Minute, RespondedAt: prev.FirstResponseAt, Now: now,
-		FirstResponseBreached: prev.FirstResponseBreached, ResolutionBreached: prev.ResolutionBreached}
+		FirstResponseBreached: prev.FirstResponseBreached, ResolutionBreached: prev.ResolutionBreached, WarnShare: c.warn}
 	for _, e := range t.Clock {
 		in.Events = append(in.Events, slaclock.Event{At: e.At, Paused: e.Paused, Stopped: e.Stopped})
 		// A ticket resolved before anyone answered needs no answer any more.
@@ -83,6 +88,9 @@ func (c clock) compute(t *store.Ticket, now time.Time) {
 	t.SLA.FirstResponseDue, t.SLA.ResolutionDue = out.FirstResponseDue, out.ResolutionDue
 	t.SLA.FirstResponseBreached, t.SLA.ResolutionBreached = out.FirstResponseBreached, out.ResolutionBreached
 	t.SLA.ResolutionLeft = int(out.ResolutionLeft / time.Minute)
+	wn := warnings{firstResponse: out.FirstResponseWarn, resolution: out.ResolutionWarn}
+	t.SLA.NextCheck = nextCheck(t, wn)
+	return wn
 }
 
 // Recompute recomputes the SLA state of every ticket that is not

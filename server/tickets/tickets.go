@@ -60,9 +60,18 @@ func parseQuery(v map[string][]string, p *httpx.Principal, q *store.TicketQuery)
 		}
 		return strings.TrimSpace(v[k][0])
 	}
+	switch q.SLAState = get("sla"); q.SLAState {
+	case "", store.SLAStateBreached, store.SLAStateAtRisk:
+	default:
+		return errors.New("sla must be breached or at-risk")
+	}
 	switch st := get("status"); st {
 	case "":
-		q.Statuses = []string{store.TicketOpen, store.TicketPending}
+		// Breached and at-risk tickets are those not resolved, closed or
+		// deleted: custom statuses included.
+		if q.SLAState == "" {
+			q.Statuses = []string{store.TicketOpen, store.TicketPending}
+		}
 	case "all":
 	default:
 		for _, s := range strings.Split(st, ",") {

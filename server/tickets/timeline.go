@@ -67,6 +67,7 @@ func (w *Wing) addTime(rw http.ResponseWriter, r *http.Request, p *httpx.Princip
 		return
 	}
 	_, _ = w.d.Store.UpdateTicket(t.ID, func(t *store.Ticket) error { t.ModifiedAt = now; return nil })
+	w.changed(&t)
 	w.d.Audit.AuditP(p, "ticket.time", t.ID, map[string]string{"client": t.ClientID, "number": strconv.FormatInt(t.Number, 10),
 		"entry": e.ID, "minutes": strconv.Itoa(e.Minutes), "billable": fmt.Sprint(e.Billable), "contract": e.ContractID})
 	httpx.WriteJSON(rw, 201, toAPITime(&e))
@@ -88,6 +89,7 @@ func (w *Wing) deleteTime(rw http.ResponseWriter, r *http.Request, p *httpx.Prin
 		return
 	}
 	w.release(r.Context(), "time_entry", e.ID)
+	w.changed(&t)
 	w.d.Audit.AuditP(p, "ticket.time.delete", t.ID, map[string]string{"client": t.ClientID, "number": strconv.FormatInt(t.Number, 10),
 		"entry": e.ID, "minutes": strconv.Itoa(e.Minutes)})
 	httpx.WriteJSON(rw, 200, toAPITime(&e))

@@ -83,6 +83,7 @@ func (w *Wing) update(rw http.ResponseWriter, r *http.Request, p *httpx.Principa
 		d := auditOf(&got)
 		d["changed"] = strings.Join(changed, ",")
 		w.d.Audit.AuditP(p, "ticket.update", got.ID, d)
+		w.changed(&got)
 	}
 	if req.ResolveAlerts && (got.Status == store.TicketResolved || got.Status == store.TicketClosed) && w.d.Alerts != nil {
 		for _, id := range got.AlertIDs {
@@ -221,5 +222,6 @@ func (w *Wing) addComment(id string, c store.TicketComment, touch func(*store.Ti
 	if err != nil {
 		return got, 404
 	}
+	w.changed(&got)
 	return got, 0
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/auditlog"
+	"github.com/steward-rmm/steward/server/events"
 	"github.com/steward-rmm/steward/server/fleet"
 	"github.com/steward-rmm/steward/server/httpx"
 	"github.com/steward-rmm/steward/server/store"
@@ -33,6 +34,7 @@ type Store interface {
 	store.TicketStore
 	Client(id string) (store.Client, error)
 	User(id string) (store.User, error)
+	Users() ([]store.User, error)
 }
 
 // Clients resolves a client by ID or name within the caller's scope.
@@ -109,6 +111,10 @@ type Deps struct {
 	Audit     auditlog.Writer
 	Now       httpx.Clock
 	Log       *slog.Logger
+	Sweep     SweepConfig
+	Notifier  Notifier    // optional: SLA notices are audited, not mailed
+	Metrics   Metrics     // optional
+	Bus       *events.Bus // optional: ticket changes for the dashboard
 }
 
 // Wing serves tickets, SLAs and calendars.
@@ -223,6 +229,7 @@ func (w *Wing) toAPI(t *store.Ticket, n names, now time.Time) api.Ticket {
 			ResolutionBreached: tp(s.ResolutionBreached), ResolutionLeftMinutes: s.ResolutionLeft,
 			Paused: s.ResolutionDue.IsZero() && s.ResolutionLeft > 0 && !stops(t.Status)}
 		out.DueIn, out.Overdue = dueIn(t, now)
+		out.SLAState = store.TicketSLAState(t)
 	}
 	return out
 }

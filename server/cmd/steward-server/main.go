@@ -108,6 +108,8 @@ func main() {
 	fs.IntVar(&cfg.VaultBurstPerHour, "vault-burst-per-hour", 20, "distinct vault entries a user may reveal in an hour before it is reported (audit event vault.reveal_burst)")
 	fs.BoolVar(&cfg.VaultRequireReason, "vault-require-reason", false, "every password reveal and copy must state a reason (clients can require it on their own too)")
 	fs.BoolVar(&cfg.RequireConsentDefault, "require-consent", false, "new clients require the customer's consent (a grant given in the portal) for technicians' actions; each client's setting can be changed")
+	fs.DurationVar(&cfg.SLASweep, "sla-sweep", 30*time.Second, "how often tickets are checked for SLA warnings and breaches (each notified once, by e-mail to the technician)")
+	fs.IntVar(&cfg.SLAWarnPercent, "sla-warn-percent", 80, "warn the technician when this percentage of a ticket's SLA target is used (-1: no warnings)")
 	fs.Int64Var(&cfg.AttachmentMaxSize, "attachment-max-size", 100<<20, "largest client attachment upload, in bytes (stored in DATA/attachments)")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target; lower keeps less garbage per connection, higher spends less CPU")
 	_ = fs.Parse(args)

@@ -506,6 +506,7 @@ type diskUser struct {
 	Epoch        int             `json:"epoch"`
 	Prefs        []byte          `json:"prefs,omitempty"`
 	Seats        map[string]bool `json:"seats,omitempty"`
+	Email        string          `json:"email,omitempty"`
 }
 
 type diskAPIToken struct {

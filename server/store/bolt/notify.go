@@ -292,6 +292,7 @@ type diskDelivery struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	SentAt      time.Time `json:"sent_at,omitzero"`
 	MergedInto  string    `json:"merged_into,omitempty"`
+	To          []string  `json:"to,omitempty"`
 }
 
 type diskNotifyAlert struct {

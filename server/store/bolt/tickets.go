@@ -191,7 +191,14 @@ func (s *DB) SetTicketSLAs(slas map[string]store.TicketSLA) error {
 			if err := tget(tx, bTickets, []byte(id), &t); err != nil {
 				continue
 			}
+			// The SLA index follows the SLA fields.
+			if err := indexTicketSLA(tx, &t, false); err != nil {
+				return err
+			}
 			t.SLA = sla
+			if err := indexTicketSLA(tx, &t, true); err != nil {
+				return err
+			}
 			if err := tput(tx, bTickets, []byte(id), t); err != nil {
 				return err
 			}

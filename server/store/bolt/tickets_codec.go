@@ -31,6 +31,11 @@ type diskTicketSLA struct {
 	ResolutionBreached    time.Time `json:"resolution_breached,omitzero"`
 	ResolutionLeft        int       `json:"resolution_left,omitempty"`
 	ComputedAt            time.Time `json:"computed_at,omitzero"`
+	FirstResponseWarned   time.Time `json:"first_response_warned,omitzero"`
+	ResolutionWarned      time.Time `json:"resolution_warned,omitzero"`
+	FirstResponseNotified time.Time `json:"first_response_notified,omitzero"`
+	ResolutionNotified    time.Time `json:"resolution_notified,omitzero"`
+	NextCheck             time.Time `json:"next_check,omitzero"`
 }
 
 type diskTicket struct {

@@ -83,6 +83,9 @@ func indexTicket(tx *bolt.Tx, t *store.Ticket, add bool) error {
 			}
 		}
 	}
+	if err := indexTicketSLA(tx, t, add); err != nil {
+		return err
+	}
 	if add {
 		return b.Put([]byte("s"+t.Status), nil)
 	}
@@ -142,6 +145,9 @@ const narrowScope = 64
 // scanTickets calls fn with the sort key and summary of every ticket q
 // selects, in order from q.Cursor, until fn returns false.
 func scanTickets(tx *bolt.Tx, q *store.TicketQuery, fn func(key []byte, s *ticketSummary) bool) error {
+	if q.SLAState != "" || !q.SLACheckBy.IsZero() {
+		return scanTicketsSLA(tx, q, fn)
+	}
 	var cursor []byte
 	if q.Cursor != "" {
 		c, err := hex.DecodeString(q.Cursor)

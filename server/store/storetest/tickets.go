@@ -19,6 +19,7 @@ func Tickets(t *testing.T, f Factory) {
 		"Query":    testTicketQuery,
 		"Timeline": testTicketTimeline,
 		"SLAs":     testTicketSLAs,
+		"SLAIndex": testTicketSLAIndex,
 	})
 }
 

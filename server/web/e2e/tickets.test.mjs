@@ -69,6 +69,12 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.selectOption('#ticket-priority', 'low');
     await waitUntil(async () => !(await page.$(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`)), 'the high ticket filtered out');
     await page.selectOption('#ticket-priority', '');
+    // The SLA filter: the ticket has no SLA, so it is neither breached
+    // nor at risk.
+    await page.selectOption('#ticket-sla', 'breached');
+    await waitUntil(async () => !(await page.$(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`)), 'the ticket without an SLA filtered out');
+    await page.selectOption('#ticket-sla', '');
+    await page.waitForSelector(`#ticket-table tbody tr[data-ticket="${ticket.id}"]`);
     await page.fill('#ticket-search', `#${ticket.number}`);
     await waitUntil(async () => (await page.$$('#ticket-table tbody tr')).length === 1, 'the search by number');
     await shot(page, '70-tickets');
@@ -95,18 +101,33 @@ describe('tickets', { timeout: 300000 }, () => {
     await page.click('#comment-form button[type=submit]');
     await page.waitForSelector('#ticket-comments li.public');
     assert.equal(await page.textContent('#ticket-comments li.public p'), '<b>on my way</b>');
+    // A half-typed reply and time entry survive the redraw of a status
+    // change and the reload an event causes (another user's change).
+    await page.fill('#comment-body', 'half a rep');
+    await page.fill('#time-minutes', '25');
+    await page.fill('#time-note', 'half a no');
+    const mark = () => page.$eval('#ticket-title', (el) => { el.dataset.old = '1'; });
+    const redrawn = async () => !(await page.$('#ticket-title[data-old]'));
+    const kept = async (when) => {
+      assert.equal(await page.inputValue('#comment-body'), 'half a rep', `the reply after ${when}`);
+      assert.equal(await page.inputValue('#time-minutes'), '25', `the minutes after ${when}`);
+      assert.equal(await page.inputValue('#time-note'), 'half a no', `the note after ${when}`);
+    };
+    await mark();
     await page.selectOption('#ticket-status', 'pending');
     await waitUntil(async () => (await call('GET', `/api/v1/tickets/${ticket.id}`)).ticket.status === 'pending', 'the status stored');
-    // The status change redraws the page once its answer is back, which
-    // may clear a form filled meanwhile: fill again until the entry shows.
-    await waitUntil(async () => {
-      if (await page.$('#ticket-time tbody tr')) return true;
-      if ((await page.inputValue('#time-minutes')) === '') {
-        await page.fill('#time-minutes', '25');
-        await page.click('#time-form button[type=submit]');
-      }
-      return false;
-    }, 'the time entry listed', 15000, 500);
+    await waitUntil(redrawn, 'the page redrawn after the status change');
+    await kept('the status change');
+    await page.focus('#comment-body');
+    await mark();
+    await call('PATCH', `/api/v1/tickets/${ticket.id}`, { priority: 'low' });
+    await waitUntil(async () => (await redrawn()) && (await page.inputValue('#ticket-priority')) === 'low', 'the page reloaded by the change event');
+    await kept('the event');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'comment-body', 'the reply box kept the focus');
+    await page.click('#time-form button[type=submit]');
+    await page.waitForSelector('#ticket-time tbody tr');
+    await waitUntil(async () => (await page.inputValue('#time-minutes')) === '', 'the time form emptied once stored');
+    assert.equal(await page.inputValue('#comment-body'), 'half a rep', 'recording time kept the reply');
     // A file attached to the ticket: listed on it with its name as text.
     await page.setInputFiles('#ticket-file', { name: '<img src=x onerror=alert(1)>.txt', mimeType: 'text/plain', buffer: Buffer.from('printer log') });
     await page.waitForSelector('#ticket-files-table tbody tr');

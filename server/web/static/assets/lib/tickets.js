@@ -1,6 +1,7 @@
 // The ticket list shared by the global Tickets page and a client's
 // Tickets tab: search by title or #number, filters (status, default open
-// and pending; technician; priority; impact; type; spam), columns chosen
+// and pending; technician; priority; impact; type; spam; SLA breached or
+// at risk, sorted by due time, most overdue first), columns chosen
 // per user (saved in the user's preferences), time left or overdue on
 // the SLA, and cursor paging.
 import { h, put, enc, debounce } from './dom.js';
@@ -26,7 +27,8 @@ export const COLUMNS = [
   ['technician', 'Technician', (t) => t.technician_name || ''],
   ['modified', 'Modified', (t) => h('span', { title: t.modified_at, text: ago(t.modified_at) })],
   ['created', 'Created', (t) => h('span', { title: t.created_at, text: ago(t.created_at) })],
-  ['sla', 'SLA', (t) => (t.due_in ? h('span', { class: ['badge', 'ticket-due', t.overdue || t.due_in === 'breached' ? 'bad' : ''], text: t.due_in }) : '')],
+  ['sla', 'SLA', (t) => h('span', {}, t.due_in ? h('span', { class: ['badge', 'ticket-due', t.overdue || t.due_in === 'breached' ? 'bad' : ''], text: t.due_in }) : '',
+    t.sla_state ? h('span', { class: ['badge', 'ticket-sla-state', t.sla_state === 'breached' ? 'bad' : 'warn'], text: t.sla_state === 'breached' ? 'SLA breached' : 'SLA at risk' }) : '')],
 ];
 const DEFAULT_COLUMNS = ['number', 'title', 'client', 'status', 'priority', 'technician', 'modified', 'sla'];
 
@@ -47,17 +49,18 @@ export function ticketList(root, { base, showClient = true, actions = [] }) {
   const impact = select('impact', opt('Any impact', IMPACTS), '', { id: 'ticket-impact', 'aria-label': 'Impact' });
   const type = select('type', opt('Any type', TYPES), '', { id: 'ticket-type', 'aria-label': 'Type' });
   const spam = select('spam', [['', 'Not spam'], ['1', 'Spam'], ['all', 'Spam or not']], '', { id: 'ticket-spam', 'aria-label': 'Spam' });
+  const sla = select('sla', [['', 'Any SLA state'], ['breached', 'SLA breached'], ['at-risk', 'SLA at risk']], '', { id: 'ticket-sla', 'aria-label': 'SLA state' });
   const colsBtn = h('button', { type: 'button', id: 'ticket-columns', text: 'Columns', onclick: chooseColumns });
   const list = h('div', { class: 'table-wrap', id: 'ticket-list' }, h('p', { class: 'muted', text: 'Loading…' }));
   const more = h('div', { class: 'pager' });
-  for (const el of [status, tech, prio, impact, type, spam]) el.addEventListener('change', () => load());
+  for (const el of [status, tech, prio, impact, type, spam, sla]) el.addEventListener('change', () => load());
   search.addEventListener('input', debounce(() => load(), 250));
-  put(root, h('div', { class: 'toolbar filters' }, search, status, tech, prio, impact, type, spam, colsBtn, ...actions), list, more);
+  put(root, h('div', { class: 'toolbar filters' }, search, status, tech, prio, impact, type, spam, sla, colsBtn, ...actions), list, more);
   let rows = [];
 
   async function load(cursor = '') {
     const q = new URLSearchParams();
-    for (const [k, el] of [['q', search], ['status', status], ['technician', tech], ['priority', prio], ['impact', impact], ['type', type], ['spam', spam]]) {
+    for (const [k, el] of [['q', search], ['status', status], ['technician', tech], ['priority', prio], ['impact', impact], ['type', type], ['spam', spam], ['sla', sla]]) {
       if (el.value.trim()) q.set(k, el.value.trim());
     }
     if (cursor) q.set('cursor', cursor);
@@ -77,7 +80,7 @@ export function ticketList(root, { base, showClient = true, actions = [] }) {
     const cols = COLUMNS.filter(([k]) => chosenColumns().includes(k) && (showClient || k !== 'client'));
     put(list, rows.length ? h('table', { class: 'grid', id: 'ticket-table' },
       h('thead', {}, h('tr', {}, cols.map(([, label]) => h('th', { text: label })))),
-      h('tbody', {}, rows.map((t) => h('tr', { dataset: { ticket: t.id }, class: t.overdue ? 'overdue' : '' },
+      h('tbody', {}, rows.map((t) => h('tr', { dataset: { ticket: t.id }, class: t.overdue || t.sla_state === 'breached' ? 'overdue' : '' },
         cols.map(([key, , cell]) => h('td', { dataset: { col: key } }, cell(t)))))))
       : empty(search.value.trim() ? 'No ticket matches.' : 'No tickets here.'));
   }

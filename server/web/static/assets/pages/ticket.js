@@ -1,7 +1,9 @@
 // A ticket: its fields (changed in place by those who work tickets), the
 // SLA clock (time left, paused or overdue; breaches), and its timeline of
 // public and internal comments and time entries, and the files attached
-// to it (client attachments owned by the ticket).
+// to it (client attachments owned by the ticket). It reloads when the
+// ticket changes (a live event); its parts are updated in place, so a
+// half-typed reply or time entry survives.
 import { h, put, enc } from '../lib/dom.js';
 import { get, post, patch, del, can, session } from '../lib/api.js';
 import { select, field, toast, confirm } from '../lib/ui.js';
@@ -14,16 +16,54 @@ export function mount(root, ctx) {
   const canWork = can('tickets');
   put(root, h('p', { class: 'muted', text: 'Loading…' }));
   let statuses = [];
+  // cur is the ticket last loaded; the forms act on it.
+  let cur = null;
 
+  // The page is built once and its parts are updated in place on every
+  // load (a status change, an event): the reply and time forms are never
+  // rebuilt, so what is being typed in them survives.
+  const parts = {
+    head: h('div', { class: 'page-head' }), meta: h('p'), fields: h('div', { class: 'toolbar' }), tech: h('p'),
+    desc: h('div'), sla: h('div'), comments: h('ul', { class: 'ticket-timeline', id: 'ticket-comments' }), time: h('div', { class: 'table-wrap' }),
+  };
+  const body = h('textarea', { id: 'comment-body', rows: '4', maxlength: '20000', 'aria-label': 'Comment' });
+  const pub = h('input', { type: 'checkbox', id: 'comment-public' });
+  const minutes = h('input', { type: 'number', id: 'time-minutes', min: '1', max: '1440', 'aria-label': 'Minutes' });
+  const billable = h('input', { type: 'checkbox', id: 'time-billable', checked: true });
+  const note = h('input', { id: 'time-note', maxlength: '2000', 'aria-label': 'Note', placeholder: 'What was done' });
+  const commentForm = canWork && h('form', { class: 'stack', id: 'comment-form', onsubmit: (e) => { e.preventDefault(); addComment(); } },
+    body, h('label', { class: 'check' }, pub, ' Public (the customer sees it)'), h('button', { type: 'submit', class: 'primary', text: 'Add comment' }));
+  const timeForm = canWork && h('form', { class: 'toolbar', id: 'time-form', onsubmit: (e) => { e.preventDefault(); addTime(); } },
+    minutes, h('label', { class: 'check' }, billable, ' Billable'), note, h('button', { type: 'submit', text: 'Record time' }));
+  let built = false;
+
+  // loading coalesces reloads: events arriving during a load cause one more.
+  let loading = null;
+  let again = false;
   async function load() {
-    let d;
-    try {
-      [d, statuses] = await Promise.all([get(`/api/v1/tickets/${enc(ref)}`), get('/api/v1/ticket-statuses').then((s) => s.statuses.map((x) => x.name))]);
-    } catch (e) {
-      put(root, h('p', { class: 'error', id: 'ticket-error', text: e.message }));
-      return;
+    if (loading) {
+      again = true;
+      return loading;
     }
-    draw(d);
+    loading = (async () => {
+      do {
+        again = false;
+        let d;
+        try {
+          [d, statuses] = await Promise.all([get(`/api/v1/tickets/${enc(ref)}`), get('/api/v1/ticket-statuses').then((s) => s.statuses.map((x) => x.name))]);
+        } catch (e) {
+          if (!built) put(root, h('p', { class: 'error', id: 'ticket-error', text: e.message }));
+          else toast(e.message, 'error');
+          return;
+        }
+        draw(d);
+      } while (again);
+    })();
+    try {
+      await loading;
+    } finally {
+      loading = null;
+    }
   }
 
   function change(t, key, values) {
@@ -31,60 +71,54 @@ export function mount(root, ctx) {
     el.addEventListener('change', async () => {
       try {
         await patch(`/api/v1/tickets/${enc(t.id)}`, { [key]: el.value });
-        load();
       } catch (e) {
         toast(e.message, 'error');
-        load();
       }
+      load();
     });
     return el;
   }
 
   function draw(d) {
     const t = d.ticket;
+    cur = t;
     const s = t.sla;
-    const sla = s ? h('div', { class: 'panel', id: 'ticket-sla' }, h('h3', { text: 'SLA' }),
-      h('p', {}, t.due_in ? h('span', { class: ['badge', t.overdue ? 'bad' : ''], id: 'ticket-due', text: t.due_in }) : 'no target for this priority'),
+    if (!built) {
+      built = true;
+      put(root, parts.head, parts.meta, parts.fields, parts.tech, parts.desc, parts.sla,
+        h('h2', { text: 'Timeline' }), parts.comments, commentForm,
+        h('h2', { text: 'Time' }), parts.time, timeForm,
+        ...filesPanel(t));
+    }
+    put(parts.head, h('h1', { class: 'wrap' }, h('span', { class: 'muted', text: `#${t.number} ` }), h('span', { id: 'ticket-title', text: t.title })));
+    put(parts.meta, h('a', { href: `/clients/${enc(t.client_id)}/tickets`, text: t.client_name || t.client_id }),
+      ` · opened ${full(t.created_at)} · changed ${full(t.modified_at)}`);
+    put(parts.fields, field('Status', change(t, 'status', statuses)), field('Priority', change(t, 'priority', PRIORITIES)),
+      field('Impact', change(t, 'impact', IMPACTS)), field('Type', change(t, 'type', TYPES)), field('Activity', change(t, 'activity', ACTIVITIES)));
+    put(parts.tech, `Technician: ${t.technician_name || 'unassigned'} `,
+      canWork && h('button', { type: 'button', class: 'small', id: 'ticket-assign-me', text: 'Assign to me', onclick: () => assignMe(t) }),
+      canWork && h('button', { type: 'button', class: 'small', id: 'ticket-spam-toggle', text: t.spam ? 'Not spam' : 'Mark spam',
+        onclick: () => setSpam(t, !t.spam) }));
+    put(parts.desc, t.description && h('div', { class: 'panel' }, h('p', { class: 'wrap pre', id: 'ticket-description', text: t.description })));
+    put(parts.sla, s ? h('div', { class: 'panel', id: 'ticket-sla' }, h('h3', { text: 'SLA' }),
+      h('p', {}, t.due_in ? h('span', { class: ['badge', t.overdue ? 'bad' : ''], id: 'ticket-due', text: t.due_in }) : 'no target for this priority',
+        t.sla_state ? h('span', { class: ['badge', t.sla_state === 'breached' ? 'bad' : 'warn'], id: 'ticket-sla-state',
+          text: t.sla_state === 'breached' ? 'SLA breached' : 'SLA at risk' }) : null),
       s.first_response_due && h('p', { text: `First response due ${full(s.first_response_due)}${s.first_response_at ? `, answered ${full(s.first_response_at)}` : ''}` }),
       s.first_response_breached && h('p', { class: 'warn-text', text: `First response breached at ${full(s.first_response_breached)}` }),
       s.resolution_due && h('p', { text: `Resolution due ${full(s.resolution_due)}` }),
-      s.resolution_breached && h('p', { class: 'warn-text', text: `Resolution breached at ${full(s.resolution_breached)}` })) : null;
-    const comments = d.comments.map((c) => h('li', { class: ['ticket-comment', c.public ? 'public' : 'internal'] },
+      s.resolution_breached && h('p', { class: 'warn-text', text: `Resolution breached at ${full(s.resolution_breached)}` })) : null);
+    put(parts.comments, d.comments.map((c) => h('li', { class: ['ticket-comment', c.public ? 'public' : 'internal'] },
       h('div', { class: 'muted' }, h('strong', { text: c.author_name || c.author_id }), ` · ${full(c.at)} · `,
         h('span', { class: ['badge', c.public ? '' : 'warn'], text: c.public ? 'public' : 'internal' })),
-      h('p', { class: 'wrap pre', text: c.body })));
+      h('p', { class: 'wrap pre', text: c.body }))));
     const times = (d.time || []).map((e) => h('tr', { dataset: { entry: e.id } }, h('td', { text: full(e.at) }), h('td', { text: e.user_name }),
       h('td', { class: 'num', text: `${e.minutes} min` }), h('td', { text: e.billable ? 'billable' : '' }), h('td', { text: e.contract_id || '' }),
       h('td', { text: e.note || '' }),
       h('td', {}, canWork && h('button', { type: 'button', class: 'small', text: 'Delete', onclick: () => removeTime(t, e) }))));
-    const body = h('textarea', { id: 'comment-body', rows: '4', maxlength: '20000', 'aria-label': 'Comment' });
-    const pub = h('input', { type: 'checkbox', id: 'comment-public' });
-    const minutes = h('input', { type: 'number', id: 'time-minutes', min: '1', max: '1440', 'aria-label': 'Minutes' });
-    const billable = h('input', { type: 'checkbox', id: 'time-billable', checked: true });
-    const note = h('input', { id: 'time-note', maxlength: '2000', 'aria-label': 'Note', placeholder: 'What was done' });
-    put(root,
-      h('div', { class: 'page-head' }, h('h1', { class: 'wrap' }, h('span', { class: 'muted', text: `#${t.number} ` }), h('span', { id: 'ticket-title', text: t.title }))),
-      h('p', {}, h('a', { href: `/clients/${enc(t.client_id)}/tickets`, text: t.client_name || t.client_id }),
-        ` · opened ${full(t.created_at)} · changed ${full(t.modified_at)}`),
-      h('div', { class: 'toolbar' }, field('Status', change(t, 'status', statuses)), field('Priority', change(t, 'priority', PRIORITIES)),
-        field('Impact', change(t, 'impact', IMPACTS)), field('Type', change(t, 'type', TYPES)), field('Activity', change(t, 'activity', ACTIVITIES))),
-      h('p', {}, `Technician: ${t.technician_name || 'unassigned'} `,
-        canWork && h('button', { type: 'button', class: 'small', id: 'ticket-assign-me', text: 'Assign to me', onclick: () => assignMe(t) }),
-        canWork && h('button', { type: 'button', class: 'small', id: 'ticket-spam-toggle', text: t.spam ? 'Not spam' : 'Mark spam',
-          onclick: () => setSpam(t, !t.spam) })),
-      t.description && h('div', { class: 'panel' }, h('p', { class: 'wrap pre', id: 'ticket-description', text: t.description })),
-      sla,
-      h('h2', { text: 'Timeline' }),
-      h('ul', { class: 'ticket-timeline', id: 'ticket-comments' }, comments),
-      canWork && h('form', { class: 'stack', id: 'comment-form', onsubmit: (e) => { e.preventDefault(); addComment(t, body, pub); } },
-        body, h('label', { class: 'check' }, pub, ' Public (the customer sees it)'), h('button', { type: 'submit', class: 'primary', text: 'Add comment' })),
-      h('h2', { text: 'Time' }),
-      h('div', { class: 'table-wrap' }, times.length ? h('table', { class: 'grid', id: 'ticket-time' },
-        h('thead', {}, h('tr', {}, ['When', 'Who', 'Time', '', 'Contract', 'Note', ''].map((x) => h('th', { text: x })))), h('tbody', {}, times))
-        : h('p', { class: 'empty', text: 'No time recorded.' })),
-      canWork && h('form', { class: 'toolbar', id: 'time-form', onsubmit: (e) => { e.preventDefault(); addTime(t, minutes, billable, note); } },
-        minutes, h('label', { class: 'check' }, billable, ' Billable'), note, h('button', { type: 'submit', text: 'Record time' })),
-      ...filesPanel(t));
+    put(parts.time, times.length ? h('table', { class: 'grid', id: 'ticket-time' },
+      h('thead', {}, h('tr', {}, ['When', 'Who', 'Time', '', 'Contract', 'Note', ''].map((x) => h('th', { text: x })))), h('tbody', {}, times))
+      : h('p', { class: 'empty', text: 'No time recorded.' }));
   }
 
   function filesPanel(t) {
@@ -127,17 +161,23 @@ export function mount(root, ctx) {
       canAttach && h('button', { type: 'button', id: 'ticket-attach', text: 'Attach files', onclick: () => picker.click() }), picker), list];
   }
 
-  async function addComment(t, body, pub) {
+  // The forms are cleared only once what they sent is stored.
+  async function addComment() {
     try {
-      await post(`/api/v1/tickets/${enc(t.id)}/comments`, { body: body.value, public: pub.checked });
+      await post(`/api/v1/tickets/${enc(cur.id)}/comments`, { body: body.value, public: pub.checked });
+      body.value = '';
+      pub.checked = false;
       load();
     } catch (e) {
       toast(e.message, 'error');
     }
   }
-  async function addTime(t, minutes, billable, note) {
+  async function addTime() {
     try {
-      await post(`/api/v1/tickets/${enc(t.id)}/time`, { minutes: Number(minutes.value), billable: billable.checked, note: note.value });
+      await post(`/api/v1/tickets/${enc(cur.id)}/time`, { minutes: Number(minutes.value), billable: billable.checked, note: note.value });
+      minutes.value = '';
+      note.value = '';
+      billable.checked = true;
       load();
     } catch (e) {
       toast(e.message, 'error');
@@ -169,5 +209,10 @@ export function mount(root, ctx) {
     }
   }
   load();
-  return {};
+  return {
+    // A change of this ticket by anyone (or the SLA sweep) reloads it.
+    onEvent: (ev) => {
+      if ((ev.type === 'ticket' && cur && ev.id === cur.id) || ev.type === 'resync') load();
+    },
+  };
 }

@@ -56,6 +56,7 @@ export function mount(root, ctx) {
     placeholder: 'e.g. jane.doe' });
   const pwIn = h('input', { name: 'password', id: 'user-password', type: 'password', required: true, minlength: String(MIN_PASSWORD),
     maxlength: '72', autocomplete: 'new-password' });
+  const emailIn = h('input', { name: 'email', id: 'user-email', type: 'email', maxlength: '254', autocomplete: 'off', placeholder: 'e.g. jane@example.com' });
   const roleIn = roleSelect('user-role', 'technician');
   const roleHint = h('span', { class: 'hint' });
   const showHint = () => { roleHint.textContent = ROLE_HINT[roleIn.value] || ''; };
@@ -66,6 +67,7 @@ export function mount(root, ctx) {
   const createBtn = h('button', { type: 'submit', class: 'primary', id: 'user-create', text: 'Add user' });
   const form = h('form', { class: 'stack narrow', id: 'user-form' },
     field('User name', nameIn, 'Letters, digits and . _ @ -'), field('Password', pwIn, `At least ${MIN_PASSWORD} characters; they can change it after logging in.`),
+    field('E-mail', emailIn, 'Optional: SLA warnings and breaches of their tickets are mailed there.'),
     h('label', { class: 'field' }, h('span', { class: 'label', text: 'Role' }), roleIn, roleHint),
     h('div', { class: 'field' }, h('span', { class: 'label', text: 'Clients' }), scopeBox),
     h('div', {}, createBtn));
@@ -78,10 +80,11 @@ export function mount(root, ctx) {
     }
     createBtn.disabled = true;
     try {
-      const u = await post('/api/v1/users', { name: nameIn.value.trim(), password: pwIn.value, role: roleIn.value, ...scope });
+      const u = await post('/api/v1/users', { name: nameIn.value.trim(), password: pwIn.value, role: roleIn.value, email: emailIn.value.trim(), ...scope });
       toast(`User ${u.name} added.`, 'ok');
       nameIn.value = '';
       pwIn.value = '';
+      emailIn.value = '';
       load();
     } catch (ex) {
       toast(`Could not add the user: ${ex.message}`, 'error');
@@ -122,7 +125,8 @@ export function mount(root, ctx) {
         const self = u.id === me.id;
         const why = self ? 'You cannot change your own account here' : '';
         return h('tr', { dataset: { user: u.name, id: u.id }, class: u.disabled ? 'is-disabled' : '' },
-          h('td', {}, h('strong', { class: 'user-name', text: u.name }), self ? h('span', { class: 'muted', text: ' (you)' }) : ''),
+          h('td', {}, h('strong', { class: 'user-name', text: u.name }), self ? h('span', { class: 'muted', text: ' (you)' }) : '',
+            u.email ? h('div', { class: 'muted user-email wrap', text: u.email }) : ''),
           h('td', { class: 'user-role', text: u.role }),
           h('td', { class: 'user-scope' }, scopeText(u)),
           h('td', { class: 'user-seats' }, h('span', { class: 'seat-toggles' }, SEATS.map(([m, label]) => {
@@ -173,15 +177,16 @@ export function mount(root, ctx) {
   async function editAccess(u) {
     const role = roleSelect('edit-role', u.role);
     const scope = scopeFields('edit', u.all_clients, u.clients || []);
+    const email = h('input', { name: 'email', id: 'edit-email', type: 'email', maxlength: '254', autocomplete: 'off', value: u.email || '' });
     const r = await modal({
       title: `Role and clients of ${u.name}`, ok: 'Save',
-      body: h('div', { class: 'stack' }, field('Role', role), h('div', { class: 'field' }, h('span', { class: 'label', text: 'Clients' }), scope.el),
+      body: h('div', { class: 'stack' }, field('Role', role), field('E-mail', email, 'SLA warnings and breaches of their tickets.'), h('div', { class: 'field' }, h('span', { class: 'label', text: 'Clients' }), scope.el),
         h('p', { class: 'muted', text: 'Saving ends the user\'s sessions and tokens, so nothing open keeps permissions it lost.' })),
       onSubmit: async () => {
         const s = scope.value();
         if (!s.all_clients && !s.clients.length) throw new Error('Choose at least one client, or all clients.');
         // Errors (and the two-factor prompt for a new admin) stay in the dialog.
-        return patch(`/api/v1/users/${enc(u.id)}`, { role: role.value, ...s });
+        return patch(`/api/v1/users/${enc(u.id)}`, { role: role.value, email: email.value.trim(), ...s });
       },
     });
     if (r && r !== true) {
