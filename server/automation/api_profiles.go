@@ -272,6 +272,7 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	anchorTasks(tasks, nil, w.d.Now())
 	patch, err := w.checkPatchFor(p, req.Patch)
 	if err != nil {
 		writeTaskError(rw, err)
@@ -327,6 +328,7 @@ func (w *Wing) apiUpdateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	anchorTasks(tasks, pr.Tasks, w.d.Now())
 	patch, err := w.checkPatchFor(p, req.Patch)
 	if err != nil {
 		writeTaskError(rw, err)

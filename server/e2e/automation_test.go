@@ -69,6 +69,8 @@ func TestAutomationScheduledTask(t *testing.T) {
 		task(map[string]any{"schedule": map[string]any{"kind": "cron", "cron": "99 * * * *"}}),
 		task(map[string]any{"schedule": map[string]any{"kind": "daily", "at": "03:00", "time_zone": "Nowhere/City"}}),
 		task(map[string]any{"spread_seconds": -1}),
+		task(map[string]any{"schedule": map[string]any{"kind": "daily", "at": "03:00", "start": "2026-12-07T08:00:00Z"}}),
+		task(map[string]any{"schedule": map[string]any{"kind": "every", "every": 2, "start": "tomorrow at eight"}}),
 	} {
 		if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"name": "bad", "client": "Acme",
 			"tasks": []any{bad}}, nil); code != 400 {
@@ -79,6 +81,10 @@ func TestAutomationScheduledTask(t *testing.T) {
 	if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"name": "Every", "client": "Acme",
 		"tasks": []any{task(nil)}}, &pr); code != 201 {
 		t.Fatalf("profile: %d", code)
+	}
+	// Saved without a start: anchored at the save time.
+	if st := pr.Tasks[0].Schedule.Start; st.IsZero() || time.Since(st) > time.Minute || time.Until(st) > time.Second {
+		t.Fatalf("the every task's default start = %v, want the save time", st)
 	}
 	if code := e.api("POST", "/api/v1/automation/assignments", api.AssignRequest{Level: "client", Client: "Acme", Profile: "Every"}, nil); code != 200 {
 		t.Fatalf("assign: %d", code)

@@ -36,6 +36,18 @@ func Automation(t *testing.T, f Factory) {
 		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 {
 		t.Fatalf("profile read back = %+v %v", got, err)
 	}
+	// An every schedule's anchor survives the round trip.
+	anchored := store.AutoProfile{ID: "ap9", Name: "Anchored", Tasks: []store.AutoTask{{ID: "t9", Name: "Tick", Action: "patch-scan",
+		Schedule: store.AutoSchedule{Kind: "every", Every: 14400, Start: at.Add(90 * time.Minute)}}}}
+	if err := db.PutAutoProfile(anchored); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AutoProfile("ap9"); err != nil || !got.Tasks[0].Schedule.Start.Equal(at.Add(90*time.Minute)) {
+		t.Fatalf("anchored profile read back = %+v %v", got, err)
+	}
+	if err := db.DeleteAutoProfile("ap9"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.AutoProfile("nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown profile: %v", err)
 	}
