@@ -20,6 +20,7 @@ type metrics struct {
 	enrollments     prometheus.Counter
 	notifyAttempts  *prometheus.CounterVec
 	autoRuns        *prometheus.CounterVec
+	autoTick        prometheus.Histogram
 }
 
 func newMetrics(s *Server) *metrics {
@@ -57,6 +58,10 @@ func newMetrics(s *Server) *metrics {
 		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed)."},
 		[]string{"outcome"})
 	m.reg.MustRegister(m.autoRuns)
+	m.autoTick = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "steward_automation_tick_seconds",
+		Help: "Time the automation scheduler spends per tick (reconciling, starting what is due, storing its state).",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
+	m.reg.MustRegister(m.autoTick)
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.handshakesDone, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
@@ -100,3 +105,6 @@ func (m *metrics) Enrolled() { m.enrollments.Inc() }
 func (m *metrics) Scheduled(outcome string, n int) {
 	m.autoRuns.WithLabelValues(outcome).Add(float64(n))
 }
+
+// SchedulerTick records one automation scheduler tick's duration.
+func (m *metrics) SchedulerTick(d time.Duration) { m.autoTick.Observe(d.Seconds()) }

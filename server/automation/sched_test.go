@@ -121,6 +121,8 @@ type metricsRec struct {
 	n  map[string]int
 }
 
+func (m *metricsRec) SchedulerTick(time.Duration) {}
+
 func (m *metricsRec) Scheduled(o string, n int) {
 	m.mu.Lock()
 	m.n[o] += n

@@ -140,6 +140,9 @@ func run(ctx context.Context, cfg config) error {
 	if mr != nil {
 		printMonitoring(os.Stdout, *mr)
 	}
+	if ar != nil {
+		printAutomation(os.Stdout, *ar)
+	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil
 }
