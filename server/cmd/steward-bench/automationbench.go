@@ -49,6 +49,13 @@ type autoResult struct {
 	MetricStarted  float64 `json:"metric_started"`
 	MetricSkipped  float64 `json:"metric_skipped"`
 	MetricFailed   float64 `json:"metric_failed"`
+	// DeviceLogMS is one device's log read through the API at the end
+	// (GET /api/v1/automation/runs?device=...&limit=100).
+	DeviceLogMS float64 `json:"device_log_query_ms"`
+	// The store file before the task and after the window (the log,
+	// schedule states, jobs and runs of the occurrences).
+	DBBeforeMB float64 `json:"store_mb_before"`
+	DBAfterMB  float64 `json:"store_mb_after"`
 	count
 	Error string `json:"error,omitempty"`
 }
@@ -128,6 +135,7 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 		Schedule:      api.AutoSchedule{Kind: "every", Every: int(cfg.autoEvery / time.Second), Start: anchor},
 		SpreadSeconds: int(cfg.autoSpread / time.Second)}
 	var prof api.AutoProfile
+	r.DBBeforeMB = fileMB(filepath.Join(data, "steward.db"))
 	t0Ticks, t0TickSum := s.metric("steward_automation_tick_seconds_count"), s.metric("steward_automation_tick_seconds_sum")
 	c1, w1 := procCPU(pid), time.Now()
 	if err := s.api("POST", "/api/v1/automation/profiles", api.AutoProfileRequest{Name: "Bench hourly", Tasks: []api.AutoTask{task}}, &prof); err != nil {
@@ -137,6 +145,9 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 		return r, err
 	}
 	end := anchor.Add(time.Duration(cfg.autoRounds-1)*cfg.autoEvery + cfg.autoSpread + cfg.autoMargin)
+	// --profile: the server's CPU profile from the start of the window
+	// (at most 110 s: the API client's timeout).
+	prof0 := s.startProfile(cfg, min(cfg.profile, time.Until(end), 110*time.Second), "cpu-automation.pprof")
 	fmt.Printf("   task every %s, spread %s, first at %s: watching %d occurrence(s) until %s\n", cfg.autoEvery, cfg.autoSpread,
 		anchor.Format(time.TimeOnly), cfg.autoRounds, end.Format(time.TimeOnly))
 	// Sample memory and CPU every ten seconds for the peaks.
@@ -156,6 +167,9 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 		r.HeapPeak = max(r.HeapPeak, s.metric("go_memstats_heap_inuse_bytes")/(1<<20))
 	}
 	r.CPUSeconds = procCPU(pid) - c1
+	if err := prof0.wait(); err != nil {
+		fmt.Println("   profile:", err)
+	}
 	r.WindowSeconds = time.Since(w1).Seconds()
 	r.RunCPU = 100 * r.CPUSeconds / r.WindowSeconds
 	r.RSSAfterMB = procRSSKB(pid) / 1024
@@ -167,12 +181,32 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 	r.MetricStarted, r.MetricFailed = m("started"), m("failed")
 	r.MetricSkipped = m("skipped-offline") + m("skipped-running") + m("skipped-deadline")
 
+	// What a technician's look at one device's log costs once the
+	// occurrences are logged (the log is scanned newest first).
+	var devs api.DeviceList
+	if err := s.api("GET", "/api/v1/devices?limit=1", nil, &devs); err == nil && len(devs.Devices) > 0 {
+		t := time.Now()
+		var runs []api.AutoRun
+		if err := s.api("GET", "/api/v1/automation/runs?limit=100&device="+devs.Devices[0].ID, nil, &runs); err == nil {
+			r.DeviceLogMS = float64(time.Since(t).Microseconds()) / 1000
+		}
+	}
 	// Count from the server's own records: stop it (and the simulators)
 	// and read its store.
 	sm.stop()
 	simsUp = false
 	s.stop()
 	stopped = true
+	r.DBAfterMB = fileMB(filepath.Join(data, "steward.db"))
 	r.count, err = countAutomation(data, prof.ID, anchor, cfg.autoEvery, cfg.autoSpread, cfg.autoRounds)
 	return r, err
+}
+
+// fileMB is a file's size in MB (0 when missing).
+func fileMB(path string) float64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(fi.Size()) / (1 << 20)
 }

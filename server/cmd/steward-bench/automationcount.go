@@ -188,6 +188,7 @@ func printAutomation(w io.Writer, r autoResult) {
 		bucketText(r.TickMaxBucketS), r.RSSBeforeMB, r.RSSPeakMB, r.RSSAfterMB, r.HeapBefore, r.HeapPeak, r.HeapAfter)
 	fmt.Fprintf(w, "  idle CPU without the task %.2f %% of a core; scheduler metrics: started %.0f, skipped %.0f, failed %.0f; log outcomes %v",
 		r.IdleCPU, r.MetricStarted, r.MetricSkipped, r.MetricFailed, r.Outcomes)
+	fmt.Fprintf(w, "; one device's log read %.1f ms; store %.1f MB -> %.1f MB", r.DeviceLogMS, r.DBBeforeMB, r.DBAfterMB)
 	if len(r.NotSucceeded) > 0 {
 		fmt.Fprintf(w, "; runs not succeeded %v", r.NotSucceeded)
 	}
