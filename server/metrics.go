@@ -59,7 +59,7 @@ func newMetrics(s *Server) *metrics {
 		[]string{"outcome"})
 	m.reg.MustRegister(m.autoRuns)
 	m.autoTick = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "steward_automation_tick_seconds",
-		Help: "Time the automation scheduler spends per tick (reconciling, starting what is due, storing its state).",
+		Help:    "Time the automation scheduler spends per tick (reconciling, starting what is due, storing its state).",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
 	m.reg.MustRegister(m.autoTick)
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.handshakesDone, m.runs, m.storeWrite, m.enrollments,
