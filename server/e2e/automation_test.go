@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,16 @@ func TestAutomationScheduledTask(t *testing.T) {
 		}
 		return ok >= 2
 	})
+	// The scheduler's own time is measured per tick.
+	ticks := 0.0
+	for _, line := range strings.Split(e.rawGet(t, "/metrics"), "\n") {
+		if v, ok := strings.CutPrefix(line, "steward_automation_tick_seconds_count "); ok {
+			ticks, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if ticks < 2 {
+		t.Fatalf("steward_automation_tick_seconds counted %v ticks after two runs", ticks)
+	}
 	var jr api.JobResponse
 	if code := e.api("GET", "/api/v1/jobs/"+first.JobID, nil, &jr); code != 200 {
 		t.Fatalf("job: %d", code)
