@@ -130,7 +130,7 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 	}
 	// The anchor: the first occurrence a little after the assignment, so
 	// every device's offset in the spread falls inside it.
-	anchor := time.Now().Add(30 * time.Second).Truncate(time.Second)
+	anchor := time.Now().Add(45 * time.Second).Truncate(time.Second)
 	task := api.AutoTask{ID: "tick", Name: "bench tick", Action: "script", Library: "bench-tick@1",
 		Schedule:      api.AutoSchedule{Kind: "every", Every: int(cfg.autoEvery / time.Second), Start: anchor},
 		SpreadSeconds: int(cfg.autoSpread / time.Second)}
