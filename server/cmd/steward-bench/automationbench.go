@@ -75,9 +75,12 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 	ac := cfg
 	ac.ids = cfg.ids + "-automation"
 	data := filepath.Join(cfg.out, "data-automation")
-	// A fresh server each time: the count reads its whole log.
-	_ = os.RemoveAll(data)
-	_ = os.RemoveAll(ac.ids)
+	// Identities belong to the server that enrolled them; both are kept
+	// between runs (enrolling 19,900 agents takes minutes). The count
+	// reads the log of this run's profile only.
+	if _, err := os.Stat(data); os.IsNotExist(err) {
+		_ = os.RemoveAll(ac.ids)
+	}
 	s := &server{data: data, extra: []string{"--automation-min-every", "10s", "--automation-reconcile", "30s"}}
 	if err := startServer(ctx, cfg, s); err != nil {
 		return r, fmt.Errorf("start server: %w", err)
@@ -102,6 +105,12 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 			return r, fmt.Errorf("enrollment simulator failed (see %s/sim.log): %w", cfg.out, err)
 		}
 	}
+	// Profiles of an earlier run would start their tasks too: none.
+	var old []api.AutoProfile
+	_ = s.api("GET", "/api/v1/automation/profiles", nil, &old)
+	for _, p := range old {
+		_ = s.api("DELETE", "/api/v1/automation/profiles/"+p.ID, nil, nil)
+	}
 	sm, err := startSims(ac, s, n, "", false)
 	if err != nil {
 		return r, err
@@ -112,7 +121,9 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 			sm.stop()
 		}
 	}()
-	if err := waitUntil(ctx, 10*time.Minute, 100*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
+	// At least ten minutes; 50 ms an agent beyond (a loaded machine).
+	connect := max(10*time.Minute, time.Duration(n)*50*time.Millisecond)
+	if err := waitUntil(ctx, connect, 100*time.Millisecond, func() bool { return s.agents() >= n }); err != nil {
 		return r, fmt.Errorf("connect all: %w (%d connected)", err, s.agents())
 	}
 	fmt.Printf("   %d agents connected from %d simulator processes\n", n, r.Processes)
@@ -125,9 +136,8 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 	r.HeapBefore = s.metric("go_memstats_heap_inuse_bytes") / (1 << 20)
 	fmt.Printf("   idle CPU without the task %.2f %% of one core, RSS %.0f MB, heap %.0f MB\n", r.IdleCPU, r.RSSBeforeMB, r.HeapBefore)
 
-	if err := s.api("POST", "/api/v1/scripts", map[string]any{"name": "bench-tick", "interpreter": "sh", "body": "true"}, nil); err != nil {
-		return r, err
-	}
+	// The script (already there when the data is kept: then a conflict).
+	_ = s.api("POST", "/api/v1/scripts", map[string]any{"name": "bench-tick", "interpreter": "sh", "body": "true"}, nil)
 	// The anchor: the first occurrence a little after the assignment, so
 	// every device's offset in the spread falls inside it.
 	anchor := time.Now().Add(45 * time.Second).Truncate(time.Second)
