@@ -146,6 +146,9 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 		SpreadSeconds: int(cfg.autoSpread / time.Second)}
 	var prof api.AutoProfile
 	r.DBBeforeMB = fileMB(filepath.Join(data, "steward.db"))
+	// The scheduler's counters over the window (a kept server's earlier
+	// profiles may have logged at its start).
+	m0Started, m0Skipped, m0Failed := schedMetrics(s)
 	t0Ticks, t0TickSum := s.metric("steward_automation_tick_seconds_count"), s.metric("steward_automation_tick_seconds_sum")
 	c1, w1 := procCPU(pid), time.Now()
 	if err := s.api("POST", "/api/v1/automation/profiles", api.AutoProfileRequest{Name: "Bench hourly", Tasks: []api.AutoTask{task}}, &prof); err != nil {
@@ -187,9 +190,10 @@ func measureAutomation(ctx context.Context, cfg config, n int) (r autoResult, er
 	r.Ticks = s.metric("steward_automation_tick_seconds_count") - t0Ticks
 	r.TickSeconds = s.metric("steward_automation_tick_seconds_sum") - t0TickSum
 	r.TickMaxBucketS = s.maxBucket("steward_automation_tick_seconds")
-	m := func(o string) float64 { return s.metric(`steward_automation_runs_total{outcome="` + o + `"}`) }
-	r.MetricStarted, r.MetricFailed = m("started"), m("failed")
-	r.MetricSkipped = m("skipped-offline") + m("skipped-running") + m("skipped-deadline")
+	r.MetricStarted, r.MetricSkipped, r.MetricFailed = schedMetrics(s)
+	r.MetricStarted -= m0Started
+	r.MetricSkipped -= m0Skipped
+	r.MetricFailed -= m0Failed
 
 	// What a technician's look at one device's log costs once the
 	// occurrences are logged (the log is scanned newest first).
@@ -219,4 +223,11 @@ func fileMB(path string) float64 {
 		return 0
 	}
 	return float64(fi.Size()) / (1 << 20)
+}
+
+// schedMetrics reads the scheduler's counters: started, skipped (any
+// reason) and failed occurrences.
+func schedMetrics(s *server) (started, skipped, failed float64) {
+	m := func(o string) float64 { return s.metric(`steward_automation_runs_total{outcome="` + o + `"}`) }
+	return m("started"), m("skipped-offline") + m("skipped-running") + m("skipped-deadline"), m("failed")
 }
