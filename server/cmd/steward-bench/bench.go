@@ -120,7 +120,6 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.automation && !cfg.filesOnly && ctx.Err() == nil {
 		fmt.Printf("== automation, %d agents\n", largest)
 		a := runAutomation(ctx, cfg, largest)
-		printAutomation(os.Stdout, a)
 		ar = &a
 	}
 	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr, "monitoring": mr,
