@@ -6,14 +6,18 @@ import "time"
 // daily (At HH:MM), weekly (At on Weekdays, 0 = Sunday) or cron (five
 // fields), in TimeZone: an IANA name, "device" (each device's own zone,
 // else its client's, else the server's), "client" (the device's client's
-// zone, else the server's) or "" (the server's).
+// zone, else the server's) or "" (the server's). Start anchors
+// an every schedule: it is due at Start + k*Every (k >= 0); when not
+// given, the time the task is first saved (kept while its interval is
+// unchanged). Other kinds take no Start.
 type AutoSchedule struct {
-	Kind     string `json:"kind"`
-	Every    int    `json:"every,omitempty"`
-	At       string `json:"at,omitempty"`
-	Weekdays []int  `json:"weekdays,omitempty"`
-	Cron     string `json:"cron,omitempty"`
-	TimeZone string `json:"time_zone,omitempty"`
+	Kind     string    `json:"kind"`
+	Every    int       `json:"every,omitempty"`
+	At       string    `json:"at,omitempty"`
+	Weekdays []int     `json:"weekdays,omitempty"`
+	Cron     string    `json:"cron,omitempty"`
+	TimeZone string    `json:"time_zone,omitempty"`
+	Start    time.Time `json:"start,omitzero"`
 }
 
 // AutoTask is one scheduled task of an automation profile: action

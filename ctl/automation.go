@@ -20,6 +20,9 @@ func scheduleText(s api.AutoSchedule) string {
 	switch s.Kind {
 	case "every":
 		out = "every " + roughDuration(secondsDuration(s.Every))
+		if !s.Start.IsZero() {
+			out += " from " + s.Start.UTC().Format("2006-01-02 15:04:05Z")
+		}
 	case "daily":
 		out = "daily " + s.At
 	case "weekly":
@@ -96,7 +99,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			})
 		}}
 	var tasks []string
-	var file, client, desc, patch, minSeverity, tz string
+	var file, client, desc, patch, minSeverity, tz, start string
 	var classes []string
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
@@ -115,6 +118,9 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 				return req, fmt.Errorf("--task: want a JSON object: %w", err)
 			}
 			req.Tasks = append(req.Tasks, t)
+		}
+		if err := startTasks(req.Tasks, start); err != nil {
+			return req, err
 		}
 		if patch != "" {
 			req.Patch = &api.PatchPolicy{}
@@ -174,6 +180,8 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 		cc.Flags().StringVar(&minSeverity, "min-severity", "", "with --patch: install patches at least this severe: critical, important, moderate, low")
 		cc.Flags().StringVar(&tz, "tz", "", `time zone of the schedules and patch window that name none: "device" (each device's, `+
 			`else its client's), "client" (the device's client's) or an IANA name like Europe/Paris; "" = the server's`)
+		cc.Flags().StringVar(&start, "start", "", `the anchor of "every" tasks that give no start (RFC 3339, e.g. 2026-12-07T08:00:00+01:00): `+
+			`due at start + k*every; default: when the task is first saved`)
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -409,3 +417,26 @@ func (a *App) autoApprovalsCmd() *cobra.Command {
 
 // secondsDuration is n seconds as a duration.
 func secondsDuration(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// startTasks anchors the "every" tasks that give no start at start
+// (RFC 3339; "" leaves them to the server's default).
+func startTasks(tasks []api.AutoTask, start string) error {
+	if start == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		return fmt.Errorf("--start: want an RFC 3339 time such as 2026-12-07T08:00:00Z: %w", err)
+	}
+	n := 0
+	for i := range tasks {
+		if s := &tasks[i].Schedule; s.Kind == "every" && s.Start.IsZero() {
+			s.Start = at
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("--start: no task of kind every without its own start")
+	}
+	return nil
+}

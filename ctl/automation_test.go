@@ -28,7 +28,8 @@ func TestAutomationTables(t *testing.T) {
 	}
 	at := now.Add(-5*time.Minute - 123456789*time.Nanosecond)
 	tasks := []api.AutoTask{
-		{ID: "scan", Name: "Patch scan", Action: "patch-scan", Schedule: api.AutoSchedule{Kind: "every", Every: 3600}, SpreadSeconds: 600},
+		{ID: "scan", Name: "Patch scan", Action: "patch-scan", Schedule: api.AutoSchedule{Kind: "every", Every: 3600,
+			Start: time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC)}, SpreadSeconds: 600},
 		{ID: "clean", Name: "Clean \x1b[31mtemp\u202e", Action: "script", Library: "cleanup@3",
 			Schedule: api.AutoSchedule{Kind: "weekly", At: "22:00", Weekdays: []int{2, 4}, TimeZone: "Europe/Paris"}, SkipOffline: true},
 		{ID: "tools", Name: "Tools", Action: "software-install", Packages: []string{"curl", "jq"},
@@ -84,5 +85,37 @@ func TestAutomationTables(t *testing.T) {
 		if strings.Contains(got.String(), bad) {
 			t.Errorf("tables contain %q", bad)
 		}
+	}
+}
+
+// TestAutomationStartFlag: --start anchors the every tasks that give no
+// start of their own (others keep theirs; daily ones take none), and a
+// --start that is not RFC 3339 is refused before anything is sent.
+func TestAutomationStartFlag(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	srv, seen, fp := fakeAPI(t, map[string]string{"POST /api/v1/automation/profiles": `{"id":"ap_1","name":"Servers","tasks":[]}`})
+	own := `{"name":"b","action":"patch-scan","schedule":{"kind":"every","every":60,"start":"2026-12-24T00:00:00Z"}}`
+	args := []string{"automation", "profiles", "create", "Servers", "--start", "2026-12-07T08:00:00+01:00",
+		"--task", `{"name":"a","action":"patch-scan","schedule":{"kind":"every","every":14400}}`, "--task", own,
+		"--task", `{"name":"c","action":"patch-scan","schedule":{"kind":"daily","at":"03:00"}}`}
+	if _, errs, code := runCtl(t, srv, fp, args...); code != 0 {
+		t.Fatalf("create: exit %d %q", code, errs)
+	}
+	if len(*seen) != 1 {
+		t.Fatalf("requests %v", *seen)
+	}
+	var req api.AutoProfileRequest
+	if err := json.Unmarshal([]byte(strings.SplitN((*seen)[0], " ", 3)[2]), &req); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC), time.Date(2026, 12, 24, 0, 0, 0, 0, time.UTC), {}}
+	for i, w := range want {
+		if got := req.Tasks[i].Schedule.Start; !got.Equal(w) {
+			t.Errorf("task %d start %v, want %v", i, got, w)
+		}
+	}
+	args[5] = "tomorrow 8am"
+	if _, errs, code := runCtl(t, srv, fp, args...); code == 0 || !strings.Contains(errs, "--start") || len(*seen) != 1 {
+		t.Fatalf("a bad --start: exit %d %q, %d requests", code, errs, len(*seen))
 	}
 }

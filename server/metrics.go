@@ -21,6 +21,7 @@ type metrics struct {
 	notifyAttempts  *prometheus.CounterVec
 	autoRuns        *prometheus.CounterVec
 	slaBreaches     *prometheus.CounterVec
+	autoTick        prometheus.Histogram
 }
 
 func newMetrics(s *Server) *metrics {
@@ -64,6 +65,10 @@ func newMetrics(s *Server) *metrics {
 		m.slaBreaches.WithLabelValues(t) // listed at 0 before the first breach
 	}
 	m.reg.MustRegister(m.slaBreaches)
+	m.autoTick = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "steward_automation_tick_seconds",
+		Help:    "Time the automation scheduler spends per tick (reconciling, starting what is due, storing its state).",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)})
+	m.reg.MustRegister(m.autoTick)
 	m.reg.MustRegister(m.handshakes, m.handshakeErrors, m.handshakesDone, m.runs, m.storeWrite, m.enrollments,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		hubGauge("steward_agents_connected", "Connected agents.", func() float64 { return float64(s.hub.Count()) }),
@@ -111,3 +116,6 @@ func (m *metrics) Scheduled(outcome string, n int) {
 // SLABreach counts one SLA breach notified by the sweep (the tickets
 // wing).
 func (m *metrics) SLABreach(target string) { m.slaBreaches.WithLabelValues(target).Inc() }
+
+// SchedulerTick records one automation scheduler tick's duration.
+func (m *metrics) SchedulerTick(d time.Duration) { m.autoTick.Observe(d.Seconds()) }

@@ -273,6 +273,7 @@ func (w *Wing) apiCreateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	anchorTasks(tasks, nil, w.d.Now())
 	patch, err := w.checkPatchFor(p, req.Patch)
 	if err != nil {
 		writeTaskError(rw, err)
@@ -328,6 +329,7 @@ func (w *Wing) apiUpdateProfile(rw http.ResponseWriter, r *http.Request, p *http
 		writeTaskError(rw, err)
 		return
 	}
+	anchorTasks(tasks, pr.Tasks, w.d.Now())
 	patch, err := w.checkPatchFor(p, req.Patch)
 	if err != nil {
 		writeTaskError(rw, err)

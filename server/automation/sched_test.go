@@ -121,6 +121,8 @@ type metricsRec struct {
 	n  map[string]int
 }
 
+func (m *metricsRec) SchedulerTick(time.Duration) {}
+
 func (m *metricsRec) Scheduled(o string, n int) {
 	m.mu.Lock()
 	m.n[o] += n
@@ -128,7 +130,7 @@ func (m *metricsRec) Scheduled(o string, n int) {
 }
 
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	st     *testStore
 	fleet  *testFleet
@@ -139,7 +141,7 @@ type rig struct {
 	czones testClientZones
 }
 
-func newRig(t *testing.T, devices int) *rig {
+func newRig(t testing.TB, devices int) *rig {
 	t.Helper()
 	r := &rig{t: t, dir: t.TempDir(), fleet: &testFleet{samples: map[string]*fleet.Sample{}},
 		now: time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC), met: &metricsRec{n: map[string]int{}}}

@@ -36,7 +36,8 @@ type schedule struct {
 	loc      *time.Location
 	// zone is ZoneDevice or ZoneClient when each device's due times are
 	// in its own (or its client's) zone; loc is then only the fallback.
-	zone string
+	zone   string
+	anchor time.Time
 }
 
 // compile checks a schedule and compiles it; def is the time zone of
@@ -60,6 +61,7 @@ func compile(s *store.AutoSchedule, def *time.Location, minEvery time.Duration) 
 		if c.every < minEvery || c.every > 31*24*time.Hour {
 			return nil, fmt.Errorf("every must be between %d seconds and 31 days", int(minEvery/time.Second))
 		}
+		c.anchor = s.Start
 	case SchedDaily, SchedWeekly:
 		h, m, err := parseClock(s.At)
 		if err != nil {
@@ -89,6 +91,9 @@ func compile(s *store.AutoSchedule, def *time.Location, minEvery time.Duration) 
 	default:
 		return nil, errors.New("schedule kind must be every, daily, weekly or cron")
 	}
+	if s.Kind != SchedEvery && !s.Start.IsZero() {
+		return nil, errors.New("start applies to every schedules only")
+	}
 	return c, nil
 }
 
@@ -115,8 +120,18 @@ func (c *schedule) nextBase(t time.Time, loc *time.Location) time.Time {
 	}
 	switch c.kind {
 	case SchedEvery:
-		k := t.UnixNano() / int64(c.every)
-		return time.Unix(0, (k+1)*int64(c.every)).UTC()
+		if c.anchor.IsZero() { // saved before anchors: aligned to the epoch
+			k := t.UnixNano() / int64(c.every)
+			return time.Unix(0, (k+1)*int64(c.every)).UTC()
+		}
+		// anchor + k*every with k >= 0: a future anchor is the first
+		// occurrence. Interval arithmetic on instants, so DST never
+		// shifts it.
+		if t.Before(c.anchor) {
+			return c.anchor.UTC()
+		}
+		k := t.Sub(c.anchor) / c.every
+		return c.anchor.Add((k + 1) * c.every).UTC()
 	case SchedDaily, SchedWeekly:
 		lt := t.In(loc)
 		for d := 0; d <= 8; d++ {
@@ -159,5 +174,9 @@ func offsetOf(deviceID, profileID, taskID string, spread int) time.Duration {
 // signature are recomputed.
 func sigOf(t *store.AutoTask) string {
 	s := t.Schedule
-	return fmt.Sprintf("%s|%d|%s|%v|%s|%s|%d", s.Kind, s.Every, s.At, s.Weekdays, s.Cron, s.TimeZone, t.Spread)
+	sig := fmt.Sprintf("%s|%d|%s|%v|%s|%s|%d", s.Kind, s.Every, s.At, s.Weekdays, s.Cron, s.TimeZone, t.Spread)
+	if !s.Start.IsZero() { // only then: states stored before anchors keep their signature
+		sig += "|" + s.Start.UTC().Format(time.RFC3339Nano)
+	}
+	return sig
 }

@@ -82,6 +82,8 @@ type Fresh interface {
 // store.AutoSkipped..., store.AutoFailed).
 type Metrics interface {
 	Scheduled(outcome string, n int)
+	// SchedulerTick records how long one tick took (its own cost).
+	SchedulerTick(d time.Duration)
 }
 
 // Config tunes the scheduler.
@@ -190,7 +192,11 @@ func (w *Wing) Run(ctx context.Context) error {
 	prune := w.d.Now().Add(time.Hour)
 	for {
 		now := w.d.Now()
+		t0 := time.Now()
 		wait := w.tick(now)
+		if w.d.Metrics != nil {
+			w.d.Metrics.SchedulerTick(time.Since(t0))
+		}
 		if now.After(prune) {
 			prune = now.Add(time.Hour)
 			if _, err := w.d.Store.PruneAutoRuns(now.Add(-w.d.Config.Retention)); err != nil {

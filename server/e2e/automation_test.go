@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,8 @@ func TestAutomationScheduledTask(t *testing.T) {
 		task(map[string]any{"schedule": map[string]any{"kind": "cron", "cron": "99 * * * *"}}),
 		task(map[string]any{"schedule": map[string]any{"kind": "daily", "at": "03:00", "time_zone": "Nowhere/City"}}),
 		task(map[string]any{"spread_seconds": -1}),
+		task(map[string]any{"schedule": map[string]any{"kind": "daily", "at": "03:00", "start": "2026-12-07T08:00:00Z"}}),
+		task(map[string]any{"schedule": map[string]any{"kind": "every", "every": 2, "start": "tomorrow at eight"}}),
 	} {
 		if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"name": "bad", "client": "Acme",
 			"tasks": []any{bad}}, nil); code != 400 {
@@ -79,6 +82,10 @@ func TestAutomationScheduledTask(t *testing.T) {
 	if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"name": "Every", "client": "Acme",
 		"tasks": []any{task(nil)}}, &pr); code != 201 {
 		t.Fatalf("profile: %d", code)
+	}
+	// Saved without a start: anchored at the save time.
+	if st := pr.Tasks[0].Schedule.Start; st.IsZero() || time.Since(st) > time.Minute || time.Until(st) > time.Second {
+		t.Fatalf("the every task's default start = %v, want the save time", st)
 	}
 	if code := e.api("POST", "/api/v1/automation/assignments", api.AssignRequest{Level: "client", Client: "Acme", Profile: "Every"}, nil); code != 200 {
 		t.Fatalf("assign: %d", code)
@@ -105,6 +112,16 @@ func TestAutomationScheduledTask(t *testing.T) {
 		}
 		return ok >= 2
 	})
+	// The scheduler's own time is measured per tick.
+	ticks := 0.0
+	for _, line := range strings.Split(e.rawGet(t, "/metrics"), "\n") {
+		if v, ok := strings.CutPrefix(line, "steward_automation_tick_seconds_count "); ok {
+			ticks, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if ticks < 2 {
+		t.Fatalf("steward_automation_tick_seconds counted %v ticks after two runs", ticks)
+	}
 	var jr api.JobResponse
 	if code := e.api("GET", "/api/v1/jobs/"+first.JobID, nil, &jr); code != 200 {
 		t.Fatalf("job: %d", code)

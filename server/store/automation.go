@@ -9,7 +9,8 @@ import "time"
 // and the log of what the scheduler did.
 
 // AutoSchedule says when a task is due. Kind "every" repeats every
-// Every seconds (aligned to the Unix epoch); "daily" at At (HH:MM) in
+// Every seconds from Start (Start + k*Every; a zero Start aligns to the
+// Unix epoch, as schedules saved before Start existed); "daily" at At (HH:MM) in
 // TimeZone; "weekly" at At on Weekdays (0 = Sunday); "cron" by the cron
 // expression Cron (five fields) in TimeZone. TimeZone "" is the server's;
 // "device" is each device's reported zone (else its client's, else the
@@ -21,6 +22,7 @@ type AutoSchedule struct {
 	Weekdays []int
 	Cron     string
 	TimeZone string
+	Start    time.Time
 }
 
 // AutoTask is one task of an automation profile: a library script

@@ -119,7 +119,6 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.automation && !cfg.filesOnly && ctx.Err() == nil {
 		fmt.Printf("== automation, %d agents\n", largest)
 		a := runAutomation(ctx, cfg, largest)
-		printAutomation(os.Stdout, a)
 		ar = &a
 	}
 	b, _ := json.MarshalIndent(map[string]any{"scale": results, "shell": sh, "agent": agents, "files": fr, "monitoring": mr,
@@ -138,6 +137,9 @@ func run(ctx context.Context, cfg config) error {
 	printFiles(os.Stdout, fr)
 	if mr != nil {
 		printMonitoring(os.Stdout, *mr)
+	}
+	if ar != nil {
+		printAutomation(os.Stdout, *ar)
 	}
 	fmt.Printf("\n(written to %s)\n", filepath.Join(cfg.out, "bench.json"))
 	return nil

@@ -183,6 +183,9 @@ func (s *DB) SaveAutoStates(states, drop []store.AutoState, runs []store.AutoRun
 			if err := aput(tx, bAutoRuns, runs[i].ID, runs[i]); err != nil {
 				return err
 			}
+			if err := tx.Bucket(bAutoRunsByDevice).Put(autoRunIndexKey(runs[i].DeviceID, runs[i].ID), nil); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -197,6 +200,11 @@ func (s *DB) AutoStates() ([]store.AutoState, error) {
 func (s *DB) AutoRuns(q store.AutoRunQuery) ([]store.AutoRun, error) {
 	var out []store.AutoRun
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if q.DeviceID != "" { // through the device index
+			var err error
+			out, err = autoRunsOfDevice(tx, &q, out)
+			return err
+		}
 		return aeach(tx, bAutoRuns, nil, true, func(_ []byte, r *store.AutoRun) (bool, error) {
 			if q.Match(r) {
 				out = append(out, *r)
@@ -212,19 +220,23 @@ func (s *DB) AutoRuns(q store.AutoRunQuery) ([]store.AutoRun, error) {
 func (s *DB) PruneAutoRuns(before time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		var drop [][]byte
+		var drop, idx [][]byte
 		err := aeach(tx, bAutoRuns, nil, false, func(k []byte, r *store.AutoRun) (bool, error) {
 			if !r.At.Before(before) {
 				return false, nil // IDs are time-ordered: the rest are newer
 			}
 			drop = append(drop, slices.Clone(k))
+			idx = append(idx, autoRunIndexKey(r.DeviceID, r.ID))
 			return true, nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, k := range drop {
+		for i, k := range drop {
 			if err := tx.Bucket(bAutoRuns).Delete(k); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bAutoRunsByDevice).Delete(idx[i]); err != nil {
 				return err
 			}
 		}

@@ -13,12 +13,13 @@ import (
 // record is the same.
 
 type diskAutoSchedule struct {
-	Kind     string `json:"kind"`
-	Every    int    `json:"every,omitempty"`
-	At       string `json:"at,omitempty"`
-	Weekdays []int  `json:"weekdays,omitempty"`
-	Cron     string `json:"cron,omitempty"`
-	TimeZone string `json:"time_zone,omitempty"`
+	Kind     string    `json:"kind"`
+	Every    int       `json:"every,omitempty"`
+	At       string    `json:"at,omitempty"`
+	Weekdays []int     `json:"weekdays,omitempty"`
+	Cron     string    `json:"cron,omitempty"`
+	TimeZone string    `json:"time_zone,omitempty"`
+	Start    time.Time `json:"start,omitzero"`
 }
 
 type diskAutoTask struct {

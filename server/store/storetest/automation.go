@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -38,6 +39,18 @@ func Automation(t *testing.T, f Factory) {
 		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 ||
 		!slices.Equal(got.Patch.Classifications, []string{"critical", "definition"}) || got.Patch.MinSeverity != "important" {
 		t.Fatalf("profile read back = %+v %v", got, err)
+	}
+	// An every schedule's anchor survives the round trip.
+	anchored := store.AutoProfile{ID: "ap9", Name: "Anchored", Tasks: []store.AutoTask{{ID: "t9", Name: "Tick", Action: "patch-scan",
+		Schedule: store.AutoSchedule{Kind: "every", Every: 14400, Start: at.Add(90 * time.Minute)}}}}
+	if err := db.PutAutoProfile(anchored); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AutoProfile("ap9"); err != nil || !got.Tasks[0].Schedule.Start.Equal(at.Add(90*time.Minute)) {
+		t.Fatalf("anchored profile read back = %+v %v", got, err)
+	}
+	if err := db.DeleteAutoProfile("ap9"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := db.AutoProfile("nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown profile: %v", err)
@@ -119,6 +132,30 @@ func Automation(t *testing.T, f Factory) {
 	}
 	if rs, _ := db.AutoRuns(store.AutoRunQuery{}); len(rs) != 1 || rs[0].ID != "ar2" {
 		t.Fatalf("after prune = %+v", rs)
+	}
+	// One device's log: its records only, newest first, filtered and
+	// limited; none left of a pruned one.
+	if rs, _ := db.AutoRuns(store.AutoRunQuery{DeviceID: "d1"}); len(rs) != 0 {
+		t.Fatalf("a device's pruned log = %+v", rs)
+	}
+	var more []store.AutoRun
+	for i := range 5 {
+		more = append(more, store.AutoRun{ID: fmt.Sprintf("ar3-%d", i), ProfileID: "ap2", TaskID: "t9", DeviceID: "d2", ClientID: "c2",
+			Due: at, At: at.Add(2 * time.Hour), Outcome: store.AutoStarted},
+			store.AutoRun{ID: fmt.Sprintf("ar3-%d-x", i), ProfileID: "ap2", TaskID: "t9", DeviceID: "d22", ClientID: "c2",
+				Due: at, At: at.Add(2 * time.Hour), Outcome: store.AutoStarted})
+	}
+	if err := db.SaveAutoStates(nil, nil, more); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := db.AutoRuns(store.AutoRunQuery{DeviceID: "d2", Limit: 3}); len(rs) != 3 || rs[0].ID != "ar3-4" || rs[2].ID != "ar3-2" {
+		t.Fatalf("a device's log, newest 3 = %+v", rs)
+	}
+	if rs, _ := db.AutoRuns(store.AutoRunQuery{DeviceID: "d2", Scope: store.Scope{Only: true, Clients: []string{"c1"}}}); len(rs) != 0 {
+		t.Fatalf("a device's log out of scope = %+v", rs)
+	}
+	if rs, _ := db.AutoRuns(store.AutoRunQuery{DeviceID: "d2"}); len(rs) != 6 || rs[5].ID != "ar2" {
+		t.Fatalf("a device's whole log = %+v", rs)
 	}
 	for _, a := range []store.PatchApproval{{ClientID: "c1", PatchID: "KB1", Name: "Update", By: "ann", At: at}, {PatchID: "KB2", At: at},
 		{ClientID: "c1", PatchID: "KB1", Name: "Update again", At: at}} {

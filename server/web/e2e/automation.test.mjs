@@ -114,12 +114,17 @@ describe('automation', { timeout: 240000 }, () => {
     await page.click('dialog.modal button[type=submit]');
     await waitUntil(async () => (await dialogError())?.includes('HH:MM'), 'the API refusal shown in the dialog');
     assert.equal(await page.inputValue('#auto-name'), NAME, 'what was typed is kept');
-    await page.fill('#auto-tasks', '[{"id":"nightly","name":"nightly scan","action":"patch-scan","schedule":{"kind":"daily","at":"03:00","time_zone":"Europe/Paris"},"spread_seconds":1800}]');
+    await page.fill('#auto-tasks', '[{"id":"nightly","name":"nightly scan","action":"patch-scan","schedule":{"kind":"daily","at":"03:00","time_zone":"Europe/Paris"},"spread_seconds":1800},'
+      + '{"id":"tick","name":"four-hourly scan","action":"patch-scan","schedule":{"kind":"every","every":14400}}]');
+    // "starting at" anchors the every task (a future time: nothing runs during the test).
+    await page.fill('#auto-start', '2031-12-07T08:00');
     await page.click('dialog.modal button[type=submit]');
     await page.waitForSelector('dialog.modal', { state: 'detached' });
     profile = (await api('GET', '/api/v1/automation/profiles')).find((p) => p.name === NAME);
     assert.ok(profile, 'the profile was created');
-    assert.deepEqual(profile.tasks.map((t) => [t.id, t.schedule.at, t.schedule.time_zone, t.spread_seconds]), [['nightly', '03:00', 'Europe/Paris', 1800]]);
+    assert.deepEqual(profile.tasks.map((t) => [t.id, t.schedule.at, t.schedule.time_zone, t.spread_seconds]), [['nightly', '03:00', 'Europe/Paris', 1800], ['tick', undefined, undefined, undefined]]);
+    assert.equal(new Date(profile.tasks[1].schedule.start).getTime(), new Date('2031-12-07T08:00').getTime(), 'the every task anchored at "starting at"');
+    assert.equal(profile.tasks[0].schedule.start, undefined, 'a daily task takes no start');
     const row = `#auto-profiles-table tbody tr[data-id="${profile.id}"]`;
     await page.waitForSelector(row);
     assert.equal(await page.locator(`${row} img`).count(), 0, 'markup in a profile name became an element');

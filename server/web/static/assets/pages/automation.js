@@ -18,10 +18,30 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 /** scheduleText says when a task runs. */
 export function scheduleText(s) {
   const tz = s.time_zone ? ` (${s.time_zone})` : '';
-  if (s.kind === 'every') return s.every % 3600 === 0 ? `every ${s.every / 3600} h` : s.every % 60 === 0 ? `every ${s.every / 60} min` : `every ${s.every} s`;
+  if (s.kind === 'every') return (s.every % 3600 === 0 ? `every ${s.every / 3600} h` : s.every % 60 === 0 ? `every ${s.every / 60} min` : `every ${s.every} s`) + startText(s);
   if (s.kind === 'daily') return `daily at ${s.at}${tz}`;
   if (s.kind === 'weekly') return `${(s.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${s.at}${tz}`;
   return `cron ${s.cron}${tz}`;
+}
+
+/** startText is an every schedule's anchor, in the browser's time. */
+function startText(s) {
+  const d = s.start ? new Date(s.start) : null;
+  return d && !Number.isNaN(d.getTime()) ? ` from ${d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}` : '';
+}
+
+/** startField is the form's "starting at": the anchor given to the every tasks that name no start. */
+function startField() {
+  const input = h('input', { type: 'datetime-local', name: 'start', id: 'auto-start' });
+  return {
+    field: field('Every-N tasks starting at (optional)', input, 'They run at this time plus each interval; empty: from when the task is first saved.'),
+    apply(tasks) {
+      if (!input.value) return;
+      const at = new Date(input.value);
+      if (Number.isNaN(at.getTime())) throw new Error('starting at: not a date and time');
+      for (const t of tasks) if (t?.schedule?.kind === 'every' && !t.schedule.start) t.schedule.start = at.toISOString();
+    },
+  };
 }
 
 const taskText = (t) => `${t.name}: ${t.action}${t.library ? ` ${t.library}` : ''}${t.packages?.length ? ` ${t.packages.join(' ')}` : ''}, ${scheduleText(t.schedule)}`
@@ -62,9 +82,10 @@ async function editProfile(p, globalAllowed) {
   patch.value = p?.patch ? JSON.stringify(withoutFilters(p.patch), null, 2) : '';
   const filters = patchFilterFields(p?.patch);
   const zone = scheduleZone();
+  const start = startField();
   const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
-    field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
-    field('Patch policy (JSON, empty for none)', patch), filters.el,
+    field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds, from start: RFC 3339), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
+    start.field, field('Patch policy (JSON, empty for none)', patch), filters.el,
     field('Time zone of the schedules', zone.el, 'daily, weekly and cron times and the patch window are read in this zone'));
   return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
     onSubmit: () => {
@@ -76,6 +97,7 @@ async function editProfile(p, globalAllowed) {
       }
       if (filters.apply(req.patch) && !req.patch) throw new Error('classifications and a minimum severity refine a patch policy: write one above');
       zone.apply(req);
+      if (Array.isArray(req.tasks)) start.apply(req.tasks);
       if (!p && client.value) req.client = client.value;
       return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
     } });
