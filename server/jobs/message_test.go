@@ -65,3 +65,27 @@ func decodeJob(t *testing.T, b []byte) protocol.Job {
 	}
 	return m
 }
+
+// BenchmarkJobMessage compares a run's message encoded on its own (the
+// stored spec decoded and the message encoded per device) with the
+// template's splice.
+func BenchmarkJobMessage(b *testing.B) {
+	j := New(Deps{Metrics: noMetrics{}, Now: time.Now, Log: slog.New(slog.DiscardHandler)})
+	spec, _ := EncodeSpec(protocol.Job{Kind: protocol.KindScript, Timeout: 30,
+		Script: &protocol.ScriptSpec{Interpreter: "sh", Body: "echo hello; uname -a; df -h"}})
+	job := store.Job{ID: httpx.NewID("j"), Kind: protocol.KindScript, Spec: spec, Expires: time.Now().Add(time.Hour)}
+	r := store.Run{ID: httpx.NewID("r"), JobID: job.ID, Expires: job.Expires}
+	b.Run("per-run", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			j.message(&job, &r)
+		}
+	})
+	m := j.newJobMessage(&job)
+	b.Run("template", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m.forRun(j, &r)
+		}
+	})
+}
