@@ -35,7 +35,7 @@ func TestJobMessageTemplateMatchesEncodedMessage(t *testing.T) {
 		{ID: httpx.NewID("r"), JobID: job.ID, Expires: job.Expires},
 		{ID: httpx.NewID("r"), JobID: job.ID, Expires: job.Expires},
 		{ID: httpx.NewID("r"), JobID: job.ID, Expires: job.Expires.Add(time.Minute)}, // differs: own encoding
-		{ID: "r_\"<odd>\"", JobID: job.ID, Expires: job.Expires},                       // needs escaping: own encoding
+		{ID: "r_\"<odd>\"", JobID: job.ID, Expires: job.Expires},                     // needs escaping: own encoding
 	}
 	for i := range runs {
 		got, want := decodeJob(t, m.forRun(j, &runs[i])), decodeJob(t, j.message(&job, &runs[i]))
