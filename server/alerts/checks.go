@@ -456,9 +456,11 @@ func (d *devState) drop(st *checkState) {
 const maxWindow = 60
 
 // ring keeps per-minute sums of CPU and memory samples for the last
-// maxWindow minutes: under 1 KB per device, however often heartbeats come.
+// maxWindow minutes: 840 bytes per device, however often heartbeats come.
 type ring struct {
-	minute [maxWindow]int64
+	// minute is each bucket's minute since the Unix epoch: an int32 lasts
+	// until the year 6053 and keeps the ring 240 bytes smaller per device.
+	minute [maxWindow]int32
 	cpu    [maxWindow]float32
 	mem    [maxWindow]float32
 	n      [maxWindow]uint16
@@ -467,8 +469,8 @@ type ring struct {
 func (r *ring) add(at time.Time, cpu, mem float64) {
 	m := at.Unix() / 60
 	i := m % maxWindow
-	if r.minute[i] != m {
-		r.minute[i], r.cpu[i], r.mem[i], r.n[i] = m, 0, 0, 0
+	if int64(r.minute[i]) != m {
+		r.minute[i], r.cpu[i], r.mem[i], r.n[i] = int32(m), 0, 0, 0
 	}
 	if r.n[i] == math.MaxUint16 {
 		return
@@ -485,7 +487,7 @@ func (r *ring) average(mem bool, now time.Time, window int) (float64, bool) {
 	var sum float64
 	var n int
 	for i := range maxWindow {
-		if r.n[i] == 0 || r.minute[i] > cur || r.minute[i] <= cur-int64(max(window, 1)) {
+		if mi := int64(r.minute[i]); r.n[i] == 0 || mi > cur || mi <= cur-int64(max(window, 1)) {
 			continue
 		}
 		if mem {
