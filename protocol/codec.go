@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,4 +73,27 @@ func MustEncode(typ, id string, v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// heartbeatPrefix is how Encode starts a heartbeat frame.
+var heartbeatPrefix = []byte(`{"type":"` + TypeHeartbeat + `",`)
+
+// DecodeHeartbeat decodes a heartbeat frame in one pass, straight into
+// its struct. ok is false for any other frame, and for a heartbeat it
+// cannot decode: Decode and DecodeData then give the error.
+func DecodeHeartbeat(frame []byte) (hb Heartbeat, ok bool) {
+	if len(frame) > MaxAgentFrame || !bytes.HasPrefix(frame, heartbeatPrefix) {
+		return hb, false
+	}
+	// Data stays nil unless the frame carries a data object, which the
+	// envelope path requires as well.
+	var f struct {
+		Type string     `json:"type"`
+		ID   string     `json:"id"`
+		Data *Heartbeat `json:"data"`
+	}
+	if err := json.Unmarshal(frame, &f); err != nil || f.Type != TypeHeartbeat || f.Data == nil {
+		return Heartbeat{}, false
+	}
+	return *f.Data, true
 }

@@ -58,7 +58,12 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 			b, _ := json.Marshal(api.Event{Type: e.Type, ID: e.ID, ClientID: e.ClientID, DeviceID: e.DeviceID,
 				JobID: e.JobID, State: e.State, Online: e.Online})
 			fmt.Fprintf(w, "data: %s\n\n", b)
-			fl.Flush()
+			// A burst (a fan-out's run changes) goes out in few writes:
+			// flushed once nothing more is waiting (the response's buffer
+			// sends itself when full).
+			if len(sub.C) == 0 {
+				fl.Flush()
+			}
 		}
 	}
 }

@@ -233,8 +233,7 @@ func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 	case protocol.TypeHeartbeat:
 		var hb protocol.Heartbeat
 		if err = protocol.DecodeData(env, &hb); err == nil {
-			hb.User = httpx.CleanText(hb.User, 256)
-			s.fleet.Heartbeat(c.DeviceID, hb)
+			s.Heartbeat(c, hb)
 		}
 	case protocol.TypeInventory, protocol.TypeHealth:
 		if s.fleet.Retired(c.DeviceID) {
@@ -267,6 +266,13 @@ func (s *Wing) Message(c *hub.Conn, env protocol.Envelope) {
 	} else if err != nil {
 		s.log.Error("agent message", "device", c.DeviceID, "type", env.Type, "err", err)
 	}
+}
+
+// Heartbeat records a heartbeat (the hub decodes it in one pass; see
+// hub.HeartbeatHandler).
+func (s *Wing) Heartbeat(c *hub.Conn, hb protocol.Heartbeat) {
+	hb.User = httpx.CleanText(hb.User, 256)
+	s.fleet.Heartbeat(c.DeviceID, hb)
 }
 
 // Binary hands a binary frame to the shell wing, or to the toolbox calls

@@ -270,12 +270,12 @@ func evaluate(out []result, c *store.Check, f *facts) []result {
 		return evalDisks(out, c, f)
 	case KindService:
 		r.target = c.Target
-		if d.health == nil || len(d.health.Services) == 0 {
+		if len(d.services) == 0 {
 			r.unknown = true
 			return append(out, r)
 		}
 		r.sev = c.Severity // not installed, unless found
-		for _, sv := range d.health.Services {
+		for _, sv := range d.services {
 			if strings.EqualFold(sv.Name, c.Target) || strings.EqualFold(sv.DisplayName, c.Target) {
 				r.state = sv.State
 				if sv.State == "running" {
@@ -329,9 +329,9 @@ func evalDisks(out []result, c *store.Check, f *facts) []result {
 		}
 		return r
 	}
-	if inv := f.dev.inv; inv != nil && len(inv.Disks) > 0 {
+	if disks := f.dev.disks; len(disks) > 0 {
 		n := len(out)
-		for _, dk := range inv.Disks {
+		for _, dk := range disks {
 			if dk.Total == 0 || (c.Target != "" && !strings.EqualFold(dk.Mount, c.Target)) {
 				continue
 			}
@@ -379,10 +379,15 @@ func bytesText(b uint64) string {
 // memory: the CPU and memory ring, the latest reported disks and
 // services, and since when a reboot and security patches are pending.
 type devState struct {
-	ring          ring
-	lastSeq       uint64
-	inv           *protocol.Inventory
-	health        *protocol.Health
+	ring    ring
+	lastSeq uint64
+	// disks and services are all the checks read of the last inventory
+	// and health report: a few fields each, not the reports themselves
+	// (whose software lists and interfaces would cost kilobytes per
+	// device). disks is nil until an inventory with disks arrived;
+	// services likewise.
+	disks         []diskUse
+	services      []serviceState
 	inventoryAt   time.Time
 	healthAt      time.Time
 	rebootSince   time.Time
@@ -391,6 +396,39 @@ type devState struct {
 	// states are the device's check states (also in Wing.checks): found
 	// here by a short scan, cheaper than a lookup in the fleet-wide map.
 	states []*checkState
+}
+
+// diskUse is what the disk checks read of one inventory disk.
+type diskUse struct {
+	Mount       string
+	Total, Free uint64
+}
+
+// serviceState is what the service checks read of one reported service.
+type serviceState struct {
+	Name, DisplayName, State string
+}
+
+// setInventory keeps what the checks read of an inventory.
+func (d *devState) setInventory(inv *protocol.Inventory) {
+	d.disks = nil
+	if len(inv.Disks) > 0 {
+		d.disks = make([]diskUse, len(inv.Disks))
+		for i, dk := range inv.Disks {
+			d.disks[i] = diskUse{Mount: dk.Mount, Total: dk.Total, Free: dk.Free}
+		}
+	}
+}
+
+// setHealth keeps what the checks read of a health report.
+func (d *devState) setHealth(h *protocol.Health) {
+	d.services = nil
+	if len(h.Services) > 0 {
+		d.services = make([]serviceState, len(h.Services))
+		for i, sv := range h.Services {
+			d.services[i] = serviceState{Name: sv.Name, DisplayName: sv.DisplayName, State: sv.State}
+		}
+	}
 }
 
 // state returns the device's state of a check on a target, if any.
@@ -418,9 +456,11 @@ func (d *devState) drop(st *checkState) {
 const maxWindow = 60
 
 // ring keeps per-minute sums of CPU and memory samples for the last
-// maxWindow minutes: under 1 KB per device, however often heartbeats come.
+// maxWindow minutes: 840 bytes per device, however often heartbeats come.
 type ring struct {
-	minute [maxWindow]int64
+	// minute is each bucket's minute since the Unix epoch: an int32 lasts
+	// until the year 6053 and keeps the ring 240 bytes smaller per device.
+	minute [maxWindow]int32
 	cpu    [maxWindow]float32
 	mem    [maxWindow]float32
 	n      [maxWindow]uint16
@@ -429,8 +469,8 @@ type ring struct {
 func (r *ring) add(at time.Time, cpu, mem float64) {
 	m := at.Unix() / 60
 	i := m % maxWindow
-	if r.minute[i] != m {
-		r.minute[i], r.cpu[i], r.mem[i], r.n[i] = m, 0, 0, 0
+	if int64(r.minute[i]) != m {
+		r.minute[i], r.cpu[i], r.mem[i], r.n[i] = int32(m), 0, 0, 0
 	}
 	if r.n[i] == math.MaxUint16 {
 		return
@@ -447,7 +487,7 @@ func (r *ring) average(mem bool, now time.Time, window int) (float64, bool) {
 	var sum float64
 	var n int
 	for i := range maxWindow {
-		if r.n[i] == 0 || r.minute[i] > cur || r.minute[i] <= cur-int64(max(window, 1)) {
+		if mi := int64(r.minute[i]); r.n[i] == 0 || mi > cur || mi <= cur-int64(max(window, 1)) {
 			continue
 		}
 		if mem {

@@ -70,7 +70,8 @@ func (w *Wing) Start() error {
 	for _, rec := range invs {
 		if inv, err := fleet.DecodeInventory(rec); err == nil {
 			d := w.dev(rec.DeviceID)
-			d.inv, d.inventoryAt = &inv, rec.UpdatedAt
+			d.setInventory(&inv)
+			d.inventoryAt = rec.UpdatedAt
 		}
 	}
 	for after := ""; ; {
@@ -87,7 +88,8 @@ func (w *Wing) Start() error {
 				continue
 			}
 			d := w.dev(rec.DeviceID)
-			d.health, d.healthAt = &h, rec.UpdatedAt
+			d.setHealth(&h)
+			d.healthAt = rec.UpdatedAt
 			// The report's time stands in for when these began: what was
 			// pending before a restart is not known more exactly.
 			if h.Reboot.Pending {
@@ -139,8 +141,7 @@ func (w *Wing) InventoryReported(id string, inv *protocol.Inventory) {
 	defer w.mu.Unlock()
 	d := w.dev(id)
 	if inv != nil {
-		c := *inv
-		d.inv = &c
+		d.setInventory(inv)
 	}
 	d.inventoryAt = now
 }
@@ -152,8 +153,8 @@ func (w *Wing) HealthReported(id string, h *protocol.Health) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	d := w.dev(id)
-	c := *h
-	d.health, d.healthAt = &c, now
+	d.setHealth(h)
+	d.healthAt = now
 }
 
 // since keeps the time a condition began: now when it starts, zero when

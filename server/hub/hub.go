@@ -33,6 +33,14 @@ type Handler interface {
 	Closed(c *Conn, reason string)
 }
 
+// HeartbeatHandler is implemented by a Handler that takes heartbeats
+// decoded in one pass: the most frequent message is then parsed once,
+// straight into its struct, instead of into an envelope and again from
+// its raw data.
+type HeartbeatHandler interface {
+	Heartbeat(c *Conn, hb protocol.Heartbeat)
+}
+
 type frame struct {
 	data   []byte
 	binary bool
@@ -348,6 +356,12 @@ func (c *Conn) readLoop() {
 		if mt == websocket.BinaryMessage {
 			c.hub.h.Binary(c, b)
 			continue
+		}
+		if hh, ok := c.hub.h.(HeartbeatHandler); ok {
+			if hb, ok := protocol.DecodeHeartbeat(b); ok {
+				hh.Heartbeat(c, hb)
+				continue
+			}
 		}
 		env, err := protocol.Decode(b, protocol.MaxAgentFrame)
 		if err != nil {

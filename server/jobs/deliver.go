@@ -24,7 +24,7 @@ func (j *Wing) DeviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
 		return
 	}
 	now := j.now()
-	jobs := map[string]*store.Job{}
+	jobs := map[string]*jobMessage{}
 	for i := range runs {
 		if runs[i].CancelRequested {
 			c.Send(protocol.MustEncode(protocol.TypeJobCancel, "", protocol.JobCancel{RunID: runs[i].ID}))
@@ -45,7 +45,7 @@ func (j *Wing) DeviceConnected(c *hub.Conn, prevBoot, newBoot time.Time) {
 // and a sweep racing for one run send it once. With resend, a sent or
 // running run is sent again: the agent answers a run it has seen with a
 // duplicate ack and its stored result, never a rerun. c nil only expires.
-func (j *Wing) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string]*store.Job, resend bool) {
+func (j *Wing) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string]*jobMessage, resend bool) {
 	if r.State == protocol.StateQueued && now.After(r.Expires) {
 		_, _ = j.finish(r.ID, protocol.StateExpired, "expired before the device was reachable", -1, nil)
 		return
@@ -53,16 +53,16 @@ func (j *Wing) deliver(c *hub.Conn, r *store.Run, now time.Time, jobs map[string
 	if c == nil || protocol.Terminal(r.State) || (!r.NotBefore.IsZero() && r.NotBefore.After(now)) {
 		return
 	}
-	job := jobs[r.JobID]
-	if job == nil {
+	jm := jobs[r.JobID]
+	if jm == nil {
 		jb, err := j.st.Job(r.JobID)
 		if err != nil {
 			return
 		}
-		job = &jb
-		jobs[r.JobID] = job
+		jm = j.newJobMessage(&jb)
+		jobs[r.JobID] = jm
 	}
-	msg := j.message(job, r)
+	msg := jm.forRun(j, r)
 	if r.State != protocol.StateQueued {
 		if resend {
 			c.Send(msg)
@@ -124,7 +124,7 @@ func (j *Wing) sweep() {
 		return
 	}
 	now := j.now()
-	jobs := map[string]*store.Job{}
+	jobs := map[string]*jobMessage{}
 	for i := range runs {
 		r := &runs[i]
 		if r.State != protocol.StateQueued {

@@ -252,7 +252,8 @@ func (j *Wing) targets(p *httpx.Principal, req *jobRequest) ([]fleet.View, strin
 	}
 	// A device waiting for approval gets no job: naming one is refused,
 	// and a client or filter target leaves it out.
-	approved, pending := views[:0:0], 0
+	// Filtered in place: a fan-out to every device copies no views.
+	approved, pending := views[:0], 0
 	for _, v := range views {
 		if v.Retired { // named: client and filter targets leave retired devices out
 			return nil, "", fmt.Errorf("%w: device %s is retired; restore it first (POST /api/v1/devices/%s/restore)",
@@ -335,10 +336,14 @@ func (j *Wing) create(p *httpx.Principal, req *jobRequest, views []fleet.View, d
 	if err := j.write(func() error { return j.st.CreateJob(&job, runs) }); err != nil {
 		return job, nil, err
 	}
+	var msg *jobMessage
 	for i := range runs {
 		if runs[i].State == protocol.StateSent {
 			if c := j.hub.Get(runs[i].DeviceID); c != nil {
-				c.Send(j.message(&job, &runs[i]))
+				if msg == nil {
+					msg = j.newJobMessage(&job)
+				}
+				c.Send(msg.forRun(j, &runs[i]))
 			}
 		}
 	}

@@ -252,6 +252,7 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 	for i := 0; i < cfg.rounds || !prof.finished(); i++ {
 		start := time.Now()
 		srv0, sim0 := procCPU(s.cmd.Process.Pid), sm.cpu()
+		commits0, commitSecs0 := s.metric("steward_store_write_seconds_count"), s.metric("steward_store_write_seconds_sum")
 		id, err := job("true")
 		if err != nil {
 			return r, err
@@ -265,8 +266,14 @@ func measure(ctx context.Context, cfg config, n int) (r result, err error) {
 		ms := float64(time.Since(start).Microseconds()) / 1000
 		r.FanoutRoundsMS = append(r.FanoutRoundsMS, ms)
 		// Where the CPU went: the server and the simulators share the cores.
-		fmt.Printf("   fan-out round %d: %.0f ms (CPU: server %.2f s, simulators %.2f s)\n", i+1, ms,
-			procCPU(s.cmd.Process.Pid)-srv0, sm.cpu()-sim0)
+		// And how the results were stored: the job writer's group commits.
+		commits := s.metric("steward_store_write_seconds_count") - commits0
+		commitMS := 0.0
+		if commits > 0 {
+			commitMS = 1000 * (s.metric("steward_store_write_seconds_sum") - commitSecs0) / commits
+		}
+		fmt.Printf("   fan-out round %d: %.0f ms (CPU: server %.2f s, simulators %.2f s; %.0f commits, %.1f ms each)\n", i+1, ms,
+			procCPU(s.cmd.Process.Pid)-srv0, sm.cpu()-sim0, commits, commitMS)
 	}
 	if err := prof.wait(); err != nil {
 		fmt.Println("   profile:", err)
