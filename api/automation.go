@@ -120,9 +120,14 @@ type AutoRun struct {
 // none, security or all; Include and Exclude are name patterns (*, ?;
 // any case); approved patches install too. The weekly window starts at
 // Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone and lasts Minutes.
-// Reboot after installing: never or if-required, with Message shown to
-// the logged-in user first. RebootAfterDays > 0 reboots devices whose
-// reboot has been pending that long, in the window.
+// Reboot after installing: never, if-required, or at-time (the next
+// RebootAt, HH:MM in TimeZone, after the install ended: possibly outside
+// the window), with Message shown to the logged-in user first.
+// MaxDeferrals > 0 (at most 10) asks the user "Restart now?" and lets
+// them postpone it that often by DeferMinutes (default 60) before the
+// restart is forced after a five-minute notice. RebootAfterDays > 0
+// reboots devices whose reboot has been pending that long, in the window
+// (asked first likewise).
 type PatchPolicy struct {
 	Auto            string   `json:"auto"`
 	Include         []string `json:"include,omitempty"`
@@ -134,6 +139,9 @@ type PatchPolicy struct {
 	Reboot          string   `json:"reboot,omitempty"`
 	Message         string   `json:"message,omitempty"`
 	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
+	RebootAt        string   `json:"reboot_at,omitempty"`
+	DeferMinutes    int      `json:"defer_minutes,omitempty"`
+	MaxDeferrals    int      `json:"max_deferrals,omitempty"`
 }
 
 // PatchApproval lets one patch install in the window on a client's

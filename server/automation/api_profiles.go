@@ -68,6 +68,7 @@ func toAPIProfile(p *store.AutoProfile, names map[string]string) api.AutoProfile
 	if pp := p.Patch; pp != nil {
 		out.Patch = &api.PatchPolicy{Auto: pp.Auto, Include: pp.Include, Exclude: pp.Exclude, Weekdays: pp.Weekdays, Start: pp.Start,
 			Minutes: pp.Minutes, TimeZone: pp.TimeZone, Reboot: pp.Reboot, Message: pp.Message, RebootAfterDays: pp.RebootAfterDays}
+		rebootToAPI(pp, out.Patch)
 	}
 	return out
 }

@@ -132,6 +132,7 @@ type Wing struct {
 	dirty   bool
 	samples []fleet.Sample
 	wake    chan struct{}
+	reboots map[key]*entry // the patch entries with a reboot under way (reboot.go)
 }
 
 // New builds the wing; the scheduler runs in Run.
