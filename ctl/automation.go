@@ -97,6 +97,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 		}}
 	var tasks []string
 	var file, client, desc, patch string
+	var reboot rebootOpts
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
 		if file != "" {
@@ -121,7 +122,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 				return req, fmt.Errorf("--patch: want a JSON object: %w", err)
 			}
 		}
-		return req, nil
+		return req, reboot.apply(req.Patch)
 	}
 	save := func(method, path, name string) error {
 		req, err := request(name)
@@ -156,6 +157,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			`"minutes":120,"reboot":"if-required","exclude":["kernel*"]}`)
 		cc.Flags().StringVar(&client, "client", "", "the client the profile belongs to (ID or name)")
 		cc.Flags().StringVar(&desc, "description", "", "description")
+		reboot.flags(cc)
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
