@@ -97,7 +97,9 @@ func TestAutomationRebootDeferrals(t *testing.T) {
 		Executors: map[string]agent.Executor{protocol.KindMessage: user.run}})
 	waitFor(t, "patches reported", func() bool { return len(e.health(id).Patches.Available) == 121 })
 	waitFor(t, "the user seen", func() bool {
-		var v struct{ Device struct{ Heartbeat protocol.Heartbeat } }
+		var v struct {
+			Device struct{ Heartbeat protocol.Heartbeat }
+		}
 		e.api("GET", "/api/v1/devices/"+id, nil, &v)
 		return v.Device.Heartbeat.User == "alice"
 	})
@@ -218,7 +220,9 @@ func TestAutomationRebootDeferrals(t *testing.T) {
 	// Back with no reboot pending: done, postponements reset.
 	os.Remove(filepath.Join(root, "run/reboot-required"))
 	e.api("POST", "/api/v1/devices/"+id+"/refresh?what=health", nil, nil)
-	waitFor(t, "the restart seen", func() bool { return strings.HasSuffix(outcomeList(e.outcomes(id, "patch-policy")), ",rebooting,rebooted") })
+	waitFor(t, "the restart seen", func() bool {
+		return strings.HasSuffix(outcomeList(e.outcomes(id, "patch-policy")), ",rebooting,rebooted")
+	})
 	e.api("GET", "/api/v1/automation/compliance?device="+id, nil, &comp)
 	for _, it := range comp.Devices[0].Items {
 		if it.Policy == "reboot" {
