@@ -100,7 +100,8 @@ type DeviceTasks struct {
 
 // AutoRun is one scheduled occurrence of a task on a device and what the
 // scheduler did: started (JobID, RunID), skipped-offline,
-// skipped-running, skipped-deadline, not-required or failed.
+// skipped-running, skipped-deadline, not-required or failed; a patch
+// policy's reboot steps: prompted, deferred, rebooting, rebooted.
 type AutoRun struct {
 	ID          string    `json:"id"`
 	ProfileID   string    `json:"profile_id"`

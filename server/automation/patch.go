@@ -143,7 +143,8 @@ func (w *Wing) available(deviceID string) ([]protocol.Patch, error) {
 // window: the selected patches installed (rebooting if required, when
 // the policy says, after a message to the logged-in user), or a reboot
 // when one has been pending RebootAfterDays; no job (Kind "") when
-// neither applies, with why.
+// neither applies, with why. A policy that asks the user or restarts
+// at a time hands its reboots to rebootPlan (reboot.go).
 func (w *Wing) patchPlan(pp *store.PatchPolicy, e *entry, now time.Time) (api.JobRequest, *api.JobRequest, string) {
 	patches, err := w.available(e.device)
 	if err != nil {
