@@ -337,3 +337,30 @@ func TestRebootDeferralsSurviveRestart(t *testing.T) {
 		t.Fatalf("metrics %v", r.met.n)
 	}
 }
+
+// TestRebootPolicyChecks: the reboot fields a patch policy accepts, and
+// the default postponement.
+func TestRebootPolicyChecks(t *testing.T) {
+	for _, x := range []struct {
+		in   api.PatchPolicy
+		ok   bool
+		want store.PatchPolicy
+	}{
+		{api.PatchPolicy{Reboot: RebootIfReq, MaxDeferrals: 3}, true, store.PatchPolicy{Reboot: RebootIfReq, MaxDeferrals: 3, DeferMinutes: 60}},
+		{api.PatchPolicy{Reboot: RebootAtTime, RebootAt: " 22:30 "}, true, store.PatchPolicy{Reboot: RebootAtTime, RebootAt: "22:30"}},
+		{api.PatchPolicy{Reboot: RebootNever, RebootAfterDays: 7, MaxDeferrals: 1, DeferMinutes: 15}, true,
+			store.PatchPolicy{Reboot: RebootNever, RebootAfterDays: 7, MaxDeferrals: 1, DeferMinutes: 15}},
+		{api.PatchPolicy{Reboot: RebootAtTime, RebootAt: "7:5"}, false, store.PatchPolicy{}},
+		{api.PatchPolicy{Reboot: RebootAtTime}, false, store.PatchPolicy{}},
+		{api.PatchPolicy{Reboot: RebootIfReq, RebootAt: "22:00"}, false, store.PatchPolicy{}},
+		{api.PatchPolicy{Reboot: RebootIfReq, MaxDeferrals: 11}, false, store.PatchPolicy{}},
+		{api.PatchPolicy{Reboot: RebootIfReq, MaxDeferrals: 1, DeferMinutes: 1441}, false, store.PatchPolicy{}},
+		{api.PatchPolicy{Reboot: RebootNever, MaxDeferrals: 1}, false, store.PatchPolicy{}},
+	} {
+		pp := store.PatchPolicy{Reboot: x.in.Reboot, RebootAfterDays: x.in.RebootAfterDays}
+		err := checkReboot(&pp, &x.in)
+		if (err == nil) != x.ok || x.ok && (pp.RebootAt != x.want.RebootAt || pp.DeferMinutes != x.want.DeferMinutes || pp.MaxDeferrals != x.want.MaxDeferrals) {
+			t.Errorf("%+v: %+v, %v", x.in, pp, err)
+		}
+	}
+}
