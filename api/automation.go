@@ -109,7 +109,8 @@ type DeviceTasks struct {
 
 // AutoRun is one scheduled occurrence of a task on a device and what the
 // scheduler did: started (JobID, RunID), skipped-offline,
-// skipped-running, skipped-deadline, not-required or failed.
+// skipped-running, skipped-deadline, not-required or failed; a patch
+// policy's reboot steps: prompted, deferred, rebooting, rebooted.
 type AutoRun struct {
 	ID          string    `json:"id"`
 	ProfileID   string    `json:"profile_id"`
@@ -130,12 +131,17 @@ type AutoRun struct {
 // any case); approved patches install too. The weekly window starts at
 // Start (HH:MM) on Weekdays (0 = Sunday) in TimeZone (as a schedule's:
 // an IANA name, "device", "client" or "" = the server's) and lasts Minutes.
-// Reboot after installing: never or if-required, with Message shown to
-// the logged-in user first. RebootAfterDays > 0 reboots devices whose
-// reboot has been pending that long, in the window. Classifications
-// (security, critical, bugfix, enhancement, feature, definition, driver,
-// rollup, servicepack, tool, other) and MinSeverity (critical, important,
-// moderate, low) select patches by what the OS says of them.
+// Reboot after installing: never, if-required, or at-time (the next
+// RebootAt, HH:MM in TimeZone, after the install ended: possibly outside
+// the window), with Message shown to the logged-in user first.
+// MaxDeferrals > 0 (at most 10) asks the user "Restart now?" and lets
+// them postpone it that often by DeferMinutes (default 60) before the
+// restart is forced after a five-minute notice. RebootAfterDays > 0
+// reboots devices whose reboot has been pending that long, in the window
+// (asked first likewise). Classifications (security, critical, bugfix,
+// enhancement, feature, definition, driver, rollup, servicepack, tool,
+// other) and MinSeverity (critical, important, moderate, low) select
+// patches by what the OS says of them.
 type PatchPolicy struct {
 	Auto            string   `json:"auto"`
 	Include         []string `json:"include,omitempty"`
@@ -149,6 +155,9 @@ type PatchPolicy struct {
 	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
 	Classifications []string `json:"classifications,omitempty"`
 	MinSeverity     string   `json:"min_severity,omitempty"`
+	RebootAt        string   `json:"reboot_at,omitempty"`
+	DeferMinutes    int      `json:"defer_minutes,omitempty"`
+	MaxDeferrals    int      `json:"max_deferrals,omitempty"`
 }
 
 // PatchApproval lets one patch install in the window on a client's

@@ -101,6 +101,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 	var tasks []string
 	var file, client, desc, patch, minSeverity, tz, start string
 	var classes []string
+	var reboot rebootOpts
 	request := func(name string) (api.AutoProfileRequest, error) {
 		req := api.AutoProfileRequest{Name: name, Client: client, Description: desc, Tasks: []api.AutoTask{}}
 		if file != "" {
@@ -140,7 +141,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 		if req.Patch != nil && req.Patch.TimeZone == "" {
 			req.Patch.TimeZone = tz
 		}
-		return req, nil
+		return req, reboot.apply(req.Patch)
 	}
 	save := func(method, path, name string) error {
 		req, err := request(name)
@@ -182,6 +183,7 @@ func (a *App) autoProfilesCmd() *cobra.Command {
 			`else its client's), "client" (the device's client's) or an IANA name like Europe/Paris; "" = the server's`)
 		cc.Flags().StringVar(&start, "start", "", `the anchor of "every" tasks that give no start (RFC 3339, e.g. 2026-12-07T08:00:00+01:00): `+
 			`due at start + k*every; default: when the task is first saved`)
+		reboot.flags(cc)
 	}
 	del := &cobra.Command{Use: "delete PROFILE", Short: "Delete a profile with its assignments, exemptions and schedule", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -56,7 +56,7 @@ func newMetrics(s *Server) *metrics {
 			return float64(s.notify.Pending())
 		}))
 	m.autoRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_automation_runs_total",
-		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed)."},
+		Help: "Scheduled task occurrences by outcome (started; skipped-offline, skipped-running, skipped-deadline, not-required; failed; reboot steps prompted, deferred, rebooting, rebooted)."},
 		[]string{"outcome"})
 	m.reg.MustRegister(m.autoRuns)
 	m.slaBreaches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "steward_tickets_sla_breaches_total",

@@ -69,6 +69,7 @@ func toAPIProfile(p *store.AutoProfile, names map[string]string) api.AutoProfile
 		out.Patch = &api.PatchPolicy{Auto: pp.Auto, Include: pp.Include, Exclude: pp.Exclude, Weekdays: pp.Weekdays, Start: pp.Start,
 			Minutes: pp.Minutes, TimeZone: pp.TimeZone, Reboot: pp.Reboot, Message: pp.Message, RebootAfterDays: pp.RebootAfterDays}
 		out.Patch.Classifications, out.Patch.MinSeverity = pp.Classifications, pp.MinSeverity
+		rebootToAPI(pp, out.Patch)
 	}
 	return out
 }

@@ -129,6 +129,7 @@ func (w *Wing) patchCompliance(cfg *config, d *api.DeviceCompliance, pp *store.P
 		}
 		d.Items = append(d.Items, it)
 	}
+	w.rebootCompliance(d, pp, st, worse)
 }
 
 // apiCompliance is GET /api/v1/automation/compliance: per device in the

@@ -53,9 +53,12 @@ func (w *Wing) checkPatch(in *api.PatchPolicy) (*store.PatchPolicy, error) {
 	switch pp.Reboot {
 	case "":
 		pp.Reboot = RebootNever
-	case RebootNever, RebootIfReq:
+	case RebootNever, RebootIfReq, RebootAtTime:
 	default:
-		return nil, errors.New("patch reboot must be never or if-required")
+		return nil, errors.New("patch reboot must be never, if-required or at-time")
+	}
+	if err := checkReboot(&pp, in); err != nil {
+		return nil, err
 	}
 	if pp.Minutes < 30 || pp.Minutes > 24*60 {
 		return nil, errors.New("the patch window lasts 30..1440 minutes")
@@ -145,7 +148,8 @@ func (w *Wing) available(deviceID string) ([]protocol.Patch, error) {
 // window: the selected patches installed (rebooting if required, when
 // the policy says, after a message to the logged-in user), or a reboot
 // when one has been pending RebootAfterDays; no job (Kind "") when
-// neither applies, with why.
+// neither applies, with why. A policy that asks the user or restarts
+// at a time hands its reboots to rebootPlan (reboot.go).
 func (w *Wing) patchPlan(pp *store.PatchPolicy, e *entry, now time.Time) (api.JobRequest, *api.JobRequest, string) {
 	patches, err := w.available(e.device)
 	if err != nil {
@@ -160,6 +164,9 @@ func (w *Wing) patchPlan(pp *store.PatchPolicy, e *entry, now time.Time) (api.Jo
 	slices.Sort(ids)
 	rebootDue := pp.RebootAfterDays > 0 && !e.st.PendingSince.IsZero() &&
 		now.Sub(e.st.PendingSince) >= time.Duration(pp.RebootAfterDays)*24*time.Hour
+	if req, detail, ok := w.rebootPlan(pp, e, ids, rebootDue, now); ok {
+		return req, nil, detail
+	}
 	var pre *api.JobRequest
 	if pp.Message != "" && (rebootDue || len(ids) > 0 && pp.Reboot == RebootIfReq) {
 		pre = &api.JobRequest{Kind: protocol.KindMessage, Message: &protocol.MessageJob{Title: "Maintenance", Text: pp.Message}}

@@ -103,6 +103,7 @@ func (w *Wing) tick(now time.Time) time.Duration {
 	}
 	w.fire(now)
 	wait := w.nextRec.Sub(now)
+	wait = min(wait, w.stepReboots(now))
 	if len(w.heap) > 0 {
 		wait = min(wait, w.heap[0].st.NextRun.Sub(now))
 	}

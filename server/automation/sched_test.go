@@ -37,7 +37,8 @@ func (f *testFleet) View(id string) (fleet.View, bool) {
 	if !ok {
 		return fleet.View{}, false
 	}
-	return fleet.View{ID: s.ID, Client: s.ClientID, Group: s.Group, Online: s.Online, PendingReboot: s.Heartbeat.PendingReboot}, true
+	return fleet.View{ID: s.ID, Client: s.ClientID, Group: s.Group, Online: s.Online, PendingReboot: s.Heartbeat.PendingReboot,
+		Heartbeat: protocol.Heartbeat{User: s.Heartbeat.User}}, true
 }
 
 func (f *testFleet) set(id string, fn func(s *fleet.Sample)) {

@@ -138,6 +138,7 @@ type Wing struct {
 	samples []fleet.Sample
 	wake    chan struct{}
 	zones   zoneCache
+	reboots map[key]*entry // the patch entries with a reboot under way (reboot.go)
 }
 
 // New builds the wing; the scheduler runs in Run.

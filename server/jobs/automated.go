@@ -17,7 +17,7 @@ import (
 // (the technician who assigned the profile passed the two-factor and
 // scope checks then).
 var automation = &httpx.Principal{Name: "automation", Role: "system", AllClients: true,
-	Perms: []string{httpx.PermRun, httpx.PermPatch, httpx.PermPower, httpx.PermSoftware}, Via: "automation"}
+	Perms: []string{httpx.PermRun, httpx.PermPatch, httpx.PermPower, httpx.PermSoftware, httpx.PermMessage}, Via: "automation"}
 
 // RunAutomated creates one system job of a scheduled task for the given
 // devices: an ordinary job (runs, output, history, audit by

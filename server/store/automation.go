@@ -54,8 +54,10 @@ type AutoTask struct {
 // or for everything; those matching Exclude never do. They install in
 // the weekly window (Weekdays, 0 = Sunday, from Start HH:MM in TimeZone,
 // for Minutes), each device at its offset in the window's first half.
-// Reboot after installing: never, or if-required (with Message shown
-// to the logged-in user first). RebootAfterDays > 0 is the reboot
+// Reboot after installing: never, if-required (with Message shown
+// to the logged-in user first), or at-time (at RebootAt); with
+// MaxDeferrals > 0 the logged-in user is asked first and may postpone
+// it that often by DeferMinutes. RebootAfterDays > 0 is the reboot
 // policy: a reboot pending that many days is done in the window.
 // Classifications (protocol's normalised values) select the patches the
 // OS classifies so, and MinSeverity (critical, important, moderate, low;
@@ -73,6 +75,13 @@ type PatchPolicy struct {
 	RebootAfterDays int
 	Classifications []string
 	MinSeverity     string
+	// RebootAt (HH:MM in TimeZone) is when Reboot "at-time" restarts: the
+	// next such time after the install ended, inside the window or not.
+	RebootAt string
+	// DeferMinutes is how long a user's "No" postpones the restart.
+	DeferMinutes int
+	// MaxDeferrals is how often a user may postpone it (0 = never asked).
+	MaxDeferrals int
 }
 
 // PatchApproval lets one patch (by the OS's ID) install in the window on
@@ -126,6 +135,19 @@ type AutoState struct {
 	// PendingSince is when the device was first seen with a reboot
 	// pending (the patch policy's entry; zero = none pending).
 	PendingSince time.Time
+	// Deferrals counts the user's postponements of the reboot under way
+	// (reset once the device restarted).
+	Deferrals int
+	// RebootDue is when the next step of the reboot under way is due.
+	RebootDue time.Time
+	// RebootStep is where the reboot under way stands ("" = none):
+	// install (the install that may leave one pending is running), due
+	// (the user is asked or told at RebootDue), prompt (the question is
+	// out), power (the restart is sent), restart (waiting for the device
+	// to come back restarted).
+	RebootStep string
+	// RebootRun is the run of the current step (prompt or power).
+	RebootRun string
 }
 
 // Outcomes of a scheduled occurrence (AutoRun.Outcome).
@@ -136,6 +158,10 @@ const (
 	AutoSkippedDeadline = "skipped-deadline" // found due past its deadline (the server was down)
 	AutoNotRequired     = "not-required"     // reboot-if-required with no reboot pending
 	AutoFailed          = "failed"           // the job could not be created
+	AutoPrompted        = "prompted"         // the user was asked to restart now (patch policy)
+	AutoDeferred        = "deferred"         // the user postponed the restart
+	AutoRebooting       = "rebooting"        // the restart was sent (after the message)
+	AutoRebooted        = "rebooted"         // the device came back restarted
 )
 
 // AutoRun is one scheduled occurrence of a task on a device and what the

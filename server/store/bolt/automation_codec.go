@@ -48,6 +48,9 @@ type diskPatchPolicy struct {
 	RebootAfterDays int      `json:"reboot_after_days,omitempty"`
 	Classifications []string `json:"classifications,omitempty"`
 	MinSeverity     string   `json:"min_severity,omitempty"`
+	RebootAt        string   `json:"reboot_at,omitempty"`
+	DeferMinutes    int      `json:"defer_minutes,omitempty"`
+	MaxDeferrals    int      `json:"max_deferrals,omitempty"`
 }
 
 type diskPatchApproval struct {
@@ -91,6 +94,11 @@ type diskAutoState struct {
 	JobID     string    `json:"job_id,omitempty"`
 	// PendingSince: when a reboot was first seen pending.
 	PendingSince time.Time `json:"pending_since,omitzero"`
+	// The reboot under way (patch policy): see store.AutoState.
+	Deferrals  int       `json:"deferrals,omitempty"`
+	RebootDue  time.Time `json:"reboot_due,omitzero"`
+	RebootStep string    `json:"reboot_step,omitempty"`
+	RebootRun  string    `json:"reboot_run,omitempty"`
 }
 
 type diskAutoRun struct {

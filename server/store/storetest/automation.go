@@ -23,7 +23,8 @@ func Automation(t *testing.T, f Factory) {
 	p1 := store.AutoProfile{ID: "ap1", Name: "Servers", Tasks: []store.AutoTask{task}, CreatedAt: at, UpdatedAt: at, UpdatedBy: "ann",
 		Patch: &store.PatchPolicy{Auto: "security", Include: []string{"openssl*"}, Exclude: []string{"kernel*"}, Weekdays: []int{2},
 			Start: "02:00", Minutes: 120, TimeZone: "UTC", Reboot: "if-required", Message: "bye", RebootAfterDays: 7,
-			Classifications: []string{"critical", "definition"}, MinSeverity: "important"}}
+			Classifications: []string{"critical", "definition"}, MinSeverity: "important",
+			RebootAt: "22:00", DeferMinutes: 60, MaxDeferrals: 3}}
 	if err := db.PutAutoProfile(p1); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,8 @@ func Automation(t *testing.T, f Factory) {
 	if err != nil || len(got.Tasks) != 1 || got.Tasks[0].Schedule.TimeZone != "Europe/Paris" ||
 		len(got.Tasks[0].Schedule.Weekdays) != 2 || got.Tasks[0].Spread != 600 || !got.UpdatedAt.Equal(at) ||
 		got.Patch == nil || got.Patch.Auto != "security" || got.Patch.Exclude[0] != "kernel*" || got.Patch.RebootAfterDays != 7 ||
-		!slices.Equal(got.Patch.Classifications, []string{"critical", "definition"}) || got.Patch.MinSeverity != "important" {
+		!slices.Equal(got.Patch.Classifications, []string{"critical", "definition"}) || got.Patch.MinSeverity != "important" ||
+		got.Patch.RebootAt != "22:00" || got.Patch.DeferMinutes != 60 || got.Patch.MaxDeferrals != 3 {
 		t.Fatalf("profile read back = %+v %v", got, err)
 	}
 	// An every schedule's anchor survives the round trip.
@@ -98,7 +100,7 @@ func Automation(t *testing.T, f Factory) {
 		t.Fatalf("second delete: %v", err)
 	}
 	s1 := store.AutoState{ProfileID: "ap1", TaskID: "t1", DeviceID: "d1", Sig: "s", NextRun: at.Add(time.Hour), LastRun: at, RunID: "r1", JobID: "j1",
-		PendingSince: at.Add(-48 * time.Hour)}
+		PendingSince: at.Add(-48 * time.Hour), Deferrals: 2, RebootDue: at.Add(30 * time.Minute), RebootStep: "due", RebootRun: "r0"}
 	s2 := store.AutoState{ProfileID: "ap2", TaskID: "t9", DeviceID: "d2", Sig: "s", NextRun: at}
 	runs := []store.AutoRun{
 		{ID: "ar1", ProfileID: "ap1", TaskID: "t1", DeviceID: "d1", ClientID: "c1", Due: at, At: at, Outcome: store.AutoStarted, RunID: "r1"},
@@ -112,7 +114,8 @@ func Automation(t *testing.T, f Factory) {
 		t.Fatal(err)
 	}
 	if ss, err := db.AutoStates(); err != nil || len(ss) != 1 || !ss[0].NextRun.Equal(at.Add(2*time.Hour)) || ss[0].RunID != "r1" ||
-		!ss[0].PendingSince.Equal(at.Add(-48*time.Hour)) {
+		!ss[0].PendingSince.Equal(at.Add(-48*time.Hour)) || ss[0].Deferrals != 2 || !ss[0].RebootDue.Equal(at.Add(30*time.Minute)) ||
+		ss[0].RebootStep != "due" || ss[0].RebootRun != "r0" {
 		t.Fatalf("states = %+v %v", ss, err)
 	}
 	if err := db.SaveAutoStates(nil, nil, []store.AutoRun{{ProfileID: "x"}}); err == nil {

@@ -118,6 +118,12 @@ describe('automation', { timeout: 240000 }, () => {
       + '{"id":"tick","name":"four-hourly scan","action":"patch-scan","schedule":{"kind":"every","every":14400}}]');
     // "starting at" anchors the every task (a future time: nothing runs during the test).
     await page.fill('#auto-start', '2031-12-07T08:00');
+    // A patch policy installing nothing by itself (auto none, nothing
+    // approved: the local device is this machine), its restart at 22:00
+    // with two postponements from the form's fields.
+    await page.fill('#auto-patch', '{"auto":"none","weekdays":[3],"start":"02:00","minutes":120,"reboot":"if-required"}');
+    await page.fill('#auto-reboot-at', '22:00');
+    await page.fill('#auto-max-deferrals', '2');
     await page.click('dialog.modal button[type=submit]');
     await page.waitForSelector('dialog.modal', { state: 'detached' });
     profile = (await api('GET', '/api/v1/automation/profiles')).find((p) => p.name === NAME);
@@ -125,11 +131,14 @@ describe('automation', { timeout: 240000 }, () => {
     assert.deepEqual(profile.tasks.map((t) => [t.id, t.schedule.at, t.schedule.time_zone, t.spread_seconds]), [['nightly', '03:00', 'Europe/Paris', 1800], ['tick', undefined, undefined, undefined]]);
     assert.equal(new Date(profile.tasks[1].schedule.start).getTime(), new Date('2031-12-07T08:00').getTime(), 'the every task anchored at "starting at"');
     assert.equal(profile.tasks[0].schedule.start, undefined, 'a daily task takes no start');
+    const pp = profile.patch;
+    assert.deepEqual([pp.reboot, pp.reboot_at, pp.max_deferrals, pp.defer_minutes], ['at-time', '22:00', 2, 60], 'the restart fields saved');
     const row = `#auto-profiles-table tbody tr[data-id="${profile.id}"]`;
     await page.waitForSelector(row);
     assert.equal(await page.locator(`${row} img`).count(), 0, 'markup in a profile name became an element');
     assert.ok((await page.textContent(row)).includes(NAME), 'the hostile name shows as text');
     assert.ok((await page.textContent(row)).includes('daily at 03:00 (Europe/Paris)'), 'the schedule in words');
+    assert.ok((await page.textContent(row)).includes('reboot at-time 22:00, the user may postpone 2× by 60 min'), 'the restart in words');
   });
 
   it('assigns it by the devices bulk action and shows it in force on the device', async () => {

@@ -46,7 +46,36 @@ function startField() {
 
 const taskText = (t) => `${t.name}: ${t.action}${t.library ? ` ${t.library}` : ''}${t.packages?.length ? ` ${t.packages.join(' ')}` : ''}, ${scheduleText(t.schedule)}`
   + (t.spread_seconds ? `, spread ${Math.round(t.spread_seconds / 60)} min` : '');
-const patchText = (p) => `patches: ${p.auto}${filterText(p) ? ` + ${filterText(p)}` : ''}, ${(p.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${p.start} for ${p.minutes} min, reboot ${p.reboot}`;
+const patchText = (p) => `patches: ${p.auto}${filterText(p) ? ` + ${filterText(p)}` : ''}, ${(p.weekdays || []).map((d) => DAYS[d]).join(', ')} at ${p.start} for ${p.minutes} min, reboot ${p.reboot}`
+  + (p.reboot === 'at-time' ? ` ${p.reboot_at}` : '') + (p.max_deferrals ? `, the user may postpone ${p.max_deferrals}× by ${p.defer_minutes} min` : '');
+
+/** rebootFields are the patch policy's restart fields; filled, they
+ * override the policy JSON's: a time of day, and how often and how long
+ * the logged-in user may postpone the restart. */
+function rebootFields(pp) {
+  const at = h('input', { name: 'reboot_at', id: 'auto-reboot-at', type: 'time', value: pp?.reboot_at || '' });
+  const by = h('input', { name: 'defer_minutes', id: 'auto-defer-minutes', type: 'number', min: '1', max: '1440', placeholder: '60',
+    value: pp?.defer_minutes || '' });
+  const most = h('input', { name: 'max_deferrals', id: 'auto-max-deferrals', type: 'number', min: '0', max: '10', placeholder: '0',
+    value: pp?.max_deferrals ?? '' });
+  const fields = h('div', { class: 'stack' },
+    field('Restart at', at, 'Reboot "at-time": the next such time after the install, in the policy\'s zone; it may fall outside the window.'),
+    field('Postponements allowed', most, 'The logged-in user is asked "Restart now?" and may answer No this often (0..10); then told, and restarted 5 minutes later. Nobody logged in: restarted at once.'),
+    field('Postpone by (minutes)', by));
+  const apply = (patch) => {
+    if (!patch) {
+      if (at.value || by.value || most.value) throw new Error('the restart fields need a patch policy');
+      return;
+    }
+    if (at.value) Object.assign(patch, { reboot: 'at-time', reboot_at: at.value });
+    if (by.value) patch.defer_minutes = Number(by.value);
+    if (most.value !== '') patch.max_deferrals = Number(most.value);
+  };
+  return { fields, apply };
+}
+
+/** rebootNotes are the reboots under way of a device's compliance. */
+const rebootNotes = (d) => d.items.filter((i) => i.status === 'waiting-reboot').map((i) => i.detail);
 
 const TASK_EXAMPLE = '[{"name":"scan","action":"patch-scan","schedule":{"kind":"every","every":3600},"spread_seconds":600}]';
 
@@ -83,9 +112,10 @@ async function editProfile(p, globalAllowed) {
   const filters = patchFilterFields(p?.patch);
   const zone = scheduleZone();
   const start = startField();
+  const reboot = rebootFields(p?.patch);
   const body = h('div', { class: 'stack' }, field('Name', name), client && field('Client', client),
     field('Tasks (JSON)', tasks, 'action: script (library NAME@VERSION), patch-scan, patch-install, reboot-if-required, software-install (packages); schedule kind: every (seconds, from start: RFC 3339), daily or weekly (at HH:MM, weekdays 0-6), cron.'),
-    start.field, field('Patch policy (JSON, empty for none)', patch), filters.el,
+    start.field, field('Patch policy (JSON, empty for none)', patch), filters.el, reboot.fields,
     field('Time zone of the schedules', zone.el, 'daily, weekly and cron times and the patch window are read in this zone'));
   return modal({ title: p ? `Edit ${p.name}` : 'New automation profile', ok: 'Save', wide: true, body,
     onSubmit: () => {
@@ -98,6 +128,7 @@ async function editProfile(p, globalAllowed) {
       if (filters.apply(req.patch) && !req.patch) throw new Error('classifications and a minimum severity refine a patch policy: write one above');
       zone.apply(req);
       if (Array.isArray(req.tasks)) start.apply(req.tasks);
+      reboot.apply(req.patch);
       if (!p && client.value) req.client = client.value;
       return p ? api('PUT', `/api/v1/automation/profiles/${enc(p.id)}`, req) : post('/api/v1/automation/profiles', req);
     } });
@@ -217,7 +248,7 @@ export function mount(root) {
         h('td', {}, clipped(d.client_name || d.client_id)), h('td', {}, clipped(d.profile_name)),
         h('td', {}, h('span', { class: ['badge', STATUS_CLASS[d.status]], text: d.status })),
         h('td', { class: 'wrap', text: ['failed', 'offline', 'pending-approval', 'waiting-window', 'installed', 'excluded']
-          .map((s) => [s, count(d, s)]).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).join(', ') || '—' }))))))
+          .map((s) => [s, count(d, s)]).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).concat(rebootNotes(d)).join(', ') || '—' }))))))
       : empty('No policy in force.'));
   }
 
