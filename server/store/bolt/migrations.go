@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -41,6 +41,7 @@ var migrations = []migration{
 	{12, "invoices, their numbers, the billed time entries and the invoice settings", migrateInvoices},
 	{13, "the help desk's search index (built from the stored clients and contacts) and caller codes", migrateHelpdesk},
 	{14, "consent: requests, grants and the per-client require-consent settings", migrateConsent},
+	{15, "the invoice list index and the audit log's client index, both built from the stored records", migrateListIndexes},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December
