@@ -59,7 +59,6 @@ func TestMigrationListIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	if n, err := db.CountInvoices(store.InvoiceQuery{ClientID: "m2"}); err != nil || n != 5 {
 		t.Errorf("m2's invoices after the migration: %d %v, want 5", n, err)
 	}
@@ -71,6 +70,7 @@ func TestMigrationListIndexes(t *testing.T) {
 	if err != nil || len(evs) != 6 || evs[0].Seq != 9 || evs[5].Seq != 2 {
 		t.Errorf("m2's audit after the migration: %d events %v", len(evs), err)
 	}
+	db.Close()
 	if v := schemaOf(t, dir); v != fmt.Sprint(SchemaVersion) {
 		t.Errorf("schema %s", v)
 	}
