@@ -32,8 +32,8 @@ var bInvoiceIndex = []byte("invoice_index")
 // invoiceSummary is what a query filters and totals on, kept in each index
 // entry; its fields point into the entry (read in the transaction).
 type invoiceSummary struct {
-	client, status, number, batch, currency []byte
-	total, due                              int64
+	client, status, number, batch, currency, text []byte
+	total, due                                    int64
 }
 
 const invSep = "\x1f"
@@ -43,19 +43,22 @@ const invSep = "\x1f"
 func summaryBatch(b string) string { return strings.ReplaceAll(b, invSep, " ") }
 
 func invoiceSummaryOf(inv *store.Invoice) []byte {
+	// text is what a search looks in, lower-cased once here rather than
+	// at every search; a separator keeps a match from spanning both.
+	text := strings.ToLower(inv.Number + "\x1e" + summaryBatch(inv.Batch))
 	return []byte(strings.Join([]string{inv.ClientID, inv.Status, inv.Number, summaryBatch(inv.Batch), inv.Currency,
-		strconv.FormatInt(inv.TotalCents, 10), strconv.FormatInt(inv.DueDate.Unix(), 10)}, invSep))
+		strconv.FormatInt(inv.TotalCents, 10), strconv.FormatInt(inv.DueDate.Unix(), 10), text}, invSep))
 }
 
 func parseInvoiceSummary(v []byte) (s invoiceSummary, ok bool) {
 	var total, due []byte
-	fields := []*[]byte{&s.client, &s.status, &s.number, &s.batch, &s.currency, &total}
+	fields := []*[]byte{&s.client, &s.status, &s.number, &s.batch, &s.currency, &total, &due}
 	for _, f := range fields {
 		if *f, v, ok = bytes.Cut(v, []byte(invSep)); !ok {
 			return s, false
 		}
 	}
-	due = v
+	s.text = v
 	var err1, err2 error
 	s.total, err1 = strconv.ParseInt(string(total), 10, 64)
 	s.due, err2 = strconv.ParseInt(string(due), 10, 64)
@@ -160,11 +163,11 @@ func scanInvoices(tx *bolt.Tx, q *store.InvoiceQuery, fn func(key []byte, s *inv
 			prefixes = append(prefixes, "s"+s+"\x00")
 		}
 	}
-	text := strings.ToLower(q.Text)
+	text := []byte(strings.ToLower(q.Text))
 	match := func(s *invoiceSummary) bool {
 		return (statuses == nil || statuses[string(s.status)]) && (inScope == nil || inScope[string(s.client)]) &&
 			(q.Batch == "" || string(s.batch) == summaryBatch(q.Batch)) && (q.Number == "" || string(s.number) == q.Number) &&
-			(text == "" || bytes.Contains(bytes.ToLower(s.number), []byte(text)) || bytes.Contains(bytes.ToLower(s.batch), []byte(text)))
+			(len(text) == 0 || bytes.Contains(s.text, text))
 	}
 	b := tx.Bucket(bInvoiceIndex)
 	if q.Number != "" {
