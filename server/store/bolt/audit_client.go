@@ -70,9 +70,9 @@ func auditSeqs(tx *bolt.Tx, q *store.AuditQuery, fn func(k, v []byte) (bool, err
 	var k, v []byte
 	if q.Newest {
 		if q.Before == 0 {
-			k, v = c.Seek(append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 9)...))
+			k, _ = c.Seek(append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 9)...))
 		} else {
-			k, v = c.Seek(binary.BigEndian.AppendUint64(slices.Clip(prefix), q.Before))
+			k, _ = c.Seek(binary.BigEndian.AppendUint64(slices.Clip(prefix), q.Before))
 		}
 		if k == nil {
 			k, v = c.Last()
