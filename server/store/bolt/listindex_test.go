@@ -75,3 +75,22 @@ func TestMigrationListIndexes(t *testing.T) {
 		t.Errorf("schema %s", v)
 	}
 }
+
+// TestInvoiceSummary: an index value reads back as written, also with a
+// batch name holding the separator, and dates before 1970 sort first.
+func TestInvoiceSummary(t *testing.T) {
+	inv := store.Invoice{ClientID: "c1", Status: store.InvoiceSent, Number: "INV-7", Batch: "Q1\x1fx\x1eY", Currency: "EUR",
+		TotalCents: -1250, DueDate: time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)}
+	s, ok := parseInvoiceSummary(invoiceSummaryOf(&inv))
+	if !ok || string(s.client) != "c1" || string(s.status) != "sent" || string(s.number) != "INV-7" || string(s.batch) != "Q1 x\x1eY" ||
+		string(s.currency) != "EUR" || s.total != -1250 || s.due != inv.DueDate.Unix() || string(s.text) != "inv-7\x1eq1 x\x1ey" {
+		t.Fatalf("summary %+v %v", s, ok)
+	}
+	if _, ok := parseInvoiceSummary([]byte("c1\x1fsent")); ok {
+		t.Error("a short value parsed")
+	}
+	old, now := dateKey(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)), dateKey(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if string(old) >= string(now) {
+		t.Error("a date before 1970 sorts after one after")
+	}
+}
