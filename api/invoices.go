@@ -48,11 +48,28 @@ type Invoice struct {
 	UpdatedBy     string        `json:"updated_by,omitempty"`
 }
 
-// InvoiceList is a page of invoices, newest number first; Total counts
-// all that matched.
+// InvoiceList is a page of invoices, newest date first (then newest
+// number); Next is the cursor of the next page (pass it as ?cursor=), ""
+// on the last. The first page (no cursor) also has Total, the number of
+// all that match, and Totals, what the sent invoices of the same client
+// and scope add up to per currency (the other filters aside); later pages
+// leave both out.
 type InvoiceList struct {
-	Invoices []Invoice `json:"invoices"`
-	Total    int       `json:"total"`
+	Invoices []Invoice      `json:"invoices"`
+	Total    int            `json:"total"`
+	Next     string         `json:"next,omitempty"`
+	Totals   []InvoiceTotal `json:"totals,omitempty"`
+}
+
+// InvoiceTotal is what the sent (unpaid) invoices of one currency add up
+// to: all of them (outstanding) and those past their due date (overdue),
+// in cents, with their counts.
+type InvoiceTotal struct {
+	Currency         string `json:"currency"`
+	OutstandingCents int64  `json:"outstanding_cents"`
+	Outstanding      int    `json:"outstanding"`
+	OverdueCents     int64  `json:"overdue_cents"`
+	Overdue          int    `json:"overdue"`
 }
 
 // InvoiceLineRequest is a manual line. TaxRate nil takes the default tax

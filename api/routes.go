@@ -504,7 +504,7 @@ func Routes() []Route {
 			Response: TicketDetail{}},
 		{Method: "POST", Path: "/api/v1/portal/tickets/{ticket}/comments", Auth: AuthPortal, Summary: "Reply on a ticket from the portal",
 			Request: TicketCommentRequest{}, Response: TicketComment{}, Status: 201},
-		{Method: "GET", Path: "/api/v1/invoices", Auth: "invoices", Summary: "Invoices of the clients in scope, newest first; ?q= searches number and batch; ?format=csv exports them",
+		{Method: "GET", Path: "/api/v1/invoices", Auth: "invoices", Summary: "Invoices of the clients in scope, newest first, a page at a time (?cursor= the list's next); ?q= searches number and batch; ?format=csv exports them all",
 			Query: invoiceQuery("client"), Response: InvoiceList{}},
 		{Method: "POST", Path: "/api/v1/invoices/batch", Auth: "invoices", Summary: "Invoice many clients' work of one period at once (one batch name); clients with nothing to bill are skipped",
 			Request: InvoiceBatchRequest{}, Response: InvoiceBatchResult{}},
@@ -523,8 +523,8 @@ func Routes() []Route {
 		{Method: "GET", Path: "/api/v1/invoice-settings", Auth: "invoices", Summary: "The invoice settings: issuer, default rate and tax, terms, currency, number format",
 			Response: InvoiceSettings{}},
 		{Method: "PUT", Path: "/api/v1/invoice-settings", Auth: admin, Summary: "Change the invoice settings", Request: InvoiceSettings{}, Response: InvoiceSettings{}},
-		{Method: "GET", Path: "/api/v1/portal/invoices", Auth: AuthPortalAdmin, Summary: "The client's sent, paid and void invoices (customer admins)",
-			Response: InvoiceList{}},
+		{Method: "GET", Path: "/api/v1/portal/invoices", Auth: AuthPortalAdmin, Summary: "The client's sent, paid and void invoices, a page at a time (?cursor= the list's next), with what is outstanding (customer admins)",
+			Query: []string{"limit", "cursor"}, Response: InvoiceList{}},
 		{Method: "GET", Path: "/api/v1/portal/invoices/{invoice}/pdf", Auth: AuthPortalAdmin, Summary: "One of the client's sent, paid or void invoices as PDF (customer admins)",
 			ContentType: "application/pdf"},
 		{Method: "GET", Path: "/api/v1/search", Auth: "helpdesk",
@@ -565,5 +565,5 @@ func Routes() []Route {
 
 // invoiceQuery lists the query parameters of the invoice lists.
 func invoiceQuery(extra ...string) []string {
-	return append([]string{"q", "number", "batch", "status", "from", "to", "limit", "offset", "format"}, extra...)
+	return append([]string{"q", "number", "batch", "status", "from", "to", "limit", "cursor", "format"}, extra...)
 }

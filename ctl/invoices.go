@@ -37,20 +37,39 @@ func (a *App) invoicesCmd() *cobra.Command {
 		return []string{x.Number, x.ClientName, x.Date, x.DueDate, x.Status, x.Batch, amount(x.TotalCents) + " " + x.Currency}
 	}
 
-	var client, search, status, batch, from, to string
+	var client, search, status, batch, from, to, cursor string
 	var limit int
-	list := &cobra.Command{Use: "list [--client C] [--search TEXT] [--status S,..] [--batch B] [--from D] [--to D]", Short: "List invoices, newest first",
+	var all bool
+	list := &cobra.Command{Use: "list [--client C] [--search TEXT] [--status S,..] [--batch B] [--from D] [--to D] [--limit N] [--all | --cursor C]",
+		Short: "List invoices, newest first, a page at a time (--all: every page)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all && cursor != "" {
+				return errors.New("--all and --cursor do not go together")
+			}
 			q := url.Values{}
-			for k, v := range map[string]string{"client": client, "q": search, "status": status, "batch": batch, "from": from, "to": to} {
+			for k, v := range map[string]string{"client": client, "q": search, "status": status, "batch": batch, "from": from, "to": to, "cursor": cursor} {
 				if v != "" {
 					q.Set(k, v)
 				}
 			}
 			q.Set("limit", strconv.Itoa(limit))
 			var out api.InvoiceList
-			if err := a.client().Do("GET", "/api/v1/invoices?"+q.Encode(), nil, &out); err != nil {
-				return err
+			for {
+				var page api.InvoiceList
+				if err := a.client().Do("GET", "/api/v1/invoices?"+q.Encode(), nil, &page); err != nil {
+					return err
+				}
+				if q.Get("cursor") == "" || !all {
+					out.Total, out.Totals = page.Total, page.Totals
+				}
+				out.Invoices, out.Next = append(out.Invoices, page.Invoices...), page.Next
+				if !all || page.Next == "" {
+					break
+				}
+				q.Set("cursor", page.Next)
+			}
+			if out.Invoices == nil {
+				out.Invoices = []api.Invoice{}
 			}
 			if a.output == "json" {
 				return JSON(a.Out, out)
@@ -61,6 +80,13 @@ func (a *App) invoicesCmd() *cobra.Command {
 			if out.Total > len(out.Invoices) {
 				fmt.Fprintf(a.Out, "(%d of %d)\n", len(out.Invoices), out.Total)
 			}
+			for _, t := range out.Totals {
+				fmt.Fprintf(a.Out, "outstanding %s %s (%d), overdue %s %s (%d)\n", amount(t.OutstandingCents), Clean(t.Currency), t.Outstanding,
+					amount(t.OverdueCents), Clean(t.Currency), t.Overdue)
+			}
+			if out.Next != "" {
+				fmt.Fprintf(a.Out, "more: --cursor %s (or --all)\n", Clean(out.Next))
+			}
 			return nil
 		}}
 	f := list.Flags()
@@ -70,7 +96,9 @@ func (a *App) invoicesCmd() *cobra.Command {
 	f.StringVar(&batch, "batch", "", "only this batch")
 	f.StringVar(&from, "from", "", "dated on or after YYYY-MM-DD")
 	f.StringVar(&to, "to", "", "dated before YYYY-MM-DD")
-	f.IntVar(&limit, "limit", 100, "at most this many (up to 500)")
+	f.IntVar(&limit, "limit", 100, "at most this many per page (1 to 500)")
+	f.BoolVar(&all, "all", false, "follow every page (the whole list)")
+	f.StringVar(&cursor, "cursor", "", "the next page's cursor (the last page's \"more\")")
 
 	show := &cobra.Command{Use: "show ID|NUMBER", Args: cobra.ExactArgs(1), Short: "An invoice with its lines",
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -30,7 +30,8 @@ func TestInvoiceTables(t *testing.T) {
 		return string(b)
 	}
 	srv, seen, fp := fakeAPI(t, map[string]string{
-		"GET /api/v1/invoices":            js(api.InvoiceList{Invoices: []api.Invoice{inv}, Total: 3}),
+		"GET /api/v1/invoices": js(api.InvoiceList{Invoices: []api.Invoice{inv}, Total: 3, Next: "00ff\x1b[2J", Totals: []api.InvoiceTotal{
+			{Currency: "EUR", OutstandingCents: 148147, Outstanding: 1, OverdueCents: 0, Overdue: 0}}}),
 		"GET /api/v1/invoices/INV-000123": js(inv),
 		"POST /api/v1/invoices/batch": js(api.InvoiceBatchResult{Batch: "March 2027", Created: 1, Skipped: 1, Items: []api.InvoiceBatchItem{
 			{ClientID: "c_1", ClientName: "Smith, Jones & Co", Result: "created", InvoiceID: "inv_1", Number: "INV-000123", TotalCents: 148147},

@@ -62,6 +62,23 @@ func TestInvoicesOverTheServer(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "INV-000001") || !strings.Contains(out, "200.00 EUR") {
 		t.Errorf("stewardctl invoices list: %d %q %q", code, out, errs)
 	}
+	// Three more drafts; the CLI pages one at a time, --all follows every
+	// page, and without it says how to get the next.
+	for i := range 3 {
+		if code := e.api("POST", "/api/v1/clients/"+acme+"/invoices", api.InvoiceRequest{Date: "2027-04-0" + string(rune('2'+i)),
+			Lines: []api.InvoiceLineRequest{{Description: "more", Quantity: 1, UnitPriceCents: 100}}}, nil); code != 201 {
+			t.Fatalf("draft %d: %d", i, code)
+		}
+	}
+	out, errs, code = e.ctl(t, "invoices", "list", "--limit", "1", "--all")
+	if code != 0 || strings.Count(out, "INV-00000") != 4 || strings.Index(out, "INV-000004") > strings.Index(out, "INV-000001") ||
+		strings.Contains(out, "more:") {
+		t.Errorf("stewardctl invoices list --all: %d %q %q", code, out, errs)
+	}
+	out, _, _ = e.ctl(t, "invoices", "list", "--limit", "2")
+	if strings.Count(out, "INV-00000") != 2 || !strings.Contains(out, "(2 of 4)") || !strings.Contains(out, "more: --cursor ") {
+		t.Errorf("stewardctl invoices list --limit 2: %q", out)
+	}
 	e.createUser("tech", "technician")
 	if code := e.apiAs(e.tokenFor("tech"), "GET", "/api/v1/invoices", nil, nil); code != 403 {
 		t.Errorf("technician lists invoices: %d, want 403", code)
@@ -72,7 +89,7 @@ func TestInvoicesOverTheServer(t *testing.T) {
 	for _, ev := range audit {
 		got[ev.Action]++
 	}
-	if got["invoice.create"] != 1 || got["invoice.status"] != 2 {
+	if got["invoice.create"] != 4 || got["invoice.status"] != 2 {
 		t.Errorf("audit %v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,7 +65,37 @@ func TestInvoiceBench(t *testing.T) {
 		rows = append(rows, [2]string{name, fmt.Sprintf("median %s, p95 %s", ds[len(ds)/2].Round(time.Microsecond),
 			ds[len(ds)*95/100].Round(time.Microsecond))})
 	}
+	// Every tenth invoice sent, so the outstanding totals have work to do.
+	start = time.Now()
+	all, err := r.db.Invoices(store.InvoiceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g * 10; i < len(all); i += 80 {
+				inv := all[i]
+				inv.Status = store.InvoiceSent
+				if err := r.db.UpdateInvoice(inv); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	rows = append(rows, [2]string{fmt.Sprintf("setup: %d invoices marked sent", (len(all)+9)/10), time.Since(start).Round(time.Millisecond).String()})
+	var first api.InvoiceList
+	if code, _ := r.call("ada", "GET", "/api/v1/invoices?limit=50", nil, &first); code != 200 || first.Total != len(all) ||
+		len(first.Totals) != 1 || first.Totals[0].Outstanding != (len(all)+9)/10 || first.Next == "" {
+		t.Fatalf("first page: %d %+v", code, first.Totals)
+	}
 	timed("list page of 50, status=draft (20 runs)", "/api/v1/invoices?status=draft&limit=50", 20)
+	timed("list first page of 50, with count and totals (20 runs)", "/api/v1/invoices?limit=50", 20)
+	timed("list next page of 50 by cursor (20 runs)", "/api/v1/invoices?limit=50&cursor="+first.Next, 20)
+	timed("one client's list (20 runs)", "/api/v1/clients/cb00007/invoices?limit=50", 20)
+	timed("search text \"INV-0001\" (20 runs)", "/api/v1/invoices?q=INV-0001&limit=50", 20)
 	timed("search by number (20 runs)", "/api/v1/invoices?number=INV-000777", 20)
 	timed(fmt.Sprintf("CSV export of %d (5 runs)", n), "/api/v1/invoices?format=csv", 5)
 	timed("PDF of one invoice (20 runs)", "/api/v1/invoices/INV-000001/pdf", 20)

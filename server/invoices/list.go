@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-rmm/steward/api"
 	"github.com/steward-rmm/steward/server/httpx"
@@ -43,73 +44,105 @@ func (w *Wing) clientList(rw http.ResponseWriter, r *http.Request, p *httpx.Prin
 
 // listQuery reads ?q= (number or batch, any part), ?number=, ?batch=,
 // ?status= (comma-separated), ?from= and ?to= (dates, [from, to)),
-// ?limit= and ?offset= into q.
-func listQuery(r *http.Request, q *store.InvoiceQuery) (offset, limit int, err error) {
+// ?limit= (1 to maxPage, default 100) and ?cursor= (a list's next) into q.
+func listQuery(r *http.Request, q *store.InvoiceQuery) (err error) {
 	v := r.URL.Query()
 	q.Text = httpx.CleanText(strings.TrimSpace(v.Get("q")), 200)
 	q.Number, q.Batch = strings.TrimSpace(v.Get("number")), strings.TrimSpace(v.Get("batch"))
 	if s := v.Get("status"); s != "" {
 		for st := range strings.SplitSeq(s, ",") {
 			if !slices.Contains(store.InvoiceStatuses, st) {
-				return 0, 0, errors.New("status must be one or more of: " + strings.Join(store.InvoiceStatuses, ", "))
+				return errors.New("status must be one or more of: " + strings.Join(store.InvoiceStatuses, ", "))
 			}
-			q.Statuses = append(q.Statuses, st)
+			if !slices.Contains(q.Statuses, st) {
+				q.Statuses = append(q.Statuses, st)
+			}
 		}
 	}
 	if q.From, err = parseDate("from", v.Get("from")); err != nil {
-		return 0, 0, err
+		return err
 	}
 	if q.To, err = parseDate("to", v.Get("to")); err != nil {
-		return 0, 0, err
+		return err
 	}
-	limit = 100
-	for _, f := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"limit", &limit, maxPage}, {"offset", &offset, 1 << 30}} {
-		if s := v.Get(f.name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n > f.max {
-				return 0, 0, fmt.Errorf("%s must be 0 to %d", f.name, f.max)
-			}
-			*f.dst = n
+	if v.Has("offset") {
+		return errors.New("offset is not supported: page with cursor (the next of the previous page)")
+	}
+	q.Limit = 100
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxPage {
+			return fmt.Errorf("limit must be 1 to %d", maxPage)
 		}
+		q.Limit = n
 	}
-	return offset, limit, nil
+	q.Cursor = v.Get("cursor")
+	if len(q.Cursor) > 200 {
+		return errors.New("cursor is not one this server gave")
+	}
+	return nil
 }
 
-// writeList answers the list, or its CSV with ?format=csv (every match,
-// no paging).
+// writeList answers one page of the list, or with ?format=csv every match
+// (no paging). The first page (no cursor) also counts the matches and
+// adds up what is outstanding and overdue (from the store's index, not by
+// reading every invoice); later pages carry only their invoices.
 func (w *Wing) writeList(rw http.ResponseWriter, r *http.Request, q store.InvoiceQuery) {
-	offset, limit, err := listQuery(r, &q)
-	if err != nil {
+	if err := listQuery(r, &q); err != nil {
 		httpx.WriteError(rw, 400, err.Error())
 		return
 	}
-	invs, err := w.d.Store.Invoices(q)
-	if err != nil {
-		httpx.WriteError(rw, 500, "internal error")
-		return
-	}
 	if r.URL.Query().Get("format") == "csv" {
+		q.Limit, q.Cursor = 0, ""
+		invs, err := w.d.Store.Invoices(q)
+		if err != nil {
+			httpx.WriteError(rw, 500, "internal error")
+			return
+		}
 		writeCSV(rw, invs)
 		return
 	}
-	out := api.InvoiceList{Invoices: []api.Invoice{}, Total: len(invs)}
-	if offset < len(invs) {
-		invs = invs[offset:]
-	} else {
-		invs = nil
+	out, err := w.page(q, toAPI)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		httpx.WriteError(rw, 400, "cursor is not one this server gave")
+		return
+	case err != nil:
+		httpx.WriteError(rw, 500, "internal error")
+		return
 	}
-	if limit > 0 && len(invs) > limit {
-		invs = invs[:limit]
+	if q.Cursor == "" {
+		rw.Header().Set("X-Total-Count", strconv.Itoa(out.Total))
 	}
-	for i := range invs {
-		out.Invoices = append(out.Invoices, toAPI(&invs[i]))
-	}
-	rw.Header().Set("X-Total-Count", strconv.Itoa(out.Total))
 	httpx.WriteJSON(rw, 200, out)
+}
+
+// page reads one page of q shaped by shape, with the count and totals on
+// the first page.
+func (w *Wing) page(q store.InvoiceQuery, shape func(*store.Invoice) api.Invoice) (api.InvoiceList, error) {
+	p, err := w.d.Store.InvoicePage(q)
+	if err != nil {
+		return api.InvoiceList{}, err
+	}
+	out := api.InvoiceList{Invoices: make([]api.Invoice, 0, len(p.Invoices)), Next: p.Next}
+	for i := range p.Invoices {
+		out.Invoices = append(out.Invoices, shape(&p.Invoices[i]))
+	}
+	if q.Cursor != "" {
+		return out, nil
+	}
+	if out.Total = len(p.Invoices); p.Next != "" {
+		if out.Total, err = w.d.Store.CountInvoices(q); err != nil {
+			return out, err
+		}
+	}
+	// Overdue: due before today (an invoice due today is not late yet).
+	totals, err := w.d.Store.InvoiceTotals(q, w.d.Now().UTC().Truncate(24*time.Hour))
+	for _, t := range totals {
+		out.Totals = append(out.Totals, api.InvoiceTotal{Currency: t.Currency, OutstandingCents: t.OutstandingCents,
+			Outstanding: t.Outstanding, OverdueCents: t.OverdueCents, Overdue: t.Overdue})
+	}
+	return out, err
 }
 
 // writeCSV exports invoices, one row each; every cell goes through

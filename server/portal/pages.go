@@ -104,29 +104,37 @@ func (s *Wing) apiActivity(w http.ResponseWriter, r *http.Request, p *httpx.Prin
 		}
 		before = n
 	}
-	evs, err := s.st.Audit(store.AuditQuery{Client: p.Portal.ClientID})
-	if err != nil {
-		httpx.WriteError(w, 500, "internal error")
-		return
-	}
 	names := map[string]string{}
 	for _, v := range s.devices(p.Portal.ClientID) {
 		names[v.ID] = v.Hostname
 	}
+	// The store reads the client's events newest first through its client
+	// index, a chunk at a time, until a page of shown events (and one
+	// more, to know there is a next page) is found: never the whole log.
 	out := api.PortalActivityPage{Items: []api.PortalActivity{}}
-	for i := len(evs) - 1; i >= 0; i-- {
-		e := &evs[i]
-		if before != 0 && e.Seq >= before {
-			continue
+	q := store.AuditQuery{Client: p.Portal.ClientID, Newest: true, Before: before, Limit: 2 * activityPage}
+	for {
+		evs, err := s.st.Audit(q)
+		if err != nil {
+			httpx.WriteError(w, 500, "internal error")
+			return
 		}
-		if !slices.Contains(strings.Split(e.Client, ","), p.Portal.ClientID) || hidden(e.Action) {
-			continue
+		for i := range evs {
+			e := &evs[i]
+			if !slices.Contains(strings.Split(e.Client, ","), p.Portal.ClientID) || hidden(e.Action) {
+				continue
+			}
+			if len(out.Items) == activityPage {
+				out.Before = out.Items[len(out.Items)-1].Seq
+				httpx.WriteJSON(w, 200, out)
+				return
+			}
+			out.Items = append(out.Items, toActivity(e, names))
 		}
-		if len(out.Items) == activityPage {
-			out.Before = out.Items[len(out.Items)-1].Seq
+		if len(evs) < q.Limit {
 			break
 		}
-		out.Items = append(out.Items, toActivity(e, names))
+		q.Before = evs[len(evs)-1].Seq
 	}
 	httpx.WriteJSON(w, 200, out)
 }

@@ -100,18 +100,24 @@ type AuditAnchors struct {
 }
 
 // AuditQuery selects audit events: those after After (0 = from the
-// start), oldest first, at most Limit (0 = all), and only those whose
-// action starts with Action, whose actor is Actor and that concern Client,
-// for each of these that is set.
+// start) and before Before (0 = to the end), oldest first (newest first
+// when Newest), at most Limit (0 = all), and only those whose action
+// starts with Action, whose actor is Actor and that concern Client, for
+// each of these that is set. A store serves Client from an index, so one
+// client's page does not read the whole log; paging by After (oldest
+// first) or Before (newest first) is keyset paging on the record number.
 type AuditQuery struct {
 	After  uint64
 	Action string
 	Actor  string
 	Client string
 	Limit  int
+	Before uint64
+	Newest bool
 }
 
-// Match reports whether e passes the query's filters (not After/Limit).
+// Match reports whether e passes the query's filters (not After, Before,
+// Limit).
 func (q *AuditQuery) Match(e *AuditEvent) bool {
 	return (q.Action == "" || strings.HasPrefix(e.Action, q.Action)) && (q.Actor == "" || e.Actor == q.Actor) &&
 		(q.Client == "" || slices.Contains(strings.Split(e.Client, ","), q.Client))

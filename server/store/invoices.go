@@ -158,10 +158,12 @@ func DefaultInvoiceSettings() InvoiceSettings {
 		NumberPrefix: "INV-", NumberDigits: 6}
 }
 
-// InvoiceQuery selects invoices, newest number first: of ClientID ("" =
-// any), inside Scope, of one of Statuses (nil = any), of Batch and Number
-// (exact) when set, dated in [From, To) when set, whose number or batch
-// contains Text (any case); at most Limit (0 = all).
+// InvoiceQuery selects invoices, newest date first (then newest number):
+// of ClientID ("" = any), inside Scope, of one of Statuses (nil = any), of
+// Batch and Number (exact) when set, dated in [From, To) when set, whose
+// number or batch contains Text (any case); after the invoice at Cursor
+// (an opaque string from InvoicePage.Next; "" = from the newest), at most
+// Limit (0 = all).
 type InvoiceQuery struct {
 	ClientID string
 	Scope    Scope
@@ -171,9 +173,28 @@ type InvoiceQuery struct {
 	From, To time.Time
 	Text     string
 	Limit    int
+	Cursor   string
 }
 
-// Match reports whether q selects inv (Limit aside).
+// InvoicePage is one page of invoices and the cursor of the next page
+// ("" = this is the last).
+type InvoicePage struct {
+	Invoices []Invoice
+	Next     string
+}
+
+// InvoiceTotal is what the sent (unpaid) invoices of one currency add up
+// to: all of them (Outstanding) and those due before a given time
+// (Overdue), in cents, with their counts.
+type InvoiceTotal struct {
+	Currency         string
+	OutstandingCents int64
+	Outstanding      int
+	OverdueCents     int64
+	Overdue          int
+}
+
+// Match reports whether q selects inv (Limit and Cursor aside).
 func (q *InvoiceQuery) Match(inv *Invoice) bool {
 	if (q.ClientID != "" && inv.ClientID != q.ClientID) || !q.Scope.Has(inv.ClientID) ||
 		(q.Statuses != nil && !slices.Contains(q.Statuses, inv.Status)) ||
@@ -221,4 +242,18 @@ type InvoiceStore interface {
 	// set).
 	InvoiceSettings() (InvoiceSettings, error)
 	SetInvoiceSettings(s InvoiceSettings) error
+
+	// InvoicePage lists one page of what q selects (Limit invoices at
+	// most; 0 = all) and the cursor of the next page. Paging with the
+	// cursor never repeats an invoice nor skips one that existed when
+	// paging began, whatever is created meanwhile. An unreadable cursor
+	// is ErrNotFound.
+	InvoicePage(q InvoiceQuery) (InvoicePage, error)
+	// CountInvoices counts what q selects (Cursor and Limit ignored).
+	CountInvoices(q InvoiceQuery) (int, error)
+	// InvoiceTotals adds up the sent invoices of q.ClientID ("" = any)
+	// inside q.Scope, per currency (sorted), overdue when due before now;
+	// q's other fields are ignored. A store keeps this cheap (an index or
+	// running totals), as list pages show it on every request.
+	InvoiceTotals(q InvoiceQuery, now time.Time) ([]InvoiceTotal, error)
 }

@@ -69,29 +69,29 @@ func (s *DB) AppendAudit(e store.AuditEvent) (store.AuditEvent, error) {
 		if err != nil {
 			return err
 		}
-		return b.Put(binary.BigEndian.AppendUint64(nil, seq), v)
+		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+			return err
+		}
+		return indexAudit(tx, &e)
 	})
 	return e, err
 }
 
-// Audit lists the events q selects, oldest first.
+// Audit lists the events q selects, oldest first (newest first when
+// q.Newest); a client's events are read through the client index.
 func (s *DB) Audit(q store.AuditQuery) ([]store.AuditEvent, error) {
 	var out []store.AuditEvent
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bAudit).Cursor()
-		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, q.After+1)); k != nil; k, v = c.Next() {
+		return auditSeqs(tx, &q, func(k, v []byte) (bool, error) {
 			var e store.AuditEvent
 			if err := decode(v, &e); err != nil {
-				return fmt.Errorf("store: audit %x: %w", k, err)
+				return false, fmt.Errorf("store: audit %x: %w", k, err)
 			}
 			if q.Match(&e) {
 				out = append(out, e)
-				if q.Limit > 0 && len(out) >= q.Limit {
-					break
-				}
 			}
-		}
-		return nil
+			return q.Limit <= 0 || len(out) < q.Limit, nil
+		})
 	})
 	return out, err
 }

@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -234,6 +233,9 @@ func writeInvoice(tx *bolt.Tx, inv *store.Invoice, seq int64, prefix string, dig
 	if err := tx.Bucket(bInvoiceByClient).Put(clientKey(inv.ClientID, inv.ID), nil); err != nil {
 		return err
 	}
+	if err := indexInvoice(tx, inv, true); err != nil {
+		return err
+	}
 	return putInvoice(tx, inv)
 }
 
@@ -259,54 +261,6 @@ func (s *DB) InvoiceByNumber(number string) (inv store.Invoice, err error) {
 	return inv, err
 }
 
-// Invoices lists the invoices q selects, newest number first.
-func (s *DB) Invoices(q store.InvoiceQuery) ([]store.Invoice, error) {
-	var out []store.Invoice
-	err := s.db.View(func(tx *bolt.Tx) error {
-		keep := func(k, v []byte) error {
-			var d diskInvoice
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("store: decode invoice %s: %w", k, err)
-			}
-			if inv := d.record(); q.Match(&inv) {
-				out = append(out, inv)
-			}
-			return nil
-		}
-		if q.Number != "" {
-			if id := tx.Bucket(bInvoiceNumbers).Get([]byte(q.Number)); id != nil {
-				return keep(id, tx.Bucket(bInvoices).Get(id))
-			}
-			return nil
-		}
-		if q.ClientID == "" {
-			return tx.Bucket(bInvoices).ForEach(keep)
-		}
-		prefix := clientKey(q.ClientID, "")
-		c := tx.Bucket(bInvoiceByClient).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			id := k[len(prefix):]
-			if err := keep(id, tx.Bucket(bInvoices).Get(id)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b store.Invoice) int {
-		if a.Seq != b.Seq {
-			if a.Seq > b.Seq {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	return out, err
-}
-
 // UpdateInvoice replaces an invoice and moves the billed index with it.
 func (s *DB) UpdateInvoice(inv store.Invoice) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -321,6 +275,12 @@ func (s *DB) UpdateInvoice(inv store.Invoice) error {
 			return err
 		}
 		if err := bill(tx, &inv); err != nil {
+			return err
+		}
+		if err := indexInvoice(tx, &old, false); err != nil {
+			return err
+		}
+		if err := indexInvoice(tx, &inv, true); err != nil {
 			return err
 		}
 		return putInvoice(tx, &inv)
@@ -341,6 +301,9 @@ func (s *DB) DeleteInvoice(id string) error {
 			return err
 		}
 		if err := tx.Bucket(bInvoiceByClient).Delete(clientKey(inv.ClientID, inv.ID)); err != nil {
+			return err
+		}
+		if err := indexInvoice(tx, &inv, false); err != nil {
 			return err
 		}
 		return tx.Bucket(bInvoices).Delete([]byte(id))

@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the on-disk format this code writes, kept in the meta
 // bucket under "schema". Every change of the format is one more entry in
 // migrations, with its own test against a database of the format before.
-const SchemaVersion = 16
+const SchemaVersion = 17
 
 // metaSchema is the meta key of the format version.
 const metaSchema = "schema"
@@ -43,6 +43,7 @@ var migrations = []migration{
 	{14, "consent: requests, grants and the per-client require-consent settings", migrateConsent},
 	{15, "the SLA sweep's index of tickets by next check, and breached and at-risk tickets by due time", migrateTicketSLAIndex},
 	{16, "the automation log's device index, built from the log", migrateAutoRunsIndex},
+	{17, "the invoice list index and the audit log's client index, both built from the stored records", migrateListIndexes},
 }
 
 // schema1Buckets are the buckets of format 1 as the server of December

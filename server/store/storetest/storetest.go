@@ -66,6 +66,8 @@ func Run(t *testing.T, f Factory) {
 		{"Invoices", Invoices},
 		{"Helpdesk", Helpdesk},
 		{"Consent", Consent},
+		{"InvoicePaging", InvoicePaging},
+		{"AuditByClient", AuditByClient},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, f) })
 	}

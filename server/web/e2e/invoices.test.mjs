@@ -4,7 +4,8 @@
 // hostile line made in the dialog and shown as text, billing from work
 // refused in the dialog with the API's message (nothing billable in the
 // period yet), the status actions, the PDF download, the client page's
-// Invoices tab, and every invoice page at 1440 and 390 px.
+// Invoices tab, paging with "Load more" and the outstanding totals, and
+// every invoice page at 1440 and 390 px.
 import { describe, it as nodeIt, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -143,6 +144,24 @@ describe('invoices', { timeout: 240000 }, () => {
     assert.equal(res.status(), 200);
     assert.equal(res.headers()['content-type'], 'application/pdf');
     assert.ok((await res.body()).subarray(0, 5).toString() === '%PDF-');
+  });
+
+  it('pages the list: 50 at a time, "Load more" adds the rest; the totals show what is outstanding', async () => {
+    for (let i = 0; i < 55; i++) {
+      await api('POST', '/api/v1/clients/Local/invoices', { batch: 'Paging batch', date: '2027-01-15',
+        lines: [{ description: `paging ${i}`, quantity: 1, unit_price_cents: 100 }] });
+    }
+    await page.goto(`${BASE}/invoices`);
+    await page.waitForSelector('#inv-table tbody tr');
+    await waitUntil(async () => /Outstanding [\d,]+\.\d\d EUR \(\d+\)/.test(await page.textContent('#inv-totals')), 'the sent invoice is outstanding');
+    await page.fill('#inv-search', 'Paging batch');
+    await waitUntil(async () => (await page.$$('#inv-table tbody tr')).length === 50, 'a first page of 50');
+    assert.equal(await page.textContent('#inv-count'), '50 of 55');
+    await page.click('#inv-more');
+    await waitUntil(async () => (await page.$$('#inv-table tbody tr')).length === 55, 'the next page appended');
+    assert.ok(await page.$eval('#inv-more', (b) => b.hidden), 'no more pages');
+    const numbers = await page.$$eval('#inv-table .inv-number', (as) => as.map((a) => a.textContent));
+    assert.equal(new Set(numbers).size, 55, 'no invoice twice');
   });
 
   it('lists and searches on the client tab', async () => {

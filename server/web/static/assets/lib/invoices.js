@@ -27,9 +27,21 @@ function lastMonth() {
   return [from.toISOString().slice(0, 10), to.toISOString().slice(0, 10)];
 }
 
+/** totalsLine says what the sent invoices add up to (the list's totals). */
+function totalsLine(totals) {
+  if (!totals || !totals.length) return null;
+  return h('p', { class: 'muted', id: 'inv-totals' }, totals.map((t, i) => [i ? '; ' : '',
+    h('span', { text: `Outstanding ${money(t.outstanding_cents, t.currency)} (${t.outstanding})` }),
+    t.overdue ? [', ', h('strong', { class: 'inv-overdue', text: `overdue ${money(t.overdue_cents, t.currency)} (${t.overdue})` })] : null]));
+}
+
+const PAGE = 50;
+
 /**
  * mountList shows invoices (of one client when clientId is set) with
- * search, filters and the CSV link. onOpen(invoice) opens one.
+ * search, filters, the outstanding and overdue totals and the CSV link, a
+ * page at a time ("Load more" follows the list's cursor). onOpen(invoice)
+ * opens one.
  */
 export function mountList(root, { clientId, onOpen, actions = [] }) {
   const search = h('input', { type: 'search', id: 'inv-search', placeholder: 'Number or batch', 'aria-label': 'Search invoices', autocomplete: 'off' });
@@ -43,7 +55,46 @@ export function mountList(root, { clientId, onOpen, actions = [] }) {
   put(root, h('div', { class: 'page-head inv-head' }, h('span', { class: 'spacer' }), search, ' ', status, ' ', from, ' ', to, ' ', csv, ' ', actions),
     list);
 
+  const row = (inv) => h('tr', { dataset: { invoice: inv.id } },
+    h('td', {}, h('a', { href: `/invoices/${enc(inv.id)}`, class: 'inv-number', text: inv.number, onclick: (ev) => { ev.preventDefault(); onOpen(inv); } })),
+    h('td', { text: inv.client_name }), h('td', { text: inv.date }), h('td', { text: inv.due_date }),
+    h('td', {}, badge(inv.status)), h('td', { text: inv.batch || '' }),
+    h('td', { class: 'num', text: money(inv.total_cents, inv.currency) }));
+  // gen discards an answer that arrives after the filters changed.
+  let gen = 0;
+  let query = null;
+  let next = '';
+  let shown = 0;
+  let total = 0;
+  let tbody = null;
+  const count = h('p', { class: 'muted', id: 'inv-count' });
+  const more = h('button', { type: 'button', id: 'inv-more', text: 'Load more', hidden: true, onclick: () => page() });
+  const footer = () => {
+    put(count, total > shown ? `${shown} of ${total}` : '');
+    more.hidden = !next;
+  };
+
+  async function page() {
+    const my = gen;
+    const q = new URLSearchParams(query);
+    q.set('cursor', next);
+    more.disabled = true;
+    try {
+      const out = await get(`/api/v1/invoices?${q}`);
+      if (my !== gen) return;
+      for (const inv of out.invoices || []) tbody.append(row(inv));
+      shown += (out.invoices || []).length;
+      next = out.next || '';
+      footer();
+    } catch (e) {
+      if (my === gen) toast(e.message, 'error');
+    } finally {
+      more.disabled = false;
+    }
+  }
+
   async function load() {
+    const my = ++gen;
     const q = new URLSearchParams();
     if (search.value.trim()) q.set('q', search.value.trim());
     if (status.value) q.set('status', status.value);
@@ -53,24 +104,26 @@ export function mountList(root, { clientId, onOpen, actions = [] }) {
     const csvQ = new URLSearchParams(q);
     csvQ.set('format', 'csv');
     csv.setAttribute('href', `/api/v1/invoices?${csvQ}`);
-    q.set('limit', '200');
+    q.set('limit', String(PAGE));
     let out;
     try {
       out = await get(`/api/v1/invoices?${q}`);
     } catch (e) {
-      put(list, h('p', { class: 'error', text: e.message }));
+      if (my === gen) put(list, h('p', { class: 'error', text: e.message }));
       return;
     }
+    if (my !== gen) return;
+    query = q;
     const invs = out.invoices || [];
-    put(list, invs.length ? [h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'inv-table' },
+    next = out.next || '';
+    shown = invs.length;
+    total = out.total;
+    tbody = h('tbody', {}, invs.map(row));
+    put(list, totalsLine(out.totals), invs.length ? [h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'inv-table' },
       h('thead', {}, h('tr', {}, ['Number', 'Client', 'Date', 'Due', 'Status', 'Batch', 'Total'].map((x) => h('th', { text: x })))),
-      h('tbody', {}, invs.map((inv) => h('tr', { dataset: { invoice: inv.id } },
-        h('td', {}, h('a', { href: `/invoices/${enc(inv.id)}`, class: 'inv-number', text: inv.number, onclick: (ev) => { ev.preventDefault(); onOpen(inv); } })),
-        h('td', { text: inv.client_name }), h('td', { text: inv.date }), h('td', { text: inv.due_date }),
-        h('td', {}, badge(inv.status)), h('td', { text: inv.batch || '' }),
-        h('td', { class: 'num', text: money(inv.total_cents, inv.currency) })))))),
-    out.total > invs.length ? h('p', { class: 'muted', text: `${invs.length} of ${out.total}` }) : null]
+      tbody)), h('div', { class: 'inv-pager' }, count, more)]
       : empty(search.value.trim() ? 'No invoice matches.' : 'No invoices yet.'));
+    footer();
   }
   load();
   return { reload: load };
