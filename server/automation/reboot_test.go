@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -322,8 +323,19 @@ func TestRebootDeferralsSurviveRestart(t *testing.T) {
 	r.fleet.set("d00000", func(s *fleet.Sample) { s.Heartbeat.PendingReboot = false })
 	r.until(r.now.Add(time.Minute))
 	logs, _ := a.AutoRuns(store.AutoRunQuery{DeviceID: "d00000"})
+	// Oldest first; steps logged in one tick share their time, and the
+	// store orders those by their random IDs: such a group is put in the
+	// order the steps happen.
+	rank := map[string]int{"started": 0, "prompted": 1, "deferred": 2, "rebooting": 3, "rebooted": 4}
+	slices.Reverse(logs)
+	slices.SortStableFunc(logs, func(x, y store.AutoRun) int {
+		if c := x.At.Compare(y.At); c != 0 {
+			return c
+		}
+		return rank[x.Outcome] - rank[y.Outcome]
+	})
 	var outcomes []string
-	for i := len(logs) - 1; i >= 0; i-- {
+	for i := range logs {
 		outcomes = append(outcomes, logs[i].Outcome)
 	}
 	if got := strings.Join(outcomes, ","); got != "started,prompted,deferred,prompted,deferred,rebooting,rebooted" {
