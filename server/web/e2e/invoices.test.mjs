@@ -155,8 +155,10 @@ describe('invoices', { timeout: 240000 }, () => {
     await page.waitForSelector('#inv-table tbody tr');
     await waitUntil(async () => /Outstanding [\d,]+\.\d\d EUR \(\d+\)/.test(await page.textContent('#inv-totals')), 'the sent invoice is outstanding');
     await page.fill('#inv-search', 'Paging batch');
-    await waitUntil(async () => (await page.$$('#inv-table tbody tr')).length === 50, 'a first page of 50');
-    assert.equal(await page.textContent('#inv-count'), '50 of 55');
+    // The unfiltered list also shows 50 rows (of every invoice): wait for
+    // the search's answer, by its count.
+    await waitUntil(async () => (await page.textContent('#inv-count')) === '50 of 55', 'the search\'s first page: 50 of 55');
+    assert.equal((await page.$$('#inv-table tbody tr')).length, 50, 'a first page of 50');
     await page.click('#inv-more');
     await waitUntil(async () => (await page.$$('#inv-table tbody tr')).length === 55, 'the next page appended');
     assert.ok(await page.$eval('#inv-more', (b) => b.hidden), 'no more pages');
