@@ -128,6 +128,10 @@ type Config struct {
 	// minute; tests and the bench shorten both).
 	AutomationReconcile time.Duration
 	AutomationMinEvery  time.Duration
+	// AutomationTimeZone is the zone of schedules and patch windows that
+	// name none, and the last fallback of "device" and "client" zones
+	// (nil = the server's local zone).
+	AutomationTimeZone *time.Location
 	// RequireConsentDefault makes new clients require the customer's
 	// consent (a grant) for technicians' actions; ConsentSweep is how
 	// often ended grants' effects are applied (0 = 30 s).

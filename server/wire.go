@@ -112,7 +112,7 @@ func (s *Server) buildWings(cfg Config, log *slog.Logger) {
 	s.portal = portal.New(portal.Deps{Config: portal.Config{BaseURL: cfg.PortalURL, TrustedProxies: cfg.TrustedProxies},
 		Store: s.st, Clients: deviceScope{s}, Fleet: s.fleet, Mail: s.mail, Consent: portalConsent{s}, Audit: s.alog, Now: s.now, Log: log})
 	s.auto = automation.New(automation.Deps{Config: automation.Config{Reconcile: cfg.AutomationReconcile,
-		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
+		MinEvery: cfg.AutomationMinEvery, LargeJob: cfg.LargeJob, TimeZone: cfg.AutomationTimeZone}, Store: s.st, Fleet: s.fleet, Devices: deviceScope{s},
 		Runner: s.jobs, Library: s.scripts, Fresh: s.accounts, Metrics: s.metric, Audit: s.alog, Now: s.now, Log: log,
 		Clients: s.clients})
 	s.tickets = tickets.New(tickets.Deps{Store: s.st, Clients: deviceScope{s}, Devices: deviceScope{s}, Contacts: contactLookup{s.st},

@@ -21,6 +21,8 @@ import (
 func TestAutomationTimeZones(t *testing.T) {
 	cfg := serverConfig()
 	cfg.AutomationReconcile = 200 * time.Millisecond
+	newYork := mustLoc(t, "America/New_York")
+	cfg.AutomationTimeZone = newYork // --automation-tz
 	e := startServer(t, cfg)
 	acme, bravo := e.createClient("Acme"), e.createClient("Bravo")
 	tokyo, paris := mustLoc(t, "Asia/Tokyo"), mustLoc(t, "Europe/Paris")
@@ -80,7 +82,7 @@ func TestAutomationTimeZones(t *testing.T) {
 		t.Fatalf("bad schedule zone: %d %q", code, msg)
 	}
 	if code := e.api("POST", "/api/v1/automation/profiles", map[string]any{"name": "Morning", "client": "Acme",
-		"tasks": []any{daily("cli", "client"), daily("dev", "device")}}, nil); code != 201 {
+		"tasks": []any{daily("cli", "client"), daily("dev", "device"), daily("srv", "")}}, nil); code != 201 {
 		t.Fatalf("profile: %d", code)
 	}
 	if code := e.api("POST", "/api/v1/automation/assignments", api.AssignRequest{Level: "client", Client: "Acme", Profile: "Morning"}, nil); code != 200 {
@@ -102,6 +104,7 @@ func TestAutomationTimeZones(t *testing.T) {
 	}
 	waitFor(t, "the client-zone task due at 09:00 Tokyo", next("cli", tokyo))
 	waitFor(t, "the device-zone task due at 09:00 in the device's zone", next("dev", devLoc))
+	waitFor(t, "a task naming no zone due at 09:00 in the server's (--automation-tz New York)", next("srv", newYork))
 
 	// The CLI moves Acme to Paris: the next reconcile moves the task.
 	out, errs, code := e.ctl(t, "clients", "update", "Acme", "--tz", "Europe/Paris")

@@ -102,6 +102,7 @@ func main() {
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", 8<<30, "largest file a technician may upload to a device, in bytes")
 	fs.DurationVar(&cfg.AutomationMinEvery, "automation-min-every", time.Minute, "the shortest interval of an automation task's \"every\" schedule (the bench shortens it to compress time)")
 	fs.DurationVar(&cfg.AutomationReconcile, "automation-reconcile", 30*time.Second, "how often the automation scheduler looks for new, moved and removed devices")
+	autoTZ := fs.String("automation-tz", "", "time zone (IANA name, e.g. Europe/Paris) of automation schedules and patch windows that name none, and of devices and clients without one (default: this machine's)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&cfg.VaultKeyFile, "vault-key-file", "", "password vault master key file (base64, mode 0600, outside --data; `steward-server vault gen-key` makes one); or STEWARD_VAULT_KEY; neither: the vault is off")
 	fs.IntVar(&cfg.VaultRevealsPerMinute, "vault-reveals-per-minute", 10, "password reveals and copies each user may make a minute")
@@ -124,6 +125,14 @@ func main() {
 			fmt.Fprintln(os.Stderr, "steward-server: --notify-webhook-ca: no PEM certificate read from", *webhookCA, err)
 			os.Exit(2)
 		}
+	}
+	if *autoTZ != "" {
+		loc, err := time.LoadLocation(*autoTZ)
+		if err != nil || *autoTZ == "Local" {
+			fmt.Fprintf(os.Stderr, "steward-server: --automation-tz: unknown time zone %q: use an IANA name like Europe/Paris\n", *autoTZ)
+			os.Exit(2)
+		}
+		cfg.AutomationTimeZone = loc
 	}
 	cfg.VaultKey = os.Getenv("STEWARD_VAULT_KEY")
 	debug.SetGCPercent(*gcPercent)
